@@ -1,0 +1,16 @@
+"""convcalc: exact output shapes and parameter counts of layer stacks, as PyTorch or Keras computes them.
+
+>>> import convcalc
+>>> r = convcalc.analyze("1x28x28 | conv(32,5) | maxpool(2) | flatten | dense(10)")
+>>> r.output, r.total_params
+((10,), 47722)
+"""
+
+from __future__ import annotations
+
+from .api import analyze, load
+from .errors import ConvcalcError, SpecError
+from .result import LayerResult, Result
+
+__version__ = "0.1.0"
+__all__ = ["ConvcalcError", "LayerResult", "Result", "SpecError", "__version__", "analyze", "load"]

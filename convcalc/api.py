@@ -1,0 +1,102 @@
+"""The Python API (SPEC §9): ``analyze(spec, **overrides) -> Result``.
+
+The CLI is a thin layer over this module; everything it prints comes from
+the :class:`~convcalc.result.Result` returned here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from .errors import Loc, SpecError
+from .loader import from_data, load_text, looks_like_path, read_file
+from .result import Result
+from .spec import Spec
+
+SpecSource = str | PathLike[str] | Mapping[str, Any] | Spec
+
+
+def load(spec: SpecSource, *, source: str | None = None) -> Spec:
+    """A path, ``-`` (standard input), YAML or inline text, or a dict -> :class:`Spec`."""
+    if isinstance(spec, Spec):
+        return spec
+    if isinstance(spec, Mapping):
+        return from_data(spec, source or "<dict>")
+    if isinstance(spec, PathLike):
+        path = str(spec)
+        return load_text(read_file(path), source or path)
+    if not isinstance(spec, str):
+        raise SpecError(f"cannot read a spec from {type(spec).__name__}")
+    if spec == "-":
+        return load_text(sys.stdin.read(), source or "<stdin>")
+    if "\n" not in spec and len(spec) < 4096:
+        p = Path(spec)
+        try:
+            is_file = p.is_file()
+        except OSError:
+            is_file = False
+        if is_file or (p.is_dir() if len(spec) < 1024 else False):
+            return load_text(read_file(spec), source or spec)
+        if looks_like_path(spec):
+            raise SpecError("no such file", loc=Loc(spec))
+    return load_text(spec, source or "<inline>")
+
+
+def override(
+    spec: Spec,
+    *,
+    input: str | Sequence[Any] | None = None,
+    framework: str | None = None,
+    layout: str | None = None,
+) -> Spec:
+    """Command-line overrides: ``--input``, ``--framework``, a layout."""
+    changes: dict[str, Any] = {}
+    if framework is not None:
+        fw = framework.lower()
+        fw = {"torch": "pytorch", "tensorflow": "keras"}.get(fw, fw)
+        if fw not in ("pytorch", "keras"):
+            raise SpecError(f"framework must be pytorch or keras, not {framework!r}")
+        changes["framework"] = fw
+    if layout is not None:
+        changes["layout"] = layout
+    if input is not None:
+        from .args import split_axes
+
+        raw = split_axes(input) if isinstance(input, str) else list(input)
+        if isinstance(raw, str):
+            from .inline import parse_value
+
+            value = parse_value(raw, Loc("--input"))
+            raw = value if isinstance(value, list) else [value]
+        changes["inputs"] = {"input": tuple(raw)}
+        changes["input_loc"] = Loc("--input")
+    return replace(spec, **changes) if changes else spec
+
+
+def analyze(
+    spec: SpecSource,
+    *,
+    input: str | Sequence[Any] | None = None,
+    framework: str | None = None,
+    layout: str | None = None,
+    defines: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    **names: Any,
+) -> Result:
+    """Propagate shapes through ``spec``; raise :class:`SpecError` if it is invalid.
+
+    Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
+    """
+    from .expect import check
+    from .propagate import propagate
+
+    parsed = override(load(spec, source=source), input=input, framework=framework, layout=layout)
+    result = propagate(parsed, {**(defines or {}), **names})
+    if parsed.expect is not None:
+        result.expect = check(parsed, result)
+    return result

@@ -1,0 +1,118 @@
+"""The ``convcalc`` command: parse options, analyse each spec, hand results to a renderer.
+
+Kept thin on purpose: the work is in :mod:`convcalc.api` and the output in
+:mod:`convcalc.render`.  Exit status: 0 all good, 1 an ``expect:`` failed,
+2 a spec (or the command line) is invalid; with several specs, the worst.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import SpecError
+from .render import FORMATS
+
+EXIT_OK, EXIT_EXPECT, EXIT_INVALID = 0, 1, 2
+
+
+def _defines(values: tuple[str, ...]) -> dict[str, Any]:
+    from .inline import parse_value
+    from .errors import Loc
+
+    out: dict[str, Any] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not value.strip():
+            raise SpecError(f"-D takes NAME=VALUE, such as -D H=224, not {item!r}")
+        out[name] = parse_value(value, Loc("-D"))
+    return out
+
+
+def _status(item: Any) -> int:
+    if isinstance(item, SpecError):
+        return EXIT_INVALID
+    if item.expect is not None and not item.expect.ok:
+        return EXIT_EXPECT
+    return EXIT_OK
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("specs", nargs=-1, metavar="SPEC...")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
+              show_default=True, help="Output format.")
+@click.option("-x", "--explain", is_flag=True, help="Show every formula with the numbers put in.")
+@click.option("--framework", type=click.Choice(["pytorch", "keras"]), help="Override the spec's framework.")
+@click.option("-i", "--input", "input_", metavar="SHAPE", help="Give or override the input shape (3x224x224).")
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME=VALUE", help="Bind a name (repeatable).")
+@click.option("--batch", type=click.IntRange(min=1), help="Show a batch axis of size N in shapes.")
+@click.option("-c", "--columns", metavar="LIST", help="Columns, e.g. shape,weights,params,macs.")
+@click.option("--depth", type=click.IntRange(min=0), help="Collapse rows nested deeper than N blocks.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success; only errors and failed expectations.")
+@click.option("--width", type=click.IntRange(min=40), help="Console width for the table.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off (default: when a terminal).")
+@click.option("--list-layers", is_flag=True, help="Print the layer catalogue and exit.")
+@click.version_option(__version__, "--version", prog_name="convcalc")
+def command(
+    specs: tuple[str, ...],
+    fmt: str,
+    explain: bool,
+    framework: str | None,
+    input_: str | None,
+    defines: tuple[str, ...],
+    batch: int | None,
+    columns: str | None,
+    depth: int | None,
+    quiet: bool,
+    width: int | None,
+    color: bool | None,
+    list_layers: bool,
+) -> None:
+    """Output shapes and parameter counts of a network, as PyTorch or Keras computes them.
+
+    Each SPEC is a YAML file, - for standard input, or an inline spec such as
+    "1x28x28 | conv(32,5) | maxpool(2) | dense(10)".
+    """
+    from .render import renderer
+    from .render.common import Options, parse_columns
+
+    if list_layers:
+        from .catalogue_text import catalogue
+
+        click.echo(catalogue())
+        return
+    if not specs:
+        raise click.UsageError("give at least one SPEC (a YAML file, - or an inline spec)")
+    try:
+        cols = parse_columns(columns) if columns else Options().columns
+        names = _defines(defines)
+    except SpecError as e:
+        raise click.UsageError(e.message) from None
+    opts = Options(format=fmt, columns=cols, explain=explain, depth=depth, batch=batch,
+                   width=width, color=color, quiet=quiet)
+    items = [(spec, _analyze(spec, input_, framework, names)) for spec in specs]
+    renderer(fmt)(items, opts, sys.stdout, sys.stderr)
+    sys.exit(max(_status(item) for _, item in items))
+
+
+def _analyze(spec: str, input_: str | None, framework: str | None, names: dict[str, Any]) -> Any:
+    from .api import analyze
+
+    try:
+        return analyze(spec, input=input_, framework=framework, defines=names)
+    except SpecError as e:
+        return e
+    except RecursionError:
+        return SpecError("the spec is nested too deeply to analyse")
+
+
+def main() -> None:
+    command(prog_name="convcalc")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,162 @@
+"""``expect:`` blocks (SPEC §8): what a spec promises about itself.
+
+Each check compares an expected value with the computed one and records a
+:class:`Failure`; a spec whose expectations fail exits with status 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import num
+from .errors import SpecError, did_you_mean
+from .result import Result, jsonable, shape_json
+from .spec import Spec
+
+KEYS = ("output", "params", "params_max", "trainable", "non_trainable", "macs", "macs_max", "layers")
+LAYER_KEYS = ("output", "params", "trainable", "non_trainable", "macs")
+_SUFFIX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$", re.I)
+_SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    what: str
+    expected: Any
+    actual: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "expected": self.expected, "actual": self.actual}
+
+    def __str__(self) -> str:
+        return f"{self.what}: expected {_text(self.expected)}, got {_text(self.actual)}"
+
+
+@dataclass(slots=True)
+class Outcome:
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "failures": [f.to_dict() for f in self.failures]}
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(map(str, v)) + "]"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def count(raw: Any, what: str) -> int:
+    """``217706``, ``25M``, ``1.5K`` -> an int (budgets and exact counts)."""
+    if isinstance(raw, bool):
+        raise SpecError(f"expect.{what} must be a number, not {raw}")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str):
+        m = _SUFFIX.match(raw.replace(",", "").replace("_", ""))
+        if m:
+            value = float(m.group(1)) * _SCALE[m.group(2).upper()]
+            if "." in m.group(1):
+                return round(value)
+            return int(m.group(1)) * _SCALE[m.group(2).upper()]
+    raise SpecError(f"expect.{what} must be a count such as 217706 or 25M, not {raw!r}")
+
+
+def _shape(raw: Any, what: str) -> list[Any]:
+    from .args import split_axes
+
+    raw = split_axes(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise SpecError(f"expect.{what} must be a shape such as [10], not {raw!r}")
+    return [int(x) if isinstance(x, str) and x.isdigit() else x for x in raw]
+
+
+def _same_shape(expected: list[Any], actual: tuple[Any, ...]) -> bool:
+    got = shape_json(actual)
+    return [str(e) for e in expected] == [str(a) for a in got]
+
+
+def check(spec: Spec, result: Result) -> Outcome:
+    """Compare ``spec.expect`` with ``result``."""
+    exp = spec.expect or {}
+    out = Outcome()
+    try:
+        _check(exp, result, out)
+    except SpecError as e:
+        raise e.located(spec.expect_loc) from None
+    return out
+
+
+def _check(exp: Mapping[str, Any], result: Result, out: Outcome) -> None:
+    for key in exp:
+        if key not in KEYS:
+            raise SpecError(f"expect: unknown key `{key}`" + did_you_mean(str(key), KEYS))
+    if "output" in exp:
+        want = exp["output"]
+        if isinstance(want, Mapping):
+            for name, shape in want.items():
+                if name not in result.outputs:
+                    raise SpecError(f"expect.output: no output named '{name}'"
+                                    + did_you_mean(str(name), result.outputs))
+                if not _same_shape(_shape(shape, f"output.{name}"), result.outputs[name]):
+                    out.failures.append(Failure(f"output {name}", _shape(shape, "output"),
+                                                shape_json(result.outputs[name])))
+        else:
+            shape = next(iter(result.outputs.values()))
+            if len(result.outputs) > 1:
+                raise SpecError("expect.output: the network has several outputs; "
+                                "give them as {name: shape}")
+            if not _same_shape(_shape(want, "output"), shape):
+                out.failures.append(Failure("output", _shape(want, "output"), shape_json(shape)))
+    totals = {
+        "params": result.total_params,
+        "trainable": result.trainable_params,
+        "non_trainable": result.non_trainable_params,
+        "macs": result.total_macs,
+    }
+    for key, actual in totals.items():
+        if key in exp and not _equal(count(exp[key], key), actual):
+            out.failures.append(Failure(key, count(exp[key], key), jsonable(actual)))
+        budget = f"{key}_max"
+        if budget in exp:
+            limit = count(exp[budget], budget)
+            if not num.is_int(actual) or actual > limit:
+                out.failures.append(Failure(f"{budget} (budget)", f"<= {limit:,}", jsonable(actual)))
+    layers = exp.get("layers") or {}
+    if not isinstance(layers, Mapping):
+        raise SpecError("expect.layers must map layer names to {output: ..., params: ...}")
+    names = {layer.name: layer for layer in result.layers}
+    for name, want in layers.items():
+        if name not in names:
+            raise SpecError(f"expect.layers: no layer named '{name}'" + did_you_mean(str(name), names))
+        if not isinstance(want, Mapping):
+            raise SpecError(f"expect.layers.{name} must be a mapping such as {{params: 832}}")
+        layer = names[name]
+        for key in want:
+            if key not in LAYER_KEYS:
+                raise SpecError(f"expect.layers.{name}: unknown key `{key}`" + did_you_mean(str(key), LAYER_KEYS))
+        if "output" in want and not _same_shape(_shape(want["output"], "output"), layer.output):
+            out.failures.append(Failure(f"layer {name} output", _shape(want["output"], "output"),
+                                        shape_json(layer.output)))
+        for key in ("params", "trainable", "non_trainable", "macs"):
+            if key in want:
+                actual = getattr(layer, key)
+                if not _equal(count(want[key], key), actual):
+                    out.failures.append(Failure(f"layer {name} {key}", count(want[key], key), jsonable(actual)))
+
+
+def _equal(expected: int, actual: Any) -> bool:
+    return num.is_int(actual) and expected == actual

@@ -1,0 +1,76 @@
+"""The frameworks' shape formulas, each written once.
+
+A :class:`Formula` is an expression in convcalc's arithmetic language.  The
+same parsed tree computes the number (on ints or sympy expressions) and
+prints itself with the numbers put in for ``--explain``: there is no second
+copy of the math to drift out of date.  Shape functions shared by several
+layers live here, in the manner of Keras's ``operation_utils``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import expr, num
+
+Value = num.Value
+
+
+class Formula:
+    """A named formula: ``CONV_OUT(n=28, k=5, ...)`` computes, ``.render`` explains."""
+
+    __slots__ = ("_fn", "name", "node", "text")
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+        self.node = expr.parse(text, functions=True)
+        self._fn = expr.compile_node(self.node)
+
+    def __call__(self, **env: Value) -> Value:
+        return self._fn(env)
+
+    def symbolic(self) -> str:
+        """The formula itself, pretty-printed (``⌊(n + pl + pr − d·(k − 1) − 1) / s⌋ + 1``)."""
+        return expr.render(self.node)
+
+    def render(self, env: Mapping[str, Value]) -> str:
+        """The formula with the numbers of ``env`` put in."""
+        return expr.render(self.node, {k: num.fmt(v) for k, v in env.items()})
+
+    def __repr__(self) -> str:
+        return f"Formula({self.name}: {self.text})"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One use of a formula, kept so that --explain can print it later."""
+
+    label: str
+    formula: Formula | None
+    env: Mapping[str, Value]
+    value: Value
+    note: str = ""
+
+    def text(self) -> str:
+        """``H: ⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24``."""
+        body = self.note if self.formula is None else self.formula.render(self.env)
+        return f"{self.label}: {body} = {num.fmt(self.value)}"
+
+
+# Convolution and pooling along one axis (PyTorch's and Keras's 'valid' rule):
+# n input size, pl/pr padding on each side, k kernel, s stride, d dilation.
+CONV_OUT = Formula("conv_out", "(n + pl + pr - d*(k - 1) - 1) // s + 1")
+# PyTorch pooling with ceil_mode=True, before the last-window rule.
+POOL_OUT_CEIL = Formula("pool_out_ceil", "ceildiv(n + pl + pr - d*(k - 1) - 1, s) + 1")
+# PyTorch drops a last window that would start inside the right padding.
+POOL_LAST_START = Formula("pool_last_start", "(out - 1)*s")
+POOL_LAST_LIMIT = Formula("pool_last_limit", "n + pl")
+# 'same' with stride: Keras's rule (and PyTorch's with stride 1).
+SAME_OUT = Formula("same_out", "ceildiv(n, s)")
+# The window a dilated kernel covers.
+EFFECTIVE_KERNEL = Formula("effective_kernel", "d*(k - 1) + 1")
+PADDED = Formula("padded", "n + pl + pr")
+# 'same' padding in total along one axis (PyTorch puts the odd one on the right).
+SAME_PAD_TOTAL = Formula("same_pad_total", "d*(k - 1)")

@@ -1,0 +1,247 @@
+"""The one-line spec language of SPEC §3.
+
+``1x28x28 | conv(32,5) | maxpool(2) | dense(10)``: an optional leading
+shape, then layers separated by ``|``, ``->``, ``;``, newlines or spaces
+outside parentheses.  A layer is ``type`` or ``type(args)`` with positional
+and ``key=value`` arguments.  Values are kept raw (ints, expressions as
+text, ``3x3``, tuples, words, quoted strings, booleans, nested layers); the
+layer's parameter kinds give them meaning.  Nothing is evaluated here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import Loc, SpecError
+from .spec import EMPTY, LayerSpec, Spec
+
+_SEPARATORS = ("->", "|", ";")
+_CLOSE = {"(": ")", "[": "]"}
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_KEY = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
+_CALL = re.compile(r"^([A-Za-z_][\w.]*)\s*\((.*)\)$", re.S)
+_TYPE = re.compile(r"^[A-Za-z_][\w.]*$")
+_DIM = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
+MAX_LENGTH = 100_000
+
+
+class _Text:
+    """The source text with offsets turned into line:column."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+
+    def loc(self, offset: int) -> Loc:
+        line = self.text.count("\n", 0, offset) + 1
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return Loc(self.source, line, col)
+
+
+def _items(t: _Text) -> list[tuple[str, int]]:
+    """Split at top-level separators; keep balanced brackets and quotes together."""
+    text = t.text
+    items: list[tuple[str, int]] = []
+    start, i, stack = None, 0, []
+    while i < len(text):
+        ch = text[i]
+        if ch in "\"'":
+            end = text.find(ch, i + 1)
+            if end < 0:
+                raise SpecError(f"a quote {ch} is never closed", loc=t.loc(i))
+            if start is None:
+                start = i
+            i = end + 1
+            continue
+        if ch in _CLOSE:
+            if start is None:
+                start = i
+            stack.append((ch, i))
+        elif ch in ")]":
+            if not stack or _CLOSE[stack[-1][0]] != ch:
+                raise SpecError(f"unexpected {ch!r}", loc=t.loc(i))
+            stack.pop()
+        elif not stack:
+            sep = next((s for s in _SEPARATORS if text.startswith(s, i)), None)
+            if sep or ch.isspace():
+                # `conv (32, 3)`: a space before an opening parenthesis joins.
+                if ch.isspace() and start is not None:
+                    j = i
+                    while j < len(text) and text[j] in " \t":
+                        j += 1
+                    if j < len(text) and text[j] == "(" and _TYPE.match(text[start:i]):
+                        i = j
+                        continue
+                if start is not None:
+                    items.append((text[start:i], start))
+                    start = None
+                if sep:
+                    items.append((sep, i))
+                i += len(sep) if sep else 1
+                continue
+            if start is None:
+                start = i
+        i += 1
+    if stack:
+        raise SpecError(f"{stack[-1][0]!r} is never closed", loc=t.loc(stack[-1][1]))
+    if start is not None:
+        items.append((text[start:], start))
+    return items
+
+
+def _split_top(text: str, sep: str = ",") -> list[str]:
+    """Split at commas that are not inside brackets or quotes."""
+    parts, depth, quote, cur = [], 0, None, []
+    for ch in text:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur))
+    if len(parts) == 1 and not parts[0].strip():
+        return []
+    return parts
+
+
+def parse_value(text: str, loc: Loc) -> Any:
+    """A raw argument value; see the module docstring."""
+    s = text.strip()
+    if not s:
+        raise SpecError("an argument is empty (two commas in a row?)", loc=loc)
+    if s[0] in "([" and s[-1] == _CLOSE[s[0]]:
+        return [parse_value(p, loc) for p in _split_top(s[1:-1])]
+    if s[0] in "\"'" and s[-1] == s[0] and len(s) >= 2:
+        return s[1:-1]
+    low = s.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    if _INT.match(s):
+        return int(s)
+    if _FLOAT.match(s):
+        return float(s)
+    m = _CALL.match(s)
+    if m and not re.match(r"^(ceildiv|max|min)$", m.group(1)):
+        return parse_layer_text(s, loc)
+    return s
+
+
+def parse_layer_text(text: str, loc: Loc) -> LayerSpec:
+    """``Conv2d(3, 64, 11, stride=4)`` -> a :class:`LayerSpec`."""
+    s = text.strip()
+    m = _CALL.match(s)
+    if m is None:
+        if _TYPE.match(s):
+            return LayerSpec(type=s, loc=loc)
+        raise SpecError(f"cannot read layer {s!r}: expected `type` or `type(arguments)`", loc=loc)
+    type_, body = m.group(1), m.group(2)
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    name = None
+    sources = None
+    for part in _split_top(body):
+        km = _KEY.match(part)
+        if km:
+            key, raw = km.group(1), parse_value(km.group(2), loc)
+            if key == "name":
+                name = str(raw)
+            elif key == "from":
+                sources = tuple(raw) if isinstance(raw, list) else (raw,)
+            elif key in kwargs:
+                raise SpecError(f"{type_}: argument `{key}` is given twice", loc=loc)
+            else:
+                kwargs[key] = raw
+        else:
+            if kwargs:
+                raise SpecError(f"{type_}: a positional argument comes after a named one", loc=loc)
+            args.append(parse_value(part, loc))
+    return LayerSpec(type=type_, args=tuple(args), kwargs=kwargs or EMPTY, name=name,
+                     sources=sources, loc=loc)
+
+
+def _shape_prefix(items: list[tuple[str, int]], t: _Text) -> tuple[tuple[Any, ...] | None, int]:
+    """A leading input shape, and how many items it used."""
+    from .layers.base import all_names, normalize
+
+    if not items:
+        return None, 0
+    first, off = items[0]
+    m = _CALL.match(first)
+    if first[0] in "([":
+        return tuple(parse_value(first, t.loc(off))), 1
+    if m and m.group(1).lower() == "input":
+        return tuple(parse_value(f"({m.group(2)})", t.loc(off))), 1
+    known = {normalize(n) for n in all_names()}
+    dims: list[str] = []
+    used = 0
+    expect_dim = True
+    for text, _ in items:
+        if text in _SEPARATORS:
+            break
+        parts = text.split("x")
+        if expect_dim:
+            if normalize(text) in known and not dims:
+                return None, 0
+            if not all(_DIM.match(p) for p in parts) or (len(parts) == 1 and not dims and
+                                                           not _INT.match(text) and
+                                                           not _next_is_x(items, used)):
+                break
+            dims += parts
+            used += 1
+            expect_dim = False
+        elif text == "x":
+            used += 1
+            expect_dim = True
+        elif text.startswith("x") and all(_DIM.match(p) for p in text[1:].split("x")):
+            dims += text[1:].split("x")
+            used += 1
+        else:
+            break
+    if not dims or expect_dim:
+        return None, 0
+    return tuple(int(d) if _INT.match(d) else d for d in dims), used
+
+
+def _next_is_x(items: list[tuple[str, int]], i: int) -> bool:
+    return i + 1 < len(items) and items[i + 1][0] == "x"
+
+
+def parse_inline(text: str, source: str = "<inline>") -> Spec:
+    """Parse an inline spec (SPEC §3) into a :class:`Spec`."""
+    if len(text) > MAX_LENGTH:
+        raise SpecError(f"the inline spec is {len(text):,} characters long; at most {MAX_LENGTH:,}",
+                        loc=Loc(source))
+    t = _Text(text, source)
+    items = _items(t)
+    shape, used = _shape_prefix(items, t)
+    layers = []
+    for raw, off in items[used:]:
+        if raw in _SEPARATORS:
+            continue
+        layers.append(parse_layer_text(raw, t.loc(off)))
+    if not layers and shape is None:
+        raise SpecError("the spec is empty", loc=Loc(source, 1, 1))
+    if not layers:
+        raise SpecError("the spec has an input shape but no layers", loc=t.loc(items[0][1]))
+    return Spec(
+        source=source,
+        layers=tuple(layers),
+        inputs={"input": shape} if shape else {},
+        loc=Loc(source, 1, 1),
+        input_loc=Loc(source, 1, 1),
+    )

@@ -1,0 +1,6 @@
+"""Imports every layer module so that each registers its types.
+
+A new layer module is added to this list and nowhere else.
+"""
+
+from . import activation, conv, dense, norm, pool, shape  # noqa: F401

@@ -1,0 +1,74 @@
+"""Dense (linear) layers and embeddings.
+
+Dense acts on the last axis of a tensor of any rank: ``(*lead, n_in)`` →
+``(*lead, n_out)`` with ``(n_in + 1)·n_out`` parameters (no ``+1`` without
+bias).  PyTorch stores the weight as ``(out, in)``, Keras as ``(in, out)``.
+An embedding adds an axis of size ``dim`` and has ``vocab·dim`` parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import args as A
+from .. import num
+from ..errors import SpecError
+from .base import Ctx, Layer, LayerOut, Shape, Weight, register
+from .conv import IN_CHANNELS, check_in_channels
+
+
+@register
+class Dense(Layer):
+    kind = "dense"
+    family = "dense"
+    doc = "Fully connected layer on the last axis (any rank)."
+    aliases = ("linear", "fc")
+    params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS)
+    order = ("out", "bias")
+    torch = {"Linear": None, "LazyLinear": None}
+    torch_order = ("in_channels", "out", "bias")
+    keras = {"Dense": None}
+    keras_order = ("out",)
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        n_in, n_out = x[-1], a["out"]
+        if a["in_channels"] is not None:
+            ctx.equal(
+                a["in_channels"],
+                n_in,
+                lambda: f"in_features is {num.fmt(a['in_channels'])} but the input's last axis is "
+                f"{num.fmt(n_in)} (input {'×'.join(map(num.fmt, x))}); flatten first?"
+                if len(x) > 1
+                else f"in_features is {num.fmt(a['in_channels'])} but the input has {num.fmt(n_in)} features",
+            )
+        w = Weight("kernel", (n_in, n_out)) if ctx.keras else Weight("weight", (n_out, n_in))
+        weights = (w, Weight("bias", (n_out,))) if a["bias"] else (w,)
+        return LayerOut((*x[:-1], n_out), weights, n_in * n_out * num.prod(x[:-1]))
+
+
+@register
+class Embedding(Layer):
+    kind = "embedding"
+    family = "dense"
+    doc = "Lookup table: integer indices of any shape gain an axis of size dim."
+    params = (
+        A.Param("vocab", A.POSITIVE, aliases=("num_embeddings", "input_dim")),
+        A.Param("dim", A.POSITIVE, aliases=("embedding_dim", "output_dim")),
+        A.Param("padding_idx", A.RAW, None, doc="no shape effect"),
+        A.Param("input_length", A.RAW, None, doc="Keras 2; no shape effect"),
+    )
+    order = ("vocab", "dim")
+    torch = {"Embedding": None}
+    torch_order = ("vocab", "dim", "padding_idx")
+    keras = {"Embedding": None}
+    keras_order = ("vocab", "dim")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        name = "embeddings" if ctx.keras else "weight"
+        return LayerOut((*x, a["dim"]), (Weight(name, (a["vocab"], a["dim"])),))
+
+
+__all__ = ["Dense", "Embedding", "SpecError", "check_in_channels"]

@@ -1,0 +1,130 @@
+"""Numbers that are either Python ints or sympy expressions.
+
+Concrete specs never leave ``int`` and never import sympy: every helper
+checks ``type(x) is int`` first.  sympy is imported the first time a spec
+mentions a free name (:func:`symbol`), so one set of formulas serves both.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any, Union
+
+from .errors import SpecError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sympy
+
+Value = Union[int, "sympy.Expr"]
+
+# Powers beyond this many bits are refused rather than computed (10**50 is
+# 167 bits; 10**10**10 would hang the process).
+MAX_BITS = 100_000
+
+
+def is_int(x: object) -> bool:
+    return type(x) is int
+
+
+def is_symbolic(x: object) -> bool:
+    return type(x) is not int and not isinstance(x, int)
+
+
+def sympy_module() -> Any:
+    """Import sympy on first use only."""
+    import sympy
+
+    return sympy
+
+
+@cache
+def symbol(name: str) -> Any:
+    """A free dimension or hyperparameter: a positive integer."""
+    return sympy_module().Symbol(name, integer=True, positive=True)
+
+
+def _nonzero(b: Value, what: str) -> None:
+    if is_int(b):
+        if b == 0:
+            raise SpecError(f"division by zero in {what}")
+    elif resolve(b == 0) is True:  # pragma: no cover - sympy folds this
+        raise SpecError(f"division by zero in {what}")
+
+
+def floordiv(a: Value, b: Value) -> Value:
+    _nonzero(b, "//")
+    return a // b
+
+
+def ceildiv(a: Value, b: Value) -> Value:
+    """⌈a / b⌉ for ints and sympy expressions alike."""
+    _nonzero(b, "ceildiv")
+    if is_int(a) and is_int(b):
+        return -((-a) // b)
+    return sympy_module().ceiling(a / b)
+
+
+def div_exact(a: Value, b: Value) -> Value:
+    """``/`` in a spec: sizes are whole numbers, so the division must be exact."""
+    _nonzero(b, "/")
+    if is_int(a) and is_int(b):
+        if a % b:
+            raise SpecError(f"{a} / {b} is not a whole number (use // to round down)")
+        return a // b
+    return sympy_module().Rational(1, 1) * a / b
+
+
+def mod(a: Value, b: Value) -> Value:
+    _nonzero(b, "%")
+    return a % b
+
+
+def power(a: Value, b: Value) -> Value:
+    if is_int(b) and b < 0:
+        raise SpecError(f"negative exponent {b}: sizes are whole numbers")
+    if is_int(a) and is_int(b) and abs(a) > 1 and b * max(abs(a).bit_length(), 1) > MAX_BITS:
+        raise SpecError(f"{a}**{b} is too large (more than {MAX_BITS} bits)")
+    if not is_int(b):
+        # Symbolic exponents are legal but rare; keep them symbolic.
+        return a**b
+    return a**b
+
+
+def maximum(*xs: Value) -> Value:
+    if all(is_int(x) for x in xs):
+        return max(xs)
+    return sympy_module().Max(*xs)
+
+
+def minimum(*xs: Value) -> Value:
+    if all(is_int(x) for x in xs):
+        return min(xs)
+    return sympy_module().Min(*xs)
+
+
+def prod(xs: Any) -> Value:
+    out: Value = 1
+    for x in xs:
+        out = out * x
+    return out
+
+
+def resolve(cond: Any) -> bool | None:
+    """Decide a comparison: True, False, or None when sympy cannot tell."""
+    if cond is True or cond is False:
+        return cond
+    if isinstance(cond, bool):
+        return bool(cond)
+    sympy = sympy_module()
+    if cond == sympy.true:
+        return True
+    if cond == sympy.false:
+        return False
+    return None
+
+
+def fmt(x: Value) -> str:
+    """A size as text: ints plainly, expressions in sympy's syntax."""
+    if is_int(x):
+        return str(x)
+    return str(x)

@@ -1,0 +1,172 @@
+"""The propagated result: what every renderer reads.
+
+Plain data computed once by :mod:`convcalc.propagate`; renderers only
+format it.  :meth:`Result.to_dict` is the JSON of SPEC §7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import num
+from .errors import Loc
+from .formulas import Step
+from .layers.base import Constraint, Weight, Window
+
+Value = num.Value
+Shape = tuple[Value, ...]
+
+
+def jsonable(v: Value) -> int | str:
+    """Concrete sizes are ints; symbolic ones are strings in sympy's syntax."""
+    return v if num.is_int(v) else num.fmt(v)
+
+
+def shape_json(shape: Shape) -> list[int | str]:
+    return [jsonable(d) for d in shape]
+
+
+@dataclass(slots=True)
+class LayerResult:
+    """One row of the table: a layer with everything convcalc knows about it."""
+
+    index: int
+    name: str
+    type: str  # canonical type name, e.g. "conv2d"
+    label: str  # type with its key arguments, e.g. "conv2d(32, 5)"
+    sources: tuple[str, ...]
+    input_shapes: tuple[Shape, ...]
+    output: Shape
+    weights: tuple[Weight, ...]
+    macs: Value
+    loc: Loc
+    steps: tuple[Step, ...] = ()
+    windows: tuple[Window, ...] | None = None
+    block: str | None = None  # the block row this layer belongs to
+    depth: int = 0  # nesting depth of blocks
+    is_block: bool = False  # a block row (its totals are its layers')
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> Value:
+        return sum((w.size for w in self.weights), 0) if not self.is_block else self.extra["params"]
+
+    @property
+    def trainable(self) -> Value:
+        if self.is_block:
+            return self.extra["trainable"]
+        return sum((w.size for w in self.weights if w.trainable), 0)
+
+    @property
+    def non_trainable(self) -> Value:
+        return self.params - self.trainable
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "index": self.index,
+            "name": self.name,
+            "type": self.type,
+            "from": list(self.sources),
+            "output": shape_json(self.output),
+            "weights": {w.name: shape_json(w.shape) for w in self.weights},
+            "params": jsonable(self.params),
+            "trainable": jsonable(self.trainable),
+            "non_trainable": jsonable(self.non_trainable),
+            "macs": jsonable(self.macs),
+        }
+        if self.block is not None:
+            d["block"] = self.block
+        d.update(self.extra.get("json", {}))
+        return d
+
+
+@dataclass(slots=True)
+class Result:
+    """A whole analysed network."""
+
+    source: str
+    name: str | None
+    framework: str
+    layout: str
+    inputs: dict[str, Shape]
+    outputs: dict[str, Shape]
+    layers: list[LayerResult]
+    constraints: list[Constraint] = field(default_factory=list)
+    free_names: tuple[str, ...] = ()
+    valid: dict[str, Any] = field(default_factory=dict)
+    expect: Any = None  # convcalc.expect.Outcome, when the spec has `expect:`
+    rows: list[LayerResult] | None = None  # table rows incl. block rows; None = layers
+
+    # ---- SPEC §9 API
+    @property
+    def output(self) -> Shape | dict[str, Shape]:
+        if len(self.outputs) == 1:
+            return next(iter(self.outputs.values()))
+        return dict(self.outputs)
+
+    @property
+    def input(self) -> Shape | dict[str, Shape]:
+        if len(self.inputs) == 1:
+            return next(iter(self.inputs.values()))
+        return dict(self.inputs)
+
+    @property
+    def total_params(self) -> Value:
+        return sum((layer.params for layer in self.layers), 0)
+
+    @property
+    def trainable_params(self) -> Value:
+        return sum((layer.trainable for layer in self.layers), 0)
+
+    @property
+    def non_trainable_params(self) -> Value:
+        return self.total_params - self.trainable_params
+
+    @property
+    def total_macs(self) -> Value:
+        return sum((layer.macs for layer in self.layers), 0)
+
+    @property
+    def symbolic(self) -> bool:
+        return bool(self.free_names)
+
+    def layer(self, name: str) -> LayerResult:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def table_rows(self) -> list[LayerResult]:
+        return self.rows if self.rows is not None else self.layers
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of SPEC §7."""
+
+        def shapes(m: Mapping[str, Shape]) -> Any:
+            if len(m) == 1:
+                return shape_json(next(iter(m.values())))
+            return {k: shape_json(v) for k, v in m.items()}
+
+        d: dict[str, Any] = {
+            "name": self.name,
+            "framework": self.framework,
+            "layout": self.layout,
+            "input": shapes(self.inputs),
+            "output": shapes(self.outputs),
+            "layers": [layer.to_dict() for layer in self.layers],
+            "totals": {
+                "params": jsonable(self.total_params),
+                "trainable": jsonable(self.trainable_params),
+                "non_trainable": jsonable(self.non_trainable_params),
+                "macs": jsonable(self.total_macs),
+            },
+            "constraints": [c.message for c in self.constraints],
+        }
+        if self.free_names:
+            d["valid"] = self.valid
+        d["expect"] = (
+            self.expect.to_dict() if self.expect is not None else {"ok": True, "failures": []}
+        )
+        return d

@@ -1,0 +1,78 @@
+"""The parsed spec: plain immutable data, the same whatever the source.
+
+The YAML loader and the inline parser both produce a :class:`Spec`; the
+propagator reads nothing else.  Argument values stay raw here (ints,
+strings holding expressions, lists, bools, nested layers) because their
+meaning depends on the layer that reads them; the layer's parameter kinds
+(:mod:`convcalc.args`) turn them into sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from .errors import Loc
+
+Raw = Any  # int | str | bool | float | None | list | dict | LayerSpec
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSpec:
+    """One layer entry as written: type, positional and named arguments."""
+
+    type: str
+    args: tuple[Raw, ...] = ()
+    kwargs: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
+    name: str | None = None
+    sources: tuple[str | int, ...] | None = None  # `from:`; None = the previous layer
+    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatSpec:
+    """``repeat: {times: N, layers: [...]}``: the layers N times over."""
+
+    times: Raw
+    layers: tuple[LayerSpec | RepeatSpec, ...]
+    name: str | None = None
+    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+
+
+@dataclass(frozen=True, slots=True)
+class BlockSpec:
+    """A reusable, parameterised list of layers (``blocks:``)."""
+
+    name: str
+    args: Mapping[str, Raw]  # argument name -> default (None = required)
+    layers: tuple[LayerSpec | RepeatSpec, ...]
+    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A whole network description."""
+
+    source: str
+    layers: tuple[LayerSpec | RepeatSpec, ...]
+    inputs: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)  # name -> raw shape, no batch axis
+    name: str | None = None
+    framework: str = "pytorch"
+    layout: str | None = None  # None: the framework's own
+    vars: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
+    blocks: Mapping[str, BlockSpec] = field(default_factory=lambda: EMPTY)
+    outputs: tuple[str | int, ...] | None = None
+    expect: Mapping[str, Raw] | None = None
+    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+    input_loc: Loc | None = None
+    expect_loc: Loc | None = None
+
+    @property
+    def resolved_layout(self) -> str:
+        if self.layout:
+            return self.layout
+        return "channels_last" if self.framework == "keras" else "channels_first"
