@@ -47,20 +47,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 # Arguments with no effect on shapes or parameter counts, accepted and ignored.
 IGNORED: frozenset[str] = frozenset(
-    """activation kernel_initializer bias_initializer kernel_regularizer bias_regularizer
-    activity_regularizer kernel_constraint bias_constraint depthwise_initializer
-    pointwise_initializer depthwise_regularizer pointwise_regularizer depthwise_constraint
-    pointwise_constraint inplace dtype device padding_mode trainable return_indices
-    count_include_pad divisor_override momentum eps epsilon track_running_stats
-    negative_slope approximate seed noise_shape beta_initializer gamma_initializer
-    moving_mean_initializer moving_variance_initializer beta_regularizer gamma_regularizer
-    beta_constraint gamma_constraint synchronized lora_rank lora_alpha autocast
-    recurrent_activation recurrent_initializer recurrent_regularizer recurrent_constraint
-    dropout recurrent_dropout unit_forget_bias stateful unroll go_backwards return_state
-    use_cudnn batch_first proj_size_ignored scale_grad_by_freq sparse max_norm norm_type
-    embeddings_initializer embeddings_regularizer embeddings_constraint mask_zero
-    embeddings_constraint training interpolation align_corners recompute_scale_factor
-    antialias nonlinearity""".split()
+    ["activation", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer", "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint", "inplace", "dtype", "device", "padding_mode", "trainable", "return_indices", "count_include_pad", "divisor_override", "momentum", "eps", "epsilon", "track_running_stats", "negative_slope", "approximate", "seed", "noise_shape", "beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized", "lora_rank", "lora_alpha", "autocast", "recurrent_activation", "recurrent_initializer", "recurrent_regularizer", "recurrent_constraint", "dropout", "recurrent_dropout", "unit_forget_bias", "stateful", "unroll", "go_backwards", "return_state", "use_cudnn", "batch_first", "proj_size_ignored", "scale_grad_by_freq", "sparse", "max_norm", "norm_type", "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero", "embeddings_constraint", "training", "interpolation", "align_corners", "recompute_scale_factor", "antialias", "nonlinearity"]
 )
 
 

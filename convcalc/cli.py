@@ -20,8 +20,8 @@ EXIT_OK, EXIT_EXPECT, EXIT_INVALID = 0, 1, 2
 
 
 def _defines(values: tuple[str, ...]) -> dict[str, Any]:
-    from .inline import parse_value
     from .errors import Loc
+    from .inline import parse_value
 
     out: dict[str, Any] = {}
     for item in values:
@@ -47,12 +47,15 @@ def _status(item: Any) -> int:
               show_default=True, help="Output format.")
 @click.option("-x", "--explain", is_flag=True, help="Show every formula with the numbers put in.")
 @click.option("--framework", type=click.Choice(["pytorch", "keras"]), help="Override the spec's framework.")
-@click.option("-i", "--input", "input_", metavar="SHAPE", help="Give or override the input shape (3x224x224).")
-@click.option("-D", "--define", "defines", multiple=True, metavar="NAME=VALUE", help="Bind a name (repeatable).")
+@click.option("-i", "--input", "input_", metavar="SHAPE",
+              help="Give or override the input shape (3x224x224).")
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME=VALUE",
+              help="Bind a name (repeatable).")
 @click.option("--batch", type=click.IntRange(min=1), help="Show a batch axis of size N in shapes.")
 @click.option("-c", "--columns", metavar="LIST", help="Columns, e.g. shape,weights,params,macs.")
 @click.option("--depth", type=click.IntRange(min=0), help="Collapse rows nested deeper than N blocks.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success; only errors and failed expectations.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing on success; only errors and failed expectations.")
 @click.option("--width", type=click.IntRange(min=40), help="Console width for the table.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: when a terminal).")
 @click.option("--list-layers", is_flag=True, help="Print the layer catalogue and exit.")

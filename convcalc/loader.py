@@ -74,7 +74,7 @@ def read_file(path: str) -> str:
 
 
 def looks_like_path(arg: str) -> bool:
-    return arg.lower().endswith(YAML_SUFFIXES) or os.sep in arg and "(" not in arg and "|" not in arg
+    return arg.lower().endswith(YAML_SUFFIXES) or (os.sep in arg and "(" not in arg and "|" not in arg)
 
 
 def load_text(text: str, source: str) -> Spec:
@@ -187,7 +187,7 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
         return locator.key(data, key, loc)
 
     framework = data.get("framework", "pytorch")
-    if not isinstance(framework, str) or framework.lower() not in FRAMEWORKS + ("torch", "tensorflow"):
+    if not isinstance(framework, str) or framework.lower() not in (*FRAMEWORKS, "torch", "tensorflow"):
         raise SpecError(f"framework must be pytorch or keras, not {framework!r}"
                         + (did_you_mean(framework, FRAMEWORKS) if isinstance(framework, str) else ""),
                         loc=where("framework"))

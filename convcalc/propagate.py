@@ -153,7 +153,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             ref = LayerRef(index, node.name or default_name, type_name)
             if not layer.multi_input:
                 layer.check_rank(in_shapes[0], rank, type_name)
-            kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS}
+            accepted = {n.lower() for p in layer.params for n in p.names}
+            kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS or k.lower() in accepted}
             bound = A.bind(replace(ls, kwargs=kw), layer.params, resolved.order,
                            type_name=type_name, ignored=layer.ignored)
             ctx = context(rank)

@@ -59,7 +59,8 @@ class Spec:
 
     source: str
     layers: tuple[LayerSpec | RepeatSpec, ...]
-    inputs: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)  # name -> raw shape, no batch axis
+    # input name -> raw shape, without the batch axis
+    inputs: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)
     name: str | None = None
     framework: str = "pytorch"
     layout: str | None = None  # None: the framework's own
