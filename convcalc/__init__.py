@@ -3,7 +3,7 @@
 >>> import convcalc
 >>> r = convcalc.analyze("1x28x28 | conv(32,5) | maxpool(2) | flatten | dense(10)")
 >>> r.output, r.total_params
-((10,), 47722)
+((10,), 46922)
 """
 
 from __future__ import annotations

@@ -37,10 +37,10 @@ def load(spec: SpecSource, *, source: str | None = None) -> Spec:
     if "\n" not in spec and len(spec) < 4096:
         p = Path(spec)
         try:
-            is_file = p.is_file()
-        except OSError:
+            is_file = p.is_file() or p.is_dir()
+        except OSError:  # e.g. a long inline spec: "File name too long"
             is_file = False
-        if is_file or (p.is_dir() if len(spec) < 1024 else False):
+        if is_file:
             return load_text(read_file(spec), source or spec)
         if looks_like_path(spec):
             raise SpecError("no such file", loc=Loc(spec))
@@ -92,11 +92,13 @@ def analyze(
 
     Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
     """
+    from .analysis import annotate
     from .expect import check
     from .propagate import propagate
 
     parsed = override(load(spec, source=source), input=input, framework=framework, layout=layout)
     result = propagate(parsed, {**(defines or {}), **names})
+    annotate(result)
     if parsed.expect is not None:
         result.expect = check(parsed, result)
     return result

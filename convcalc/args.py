@@ -47,7 +47,24 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 # Arguments with no effect on shapes or parameter counts, accepted and ignored.
 IGNORED: frozenset[str] = frozenset(
-    ["activation", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer", "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint", "inplace", "dtype", "device", "padding_mode", "trainable", "return_indices", "count_include_pad", "divisor_override", "momentum", "eps", "epsilon", "track_running_stats", "negative_slope", "approximate", "seed", "noise_shape", "beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized", "lora_rank", "lora_alpha", "autocast", "recurrent_activation", "recurrent_initializer", "recurrent_regularizer", "recurrent_constraint", "dropout", "recurrent_dropout", "unit_forget_bias", "stateful", "unroll", "go_backwards", "return_state", "use_cudnn", "batch_first", "proj_size_ignored", "scale_grad_by_freq", "sparse", "max_norm", "norm_type", "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero", "embeddings_constraint", "training", "interpolation", "align_corners", "recompute_scale_factor", "antialias", "nonlinearity"]
+    {
+        "activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
+        "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
+        "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint", "inplace", "dtype",
+        "device", "padding_mode", "trainable", "return_indices", "count_include_pad",
+        "divisor_override", "momentum", "eps", "epsilon", "track_running_stats", "negative_slope",
+        "approximate", "seed", "noise_shape", "beta_initializer", "gamma_initializer",
+        "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
+        "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized", "lora_rank",
+        "lora_alpha", "autocast", "recurrent_activation", "recurrent_initializer",
+        "recurrent_regularizer", "recurrent_constraint", "dropout", "recurrent_dropout",
+        "unit_forget_bias", "stateful", "unroll", "go_backwards", "return_state", "use_cudnn",
+        "batch_first", "scale_grad_by_freq", "sparse", "max_norm", "norm_type",
+        "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero",
+        "training", "interpolation", "align_corners",
+        "recompute_scale_factor", "antialias", "nonlinearity",
+    }
 )
 
 
@@ -263,6 +280,22 @@ SHAPE = Kind("shape", shape_of, {"anyOf": [{"type": "array", "items": _INT_SCHEM
 # ---------------------------------------------------------------- binding
 
 
+_NAMES: dict[int, tuple[Sequence[Param], dict[str, str]]] = {}
+
+
+def names_index(params: Sequence[Param]) -> dict[str, str]:
+    """Every accepted spelling (lower case) -> parameter name; computed once per layer type."""
+    hit = _NAMES.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    by_name: dict[str, str] = {}
+    for p in params:
+        for n in p.names:
+            by_name.setdefault(n.lower(), p.name)
+    _NAMES[id(params)] = (params, by_name)  # keeps `params` alive, so the id stays its own
+    return by_name
+
+
 def bind(
     spec: LayerSpec,
     params: Sequence[Param],
@@ -272,10 +305,7 @@ def bind(
     ignored: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Match positional and named arguments to parameter names (raw values)."""
-    by_name: dict[str, str] = {}
-    for p in params:
-        for n in p.names:
-            by_name.setdefault(n.lower(), p.name)
+    by_name = names_index(params)
     out: dict[str, Any] = {}
     if len(spec.args) > len(order):
         shown = ", ".join(order) if order else "none"

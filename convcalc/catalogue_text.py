@@ -1,49 +1,135 @@
-"""``--list-layers``: the catalogue, read from the same registry the parser uses."""
+"""``--list-layers``: the catalogue, read from the same registry the parser uses.
+
+Each type shows its convcalc names, then one call signature per spelling
+(convcalc's, PyTorch's, Keras's) in that spelling's positional order with
+the defaults that spelling gets, then the keyword-only arguments and the
+other names each argument answers to.  Nothing here is written by hand per
+layer: a new layer type appears as soon as it is registered.
+"""
 
 from __future__ import annotations
 
-from .args import REQUIRED
-from .layers.base import REGISTRY, _load_catalogue
+import textwrap
+from collections.abc import Iterable, Sequence
+
+from .args import ALIASES, REQUIRED, Param
+from .layers.base import REGISTRY, Layer, _load_catalogue
+
+WIDTH = 100
+INDENT = " " * 6
+# Families in reading order; any other family follows, alphabetically.
+FAMILY_ORDER = (
+    "convolution",
+    "pooling",
+    "dense",
+    "normalization",
+    "recurrent",
+    "reshaping",
+    "merge",
+    "wrappers",
+    "no shape change",
+)
 
 
 def _default(value: object) -> str:
     if value is REQUIRED:
         return ""
+    if value is None:
+        return "=none"
     if isinstance(value, bool):
         return "=" + str(value).lower()
     return f"={value}"
 
 
-def catalogue() -> str:
-    """One paragraph per layer type: names, positional orders, arguments and defaults."""
-    _load_catalogue()
-    by_family: dict[str, list[str]] = {}
-    for layer in REGISTRY.values():
+def _signature(params: Sequence[Param], order: Sequence[str], framework: str) -> str:
+    by_name = {p.name: p for p in params}
+    parts = []
+    for name in order:
+        p = by_name.get(name)
+        parts.append(name if p is None else f"{name}{_default(p.default_for(framework))}")
+    return f"({', '.join(parts)})"
+
+
+def _class_names(names: Iterable[str]) -> str:
+    names = list(names)
+    return "/".join(names[:3]) + ("/…" if len(names) > 3 else "")
+
+
+def _wrap(label: str, text: str) -> list[str]:
+    head = f"{INDENT}{label:<9} "
+    return textwrap.wrap(text, WIDTH, initial_indent=head, subsequent_indent=" " * len(head),
+                         break_on_hyphens=False) or [head.rstrip()]
+
+
+def _names(layer: Layer) -> str:
+    if layer.ranks:
+        names = [f"{layer.kind}{r}d" for r in layer.ranks] + [f"{layer.kind} (rank from input)"]
+    else:
         names = [layer.kind]
-        if layer.ranks:
-            names = [f"{layer.kind}{r}d" for r in layer.ranks] + [f"{layer.kind} (rank from input)"]
-        names += list(layer.aliases)
-        lines = [f"  {', '.join(names)}"]
-        if layer.doc:
-            lines.append(f"      {layer.doc}")
-        params = []
-        for p in layer.params:
-            text = f"{p.name}{_default(p.default)}"
-            if p.keras_default is not REQUIRED:
-                text += f" (keras{_default(p.keras_default)})"
-            params.append(text)
-        if params:
-            lines.append(f"      arguments: {', '.join(params)}")
-        if layer.order:
-            lines.append(f"      positional: {', '.join(layer.order)}")
-        if layer.torch:
-            lines.append(f"      PyTorch: {', '.join(layer.torch)}({', '.join(layer.torch_order)})")
-        if layer.keras:
-            lines.append(f"      Keras: {', '.join(layer.keras)}({', '.join(layer.keras_order)})")
-        by_family.setdefault(layer.family, []).append("\n".join(lines))
-    out = []
-    for family in sorted(by_family):
-        out.append(f"{family}:")
-        out.extend(by_family[family])
+    text = ", ".join(names)
+    if layer.aliases:
+        text += f"; also {', '.join(layer.aliases)}"
+    return text
+
+
+def entry(layer: Layer) -> list[str]:
+    """The lines describing one layer type."""
+    lines = textwrap.wrap(_names(layer), WIDTH, initial_indent="  ", subsequent_indent="    ")
+    if layer.doc:
+        lines += textwrap.wrap(layer.doc, WIDTH, initial_indent=INDENT, subsequent_indent=INDENT)
+    shown = layer.kind
+    if layer.ranks:
+        shown = layer.type_name(2 if 2 in layer.ranks else layer.ranks[0])
+    lines += _wrap("convcalc", shown + _signature(layer.params, layer.order, "pytorch"))
+    if layer.torch:
+        lines += _wrap("PyTorch", _class_names(layer.torch)
+                       + _signature(layer.params, layer.torch_order, "pytorch"))
+    if layer.keras:
+        lines += _wrap("Keras", _class_names(layer.keras)
+                       + _signature(layer.params, layer.keras_order, "keras"))
+    positional = {*layer.order, *layer.torch_order, *layer.keras_order}
+    keywords = []
+    for p in layer.params:
+        if p.name in positional and not p.doc:
+            continue
+        text = f"{p.name}{_default(p.default)}"
+        if p.keras_default is not REQUIRED:
+            text += f" (Keras{_default(p.keras_default)})"
+        if p.doc:
+            text += f": {p.doc}"
+        keywords.append(text)
+    if keywords:
+        lines += _wrap("notes", "; ".join(keywords))
+    aliases = []
+    for p in layer.params:
+        other = [n for n in (*p.aliases, *ALIASES.get(p.name, ())) if n != p.name]
+        if other:
+            aliases.append(f"{p.name}: {', '.join(dict.fromkeys(other))}")
+    if aliases:
+        lines += _wrap("aliases", " · ".join(aliases))
+    return lines
+
+
+def catalogue(family: str | None = None) -> str:
+    """One paragraph per layer type, grouped by family (or only ``family``)."""
+    _load_catalogue()
+    by_family: dict[str, list[Layer]] = {}
+    for layer in REGISTRY.values():
+        by_family.setdefault(layer.family, []).append(layer)
+    rank = {f: i for i, f in enumerate(FAMILY_ORDER)}
+    families = sorted(by_family, key=lambda f: (rank.get(f, len(rank)), f))
+    if family is not None:
+        families = [f for f in families if f == family]
+    out = [
+        "Layer types.  Names match ignoring case and `_`; a leading `nn.`, `torch.nn.`, `layers.`",
+        "or `keras.layers.` is dropped.",
+        "Each spelling takes positional arguments in the order shown; defaults are that "
+        "framework's.",
+        "",
+    ]
+    for fam in families:
+        out.append(f"{fam}:")
+        for layer in by_family[fam]:
+            out.extend(entry(layer))
         out.append("")
     return "\n".join(out).rstrip() + "\n"

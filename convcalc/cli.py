@@ -54,11 +54,15 @@ def _status(item: Any) -> int:
 @click.option("--batch", type=click.IntRange(min=1), help="Show a batch axis of size N in shapes.")
 @click.option("-c", "--columns", metavar="LIST", help="Columns, e.g. shape,weights,params,macs.")
 @click.option("--depth", type=click.IntRange(min=0), help="Collapse rows nested deeper than N blocks.")
+@click.option("--draw", "draw_path", metavar="FILE.svg",
+              help="Also write an SVG drawing of the network's feature maps (one SPEC).")
 @click.option("-q", "--quiet", is_flag=True,
               help="Print nothing on success; only errors and failed expectations.")
 @click.option("--width", type=click.IntRange(min=40), help="Console width for the table.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: when a terminal).")
 @click.option("--list-layers", is_flag=True, help="Print the layer catalogue and exit.")
+@click.option("--schema", "print_schema", is_flag=True,
+              help="Print the JSON Schema of the spec format and exit.")
 @click.version_option(__version__, "--version", prog_name="convcalc")
 def command(
     specs: tuple[str, ...],
@@ -74,6 +78,8 @@ def command(
     width: int | None,
     color: bool | None,
     list_layers: bool,
+    print_schema: bool,
+    draw_path: str | None = None,
 ) -> None:
     """Output shapes and parameter counts of a network, as PyTorch or Keras computes them.
 
@@ -88,8 +94,15 @@ def command(
 
         click.echo(catalogue())
         return
+    if print_schema:
+        from .schema import dumps
+
+        click.echo(dumps())
+        return
     if not specs:
         raise click.UsageError("give at least one SPEC (a YAML file, - or an inline spec)")
+    if draw_path is not None and len(specs) != 1:
+        raise click.UsageError(f"--draw writes one drawing: give a single SPEC, not {len(specs)}")
     try:
         cols = parse_columns(columns) if columns else Options().columns
         names = _defines(defines)
@@ -98,8 +111,23 @@ def command(
     opts = Options(format=fmt, columns=cols, explain=explain, depth=depth, batch=batch,
                    width=width, color=color, quiet=quiet)
     items = [(spec, _analyze(spec, input_, framework, names)) for spec in specs]
-    renderer(fmt)(items, opts, sys.stdout, sys.stderr)
-    sys.exit(max(_status(item) for _, item in items))
+    status = max(_status(item) for _, item in items)
+    if draw_path is not None and not isinstance(items[0][1], SpecError):
+        from .draw import write
+
+        try:
+            write(items[0][1], draw_path)
+        except OSError as e:
+            raise click.UsageError(f"--draw: cannot write {draw_path}: {e.strerror}") from None
+        if not quiet:
+            click.echo(f"drawing written to {draw_path}", err=True)
+    if quiet and fmt in ("table", "plain"):
+        from .render.common import quiet_report
+
+        quiet_report(items, opts, sys.stdout, sys.stderr)
+    elif not (quiet and status == EXIT_OK):
+        renderer(fmt)(items, opts, sys.stdout, sys.stderr)
+    sys.exit(status)
 
 
 def _analyze(spec: str, input_: str | None, framework: str | None, names: dict[str, Any]) -> Any:

@@ -24,24 +24,48 @@ _SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 @dataclass(frozen=True, slots=True)
 class Failure:
+    """One expectation that does not hold: what was checked, the promise, the computed value.
+
+    ``relation`` is ``"=="`` for exact values and ``"<="`` for budgets, so a
+    budget's expected value stays a number in the JSON.
+    """
+
     what: str
     expected: Any
     actual: Any
+    relation: str = "=="
 
     def to_dict(self) -> dict[str, Any]:
-        return {"what": self.what, "expected": self.expected, "actual": self.actual}
+        return {"what": self.what, "relation": self.relation, "expected": self.expected,
+                "actual": self.actual}
+
+    def expected_text(self, pretty: bool = True) -> str:
+        if self.relation == "<=":
+            return ("≤ " if pretty else "<= ") + _text(self.expected)
+        return _text(self.expected)
+
+    def actual_text(self) -> str:
+        return _text(self.actual)
 
     def __str__(self) -> str:
-        return f"{self.what}: expected {_text(self.expected)}, got {_text(self.actual)}"
+        return f"{self.what}: expected {self.expected_text()}, got {self.actual_text()}"
 
 
 @dataclass(slots=True)
 class Outcome:
+    """All checks of one spec; ``checked`` counts them so a report can say "2 of 5"."""
+
     failures: list[Failure] = field(default_factory=list)
+    checked: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    def record(self, holds: bool, failure: Failure) -> None:
+        self.checked += 1
+        if not holds:
+            self.failures.append(failure)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "failures": [f.to_dict() for f in self.failures]}
@@ -77,7 +101,7 @@ def _shape(raw: Any, what: str) -> list[Any]:
     from .args import split_axes
 
     raw = split_axes(raw)
-    if isinstance(raw, int) and not isinstance(raw, bool):
+    if isinstance(raw, int | str) and not isinstance(raw, bool):
         raw = [raw]
     if not isinstance(raw, list):
         raise SpecError(f"expect.{what} must be a shape such as [10], not {raw!r}")
@@ -111,16 +135,12 @@ def _check(exp: Mapping[str, Any], result: Result, out: Outcome) -> None:
                 if name not in result.outputs:
                     raise SpecError(f"expect.output: no output named '{name}'"
                                     + did_you_mean(str(name), result.outputs))
-                if not _same_shape(_shape(shape, f"output.{name}"), result.outputs[name]):
-                    out.failures.append(Failure(f"output {name}", _shape(shape, "output"),
-                                                shape_json(result.outputs[name])))
+                _check_shape(out, f"output {name}", shape, result.outputs[name], f"output.{name}")
         else:
-            shape = next(iter(result.outputs.values()))
             if len(result.outputs) > 1:
                 raise SpecError("expect.output: the network has several outputs; "
                                 "give them as {name: shape}")
-            if not _same_shape(_shape(want, "output"), shape):
-                out.failures.append(Failure("output", _shape(want, "output"), shape_json(shape)))
+            _check_shape(out, "output", want, next(iter(result.outputs.values())), "output")
     totals = {
         "params": result.total_params,
         "trainable": result.trainable_params,
@@ -128,17 +148,18 @@ def _check(exp: Mapping[str, Any], result: Result, out: Outcome) -> None:
         "macs": result.total_macs,
     }
     for key, actual in totals.items():
-        if key in exp and not _equal(count(exp[key], key), actual):
-            out.failures.append(Failure(key, count(exp[key], key), jsonable(actual)))
+        if key in exp:
+            want_count = count(exp[key], key)
+            out.record(_equal(want_count, actual), Failure(key, want_count, jsonable(actual)))
         budget = f"{key}_max"
         if budget in exp:
             limit = count(exp[budget], budget)
-            if not num.is_int(actual) or actual > limit:
-                out.failures.append(Failure(f"{budget} (budget)", f"<= {limit:,}", jsonable(actual)))
+            within = num.is_int(actual) and actual <= limit
+            out.record(within, Failure(budget, limit, jsonable(actual), "<="))
     layers = exp.get("layers") or {}
     if not isinstance(layers, Mapping):
         raise SpecError("expect.layers must map layer names to {output: ..., params: ...}")
-    names = {layer.name: layer for layer in result.layers}
+    names = {layer.name: layer for layer in result.table_rows()}  # block rows too
     for name, want in layers.items():
         if name not in names:
             raise SpecError(f"expect.layers: no layer named '{name}'" + did_you_mean(str(name), names))
@@ -147,15 +168,22 @@ def _check(exp: Mapping[str, Any], result: Result, out: Outcome) -> None:
         layer = names[name]
         for key in want:
             if key not in LAYER_KEYS:
-                raise SpecError(f"expect.layers.{name}: unknown key `{key}`" + did_you_mean(str(key), LAYER_KEYS))
-        if "output" in want and not _same_shape(_shape(want["output"], "output"), layer.output):
-            out.failures.append(Failure(f"layer {name} output", _shape(want["output"], "output"),
-                                        shape_json(layer.output)))
-        for key in ("params", "trainable", "non_trainable", "macs"):
+                raise SpecError(f"expect.layers.{name}: unknown key `{key}`"
+                                + did_you_mean(str(key), LAYER_KEYS))
+        if "output" in want:
+            _check_shape(out, f"{name} output", want["output"], layer.output,
+                         f"layers.{name}.output")
+        for key in LAYER_KEYS[1:]:
             if key in want:
+                want_count = count(want[key], f"layers.{name}.{key}")
                 actual = getattr(layer, key)
-                if not _equal(count(want[key], key), actual):
-                    out.failures.append(Failure(f"layer {name} {key}", count(want[key], key), jsonable(actual)))
+                out.record(_equal(want_count, actual),
+                         Failure(f"{name} {key}", want_count, jsonable(actual)))
+
+
+def _check_shape(out: Outcome, what: str, raw: Any, actual: tuple[Any, ...], key: str) -> None:
+    want = _shape(raw, key)
+    out.record(_same_shape(want, actual), Failure(what, want, shape_json(actual)))
 
 
 def _equal(expected: int, actual: Any) -> bool:

@@ -74,3 +74,20 @@ EFFECTIVE_KERNEL = Formula("effective_kernel", "d*(k - 1) + 1")
 PADDED = Formula("padded", "n + pl + pr")
 # 'same' padding in total along one axis (PyTorch puts the odd one on the right).
 SAME_PAD_TOTAL = Formula("same_pad_total", "d*(k - 1)")
+
+# Transposed convolution along one axis.  PyTorch: op is output_padding.
+TCONV_OUT = Formula("tconv_out", "(n - 1)*s - pl - pr + d*(k - 1) + op + 1")
+# Keras Conv*DTranspose without output_padding: 'valid' and 'same'.
+TCONV_VALID = Formula("tconv_valid", "n*s + max(d*(k - 1) + 1 - s, 0)")
+TCONV_SAME = Formula("tconv_same", "n*s")
+# Keras with output_padding given: 'valid' pads nothing, 'same' keeps the kernel's parity.
+TCONV_VALID_OP = Formula("tconv_valid_op", "(n - 1)*s + d*(k - 1) + 1 + op")
+TCONV_SAME_OP = Formula("tconv_same_op", "(n - 1)*s + (d*(k - 1) + 1) % 2 + op")
+# Zero padding and cropping along one axis.
+PAD_OUT = Formula("pad_out", "n + pl + pr")
+CROP_OUT = Formula("crop_out", "n - cl - cr")
+# Upsampling by an integer factor; pixel shuffle moves r² channels into space.
+UPSAMPLE_OUT = Formula("upsample_out", "n*r")
+SHUFFLE_CHANNELS = Formula("shuffle_channels", "c // r**2")
+UNSHUFFLE_CHANNELS = Formula("unshuffle_channels", "c*r**2")
+UNSHUFFLE_OUT = Formula("unshuffle_out", "n // r")

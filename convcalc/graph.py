@@ -1,23 +1,436 @@
-"""Expanding a spec's layer list into the flat list of layer uses.
+"""Expanding a spec's layer list into the flat list of layer uses (SPEC §5).
 
-Plain layers pass through; ``repeat:`` entries and block uses are unrolled
-here (see SPEC §5), so the propagator only ever sees single layers.
+Block uses and ``repeat:`` entries are unrolled here, so the propagator
+only ever sees single layers.  What the structure means is settled here
+too, because only here is it visible:
+
+- ``$arg`` in a block's layers is replaced by the use's argument (the raw
+  value where it stands alone, its text inside an expression, which is then
+  folded to a number when it needs nothing but ``vars``);
+- names inside a block use are local to it: they get the use's name as a
+  prefix (``layer1.0.conv1``) and are looked up innermost scope first;
+- negative ``from:`` indices count the entries of the list they are written
+  in (a block use is one entry, its output the block's last layer), and one
+  step before the first entry is that list's input: the spec's input at the
+  top, the block's input (``in``) inside a block.  ``repeat:`` is
+  transparent: its rounds are entries of the list that holds it.
+
+Every block use and every named ``repeat`` becomes a :class:`Group`: a table
+row above its layers with their total.
 """
 
 from __future__ import annotations
 
-from .errors import SpecError
-from .propagate import Node
-from .spec import LayerSpec, RepeatSpec, Spec
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from . import expr, num
+from .errors import LayerRef, Loc, SpecError, did_you_mean
+from .propagate import Node, Ref, Source
+from .spec import BlockSpec, LayerSpec, RepeatSpec, Spec
+
+MAX_LAYERS = 200_000
+_ARG = re.compile(r"\$([A-Za-z_]\w*)")
+_WHOLE_ARG = re.compile(r"^\s*\$([A-Za-z_]\w*)\s*$")
+_SIMPLE = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
 
 
-def expand_layers(spec: Spec) -> list[Node]:
-    nodes: list[Node] = []
-    for entry in spec.layers:
+@dataclass(slots=True)
+class Group:
+    """A block use or a named ``repeat``: one table row above its layers."""
+
+    name: str
+    type: str  # the block's name, or "repeat"
+    label: str
+    depth: int
+    parent: str | None
+    loc: Loc
+    inputs: tuple[Source, ...]  # what the group reads (for its row's `from`)
+    first: int  # flat 1-based index of its first layer
+    last: int = 0  # ... and of its last (first > last: an empty repeat)
+
+
+@dataclass(slots=True)
+class Expansion:
+    nodes: list[Node]
+    groups: list[Group]
+    # Every name known before propagation (explicit layer names and groups,
+    # fully qualified) -> the flat index whose output it names; used to tell
+    # a forward reference from a misspelling.
+    names: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Level:
+    """One layer list being expanded: what its indices count."""
+
+    input: tuple[Source, ...]  # what `-1` at the first entry reads
+    outputs: list[Source]  # each entry's output so far
+    what: str  # "the input" / "the input of block `b`"
+    block: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    prefix: str  # prepended to explicit names: "layer1.0."
+    lookup: tuple[str, ...]  # prefixes to try when resolving a name, innermost first
+    depth: int
+    parent: str | None  # innermost group name
+    stack: tuple[str, ...]  # blocks being expanded (recursion check)
+
+
+class _NotConcrete(Exception):
+    pass
+
+
+def _refuse(name: str) -> num.Value:
+    raise _NotConcrete(name)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> expr.Node:
+    return expr.parse(text)
+
+
+class Substitution:
+    """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
+
+    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value]) -> None:
+        self.args = args
+        self.block = block
+        self.env = env
+
+    def arg(self, name: str) -> Any:
+        if name not in self.args:
+            raise SpecError(f"block `{self.block}` has no argument `${name}`"
+                            + did_you_mean(name, self.args)
+                            + (f" (its arguments: {', '.join(self.args)})" if self.args else
+                               " (it declares no `args:`)"))
+        return self.args[name]
+
+    def __call__(self, raw: Any) -> Any:
+        return self.sub(raw) if _mentions_arg(raw) else raw
+
+    def sub(self, raw: Any) -> Any:
+        if isinstance(raw, str):
+            return self.text(raw) if "$" in raw else raw
+        if isinstance(raw, list | tuple):
+            return [self.sub(r) for r in raw]
+        if isinstance(raw, Mapping):
+            return {k: self.sub(v) for k, v in raw.items()}
+        if isinstance(raw, LayerSpec):
+            return LayerSpec(raw.type, tuple(self.sub(a) for a in raw.args),
+                             {k: self.sub(v) for k, v in raw.kwargs.items()}, raw.name, raw.sources,
+                             raw.loc)
+        if isinstance(raw, RepeatSpec):
+            return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers))
+        return raw
+
+    def text(self, raw: str) -> Any:
+        whole = _WHOLE_ARG.match(raw)
+        if whole:
+            return self.arg(whole.group(1))
+
+        def put(m: re.Match[str]) -> str:
+            v = self.arg(m.group(1))
+            if isinstance(v, bool) or not isinstance(v, int | str):
+                raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
+                                f"the expression {raw!r} (block `{self.block}`)")
+            text = str(v).strip()
+            return text if _SIMPLE.match(text) else f"({text})"
+
+        out = _ARG.sub(put, raw)
+        return fold(out, self.env)
+
+
+def _mentions_arg(raw: Any) -> bool:
+    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy)."""
+    if isinstance(raw, str):
+        return "$" in raw
+    if isinstance(raw, int | float | bool) or raw is None:
+        return False
+    if isinstance(raw, LayerSpec):
+        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs)
+    if isinstance(raw, list | tuple):
+        return any(_mentions_arg(r) for r in raw)
+    if isinstance(raw, Mapping):
+        return any(_mentions_arg(v) for v in raw.values())
+    if isinstance(raw, RepeatSpec):
+        return _mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
+    return False
+
+
+def fold(text: str, env: Mapping[str, num.Value]) -> Any:
+    """An expression that needs only ``vars`` becomes its number (cleaner labels)."""
+    try:
+        v = expr.evaluate(_parse(text), env, _refuse)
+    except (_NotConcrete, SpecError, RecursionError):
+        return text
+    return v if num.is_int(v) else text
+
+
+def _describe(v: Any) -> str:
+    from .args import describe
+
+    return describe(v)
+
+
+class Expander:
+    """Walks the spec's layer lists, producing nodes and groups in order."""
+
+    def __init__(self, spec: Spec, env: Mapping[str, num.Value]) -> None:
+        self.spec = spec
+        self.env = env
+        self.nodes: list[Node] = []
+        self.groups: list[Group] = []
+        self.names: dict[str, int] = {}
+        self.counters: dict[tuple[str, str], int] = {}
+        self.blocks = {_key(k): v for k, v in spec.blocks.items()}
+        self.bodies: dict[Any, tuple[Any, ...]] = {}
+
+    def run(self) -> Expansion:
+        top = _Level(input=(0,), outputs=[], what="the input")
+        scope = _Scope(prefix="", lookup=("",), depth=0, parent=None, stack=())
+        for entry in self.spec.layers:
+            self.entry(entry, top, scope)
+        return Expansion(self.nodes, self.groups, self.names)
+
+    # ---------------------------------------------------------------- entries
+    def entry(self, entry: LayerSpec | RepeatSpec, level: _Level, scope: _Scope,
+              forced_name: str | None = None) -> None:
         if isinstance(entry, RepeatSpec):
-            raise SpecError("repeat: is not supported yet", loc=entry.loc)
-        nodes.append(Node(entry, entry.name, entry.sources))
-    return nodes
+            self.repeat(entry, level, scope)
+            return
+        block = self.blocks.get(_key(entry.type))
+        if block is not None:
+            self.block_use(block, entry, level, scope, forced_name)
+            return
+        index = len(self.nodes) + 1
+        if index > MAX_LAYERS:
+            raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc)
+        name = forced_name or (scope.prefix + entry.name if entry.name is not None else None)
+        sources = self.sources(entry, level, scope, index, name)
+        if name is not None:
+            self.declare(name, index, entry.loc, LayerRef(index, name, entry.type))
+        self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
+                               scope.lookup))
+        level.outputs.append(index)
+
+    def declare(self, name: str, index: int, loc: Loc, ref: LayerRef) -> None:
+        if name in self.names or name in self.spec.inputs or name == "input":
+            raise SpecError(f"layer name '{name}' is used twice", loc=loc, layer=ref)
+        self.names[name] = index
+
+    def sources(self, entry: LayerSpec, level: _Level, scope: _Scope, index: int,
+                name: str | None) -> tuple[Source, ...]:
+        """``from:`` with the structural parts (negative indices, ``in``) settled."""
+        written = entry.sources if entry.sources is not None else (-1,)
+        out: list[Source] = []
+        for ref in written:
+            try:
+                out.extend(self.source(ref, level, scope, index))
+            except SpecError as e:
+                raise e.located(entry.loc, LayerRef(index, name or entry.type, entry.type)) from None
+        return tuple(out)
+
+    def source(self, ref: str | int, level: _Level, scope: _Scope, index: int) -> tuple[Source, ...]:
+        if isinstance(ref, bool):
+            raise SpecError(f"from: {ref} is not a layer name or index")
+        if isinstance(ref, int):
+            if ref >= 0:
+                if ref >= index:
+                    raise SpecError(
+                        f"from: {ref} refers to layer {ref}, which comes at or after this one "
+                        f"(layer {index}); a layer can only read earlier layers")
+                return (ref,)
+            pos = len(level.outputs) + ref
+            if pos >= 0:
+                return (level.outputs[pos],)
+            if pos == -1:
+                return level.input
+            raise SpecError(f"from: {ref} reaches back {-ref} entries, but only "
+                            f"{len(level.outputs)} come before this one in its list "
+                            f"({-len(level.outputs) - 1} is {level.what})")
+        if not isinstance(ref, str):
+            raise SpecError(f"from: entries are layer names or indices, not {ref!r}")
+        if ref == "in" or ref.startswith("in."):
+            if ref == "in":
+                return level.input
+            if level.block:
+                k = ref[3:]
+                if not k.isdigit() or int(k) >= len(level.input):
+                    raise SpecError(f"from: {ref}: the block has {len(level.input)} input"
+                                    f"{'s' if len(level.input) != 1 else ''} (in.0 .. "
+                                    f"in.{len(level.input) - 1}, or `in` for all)")
+                return (level.input[int(k)],)
+        return (Ref(ref, scope.lookup),)
+
+    # ---------------------------------------------------------------- repeat
+    def repeat(self, rep: RepeatSpec, level: _Level, scope: _Scope) -> None:
+        times = self.times(rep)
+        if rep.name is None:
+            for _ in range(times):
+                for e in rep.layers:
+                    self.entry(e, level, scope)
+            return
+        name = scope.prefix + rep.name
+        group = self.open_group(name, "repeat", f"repeat({times})", scope, rep.loc,
+                                self.sources(LayerSpec("repeat", loc=rep.loc), level, scope,
+                                             len(self.nodes) + 1, name))
+        inner = replace(scope, depth=scope.depth + 1, parent=name)
+        for i in range(times):
+            if len(rep.layers) == 1 and not _named(rep.layers[0]):
+                self.entry(rep.layers[0], level, inner, forced_name=f"{name}.{i}")
+                continue
+            prefix = f"{name}.{i}."
+            round_scope = replace(inner, prefix=prefix, lookup=(prefix, *scope.lookup))
+            for e in rep.layers:
+                self.entry(e, level, round_scope)
+        self.close_group(group, level, record_output=False)
+
+    def times(self, rep: RepeatSpec) -> int:
+        raw = rep.times
+        try:
+            if isinstance(raw, str):
+                v = expr.evaluate(_parse(raw), self.env, _refuse)
+            elif type(raw) is int:
+                v = raw
+            else:
+                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}")
+        except _NotConcrete as e:
+            raise SpecError(f"repeat: times {raw!r} must be a number, but `{e.args[0]}` is not bound "
+                            "(set it in `vars:` or with -D)", loc=rep.loc) from None
+        except SpecError as e:
+            raise e.located(rep.loc) from None
+        if not num.is_int(v) or v < 0:
+            raise SpecError(f"repeat: times must be 0 or more, not {v}", loc=rep.loc)
+        return v
+
+    # ---------------------------------------------------------------- blocks
+    def block_use(self, block: BlockSpec, use: LayerSpec, level: _Level, scope: _Scope,
+                  forced_name: str | None) -> None:
+        if block.name in scope.stack:
+            chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
+            raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
+                            loc=use.loc)
+        if forced_name is not None:
+            name = forced_name
+        elif use.name is not None:
+            name = scope.prefix + use.name
+        else:  # counts the unnamed uses, as Keras numbers its automatic names
+            key = (scope.prefix, block.name)
+            self.counters[key] = self.counters.get(key, 0) + 1
+            name = f"{scope.prefix}{block.name}_{self.counters[key]}"
+        index = len(self.nodes) + 1
+        ref = LayerRef(index, name, block.name)
+        try:
+            args = bind_block(block, use, self.env)
+        except SpecError as e:
+            raise e.located(use.loc, ref) from None
+        inputs = self.sources(use, level, scope, index, name)
+        group = self.open_group(name, block.name, _block_label(block.name, use), scope, use.loc, inputs)
+        inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
+                             block=True)
+        prefix = name + "."
+        inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
+                       parent=name, stack=(*scope.stack, block.name))
+        for e in self.body(block, args, ref):
+            self.entry(e, inner_level, inner)
+        self.close_group(group, level, record_output=True)
+
+    def body(self, block: BlockSpec, args: Mapping[str, Any], ref: LayerRef) -> tuple[Any, ...]:
+        """The block's layers with ``$args`` put in (the same arguments: the same layers)."""
+        try:
+            key: Any = (block.name, _frozen(args))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in self.bodies:
+            return self.bodies[key]
+        subst = Substitution(args, block.name, self.env)
+        out = []
+        for e in block.layers:
+            try:
+                out.append(subst(e))
+            except SpecError as err:
+                raise err.located(e.loc, ref) from None
+        if key is not None:
+            self.bodies[key] = tuple(out)
+        return tuple(out)
+
+    def open_group(self, name: str, type_: str, label: str, scope: _Scope, loc: Loc,
+                   inputs: tuple[Source, ...]) -> Group:
+        group = Group(name, type_, label, scope.depth, scope.parent, loc, inputs, len(self.nodes) + 1)
+        self.groups.append(group)
+        return group
+
+    def close_group(self, group: Group, level: _Level, *, record_output: bool) -> None:
+        group.last = len(self.nodes)
+        if group.last < group.first:
+            return  # an empty repeat: no row, no name
+        self.declare(group.name, group.last, group.loc, LayerRef(group.first, group.name, group.type))
+        if record_output:
+            level.outputs.append(Ref(group.name, ("",)))
 
 
-__all__ = ["LayerSpec", "expand_layers"]
+def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -> dict[str, Any]:
+    """The use's arguments by name, defaults filled in (in the order of ``args:``)."""
+    names = list(block.args)
+    if len(use.args) > len(names):
+        shown = ", ".join(names) if names else "none"
+        raise SpecError(f"block `{block.name}` takes at most {len(names)} positional argument"
+                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}")
+    bound: dict[str, Any] = dict(zip(names, use.args, strict=False))
+    for key, raw in use.kwargs.items():
+        if key not in block.args:
+            raise SpecError(f"block `{block.name}` has no argument `{key}`" + did_you_mean(key, names)
+                            + (f" (its arguments: {', '.join(names)})" if names else
+                               " (it declares no `args:`)"))
+        if key in bound:
+            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice")
+        bound[key] = raw
+    missing = [n for n in names if n not in bound and block.args[n] is None]
+    if missing:
+        raise SpecError(f"block `{block.name}` needs the argument{'s' if len(missing) > 1 else ''} "
+                        + ", ".join(f"`{m}`" for m in missing)
+                        + f" (its arguments: {', '.join(names)})")
+    for n in names:
+        if n not in bound:  # a default may use the arguments before it: {out: 64, mid: $out // 4}
+            bound[n] = Substitution(bound, block.name, env)(block.args[n])
+    return bound
+
+
+def _block_label(name: str, use: LayerSpec) -> str:
+    from .propagate import raw_text
+
+    parts = [raw_text(a) for a in use.args]
+    parts += [f"{k}={raw_text(v)}" for k, v in use.kwargs.items()]
+    return f"{name}({', '.join(parts)})" if parts else name
+
+
+def _frozen(raw: Any) -> Any:
+    """A hashable stand-in for raw argument values (cache keys)."""
+    if isinstance(raw, Mapping):
+        return tuple((k, _frozen(v)) for k, v in raw.items())
+    if isinstance(raw, list | tuple):
+        return ("[", *(_frozen(r) for r in raw))
+    return (type(raw).__name__, raw)
+
+
+def _named(entry: LayerSpec | RepeatSpec) -> bool:
+    return entry.name is not None
+
+
+def _key(name: str) -> str:
+    return name.strip()
+
+
+def expand_layers(spec: Spec, env: Mapping[str, num.Value] | None = None) -> Expansion:
+    """The spec's layers as flat nodes plus the groups (block rows) over them."""
+    return Expander(spec, env or {}).run()
+
+
+__all__ = ["Expansion", "Group", "Substitution", "bind_block", "expand_layers"]

@@ -10,6 +10,7 @@ data, which is also what the Python API accepts directly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -78,24 +79,150 @@ def looks_like_path(arg: str) -> bool:
 
 
 def load_text(text: str, source: str) -> Spec:
-    """A YAML document or an inline spec: YAML when it is a mapping."""
+    """A YAML document or an inline spec: YAML when it looks like YAML or comes from a .yaml file.
+
+    A file named ``*.yaml`` is always read as YAML, so a list or a scalar at its top
+    level gets "a spec must be a mapping", not an inline-parse error.
+    """
     stripped = text.lstrip()
-    if stripped.startswith(("{", "#", "---")) or _first_line_is_key(stripped):
+    if (source.lower().endswith(YAML_SUFFIXES) or stripped.startswith(("{", "#", "---", "- "))
+            or _first_line_is_key(stripped)):
         return load_yaml(text, source)
     from .inline import parse_inline
 
     return parse_inline(text, source)
 
 
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(\s|$)")
+
+
 def _first_line_is_key(text: str) -> bool:
+    """``input: ...`` or a misspelt ``inputt: ...``: a YAML mapping, never an inline spec."""
     first = text.split("\n", 1)[0]
-    head = first.split(":", 1)[0].strip()
-    return ":" in first and head in TOP_KEYS
+    return bool(_YAML_KEY.match(first))
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, with the per-scalar tag resolution cached (a hot spot on big specs)."""
+
+    _tags: dict[tuple[str, Any], str] = {}  # noqa: RUF012  (a shared cache on purpose)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 50_000:
+                self._tags[key] = tag
+        return tag
+
+    def descend_resolver(self, *_: Any) -> None:  # safe loaders have no path resolvers
+        return None
+
+    def ascend_resolver(self, *_: Any) -> None:
+        return None
+
+
+# libyaml's composer recurses in C without a depth check (some 30,000 levels overflow
+# the C stack: a segfault, not an exception), and its scanner takes time quadratic in
+# the depth of nested flow collections (20,000 levels of `[`: seconds).  A cheap scan
+# bounds the nesting first; a document that might nest deeper than SAFE_DEPTH goes to
+# the pure-Python loader, whose recursion limit stops it early and cleanly.
+SAFE_DEPTH = 1_000
+_FLOW_TOKEN = re.compile(r"[\[\]{}\"'#]")
+_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d,}" % SAFE_DEPTH, re.M)
+_DQ_END = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
+_SQ_END = re.compile(r"(?:[^']|'')*'")
+
+
+def _deep_nesting_at(text: str) -> int | None:
+    """Where the text may nest SAFE_DEPTH collections deep, or None when it surely does not.
+
+    Block nesting needs indentation or `- `/`? ` indicators at the start of a line;
+    flow nesting is bracket depth outside quoted strings and comments.  It errs on the
+    side of "deep": such a document is refused, and SAFE_DEPTH is far above MAX_DEPTH.
+    """
+    m = _DEEP_BLOCK.search(text)
+    if m:
+        return m.start()
+    if text.count("[") + text.count("{") < SAFE_DEPTH:
+        return None
+    depth = 0
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _FLOW_TOKEN.search(text, pos)
+        if m is None:
+            return None
+        ch, i = m.group(), m.start()
+        pos = i + 1
+        if ch in "[{":
+            depth += 1
+            if depth > SAFE_DEPTH:
+                return i
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        elif ch == "#":
+            if i == 0 or text[i - 1] in " \t\n":
+                nl = text.find("\n", i)
+                pos = n if nl < 0 else nl + 1
+        elif _starts_quote(text, i):
+            end = (_DQ_END if ch == '"' else _SQ_END).match(text, i + 1)
+            if end is None:
+                return None  # an unclosed quote: the rest is one string, YAML says where
+            pos = end.end()
+    return None
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """How many values the node tree becomes once aliases are copied out (stops past limit).
+
+    Each distinct node is sized once, so a billion-laughs document is measured in
+    microseconds instead of being expanded.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) \
+            else list(node.value)
+        if done:
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), limit + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _starts_quote(text: str, i: int) -> bool:
+    """Whether a quote at ``i`` opens a quoted scalar (not one inside a plain scalar)."""
+    j = i - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    if j < 0 or text[j] in ":-?[{,\n":
+        return True
+    k = j
+    while k >= 0 and text[k] not in " \t\n":
+        k -= 1
+    return text[k + 1] in "!&"  # after a tag or an anchor
 
 
 def load_yaml(text: str, source: str) -> Spec:
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_cls(text)
+    deep = _deep_nesting_at(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        col = deep - (text.rfind("\n", 0, deep) + 1) + 1
+        raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep",
+                        loc=Loc(source, line, col))
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
@@ -111,9 +238,16 @@ def load_yaml(text: str, source: str) -> Spec:
         loader.dispose()
     if node is None:
         raise SpecError("the spec is empty", loc=Loc(source, 1, 1))
+    if "&" in text and "*" in text and _expanded_size(node, MAX_NODES) > MAX_NODES:
+        raise SpecError(f"the document expands to more than {MAX_NODES:,} values "
+                        "(YAML aliases repeating each other?)", loc=_loc(source, node))
     locator = Locator(source)
     data = _Plain(loader, locator).convert(node)
     return from_data(data, source, locator, _loc(source, node))
+
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
 
 
 class _Plain:
@@ -137,7 +271,12 @@ class _Plain:
                             loc=_loc(self.locator.source, node))
         src = self.locator.source
         if isinstance(node, yaml.ScalarNode):
+            tag = node.tag
+            if tag == _STR:  # the common cases directly: construct_object is slow
+                return node.value
             try:
+                if tag == _INT:
+                    return self.loader.construct_yaml_int(node)
                 return self.loader.construct_object(node)
             except (yaml.YAMLError, ValueError) as e:
                 raise SpecError(f"invalid value {node.value!r}: {e}", loc=_loc(src, node)) from None

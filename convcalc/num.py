@@ -52,8 +52,13 @@ def _nonzero(b: Value, what: str) -> None:
 
 
 def floordiv(a: Value, b: Value) -> Value:
+    """⌊a / b⌋; expressions come back in convcalc's canonical form (nested floors collapsed)."""
+    if type(a) is int and type(b) is int and b:
+        return a // b
     _nonzero(b, "//")
-    return a // b
+    from .symbolic import floordiv as symbolic_floordiv
+
+    return symbolic_floordiv(a, b)
 
 
 def ceildiv(a: Value, b: Value) -> Value:
@@ -61,7 +66,9 @@ def ceildiv(a: Value, b: Value) -> Value:
     _nonzero(b, "ceildiv")
     if is_int(a) and is_int(b):
         return -((-a) // b)
-    return sympy_module().ceiling(a / b)
+    from .symbolic import ceildiv as symbolic_ceildiv
+
+    return symbolic_ceildiv(a, b)
 
 
 def div_exact(a: Value, b: Value) -> Value:
@@ -93,13 +100,54 @@ def power(a: Value, b: Value) -> Value:
 def maximum(*xs: Value) -> Value:
     if all(is_int(x) for x in xs):
         return max(xs)
-    return sympy_module().Max(*xs)
+    from .symbolic import extremum
+
+    return extremum("max", xs)
 
 
 def minimum(*xs: Value) -> Value:
     if all(is_int(x) for x in xs):
         return min(xs)
-    return sympy_module().Min(*xs)
+    from .symbolic import extremum
+
+    return extremum("min", xs)
+
+
+def total(xs: Any) -> Value:
+    """A sum of sizes or counts: ints add plainly, expressions become one polynomial."""
+    items = list(xs)
+    if all(type(x) is int for x in items):
+        return sum(items)
+    from .symbolic import total as symbolic_total
+
+    return symbolic_total(items)
+
+
+def ge(a: Value, b: Value) -> Any:
+    """``a >= b``: a bool for ints; for expressions a bool when cheaply decided, else a relation."""
+    if is_int(a) and is_int(b):
+        return a >= b
+    from .symbolic import ge as symbolic_ge
+
+    return symbolic_ge(a, b)
+
+
+def eq(a: Value, b: Value) -> Any:
+    """``a == b`` as a condition (see :func:`ge`)."""
+    if is_int(a) and is_int(b):
+        return a == b
+    from .symbolic import eq as symbolic_eq
+
+    return symbolic_eq(a, b)
+
+
+def divides(a: Value, b: Value) -> Any:
+    """``b`` is a multiple of ``a``, as a condition (see :func:`ge`)."""
+    if is_int(a) and is_int(b):
+        return b % a == 0
+    from .symbolic import divides as symbolic_divides
+
+    return symbolic_divides(a, b)
 
 
 def prod(xs: Any) -> Value:
@@ -127,4 +175,6 @@ def fmt(x: Value) -> str:
     """A size as text: ints plainly, expressions in sympy's syntax."""
     if is_int(x):
         return str(x)
-    return str(x)
+    from .symbolic import sstr
+
+    return sstr(x)

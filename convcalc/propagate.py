@@ -10,17 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import args as A
 from . import num
-from .errors import Loc, LayerRef, SpecError
-from .layers.base import Constraint, Ctx, Shape, fmt_shape, lookup
+from .errors import LayerRef, Loc, SpecError, did_you_mean
+from .layers.base import Constraint, Ctx, LayerOut, Resolved, Shape, fmt_shape, lookup
 from .result import LayerResult, Result
 from .spec import LayerSpec, Spec
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .graph import Expansion
+
 Value = num.Value
 SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A ``from:`` name, tried with each scope prefix in turn (innermost first)."""
+
+    name: str
+    scopes: tuple[str, ...] = ("",)
+
+
+# What a node reads: an absolute layer index (0 = the first input), a name
+# as written (outputs:), or a scoped name from a layer list.
+Source = int | str | Ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +45,11 @@ class Node:
 
     spec: LayerSpec
     name: str | None  # explicit name, already made unique for block uses
-    sources: tuple[str | int, ...] | None
-    block: str | None = None
+    sources: tuple[Source, ...] | None  # None = the previous layer
+    block: str | None = None  # the innermost group (block row) holding it
     depth: int = 0
     scope: str = ""  # prefix for names local to a block use
+    lookup: tuple[str, ...] = ("",)  # scope prefixes for its names, innermost first
 
 
 class Names:
@@ -97,11 +114,11 @@ class _Lookup(dict):  # type: ignore[type-arg]
         return self.get_value(name)
 
 
-def expand(spec: Spec) -> list[Node]:
-    """The spec's layers as a flat list of nodes (blocks and repeats unrolled)."""
+def expand(spec: Spec, env: Mapping[str, Value] | None = None) -> Expansion:
+    """The spec's layers as flat nodes (blocks and repeats unrolled) and block rows."""
     from .graph import expand_layers
 
-    return expand_layers(spec)
+    return expand_layers(spec, env)
 
 
 def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
@@ -109,7 +126,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     free = Names()
     env = resolve_vars(spec.vars, defines or {}, free)
     constraints: list[Constraint] = []
-    nodes = expand(spec)
+    tagged = 0  # constraints before this index already name their layer
+    expansion = expand(spec, env)
+    nodes, groups = expansion.nodes, expansion.groups
 
     def context(rank: int | None = None) -> Ctx:
         return Ctx(framework, layout, env, free, constraints, rank)
@@ -130,43 +149,43 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
 
     layers: list[LayerResult] = []
     by_name: dict[str, LayerResult] = {}
-    counters: dict[str, int] = {}
+    counters: dict[tuple[str, str], int] = {}
+    opening: dict[int, list[Any]] = {}
+    closing: dict[int, list[Any]] = {}
+    for g in groups:
+        if g.first <= g.last:
+            opening.setdefault(g.first, []).append(g)
+            closing.setdefault(g.last, []).append(g)
+    group_sources: dict[str, tuple[str, ...]] = {}
+    types: dict[str, Resolved] = {}  # type as written -> layer type (big nets repeat a few types)
+    refs = _Refs(layers, by_name, input_names, expansion.names)
     for node in nodes:
         index = len(layers) + 1
         ls = node.spec
+        for g in opening.get(index, ()):
+            try:
+                group_sources[g.name] = tuple(refs.resolve(s, index) for s in g.inputs)
+            except SpecError as e:
+                raise e.located(g.loc, LayerRef(index, g.name, g.type)) from None
         try:
-            resolved = lookup(ls.type, framework)
+            resolved = types.get(ls.type) or types.setdefault(ls.type, lookup(ls.type, framework))
         except SpecError as e:
             raise e.located(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
         ref = LayerRef(index, node.name or resolved.layer.type_name(resolved.rank), ls.type)
         try:
-            sources = _sources(node, index, layers, by_name, input_names)
+            sources = refs.sources(node, index)
             in_shapes = tuple(tensors[s] for s in sources)
             layer = resolved.layer
             if not layer.multi_input and len(in_shapes) != 1:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}")
-            rank = resolved.rank
-            if rank is None and not layer.multi_input:
-                rank = layer.infer_rank(in_shapes[0])
+            rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
-            default_name = f"{node.scope}{type_name}_{counters.get(type_name, 0) + 1}"
+            default_name = f"{node.scope}{type_name}_{counters.get((node.scope, type_name), 0) + 1}"
             ref = LayerRef(index, node.name or default_name, type_name)
-            if not layer.multi_input:
-                layer.check_rank(in_shapes[0], rank, type_name)
-            accepted = {n.lower() for p in layer.params for n in p.names}
-            kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS or k.lower() in accepted}
-            bound = A.bind(replace(ls, kwargs=kw), layer.params, resolved.order,
-                           type_name=type_name, ignored=layer.ignored)
-            ctx = context(rank)
-            values = A.coerce_all(bound, layer.params, ctx, type_name)
-            fmt = values.get("data_format")
-            if fmt is not None and fmt != layout:
-                raise SpecError(f"data_format {fmt} differs from the spec's layout {layout}; "
-                                f"set `layout: {fmt}` for the whole spec")
-            out = layer.infer(ctx, in_shapes, values)
+            bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context)
         except SpecError as e:
             raise e.located(ls.loc, ref) from None
-        counters[type_name] = counters.get(type_name, 0) + 1
+        counters[(node.scope, type_name)] = counters.get((node.scope, type_name), 0) + 1
         name = ref.name
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
@@ -191,8 +210,18 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         layers.append(row)
         by_name[name] = row
         tensors[name] = out.shape
+        for i in range(tagged, len(constraints)):  # this layer's open conditions
+            constraints[i] = replace(constraints[i], layer=name)
+        tagged = len(constraints)
+        for g in closing.get(index, ()):
+            # A block's name reads as its last layer's output.
+            if g.name in by_name or g.name in tensors:
+                raise SpecError(f"the name '{g.name}' is used twice (a layer and a block)",
+                                loc=g.loc, layer=LayerRef(g.first, g.name, g.type))
+            by_name[g.name] = row
+            tensors[g.name] = out.shape
 
-    outputs = _outputs(spec, layers, by_name, tensors, input_names)
+    outputs = _outputs(spec, refs, tensors)
     result = Result(
         source=spec.source,
         name=spec.name,
@@ -204,7 +233,104 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         constraints=constraints,
         free_names=tuple(free.free),
     )
+    if opening:
+        result.rows = _rows(layers, opening, group_sources, tensors)
+    if result.free_names:
+        from .symbolic import reduce_constraints
+
+        reduce_constraints(result)
     return result
+
+
+def _rows(
+    layers: Sequence[LayerResult],
+    opening: Mapping[int, Sequence[Any]],
+    group_sources: Mapping[str, tuple[str, ...]],
+    tensors: Mapping[str, Shape],
+) -> list[LayerResult]:
+    """Table rows: each group's row (with its layers' totals) above its layers."""
+    columns = {"params": [r.params for r in layers], "trainable": [r.trainable for r in layers],
+               "macs": [r.macs for r in layers]}
+    prefix = {k: _prefix_sums(v) for k, v in columns.items()}
+
+    def total(key: str, first: int, last: int) -> Value:
+        sums = prefix[key]
+        if sums is not None:  # all whole numbers: O(1) per group, however deep the nesting
+            return sums[last] - sums[first - 1]
+        return sum(columns[key][first - 1 : last], 0)
+
+    rows: list[LayerResult] = []
+    for row in layers:
+        for g in sorted(opening.get(row.index, ()), key=lambda g: g.depth):
+            sources = group_sources[g.name]
+            rows.append(LayerResult(
+                index=g.first,
+                name=g.name,
+                type=g.type,
+                label=g.label,
+                sources=sources,
+                input_shapes=tuple(tensors[s] for s in sources),
+                output=layers[g.last - 1].output,
+                weights=(),
+                macs=total("macs", g.first, g.last),
+                loc=g.loc,
+                block=g.parent,
+                depth=g.depth,
+                is_block=True,
+                extra={"params": total("params", g.first, g.last),
+                       "trainable": total("trainable", g.first, g.last),
+                       "layers": (g.first, g.last)},
+            ))
+        rows.append(row)
+    return rows
+
+
+def _prefix_sums(values: Sequence[Value]) -> list[int] | None:
+    if not all(num.is_int(v) for v in values):
+        return None
+    out = [0]
+    for v in values:
+        out.append(out[-1] + v)
+    return out
+
+
+def layer_rank(resolved: Resolved, in_shapes: Sequence[Shape]) -> int | None:
+    """The spatial rank a layer use runs at: from its type name, else from its input."""
+    if resolved.rank is None and not resolved.layer.multi_input:
+        return resolved.layer.infer_rank(in_shapes[0])
+    return resolved.rank
+
+
+def run_layer(
+    resolved: Resolved,
+    ls: LayerSpec,
+    in_shapes: Sequence[Shape],
+    rank: int | None,
+    context: Callable[[int | None], Ctx],
+) -> tuple[dict[str, Any], Ctx, LayerOut]:
+    """Check the input's rank, bind and coerce the arguments, and let the layer compute.
+
+    Shared by the propagator and by wrapper layers (``timedistributed``,
+    ``bidirectional``) that run an inner layer on a slice of their input.
+    Returns the raw bound arguments (for the row's label), the layer's
+    context (its explain steps) and what it computed.
+    """
+    layer = resolved.layer
+    type_name = layer.type_name(rank)
+    if not layer.multi_input:
+        layer.check_rank(in_shapes[0], rank, type_name)
+    if any(k in SOURCE_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare)
+        accepted = A.names_index(layer.params)
+        kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS or k.lower() in accepted}
+        ls = replace(ls, kwargs=kw)
+    bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
+    ctx = context(rank)
+    values = A.coerce_all(bound, layer.params, ctx, type_name)
+    fmt = values.get("data_format")
+    if fmt is not None and fmt != ctx.layout:
+        raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}; "
+                        f"set `layout: {fmt}` for the whole spec")
+    return bound, ctx, layer.infer(ctx, in_shapes, values)
 
 
 def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
@@ -224,20 +350,64 @@ def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
     return {}
 
 
-def _sources(
-    node: Node,
-    index: int,
-    layers: Sequence[LayerResult],
-    by_name: Mapping[str, LayerResult],
-    input_names: Sequence[str],
-) -> tuple[str, ...]:
-    """Tensor names a layer reads: ``from:`` by name, ``input``, or index."""
-    if node.sources is None:
-        return (layers[-1].name,) if layers else (input_names[0],)
-    out = []
-    for ref in node.sources:
-        out.append(resolve_ref(ref, index, layers, by_name, input_names, node.scope))
-    return tuple(out)
+class _Refs:
+    """Resolves what nodes read against the layers made so far."""
+
+    def __init__(
+        self,
+        layers: Sequence[LayerResult],
+        by_name: Mapping[str, LayerResult],
+        input_names: Sequence[str],
+        known: Mapping[str, int],
+    ) -> None:
+        self.layers = layers
+        self.by_name = by_name
+        self.input_names = input_names
+        self.known = known  # names given before propagation -> flat index (forward refs)
+
+    def sources(self, node: Node, index: int) -> tuple[str, ...]:
+        if node.sources is None:
+            return (self.layers[-1].name,) if self.layers else (self.input_names[0],)
+        return tuple(self.resolve(ref, index) for ref in node.sources)
+
+    def resolve(self, ref: Source, index: int) -> str:
+        """One source to a tensor name (layer indices are 1-based; 0 is the input)."""
+        if isinstance(ref, Ref):
+            return self.name(ref.name, ref.scopes, index)
+        if isinstance(ref, bool):
+            raise SpecError(f"from: {ref} is not a layer name or index")
+        if isinstance(ref, int):
+            target = index + ref if ref < 0 else ref
+            if ref >= index:
+                raise SpecError(f"from: {ref} refers to layer {ref}, which comes at or after this one "
+                                f"(layer {index}); a layer can only read earlier layers")
+            if target < 0:
+                raise SpecError(f"from: {ref} reaches before the input (this is layer {index})")
+            return self.input_names[0] if target == 0 else self.layers[target - 1].name
+        if not isinstance(ref, str):
+            raise SpecError(f"from: entries are layer names or indices, not {A.describe(ref)}")
+        return self.name(ref, ("",), index)
+
+    def name(self, name: str, scopes: Sequence[str], index: int) -> str:
+        for prefix in scopes:
+            candidate = prefix + name
+            if candidate in self.by_name or candidate in self.input_names:
+                return candidate
+        if name == "input" or (name == "in" and scopes == ("",)):
+            return self.input_names[0]
+        for prefix in scopes:
+            later = self.known.get(prefix + name)
+            if later is not None:
+                what = f"'{prefix + name}'" + (f" (written '{name}')" if prefix else "")
+                if later >= index:
+                    raise SpecError(
+                        f"from: {what} is defined at or after this layer (layer {later}, this is "
+                        f"layer {index}); a layer can only read earlier ones (a cycle?)"
+                        + (" — inside a block, read its input as `in`" if later > index else ""))
+        known = [*self.input_names, *self.by_name]
+        local = [k[len(scopes[0]):] for k in self.by_name if scopes[0] and k.startswith(scopes[0])]
+        raise SpecError(f"from: no layer or input named '{name}' before this layer"
+                        + did_you_mean(name, [*known, *local]))
 
 
 def resolve_ref(
@@ -249,36 +419,12 @@ def resolve_ref(
     scope: str = "",
 ) -> str:
     """One ``from:`` entry to a tensor name (layer indices are 1-based; 0 is the input)."""
-    if isinstance(ref, bool):
-        raise SpecError(f"from: {ref} is not a layer name or index")
-    if isinstance(ref, int):
-        target = index + ref if ref < 0 else ref
-        if ref >= index:
-            raise SpecError(f"from: {ref} refers to layer {ref}, which comes at or after this one "
-                            f"(layer {index}); a layer can only read earlier layers")
-        if target < 0:
-            raise SpecError(f"from: {ref} reaches before the input (this is layer {index})")
-        return input_names[0] if target == 0 else layers[target - 1].name
-    if not isinstance(ref, str):
-        raise SpecError(f"from: entries are layer names or indices, not {A.describe(ref)}")
-    for candidate in (f"{scope}{ref}", ref) if scope else (ref,):
-        if candidate in by_name or candidate in input_names:
-            return candidate
-    if ref == "input":
-        return input_names[0]
-    from .errors import did_you_mean
-
-    known = [*input_names, *by_name]
-    raise SpecError(f"from: no layer or input named '{ref}' before this layer" + did_you_mean(ref, known))
+    refs = _Refs(layers, by_name, input_names, {})
+    return refs.resolve(Ref(ref, (scope, "") if scope else ("",)) if isinstance(ref, str) else ref, index)
 
 
-def _outputs(
-    spec: Spec,
-    layers: Sequence[LayerResult],
-    by_name: Mapping[str, LayerResult],
-    tensors: Mapping[str, Shape],
-    input_names: Sequence[str],
-) -> dict[str, Shape]:
+def _outputs(spec: Spec, refs: _Refs, tensors: Mapping[str, Shape]) -> dict[str, Shape]:
+    layers, input_names = refs.layers, refs.input_names
     if not spec.outputs:
         if layers:
             return {layers[-1].name: layers[-1].output}
@@ -286,7 +432,7 @@ def _outputs(
     out: dict[str, Shape] = {}
     for ref in spec.outputs:
         try:
-            name = resolve_ref(ref, len(layers) + 1, layers, by_name, input_names)
+            name = refs.resolve(ref, len(layers) + 1)
         except SpecError as e:
             raise SpecError(e.message.replace("from:", "outputs:"), loc=spec.loc) from None
         out[name] = tensors[name]
@@ -299,19 +445,26 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) 
     for p in params:
         if p.name not in bound:
             continue
-        text = _raw_text(bound[p.name])
+        text = raw_text(bound[p.name])
         parts.append(text if p.default is A.REQUIRED else f"{p.name}={text}")
     return f"{type_name}({', '.join(parts)})" if parts else type_name
 
 
-def _raw_text(raw: Any) -> str:
+def raw_text(raw: Any) -> str:
     if isinstance(raw, bool):
         return str(raw).lower()
     if isinstance(raw, list | tuple):
-        flat = [_raw_text(r) for r in raw]
+        flat = [raw_text(r) for r in raw]
         if all(not isinstance(r, list | tuple) for r in raw):
             return "×".join(flat)
         return "[" + ", ".join(flat) + "]"
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        # A wrapped layer written as a mapping ({conv2d: [16, 3]}): show it as a call.
+        (kind, value), = raw.items()
+        args = value if isinstance(value, list) else [] if value is None else [value]
+        if isinstance(value, Mapping):
+            return f"{kind}({', '.join(f'{k}={raw_text(v)}' for k, v in value.items())})"
+        return f"{kind}({', '.join(raw_text(a) for a in args)})" if args else str(kind)
     if isinstance(raw, LayerSpec):
         return raw.type
     return str(raw)
@@ -321,4 +474,4 @@ def shape_text(shape: Shape) -> str:
     return fmt_shape(shape)
 
 
-__all__ = ["Loc", "Node", "propagate", "resolve_ref", "shape_text"]
+__all__ = ["Loc", "Node", "Ref", "Source", "propagate", "raw_text", "resolve_ref", "shape_text"]

@@ -21,7 +21,9 @@ Shape = tuple[Value, ...]
 
 def jsonable(v: Value) -> int | str:
     """Concrete sizes are ints; symbolic ones are strings in sympy's syntax."""
-    return v if num.is_int(v) else num.fmt(v)
+    if num.is_int(v):
+        return v
+    return int(v) if getattr(v, "is_Integer", False) else num.fmt(v)
 
 
 def shape_json(shape: Shape) -> list[int | str]:
@@ -51,13 +53,13 @@ class LayerResult:
 
     @property
     def params(self) -> Value:
-        return sum((w.size for w in self.weights), 0) if not self.is_block else self.extra["params"]
+        return num.total(w.size for w in self.weights) if not self.is_block else self.extra["params"]
 
     @property
     def trainable(self) -> Value:
         if self.is_block:
             return self.extra["trainable"]
-        return sum((w.size for w in self.weights if w.trainable), 0)
+        return num.total(w.size for w in self.weights if w.trainable)
 
     @property
     def non_trainable(self) -> Value:
@@ -98,6 +100,7 @@ class Result:
     valid: dict[str, Any] = field(default_factory=dict)
     expect: Any = None  # convcalc.expect.Outcome, when the spec has `expect:`
     rows: list[LayerResult] | None = None  # table rows incl. block rows; None = layers
+    extra: dict[str, Any] = field(default_factory=dict)  # analyses (convcalc.analysis)
 
     # ---- SPEC §9 API
     @property
@@ -114,11 +117,11 @@ class Result:
 
     @property
     def total_params(self) -> Value:
-        return sum((layer.params for layer in self.layers), 0)
+        return num.total(layer.params for layer in self.layers)
 
     @property
     def trainable_params(self) -> Value:
-        return sum((layer.trainable for layer in self.layers), 0)
+        return num.total(layer.trainable for layer in self.layers)
 
     @property
     def non_trainable_params(self) -> Value:
@@ -126,14 +129,15 @@ class Result:
 
     @property
     def total_macs(self) -> Value:
-        return sum((layer.macs for layer in self.layers), 0)
+        return num.total(layer.macs for layer in self.layers)
 
     @property
     def symbolic(self) -> bool:
         return bool(self.free_names)
 
     def layer(self, name: str) -> LayerResult:
-        for layer in self.layers:
+        """A layer, or a block's row, by name."""
+        for layer in self.table_rows():
             if layer.name == name:
                 return layer
         raise KeyError(name)
@@ -143,6 +147,9 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of SPEC §7."""
+        from .analysis import annotate
+
+        annotate(self)
 
         def shapes(m: Mapping[str, Shape]) -> Any:
             if len(m) == 1:
@@ -161,6 +168,7 @@ class Result:
                 "trainable": jsonable(self.trainable_params),
                 "non_trainable": jsonable(self.non_trainable_params),
                 "macs": jsonable(self.total_macs),
+                **self.extra.get("totals_json", {}),
             },
             "constraints": [c.message for c in self.constraints],
         }

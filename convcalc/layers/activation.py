@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import args as A
-from .base import Ctx, Layer, LayerOut, Shape, register
+from .. import num
+from ..errors import SpecError
+from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
 
 
 class _Elementwise(Layer):
@@ -38,6 +40,17 @@ _TABLE: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...],
     ("leakyrelu", "max(x, a·x)", ("leaky_relu",), ("LeakyReLU",), ("LeakyReLU",), ("negative_slope",)),
     ("elu", "exponential linear unit", (), ("ELU",), ("ELU",), ("alpha",)),
     ("selu", "scaled ELU", (), ("SELU",), (), ()),
+    ("celu", "continuously differentiable ELU", (), ("CELU",), (), ("alpha",)),
+    ("hardtanh", "clamp to [min_val, max_val]", (), ("Hardtanh",), (), ("min_val", "max_val")),
+    ("softsign", "x / (1 + |x|)", (), ("Softsign",), (), ()),
+    ("logsigmoid", "log(sigmoid(x))", (), ("LogSigmoid",), (), ()),
+    ("softmin", "softmax of −x", (), ("Softmin",), (), ("dim",)),
+    ("softmax2d", "softmax over the channels", (), ("Softmax2d",), (), ()),
+    ("tanhshrink", "x − tanh(x)", (), ("Tanhshrink",), (), ()),
+    ("softshrink", "soft thresholding", (), ("Softshrink",), (), ("lambd",)),
+    ("hardshrink", "hard thresholding", (), ("Hardshrink",), (), ("lambd",)),
+    ("threshold", "x if x > threshold else value", (), ("Threshold",), (), ("threshold", "value")),
+    ("rrelu", "randomized leaky ReLU", (), ("RReLU",), (), ("lower", "upper")),
     ("dropout", "zeroes a fraction `rate` while training", (),
      ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"),
      ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
@@ -70,3 +83,58 @@ for _kind, _doc, _aliases, _torch, _keras, _pos in _TABLE:
             },
         )
     )
+
+
+@register
+class PReLU(Layer):
+    """Leaky ReLU with a learned slope: the one activation with parameters.
+
+    PyTorch ``PReLU(num_parameters=1)``: ``weight (num,)``, where num is 1 or
+    the channels (axis 1 with the batch axis, the first axis here).  Keras
+    ``PReLU(shared_axes=None)``: ``alpha`` has the input's shape with every
+    shared axis (batch is 0) set to 1 — Keras indexes ``shape[axis − 1]``, so
+    an axis 0 there lands on the last axis, as convcalc reproduces.
+    """
+
+    kind = "prelu"
+    family = "no shape change"
+    doc = "max(x, 0) + a·min(x, 0) with learned a."
+    params = (
+        A.Param("num", A.POSITIVE, 1, aliases=("num_parameters",), doc="PyTorch: 1 or the channels"),
+        A.Param("init", A.RAW, None, doc="no shape effect"),
+        A.Param("shared_axes", A.RAW, None, doc="Keras: axes (batch is 0) sharing one alpha"),
+        A.Param("alpha_initializer", A.RAW, None, doc="no shape effect"),
+        A.Param("alpha_regularizer", A.RAW, None, doc="no shape effect"),
+        A.Param("alpha_constraint", A.RAW, None, doc="no shape effect"),
+    )
+    order = ("num",)
+    torch = {"PReLU": None}
+    torch_order = ("num", "init")
+    keras = {"PReLU": None}
+    keras_order = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        if ctx.keras:
+            return LayerOut(x, (Weight("alpha", self._alpha_shape(x, a["shared_axes"])),))
+        n = a["num"]
+        if not (num.is_int(n) and n == 1):
+            c = x[0]
+            ctx.equal(n, c, lambda: f"num_parameters {num.fmt(n)} must be 1 or the input's channels "
+                      f"{num.fmt(c)} (input {fmt_shape(x)})")
+        return LayerOut(x, (Weight("weight", (n,)),))
+
+    @staticmethod
+    def _alpha_shape(x: Shape, shared: Any) -> Shape:
+        shape = list(x)
+        if shared is None:
+            return x
+        axes = shared if isinstance(shared, list | tuple) else [shared]
+        for ax in axes:
+            if type(ax) is not int:
+                raise SpecError(f"shared_axes must be axis numbers, not {A.describe(ax)}")
+            if not -len(shape) <= ax - 1 < len(shape):
+                raise SpecError(f"shared axis {ax} is out of range for the input {fmt_shape(x)} "
+                                "(axis 0 is the batch axis)")
+            shape[ax - 1] = 1
+        return tuple(shape)

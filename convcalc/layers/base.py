@@ -64,8 +64,12 @@ class Constraint:
     """A condition the network needs that convcalc could not decide yet."""
 
     condition: Any  # a sympy relational
-    message: str
+    text: str | Callable[[], str]  # made on demand: most conditions are reduced, never shown
     layer: str | None = None
+
+    @property
+    def message(self) -> str:
+        return self.text() if callable(self.text) else self.text
 
 
 class Ctx:
@@ -139,13 +143,14 @@ class Ctx:
         """Record an explain line that is not a formula (a rule, a choice)."""
         self.steps.append(Step(label, None, {}, value, note=text))
 
-    def require(self, condition: Any, message: str) -> None:
+    def require(self, condition: Any, message: str | Callable[[], str]) -> None:
         """Fail if ``condition`` is false; keep it as a constraint if undecidable."""
         verdict = num.resolve(condition)
+        if verdict is True:
+            return
         if verdict is False:
-            raise SpecError(message)
-        if verdict is None:
-            self.constraints.append(Constraint(condition, message))
+            raise SpecError(message() if callable(message) else message)
+        self.constraints.append(Constraint(condition, message))
 
     def at_least(self, v: Value, low: Value, message: Callable[[], str]) -> None:
         """``v >= low`` for ints (fast path) and expressions."""
@@ -153,7 +158,7 @@ class Ctx:
             if v < low:
                 raise SpecError(message())
             return
-        self.require(v >= low, message())
+        self.require(num.ge(v, low), message)
 
     def divides(self, a: Value, b: Value, message: Callable[[], str]) -> None:
         """``b`` is a multiple of ``a``."""
@@ -161,14 +166,14 @@ class Ctx:
             if b % a:
                 raise SpecError(message())
             return
-        self.require(num.sympy_module().Eq(b % a, 0), message())
+        self.require(num.divides(a, b), message)
 
     def equal(self, a: Value, b: Value, message: Callable[[], str]) -> None:
         if num.is_int(a) and num.is_int(b):
             if a != b:
                 raise SpecError(message())
             return
-        self.require(num.sympy_module().Eq(a, b), message())
+        self.require(num.eq(a, b), message)
 
 
 class Layer:

@@ -3,4 +3,14 @@
 A new layer module is added to this list and nowhere else.
 """
 
-from . import activation, conv, dense, norm, pool, shape  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    conv,
+    dense,
+    merge,
+    norm,
+    pool,
+    recurrent,
+    shape,
+    wrappers,
+)

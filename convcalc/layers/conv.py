@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import args as A
+from .. import formulas as F
 from .. import num
 from ..errors import SpecError
 from . import window as W
@@ -39,7 +40,9 @@ def check_groups(ctx: Ctx, c_in: Any, c_out: Any, groups: Any) -> None:
         groups, c_in, lambda: f"input channels {num.fmt(c_in)} are not divisible by groups {num.fmt(groups)}"
     )
     ctx.divides(
-        groups, c_out, lambda: f"output channels {num.fmt(c_out)} are not divisible by groups {num.fmt(groups)}"
+        groups,
+        c_out,
+        lambda: f"output channels {num.fmt(c_out)} are not divisible by groups {num.fmt(groups)}",
     )
 
 
@@ -55,12 +58,14 @@ def resolve_padding(
         if not isinstance(padding, str):
             raise SpecError(
                 f"Keras's {kind} takes padding 'valid' or 'same'"
-                f"{' or causal' if rank == 1 else ''}, not {padding_repr(padding)}; "
+                f"{' or causal' if rank == 1 and kind == 'conv' else ''}, not {padding_repr(padding)}; "
                 f"put a zeropad{rank}d layer before it for explicit padding"
             )
         if padding == "causal":
-            if rank != 1 or kind not in ("conv",):
+            if rank != 1:
                 raise SpecError("padding 'causal' is only for 1-D convolutions")
+            if kind != "conv":
+                raise SpecError(f"Keras's {kind} takes padding 'valid' or 'same', not 'causal'")
             return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True))
         if padding == "valid":
             return ((0, 0),) * rank
@@ -130,6 +135,20 @@ def check_keras_dilation(ctx: Ctx, stride: Sequence[Any], dilation: Sequence[Any
         )
 
 
+def check_padding_mode(ctx: Ctx, mode: str, spatial: Shape, pads: Any) -> None:
+    """PyTorch's reflect padding must be smaller than the input; circular may not wrap twice."""
+    for i, (n, pair) in enumerate(zip(spatial, pads, strict=True)):
+        for p in pair:
+            limit = n - 1 if mode == "reflect" else n
+            ctx.at_least(
+                limit,
+                p,
+                lambda n=n, p=p, i=i: f"padding {num.fmt(p)} with padding_mode '{mode}' needs an input "
+                f"larger than {'' if mode == 'reflect' else 'or equal to '}the padding, but the input is "
+                f"{num.fmt(n)} on axis {ctx.axis_names[i]}",
+            )
+
+
 @register
 class Conv(Layer):
     kind = "conv"
@@ -147,6 +166,8 @@ class Conv(Layer):
         A.Param("bias", A.BOOL, True),
         IN_CHANNELS,
         DATA_FORMAT,
+        A.Param("padding_mode", A.choice("zeros", "reflect", "replicate", "circular"), "zeros",
+                doc="PyTorch: reflect needs padding < input, circular padding <= input"),
     )
     order = ("out", "kernel", "stride", "padding", "dilation", "groups", "bias")
     torch = {"Conv1d": 1, "Conv2d": 2, "Conv3d": 3}
@@ -165,6 +186,8 @@ class Conv(Layer):
         check_groups(ctx, c_in, c_out, g)
         check_keras_dilation(ctx, s, d)
         pads = resolve_padding(ctx, a["padding"], k, s, d, self.kind)
+        if a["padding_mode"] in ("reflect", "circular") and not ctx.keras:
+            check_padding_mode(ctx, a["padding_mode"], spatial, pads)
         out, windows = spatial_out(ctx, spatial, k, s, pads, d)
         per_group = c_in // g
         if ctx.keras:
@@ -174,4 +197,247 @@ class Conv(Layer):
         if a["bias"]:
             weights.append(Weight("bias", (c_out,)))
         macs = num.prod(k) * per_group * c_out * num.prod(out)
+        return LayerOut(ctx.join(c_out, out), tuple(weights), macs, windows)
+
+
+# ------------------------------------------------------------ transposed
+
+OUTPUT_PADDING = A.Param(
+    "output_padding", A._optional(A.AXES_NONNEG), None,
+    doc="extra size on the right (PyTorch default 0; Keras default: inferred)",
+)
+
+
+@register
+class ConvTranspose(Layer):
+    """Transposed ("de-") convolution.
+
+    PyTorch: ``out = (n−1)·s − pl − pr + d·(k−1) + output_padding + 1``, weight
+    ``(c_in, c_out/groups, *k)``; output_padding must be smaller than the stride
+    or the dilation on each axis.  Keras: ``valid`` gives ``n·s + max(k_eff − s, 0)``,
+    ``same`` gives ``n·s``; with output_padding, ``(n−1)·s + k_eff + op`` (valid)
+    or ``(n−1)·s + k_eff mod 2 + op`` (same); kernel ``(*k, c_out, c_in)``.
+    MACs count every input position times the kernel: ``prod(k)·c_in·c_out/groups·prod(n)``.
+    """
+
+    kind = "conv_transpose"
+    family = "convolution"
+    doc = "Transposed convolution (upsampling by the stride)."
+    ranks = (1, 2, 3)
+    aliases = ("convtranspose", "deconv", "conv_t")
+    params = (
+        A.Param("out", A.POSITIVE),
+        A.Param("kernel", A.AXES),
+        A.Param("stride", A.AXES, 1),
+        A.Param("padding", W.PADDING, 0, keras_default="valid"),
+        OUTPUT_PADDING,
+        A.Param("dilation", A.AXES, 1),
+        A.Param("groups", A.POSITIVE, 1),
+        A.Param("bias", A.BOOL, True),
+        IN_CHANNELS,
+        DATA_FORMAT,
+        A.Param("padding_mode", A.choice("zeros", "reflect", "replicate", "circular"), "zeros",
+                doc="PyTorch: only zeros for transposed convolutions"),
+    )
+    order = ("out", "kernel", "stride", "padding", "output_padding", "dilation", "groups", "bias")
+    torch = {"ConvTranspose1d": 1, "ConvTranspose2d": 2, "ConvTranspose3d": 3}
+    torch_order = ("in_channels", "out", "kernel", "stride", "padding", "output_padding", "groups",
+                   "bias", "dilation")
+    keras = {
+        "Conv1DTranspose": 1, "Conv2DTranspose": 2, "Conv3DTranspose": 3,
+        "Convolution1DTranspose": 1, "Convolution2DTranspose": 2, "Convolution3DTranspose": 3,
+    }
+    keras_order = ("out", "kernel", "stride", "padding", "output_padding", "data_format", "dilation")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        c_in, spatial = ctx.split(x)
+        c_out, k, g = a["out"], a["kernel"], a["groups"]
+        check_in_channels(ctx, x, c_in, a["in_channels"])
+        check_groups(ctx, c_in, c_out, g)
+        out = self._keras(ctx, spatial, a) if ctx.keras else self._torch(ctx, spatial, a)
+        if ctx.keras:
+            weights = [Weight("kernel", (*k, c_out, c_in))]
+        else:
+            weights = [Weight("weight", (c_in, c_out // g, *k))]
+        if a["bias"]:
+            weights.append(Weight("bias", (c_out,)))
+        macs = num.prod(k) * c_in * (c_out // g) * num.prod(spatial)
+        return LayerOut(ctx.join(c_out, out), tuple(weights), macs)
+
+    def _torch(self, ctx: Ctx, spatial: Shape, a: Mapping[str, Any]) -> list[Any]:
+        k, s, d = a["kernel"], a["stride"], a["dilation"]
+        op = a["output_padding"] or (0,) * len(k)
+        padding = a["padding"]
+        if a["padding_mode"] != "zeros":
+            raise SpecError(f"PyTorch's ConvTranspose supports only padding_mode 'zeros', not "
+                            f"'{a['padding_mode']}'")
+        if isinstance(padding, str):
+            raise SpecError(f"PyTorch's ConvTranspose takes a padding size, not '{padding}'")
+        out = []
+        for i, n in enumerate(spatial):
+            name = ctx.axis_names[i]
+            pl, pr = padding[i]
+            if pl != pr:
+                raise SpecError(f"PyTorch's ConvTranspose pads both sides alike; got {num.fmt(pl)} and "
+                                f"{num.fmt(pr)} on axis {name}")
+            self._check_op(ctx, name, op[i], s[i], d[i])
+            size = ctx.step(name, F.TCONV_OUT, n=n, s=s[i], pl=pl, pr=pr, d=d[i], k=k[i], op=op[i])
+            ctx.at_least(size, 1, lambda size=size, n=n, i=i, pl=pl: (
+                f"output size on axis {ctx.axis_names[i]} would be {num.fmt(size)} (input {num.fmt(n)}, "
+                f"kernel {num.fmt(k[i])}, stride {num.fmt(s[i])}, padding {num.fmt(pl)} on each side); "
+                "it must be at least 1"))
+            out.append(size)
+        return out
+
+    @staticmethod
+    def _check_op(ctx: Ctx, name: str, op: Any, s: Any, d: Any) -> None:
+        def message() -> str:
+            return (f"output_padding {num.fmt(op)} on axis {name} must be smaller than either the stride "
+                    f"{num.fmt(s)} or the dilation {num.fmt(d)} (PyTorch refuses it)")
+
+        if all(num.is_int(v) for v in (op, s, d)):
+            if not (op < s or op < d):
+                raise SpecError(message())
+            return
+        sympy = num.sympy_module()
+        ctx.require(sympy.Or(sympy.Lt(op, s), sympy.Lt(op, d)), message())
+
+    def _keras(self, ctx: Ctx, spatial: Shape, a: Mapping[str, Any]) -> list[Any]:
+        k, s, d, op, padding = a["kernel"], a["stride"], a["dilation"], a["output_padding"], a["padding"]
+        if a["groups"] != 1:
+            raise SpecError(f"Keras's Conv{len(k)}DTranspose has no groups "
+                            f"(got groups {num.fmt(a['groups'])})")
+        if padding not in ("valid", "same"):
+            raise SpecError(f"Keras's Conv{len(k)}DTranspose takes padding 'valid' or 'same', "
+                            f"not {padding_repr(padding)}")
+        check_keras_dilation(ctx, s, d)
+        out = []
+        for i, n in enumerate(spatial):
+            name = ctx.axis_names[i]
+            env = {"n": n, "s": s[i], "d": d[i], "k": k[i]}
+            if op is None:
+                formula = F.TCONV_SAME if padding == "same" else F.TCONV_VALID
+                size = ctx.step(name, formula, **({"n": n, "s": s[i]} if padding == "same" else env))
+            else:
+                ctx.at_least(s[i] - 1, op[i], lambda i=i, name=name: (
+                    f"output_padding {num.fmt(op[i])} on axis {name} must be smaller than the stride "
+                    f"{num.fmt(s[i])} (Keras refuses it)"))
+                formula = F.TCONV_SAME_OP if padding == "same" else F.TCONV_VALID_OP
+                size = ctx.step(name, formula, op=op[i], **env)
+            ctx.at_least(size, 1, lambda size=size, name=name: (
+                f"output size on axis {name} would be {num.fmt(size)}; it must be at least 1"))
+            out.append(size)
+        return out
+
+
+# ------------------------------------------------------- depthwise/separable
+
+_DEPTH_MULTIPLIER = A.Param("depth_multiplier", A.POSITIVE, 1, doc="output channels per input channel")
+
+
+def _depthwise_spatial(ctx: Ctx, spatial: Shape, a: Mapping[str, Any], kind: str) -> tuple[Shape, Any]:
+    """Output sizes of the depthwise step: the convolution rule, per channel.
+
+    Keras 3 accepts strides > 1 with dilation > 1 here (unlike Conv*D), so
+    that pair is not refused.
+    """
+    k, s, d = a["kernel"], a["stride"], a["dilation"]
+    pads = resolve_padding(ctx, a["padding"], k, s, d, kind)
+    return spatial_out(ctx, spatial, k, s, pads, d)
+
+
+@register
+class DepthwiseConv(Layer):
+    """Each input channel convolved with its own ``depth_multiplier`` filters.
+
+    Keras kernel ``(*k, c_in, m)``, bias ``(c_in·m,)``.  PyTorch has no class:
+    it is ``Conv(c_in, c_in·m, k, groups=c_in)``, weight ``(c_in·m, 1, *k)``.
+    MACs ``prod(k)·c_in·m·prod(out)``.
+    """
+
+    kind = "depthwise_conv"
+    family = "convolution"
+    doc = "Depthwise convolution (Keras DepthwiseConv; PyTorch: conv with groups=c_in)."
+    ranks = (1, 2)
+    aliases = ("depthwiseconv", "dwconv")
+    params = (
+        A.Param("kernel", A.AXES),
+        A.Param("stride", A.AXES, 1),
+        A.Param("padding", W.PADDING, 0, keras_default="valid"),
+        _DEPTH_MULTIPLIER,
+        A.Param("dilation", A.AXES, 1),
+        A.Param("bias", A.BOOL, True),
+        IN_CHANNELS,
+        DATA_FORMAT,
+    )
+    order = ("kernel", "stride", "padding", "depth_multiplier", "dilation", "bias")
+    keras = {"DepthwiseConv1D": 1, "DepthwiseConv2D": 2}
+    keras_order = ("kernel", "stride", "padding", "depth_multiplier", "data_format", "dilation", "activation",
+                   "bias")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        c_in, spatial = ctx.split(x)
+        check_in_channels(ctx, x, c_in, a["in_channels"])
+        k, m = a["kernel"], a["depth_multiplier"]
+        out, windows = _depthwise_spatial(ctx, spatial, a, self.kind)
+        kernel = Weight("kernel", (*k, c_in, m)) if ctx.keras else Weight("weight", (c_in * m, 1, *k))
+        weights = [kernel]
+        if a["bias"]:
+            weights.append(Weight("bias", (c_in * m,)))
+        macs = num.prod(k) * c_in * m * num.prod(out)
+        return LayerOut(ctx.join(c_in * m, out), tuple(weights), macs, windows)
+
+
+@register
+class SeparableConv(Layer):
+    """Depthwise convolution, then a 1×1 (pointwise) convolution to ``out`` channels.
+
+    Keras: ``depthwise_kernel (*k, c_in, m)``, ``pointwise_kernel (1…, c_in·m, out)``,
+    ``bias (out,)``: 3×3 from 32 to 64 channels is 288 + 2,048 + 64 = 2,400.
+    PyTorch has no class; convcalc shows the usual pair
+    ``depthwise = Conv(c_in, c_in·m, k, groups=c_in, bias=False)``,
+    ``pointwise = Conv(c_in·m, out, 1, bias=bias)`` (the same count).
+    MACs: depthwise ``prod(k)·c_in·m·prod(out)`` plus pointwise ``c_in·m·out·prod(out)``.
+    """
+
+    kind = "separable_conv"
+    family = "convolution"
+    doc = "Depthwise-separable convolution (depthwise, then 1×1 pointwise)."
+    ranks = (1, 2)
+    aliases = ("separableconv", "sepconv")
+    params = (
+        A.Param("out", A.POSITIVE),
+        A.Param("kernel", A.AXES),
+        A.Param("stride", A.AXES, 1),
+        A.Param("padding", W.PADDING, 0, keras_default="valid"),
+        _DEPTH_MULTIPLIER,
+        A.Param("dilation", A.AXES, 1),
+        A.Param("bias", A.BOOL, True),
+        IN_CHANNELS,
+        DATA_FORMAT,
+    )
+    order = ("out", "kernel", "stride", "padding", "depth_multiplier", "dilation", "bias")
+    keras = {"SeparableConv1D": 1, "SeparableConv2D": 2, "SeparableConvolution1D": 1,
+             "SeparableConvolution2D": 2}
+    keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "depth_multiplier")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        c_in, spatial = ctx.split(x)
+        check_in_channels(ctx, x, c_in, a["in_channels"])
+        k, m, c_out = a["kernel"], a["depth_multiplier"], a["out"]
+        out, windows = _depthwise_spatial(ctx, spatial, a, self.kind)
+        ones = (1,) * len(k)
+        if ctx.keras:
+            weights = [Weight("depthwise_kernel", (*k, c_in, m)),
+                       Weight("pointwise_kernel", (*ones, c_in * m, c_out))]
+        else:
+            weights = [Weight("depthwise.weight", (c_in * m, 1, *k)),
+                       Weight("pointwise.weight", (c_out, c_in * m, *ones))]
+        if a["bias"]:
+            weights.append(Weight("bias" if ctx.keras else "pointwise.bias", (c_out,)))
+        positions = num.prod(out)
+        macs = num.prod(k) * c_in * m * positions + c_in * m * c_out * positions
         return LayerOut(ctx.join(c_out, out), tuple(weights), macs, windows)

@@ -81,3 +81,219 @@ class BatchNorm(Layer):
         elif a["affine"]:
             weights += [Weight("weight", (c,)), Weight("bias", (c,))]
         return LayerOut(x, tuple(weights))
+
+
+_EPS = A.Param("eps", A.RAW, None, aliases=("epsilon",), doc="no shape effect")
+_CENTER = A.Param("center", A.BOOL, True, doc="Keras: learn beta")
+_SCALE = A.Param("scale", A.BOOL, True, doc="Keras: learn gamma")
+
+
+def _axis_list(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
+    """Keras axes: an int or a list of ints, batch counted as 0 (kept as written)."""
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    out = []
+    for r in items:
+        if type(r) is not int:
+            raise SpecError(f"{what} must be an axis number or a list of them, not {A.describe(r)}")
+        out.append(r)
+    return tuple(out)
+
+
+AXIS_LIST = A.Kind("int|[int,..]", _axis_list, {"anyOf": [{"type": "integer"}, {"type": "array"}]})
+
+
+def _keras_axis(x: Shape, axis: int) -> int:
+    """A Keras axis (batch is 0, negatives from the end) as an index into x (no batch)."""
+    full = len(x) + 1
+    index = axis if axis >= 0 else full + axis
+    if index == 0:
+        raise SpecError(f"axis {axis} is the batch axis, which cannot be normalized here")
+    if not 0 < index < full:
+        raise SpecError(f"axis {axis} is out of range for an input of {len(x)} axes {fmt_shape(x)} "
+                        f"plus the batch axis")
+    return index - 1
+
+
+@register
+class LayerNorm(Layer):
+    """Normalizes over the trailing ``shape`` (PyTorch) or ``axis`` (Keras).
+
+    PyTorch ``weight``/``bias`` have the normalized shape (``2·prod(shape)``);
+    the input must end in that shape.  Keras ``gamma``/``beta`` have the
+    sizes of the normalized axes (sorted as Keras sorts them); ``center``/
+    ``scale`` drop one, ``rms_scaling`` keeps only gamma.  No MACs counted.
+    """
+
+    kind = "layernorm"
+    family = "normalization"
+    doc = "Layer normalization over the trailing axes."
+    aliases = ("layer_norm", "layernormalization", "ln")
+    params = (
+        A.Param("shape", A._optional(A.SHAPE), None, aliases=("normalized_shape",),
+                doc="normalized trailing shape (default: the last axis)"),
+        A.Param("affine", A.BOOL, True, aliases=("elementwise_affine",),
+                doc="PyTorch: learn weight (and bias)"),
+        A.Param("bias", A.BOOL, True, doc="PyTorch: learn the bias"),
+        A.Param("axis", A._optional(AXIS_LIST), None, doc="Keras: normalized axes (default -1)"),
+        _EPS, _CENTER, _SCALE,
+        A.Param("rms_scaling", A.BOOL, False, doc="Keras: gamma only"),
+    )
+    order = ("shape", "affine")
+    torch = {"LayerNorm": None}
+    torch_order = ("shape", "eps", "affine", "bias")
+    keras = {"LayerNormalization": None}
+    keras_order = ("axis", "eps", "center", "scale")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        shape = a["shape"]
+        if ctx.keras:
+            if shape is not None:
+                if a["axis"] is not None:
+                    raise SpecError("give either shape or axis, not both")
+                self._check_trailing(ctx, x, shape)
+                axes: tuple[int, ...] = tuple(range(-len(shape), 0))
+            else:
+                axes = a["axis"] if a["axis"] is not None else (-1,)
+            indices = [_keras_axis(x, ax) for ax in sorted(axes)]
+            if len(set(indices)) != len(indices):
+                raise SpecError(f"axis {list(axes)} names an axis twice")
+            pshape = tuple(x[i] for i in indices)
+            weights = []
+            if a["scale"] or a["rms_scaling"]:
+                weights.append(Weight("gamma", pshape))
+            if a["center"] and not a["rms_scaling"]:
+                weights.append(Weight("beta", pshape))
+            return LayerOut(x, tuple(weights))
+        if a["axis"] is not None:
+            raise SpecError("PyTorch's LayerNorm takes the normalized shape, not an axis")
+        shape = shape if shape is not None else (x[-1],)
+        self._check_trailing(ctx, x, shape)
+        weights = []
+        if a["affine"]:
+            weights.append(Weight("weight", shape))
+            if a["bias"]:
+                weights.append(Weight("bias", shape))
+        return LayerOut(x, tuple(weights))
+
+    @staticmethod
+    def _check_trailing(ctx: Ctx, x: Shape, shape: Shape) -> None:
+        def message() -> str:
+            return (f"normalized shape {fmt_shape(shape)} does not match the end of the input "
+                    f"{fmt_shape(x)}")
+
+        if len(shape) > len(x):
+            raise SpecError(message())
+        for want, got in zip(shape, x[len(x) - len(shape):], strict=True):
+            ctx.equal(want, got, message)
+
+
+@register
+class GroupNorm(Layer):
+    """Normalizes groups of channels; ``weight``/``bias`` (``gamma``/``beta``) per channel.
+
+    PyTorch: channels must be divisible by ``groups``; a given ``num_channels``
+    must be divisible too and, with ``affine``, equal the input's channels.
+    Keras: ``groups=-1`` means one group per channel; more groups than channels
+    or channels not divisible by groups are refused.  No MACs counted.
+    """
+
+    kind = "groupnorm"
+    family = "normalization"
+    doc = "Group normalization over the channel axis."
+    aliases = ("group_norm", "groupnormalization", "gn")
+    params = (
+        A.Param("groups", A.INTEGER, A.REQUIRED, aliases=("num_groups",), keras_default=32),
+        A.Param("affine", A.BOOL, True, doc="PyTorch: learn weight and bias"),
+        A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("num_channels",),
+                doc="checked against the input"),
+        A.Param("axis", A.Kind("int", A._integer, A.INTEGER.schema), None,
+                doc="Keras: the channel axis (default -1)"),
+        _EPS, _CENTER, _SCALE,
+    )
+    order = ("groups", "affine")
+    torch = {"GroupNorm": None}
+    torch_order = ("groups", "in_channels", "eps", "affine")
+    keras = {"GroupNormalization": None}
+    keras_order = ("groups", "axis", "eps", "center", "scale")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        g = a["groups"]
+        if ctx.keras:
+            c = x[_keras_axis(x, a["axis"] if a["axis"] is not None else -1)]
+            if num.is_int(g) and g == -1:
+                g = c
+            elif num.is_int(g) and g < 1:
+                raise SpecError(f"groups must be positive (or -1 for one per channel), not {g}")
+            ctx.at_least(c, g, lambda: f"groups {num.fmt(g)} are more than the {num.fmt(c)} channels")
+            ctx.divides(g, c, lambda: f"channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}")
+            weights = []
+            if a["scale"]:
+                weights.append(Weight("gamma", (c,)))
+            if a["center"]:
+                weights.append(Weight("beta", (c,)))
+            return LayerOut(x, tuple(weights))
+        if a["axis"] is not None:
+            raise SpecError("PyTorch's GroupNorm normalizes the channel axis; it takes no axis")
+        c = channel_axis_size(ctx, x)
+        if num.is_int(g) and g < 1:
+            raise SpecError(f"groups must be positive, not {g}")
+        given = a["in_channels"]
+        if given is not None:
+            ctx.divides(g, given, lambda: f"num_channels {num.fmt(given)} is not divisible by num_groups "
+                        f"{num.fmt(g)}")
+        ctx.divides(g, c, lambda: f"input channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}")
+        weights: tuple[Weight, ...] = ()
+        if a["affine"]:
+            if given is not None:
+                ctx.equal(given, c, lambda: f"num_channels is {num.fmt(given)} but the input {fmt_shape(x)} "
+                          f"has {num.fmt(c)} channels")
+            weights = (Weight("weight", (c,)), Weight("bias", (c,)))
+        return LayerOut(x, weights)
+
+
+def channel_axis_size(ctx: Ctx, x: Shape) -> Any:
+    return x[-1] if ctx.channels_last else x[0]
+
+
+@register
+class InstanceNorm(Layer):
+    """Normalizes each channel of each sample; PyTorch's ``affine`` defaults to False.
+
+    With ``affine`` (or ``track_running_stats``) a given ``num_features`` must
+    equal the input's channels, as PyTorch checks at run time; running
+    statistics are buffers, not parameters.  Keras has no InstanceNormalization
+    layer (it is ``GroupNormalization(groups=-1)``); under ``framework: keras``
+    convcalc shows ``gamma``/``beta`` when affine.
+    """
+
+    kind = "instancenorm"
+    family = "normalization"
+    doc = "Instance normalization (per sample and channel)."
+    ranks = (1, 2, 3)
+    aliases = ("instance_norm", "instancenormalization")
+    params = (
+        A.Param("affine", A.BOOL, False, doc="learn weight and bias"),
+        A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("num_features",),
+                doc="checked against the input when affine"),
+        _EPS,
+        A.Param("momentum", A.RAW, None, doc="no shape effect"),
+        A.Param("track_running_stats", A.BOOL, False, doc="buffers only; no parameters"),
+    )
+    order = ("affine",)
+    torch = {"InstanceNorm1d": 1, "InstanceNorm2d": 2, "InstanceNorm3d": 3,
+             "LazyInstanceNorm1d": 1, "LazyInstanceNorm2d": 2, "LazyInstanceNorm3d": 3}
+    torch_order = ("in_channels", "eps", "momentum", "affine", "track_running_stats")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        c = channel_axis_size(ctx, x)
+        given = a["in_channels"]
+        if given is not None and (a["affine"] or a["track_running_stats"]):
+            ctx.equal(given, c, lambda: f"num_features is {num.fmt(given)} but the input {fmt_shape(x)} "
+                      f"has {num.fmt(c)} channels")
+        if not a["affine"]:
+            return LayerOut(x)
+        names = ("gamma", "beta") if ctx.keras else ("weight", "bias")
+        return LayerOut(x, tuple(Weight(n, (c,)) for n in names))

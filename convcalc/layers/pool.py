@@ -63,6 +63,14 @@ class _Pool(Layer):
                 lambda i=i, pl=pl: f"padding {num.fmt(pl)} is more than half the kernel {num.fmt(k[i])} "
                 f"on axis {ctx.axis_names[i]}; PyTorch requires pad <= kernel // 2",
             )
+            if self.kind == "avgpool" and len(k) == 3:
+                # avg_pool3d (only it) checks the unpadded input against the kernel.
+                ctx.at_least(
+                    n,
+                    k[i],
+                    lambda i=i, n=n: f"input {num.fmt(n)} is smaller than the kernel {num.fmt(k[i])} on axis "
+                    f"{ctx.axis_names[i]}; PyTorch's AvgPool3d checks the input before padding",
+                )
             out.append(W.slide(ctx, i, n, k[i], s[i], (pl, pr), d[i], ceil_mode=a["ceil_mode"]))
             windows.append(W.window(k[i], s[i], d[i], pl))
         return LayerOut(ctx.join(c, out), windows=tuple(windows))
@@ -148,6 +156,12 @@ class _Adaptive(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c, spatial = ctx.split(inputs[0])
+        if None in a["size"] and (ctx.keras or len(spatial) == 1):
+            # Only PyTorch's 2d/3d adaptive pools read None as "keep this axis".
+            raise SpecError(
+                f"output size None (keep the input's size) is not accepted by "
+                f"{'Keras' if ctx.keras else 'PyTorch 1d adaptive pooling'}; give a size for every axis"
+            )
         out = tuple(n if o is None else o for n, o in zip(spatial, a["size"], strict=True))
         return LayerOut(ctx.join(c, out))
 

@@ -1,4 +1,6 @@
-"""Layers that only rearrange: flatten (and, in the catalogue, reshape & co.)."""
+"""Layers that only rearrange elements: flatten, reshape, permute, padding,
+cropping, upsampling, pixel shuffle, repeat.  None has parameters; their
+MACs are 0 (they move or copy, they do not multiply)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import args as A
+from .. import formulas as F
 from .. import num
 from ..errors import SpecError
 from .base import Ctx, Layer, LayerOut, Shape, fmt_shape, register
@@ -52,3 +55,416 @@ class Flatten(Layer):
             raise SpecError(f"flatten: end_dim {a['end_dim']} comes before start_dim {a['start_dim']} "
                             f"for input {fmt_shape(x)}")
         return LayerOut((*x[:start], num.prod(x[start : end + 1]), *x[end + 1 :]))
+
+
+# ------------------------------------------------------------------ reshape
+
+
+def _target_shape(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
+    return A.shape_of(raw, ctx, what, allow_minus_one=True)
+
+
+TARGET_SHAPE = A.Kind("shape (one -1 allowed)", _target_shape, A.SHAPE.schema)
+
+
+def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
+    """Replace a single -1 so the element count is unchanged; refuse a count that differs."""
+    unknown = [i for i, d in enumerate(target) if num.is_int(d) and d == -1]
+    total = num.prod(x)
+    if len(unknown) > 1:
+        raise SpecError(f"{what} {fmt_shape(target)} has {len(unknown)} unknown sizes (-1); at most one")
+    if not unknown:
+        ctx.equal(num.prod(target), total, lambda: (
+            f"{what} {fmt_shape(target)} holds {num.fmt(num.prod(target))} elements but the input "
+            f"{fmt_shape(x)} has {num.fmt(total)}"))
+        return target
+    known = num.prod(d for i, d in enumerate(target) if i != unknown[0])
+    ctx.divides(known, total, lambda: (
+        f"{what} {fmt_shape(target)}: the input {fmt_shape(x)} has {num.fmt(total)} elements, "
+        f"not a multiple of {num.fmt(known)}"))
+    fill = num.floordiv(total, known) if num.is_int(total) and num.is_int(known) else total / known
+    return tuple(fill if i == unknown[0] else d for i, d in enumerate(target))
+
+
+@register
+class Reshape(Layer):
+    """A new shape for the same elements (no batch axis; one -1 is inferred)."""
+
+    kind = "reshape"
+    family = "reshaping"
+    doc = "Same elements, new shape (no batch axis; one -1 allowed)."
+    params = (A.Param("shape", TARGET_SHAPE, aliases=("target_shape",)),)
+    order = ("shape",)
+    keras = {"Reshape": None}
+    keras_order = ("shape",)
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        return LayerOut(_fill_unknown(ctx, inputs[0], a["shape"], "target shape"))
+
+
+@register
+class Unflatten(Layer):
+    """PyTorch's Unflatten: one axis becomes several (one -1 allowed)."""
+
+    kind = "unflatten"
+    family = "reshaping"
+    doc = "Split axis `dim` (batch is 0) into `sizes`."
+    params = (A.Param("dim", A.INTEGER), A.Param("sizes", TARGET_SHAPE, aliases=("unflattened_size",)))
+    order = ("dim", "sizes")
+    torch = {"Unflatten": None}
+    torch_order = ("dim", "sizes")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        i = axis_index(a["dim"], len(x), "dim")
+        if i < 0:
+            raise SpecError("unflatten cannot split the batch axis (dim 0)")
+        what = f"sizes for axis {a['dim']} (of size {num.fmt(x[i])})"
+        sizes = _fill_unknown(ctx, (x[i],), a["sizes"], what)
+        return LayerOut((*x[:i], *sizes, *x[i + 1 :]))
+
+
+def _dims(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
+    raw = A.split_axes(raw)
+    if not isinstance(raw, list | tuple) or not raw:
+        raise SpecError(f"{what} must be a list of axis numbers such as [2, 1, 3], not {A.describe(raw)}")
+    out = []
+    for r in raw:
+        v = A.value(r, ctx, what)
+        if not num.is_int(v):
+            raise SpecError(f"{what} must be axis numbers, not {num.fmt(v)}")
+        out.append(v)
+    return tuple(out)
+
+
+DIMS = A.Kind("[int, ..]", _dims, {"type": "array", "items": {"type": "integer"}})
+
+
+@register
+class Permute(Layer):
+    """Reorders axes.  ``[0, 2, 1, 3]`` (has a 0) is PyTorch's form, batch first and
+    staying first (negatives allowed); ``[2, 1, 3]`` is Keras's, 1-based without
+    the batch axis, a permutation of 1..n."""
+
+    kind = "permute"
+    family = "reshaping"
+    doc = "Reorder axes: PyTorch form [0, 2, 1, 3] or Keras form [2, 1, 3]."
+    params = (A.Param("dims", DIMS),)
+    order = ("dims",)
+    torch = {"Permute": None}
+    torch_order = ("dims",)
+    keras = {"Permute": None}
+    keras_order = ("dims",)
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x, dims = inputs[0], a["dims"]
+        n = len(x)
+        if 0 in dims:
+            if len(dims) != n + 1:
+                raise SpecError(f"dims {list(dims)} (PyTorch form, with the batch axis 0) needs {n + 1} "
+                                f"entries for the input {fmt_shape(x)} plus the batch axis, not {len(dims)}")
+            if any(not -(n + 1) <= d <= n for d in dims):
+                raise SpecError(f"dims {list(dims)} has an axis out of range for {n + 1} axes")
+            full = [d % (n + 1) for d in dims]
+            if sorted(full) != list(range(n + 1)):
+                raise SpecError(f"dims {list(dims)} is not a permutation of the axes 0..{n}")
+            if full[0] != 0:
+                raise SpecError(f"dims {list(dims)} moves the batch axis; it must stay first")
+            perm = [d - 1 for d in full[1:]]
+        else:
+            if len(dims) != n:
+                raise SpecError(f"dims {list(dims)} (Keras form, 1-based without the batch axis) needs {n} "
+                                f"entries for the input {fmt_shape(x)}, not {len(dims)}")
+            if sorted(dims) != list(range(1, n + 1)):
+                raise SpecError(f"dims {list(dims)} must be a permutation of 1..{n} (Keras form) or include "
+                                "the batch axis 0 (PyTorch form)")
+            perm = [d - 1 for d in dims]
+        return LayerOut(tuple(x[p] for p in perm))
+
+
+# ------------------------------------------------------- padding and cropping
+
+
+def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
+    """Per-axis (before, after) pairs from every accepted spelling.
+
+    An int: all sides.  A list of ``rank`` values: per axis, both sides (for
+    rank 1 a pair is (left, right)).  A list of ``rank`` pairs: per axis, Keras's
+    ``((top, bottom), (left, right))``.  A flat list of ``2·rank`` values:
+    PyTorch's ZeroPad order, last axis first ``(left, right, top, bottom, …)``.
+    """
+    rank = ctx.rank or 1
+    raw = A.split_axes(raw)
+    names = ctx.axis_names
+
+    def size(r: Any, label: str) -> Any:
+        return A.INTEGER(r, ctx, label)
+
+    if not isinstance(raw, list | tuple):
+        v = size(raw, what)
+        return ((v, v),) * rank
+    items = list(raw)
+    if items and all(isinstance(r, list | tuple) for r in items):
+        if len(items) != rank or any(len(r) != 2 for r in items):
+            raise SpecError(f"{what} {items} must be {rank} [before, after] pair{'s' if rank > 1 else ''}")
+        return tuple((size(r[0], f"{what} on axis {names[i]}"), size(r[1], f"{what} on axis {names[i]}"))
+                     for i, r in enumerate(items))
+    if any(isinstance(r, list | tuple) for r in items):
+        raise SpecError(f"{what} {items} mixes sizes and pairs")
+    if len(items) == 2 * rank:
+        vals = [size(r, what) for r in items]
+        pairs = [(vals[2 * j], vals[2 * j + 1]) for j in range(rank)]
+        return tuple(reversed(pairs))
+    if len(items) == 1:
+        v = size(items[0], what)
+        return ((v, v),) * rank
+    if len(items) == rank:
+        return tuple((v, v) for v in (size(r, f"{what} on axis {names[i]}") for i, r in enumerate(items)))
+    raise SpecError(f"{what} {items} has {len(items)} values; give 1, {rank} (per axis) or {2 * rank} "
+                    f"(PyTorch order, last axis first), or {rank} [before, after] pairs")
+
+
+SIDES = A.Kind("int|per-axis|[[before,after],..]|PyTorch flat", _sides,
+               {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]})
+
+
+def _side_sizes(ctx: Ctx, x: Shape, pairs: Any, formula: Any, verb: str) -> Shape:
+    c, spatial = ctx.split(x)
+    out = []
+    for i, n in enumerate(spatial):
+        before, after = pairs[i]
+        name = ctx.axis_names[i]
+        if formula is F.PAD_OUT:
+            size = ctx.step(name, formula, n=n, pl=before, pr=after)
+        else:
+            size = ctx.step(name, formula, n=n, cl=before, cr=after)
+        ctx.at_least(size, 1, lambda size=size, n=n, name=name, before=before, after=after: (
+            f"{verb} {num.fmt(before)}+{num.fmt(after)} on axis {name} leaves {num.fmt(size)} of "
+            f"{num.fmt(n)}; it must be at least 1"))
+        out.append(size)
+    return ctx.join(c, out)
+
+
+@register
+class ZeroPad(Layer):
+    """Pads spatial axes with zeros: ``n + before + after`` per axis (negative crops, as PyTorch allows)."""
+
+    kind = "zeropad"
+    family = "reshaping"
+    doc = "Zero padding on the spatial axes."
+    ranks = (1, 2, 3)
+    aliases = ("zero_pad", "zeropadding")
+    params = (A.Param("padding", SIDES, 1), DATA_FORMAT)
+    order = ("padding",)
+    torch = {"ZeroPad1d": 1, "ZeroPad2d": 2, "ZeroPad3d": 3}
+    torch_order = ("padding",)
+    keras = {"ZeroPadding1D": 1, "ZeroPadding2D": 2, "ZeroPadding3D": 3}
+    keras_order = ("padding", "data_format")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        return LayerOut(_side_sizes(ctx, inputs[0], a["padding"], F.PAD_OUT, "padding"))
+
+
+@register
+class Cropping(Layer):
+    """Crops spatial axes: ``n − before − after`` per axis; Keras's defaults
+    (1D and 3D: 1 on each side, 2D: none)."""
+
+    kind = "cropping"
+    family = "reshaping"
+    doc = "Cropping on the spatial axes (Keras Cropping1D/2D/3D)."
+    ranks = (1, 2, 3)
+    aliases = ("crop",)
+    params = (A.Param("cropping", A._optional(SIDES), None, aliases=("crop", "padding"),
+                      doc="default: 1 per side (1d, 3d), 0 (2d), as Keras"), DATA_FORMAT)
+    order = ("cropping",)
+    keras = {"Cropping1D": 1, "Cropping2D": 2, "Cropping3D": 3}
+    keras_order = ("cropping", "data_format")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        pairs = a["cropping"]
+        if pairs is None:
+            d = 0 if ctx.rank == 2 else 1
+            pairs = ((d, d),) * (ctx.rank or 1)
+        for i, (b, e) in enumerate(pairs):
+            if (num.is_int(b) and b < 0) or (num.is_int(e) and e < 0):
+                raise SpecError(f"cropping on axis {ctx.axis_names[i]} must not be negative ({b}, {e})")
+        return LayerOut(_side_sizes(ctx, inputs[0], pairs, F.CROP_OUT, "cropping"))
+
+
+# ------------------------------------------------------------- upsampling
+
+
+def _scale(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
+    """Per-axis scale factors: whole numbers (or expressions) or positive decimals (PyTorch)."""
+    rank = ctx.rank or 1
+
+    def one(r: Any, label: str) -> Any:
+        if isinstance(r, float) and not isinstance(r, bool):
+            if not r > 0 or r != r or r == float("inf"):
+                raise SpecError(f"{label} must be positive, not {r}")
+            return int(r) if r.is_integer() else r
+        return A.POSITIVE(r, ctx, label)
+
+    raw = A.split_axes(raw)
+    if isinstance(raw, list | tuple):
+        if len(raw) != rank:
+            raise SpecError(f"{what} has {len(raw)} values {list(raw)} but the input has {rank} spatial "
+                            f"ax{'i' if rank == 1 else 'e'}s")
+        return tuple(one(r, f"{what} on axis {ctx.axis_names[i]}") for i, r in enumerate(raw))
+    return (one(raw, what),) * rank
+
+
+SCALE = A.Kind("int|number per axis", _scale, {"anyOf": [{"type": "number"}, {"type": "string"},
+                                                         {"type": "array"}]})
+
+
+@register
+class Upsample(Layer):
+    """Resizes the spatial axes by a factor, or (PyTorch) to a size.
+
+    PyTorch ``Upsample(size, scale_factor)``: exactly one of the two; a scale
+    gives ``⌊n·scale⌋`` (decimals allowed, computed in double precision as
+    PyTorch does), a size is the output size.  Keras ``UpSampling1D/2D/3D(size=2)``:
+    ``size`` is a whole factor per axis, ``n·size``.  So under
+    ``framework: keras`` ``size`` means the factor, as Keras names it.
+    """
+
+    kind = "upsample"
+    family = "reshaping"
+    doc = "Upsampling by a scale factor, or (PyTorch) to a size; Keras's size is a factor."
+    ranks = (1, 2, 3)
+    aliases = ("upsampling", "interpolate")
+    params = (
+        A.Param("scale", A._optional(SCALE), None, aliases=("scale_factor",)),
+        A.Param("size", A._optional(A.AXES), None, doc="PyTorch: the output size; Keras: the factor"),
+        A.Param("mode", A.RAW, None, doc="no shape effect"),
+        A.Param("align_corners", A.RAW, None, doc="no shape effect"),
+        A.Param("interpolation", A.RAW, None, doc="no shape effect"),
+        DATA_FORMAT,
+    )
+    order = ("scale", "size")
+    torch = {"Upsample": None, "UpsamplingNearest2d": 2, "UpsamplingBilinear2d": 2}
+    torch_order = ("size", "scale", "mode", "align_corners")
+    keras = {"UpSampling1D": 1, "UpSampling2D": 2, "UpSampling3D": 3}
+    keras_order = ("size", "data_format", "interpolation")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        c, spatial = ctx.split(x)
+        scale, size = a["scale"], a["size"]
+        if scale is not None and size is not None:
+            raise SpecError("give one of scale (scale_factor) or size, not both")
+        if ctx.keras:
+            scale = size or scale or (2,) * len(spatial)
+        elif scale is None and size is None:
+            raise SpecError("give one of scale (scale_factor) or size")
+        elif size is not None:
+            return LayerOut(ctx.join(c, size))
+        out = []
+        for i, n in enumerate(spatial):
+            r = scale[i]
+            name = ctx.axis_names[i]
+            if isinstance(r, float):
+                if ctx.keras:
+                    raise SpecError(f"Keras's UpSampling takes whole factors, not {r}")
+                size_i = self._scaled(ctx, name, n, r)
+            else:
+                size_i = ctx.step(name, F.UPSAMPLE_OUT, n=n, r=r)
+            ctx.at_least(size_i, 1, lambda n=n, r=r, name=name: (
+                f"scale {r} leaves axis {name} of size {num.fmt(n)} with no elements"))
+            out.append(size_i)
+        return LayerOut(ctx.join(c, out))
+
+    @staticmethod
+    def _scaled(ctx: Ctx, name: str, n: Any, r: float) -> Any:
+        """PyTorch: ``floor(float(n) * scale)`` in double precision."""
+        if num.is_int(n):
+            v = int(float(n) * r // 1)
+        else:
+            sympy = num.sympy_module()
+            v = sympy.floor(n * sympy.Rational(repr(r)))
+        ctx.note(name, f"⌊{num.fmt(n)}·{r}⌋", v)
+        return v
+
+
+def _last3(ctx: Ctx, x: Shape, kind: str) -> tuple[tuple[Any, ...], Any, Any, Any]:
+    if len(x) < 3:
+        raise SpecError(f"{kind} takes at least 3 axes (channels, height, width), not {fmt_shape(x)}")
+    if ctx.channels_last:
+        return x[:-3], x[-1], x[-3], x[-2]
+    return x[:-3], x[-3], x[-2], x[-1]
+
+
+def _join3(ctx: Ctx, lead: tuple[Any, ...], c: Any, h: Any, w: Any) -> Shape:
+    return (*lead, h, w, c) if ctx.channels_last else (*lead, c, h, w)
+
+
+@register
+class PixelShuffle(Layer):
+    """``(C·r², H, W)`` → ``(C, H·r, W·r)``; the channels must be divisible by r²."""
+
+    kind = "pixel_shuffle"
+    family = "reshaping"
+    doc = "Move r² channels into an r× larger image (sub-pixel convolution)."
+    aliases = ("depth_to_space",)
+    params = (A.Param("factor", A.POSITIVE, aliases=("upscale_factor", "r")),)
+    order = ("factor",)
+    torch = {"PixelShuffle": None}
+    torch_order = ("factor",)
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x, r = inputs[0], a["factor"]
+        lead, c, h, w = _last3(ctx, x, self.kind)
+        ctx.divides(r * r, c, lambda: f"channels {num.fmt(c)} are not divisible by the square of the upscale "
+                    f"factor {num.fmt(r)}² = {num.fmt(r * r)}")
+        c_out = ctx.step("C", F.SHUFFLE_CHANNELS, c=c, r=r)
+        h_out = ctx.step("H", F.UPSAMPLE_OUT, n=h, r=r)
+        w_out = ctx.step("W", F.UPSAMPLE_OUT, n=w, r=r)
+        return LayerOut(_join3(ctx, lead, c_out, h_out, w_out))
+
+
+@register
+class PixelUnshuffle(Layer):
+    """``(C, H, W)`` → ``(C·r², H/r, W/r)``; H and W must be divisible by r."""
+
+    kind = "pixel_unshuffle"
+    family = "reshaping"
+    doc = "Move r×r blocks of pixels into channels (inverse of pixel_shuffle)."
+    aliases = ("space_to_depth",)
+    params = (A.Param("factor", A.POSITIVE, aliases=("downscale_factor", "r")),)
+    order = ("factor",)
+    torch = {"PixelUnshuffle": None}
+    torch_order = ("factor",)
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x, r = inputs[0], a["factor"]
+        lead, c, h, w = _last3(ctx, x, self.kind)
+        for label, n in (("height", h), ("width", w)):
+            ctx.divides(r, n, lambda label=label, n=n: f"{label} {num.fmt(n)} is not divisible by the "
+                        f"downscale factor {num.fmt(r)}")
+        c_out = ctx.step("C", F.UNSHUFFLE_CHANNELS, c=c, r=r)
+        h_out = ctx.step("H", F.UNSHUFFLE_OUT, n=h, r=r)
+        w_out = ctx.step("W", F.UNSHUFFLE_OUT, n=w, r=r)
+        return LayerOut(_join3(ctx, lead, c_out, h_out, w_out))
+
+
+@register
+class RepeatVector(Layer):
+    """Keras's RepeatVector(n): a vector ``(F,)`` becomes ``(n, F)``."""
+
+    kind = "repeat_vector"
+    family = "reshaping"
+    doc = "Repeat a vector n times: (F,) -> (n, F)."
+    aliases = ("repeat",)
+    params = (A.Param("times", A.POSITIVE, aliases=("n",)),)
+    order = ("times",)
+    keras = {"RepeatVector": None}
+    keras_order = ("times",)
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        if len(x) != 1:
+            raise SpecError(f"repeat_vector takes a vector (F,), not {fmt_shape(x)} ({len(x)} axes); "
+                            "flatten it first")
+        return LayerOut((a["times"], x[0]))

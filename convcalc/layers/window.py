@@ -96,17 +96,24 @@ def slide(
         start = POOL_LAST_START(out=out, s=s)
         limit = POOL_LAST_LIMIT(n=n, pl=pl)
         if num.is_int(start) and num.is_int(limit):
+            rule = (
+                f"last window starts at {POOL_LAST_START.render({'out': out, 's': s})} = {start} "
+                f"{'≥' if start >= limit else '<'} {POOL_LAST_LIMIT.render({'n': n, 'pl': pl})} "
+                f"= {limit}"
+            )
             if start >= limit:
-                ctx.note(
-                    name,
-                    f"the last window would start at {start} ≥ {limit} (= n + pl), in the padding: "
-                    f"{out} − 1",
-                    out - 1,
-                )
+                ctx.note(name, f"{rule}, inside the right padding, so it is dropped: {out} − 1",
+                         out - 1)
                 out -= 1
+            else:
+                ctx.note(name, f"{rule}, inside the input, so it stays: out", out)
         else:
-            sympy = num.sympy_module()
-            out = sympy.Piecewise((out - 1, sympy.Ge(start, limit)), (out, True))
+            # The drop rule in closed form: min(⌈a/s⌉ + 1, ⌈(n + pl)/s⌉).  Pools pad both
+            # sides alike with pl ≤ k/2 < d·(k−1) + 1, so ⌈a/s⌉ ≤ ⌈(n + pl)/s⌉ and a
+            # window starting at or beyond n + pl is exactly one too many.
+            out = num.minimum(out, num.ceildiv(limit, s))
+            ctx.note(name, f"the last window must start before n + pl = {num.fmt(limit)}: "
+                     f"min(that, ⌈(n + pl)/s⌉)", out)
     else:
         out = ctx.step(name, CONV_OUT, n=n, pl=pl, pr=pr, d=d, k=k, s=s)
 

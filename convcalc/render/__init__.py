@@ -15,6 +15,10 @@ FORMATS: dict[str, str] = {
     "table": "convcalc.render.table",
     "plain": "convcalc.render.plain",
     "json": "convcalc.render.json",
+    "markdown": "convcalc.render.markdown",
+    "csv": "convcalc.render.csv",
+    "mermaid": "convcalc.render.mermaid",
+    "dot": "convcalc.render.dot",
 }
 
 

@@ -35,7 +35,7 @@ def lines(result: Any, opts: C.Options) -> list[str]:
             *(c.cell(row, result, opts) for c in cols),
         ])
         if opts.explain:
-            explain_after[len(body)] = C.explain_lines(row)
+            explain_after[len(body)] = C.explain_lines(row, opts)
     grid = _grid(headers, body, numeric)
     out = [C.title(result).replace("×", "x").replace("—", "-"), ""]
     for i, text in enumerate(grid):

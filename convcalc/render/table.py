@@ -51,12 +51,16 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
                 *(c.cell(row, item, opts) for c in cols),
                 style=style,
             )
-            if opts.explain:
+        console.print(table)
+        if opts.explain:  # full-width lines under each layer's name, not wrapped in a cell
+            console.print(Text("Formulas", style="bold"))
+            for row in C.visible_rows(item, opts):
                 lines = C.explain_lines(row)
                 if lines:
-                    table.add_row("", "", Text("\n".join(lines), style="italic dim"),
-                                  *("" for _ in cols))
-        console.print(table)
+                    console.print(Text(f"{'' if row.is_block else row.index:>3} {row.name}  ")
+                                  + Text(row.label, style="dim"))
+                    for line in lines:
+                        console.print(Text("      " + line, style="italic"), soft_wrap=True)
         for line in C.totals_lines(item, opts):
             style = "bold red" if line.startswith("Expectations FAILED") else None
             console.print(Text(line, style=style))

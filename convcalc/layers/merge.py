@@ -1,0 +1,198 @@
+"""Merge layers: several tensors in, one out (SPEC §5).
+
+Element-wise merges (add, subtract, multiply, average, maximum, minimum)
+broadcast as the frameworks do: two sizes agree when they are equal or one
+of them is 1.  Keras aligns shapes of different rank on the right (its
+merge layers expand the shorter one after the batch axis); PyTorch tensors
+all carry the batch axis, so their ranks must match.  ``concat`` joins
+along one axis; every other axis must match exactly (``torch.cat`` and
+Keras's ``Concatenate`` do not broadcast).  Axis numbers count the batch
+axis as 0, negatives count from the end, as in both frameworks.
+
+None of these has weights; PyTorch has no module classes for them
+(``torch.add``/``torch.cat`` are functions), so they go by convcalc's names
+and Keras's class names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from .. import args as A
+from .. import num
+from ..errors import SpecError
+from .base import Ctx, Layer, LayerOut, Shape, fmt_shape, register
+from .shape import axis_index
+
+Value = num.Value
+
+
+def _shapes_text(inputs: Sequence[Shape]) -> str:
+    return " and ".join(fmt_shape(s) for s in inputs)
+
+
+def _count_inputs(kind: str, inputs: Sequence[Shape], exactly: int | None) -> None:
+    n = len(inputs)
+    if exactly is not None and n != exactly:
+        raise SpecError(f"{kind} takes exactly {exactly} tensors, but `from` names {n}")
+    if n < 2:
+        raise SpecError(f"{kind} merges at least 2 tensors, but `from` names {n} "
+                        f"(write e.g. `from: [-1, skip]`)")
+
+
+def broadcast(ctx: Ctx, kind: str, inputs: Sequence[Shape]) -> Shape:
+    """The broadcast shape of ``inputs`` (no batch axis), or an error naming the axis."""
+    ranks = {len(s) for s in inputs}
+    if len(ranks) > 1 and not ctx.keras:
+        raise SpecError(
+            f"{kind}: shapes {_shapes_text(inputs)} have different numbers of axes; PyTorch tensors "
+            "all carry the batch axis, so broadcasting would pair it with a feature axis "
+            "(reshape one of them first)"
+        )
+    out = list(inputs[0])
+    for other in inputs[1:]:
+        if len(other) > len(out):
+            out = [*other[: len(other) - len(out)], *out]
+        width = len(out)
+        for j, b in enumerate(other):
+            i = width - len(other) + j
+            out[i] = _broadcast_dim(ctx, kind, inputs, out[i], b, i + 1)
+    return tuple(out)
+
+
+def _broadcast_dim(ctx: Ctx, kind: str, inputs: Sequence[Shape], a: Value, b: Value, axis: int) -> Value:
+    def message() -> str:
+        return (f"{kind}: shapes {_shapes_text(inputs)} do not agree on axis {axis} "
+                f"({num.fmt(a)} vs {num.fmt(b)}; sizes must be equal or 1; the batch axis is 0)")
+
+    if num.is_int(a) and num.is_int(b):
+        if a == b or b == 1:
+            return a
+        if a == 1:
+            return b
+        raise SpecError(message())
+    if a == b or b == 1:
+        return a
+    if a == 1:
+        return b
+    sympy = num.sympy_module()
+    verdict = num.resolve(sympy.Eq(a, b))
+    if verdict is True:
+        return a
+    # Equal, or one of them is 1 (then the other wins): both cases are max(a, b).
+    ctx.require(sympy.Or(sympy.Eq(a, b), sympy.Eq(a, 1), sympy.Eq(b, 1)), message())
+    return num.maximum(a, b)
+
+
+class _Elementwise(Layer):
+    family = "merge"
+    multi_input = True
+    exactly: ClassVar[int | None] = None
+    params = ()
+    keras_order = ()
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        _count_inputs(self.kind, inputs, self.exactly)
+        return LayerOut(broadcast(ctx, self.kind, inputs))
+
+
+@register
+class Add(_Elementwise):
+    kind = "add"
+    doc = "Element-wise sum of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Add": None}
+
+
+@register
+class Subtract(_Elementwise):
+    kind = "subtract"
+    doc = "Element-wise difference of exactly 2 tensors (broadcasting size-1 axes)."
+    keras = {"Subtract": None}
+    exactly = 2
+
+
+@register
+class Multiply(_Elementwise):
+    kind = "multiply"
+    doc = "Element-wise product of 2 or more tensors (broadcasting size-1 axes), e.g. attention gates."
+    keras = {"Multiply": None}
+
+
+@register
+class Average(_Elementwise):
+    kind = "average"
+    doc = "Element-wise mean of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Average": None}
+
+
+@register
+class Maximum(_Elementwise):
+    kind = "maximum"
+    doc = "Element-wise maximum of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Maximum": None}
+
+
+@register
+class Minimum(_Elementwise):
+    kind = "minimum"
+    doc = "Element-wise minimum of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Minimum": None}
+
+
+def concat_shapes(ctx: Ctx, kind: str, inputs: Sequence[Shape], axis: Any) -> Shape:
+    """Join along ``axis`` (batch axis = 0); every other axis must match exactly."""
+    ranks = {len(s) for s in inputs}
+    if len(ranks) > 1:
+        raise SpecError(f"{kind}: shapes {_shapes_text(inputs)} have different numbers of axes; "
+                        "concatenation needs tensors of the same rank")
+    first = inputs[0]
+    i = axis_index(axis, len(first), f"{kind} axis")
+    if i < 0:
+        raise SpecError(f"{kind}: axis {axis} is the batch axis; convcalc describes one sample")
+    for other in inputs[1:]:
+        for j, (a, b) in enumerate(zip(first, other, strict=True)):
+            if j == i:
+                continue
+            ctx.equal(a, b, lambda a=a, b=b, j=j: (
+                f"{kind}: shapes {_shapes_text(inputs)} do not agree on axis {j + 1} "
+                f"({num.fmt(a)} vs {num.fmt(b)}); only the concatenation axis {i + 1} may differ "
+                "(the batch axis is 0)"))
+    sizes = [s[i] for s in inputs]
+    total = sum(sizes[1:], sizes[0])
+    ctx.note(f"axis {i + 1}", " + ".join(num.fmt(s) for s in sizes), total)
+    return (*first[:i], total, *first[i + 1 :])
+
+
+@register
+class Concat(Layer):
+    kind = "concat"
+    family = "merge"
+    doc = ("Join 2 or more tensors along `axis` (default: the channel axis; the batch axis is 0, "
+           "negatives count from the end); other axes must match.")
+    aliases = ("cat",)
+    multi_input = True
+    params = (A.Param("axis", A._optional(A.INTEGER), None, doc="default: the channel axis"),)
+    order = ("axis",)
+
+    def default_axis(self, ctx: Ctx) -> int:
+        return -1 if ctx.channels_last else 1
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        _count_inputs(self.kind, inputs, None)
+        axis = a["axis"] if a["axis"] is not None else self.default_axis(ctx)
+        return LayerOut(concat_shapes(ctx, self.kind, inputs, axis))
+
+
+@register
+class Concatenate(Concat):
+    """Keras's class: its axis defaults to -1 whatever the layout."""
+
+    kind = "concatenate"
+    doc = "Keras's Concatenate: like concat, but `axis` defaults to -1 (the last axis)."
+    aliases = ()
+    keras = {"Concatenate": None}
+    keras_order = ("axis",)
+
+    def default_axis(self, ctx: Ctx) -> int:
+        return -1

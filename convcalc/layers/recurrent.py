@@ -1,0 +1,195 @@
+"""Recurrent layers: rnn, lstm, gru (G = 1, 4, 3 gates of ``hidden`` units).
+
+Input ``(L, features)`` (no batch axis).  PyTorch returns the whole sequence
+``(L, D·h)`` (D = 2 when bidirectional, h the hidden size, or ``proj_size``
+for a projected LSTM) and stores, per layer k and direction,
+``weight_ih_l{k}[_reverse] (G·h, in_k)``, ``weight_hh_l{k} (G·h, h)`` and two
+bias vectors ``bias_ih_l{k}``, ``bias_hh_l{k}`` of ``G·h``: an LSTM layer has
+``4·(h·i + h·h + 2h)`` parameters.  Keras stores ``kernel (i, G·h)``,
+``recurrent_kernel (h, G·h)`` and one ``bias (G·h,)`` — a GRU with
+``reset_after=True`` (the default) has a second one, ``bias (2, 3h)`` — and
+returns only the last step ``(h,)`` unless ``return_sequences``.
+
+MACs: every time step multiplies the input and the previous state into
+every gate, ``L · Σ_layers,directions G·h·(in_k + h)`` (plus ``h·proj`` for
+the LSTM projection); element-wise gate arithmetic is not counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from .. import args as A
+from .. import num
+from ..errors import SpecError
+from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+
+
+def _dropout(raw: Any, ctx: Ctx, what: str) -> float:
+    v = A.REAL(raw, ctx, what)
+    if not 0 <= v <= 1:
+        raise SpecError(f"{what} must be a number in [0, 1] (a probability), not {v}")
+    return v
+
+
+DROPOUT = A.Kind("number in [0, 1]", _dropout, {"type": "number", "minimum": 0, "maximum": 1})
+
+
+class _Recurrent(Layer):
+    family = "recurrent"
+    gates: ClassVar[int] = 1
+    cell: ClassVar[str] = ""  # the framework's class, for messages
+    common: ClassVar[tuple[A.Param, ...]] = (
+        A.Param("hidden", A.POSITIVE, aliases=("hidden_size", "units")),
+        A.Param("layers", A.POSITIVE, 1, aliases=("num_layers",), doc="PyTorch: stacked layers"),
+        A.Param("bidirectional", A.BOOL, False),
+        A.Param("bias", A.BOOL, True),
+        A.Param("return_sequences", A.BOOL, True, keras_default=False,
+                doc="false: only the last step (Keras's default)"),
+        A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("input_size",),
+                doc="checked against the input"),
+        A.Param("batch_first", A.BOOL, False, doc="no shape effect (shapes have no batch axis)"),
+        A.Param("dropout", DROPOUT, 0.0, doc="between stacked layers; no shape effect"),
+        A.Param("activation", A.RAW, None, doc="no shape effect"),
+    )
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        if len(x) != 2:
+            raise SpecError(
+                f"{self.kind} takes a sequence of feature vectors (L, features) without the batch axis, "
+                f"but got {fmt_shape(x)} ({len(x)} axes); reshape or flatten it first"
+            )
+        steps, features = x
+        if a["in_channels"] is not None:
+            given = a["in_channels"]
+            ctx.equal(given, features, lambda: f"input_size is {num.fmt(given)} but the input {fmt_shape(x)} "
+                      f"has {num.fmt(features)} features per step")
+        self.check_options(ctx, a)
+        if ctx.keras:
+            weights, width, macs = self.keras_weights(ctx, features, a)
+        else:
+            weights, width, macs = self.torch_weights(features, a)
+        shape = (steps, width) if a["return_sequences"] else (width,)
+        return LayerOut(shape, tuple(weights), steps * macs)
+
+    def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
+        if ctx.keras and a["layers"] != 1:
+            raise SpecError(
+                f"Keras's {self.cell} has no `layers` argument (got {num.fmt(a['layers'])}); stack one "
+                f"{self.kind} per layer, with return_sequences=true on all but the last"
+            )
+
+    def torch_weights(self, features: Any, a: Mapping[str, Any]) -> tuple[list[Weight], Any, Any]:
+        """PyTorch's parameters in its own order: layer by layer, forward then reverse."""
+        g, h = self.gates, a["hidden"]
+        proj = a.get("proj_size") or 0
+        out_h = proj or h
+        dirs = ("", "_reverse") if a["bidirectional"] else ("",)
+        weights: list[Weight] = []
+        macs: Any = 0
+        for k in range(a["layers"]):
+            i = features if k == 0 else out_h * len(dirs)
+            for sfx in dirs:
+                weights += [Weight(f"weight_ih_l{k}{sfx}", (g * h, i)),
+                            Weight(f"weight_hh_l{k}{sfx}", (g * h, out_h))]
+                if a["bias"]:
+                    weights += [Weight(f"bias_ih_l{k}{sfx}", (g * h,)),
+                                Weight(f"bias_hh_l{k}{sfx}", (g * h,))]
+                macs += g * h * (i + out_h)
+                if proj:
+                    weights.append(Weight(f"weight_hr_l{k}{sfx}", (proj, h)))
+                    macs += proj * h
+        return weights, out_h * len(dirs), macs
+
+    def keras_weights(self, ctx: Ctx, features: Any, a: Mapping[str, Any]) -> tuple[list[Weight], Any, Any]:
+        """Keras's kernel, recurrent_kernel, bias; `bidirectional` as Keras's wrapper (concat)."""
+        g, h = self.gates, a["hidden"]
+        cell = [Weight("kernel", (features, g * h)), Weight("recurrent_kernel", (h, g * h))]
+        if a["bias"]:
+            cell.append(Weight("bias", self.keras_bias_shape(h, a)))
+        macs = g * h * (features + h)
+        if not a["bidirectional"]:
+            return cell, h, macs
+        both = [Weight(f"{side}_{self.keras_name}/{w.name}", w.shape)
+                for side in ("forward", "backward") for w in cell]
+        return both, 2 * h, 2 * macs
+
+    def keras_bias_shape(self, h: Any, a: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (self.gates * h,)
+
+    @property
+    def keras_name(self) -> str:
+        """Keras's snake-case name of the class (``simple_rnn``), as in its weight paths."""
+        return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", self.cell).lower()
+
+
+_TORCH_ORDER = ("in_channels", "hidden", "layers", "bias", "batch_first", "dropout", "bidirectional")
+
+
+@register
+class RNN(_Recurrent):
+    kind = "rnn"
+    doc = "Elman RNN (tanh or relu): 1 gate."
+    gates = 1
+    cell = "SimpleRNN"
+    aliases = ("simple_rnn",)
+    params = (*_Recurrent.common, A.Param("nonlinearity", A.choice("tanh", "relu"), "tanh",
+                                          doc="PyTorch: no shape effect"))
+    order = ("hidden", "layers", "bidirectional", "bias", "return_sequences")
+    torch = {"RNN": None}
+    torch_order = ("in_channels", "hidden", "layers", "nonlinearity", "bias", "batch_first", "dropout",
+                   "bidirectional")
+    keras = {"SimpleRNN": None}
+    keras_order = ("hidden", "activation", "bias")
+
+
+@register
+class LSTM(_Recurrent):
+    kind = "lstm"
+    doc = "Long short-term memory: 4 gates."
+    gates = 4
+    cell = "LSTM"
+    params = (
+        *_Recurrent.common,
+        A.Param("proj_size", A.NONNEG, 0, doc="PyTorch: project the hidden state to this size"),
+        A.Param("recurrent_activation", A.RAW, None, doc="no shape effect"),
+    )
+    order = ("hidden", "layers", "bidirectional", "bias", "return_sequences")
+    torch = {"LSTM": None}
+    torch_order = (*_TORCH_ORDER, "proj_size")
+    keras = {"LSTM": None}
+    keras_order = ("hidden", "activation", "recurrent_activation", "bias")
+
+    def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
+        super().check_options(ctx, a)
+        proj = a["proj_size"]
+        if ctx.keras and proj != 0:
+            raise SpecError("Keras's LSTM has no proj_size (a PyTorch option)")
+        if proj != 0:
+            h = a["hidden"]
+            ctx.at_least(h - 1, proj, lambda: f"proj_size {num.fmt(proj)} must be smaller than hidden_size "
+                         f"{num.fmt(h)} (PyTorch refuses it)")
+
+
+@register
+class GRU(_Recurrent):
+    kind = "gru"
+    doc = "Gated recurrent unit: 3 gates."
+    gates = 3
+    cell = "GRU"
+    params = (
+        *_Recurrent.common,
+        A.Param("reset_after", A.BOOL, True, doc="Keras: a second bias vector (2, 3h)"),
+        A.Param("recurrent_activation", A.RAW, None, doc="no shape effect"),
+    )
+    order = ("hidden", "layers", "bidirectional", "bias", "return_sequences", "reset_after")
+    torch = {"GRU": None}
+    torch_order = _TORCH_ORDER
+    keras = {"GRU": None}
+    keras_order = ("hidden", "activation", "recurrent_activation", "bias")
+
+    def keras_bias_shape(self, h: Any, a: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (2, 3 * h) if a["reset_after"] else (3 * h,)

@@ -1,0 +1,72 @@
+"""``--format dot``: the same graph as ``--format mermaid``, for Graphviz (``dot -Tsvg``).
+
+Blocks become ``cluster_`` subgraphs; ids are generated and every label is a
+quoted, escaped DOT string, so the output parses whatever the spec's names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from ..errors import SpecError
+from ..result import Result
+from . import common as C
+from .mermaid import Cluster, graph
+
+
+def quote(text: str) -> str:
+    """A DOT double-quoted string (backslashes and quotes escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _label(lines: list[str]) -> str:
+    """Lines joined by DOT's centred line break ``\\n``."""
+    return "\\n".join(quote(line)[1:-1] for line in lines)
+
+
+_STYLE = {
+    "input": 'shape=parallelogram, style=filled, fillcolor="#e8e8e8"',
+    "layer": 'shape=box, style="rounded,filled", fillcolor="#dbe8f6"',
+    "output": 'shape=oval, style=filled, fillcolor="#e8e8e8"',
+}
+
+
+def lines(result: Result, opts: C.Options) -> list[str]:
+    g = graph(result, opts)
+    out = [
+        f"digraph {quote(result.name or result.source)} {{",
+        f'  label={quote(g.title)}; labelloc="t"; rankdir="TB";',
+        '  node [fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
+
+    def emit(cl: Cluster, indent: str) -> None:
+        for nid in cl.nodes:
+            node = g.nodes[nid]
+            out.append(f'{indent}{nid} [label="{_label(node.lines)}", {_STYLE[node.kind]}];')
+        for child in cl.children:
+            out.append(f"{indent}subgraph cluster_{child.id} {{")
+            out.append(f'{indent}  label={quote(child.title)}; style="rounded,dashed";')
+            emit(child, indent + "  ")
+            out.append(f"{indent}}}")
+
+    emit(g.top, "  ")
+    out.extend(f"  {a} -> {b} [label={quote(text)}];" for a, b, text in g.edges)
+    out.append("}")
+    return out
+
+
+def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+    first = True
+    for _, item in items:
+        if isinstance(item, SpecError):
+            err.write(f"error: {item}\n")
+            continue
+        if opts.quiet and (item.expect is None or item.expect.ok):
+            continue
+        if not first:
+            out.write("\n")
+        first = False
+        out.write("\n".join(lines(item, opts)) + "\n")
+        if item.expect is not None and not item.expect.ok:
+            err.write("\n".join(C.result_notes(item, opts)) + "\n")

@@ -1,0 +1,72 @@
+"""``--format markdown``: a GitHub table per spec, ready to paste into a pull-request comment.
+
+The same cells as the table (the column registry), a bold totals row, the
+footer lines as a list, and failed expectations as their own small table.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from ..errors import SpecError
+from . import common as C
+
+
+def cell(text: str) -> str:
+    """Escape what would break a table row; keep blank cells visible to GitHub."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+
+def code(text: str) -> str:
+    return f"`{text}`" if text else ""
+
+
+def table(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> list[str]:
+    align = ["---:" if n else "---" for n in numeric]
+    return [
+        "| " + " | ".join(headers) + " |",
+        "| " + " | ".join(align) + " |",
+        *("| " + " | ".join(cell(c) for c in row) + " |" for row in rows),
+    ]
+
+
+def lines(result: Any, opts: C.Options) -> list[str]:
+    cols = [C.COLUMNS[k] for k in opts.columns]
+    headers = ["#", "Name", "Layer", *(c.header for c in cols)]
+    numeric = [True, False, False, *(c.numeric for c in cols)]
+    rows: list[list[str]] = []
+    for row in C.visible_rows(result, opts):
+        name = "&nbsp;&nbsp;" * row.depth + row.name
+        rows.append([
+            "" if row.is_block else str(row.index),
+            f"**{name}**" if row.is_block else name,
+            code(row.label),
+            *(c.cell(row, result, opts) for c in cols),
+        ])
+        if opts.explain:
+            explain = C.explain_lines(row)
+            if explain:
+                rows.append(["", "", "<br>".join(explain), *("" for _ in cols)])
+    rows.append(["", "**Total**", "",
+                 *(f"**{c.total(result, opts)}**" if c.total else "" for c in cols)])
+    out = [f"### {C.title(result)}", "", *table(headers, rows, numeric), ""]
+    out.extend(f"- {line}" for line in C.totals_lines(result, opts)
+               if not line.startswith(("Expectations FAILED", "  ")))
+    if result.expect is not None and not result.expect.ok:
+        fails = result.expect.failures
+        out += ["", f"**Expectations FAILED** ({len(fails)} of {result.expect.checked} checks):", ""]
+        out += table(["check", "expected", "actual"],
+                     [[f.what, code(f.expected_text()), code(f.actual_text())] for f in fails],
+                     [False, False, False])
+    return out
+
+
+def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+    blocks = []
+    for _, item in items:
+        if isinstance(item, SpecError):
+            err.write(f"error: {item}\n")
+            blocks.append(f"> **Error:** `{cell(str(item))}`")
+            continue
+        blocks.append("\n".join(lines(item, opts)))
+    out.write("\n\n".join(blocks) + "\n")

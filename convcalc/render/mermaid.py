@@ -1,0 +1,161 @@
+"""``--format mermaid``: the network as a Mermaid flowchart, for a README or a PR comment.
+
+One node per layer (its label: type and key arguments), one edge per tensor a
+layer reads, labelled with that tensor's shape; blocks become subgraphs.
+Node ids are generated (``in0``, ``L1``, ``B1``...), never taken from user
+names, and every label is quoted and escaped, so any spec gives valid syntax.
+
+:func:`graph` is the format-neutral walk shared with ``--format dot``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from ..errors import SpecError
+from ..result import LayerResult, Result
+from . import common as C
+
+
+@dataclass
+class Node:
+    id: str
+    lines: list[str]  # label lines, plain text (each renderer escapes)
+    kind: str  # "input" | "layer" | "output"
+
+
+@dataclass
+class Cluster:
+    id: str
+    title: str
+    nodes: list[str] = field(default_factory=list)  # node ids, in order
+    children: list[Cluster] = field(default_factory=list)
+
+
+@dataclass
+class Graph:
+    """A result as nodes, labelled edges and nested clusters (blocks)."""
+
+    title: str
+    top: Cluster  # the root: its nodes are outside every block
+    nodes: dict[str, Node]
+    edges: list[tuple[str, str, str]]  # (from id, to id, shape text)
+
+
+def auto_name(layer: LayerResult) -> bool:
+    """True for default names (``conv2d_3``, ``block.relu_1``): not worth showing."""
+    return re.fullmatch(rf"(?:.*[./_])?{re.escape(layer.type)}_\d+", layer.name) is not None
+
+
+def layer_lines(layer: LayerResult) -> list[str]:
+    if auto_name(layer) or layer.name == layer.label:
+        return [layer.label]
+    return [layer.name, layer.label]
+
+
+def aliases(result: Result) -> dict[str, str]:
+    """Block names are tensor names too (a block's output): map each to its last layer."""
+    out: dict[str, str] = {}
+    for row in result.table_rows():
+        if row.is_block:
+            span = row.extra.get("layers")
+            if isinstance(span, tuple) and len(span) == 2 and 1 <= span[1] <= len(result.layers):
+                out[row.name] = result.layers[span[1] - 1].name
+    return out
+
+
+def graph(result: Result, opts: C.Options) -> Graph:
+    """Nodes for the inputs, every layer and every output; clusters from the block rows."""
+    nodes: dict[str, Node] = {}
+    ids: dict[str, str] = {}  # tensor name -> node id
+    shapes: dict[str, Any] = {}
+    top = Cluster("root", "")
+    for i, (name, shp) in enumerate(result.inputs.items()):
+        nid = f"in{i}"
+        ids[name], shapes[name] = nid, shp
+        nodes[nid] = Node(nid, [name], "input")
+        top.nodes.append(nid)
+
+    clusters: dict[str, Cluster] = {}
+    for row in result.table_rows():
+        if not row.is_block:
+            continue
+        cl = Cluster(f"B{len(clusters) + 1}", f"{row.name}: {row.label}" if row.name != row.label
+                     else row.label)
+        clusters[row.name] = cl
+        parent = clusters.get(row.block) if row.block else None
+        (parent or top).children.append(cl)
+
+    edges: list[tuple[str, str, str]] = []
+    alias = aliases(result)
+    for layer in result.layers:
+        nid = f"L{layer.index}"
+        nodes[nid] = Node(nid, layer_lines(layer), "layer")
+        holder = clusters.get(layer.block) if layer.block else None
+        (holder or top).nodes.append(nid)
+        for name in layer.sources:
+            src = alias.get(name, name)
+            edges.append((ids[src], nid, C.shape(shapes[src], opts)))
+        ids[layer.name], shapes[layer.name] = nid, layer.output
+
+    for i, (name, shp) in enumerate(result.outputs.items()):
+        nid = f"out{i}"
+        nodes[nid] = Node(nid, ["output" if len(result.outputs) == 1 else f"output {name}"], "output")
+        top.nodes.append(nid)
+        edges.append((ids[alias.get(name, name)], nid, C.shape(shp, opts)))
+    title = f"{result.name or result.source} — {C.count(result.total_params)} parameters"
+    return Graph(title, top, nodes, edges)
+
+
+_ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;", "#": "#35;",
+            "`": "#96;", "\n": " "}
+
+
+def escape(text: str) -> str:
+    """Text safe inside a quoted Mermaid label (entity codes for the characters that break it)."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+def _label(lines: list[str]) -> str:
+    return "<br/>".join(escape(line) for line in lines)
+
+
+_SHAPES = {"input": ('[/"', '"/]'), "layer": ('["', '"]'), "output": ('(["', '"])')}
+
+
+def lines(result: Result, opts: C.Options) -> list[str]:
+    g = graph(result, opts)
+    out = ["---", f"title: {json.dumps(g.title, ensure_ascii=False)}", "---", "flowchart TD"]
+
+    def emit(cl: Cluster, indent: str) -> None:
+        for nid in cl.nodes:
+            node = g.nodes[nid]
+            left, right = _SHAPES[node.kind]
+            out.append(f"{indent}{nid}{left}{_label(node.lines)}{right}")
+        for child in cl.children:
+            out.append(f'{indent}subgraph {child.id} ["{escape(child.title)}"]')
+            emit(child, indent + "  ")
+            out.append(f"{indent}end")
+
+    emit(g.top, "  ")
+    out.extend(f'  {a} -->|"{escape(text)}"| {b}' for a, b, text in g.edges)
+    return out
+
+
+def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+    first = True
+    for _, item in items:
+        if isinstance(item, SpecError):
+            err.write(f"error: {item}\n")
+            continue
+        if opts.quiet and (item.expect is None or item.expect.ok):
+            continue
+        if not first:
+            out.write("\n")
+        first = False
+        out.write("\n".join(lines(item, opts)) + "\n")
+        if item.expect is not None and not item.expect.ok:
+            err.write("\n".join(C.result_notes(item, opts)) + "\n")

@@ -1,0 +1,815 @@
+"""Random layer configurations for the differential tests, from a fixed seed.
+
+Each generator makes one layer the way a user writes it in PyTorch or Keras
+(class name and keyword arguments) for a given incoming shape, including
+invalid ones on purpose (kernel larger than the input, groups not dividing
+the channels, PyTorch 'same' with stride > 1, pool padding over half the
+kernel, Keras strides with dilation, mismatched in_channels, wrong ranks).
+It also guesses the next shape with the textbook formula, only to choose
+sensible arguments for the next layer of a stack: the comparison itself uses
+what the framework really computes.
+
+A generator whose layer types convcalc has not registered yet is skipped
+(another part of the catalogue may still be in progress).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from oracle import AUTO, Config, LayerCfg, registered
+
+Shape = tuple[int, ...]
+Est = Shape | None  # the next shape, or None when the layer is (probably) refused
+
+
+def split(fw: str, shape: Shape) -> tuple[int, Shape]:
+    return (shape[-1], shape[:-1]) if fw == "keras" else (shape[0], shape[1:])
+
+
+def join(fw: str, c: int, spatial: tuple[int, ...] | list[int]) -> Shape:
+    return (*spatial, c) if fw == "keras" else (c, *spatial)
+
+
+def per_axis(rng: random.Random, rank: int, pick: Callable[[], int]) -> int | tuple[int, ...]:
+    """One int for all axes, or a tuple of (often different) per-axis values."""
+    if rank == 1 or rng.random() < 0.5:
+        v = pick()
+        return v if rng.random() < 0.8 else (v,) * rank
+    return tuple(pick() for _ in range(rank))
+
+
+def axes(v: int | tuple[int, ...] | None, rank: int, default: int | tuple[int, ...] = 1) -> tuple[int, ...]:
+    if v is None:
+        v = default
+    return tuple(v) if isinstance(v, tuple) else (v,) * rank
+
+
+def conv_len(n: int, k: int, s: int, pl: int, pr: int, d: int = 1) -> int:
+    return (n + pl + pr - d * (k - 1) - 1) // s + 1
+
+
+def spatial_input(rng: random.Random, fw: str, rank: int) -> Shape:
+    c = rng.choice([1, 2, 3, 4, 5, 6, 8, 12])
+    sizes = [rng.choice([3, 4, 5, 7, 8, 9, 11, 13, 16, 17, 21, 28, 32, 33]) for _ in range(rank)]
+    if rank == 3:
+        sizes = [min(s, 13) for s in sizes]
+    return join(fw, c, sizes)
+
+
+def rank_of(rng: random.Random) -> int:
+    return rng.choice([1, 2, 2, 2, 3])
+
+
+def maybe_invalid(rng: random.Random, p: float = 0.12) -> bool:
+    return rng.random() < p
+
+
+@dataclass(frozen=True)
+class Gen:
+    """One kind of layer: which frameworks, which names must be registered, how to make one."""
+
+    name: str
+    frameworks: tuple[str, ...]
+    requires: dict[str, tuple[str, ...]]  # framework -> spellings convcalc must know
+    make: Callable[[random.Random, str, Shape], tuple[LayerCfg, Est]]
+    accepts: Callable[[str, Shape], bool]
+    first: Callable[[random.Random, str], Shape] | None = None
+    int_input: bool = False  # takes token indices (only as first layer)
+
+    def available(self, fw: str) -> bool:
+        return fw in self.frameworks and all(registered(n, fw) for n in self.requires.get(fw, ()))
+
+    def input(self, rng: random.Random, fw: str) -> Shape:
+        if self.first is not None:
+            return self.first(rng, fw)
+        return spatial_input(rng, fw, rank_of(rng))
+
+
+def spatial(fw: str, shape: Shape, ranks: tuple[int, ...] = (1, 2, 3)) -> bool:
+    return len(shape) - 1 in ranks
+
+
+def any_rank(fw: str, shape: Shape) -> bool:
+    return True
+
+
+def spelled(rng: random.Random, cls: str, kwargs: dict, cc_type: str | None, p_cc: float = 0.4) -> LayerCfg:
+    spelling = "convcalc" if cc_type and rng.random() < p_cc else "native"
+    return LayerCfg(cls, kwargs, cc_type, spelling)
+
+
+# ------------------------------------------------------------------ convolution
+
+
+def _groups(rng: random.Random, c: int) -> tuple[int, int]:
+    """(groups, out) with out a multiple of groups; sometimes not dividing on purpose."""
+    out = rng.randint(1, 12)
+    if rng.random() < 0.3:
+        divisors = [g for g in range(2, c + 1) if c % g == 0]
+        if divisors:
+            g = rng.choice(divisors)
+            return g, g * rng.randint(1, 3)
+    if maybe_invalid(rng, 0.06) and c > 1:
+        return c + 1 if rng.random() < 0.5 else 2, 3
+    return 1, out
+
+
+def gen_conv(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    small = min(sp)
+    k = per_axis(
+        rng, r, lambda: rng.choice([1, 2, 3, 3, 3, 4, 5, 7] + ([small + 1] if maybe_invalid(rng) else []))
+    )
+    s = per_axis(rng, r, lambda: rng.choice([1, 1, 1, 2, 2, 3]))
+    d = per_axis(rng, r, lambda: rng.choice([1, 1, 1, 2, 3]))
+    g, out = _groups(rng, c)
+    bias = rng.random() < 0.8
+    ka, sa, da = axes(k, r), axes(s, r), axes(d, r)
+    cls = f"Conv{r}d" if fw == "pytorch" else f"Conv{r}D"
+    if fw == "keras":
+        if rng.random() < 0.8 and max(sa) > 1 and max(da) > 1:
+            d, da = 1, (1,) * r  # mostly keep it valid; the rest tests Keras's refusal
+        pad = rng.choice(["valid", "same", "same"] + (["causal"] if r == 1 or maybe_invalid(rng) else []))
+        kw = {
+            "filters": out,
+            "kernel_size": k,
+            "strides": s,
+            "padding": pad,
+            "dilation_rate": d,
+            "groups": g,
+            "use_bias": bias,
+        }
+        if rng.random() < 0.3:
+            kw["activation"] = "relu"
+        if pad == "valid":
+            est = [conv_len(n, kk, ss, 0, 0, dd) for n, kk, ss, dd in zip(sp, ka, sa, da, strict=True)]
+        else:
+            est = [-(-n // ss) for n, ss in zip(sp, sa, strict=True)]
+        ok = c % g == 0 and out % g == 0 and not (max(sa) > 1 and max(da) > 1)
+        return spelled(rng, cls, kw, f"conv{r}d"), join(fw, out, est) if ok and min(est) >= 1 else None
+    # PyTorch
+    choice = rng.random()
+    if choice < 0.15:
+        if rng.random() < 0.75:
+            s, sa = 1, (1,) * r
+        pad = "same"
+        pads = [
+            ((dd * (kk - 1)) // 2, dd * (kk - 1) - (dd * (kk - 1)) // 2)
+            for kk, dd in zip(ka, da, strict=True)
+        ]
+    elif choice < 0.22:
+        pad = "valid"
+        pads = [(0, 0)] * r
+    elif choice < 0.32:
+        pad = tuple((rng.randint(0, 3), rng.randint(0, 3)) for _ in range(r))
+        pads = list(pad)
+    else:
+        pad = per_axis(rng, r, lambda: rng.choice([0, 0, 1, 1, 2, 3]))
+        pads = [(p, p) for p in axes(pad, r)]
+    kw = {
+        "in_channels": AUTO if not maybe_invalid(rng, 0.05) else c + 1,
+        "out_channels": out,
+        "kernel_size": k,
+        "stride": s,
+        "padding": pad,
+        "dilation": d,
+        "groups": g,
+        "bias": bias,
+    }
+    plain = isinstance(pad, int) or (isinstance(pad, tuple) and all(isinstance(p, int) for p in pad))
+    if plain and rng.random() < 0.15:
+        kw["padding_mode"] = mode = rng.choice(["reflect", "replicate", "circular"])
+        if rng.random() < 0.5:  # around the limits: reflect needs p < n, circular p <= n
+            kw["padding"] = pad = max(0, small + rng.choice([-1, 0, 1]))
+            pads = [(pad, pad)] * r
+            if mode != "replicate" and pad >= small:
+                pads = [(-(10**6), 0)] * r  # (probably) refused
+    est = [
+        conv_len(n, kk, ss, pl, pr, dd) for n, kk, ss, (pl, pr), dd in zip(sp, ka, sa, pads, da, strict=True)
+    ]
+    ok = kw["in_channels"] == AUTO and c % g == 0 and out % g == 0 and not (pad == "same" and max(sa) > 1)
+    spelling = "convcalc" if rng.random() < 0.4 else "native"
+    return LayerCfg(cls, kw, f"conv{r}d", spelling), join(fw, out, est) if ok and min(est) >= 1 else None
+
+
+def gen_conv_transpose(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    k = per_axis(rng, r, lambda: rng.choice([1, 2, 3, 3, 4, 5]))
+    s = per_axis(rng, r, lambda: rng.choice([1, 1, 2, 2, 3]))
+    ka, sa = axes(k, r), axes(s, r)
+    bias = rng.random() < 0.8
+    if fw == "keras":
+        cls = f"Conv{r}DTranspose"
+        out = rng.randint(1, 10)
+        pad = rng.choice(["valid", "same"])
+        d = 1 if rng.random() < 0.85 else rng.choice([2, 3])
+        kw = {
+            "filters": out,
+            "kernel_size": k,
+            "strides": s,
+            "padding": pad,
+            "dilation_rate": d,
+            "use_bias": bias,
+        }
+        est = [
+            n * ss if pad == "same" else n * ss + max(kk - ss, 0)
+            for n, kk, ss in zip(sp, ka, sa, strict=True)
+        ]
+        return spelled(rng, cls, kw, f"conv_transpose{r}d"), join(fw, out, est) if d == 1 else None
+    cls = f"ConvTranspose{r}d"
+    d = per_axis(rng, r, lambda: rng.choice([1, 1, 1, 2, 3]))
+    da = axes(d, r)
+    g, out = _groups(rng, c)
+    p = per_axis(rng, r, lambda: rng.choice([0, 0, 1, 2]))
+    pa = axes(p, r)
+    op = per_axis(rng, r, lambda: rng.randint(0, 2))
+    opa = axes(op, r)
+    kw = {
+        "in_channels": AUTO,
+        "out_channels": out,
+        "kernel_size": k,
+        "stride": s,
+        "padding": p,
+        "output_padding": op,
+        "groups": g,
+        "bias": bias,
+        "dilation": d,
+    }
+    est = [
+        (n - 1) * ss - 2 * pp + dd * (kk - 1) + oo + 1
+        for n, kk, ss, pp, oo, dd in zip(sp, ka, sa, pa, opa, da, strict=True)
+    ]
+    ok = c % g == 0 and out % g == 0 and all(o < max(ss, dd) for o, ss, dd in zip(opa, sa, da, strict=True))
+    return spelled(rng, cls, kw, f"conv_transpose{r}d"), join(fw, out, est) if ok and min(est) >= 1 else None
+
+
+def gen_depthwise(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    k = per_axis(rng, r, lambda: rng.choice([1, 2, 3, 3, 5]))
+    s = per_axis(rng, r, lambda: rng.choice([1, 1, 2, 3]))
+    d = 1 if rng.random() < 0.8 else rng.choice([2, 3])
+    ka, sa = axes(k, r), axes(s, r)
+    pad = rng.choice(["valid", "same"])
+    m = rng.choice([1, 1, 2, 3])
+    kw = {
+        "kernel_size": k,
+        "strides": s,
+        "padding": pad,
+        "depth_multiplier": m,
+        "dilation_rate": d,
+        "use_bias": rng.random() < 0.8,
+    }
+    est = [
+        -(-n // ss) if pad == "same" else conv_len(n, kk, ss, 0, 0, d)
+        for n, kk, ss in zip(sp, ka, sa, strict=True)
+    ]
+    ok = not (max(sa) > 1 and d > 1) and min(est) >= 1
+    return spelled(rng, f"DepthwiseConv{r}D", kw, f"depthwise_conv{r}d"), join(fw, c * m, est) if ok else None
+
+
+def gen_separable(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    cfg, est = gen_depthwise(rng, fw, shape)
+    out = rng.randint(1, 12)
+    kw = {"filters": out, **cfg.kwargs}
+    r = len(shape) - 1
+    lay = LayerCfg(f"SeparableConv{r}D", kw, f"separable_conv{r}d", cfg.spelling)
+    return lay, None if est is None else (*est[:-1], out)
+
+
+# ------------------------------------------------------------------ pooling
+
+
+def gen_pool(rng: random.Random, fw: str, shape: Shape, kind: str) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    small = min(sp)
+    k = per_axis(
+        rng, r, lambda: rng.choice([1, 2, 2, 2, 3, 3, 4, 5] + ([small + 1] if maybe_invalid(rng) else []))
+    )
+    ka = axes(k, r)
+    s = None if rng.random() < 0.4 else per_axis(rng, r, lambda: rng.choice([1, 2, 2, 3]))
+    sa = axes(s, r, ka)
+    if fw == "keras":
+        cls = {"max": f"MaxPooling{r}D", "avg": f"AveragePooling{r}D"}[kind]
+        pad = rng.choice(["valid", "valid", "same"])
+        kw = {"pool_size": k, "padding": pad}
+        if s is not None:
+            kw["strides"] = s
+        est = [
+            -(-n // ss) if pad == "same" else conv_len(n, kk, ss, 0, 0)
+            for n, kk, ss in zip(sp, ka, sa, strict=True)
+        ]
+        return spelled(rng, cls, kw, f"{kind}pool{r}d"), join(fw, c, est) if min(est) >= 1 else None
+    cls = {"max": f"MaxPool{r}d", "avg": f"AvgPool{r}d"}[kind]
+    p = per_axis(
+        rng,
+        r,
+        lambda: rng.randint(
+            0, max(k if isinstance(k, int) else max(k), 1) // 2 + (1 if maybe_invalid(rng, 0.2) else 0)
+        ),
+    )
+    pa = axes(p, r)
+    d = per_axis(rng, r, lambda: rng.choice([1, 1, 2, 3])) if kind == "max" and rng.random() < 0.3 else 1
+    da = axes(d, r)
+    ceil = rng.random() < 0.35
+    kw = {"kernel_size": k, "stride": s, "padding": p, "ceil_mode": ceil}
+    if kind == "max":
+        kw["dilation"] = d
+    elif rng.random() < 0.3:
+        kw["count_include_pad"] = False
+    est = []
+    for n, kk, ss, pp, dd in zip(sp, ka, sa, pa, da, strict=True):
+        span = n + 2 * pp - dd * (kk - 1) - 1
+        o = (-(-span // ss) if ceil else span // ss) + 1
+        if ceil and (o - 1) * ss >= n + pp:
+            o -= 1
+        est.append(o)
+    ok = all(pp <= kk // 2 for pp, kk in zip(pa, ka, strict=True)) and min(est) >= 1
+    return spelled(rng, cls, kw, f"{kind}pool{r}d"), join(fw, c, est) if ok else None
+
+
+def gen_adaptive(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    kind = rng.choice(["avg", "max"])
+    if fw == "keras":
+        size: int | tuple = per_axis(rng, r, lambda: rng.randint(1, 4))
+        cls = {"avg": f"AdaptiveAveragePooling{r}D", "max": f"AdaptiveMaxPooling{r}D"}[kind]
+        est = list(axes(size, r))
+        if any(o > n for o, n in zip(est, sp, strict=True)):
+            return spelled(rng, cls, {"output_size": size}, f"adaptive_{kind}pool{r}d"), None
+        return spelled(rng, cls, {"output_size": size}, f"adaptive_{kind}pool{r}d"), join(fw, c, est)
+    size = per_axis(rng, r, lambda: rng.randint(1, 7))
+    if isinstance(size, tuple) and rng.random() < 0.3:
+        size = (None, *size[1:])
+    est = [n if o is None else o for n, o in zip(sp, axes(size, r), strict=True)]
+    cls = {"avg": f"AdaptiveAvgPool{r}d", "max": f"AdaptiveMaxPool{r}d"}[kind]
+    return spelled(rng, cls, {"output_size": size}, f"adaptive_{kind}pool{r}d"), join(fw, c, est)
+
+
+def gen_global(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    kind = rng.choice(["avg", "max"])
+    keep = rng.random() < 0.3
+    est = join(fw, c, [1] * r) if keep else (c,)
+    if fw == "keras":
+        cls = {"avg": f"GlobalAveragePooling{r}D", "max": f"GlobalMaxPooling{r}D"}[kind]
+        return spelled(rng, cls, {"keepdims": keep}, f"global_{kind}pool{r}d"), est
+    # No PyTorch class: convcalc's spelling, emulated by mean/amax over the spatial axes.
+    cls = {"avg": f"GlobalAvgPool{r}d", "max": f"GlobalMaxPool{r}d"}[kind]
+    return LayerCfg(cls, {"keepdims": keep}, f"global_{kind}pool{r}d", "convcalc"), est
+
+
+# ------------------------------------------------------------------ dense, embedding, norm
+
+
+def gen_dense(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    out = rng.randint(1, 40)
+    bias = rng.random() < 0.8
+    if fw == "keras":
+        return spelled(rng, "Dense", {"units": out, "use_bias": bias}, "dense"), (*shape[:-1], out)
+    wrong = maybe_invalid(rng, 0.06)
+    kw = {"in_features": shape[-1] + 1 if wrong else AUTO, "out_features": out, "bias": bias}
+    return spelled(rng, "Linear", kw, rng.choice(["dense", "linear"])), None if wrong else (*shape[:-1], out)
+
+
+def first_tokens(rng: random.Random, fw: str) -> Shape:
+    return tuple(rng.randint(1, 20) for _ in range(rng.choice([1, 1, 2])))
+
+
+def gen_embedding(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    vocab, dim = rng.randint(1, 500), rng.randint(1, 32)
+    if fw == "keras":
+        return spelled(rng, "Embedding", {"input_dim": vocab, "output_dim": dim}, "embedding"), (*shape, dim)
+    kw = {"num_embeddings": vocab, "embedding_dim": dim}
+    return spelled(rng, "Embedding", kw, "embedding"), (*shape, dim)
+
+
+def gen_batchnorm(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    if fw == "keras":
+        kw = {"center": rng.random() < 0.8, "scale": rng.random() < 0.8}
+        if rng.random() < 0.2:
+            kw["momentum"] = 0.9
+        return spelled(rng, "BatchNormalization", kw, "batchnorm"), shape
+    r = len(shape) - 1
+    wrong_rank = maybe_invalid(rng, 0.1)
+    rank = rng.choice([1, 2, 3]) if wrong_rank else max(min(r, 3), 1)
+    wrong_c = maybe_invalid(rng, 0.05)
+    kw = {"num_features": shape[0] + 1 if wrong_c else AUTO, "affine": rng.random() < 0.8}
+    ok = not wrong_c and (len(shape) == rank + 1 or (rank == 1 and len(shape) in (1, 2)))
+    return spelled(rng, f"BatchNorm{rank}d", kw, f"batchnorm{rank}d"), shape if ok else None
+
+
+def gen_flatten(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    n = 1
+    for d in shape:
+        n *= d
+    if fw == "keras":
+        return spelled(rng, "Flatten", {}, "flatten"), (n,)
+    start = rng.choice([1, 1, 1, 2, -2]) if len(shape) >= 2 else 1
+    end = rng.choice([-1, -1, -1, 2]) if len(shape) >= 2 else -1
+    kw = {"start_dim": start, "end_dim": end} if (start, end) != (1, -1) or rng.random() < 0.3 else {}
+    full = len(shape) + 1
+    si, ei = start % full, end % full
+    if si > ei:
+        return spelled(rng, "Flatten", kw, "flatten"), None
+    merged = 1
+    for d in shape[si - 1 : ei]:
+        merged *= d
+    return spelled(rng, "Flatten", kw, "flatten"), (*shape[: si - 1], merged, *shape[ei:])
+
+
+_TORCH_ACT = [
+    ("ReLU", {}),
+    ("GELU", {}),
+    ("Tanh", {}),
+    ("Sigmoid", {}),
+    ("Softmax", {"dim": -1}),
+    ("LeakyReLU", {"negative_slope": 0.1}),
+    ("Dropout", {"p": 0.3}),
+    ("Identity", {}),
+    ("ELU", {}),
+    ("SiLU", {}),
+    ("Hardswish", {}),
+]
+_KERAS_ACT = [
+    ("ReLU", {}),
+    ("LeakyReLU", {"negative_slope": 0.2}),
+    ("ELU", {}),
+    ("Softmax", {}),
+    ("Dropout", {"rate": 0.5}),
+    ("Activation", {"activation": "tanh"}),
+    ("Identity", {}),
+]
+
+
+def gen_activation(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    cls, kw = rng.choice(_KERAS_ACT if fw == "keras" else _TORCH_ACT)
+    return LayerCfg(cls, kw), shape
+
+
+# ------------------------------------------------------------------ catalogue additions
+
+
+def gen_layernorm(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    if fw == "keras":
+        kw = {"center": rng.random() < 0.8, "scale": rng.random() < 0.8}
+        return spelled(rng, "LayerNormalization", kw, "layernorm"), shape
+    n = rng.choice([1, 1, 2]) if len(shape) >= 2 else 1
+    norm = list(shape[-n:])
+    ok = True
+    if maybe_invalid(rng, 0.08):
+        norm[-1] += 1
+        ok = False
+    kw = {
+        "normalized_shape": norm if n > 1 or rng.random() < 0.5 else norm[0],
+        "elementwise_affine": rng.random() < 0.8,
+    }
+    if rng.random() < 0.3:
+        kw["bias"] = False
+    return spelled(rng, "LayerNorm", kw, None), shape if ok else None
+
+
+def gen_groupnorm(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, _ = split(fw, shape)
+    divisors = [g for g in range(1, c + 1) if c % g == 0]
+    g = rng.choice(divisors) if not maybe_invalid(rng, 0.12) else c + 1
+    if fw == "keras":
+        kw = {"groups": g, "center": rng.random() < 0.8, "scale": rng.random() < 0.8}
+        return spelled(rng, "GroupNormalization", kw, "groupnorm"), shape if c % g == 0 else None
+    kw = {"num_groups": g, "num_channels": AUTO, "affine": rng.random() < 0.8}
+    return spelled(rng, "GroupNorm", kw, "groupnorm"), shape if c % g == 0 else None
+
+
+def gen_instancenorm(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    r = len(shape) - 1
+    kw = {"num_features": AUTO, "affine": rng.random() < 0.5}
+    return spelled(rng, f"InstanceNorm{r}d", kw, f"instancenorm{r}d"), shape
+
+
+def first_sequence(rng: random.Random, fw: str) -> Shape:
+    return (rng.randint(1, 12), rng.randint(1, 16))
+
+
+def gen_recurrent(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    kind = rng.choice(["RNN", "LSTM", "GRU"])
+    hidden = rng.randint(1, 16)
+    bias = rng.random() < 0.85
+    if fw == "keras":
+        cls = "SimpleRNN" if kind == "RNN" else kind
+        seq = rng.random() < 0.5
+        kw = {"units": hidden, "return_sequences": seq, "use_bias": bias}
+        if kind == "GRU" and rng.random() < 0.4:
+            kw["reset_after"] = False
+        return LayerCfg(cls, kw), (shape[0], hidden) if seq else (hidden,)
+    layers = rng.choice([1, 1, 2, 3])
+    bi = rng.random() < 0.4
+    kw = {
+        "input_size": AUTO,
+        "hidden_size": hidden,
+        "num_layers": layers,
+        "bias": bias,
+        "batch_first": True,
+        "bidirectional": bi,
+    }
+    return spelled(rng, kind, kw, None), (shape[0], hidden * (2 if bi else 1))
+
+
+def gen_zeropad(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    if fw == "keras":
+        if rng.random() < 0.5:
+            p: int | tuple = rng.randint(0, 3)
+            pads = [(p, p)] * r
+        else:
+            pads = [(rng.randint(0, 3), rng.randint(0, 3)) for _ in range(r)]
+            p = pads[0] if r == 1 else tuple(pads)
+        est = [n + a + b for n, (a, b) in zip(sp, pads, strict=True)]
+        return spelled(rng, f"ZeroPadding{r}D", {"padding": p}, f"zeropad{r}d"), join(fw, c, est)
+    if rng.random() < 0.5:
+        p = rng.randint(0, 3)
+        pads = [(p, p)] * r
+    else:
+        flat = [rng.randint(0, 3) for _ in range(2 * r)]
+        p = tuple(flat)
+        pads = [(flat[2 * i], flat[2 * i + 1]) for i in range(r)][::-1]  # torch: last axis first
+    est = [n + a + b for n, (a, b) in zip(sp, pads, strict=True)]
+    return LayerCfg(f"ZeroPad{r}d", {"padding": p}), join(fw, c, est)
+
+
+def gen_cropping(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    pairs = [(rng.randint(0, 2), rng.randint(0, 2)) for _ in range(r)]
+    crop = pairs[0] if r == 1 else tuple(pairs)
+    est = [n - a - b for n, (a, b) in zip(sp, pairs, strict=True)]
+    return spelled(rng, f"Cropping{r}D", {"cropping": crop}, f"cropping{r}d"), (
+        join(fw, c, est) if min(est) >= 1 else None
+    )
+
+
+def gen_upsample(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    r = len(sp)
+    if fw == "keras":
+        size = per_axis(rng, r, lambda: rng.randint(1, 3))
+        if r == 1 and isinstance(size, tuple):
+            size = size[0]  # UpSampling1D takes only an int
+        est = [n * f for n, f in zip(sp, axes(size, r), strict=True)]
+        # convcalc's `size` is an output size; Keras's `size` is a factor: keep Keras's spelling.
+        return LayerCfg(f"UpSampling{r}D", {"size": size}), join(fw, c, est)
+    if rng.random() < 0.6:
+        f = rng.randint(1, 3)
+        kw = {"scale_factor": f}
+        est = [n * f for n in sp]
+    else:
+        size = per_axis(rng, r, lambda: rng.randint(1, 20))
+        kw = {"size": size}
+        est = list(axes(size, r))
+    return LayerCfg("Upsample", kw), join(fw, c, est)
+
+
+def gen_pixel_shuffle(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    f = rng.choice([1, 2, 2, 3])
+    ok = c % (f * f) == 0
+    return LayerCfg("PixelShuffle", {"upscale_factor": f}), (
+        c // (f * f),
+        *[n * f for n in sp],
+    ) if ok else None
+
+
+def gen_prelu(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    if fw == "keras":
+        return LayerCfg("PReLU", {}), shape
+    num = 1 if rng.random() < 0.5 else (shape[0] if len(shape) > 1 else shape[-1])
+    return LayerCfg("PReLU", {"num_parameters": num}), shape
+
+
+def gen_reshape(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    n = 1
+    for d in shape:
+        n *= d
+    divs = [d for d in range(1, n + 1) if n % d == 0]
+    a = rng.choice(divs)
+    target: list[int] = [a, n // a]
+    if rng.random() < 0.3:
+        target[rng.randint(0, 1)] = -1
+    est: Est = (a, n // a)
+    if maybe_invalid(rng, 0.1):
+        target = [a + 1, n // a]
+        est = None
+    if fw == "keras":
+        return spelled(rng, "Reshape", {"target_shape": tuple(target)}, "reshape"), est
+    return LayerCfg("Reshape", {"shape": tuple(target)}, "reshape", "convcalc"), est
+
+
+def gen_permute(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    order = list(range(len(shape)))
+    rng.shuffle(order)
+    est = tuple(shape[i] for i in order)
+    if fw == "keras":
+        return spelled(rng, "Permute", {"dims": tuple(i + 1 for i in order)}, "permute"), est
+    return LayerCfg("Permute", {"dims": (0, *(i + 1 for i in order))}, "permute", "convcalc"), est
+
+
+def gen_repeat(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    n = rng.randint(1, 6)
+    return spelled(rng, "RepeatVector", {"n": n}, None), (n, shape[0])
+
+
+def gen_timedistributed(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    inner_shape = shape[1:]
+    if len(inner_shape) == 3 and rng.random() < 0.5:
+        inner, est = gen_conv(rng, fw, inner_shape)
+    else:
+        inner, est = gen_dense(rng, fw, inner_shape)
+    inner = LayerCfg(inner.cls, inner.kwargs, inner.cc_type, "native")
+    return LayerCfg("TimeDistributed", {"layer": inner}), None if est is None else (shape[0], *est)
+
+
+def gen_bidirectional(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    inner, est = gen_recurrent(rng, fw, shape)
+    inner = LayerCfg(inner.cls, inner.kwargs, inner.cc_type, "native")
+    assert est is not None
+    return LayerCfg("Bidirectional", {"layer": inner}), (*est[:-1], 2 * est[-1])
+
+
+def _pool(kind: str) -> Callable[[random.Random, str, Shape], tuple[LayerCfg, Est]]:
+    return lambda rng, fw, shape: gen_pool(rng, fw, shape, kind)
+
+
+BOTH = ("pytorch", "keras")
+GENERATORS: tuple[Gen, ...] = (
+    Gen("conv", BOTH, {"pytorch": ("Conv2d",), "keras": ("Conv2D",)}, gen_conv, spatial),
+    Gen("maxpool", BOTH, {"pytorch": ("MaxPool2d",), "keras": ("MaxPooling2D",)}, _pool("max"), spatial),
+    Gen("avgpool", BOTH, {"pytorch": ("AvgPool2d",), "keras": ("AveragePooling2D",)}, _pool("avg"), spatial),
+    Gen(
+        "adaptive_pool",
+        BOTH,
+        {"pytorch": ("AdaptiveAvgPool2d",), "keras": ("AdaptiveAveragePooling2D",)},
+        gen_adaptive,
+        spatial,
+    ),
+    Gen(
+        "global_pool",
+        BOTH,
+        {"pytorch": ("global_avgpool2d",), "keras": ("GlobalAveragePooling2D",)},
+        gen_global,
+        spatial,
+    ),
+    Gen(
+        "dense",
+        BOTH,
+        {"pytorch": ("Linear",), "keras": ("Dense",)},
+        gen_dense,
+        any_rank,
+        first=lambda rng, fw: tuple(rng.randint(1, 30) for _ in range(rng.choice([1, 1, 2, 3]))),
+    ),
+    Gen(
+        "embedding",
+        BOTH,
+        {"pytorch": ("Embedding",), "keras": ("Embedding",)},
+        gen_embedding,
+        lambda fw, s: False,
+        first=first_tokens,
+        int_input=True,
+    ),
+    Gen(
+        "batchnorm",
+        BOTH,
+        {"pytorch": ("BatchNorm2d",), "keras": ("BatchNormalization",)},
+        gen_batchnorm,
+        lambda fw, s: len(s) >= 1,
+    ),
+    Gen(
+        "flatten",
+        BOTH,
+        {"pytorch": ("Flatten",), "keras": ("Flatten",)},
+        gen_flatten,
+        lambda fw, s: len(s) >= 2,
+    ),
+    Gen("activation", BOTH, {}, gen_activation, any_rank),
+    # the rest of the catalogue (skipped until registered)
+    Gen(
+        "conv_transpose",
+        BOTH,
+        {"pytorch": ("ConvTranspose2d",), "keras": ("Conv2DTranspose",)},
+        gen_conv_transpose,
+        spatial,
+    ),
+    Gen(
+        "depthwise_conv",
+        ("keras",),
+        {"keras": ("DepthwiseConv2D",)},
+        gen_depthwise,
+        lambda fw, s: spatial(fw, s, (1, 2)),
+        first=lambda rng, fw: spatial_input(rng, fw, rng.choice([1, 2])),
+    ),
+    Gen(
+        "separable_conv",
+        ("keras",),
+        {"keras": ("SeparableConv2D",)},
+        gen_separable,
+        lambda fw, s: spatial(fw, s, (1, 2)),
+        first=lambda rng, fw: spatial_input(rng, fw, rng.choice([1, 2])),
+    ),
+    Gen(
+        "layernorm",
+        BOTH,
+        {"pytorch": ("LayerNorm",), "keras": ("LayerNormalization",)},
+        gen_layernorm,
+        any_rank,
+    ),
+    Gen(
+        "groupnorm",
+        BOTH,
+        {"pytorch": ("GroupNorm",), "keras": ("GroupNormalization",)},
+        gen_groupnorm,
+        spatial,
+    ),
+    Gen("instancenorm", ("pytorch",), {"pytorch": ("InstanceNorm2d",)}, gen_instancenorm, spatial),
+    Gen(
+        "recurrent",
+        BOTH,
+        {"pytorch": ("LSTM", "GRU", "RNN"), "keras": ("LSTM", "GRU", "SimpleRNN")},
+        gen_recurrent,
+        lambda fw, s: len(s) == 2,
+        first=first_sequence,
+    ),
+    Gen("zeropad", BOTH, {"pytorch": ("ZeroPad2d",), "keras": ("ZeroPadding2D",)}, gen_zeropad, spatial),
+    Gen("cropping", ("keras",), {"keras": ("Cropping2D",)}, gen_cropping, spatial),
+    Gen("upsample", BOTH, {"pytorch": ("Upsample",), "keras": ("UpSampling2D",)}, gen_upsample, spatial),
+    Gen(
+        "pixel_shuffle",
+        ("pytorch",),
+        {"pytorch": ("PixelShuffle",)},
+        gen_pixel_shuffle,
+        lambda fw, s: spatial(fw, s, (2,)),
+        first=lambda rng, fw: spatial_input(rng, fw, 2),
+    ),
+    Gen("prelu", BOTH, {"pytorch": ("PReLU",), "keras": ("PReLU",)}, gen_prelu, any_rank),
+    Gen("reshape", BOTH, {"pytorch": ("reshape",), "keras": ("Reshape",)}, gen_reshape, any_rank),
+    Gen("permute", BOTH, {"pytorch": ("permute",), "keras": ("Permute",)}, gen_permute, any_rank),
+    Gen("repeat_vector", ("keras",), {"keras": ("RepeatVector",)}, gen_repeat, lambda fw, s: len(s) == 1),
+    Gen(
+        "timedistributed",
+        ("keras",),
+        {"keras": ("TimeDistributed",)},
+        gen_timedistributed,
+        lambda fw, s: len(s) in (2, 4),
+        first=lambda rng, fw: (
+            (rng.randint(1, 5), *spatial_input(rng, fw, 2)) if rng.random() < 0.5 else first_sequence(rng, fw)
+        ),
+    ),
+    Gen(
+        "bidirectional",
+        ("keras",),
+        {"keras": ("Bidirectional", "LSTM")},
+        gen_bidirectional,
+        lambda fw, s: len(s) == 2,
+        first=first_sequence,
+    ),
+)
+
+
+def available(fw: str) -> list[Gen]:
+    return [g for g in GENERATORS if g.available(fw)]
+
+
+def skipped(fw: str) -> list[str]:
+    return [g.name for g in GENERATORS if fw in g.frameworks and not g.available(fw)]
+
+
+def generate(fw: str, n: int, seed: int = 20240613) -> list[Config]:
+    """``n`` configurations: round-robin over the available generators for the first layer."""
+    rng = random.Random(f"{seed}-{fw}")
+    gens = available(fw)
+    followers = [g for g in gens if not g.int_input]
+    configs = []
+    for i in range(n):
+        primary = gens[i % len(gens)]
+        shape = primary.input(rng, fw)
+        layers: list[LayerCfg] = []
+        cur: Est = shape
+        gen = primary
+        depth = 1 if rng.random() < 0.45 else rng.randint(2, 4)
+        for _ in range(depth):
+            lay, cur = gen.make(rng, fw, cur)
+            layers.append(lay)
+            if cur is None:
+                break
+            options = [g for g in followers if g.accepts(fw, cur)]
+            if not options:
+                break
+            gen = rng.choice(options)
+        configs.append(Config(fw, shape, tuple(layers), primary.name, primary.int_input))
+    return configs
