@@ -32,6 +32,8 @@ def load(spec: SpecSource, *, source: str | None = None) -> Spec:
         return load_text(read_file(path), source or path)
     if not isinstance(spec, str):
         raise SpecError(f"cannot read a spec from {type(spec).__name__}")
+    if not spec.strip():
+        raise SpecError("the spec is empty", loc=Loc(source or "<inline>", 1, 1))
     if spec == "-":
         return load_text(sys.stdin.read(), source or "<stdin>")
     if "\n" not in spec and len(spec) < 4096:
@@ -96,9 +98,13 @@ def analyze(
     from .expect import check
     from .propagate import propagate
 
-    parsed = override(load(spec, source=source), input=input, framework=framework, layout=layout)
-    result = propagate(parsed, {**(defines or {}), **names})
-    annotate(result)
-    if parsed.expect is not None:
-        result.expect = check(parsed, result)
+    try:
+        parsed = override(load(spec, source=source), input=input, framework=framework, layout=layout)
+        result = propagate(parsed, {**(defines or {}), **names})
+        annotate(result)
+        if parsed.expect is not None:
+            result.expect = check(parsed, result)
+    except RecursionError:  # a backstop: every nesting has its own, clearer limit
+        raise SpecError("the spec is nested too deeply to analyse",
+                        loc=Loc(source or "<spec>")) from None
     return result

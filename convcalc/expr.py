@@ -210,8 +210,31 @@ def evaluate(node: Node, env: Mapping[str, Value], unknown: Callable[[str], Valu
     if isinstance(node, Neg):
         return -evaluate(node.operand, env, unknown)
     if isinstance(node, Bin):
-        return _OPS[node.op](evaluate(node.left, env, unknown), evaluate(node.right, env, unknown))
+        v = _OPS[node.op](evaluate(node.left, env, unknown), evaluate(node.right, env, unknown))
+        return num.check_size(v, "the value") if type(v) is int else v
     return _FUNCS[node.func](*(evaluate(a, env, unknown) for a in node.args))
+
+
+def exact_divisions(
+    node: Node, env: Mapping[str, Value], unknown: Callable[[str], Value] | None = None
+) -> list[tuple[Value, Value]]:
+    """The (dividend, divisor) of every ``/`` in ``node``: each must divide exactly."""
+    out: list[tuple[Value, Value]] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Bin):
+            if n.op == "/":
+                out.append((evaluate(n.left, env, unknown), evaluate(n.right, env, unknown)))
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, Neg):
+            walk(n.operand)
+        elif isinstance(n, Call):
+            for a in n.args:
+                walk(a)
+
+    walk(node)
+    return out
 
 
 def compile_node(node: Node) -> Callable[[Mapping[str, Value]], Value]:

@@ -190,6 +190,7 @@ class Expander:
         self.counters: dict[tuple[str, str], int] = {}
         self.blocks = {_key(k): v for k, v in spec.blocks.items()}
         self.bodies: dict[Any, tuple[Any, ...]] = {}
+        self.work = 0
 
     def run(self) -> Expansion:
         top = _Level(input=(0,), outputs=[], what="the input")
@@ -201,6 +202,9 @@ class Expander:
     # ---------------------------------------------------------------- entries
     def entry(self, entry: LayerSpec | RepeatSpec, level: _Level, scope: _Scope,
               forced_name: str | None = None) -> None:
+        self.work += 1
+        if self.work > 4 * MAX_LAYERS:  # e.g. a huge repeat of empty repeats
+            raise SpecError(f"the network expands to more than {4 * MAX_LAYERS:,} entries", loc=entry.loc)
         if isinstance(entry, RepeatSpec):
             self.repeat(entry, level, scope)
             return

@@ -23,8 +23,9 @@ _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
 _KEY = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
 _CALL = re.compile(r"^([A-Za-z_][\w.]*)\s*\((.*)\)$", re.S)
 _TYPE = re.compile(r"^[A-Za-z_][\w.]*$")
-_DIM = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
+_DIM = re.compile(r"^[\w*/+%-]+$")
 MAX_LENGTH = 100_000
+MAX_NESTING = 50  # brackets inside brackets (the parser below recurses on them)
 
 
 class _Text:
@@ -59,6 +60,8 @@ def _items(t: _Text) -> list[tuple[str, int]]:
             if start is None:
                 start = i
             stack.append((ch, i))
+            if len(stack) > MAX_NESTING:
+                raise SpecError(f"brackets are nested more than {MAX_NESTING} deep", loc=t.loc(i))
         elif ch in ")]":
             if not stack or _CLOSE[stack[-1][0]] != ch:
                 raise SpecError(f"unexpected {ch!r}", loc=t.loc(i))
@@ -132,6 +135,8 @@ def parse_value(text: str, loc: Loc) -> Any:
     if low in ("none", "null"):
         return None
     if _INT.match(s):
+        if len(s) > 3000:
+            raise SpecError(f"a number of {len(s):,} digits is too large", loc=loc)
         return int(s)
     if _FLOAT.match(s):
         return float(s)

@@ -105,7 +105,7 @@ def _first_line_is_key(text: str) -> bool:
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """The safe loader, with the per-scalar tag resolution cached (a hot spot on big specs)."""
 
-    _tags: dict[tuple[str, Any], str] = {}  # noqa: RUF012  (a shared cache on purpose)
+    _tags: dict[tuple[str, Any], str] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is not yaml.ScalarNode:
@@ -132,7 +132,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 # the pure-Python loader, whose recursion limit stops it early and cleanly.
 SAFE_DEPTH = 1_000
 _FLOW_TOKEN = re.compile(r"[\[\]{}\"'#]")
-_DEEP_BLOCK = re.compile(r"^[ \t?-]{%d,}" % SAFE_DEPTH, re.M)
+_DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{SAFE_DEPTH},}}", re.M)
 _DQ_END = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
 _SQ_END = re.compile(r"(?:[^']|'')*'")
 
@@ -229,6 +229,10 @@ def load_yaml(text: str, source: str) -> Spec:
         mark = e.problem_mark or e.context_mark
         loc = Loc(source, mark.line + 1, mark.column + 1) if mark else Loc(source)
         what = " ".join(str(x) for x in (e.context, e.problem) if x)
+        if e.context_mark is not None and mark is not e.context_mark and \
+                e.context_mark.line != mark.line:
+            what += f" (the {e.context.split()[-1] if e.context else 'part'} starts at line " \
+                    f"{e.context_mark.line + 1}, column {e.context_mark.column + 1})"
         raise SpecError(f"invalid YAML: {what}", loc=loc) from None
     except yaml.YAMLError as e:
         raise SpecError(f"invalid YAML: {e}", loc=Loc(source)) from None
@@ -248,6 +252,7 @@ def load_yaml(text: str, source: str) -> Spec:
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
+_COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
 class _Plain:
@@ -279,7 +284,12 @@ class _Plain:
                     return self.loader.construct_yaml_int(node)
                 return self.loader.construct_object(node)
             except (yaml.YAMLError, ValueError) as e:
-                raise SpecError(f"invalid value {node.value!r}: {e}", loc=_loc(src, node)) from None
+                shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+                why = f"a number of {len(node.value):,} digits is too large" if \
+                    isinstance(e, ValueError) else str(e)
+                raise SpecError(f"invalid value {shown!r}: {why}", loc=_loc(src, node)) from None
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
+            raise SpecError(f"the YAML tag {node.tag} is not supported in specs", loc=_loc(src, node))
         if isinstance(node, yaml.SequenceNode):
             out: list[Any] = []
             self.locator.keep.append(out)
@@ -385,6 +395,7 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
         framework=framework,
         layout=layout,
         vars=dict(vars_),
+        var_locs={str(k): locator.key(vars_, str(k), where("vars")) for k in vars_},
         blocks=blocks,
         outputs=outputs,
         expect=expect,

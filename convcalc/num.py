@@ -17,9 +17,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Value = Union[int, "sympy.Expr"]
 
-# Powers beyond this many bits are refused rather than computed (10**50 is
-# 167 bits; 10**10**10 would hang the process).
-MAX_BITS = 100_000
+# Numbers beyond this many bits (about 3,000 digits) are refused rather than computed
+# or printed: 10**50 is 167 bits, 10**10**10 would hang the process, and Python will
+# not turn an int of more than 4,300 digits into text.
+MAX_BITS = 10_000
+
+
+def check_size(v: Value, what: str) -> Value:
+    """``v`` itself, or a SpecError when it is an int too large to work with."""
+    if type(v) is int and v.bit_length() > MAX_BITS:
+        raise SpecError(f"{what} is too large (more than {MAX_BITS:,} bits, about "
+                        f"{MAX_BITS * 3 // 10:,} digits)")
+    return v
 
 
 def is_int(x: object) -> bool:
@@ -90,7 +99,7 @@ def power(a: Value, b: Value) -> Value:
     if is_int(b) and b < 0:
         raise SpecError(f"negative exponent {b}: sizes are whole numbers")
     if is_int(a) and is_int(b) and abs(a) > 1 and b * max(abs(a).bit_length(), 1) > MAX_BITS:
-        raise SpecError(f"{a}**{b} is too large (more than {MAX_BITS} bits)")
+        raise SpecError(f"{a}**{b} is too large (more than {MAX_BITS:,} bits)")
     if not is_int(b):
         # Symbolic exponents are legal but rare; keep them symbolic.
         return a**b

@@ -61,12 +61,25 @@ class Names:
     def __call__(self, name: str) -> Value:
         if name.startswith("$"):
             raise SpecError(f"{name} is a block argument, used outside a block")
+        if name.lower() in ("nan", "inf", "infinity"):
+            raise SpecError(f"{name} is not a whole number")
         self.free.setdefault(name)
         return num.symbol(name)
 
 
-def resolve_vars(raw: Mapping[str, Any], defines: Mapping[str, Any], free: Names) -> dict[str, Value]:
-    """Evaluate ``vars:`` in dependency order; ``-D`` bindings win; cycles are errors."""
+MAX_VAR_CHAIN = 100
+
+
+def resolve_vars(
+    raw: Mapping[str, Any],
+    defines: Mapping[str, Any],
+    free: Names,
+    locs: Mapping[str, Loc] | None = None,
+) -> dict[str, Value]:
+    """Evaluate ``vars:`` in dependency order; ``-D`` bindings win; cycles are errors.
+
+    ``locs`` (name -> where the var is written) locates an error at its var.
+    """
     env: dict[str, Value] = {}
     defined = {**raw, **defines}
     state: dict[str, str] = {}
@@ -79,6 +92,9 @@ def resolve_vars(raw: Mapping[str, Any], defines: Mapping[str, Any], free: Names
         if state.get(name) == "busy":
             cycle = " -> ".join((*chain[chain.index(name):], name))
             raise SpecError(f"vars refer to each other in a circle: {cycle}")
+        if len(chain) >= MAX_VAR_CHAIN:  # each link costs Python stack frames
+            raise SpecError(f"vars: more than {MAX_VAR_CHAIN} vars refer to one another in a "
+                            f"chain ({' -> '.join(chain[:3])} -> ... -> {name})")
         state[name] = "busy"
         value = defined[name]
         ctx_names = _Lookup(lambda n: get(n, (*chain, name)))
@@ -96,7 +112,7 @@ def resolve_vars(raw: Mapping[str, Any], defines: Mapping[str, Any], free: Names
             except SpecError as e:
                 if not e.message.startswith("vars"):
                     e.message = f"vars: {name}: {e.message}"
-                raise
+                raise e.located((locs or {}).get(name)) from None
     return env
 
 
@@ -124,7 +140,7 @@ def expand(spec: Spec, env: Mapping[str, Value] | None = None) -> Expansion:
 def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     framework, layout = spec.framework, spec.resolved_layout
     free = Names()
-    env = resolve_vars(spec.vars, defines or {}, free)
+    env = resolve_vars(spec.vars, defines or {}, free, spec.var_locs)
     constraints: list[Constraint] = []
     tagged = 0  # constraints before this index already name their layer
     expansion = expand(spec, env)
@@ -170,6 +186,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         try:
             resolved = types.get(ls.type) or types.setdefault(ls.type, lookup(ls.type, framework))
         except SpecError as e:
+            if spec.blocks and e.message.startswith("unknown layer type") and "did you mean" not in e.message:
+                e.message += did_you_mean(ls.type, spec.blocks) or f" (blocks: {', '.join(spec.blocks)})"
             raise e.located(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
         ref = LayerRef(index, node.name or resolved.layer.type_name(resolved.rank), ls.type)
         try:
@@ -330,7 +348,20 @@ def run_layer(
     if fmt is not None and fmt != ctx.layout:
         raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}; "
                         f"set `layout: {fmt}` for the whole spec")
-    return bound, ctx, layer.infer(ctx, in_shapes, values)
+    out = layer.infer(ctx, in_shapes, values)
+    _check_sizes(out)
+    return bound, ctx, out
+
+
+def _check_sizes(out: LayerOut) -> None:
+    """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
+    for v in out.shape:
+        if type(v) is int and v.bit_length() > num.MAX_BITS:
+            num.check_size(v, "the output size")
+    if type(out.macs) is int and out.macs.bit_length() > num.MAX_BITS:
+        num.check_size(out.macs, "the number of multiply-accumulates")
+    for w in out.weights:
+        num.check_size(w.size, f"the weight {w.name}")
 
 
 def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:

@@ -65,6 +65,7 @@ class Spec:
     framework: str = "pytorch"
     layout: str | None = None  # None: the framework's own
     vars: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
+    var_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)  # where each var is written
     blocks: Mapping[str, BlockSpec] = field(default_factory=lambda: EMPTY)
     outputs: tuple[str | int, ...] | None = None
     expect: Mapping[str, Raw] | None = None

@@ -441,16 +441,8 @@ def report(bad: Sequence[Verdict], total: int, label: str, agree: int | None = N
 
 # Disagreements that are known bugs in layers still being written elsewhere:
 # (predicate on the verdict, reason naming the bug).  Empty when everything agrees.
-KNOWN_BUGS: list[tuple[Any, str]] = [
-    (
-        lambda v: "instancenorm" in v.config.text().lower() and "more than 1 spatial element" in v.detail,
-        "instancenorm (PyTorch) accepts a spatial size of 1; PyTorch refuses it (no running stats)",
-    ),
-    (
-        lambda v: "Bidirectional(layer=SimpleRNN" in v.config.text() and "forward_simple_rnn" in v.detail,
-        "bidirectional (Keras) names SimpleRNN weights forward_rnn/...; Keras says forward_simple_rnn/...",
-    ),
-]
+# Disagreements that are known bugs, as (predicate, reason); each becomes an xfail.
+KNOWN_BUGS: list[tuple[Any, str]] = []
 
 
 def assert_agreement(configs: Sequence[Config], label: str) -> None:

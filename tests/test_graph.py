@@ -329,6 +329,12 @@ def test_repeat_times_from_vars_and_named_repeat_groups() -> None:
     assert stage.params == 2 * result.layer("stage.0").params
 
 
+def test_a_block_named_like_a_layer_type_wins() -> None:
+    result = run(["relu", "flatten"], blocks={"relu": {"layers": [{"conv2d": [4, 1]}]}})
+    assert [r.name for r in result.table_rows()][:2] == ["relu_1", "relu_1.conv2d_1"]
+    assert result.total_params == 4 * 16 + 4
+
+
 def test_empty_repeat() -> None:
     result = run(["relu", {"repeat": {"times": 0, "layers": ["relu"]}}])
     assert len(result.layers) == 1
@@ -350,8 +356,10 @@ BLOCK_ERRORS = [
     ([{"b": {"name": "x"}}, {"relu": {"name": "x"}}], {"b": {"layers": ["relu"]}}, ["'x' is used twice"]),
     ([{"b": {"w": [1, 2]}}], {"b": {"args": {"w": 1}, "layers": [{"dense": "2*$w"}]}},
      ["cannot stand inside"]),
+    ([{"basci": 4}], {"basic": BASIC}, ["unknown layer type `basci`", "did you mean `basic`"]),
     ([{"repeat": {"times": "T", "layers": ["relu"]}}], {}, ["`T` is not bound"]),
     ([{"repeat": {"times": -1, "layers": ["relu"]}}], {}, ["0 or more"]),
+
     ([{"b": None}], {"b": {"layers": [{"relu": {"from": "later"}}, {"relu": {"name": "later"}}]}},
      ["'b_1.later' (written 'later') is defined at or after"]),
 ]
@@ -362,6 +370,18 @@ def test_block_errors(layers: list[Any], blocks: dict[str, Any], fragments: list
     message = error(layers, blocks=blocks)
     for fragment in fragments:
         assert fragment in message
+
+
+@pytest.mark.parametrize(("layers", "fragment"), [
+    ([{"repeat": {"times": 10**6, "layers": [{"b": None}]}}], "more than 300 layers"),
+    ([{"repeat": {"times": 10**9, "layers": [{"repeat": {"times": 0, "layers": ["relu"]}}]}}],
+     "more than 1,200 entries"),
+])
+def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch, layers: list[Any], fragment: str) -> None:
+    from convcalc import graph
+
+    monkeypatch.setattr(graph, "MAX_LAYERS", 300)
+    assert fragment in error(layers, blocks={"b": {"layers": ["relu"] * 3}})
 
 
 def test_errors_inside_a_block_name_the_use_and_the_place() -> None:
@@ -429,12 +449,9 @@ def _big(n_blocks: int) -> dict[str, Any]:
 
 
 def test_ten_thousand_layers_propagate_fast() -> None:
-    spec = _big(2500)
-    best = float("inf")
-    for _ in range(2):
-        start = time.process_time()
-        result = convcalc.analyze(spec)
-        best = min(best, time.process_time() - start)
+    start = time.process_time()
+    result = convcalc.analyze(_big(2500))
+    took = time.process_time() - start
     assert len(result.layers) == 10_000
     assert result.total_params == 2500 * (64 * 64 * 9 + 128)
-    assert best < 2.0, f"10,000 layers took {best:.2f}s of CPU"
+    assert took < 2.0, f"10,000 layers took {took:.2f}s of CPU"  # ~0.5 s measured; slack for slow CI

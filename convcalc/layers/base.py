@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .. import args as A
-from .. import num
+from .. import expr, num
 from ..errors import SpecError, did_you_mean
 from ..formulas import Formula, Step
 
@@ -131,7 +131,13 @@ class Ctx:
 
     # ---- numbers
     def evaluate(self, text: str) -> Value:
-        return A.evaluate_text(text, self.env, self.free)
+        node = expr.parse(text)
+        value = expr.evaluate(node, self.env, self.free)
+        if "/" in text and not num.is_int(value):
+            # `/` must divide exactly; with free names that is a condition on them.
+            for a, b in expr.exact_divisions(node, self.env, self.free):
+                self.divides(b, a, lambda a=a, b=b: f"{text}: {num.fmt(a)} must be divisible by {num.fmt(b)}")
+        return value
 
     def step(self, label: str, formula: Formula, **env: Value) -> Value:
         """Compute ``formula`` and remember it for --explain."""

@@ -293,6 +293,13 @@ class InstanceNorm(Layer):
         if given is not None and (a["affine"] or a["track_running_stats"]):
             ctx.equal(given, c, lambda: f"num_features is {num.fmt(given)} but the input {fmt_shape(x)} "
                       f"has {num.fmt(c)} channels")
+        if not ctx.keras and not a["track_running_stats"]:
+            # Without running statistics PyTorch normalizes with the sample's own
+            # statistics, which needs at least two values per channel.
+            spatial = num.prod(d for i, d in enumerate(x) if i != (len(x) - 1 if ctx.channels_last else 0))
+            ctx.at_least(spatial, 2, lambda: f"instance normalization needs more than 1 spatial element "
+                         f"per channel, but the input {fmt_shape(x)} has {num.fmt(spatial)} (PyTorch refuses "
+                         "it unless track_running_stats=True)")
         if not a["affine"]:
             return LayerOut(x)
         names = ("gamma", "beta") if ctx.keras else ("weight", "bias")

@@ -44,11 +44,13 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
                              style="bold" if c.key == "params" else None)
         for row in C.visible_rows(item, opts):
             style = "bold" if row.is_block else None
+            # Text cells, not str: rich would parse each str for [markup] (slow, and a
+            # label such as conv2d(8, [3, 5]) is not markup).
             table.add_row(
-                "" if row.is_block else str(row.index),
-                "  " * row.depth + row.name,
-                row.label,
-                *(c.cell(row, item, opts) for c in cols),
+                Text("" if row.is_block else str(row.index)),
+                Text("  " * row.depth + row.name),
+                Text(row.label),
+                *(Text(c.cell(row, item, opts)) for c in cols),
                 style=style,
             )
         console.print(table)
