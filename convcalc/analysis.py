@@ -19,7 +19,12 @@ Conventions (documented in the README):
   keep the spatial sizes pass both through; where branches merge, the largest
   of each is kept.  A layer that does not keep a spatial layout (flatten,
   dense over a spatial axis, adaptive pooling ...) has no receptive field; a
-  later sliding window starts counting afresh from its own input.
+  later sliding window starts counting afresh from its own input.  Zero
+  padding and cropping only shift the grid (windows of 1, stride 1), so the
+  field runs on through them.  Upsampling and transposed convolutions make
+  the grid finer than their input (an effective stride below one input
+  position, a fraction, and with interpolation a reach that depends on the
+  mode), so they end the field like a layer without a spatial layout.
 """
 
 from __future__ import annotations
@@ -69,6 +74,8 @@ def widest(fields: Sequence[Field]) -> Field:
 
 
 def _same_sizes(a: Shape, b: Shape) -> bool:
+    if a == b:  # ints (or the very same expressions): no need to print them
+        return True
     return len(a) == len(b) and all(num.fmt(x) == num.fmt(y) for x, y in zip(a, b, strict=True))
 
 
@@ -131,7 +138,7 @@ def layer_json(elements: Value, field: Field | None) -> dict[str, object]:
 
 
 def _j(v: Value) -> int | str:
-    return v if num.is_int(v) else num.fmt(v)
+    return v if type(v) is int else num.fmt(v)
 
 
 # ------------------------------------------------------------------ columns

@@ -78,6 +78,9 @@ class Param:
     aliases: tuple[str, ...] = ()
     keras_default: Any = REQUIRED  # REQUIRED here means "same as default"
     doc: str = ""
+    # Last in a positional order: gathers the remaining positional sizes into one list,
+    # as ``x.view(3, 5)`` / ``x.permute(0, 2, 1)`` read (``- reshape: [3, 5]``).
+    variadic: bool = False
 
     def default_for(self, framework: str) -> Any:
         if framework == "keras" and self.keras_default is not REQUIRED:
@@ -147,10 +150,14 @@ def _at_least(v: Value, low: int, ctx: Ctx, what: str) -> Value:
 
 
 def _positive(raw: Any, ctx: Ctx, what: str) -> Value:
+    if type(raw) is int and raw >= 1:  # the common case, decided at once
+        return raw
     return _at_least(value(raw, ctx, what), 1, ctx, what)
 
 
 def _nonneg(raw: Any, ctx: Ctx, what: str) -> Value:
+    if type(raw) is int and raw >= 0:
+        return raw
     return _at_least(value(raw, ctx, what), 0, ctx, what)
 
 
@@ -170,6 +177,8 @@ def split_axes(raw: Any) -> Any:
 
 def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], Value]) -> tuple[Value, ...]:
     rank = ctx.rank
+    if type(raw) is int:  # one size for every axis, the common case
+        return (each(raw, ctx, what),) * rank
     raw = split_axes(raw)
     if isinstance(raw, list | tuple):
         if len(raw) == 1:
@@ -305,15 +314,18 @@ def bind(
     ignored: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Match positional and named arguments to parameter names (raw values)."""
+    if not spec.args and not spec.kwargs:  # `- relu`: nothing to match
+        return {}
     by_name = names_index(params)
     out: dict[str, Any] = {}
-    if len(spec.args) > len(order):
+    args = _gather(spec.args, params, order)
+    if len(args) > len(order):
         shown = ", ".join(order) if order else "none"
         raise SpecError(
             f"{type_name} takes at most {len(order)} positional argument"
-            f"{'' if len(order) == 1 else 's'} ({shown}), got {len(spec.args)}"
+            f"{'' if len(order) == 1 else 's'} ({shown}), got {len(args)}"
         )
-    for pname, raw in zip(order, spec.args, strict=False):
+    for pname, raw in zip(order, args, strict=False):
         out[pname] = raw
     for key, raw in spec.kwargs.items():
         canon = by_name.get(key.lower())
@@ -327,20 +339,49 @@ def bind(
     return out
 
 
+def _gather(args: tuple[Any, ...], params: Sequence[Param], order: Sequence[str]) -> tuple[Any, ...]:
+    """Several sizes where a variadic parameter stands last become one list (its value)."""
+    if len(args) <= len(order) or not order:
+        return args
+    last = next((p for p in params if p.name == order[-1]), None)
+    rest = args[len(order) - 1 :]
+    if last is None or not last.variadic or not all(_is_size(r) for r in rest):
+        return args
+    return (*args[: len(order) - 1], list(rest))
+
+
+def _is_size(raw: Any) -> bool:
+    return isinstance(raw, int | str) and not isinstance(raw, bool)
+
+
+_PLANS: dict[tuple[int, str], tuple[Sequence[Param], tuple[tuple[str, Any, Any], ...]]] = {}
+
+
+def _plan(params: Sequence[Param], framework: str) -> tuple[tuple[str, Any, Any], ...]:
+    """(name, coerce, default) of each parameter; computed once per layer type and framework."""
+    key = (id(params), framework)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    plan = tuple((p.name, p.kind.coerce, p.default_for(framework)) for p in params)
+    _PLANS[key] = (params, plan)  # keeps `params` alive, so the id stays its own
+    return plan
+
+
 def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type_name: str) -> dict[str, Any]:
     """Checked values of every parameter, defaults filled in."""
     values: dict[str, Any] = {}
-    for p in params:
-        if p.name in bound:
-            raw = bound[p.name]
+    for name, coerce, default in _plan(params, ctx.framework):
+        if name in bound:
+            raw = bound[name]
         else:
-            raw = p.default_for(ctx.framework)
+            raw = default
             if raw is REQUIRED:
-                raise SpecError(f"{type_name} needs the argument `{p.name}`")
+                raise SpecError(f"{type_name} needs the argument `{name}`")
             if raw is None:
-                values[p.name] = None
+                values[name] = None
                 continue
-        values[p.name] = p.kind(raw, ctx, p.name)
+        values[name] = coerce(raw, ctx, name)
     return values
 
 

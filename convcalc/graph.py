@@ -188,6 +188,7 @@ class Expander:
         self.groups: list[Group] = []
         self.names: dict[str, int] = {}
         self.counters: dict[tuple[str, str], int] = {}
+        self.positions: dict[str, int] = {}  # scope prefix -> entries made in it so far
         self.blocks = {_key(k): v for k, v in spec.blocks.items()}
         self.bodies: dict[Any, tuple[Any, ...]] = {}
         self.work = 0
@@ -208,20 +209,32 @@ class Expander:
         if isinstance(entry, RepeatSpec):
             self.repeat(entry, level, scope)
             return
+        # Its position in the list of its scope (a forced name is a round of a named repeat,
+        # which counted once as the repeat).
+        position = self.position(scope.prefix) if forced_name is None else 0
         block = self.blocks.get(_key(entry.type))
         if block is not None:
-            self.block_use(block, entry, level, scope, forced_name)
+            self.block_use(block, entry, level, scope, forced_name, position)
             return
         index = len(self.nodes) + 1
         if index > MAX_LAYERS:
             raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc)
         name = forced_name or (scope.prefix + entry.name if entry.name is not None else None)
-        sources = self.sources(entry, level, scope, index, name)
+        error = None
+        try:
+            sources: tuple[Source, ...] | None = self.sources(entry, level, scope, index, None)
+        except SpecError as e:  # raised by the propagator, which knows the layer's default name
+            sources, error = None, e
         if name is not None:
             self.declare(name, index, entry.loc, LayerRef(index, name, entry.type))
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
-                               scope.lookup))
+                               scope.lookup, error))
         level.outputs.append(index)
+
+    def position(self, prefix: str) -> int:
+        n = self.positions.get(prefix, 0)
+        self.positions[prefix] = n + 1
+        return n
 
     def declare(self, name: str, index: int, loc: Loc, ref: LayerRef) -> None:
         if name in self.names or name in self.spec.inputs or name == "input":
@@ -237,7 +250,8 @@ class Expander:
             try:
                 out.extend(self.source(ref, level, scope, index))
             except SpecError as e:
-                raise e.located(entry.loc, LayerRef(index, name or entry.type, entry.type)) from None
+                raise e.located(entry.loc, None if name is None else
+                                LayerRef(index, name, entry.type)) from None
         return tuple(out)
 
     def source(self, ref: str | int, level: _Level, scope: _Scope, index: int) -> tuple[Source, ...]:
@@ -275,11 +289,12 @@ class Expander:
     # ---------------------------------------------------------------- repeat
     def repeat(self, rep: RepeatSpec, level: _Level, scope: _Scope) -> None:
         times = self.times(rep)
-        if rep.name is None:
+        if rep.name is None:  # transparent: its rounds are entries of the list holding it
             for _ in range(times):
                 for e in rep.layers:
                     self.entry(e, level, scope)
             return
+        self.position(scope.prefix)  # one entry of its list, as the group it is
         name = scope.prefix + rep.name
         group = self.open_group(name, "repeat", f"repeat({times})", scope, rep.loc,
                                 self.sources(LayerSpec("repeat", loc=rep.loc), level, scope,
@@ -315,7 +330,7 @@ class Expander:
 
     # ---------------------------------------------------------------- blocks
     def block_use(self, block: BlockSpec, use: LayerSpec, level: _Level, scope: _Scope,
-                  forced_name: str | None) -> None:
+                  forced_name: str | None, position: int) -> None:
         if block.name in scope.stack:
             chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
             raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
@@ -324,6 +339,8 @@ class Expander:
             name = forced_name
         elif use.name is not None:
             name = scope.prefix + use.name
+        elif scope.prefix:  # inside a block: its position, as nn.Sequential names its children
+            name = f"{scope.prefix}{position}"
         else:  # counts the unnamed uses, as Keras numbers its automatic names
             key = (scope.prefix, block.name)
             self.counters[key] = self.counters.get(key, 0) + 1

@@ -120,13 +120,22 @@ def _split_top(text: str, sep: str = ",") -> list[str]:
     return parts
 
 
-def parse_value(text: str, loc: Loc) -> Any:
-    """A raw argument value; see the module docstring."""
+def _too_deep(loc: Loc) -> SpecError:
+    return SpecError(f"brackets are nested more than {MAX_NESTING} deep", loc=loc)
+
+
+def parse_value(text: str, loc: Loc, depth: int = 0) -> Any:
+    """A raw argument value; see the module docstring.  ``depth``: brackets around it."""
     s = text.strip()
     if not s:
         raise SpecError("an argument is empty (two commas in a row?)", loc=loc)
     if s[0] in "([" and s[-1] == _CLOSE[s[0]]:
-        return [parse_value(p, loc) for p in _split_top(s[1:-1])]
+        if depth >= MAX_NESTING:
+            raise _too_deep(loc)
+        parts = _split_top(s[1:-1])
+        if len(parts) > 1 and not parts[-1].strip():  # Python's one-element tuple: (30,)
+            parts.pop()
+        return [parse_value(p, loc, depth + 1) for p in parts]
     if s[0] in "\"'" and s[-1] == s[0] and len(s) >= 2:
         return s[1:-1]
     low = s.lower()
@@ -142,14 +151,20 @@ def parse_value(text: str, loc: Loc) -> Any:
         return float(s)
     m = _CALL.match(s)
     if m and not re.match(r"^(ceildiv|max|min)$", m.group(1)):
-        return parse_layer_text(s, loc)
+        return parse_layer_text(s, loc, depth)
     return s
 
 
-def parse_layer_text(text: str, loc: Loc) -> LayerSpec:
-    """``Conv2d(3, 64, 11, stride=4)`` -> a :class:`LayerSpec`."""
+def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
+    """``Conv2d(3, 64, 11, stride=4)`` -> a :class:`LayerSpec`.
+
+    Also the entry point for a YAML layer written as text (``- "Conv2d(1, 32, 5)"``), so
+    it shares the nesting limit of the inline parser (``depth``: brackets around it).
+    """
     s = text.strip()
     m = _CALL.match(s)
+    if m is not None and depth >= MAX_NESTING:
+        raise _too_deep(loc)
     if m is None:
         if _TYPE.match(s):
             return LayerSpec(type=s, loc=loc)
@@ -162,7 +177,7 @@ def parse_layer_text(text: str, loc: Loc) -> LayerSpec:
     for part in _split_top(body):
         km = _KEY.match(part)
         if km:
-            key, raw = km.group(1), parse_value(km.group(2), loc)
+            key, raw = km.group(1), parse_value(km.group(2), loc, depth + 1)
             if key == "name":
                 name = str(raw)
             elif key == "from":
@@ -174,7 +189,7 @@ def parse_layer_text(text: str, loc: Loc) -> LayerSpec:
         else:
             if kwargs:
                 raise SpecError(f"{type_}: a positional argument comes after a named one", loc=loc)
-            args.append(parse_value(part, loc))
+            args.append(parse_value(part, loc, depth + 1))
     return LayerSpec(type=type_, args=tuple(args), kwargs=kwargs or EMPTY, name=name,
                      sources=sources, loc=loc)
 

@@ -33,19 +33,36 @@ LAYER_META = ("name", "from")
 
 
 class Locator:
-    """Where list items and mapping keys came from (by object identity)."""
+    """Where list items and mapping keys came from (by object identity).
+
+    Each list or mapping made from YAML keeps its node's children (the node's own
+    list, not a copy); a :class:`Loc` is made only for what is asked about, as most
+    mapping keys never are.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.items: dict[tuple[int, int], Loc] = {}
-        self.keys: dict[tuple[int, str], Loc] = {}
-        self.keep: list[Any] = []  # holds the containers so their ids stay unique
+        # id(container) -> (the container, which it keeps alive so the id stays its own,
+        # and its YAML children: item nodes of a list, (key, value) node pairs of a mapping)
+        self.nodes: dict[int, tuple[Any, list[Any]]] = {}
+
+    def add(self, container: Any, children: list[Any]) -> None:
+        self.nodes[id(container)] = (container, children)
 
     def item(self, container: Any, index: int, fallback: Loc | None = None) -> Loc:
-        return self.items.get((id(container), index)) or fallback or Loc(self.source)
+        hit = self.nodes.get(id(container))
+        if hit is not None and hit[0] is container and 0 <= index < len(hit[1]):
+            return _loc(self.source, hit[1][index])
+        return fallback or Loc(self.source)
 
     def key(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
-        return self.keys.get((id(container), key)) or fallback or Loc(self.source)
+        hit = self.nodes.get(id(container))
+        if hit is not None and hit[0] is container and len(hit[1]) == len(container):
+            # The mapping's keys are in the order of its YAML pairs.
+            for k, (key_node, _) in zip(container, hit[1], strict=True):
+                if str(k) == key:
+                    return _loc(self.source, key_node)
+        return fallback or Loc(self.source)
 
 
 def _loc(source: str, node: yaml.Node) -> Loc:
@@ -281,6 +298,9 @@ class _Plain:
                 return node.value
             try:
                 if tag == _INT:
+                    value = node.value
+                    if value.isdigit() and (value[0] != "0" or len(value) == 1):
+                        return int(value)  # plain decimal (YAML 1.1 reads 010 as octal)
                     return self.loader.construct_yaml_int(node)
                 return self.loader.construct_object(node)
             except (yaml.YAMLError, ValueError) as e:
@@ -291,15 +311,11 @@ class _Plain:
         if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
             raise SpecError(f"the YAML tag {node.tag} is not supported in specs", loc=_loc(src, node))
         if isinstance(node, yaml.SequenceNode):
-            out: list[Any] = []
-            self.locator.keep.append(out)
-            for i, child in enumerate(node.value):
-                self.locator.items[(id(out), i)] = _loc(src, child)
-                out.append(self.convert(child, depth + 1))
+            out = [self.convert(child, depth + 1) for child in node.value]
+            self.locator.add(out, node.value)
             return out
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
-            self.locator.keep.append(result)
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise SpecError("YAML merge keys (<<) are not supported in specs",
@@ -309,8 +325,8 @@ class _Plain:
                     raise SpecError("a mapping key must be a word or number", loc=_loc(src, key_node))
                 if key in result:
                     raise SpecError(f"key `{key}` appears twice", loc=_loc(src, key_node))
-                self.locator.keys[(id(result), str(key))] = _loc(src, key_node)
                 result[key] = self.convert(value_node, depth + 1)
+            self.locator.add(result, node.value)
             return result
         raise SpecError("unsupported YAML node", loc=_loc(src, node))  # pragma: no cover
 
@@ -402,6 +418,7 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
         loc=loc,
         input_loc=where("inputs" if "inputs" in data else "input"),
         expect_loc=where("expect") if expect is not None else None,
+        outputs_loc=where("outputs") if outputs is not None else None,
     )
 
 

@@ -50,6 +50,7 @@ class Node:
     depth: int = 0
     scope: str = ""  # prefix for names local to a block use
     lookup: tuple[str, ...] = ("",)  # scope prefixes for its names, innermost first
+    error: SpecError | None = None  # a `from:` found wrong while expanding, raised at this layer
 
 
 class Names:
@@ -189,7 +190,14 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             if spec.blocks and e.message.startswith("unknown layer type") and "did you mean" not in e.message:
                 e.message += did_you_mean(ls.type, spec.blocks) or f" (blocks: {', '.join(spec.blocks)})"
             raise e.located(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
-        ref = LayerRef(index, node.name or resolved.layer.type_name(resolved.rank), ls.type)
+        # The name the table shows, for errors before the rank is known (exact unless the
+        # type infers its rank from the input, as `conv` does).
+        known = resolved.layer.type_name(resolved.rank)
+        if node.name is None and (resolved.rank is not None or not resolved.layer.ranks):
+            known_name = f"{node.scope}{known}_{counters.get((node.scope, known), 0) + 1}"
+        else:
+            known_name = node.name or f"{node.scope}{known}"
+        ref = LayerRef(index, known_name, known)
         try:
             sources = refs.sources(node, index)
             in_shapes = tuple(tensors[s] for s in sources)
@@ -355,13 +363,16 @@ def run_layer(
 
 def _check_sizes(out: LayerOut) -> None:
     """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
+    limit = num.MAX_BITS
     for v in out.shape:
-        if type(v) is int and v.bit_length() > num.MAX_BITS:
+        if type(v) is int and v.bit_length() > limit:
             num.check_size(v, "the output size")
-    if type(out.macs) is int and out.macs.bit_length() > num.MAX_BITS:
+    if type(out.macs) is int and out.macs.bit_length() > limit:
         num.check_size(out.macs, "the number of multiply-accumulates")
     for w in out.weights:
-        num.check_size(w.size, f"the weight {w.name}")
+        size = w.size
+        if type(size) is int and size.bit_length() > limit:
+            num.check_size(size, f"the weight {w.name}")
 
 
 def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
@@ -397,6 +408,8 @@ class _Refs:
         self.known = known  # names given before propagation -> flat index (forward refs)
 
     def sources(self, node: Node, index: int) -> tuple[str, ...]:
+        if node.error is not None:
+            raise node.error
         if node.sources is None:
             return (self.layers[-1].name,) if self.layers else (self.input_names[0],)
         return tuple(self.resolve(ref, index) for ref in node.sources)
@@ -465,13 +478,16 @@ def _outputs(spec: Spec, refs: _Refs, tensors: Mapping[str, Shape]) -> dict[str,
         try:
             name = refs.resolve(ref, len(layers) + 1)
         except SpecError as e:
-            raise SpecError(e.message.replace("from:", "outputs:"), loc=spec.loc) from None
+            raise SpecError(e.message.replace("from:", "outputs:").replace(" before this layer", ""),
+                            loc=spec.outputs_loc or spec.loc) from None
         out[name] = tensors[name]
     return out
 
 
 def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) -> str:
     """``conv2d(32, 5, stride=2)``: required arguments, then the optional ones given."""
+    if not bound:
+        return type_name
     parts = []
     for p in params:
         if p.name not in bound:

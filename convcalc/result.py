@@ -21,13 +21,13 @@ Shape = tuple[Value, ...]
 
 def jsonable(v: Value) -> int | str:
     """Concrete sizes are ints; symbolic ones are strings in sympy's syntax."""
-    if num.is_int(v):
+    if type(v) is int:
         return v
     return int(v) if getattr(v, "is_Integer", False) else num.fmt(v)
 
 
 def shape_json(shape: Shape) -> list[int | str]:
-    return [jsonable(d) for d in shape]
+    return [d if type(d) is int else jsonable(d) for d in shape]
 
 
 @dataclass(slots=True)
@@ -50,22 +50,35 @@ class LayerResult:
     depth: int = 0  # nesting depth of blocks
     is_block: bool = False  # a block row (its totals are its layers')
     extra: dict[str, Any] = field(default_factory=dict)
+    # (params, trainable), counted on first use: every renderer and total reads them.
+    _counts: tuple[Value, Value] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _params_trainable(self) -> tuple[Value, Value]:
+        counts = self._counts
+        if counts is None:
+            if self.is_block:
+                counts = (self.extra["params"], self.extra["trainable"])
+            else:
+                sizes = [(w.size, w.trainable) for w in self.weights]
+                counts = (num.total([n for n, _ in sizes]), num.total([n for n, t in sizes if t]))
+            self._counts = counts
+        return counts
 
     @property
     def params(self) -> Value:
-        return num.total(w.size for w in self.weights) if not self.is_block else self.extra["params"]
+        return self._params_trainable()[0]
 
     @property
     def trainable(self) -> Value:
-        if self.is_block:
-            return self.extra["trainable"]
-        return num.total(w.size for w in self.weights if w.trainable)
+        return self._params_trainable()[1]
 
     @property
     def non_trainable(self) -> Value:
-        return self.params - self.trainable
+        params, trainable = self._params_trainable()
+        return params - trainable
 
     def to_dict(self) -> dict[str, Any]:
+        params, trainable = self._params_trainable()
         d: dict[str, Any] = {
             "index": self.index,
             "name": self.name,
@@ -73,14 +86,16 @@ class LayerResult:
             "from": list(self.sources),
             "output": shape_json(self.output),
             "weights": {w.name: shape_json(w.shape) for w in self.weights},
-            "params": jsonable(self.params),
-            "trainable": jsonable(self.trainable),
-            "non_trainable": jsonable(self.non_trainable),
+            "params": jsonable(params),
+            "trainable": jsonable(trainable),
+            "non_trainable": jsonable(params - trainable),
             "macs": jsonable(self.macs),
         }
         if self.block is not None:
             d["block"] = self.block
-        d.update(self.extra.get("json", {}))
+        json = self.extra.get("json")
+        if json:
+            d.update(json)
         return d
 
 
@@ -117,11 +132,11 @@ class Result:
 
     @property
     def total_params(self) -> Value:
-        return num.total(layer.params for layer in self.layers)
+        return num.total([layer.params for layer in self.layers])
 
     @property
     def trainable_params(self) -> Value:
-        return num.total(layer.trainable for layer in self.layers)
+        return num.total([layer.trainable for layer in self.layers])
 
     @property
     def non_trainable_params(self) -> Value:
@@ -129,7 +144,7 @@ class Result:
 
     @property
     def total_macs(self) -> Value:
-        return num.total(layer.macs for layer in self.layers)
+        return num.total([layer.macs for layer in self.layers])
 
     @property
     def symbolic(self) -> bool:
@@ -156,6 +171,7 @@ class Result:
                 return shape_json(next(iter(m.values())))
             return {k: shape_json(v) for k, v in m.items()}
 
+        params, trainable = self.total_params, self.trainable_params
         d: dict[str, Any] = {
             "name": self.name,
             "framework": self.framework,
@@ -164,9 +180,9 @@ class Result:
             "output": shapes(self.outputs),
             "layers": [layer.to_dict() for layer in self.layers],
             "totals": {
-                "params": jsonable(self.total_params),
-                "trainable": jsonable(self.trainable_params),
-                "non_trainable": jsonable(self.non_trainable_params),
+                "params": jsonable(params),
+                "trainable": jsonable(trainable),
+                "non_trainable": jsonable(params - trainable),
                 "macs": jsonable(self.total_macs),
                 **self.extra.get("totals_json", {}),
             },

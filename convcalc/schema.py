@@ -93,6 +93,11 @@ def _args(layer: Layer, order: Sequence[str], kinds: _Kinds) -> dict[str, Any]:
         options.append({"allOf": [{"not": {"type": ["array", "object", "null"]}}, scalar]})
         items = [kinds.ref(by_name[n].kind) if n in by_name else {} for n in order]
         options.append({"type": "array", "prefixItems": items, "maxItems": len(order)})
+        last = by_name.get(order[-1])
+        if last is not None and last.variadic:  # `- reshape: [3, 5]`: the sizes themselves
+            sizes = {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+            head = {"prefixItems": items[:-1]} if len(items) > 1 else {}
+            options.append({"type": "array", **head, "items": sizes})
     return {"anyOf": options}
 
 

@@ -72,6 +72,7 @@ class Spec:
     loc: Loc = field(default_factory=lambda: Loc("<spec>"))
     input_loc: Loc | None = None
     expect_loc: Loc | None = None
+    outputs_loc: Loc | None = None
 
     @property
     def resolved_layout(self) -> str:

@@ -31,6 +31,18 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
             "W: ⌈28 / 2⌉ = 14",
             "params: kernel 3·3·1·8 + bias 8 = 72 + 8 = 80",
         ]),
+        # PyTorch padding='same': d·(k − 1) in total, the odd one on the right
+        ("3x9x9 | conv(4, 4, padding=same, dilation=(1, 2), bias=false)", "pytorch", 1, [
+            "same padding H: 1·(4 − 1) = 3",
+            "pl H: ⌊3 / 2⌋ = 1",
+            "pr H: 3 − 1 = 2",
+            "same padding W: 2·(4 − 1) = 6",
+            "pl W: ⌊6 / 2⌋ = 3",
+            "pr W: 6 − 3 = 3",
+            "H: ⌊(9 + 1 + 2 − 1·(4 − 1) − 1) / 1⌋ + 1 = 9",
+            "W: ⌊(9 + 3 + 3 − 2·(4 − 1) − 1) / 1⌋ + 1 = 9",
+            "params: weight 4·3·4·4 = 192",
+        ]),
         ("3x8x8 | ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)", "pytorch", 1, [
             "H: (8 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 16",
             "W: (8 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 16",
@@ -54,6 +66,11 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
         ]),
     ],
     "pooling": [
+        # adaptive pooling: the output size is given per axis (None keeps the input's)
+        ("3x32x30 | adaptive_avgpool2d((7, None))", "pytorch", 1, [
+            "H: the output size, given (input 32) = 7",
+            "W: None keeps the input's size = 30",
+        ]),
         # ceil_mode: ⌈·⌉ gives 3, but the 3rd window would start at 6, inside the right padding.
         ("1x4x4 | maxpool(2, 3, 1, ceil_mode=true)", "pytorch", 1, [
             "H: ⌈(4 + 1 + 1 − 1·(2 − 1) − 1) / 3⌉ + 1 = 3",
@@ -90,9 +107,11 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     "recurrent": [
         # PyTorch LSTM: 4 gates, each with W_ih (h×i), W_hh (h×h) and two biases: 4·(h·i + h·h + 2h).
         ("10x32 | lstm(64)", "pytorch", 1, [
+            "4 gates × hidden: 4·64 = 256",
             "params: weight_ih_l0 256·32 + weight_hh_l0 256·64 + bias_ih_l0 256 + bias_hh_l0 256"
             " = 8,192 + 16,384 + 256 + 256 = 25,088",
         ]),
+        ("10x32 | rnn(5)", "pytorch", 1, ["1 gate × hidden: 1·5 = 5"]),
         # Keras LSTM: one bias per gate: 4·(h·i + h·h + h).
         ("10x32 | LSTM(64)", "keras", 1, [
             "params: kernel 32·256 + recurrent_kernel 64·256 + bias 256"
@@ -108,6 +127,7 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
         ]),
         # Keras GRU, reset_after: 3 gates, two biases each: 3·(h·i + h·h + 2h)
         ("10x32 | GRU(8)", "keras", 1, [
+            "3 gates × hidden: 3·8 = 24",
             "params: kernel 32·24 + recurrent_kernel 8·24 + bias 2·24 = 768 + 192 + 48 = 1,008",
         ]),
     ],
@@ -130,6 +150,8 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
         ]),
         # one line per direction, then their sum
         ("10x8 | Bidirectional(LSTM(16))", "keras", 1, [
+            "4 gates × hidden: 4·16 = 64",  # forward
+            "4 gates × hidden: 4·16 = 64",  # backward (Keras may be given another backward_layer)
             "params forward_lstm: forward_lstm/kernel 8·64 + forward_lstm/recurrent_kernel 16·64"
             " + forward_lstm/bias 64 = 512 + 1,024 + 64 = 1,600",
             "params backward_lstm: backward_lstm/kernel 8·64 + backward_lstm/recurrent_kernel 16·64"

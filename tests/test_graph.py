@@ -295,11 +295,11 @@ def test_blocks_using_blocks_and_first_layer_reads_block_input() -> None:
     }
     result = run([{"pair": {"name": "p", "c": 4}}], blocks=blocks)
     names = [r.name for r in result.table_rows()]
-    assert names == ["p", "p.u", "p.u.conv2d_1", "p.unit_1", "p.unit_1.conv2d_1", "p.concat_1"]
+    assert names == ["p", "p.u", "p.u.conv2d_1", "p.1", "p.1.conv2d_1", "p.concat_1"]
     depths = [r.depth for r in result.table_rows()]
     assert depths == [0, 1, 2, 1, 2, 1]
     assert result.layer("p.u.conv2d_1").sources == ("input",)
-    assert result.layer("p.unit_1.conv2d_1").sources == ("p.u",)
+    assert result.layer("p.1.conv2d_1").sources == ("p.u",)
     assert shape(result) == (4 + 8 + 16, 8, 8)
 
 

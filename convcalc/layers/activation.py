@@ -60,11 +60,24 @@ _TABLE: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...],
     ("activation", "a named activation function", (), (), ("Activation",), ("activation",)),
 )
 
-_PARAM_ALIASES = {"rate": ("p",), "dim": ("axis",), "alpha": ("negative_slope_alpha",)}
+_PARAM_ALIASES = {"rate": ("p", "stddev"), "dim": ("axis",), "alpha": ("negative_slope_alpha",)}
+
+
+def _probability(raw: Any, ctx: Ctx, what: str) -> float:
+    """A dropout rate: both frameworks refuse one outside [0, 1] when the layer is built."""
+    v = A.REAL(raw, ctx, what)
+    if not 0 <= v <= 1:
+        raise SpecError(f"{what} must be between 0 and 1 (a probability), not {raw!r}; PyTorch and "
+                        "Keras refuse it")
+    return v
+
+
+PROBABILITY = A.Kind("number in [0, 1]", _probability, {"type": "number", "minimum": 0, "maximum": 1})
+_PARAM_KINDS = {"rate": PROBABILITY}
 
 for _kind, _doc, _aliases, _torch, _keras, _pos in _TABLE:
-    _params = tuple(A.Param(p, _ANY, None, aliases=_PARAM_ALIASES.get(p, ()), doc="no shape effect")
-                    for p in _pos)
+    _params = tuple(A.Param(p, _PARAM_KINDS.get(p, _ANY), None, aliases=_PARAM_ALIASES.get(p, ()),
+                            doc="no shape effect") for p in _pos)
     register(
         type(
             _kind.title().replace("_", ""),

@@ -83,8 +83,21 @@ def resolve_padding(
                 f"padding='same' is not supported for strided convolutions (stride {padding_repr(stride)});"
                 " PyTorch refuses it"
             )
-        return tuple(W.torch_same_pads(k, d) for k, d in zip(kernel, dilation, strict=True))
+        return tuple(_torch_same_pads(ctx, i, kernel[i], dilation[i]) for i in range(rank))
     return padding
+
+
+# PyTorch's padding='same': d·(k−1) in total (SAME_PAD_TOTAL), the odd one on the right.
+SAME_PAD_LEFT = F.Formula("same_pad_left", "t // 2")
+SAME_PAD_RIGHT = F.Formula("same_pad_right", "t - pl")
+
+
+def _torch_same_pads(ctx: Ctx, axis: int, k: Any, d: Any) -> tuple[Any, Any]:
+    """The pads of PyTorch's 'same' on one axis, each step recorded for --explain."""
+    name = ctx.axis_names[axis]
+    total = ctx.step(f"same padding {name}", F.SAME_PAD_TOTAL, d=d, k=k)
+    left = ctx.step(f"pl {name}", SAME_PAD_LEFT, t=total)
+    return left, ctx.step(f"pr {name}", SAME_PAD_RIGHT, t=total, pl=left)
 
 
 def padding_repr(p: Any) -> str:

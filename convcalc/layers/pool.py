@@ -163,6 +163,9 @@ class _Adaptive(Layer):
                 f"{'Keras' if ctx.keras else 'PyTorch 1d adaptive pooling'}; give a size for every axis"
             )
         out = tuple(n if o is None else o for n, o in zip(spatial, a["size"], strict=True))
+        for name, n, o, size in zip(ctx.axis_names, spatial, a["size"], out, strict=True):
+            ctx.note(name, f"the output size, given (input {num.fmt(n)})" if o is not None else
+                     "None keeps the input's size", size)
         return LayerOut(ctx.join(c, out))
 
 

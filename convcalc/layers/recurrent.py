@@ -24,7 +24,11 @@ from typing import Any, ClassVar
 from .. import args as A
 from .. import num
 from ..errors import SpecError
+from ..formulas import Formula
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+
+# The rows of every weight matrix and bias: each of the G gates has `hidden` units.
+GATE_ROWS = Formula("gate_rows", "g*h")
 
 
 def _dropout(raw: Any, ctx: Ctx, what: str) -> float:
@@ -68,10 +72,13 @@ class _Recurrent(Layer):
             ctx.equal(given, features, lambda: f"input_size is {num.fmt(given)} but the input {fmt_shape(x)} "
                       f"has {num.fmt(features)} features per step")
         self.check_options(ctx, a)
+        # Every weight stacks its gates' rows: this product is in each shape below.
+        gh = ctx.step(f"{self.gates} gate{'s' if self.gates > 1 else ''} × hidden", GATE_ROWS,
+                      g=self.gates, h=a["hidden"])
         if ctx.keras:
-            weights, width, macs = self.keras_weights(ctx, features, a)
+            weights, width, macs = self.keras_weights(ctx, features, a, gh)
         else:
-            weights, width, macs = self.torch_weights(features, a)
+            weights, width, macs = self.torch_weights(features, a, gh)
         shape = (steps, width) if a["return_sequences"] else (width,)
         return LayerOut(shape, tuple(weights), steps * macs)
 
@@ -82,9 +89,9 @@ class _Recurrent(Layer):
                 f"{self.kind} per layer, with return_sequences=true on all but the last"
             )
 
-    def torch_weights(self, features: Any, a: Mapping[str, Any]) -> tuple[list[Weight], Any, Any]:
+    def torch_weights(self, features: Any, a: Mapping[str, Any], gh: Any) -> tuple[list[Weight], Any, Any]:
         """PyTorch's parameters in its own order: layer by layer, forward then reverse."""
-        g, h = self.gates, a["hidden"]
+        h = a["hidden"]
         proj = a.get("proj_size") or 0
         out_h = proj or h
         dirs = ("", "_reverse") if a["bidirectional"] else ("",)
@@ -93,32 +100,33 @@ class _Recurrent(Layer):
         for k in range(a["layers"]):
             i = features if k == 0 else out_h * len(dirs)
             for sfx in dirs:
-                weights += [Weight(f"weight_ih_l{k}{sfx}", (g * h, i)),
-                            Weight(f"weight_hh_l{k}{sfx}", (g * h, out_h))]
+                weights += [Weight(f"weight_ih_l{k}{sfx}", (gh, i)),
+                            Weight(f"weight_hh_l{k}{sfx}", (gh, out_h))]
                 if a["bias"]:
-                    weights += [Weight(f"bias_ih_l{k}{sfx}", (g * h,)),
-                                Weight(f"bias_hh_l{k}{sfx}", (g * h,))]
-                macs += g * h * (i + out_h)
+                    weights += [Weight(f"bias_ih_l{k}{sfx}", (gh,)),
+                                Weight(f"bias_hh_l{k}{sfx}", (gh,))]
+                macs += gh * (i + out_h)
                 if proj:
                     weights.append(Weight(f"weight_hr_l{k}{sfx}", (proj, h)))
                     macs += proj * h
         return weights, out_h * len(dirs), macs
 
-    def keras_weights(self, ctx: Ctx, features: Any, a: Mapping[str, Any]) -> tuple[list[Weight], Any, Any]:
+    def keras_weights(self, ctx: Ctx, features: Any, a: Mapping[str, Any],
+                      gh: Any) -> tuple[list[Weight], Any, Any]:
         """Keras's kernel, recurrent_kernel, bias; `bidirectional` as Keras's wrapper (concat)."""
-        g, h = self.gates, a["hidden"]
-        cell = [Weight("kernel", (features, g * h)), Weight("recurrent_kernel", (h, g * h))]
+        h = a["hidden"]
+        cell = [Weight("kernel", (features, gh)), Weight("recurrent_kernel", (h, gh))]
         if a["bias"]:
-            cell.append(Weight("bias", self.keras_bias_shape(h, a)))
-        macs = g * h * (features + h)
+            cell.append(Weight("bias", self.keras_bias_shape(gh, a)))
+        macs = gh * (features + h)
         if not a["bidirectional"]:
             return cell, h, macs
         both = [Weight(f"{side}_{self.keras_name}/{w.name}", w.shape)
                 for side in ("forward", "backward") for w in cell]
         return both, 2 * h, 2 * macs
 
-    def keras_bias_shape(self, h: Any, a: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (self.gates * h,)
+    def keras_bias_shape(self, gh: Any, a: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (gh,)
 
     @property
     def keras_name(self) -> str:
@@ -191,5 +199,5 @@ class GRU(_Recurrent):
     keras = {"GRU": None}
     keras_order = ("hidden", "activation", "recurrent_activation", "bias")
 
-    def keras_bias_shape(self, h: Any, a: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (2, 3 * h) if a["reset_after"] else (3 * h,)
+    def keras_bias_shape(self, gh: Any, a: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (2, gh) if a["reset_after"] else (gh,)

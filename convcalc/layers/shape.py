@@ -4,14 +4,14 @@ MACs are 0 (they move or copy, they do not multiply)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import args as A
 from .. import formulas as F
 from .. import num
 from ..errors import SpecError
-from .base import Ctx, Layer, LayerOut, Shape, fmt_shape, register
+from .base import Ctx, Layer, LayerOut, Shape, Window, fmt_shape, register
 from .conv import DATA_FORMAT
 
 
@@ -93,7 +93,7 @@ class Reshape(Layer):
     kind = "reshape"
     family = "reshaping"
     doc = "Same elements, new shape (no batch axis; one -1 allowed)."
-    params = (A.Param("shape", TARGET_SHAPE, aliases=("target_shape",)),)
+    params = (A.Param("shape", TARGET_SHAPE, aliases=("target_shape",), variadic=True),)
     order = ("shape",)
     keras = {"Reshape": None}
     keras_order = ("shape",)
@@ -149,7 +149,7 @@ class Permute(Layer):
     kind = "permute"
     family = "reshaping"
     doc = "Reorder axes: PyTorch form [0, 2, 1, 3] or Keras form [2, 1, 3]."
-    params = (A.Param("dims", DIMS),)
+    params = (A.Param("dims", DIMS, variadic=True),)
     order = ("dims",)
     torch = {"Permute": None}
     torch_order = ("dims",)
@@ -245,6 +245,12 @@ def _side_sizes(ctx: Ctx, x: Shape, pairs: Any, formula: Any, verb: str) -> Shap
     return ctx.join(c, out)
 
 
+def _shift_windows(pad_left: Iterable[Any]) -> tuple[Window, ...]:
+    """Padding and cropping as windows of one position and stride 1 that only shift the grid:
+    each output still sees one input position (or a zero), so receptive fields run on."""
+    return tuple(Window(1, 1, p) for p in pad_left)
+
+
 @register
 class ZeroPad(Layer):
     """Pads spatial axes with zeros: ``n + before + after`` per axis (negative crops, as PyTorch allows)."""
@@ -262,7 +268,9 @@ class ZeroPad(Layer):
     keras_order = ("padding", "data_format")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        return LayerOut(_side_sizes(ctx, inputs[0], a["padding"], F.PAD_OUT, "padding"))
+        pairs = a["padding"]
+        return LayerOut(_side_sizes(ctx, inputs[0], pairs, F.PAD_OUT, "padding"),
+                        windows=_shift_windows(before for before, _ in pairs))
 
 
 @register
@@ -289,7 +297,8 @@ class Cropping(Layer):
         for i, (b, e) in enumerate(pairs):
             if (num.is_int(b) and b < 0) or (num.is_int(e) and e < 0):
                 raise SpecError(f"cropping on axis {ctx.axis_names[i]} must not be negative ({b}, {e})")
-        return LayerOut(_side_sizes(ctx, inputs[0], pairs, F.CROP_OUT, "cropping"))
+        return LayerOut(_side_sizes(ctx, inputs[0], pairs, F.CROP_OUT, "cropping"),
+                        windows=_shift_windows(-before for before, _ in pairs))
 
 
 # ------------------------------------------------------------- upsampling

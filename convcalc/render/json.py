@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from ..errors import SpecError
@@ -21,64 +22,99 @@ def render(items: list[tuple[str, Any]], opts: Options, out: TextIO, err: TextIO
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # the C encoder
+_PADS = ["\n" + "  " * level for level in range(32)]
 
 
 def dumps(doc: Any) -> str:
     """Indented JSON with lists of plain values (shapes) kept on one line.
 
     Written out here rather than by ``json.dumps(indent=2)``, whose indenting
-    encoder is pure Python (the slowest step of a 10,000-layer spec); the leaves
-    and one-line lists still go through the C encoder.
+    encoder is pure Python (the slowest step of a 10,000-layer spec): strings go
+    through json's C escaper, ints are printed directly, anything else is a leaf
+    for the C encoder.  The output is what ``json.dumps(indent=2,
+    ensure_ascii=False)`` gives, except that lists of plain values stay on one line.
     """
     out: list[str] = []
     _write(doc, 0, out)
     return "".join(out)
 
 
-_KEYS: dict[Any, str] = {}
+_KEYS: dict[str, str] = {}
 
 
 def _key(k: Any) -> str:
     text = _KEYS.get(k) if type(k) is str else None
     if text is None:
         # json's own rule for keys: 1 -> "1", True -> "true", None -> "null"
-        text = _ENCODE(k if isinstance(k, str) else _ENCODE(k)) + ": "
+        text = encode_basestring(k if isinstance(k, str) else _ENCODE(k)) + ": "
         if type(k) is str and len(_KEYS) < 1000:
             _KEYS[k] = text
     return text
 
 
-def _leaf(v: Any) -> str:
-    return str(v) if type(v) is int else _ENCODE(v)
+def _flat(v: list[Any] | tuple[Any, ...]) -> str | None:
+    """A list of plain values on one line, or None when it holds a list or a mapping."""
+    if not v:
+        return "[]"
+    if type(v[0]) is int:  # shapes, the common case
+        try:
+            return "[" + ", ".join([str(x) if type(x) is int else _plain(x) for x in v]) + "]"
+        except _Nested:
+            return None
+    try:
+        return "[" + ", ".join([_plain(x) for x in v]) + "]"
+    except _Nested:
+        return None
+
+
+class _Nested(Exception):
+    """A list or a mapping where a plain value was expected."""
+
+
+def _plain(x: Any) -> str:
+    t = type(x)
+    if t is str:
+        return encode_basestring(x)  # type: ignore[no-any-return]
+    if t is int:
+        return str(x)
+    if isinstance(x, dict | list | tuple):
+        raise _Nested
+    return _ENCODE(x)
 
 
 def _write(v: Any, level: int, out: list[str]) -> None:
     if isinstance(v, dict):
-        items = [(_key(k), x) for k, x in v.items()]
-    elif isinstance(v, list | tuple):
-        if all(type(x) is int for x in v):  # shapes: the common case, done directly
-            out.append("[" + ", ".join(map(str, v)) + "]")
+        if not v:
+            out.append("{}")
             return
-        if not any(isinstance(x, dict | list | tuple) for x in v):
-            out.append(_ENCODE(list(v)))
+        pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
+        out.append("{")
+        sep = pad
+        for k, x in v.items():
+            text = _KEYS.get(k) if type(k) is str else None
+            out.append(sep + (text or _key(k)))
+            sep = "," + pad
+            t = type(x)
+            if t is int:
+                out.append(str(x))
+            elif t is str:
+                out.append(encode_basestring(x))
+            else:
+                _write(x, level + 1, out)
+        out.append(pad[:-2] + "}")
+        return
+    if isinstance(v, list | tuple):
+        flat = _flat(v)
+        if flat is not None:
+            out.append(flat)
             return
-        items = [("", x) for x in v]
-    else:
-        out.append(_leaf(v))
-        return
-    if not items:
-        out.append("{}" if isinstance(v, dict) else "[]")
-        return
-    pad = "\n" + "  " * (level + 1)
-    out.append("{" if isinstance(v, dict) else "[")
-    first = True
-    for prefix, x in items:
-        out.append(pad + prefix if first else "," + pad + prefix)
-        first = False
-        if type(x) is int:
-            out.append(str(x))
-        elif type(x) is str:
-            out.append(_ENCODE(x))
-        else:
+        pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
+        out.append("[")
+        sep = pad
+        for x in v:
+            out.append(sep)
+            sep = "," + pad
             _write(x, level + 1, out)
-    out.append("\n" + "  " * level + ("}" if isinstance(v, dict) else "]"))
+        out.append(pad[:-2] + "]")
+        return
+    out.append(_plain(v))

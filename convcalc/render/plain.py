@@ -6,16 +6,15 @@ from typing import Any, TextIO
 
 from ..errors import SpecError
 from . import common as C
+from . import grid
 
 
 def _grid(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = grid.column_widths([len(c) for c in r] for r in (headers, *rows))
 
     def line(cells: list[str]) -> str:
-        out = []
-        for i, cell in enumerate(cells):
-            out.append(cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i]))
-        return "  ".join(out).rstrip()
+        return "  ".join(grid.align(c, len(c), w, right)
+                         for c, w, right in zip(cells, widths, numeric, strict=True)).rstrip()
 
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
@@ -36,9 +35,9 @@ def lines(result: Any, opts: C.Options) -> list[str]:
         ])
         if opts.explain:
             explain_after[len(body)] = C.explain_lines(row, opts)
-    grid = _grid(headers, body, numeric)
+    laid_out = _grid(headers, body, numeric)
     out = [C.title(result).replace("×", "x").replace("—", "-"), ""]
-    for i, text in enumerate(grid):
+    for i, text in enumerate(laid_out):
         out.append(text)
         if i - 1 in explain_after:
             out.extend("      " + e for e in explain_after[i - 1])
