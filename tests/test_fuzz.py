@@ -151,6 +151,8 @@ def inline_texts(draw: Any) -> str:
 
 
 def _check(spec: Any, **kw: Any) -> None:
+    if isinstance(spec, str) and spec.strip() == "-":
+        spec = spec.replace("-", "<")  # a lone "-" means standard input, not an inline spec
     try:
         result = convcalc.analyze(spec, **kw)
     except SpecError as e:
