@@ -65,9 +65,18 @@ def _intlike(t: Any) -> bool:
     return False
 
 
+def _expr(x: Any) -> Any:
+    """An int or a sympy expression as a sympy expression.
+
+    Only values convcalc computed arrive here (never spec text), so no parsing
+    is needed: ``sympify`` would also parse strings, which specs must never reach.
+    """
+    return sympy.Integer(x) if isinstance(x, int) else x
+
+
 def _terms(a: Any) -> dict[Any, Any] | None:
     """``a`` as {term: integer coefficient}, or None if it is not that simple."""
-    d = dict(sympy.sympify(a).as_coefficients_dict())
+    d = dict(_expr(a).as_coefficients_dict())
     for t, c in d.items():
         if not c.is_Integer or not _intlike(t):
             return None
@@ -107,15 +116,15 @@ def _make_floor(terms: dict[Any, int], m: int) -> Any:
 
 def floordiv(a: Any, b: Any) -> Any:
     """⌊a / b⌋ in canonical form (nested floors collapsed)."""
-    b = sympy.sympify(b)
+    b = _expr(b)
     if not (b.is_Integer and b > 0):
-        return _FLOOR(sympy.sympify(a) / b)
+        return _FLOOR(_expr(a) / b)
     m = int(b)
     terms = _terms(a)
     if terms is None:
-        return _FLOOR(sympy.sympify(a) / b)
+        return _FLOOR(_expr(a) / b)
     if m == 1:
-        return sympy.sympify(a)
+        return _expr(a)
     floors = [t for t in terms if isinstance(t, _FLOOR)]
     if len(floors) == 1:
         f = floors[0]
@@ -131,10 +140,10 @@ def floordiv(a: Any, b: Any) -> Any:
 
 def ceildiv(a: Any, b: Any) -> Any:
     """⌈a / b⌉ = ⌊(a + b − 1) / b⌋ for integer a and positive integer b."""
-    b = sympy.sympify(b)
+    b = _expr(b)
     if b.is_Integer and b > 0 and _terms(a) is not None:
-        return floordiv(sympy.sympify(a) + (b - 1), b)
-    return _CEIL(sympy.sympify(a) / b)
+        return floordiv(_expr(a) + (b - 1), b)
+    return _CEIL(_expr(a) / b)
 
 
 def total(xs: Iterable[Any]) -> Any:
@@ -148,7 +157,7 @@ def total(xs: Iterable[Any]) -> Any:
         if type(x) is int:
             acc[()] = acc.get((), 0) + x
             continue
-        for mono, c in _polydict(sympy.sympify(x)).items():
+        for mono, c in _polydict(_expr(x)).items():
             acc[mono] = acc.get(mono, 0) + c
     out = [c * sympy.Mul(*(a**k for a, k in mono)) for mono, c in acc.items() if c]
     return sympy.Add(*out) if out else 0
@@ -301,7 +310,7 @@ def extremum(kind: str, xs: Sequence[Any]) -> Any:
 
 def ge(a: Any, b: Any) -> Any:
     """``a ≥ b``: True/False when the bounds decide it, else an unevaluated relation."""
-    lo, hi = bounds(sympy.sympify(a - b))
+    lo, hi = bounds(_expr(a - b))
     if lo is not None and lo >= 0:
         return True
     if hi is not None and hi < 0:
@@ -310,7 +319,7 @@ def ge(a: Any, b: Any) -> Any:
 
 
 def eq(a: Any, b: Any) -> Any:
-    d = sympy.sympify(a - b)
+    d = _expr(a - b)
     if d == 0:
         return True
     lo, hi = bounds(d)
@@ -444,7 +453,7 @@ class _Printer(StrPrinter):
         return out
 
     def doprint(self, expr: Any) -> str:  # type: ignore[override]
-        e = sympy.sympify(expr)
+        e = _expr(expr)
         if isinstance(e, sympy.Add):
             atoms = [a for a in e.args if isinstance(a, _FLOOR)]
             others = [a for a in e.args if not isinstance(a, _FLOOR)]
