@@ -45,6 +45,7 @@ class Locator:
         # id(container) -> (the container, which it keeps alive so the id stays its own,
         # and its YAML children: item nodes of a list, (key, value) node pairs of a mapping)
         self.nodes: dict[int, tuple[Any, list[Any]]] = {}
+        self.key_index: dict[int, dict[str, Any]] = {}
 
     def add(self, container: Any, children: list[Any]) -> None:
         self.nodes[id(container)] = (container, children)
@@ -56,13 +57,24 @@ class Locator:
         return fallback or Loc(self.source)
 
     def key(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
-        hit = self.nodes.get(id(container))
-        if hit is not None and hit[0] is container and len(hit[1]) == len(container):
-            # The mapping's keys are in the order of its YAML pairs.
-            for k, (key_node, _) in zip(container, hit[1], strict=True):
-                if str(k) == key:
-                    return _loc(self.source, key_node)
+        index = self._key_index(container)
+        if index is not None and key in index:
+            return _loc(self.source, index[key])
         return fallback or Loc(self.source)
+
+    def _key_index(self, container: Any) -> dict[str, Any] | None:
+        """Key text -> key node of a mapping, built once on first use (asking about
+        every key of a large mapping would otherwise scan it once per key)."""
+        cached = self.key_index.get(id(container))
+        if cached is not None:
+            return cached
+        hit = self.nodes.get(id(container))
+        if hit is None or hit[0] is not container or len(hit[1]) != len(container):
+            return None
+        # The mapping's keys are in the order of its YAML pairs.
+        index = {str(k): key_node for k, (key_node, _) in zip(container, hit[1], strict=True)}
+        self.key_index[id(container)] = index
+        return index
 
 
 def _loc(source: str, node: yaml.Node) -> Loc:
