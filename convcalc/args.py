@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import expr, num
 from .errors import SpecError, did_you_mean
@@ -68,8 +67,7 @@ IGNORED: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(NamedTuple):
     """One argument of a layer type."""
 
     name: str
@@ -92,8 +90,7 @@ class Param:
         return (self.name, *self.aliases, *ALIASES.get(self.name, ()))
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(NamedTuple):
     """How a raw value becomes a checked value."""
 
     name: str  # shown in --list-layers and used by the JSON Schema

@@ -9,11 +9,10 @@ propagator fills in the location and the layer as the error passes through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Loc:
+class Loc(NamedTuple):
     """A position in a spec: 1-based line and column, as editors count."""
 
     file: str
@@ -29,8 +28,7 @@ class Loc:
         return ":".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class LayerRef:
+class LayerRef(NamedTuple):
     """Which layer an error is about: its 1-based index, name and type."""
 
     index: int

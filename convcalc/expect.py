@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import num
 from .errors import SpecError, did_you_mean
@@ -22,8 +22,7 @@ _SUFFIX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$", re.I)
 _SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
+class Failure(NamedTuple):
     """One expectation that does not hold: what was checked, the promise, the computed value.
 
     ``relation`` is ``"=="`` for exact values and ``"<="`` for budgets, so a

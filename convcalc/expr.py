@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import num
 from .errors import SpecError
@@ -26,30 +26,25 @@ MAX_DEPTH = 64
 Value = num.Value
 
 
-@dataclass(frozen=True, slots=True)
-class Num:
+class Num(NamedTuple):
     value: int
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
+class Name(NamedTuple):
     id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Neg:
+class Neg(NamedTuple):
     operand: Node
 
 
-@dataclass(frozen=True, slots=True)
-class Bin:
+class Bin(NamedTuple):
     op: str
     left: Node
     right: Node
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     func: str
     args: tuple[Node, ...]
 

@@ -9,8 +9,8 @@ layers live here, in the manner of Keras's ``operation_utils``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from . import expr, num
 
@@ -20,16 +20,25 @@ Value = num.Value
 class Formula:
     """A named formula: ``CONV_OUT(n=28, k=5, ...)`` computes, ``.render`` explains."""
 
-    __slots__ = ("_fn", "name", "node", "text")
+    __slots__ = ("_fn", "_node", "name", "text")
 
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.text = text
-        self.node = expr.parse(text, functions=True)
-        self._fn = expr.compile_node(self.node)
+        self._node: expr.Node | None = None  # parsed on first use: most runs use a few formulas
+        self._fn: Callable[[Mapping[str, Value]], Value] | None = None
+
+    @property
+    def node(self) -> expr.Node:
+        if self._node is None:
+            self._node = expr.parse(self.text, functions=True)
+        return self._node
 
     def __call__(self, **env: Value) -> Value:
-        return self._fn(env)
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = expr.compile_node(self.node)
+        return fn(env)
 
     def symbolic(self) -> str:
         """The formula itself, pretty-printed (``⌊(n + pl + pr − d·(k − 1) − 1) / s⌋ + 1``)."""
@@ -43,8 +52,7 @@ class Formula:
         return f"Formula({self.name}: {self.text})"
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One use of a formula, kept so that --explain can print it later."""
 
     label: str

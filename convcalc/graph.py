@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import expr, num
 from .errors import LayerRef, Loc, SpecError, did_you_mean
@@ -73,8 +73,7 @@ class _Level:
     block: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class _Scope:
+class _Scope(NamedTuple):
     prefix: str  # prepended to explicit names: "layer1.0."
     lookup: tuple[str, ...]  # prefixes to try when resolving a name, innermost first
     depth: int
@@ -299,13 +298,13 @@ class Expander:
         group = self.open_group(name, "repeat", f"repeat({times})", scope, rep.loc,
                                 self.sources(LayerSpec("repeat", loc=rep.loc), level, scope,
                                              len(self.nodes) + 1, name))
-        inner = replace(scope, depth=scope.depth + 1, parent=name)
+        inner = scope._replace(depth=scope.depth + 1, parent=name)
         for i in range(times):
             if len(rep.layers) == 1 and not _named(rep.layers[0]):
                 self.entry(rep.layers[0], level, inner, forced_name=f"{name}.{i}")
                 continue
             prefix = f"{name}.{i}."
-            round_scope = replace(inner, prefix=prefix, lookup=(prefix, *scope.lookup))
+            round_scope = inner._replace(prefix=prefix, lookup=(prefix, *scope.lookup))
             for e in rep.layers:
                 self.entry(e, level, round_scope)
         self.close_group(group, level, record_output=False)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import args as A
 from . import num
 from .errors import LayerRef, Loc, SpecError, did_you_mean
+from .formulas import Step
 from .layers.base import Constraint, Ctx, LayerOut, Resolved, Shape, fmt_shape, lookup
 from .result import LayerResult, Result
 from .spec import LayerSpec, Spec
@@ -39,8 +40,7 @@ class Ref:
 Source = int | str | Ref
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """A layer use after blocks and repeats are expanded."""
 
     spec: LayerSpec
@@ -176,6 +176,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     group_sources: dict[str, tuple[str, ...]] = {}
     types: dict[str, Resolved] = {}  # type as written -> layer type (big nets repeat a few types)
     refs = _Refs(layers, by_name, input_names, expansion.names)
+    memo = _Memo(constraints)
     for node in nodes:
         index = len(layers) + 1
         ls = node.spec
@@ -208,7 +209,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             type_name = layer.type_name(rank)
             default_name = f"{node.scope}{type_name}_{counters.get((node.scope, type_name), 0) + 1}"
             ref = LayerRef(index, node.name or default_name, type_name)
-            bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context)
+            bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
         except SpecError as e:
             raise e.located(ls.loc, ref) from None
         counters[(node.scope, type_name)] = counters.get((node.scope, type_name), 0) + 1
@@ -227,7 +228,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             weights=out.weights,
             macs=out.macs,
             loc=ls.loc,
-            steps=tuple(ctx.steps),
+            steps=steps,
             windows=out.windows,
             block=node.block,
             depth=node.depth,
@@ -237,7 +238,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         by_name[name] = row
         tensors[name] = out.shape
         for i in range(tagged, len(constraints)):  # this layer's open conditions
-            constraints[i] = replace(constraints[i], layer=name)
+            constraints[i] = constraints[i]._replace(layer=name)
         tagged = len(constraints)
         for g in closing.get(index, ()):
             # A block's name reads as its last layer's output.
@@ -359,6 +360,61 @@ def run_layer(
     out = layer.infer(ctx, in_shapes, values)
     _check_sizes(out)
     return bound, ctx, out
+
+
+class _Memo:
+    """Identical layer uses computed once.
+
+    Networks repeat themselves (a ResNet stage is one block used several
+    times; a generated spec cycles a few layers), so a use with the same
+    type, arguments and input shapes as an earlier one reuses its bound
+    arguments, explain steps and output.  Only uses with whole-number inputs
+    and results that left no open condition are kept: a reused result can
+    then never hide a constraint, and nothing depends on the layer's name.
+    """
+
+    def __init__(self, constraints: Sequence[Constraint]) -> None:
+        self._constraints = constraints
+        self._done: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[Step, ...], LayerOut]] = {}
+
+    def run(
+        self,
+        resolved: Resolved,
+        ls: LayerSpec,
+        in_shapes: tuple[Shape, ...],
+        rank: int | None,
+        context: Callable[[int | None], Ctx],
+    ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
+        key = _memo_key(resolved, ls, in_shapes, rank)
+        if key is not None:
+            done = self._done.get(key)
+            if done is not None:
+                return done
+        open_before = len(self._constraints)
+        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context)
+        done = (bound, tuple(ctx.steps), out)
+        if key is not None and len(self._constraints) == open_before and _whole(out):
+            self._done[key] = done
+        return done
+
+
+def _memo_key(
+    resolved: Resolved, ls: LayerSpec, in_shapes: tuple[Shape, ...], rank: int | None
+) -> tuple[Any, ...] | None:
+    for shape in in_shapes:
+        for d in shape:
+            if type(d) is not int:
+                return None
+    # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
+    return (resolved, rank, in_shapes, repr(ls.args), repr(ls.kwargs))
+
+
+def _whole(out: LayerOut) -> bool:
+    """Every number ``out`` holds is an int (no free name reached it)."""
+    numbers = [*out.shape, out.macs, *(d for w in out.weights for d in w.shape)]
+    if out.windows:
+        numbers += [v for w in out.windows for v in w]
+    return all(type(v) is int for v in numbers)
 
 
 def _check_sizes(out: LayerOut) -> None:

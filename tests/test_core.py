@@ -208,3 +208,34 @@ def test_concrete_specs_do_not_import_sympy() -> None:
             "print('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---- identical layer uses are computed once (propagate._Memo); reuse must never change an answer
+
+@pytest.mark.parametrize(("spec", "message"), [
+    # 1, 1.0 and True are equal as dict keys, not as arguments
+    ("4x8x8 | conv(4, 1) | conv(4, true)", "kernel"),
+    ("4x8x8 | conv(4, 1) | conv(4, 1.0)", "kernel"),
+    ("4x8x8 | conv(4, 3, padding=1) | conv(4, 3, padding=1) | conv(4, 3, paddin=1)", "paddin"),
+])
+def test_reuse_does_not_accept_what_a_fresh_run_refuses(spec: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        convcalc.analyze(spec)
+
+
+def test_reused_rows_equal_fresh_rows() -> None:
+    repeated = convcalc.analyze("8x16x16 | " + " | ".join(["conv(8, 3, padding=1) | batchnorm | relu"] * 4))
+    first, later = repeated.layers[0:3], repeated.layers[9:12]
+    for a, b in zip(first, later, strict=True):
+        assert (a.output, a.weights, a.macs, a.label, [s.text() for s in a.steps]) == (
+            b.output, b.weights, b.macs, b.label, [s.text() for s in b.steps])
+        assert a.name != b.name
+    single = convcalc.analyze("8x16x16 | conv(8, 3, padding=1) | batchnorm | relu")
+    assert repeated.total_params == 4 * single.total_params
+
+
+def test_symbolic_uses_keep_their_constraints() -> None:
+    # Same type and arguments twice, but a free kernel: not reused, both conditions count.
+    result = convcalc.analyze("4x8x8 | conv(4, K) | conv(4, K)")
+    assert result.valid["K"]["first"] == [1, 2, 3, 4]  # 8 - 2(K - 1) >= 1 needs K <= 4
+    assert [str(d) for d in result.output] == ["4", "10 - 2*K", "10 - 2*K"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from .. import args as A
 from .. import expr, num
@@ -23,8 +23,7 @@ Shape = tuple[Value, ...]
 AXIS_NAMES: dict[int, tuple[str, ...]] = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-@dataclass(frozen=True, slots=True)
-class Weight:
+class Weight(NamedTuple):
     """A learnable (or non-trainable) tensor, in the framework's own layout."""
 
     name: str
@@ -36,8 +35,7 @@ class Weight:
         return num.prod(self.shape)
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
+class Window(NamedTuple):
     """How a layer moves a sliding window along one spatial axis (for receptive fields)."""
 
     kernel: Value  # effective (dilated) kernel
@@ -59,8 +57,7 @@ class LayerOut:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Constraint:
+class Constraint(NamedTuple):
     """A condition the network needs that convcalc could not decide yet."""
 
     condition: Any  # a sympy relational
@@ -241,8 +238,7 @@ def fmt_shape(shape: Sequence[Value]) -> str:
 # ------------------------------------------------------------------ registry
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     """A type name as written, resolved: the layer, its rank, whose spelling."""
 
     layer: Layer
