@@ -30,7 +30,7 @@ Conventions (documented in the README):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import num
 from .layers.base import Window
@@ -42,8 +42,7 @@ Shape = tuple[Value, ...]
 BYTES_PER_ELEMENT = 4  # float32
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """Receptive field and effective stride, one entry per spatial axis."""
 
     rf: tuple[Value, ...]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -53,18 +53,16 @@ class Group:
     last: int = 0  # ... and of its last (first > last: an empty repeat)
 
 
-@dataclass(slots=True)
-class Expansion:
+class Expansion(NamedTuple):
     nodes: list[Node]
     groups: list[Group]
     # Every name known before propagation (explicit layer names and groups,
     # fully qualified) -> the flat index whose output it names; used to tell
     # a forward reference from a misspelling.
-    names: dict[str, int] = field(default_factory=dict)
+    names: dict[str, int]
 
 
-@dataclass(slots=True)
-class _Level:
+class _Level(NamedTuple):
     """One layer list being expanded: what its indices count."""
 
     input: tuple[Source, ...]  # what `-1` at the first entry reads

@@ -19,6 +19,7 @@ from .errors import Loc
 Raw = Any  # int | str | bool | float | None | list | dict | LayerSpec
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+NOWHERE = Loc("<spec>")  # the location of a spec built in code
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class LayerSpec:
     kwargs: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
     name: str | None = None
     sources: tuple[str | int, ...] | None = None  # `from:`; None = the previous layer
-    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+    loc: Loc = NOWHERE
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class RepeatSpec:
     times: Raw
     layers: tuple[LayerSpec | RepeatSpec, ...]
     name: str | None = None
-    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+    loc: Loc = NOWHERE
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class BlockSpec:
     name: str
     args: Mapping[str, Raw]  # argument name -> default (None = required)
     layers: tuple[LayerSpec | RepeatSpec, ...]
-    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+    loc: Loc = NOWHERE
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ class Spec:
     blocks: Mapping[str, BlockSpec] = field(default_factory=lambda: EMPTY)
     outputs: tuple[str | int, ...] | None = None
     expect: Mapping[str, Raw] | None = None
-    loc: Loc = field(default_factory=lambda: Loc("<spec>"))
+    loc: Loc = NOWHERE
     input_loc: Loc | None = None
     expect_loc: Loc | None = None
     outputs_loc: Loc | None = None

@@ -9,13 +9,13 @@ registry and need no change.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 from .. import args as A
 from .. import expr, num
 from ..errors import SpecError, did_you_mean
 from ..formulas import Formula, Step
+from ..spec import EMPTY
 
 Value = num.Value
 Shape = tuple[Value, ...]
@@ -43,8 +43,7 @@ class Window(NamedTuple):
     pad_left: Value = 0
 
 
-@dataclass(slots=True)
-class LayerOut:
+class LayerOut(NamedTuple):
     """What a layer computes from its input shapes."""
 
     shape: Shape
@@ -54,7 +53,7 @@ class LayerOut:
     # or not a sliding window; see convcalc.analysis for how it is used).
     windows: tuple[Window, ...] | None = None
     # Extra named outputs some layers report (e.g. RNN final states); unused by most.
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = EMPTY
 
 
 class Constraint(NamedTuple):
