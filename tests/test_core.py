@@ -239,3 +239,13 @@ def test_symbolic_uses_keep_their_constraints() -> None:
     result = convcalc.analyze("4x8x8 | conv(4, K) | conv(4, K)")
     assert result.valid["K"]["first"] == [1, 2, 3, 4]  # 8 - 2(K - 1) >= 1 needs K <= 4
     assert [str(d) for d in result.output] == ["4", "10 - 2*K", "10 - 2*K"]
+
+
+def test_every_formula_parses() -> None:
+    # Formulas are parsed on first use (start-up time); a typo must still fail a test.
+    from convcalc import formulas
+
+    found = [f for f in vars(formulas).values() if isinstance(f, formulas.Formula)]
+    assert len(found) > 10
+    for f in found:
+        assert f.symbolic(), f.name
