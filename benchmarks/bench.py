@@ -77,6 +77,20 @@ def sequential_spec(n: int) -> str:
     return f"name: sequential-{n}\ninput: [16, 32, 32]\nlayers:\n" + "".join(cycle[i % 3] for i in range(n))
 
 
+def distinct_spec(n: int) -> str:
+    """Like :func:`sequential_spec`, but every conv adds a channel, so no two layer uses are alike.
+
+    convcalc computes identical layer uses once; this spec measures the cost of
+    ``n`` layers that all have to be computed.
+    """
+    lines = []
+    for i in range(n):
+        step = i % 3
+        lines.append(f"  - conv2d: {{out: {17 + i // 3}, kernel: 3, padding: 1}}\n" if step == 0
+                     else "  - batchnorm2d\n" if step == 1 else "  - relu\n")
+    return f"name: distinct-{n}\ninput: [16, 32, 32]\nlayers:\n" + "".join(lines)
+
+
 def symbolic_spec(n: int) -> str:
     sys.path.insert(0, str(HERE))
     try:
@@ -119,6 +133,11 @@ def build_rows(tmp: Path, runs: int, quick: bool) -> list[Row]:
         spec.write_text(sequential_spec(n))
         rows.append(Row(f"sequential {n:,} layers -f json", [*cc, str(spec), "-f", "json"], runs,
                         "generated"))
+    n = 1_000 if quick else 10_000
+    spec = tmp / f"distinct_{n}.yaml"
+    spec.write_text(distinct_spec(n))
+    rows.append(Row(f"sequential {n:,} distinct layers -f json", [*cc, str(spec), "-f", "json"], runs,
+                    "generated"))
     for n in (100, 1_000):
         spec = tmp / f"symbolic_{n}.txt"
         spec.write_text(symbolic_spec(n))

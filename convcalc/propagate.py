@@ -368,9 +368,11 @@ class _Memo:
     Networks repeat themselves (a ResNet stage is one block used several
     times; a generated spec cycles a few layers), so a use with the same
     type, arguments and input shapes as an earlier one reuses its bound
-    arguments, explain steps and output.  Only uses with whole-number inputs
-    and results that left no open condition are kept: a reused result can
-    then never hide a constraint, and nothing depends on the layer's name.
+    arguments, explain steps and output.  A layer's work has no other effect
+    than what it returns, except the open conditions it adds (and free names,
+    registered at the first use): uses that add a condition are not kept, so
+    a reused result never hides one.  Only whole-number input shapes make a
+    key (cheap to hash; symbolic uses almost always add conditions).
     """
 
     def __init__(self, constraints: Sequence[Constraint]) -> None:
@@ -393,7 +395,7 @@ class _Memo:
         open_before = len(self._constraints)
         bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context)
         done = (bound, tuple(ctx.steps), out)
-        if key is not None and len(self._constraints) == open_before and _whole(out):
+        if key is not None and len(self._constraints) == open_before:
             self._done[key] = done
         return done
 
@@ -407,14 +409,6 @@ def _memo_key(
                 return None
     # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
     return (resolved, rank, in_shapes, repr(ls.args), repr(ls.kwargs))
-
-
-def _whole(out: LayerOut) -> bool:
-    """Every number ``out`` holds is an int (no free name reached it)."""
-    numbers = [*out.shape, out.macs, *(d for w in out.weights for d in w.shape)]
-    if out.windows:
-        numbers += [v for w in out.windows for v in w]
-    return all(type(v) is int for v in numbers)
 
 
 def _check_sizes(out: LayerOut) -> None:
