@@ -222,8 +222,12 @@ class Expander:
             sources: tuple[Source, ...] | None = self.sources(entry, level, scope, index, None)
         except SpecError as e:  # raised by the propagator, which knows the layer's default name
             sources, error = None, e
-        if name is not None:
-            self.declare(name, index, entry.loc, LayerRef(index, name, entry.type))
+        # A name used twice is refused by the propagator, which knows the type (conv2d, not conv).
+        if name is not None and name not in self.names:
+            try:
+                self.declare(name, index, entry.loc)
+            except SpecError as e:  # an input's name: raised when the propagator reaches the layer
+                error = error or e
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
                                scope.lookup, error))
         level.outputs.append(index)
@@ -233,8 +237,10 @@ class Expander:
         self.positions[prefix] = n + 1
         return n
 
-    def declare(self, name: str, index: int, loc: Loc, ref: LayerRef) -> None:
-        if name in self.names or name in self.spec.inputs or name == "input":
+    def declare(self, name: str, index: int, loc: Loc, ref: LayerRef | None = None) -> None:
+        if name in self.spec.inputs or name == "input":
+            raise SpecError(f"the name '{name}' is taken by an input of the spec", loc=loc, layer=ref)
+        if name in self.names:
             raise SpecError(f"layer name '{name}' is used twice", loc=loc, layer=ref)
         self.names[name] = index
 

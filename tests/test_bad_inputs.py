@@ -183,7 +183,7 @@ CASES = [
     Y("ref-before-input", HEAD + "  - conv2d: {out: 32, kernel: 3, from: -5}\n", "3:5", "-5",
       "reaches back 5"),
     Y("cyclic-refs", HEAD + "  - relu: {name: a, from: b}\n  - relu: {name: b, from: a}\n", "3:5", "'b'"),
-    Y("name-clashes-with-input", HEAD + "  - relu: {name: input}\n", "3:5", "'input'", "twice"),
+    Y("name-clashes-with-input", HEAD + "  - relu: {name: input}\n", "3:5", "'input'", "taken by an input"),
     Y("outputs-unknown", HEAD + "  - relu\noutputs: [nope]\n", "", "outputs", "nope"),
     Y("block-bad-arg",
       "input: [1, 28, 28]\nblocks:\n  b: {args: {out: 4}, layers: [{conv2d: {out: $out, kernel: 3}}]}\n"

@@ -216,7 +216,7 @@ REF_ERRORS = [
     (["relu", {"relu": {"from": 2}}], ["comes at or after"]),
     (["relu", {"relu": {"from": -3}}], ["reaches back 3"]),
     ([{"relu": {"name": "x"}}, {"relu": {"name": "x"}}], ["'x' is used twice"]),
-    ([{"relu": {"name": "input"}}], ["'input' is used twice"]),
+    ([{"relu": {"name": "input"}}], ["'input' is taken by an input"]),
     ([{"relu": {"from": [-1, 0]}}], ["reads one tensor", "2"]),
 ]
 
@@ -455,3 +455,9 @@ def test_ten_thousand_layers_propagate_fast() -> None:
     assert len(result.layers) == 10_000
     assert result.total_params == 2500 * (64 * 64 * 9 + 128)
     assert took < 2.0, f"10,000 layers took {took:.2f}s of CPU"  # ~0.5 s measured; slack for slow CI
+
+
+def test_a_name_used_twice_names_the_layer_type_with_its_rank() -> None:
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze("1x8x8 | conv(4, 3, name=a) | conv(4, 3, name=a)")
+    assert "layer 2 'a' (conv2d): layer name 'a' is used twice" in str(e.value)
