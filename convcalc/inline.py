@@ -210,13 +210,17 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text) -> tuple[tuple[Any, ..
     dims: list[str] = []
     used = 0
     expect_dim = True
-    for text, _ in items:
+    for text, at in items:
         if text in _SEPARATORS:
             break
         parts = text.split("x")
         if expect_dim:
             if normalize(text) in known and not dims:
                 return None, 0
+            fractional = [p for p in parts if not _DIM.match(p) and _FLOAT.match(p)]
+            if fractional and all(_DIM.match(p) or _FLOAT.match(p) for p in parts):  # never a layer type
+                raise SpecError(f"the input size {fractional[0]} is not a whole number",
+                                loc=t.loc(at))
             if not all(_DIM.match(p) for p in parts) or (len(parts) == 1 and not dims and
                                                            not _INT.match(text) and
                                                            not _next_is_x(items, used)):

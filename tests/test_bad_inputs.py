@@ -79,6 +79,8 @@ CASES = [
     I("inline-unknown-arg", "1x28x28 | conv(32, 3, strid=2)", "1:11", "no argument `strid`",
       "did you mean `stride`"),
     I("inline-arg-twice", "1x28x28 | conv(32, 3, kernel=3)", "1:11", "`kernel`", "twice"),
+    I("inline-fractional-input", "3x32.5x32 | conv(8, 3)", "1:1", "input size 32.5", "whole number"),
+    I("inline-fractional-spaced", "3 x 32.5 x 32 | conv(8, 3)", "1:5", "input size 32.5", "whole number"),
     I("too-many-positional", "1x28x28 | conv(32, 3, 1, 0, 1, 1, true, 9)", "1:11",
       "at most 7 positional", "got 8"),
     Y("missing-required-arg", HEAD + "  - conv2d: {out: 32}\n", "3:5", "needs the argument `kernel`"),
