@@ -99,8 +99,14 @@ def analyze(
     from .propagate import propagate
 
     try:
-        parsed = override(load(spec, source=source), input=input, framework=framework, layout=layout)
-        result = propagate(parsed, {**(defines or {}), **names})
+        loaded = load(spec, source=source)
+        parsed = override(loaded, input=input, framework=framework, layout=layout)
+        try:
+            result = propagate(parsed, {**(defines or {}), **names})
+        except SpecError as e:
+            if parsed.resolved_layout != loaded.resolved_layout and input is None:
+                e.message += _layout_hint(loaded, parsed)
+            raise
         annotate(result)
         if parsed.expect is not None:
             result.expect = check(parsed, result)
@@ -108,3 +114,13 @@ def analyze(
         raise SpecError("the spec is nested too deeply to analyse",
                         loc=Loc(source or "<spec>")) from None
     return result
+
+
+def _layout_hint(written: Spec, read: Spec) -> str:
+    """Why a spec that works for its own framework may fail once --framework changes the layout."""
+    def axes(layout: str) -> str:
+        return "channels first" if layout == "channels_first" else "channels last"
+
+    return (f" (note: the spec is written for {written.framework}, {axes(written.resolved_layout)}; "
+            f"as {read.framework} its shapes are read {axes(read.resolved_layout)}: "
+            f"add --layout {written.resolved_layout} to keep them as written)")

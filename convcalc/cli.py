@@ -48,6 +48,8 @@ def _status(item: Any) -> int:
               show_default=True, help="Output format.")
 @click.option("-x", "--explain", is_flag=True, help="Show every formula with the numbers put in.")
 @click.option("--framework", type=click.Choice(["pytorch", "keras"]), help="Override the spec's framework.")
+@click.option("--layout", type=click.Choice(["channels_first", "channels_last"]),
+              help="Override the spec's layout (default: the framework's).")
 @click.option("-i", "--input", "input_", metavar="SHAPE",
               help="Give or override the input shape (3x224x224).")
 @click.option("-D", "--define", "defines", multiple=True, metavar="NAME=VALUE",
@@ -70,6 +72,7 @@ def command(
     fmt: str,
     explain: bool,
     framework: str | None,
+    layout: str | None,
     input_: str | None,
     defines: tuple[str, ...],
     batch: int | None,
@@ -111,7 +114,7 @@ def command(
         raise click.UsageError(e.message) from None
     opts = Options(format=fmt, columns=cols, explain=explain, depth=depth, batch=batch,
                    width=width, color=color, quiet=quiet)
-    items = [(spec, _analyze(spec, input_, framework, names)) for spec in specs]
+    items = [(spec, _analyze(spec, input_, framework, layout, names)) for spec in specs]
     status = max(_status(item) for _, item in items)
     if draw_path is not None and not isinstance(items[0][1], SpecError):
         from .draw import write
@@ -131,11 +134,12 @@ def command(
     sys.exit(status)
 
 
-def _analyze(spec: str, input_: str | None, framework: str | None, names: dict[str, Any]) -> Any:
+def _analyze(spec: str, input_: str | None, framework: str | None, layout: str | None,
+             names: dict[str, Any]) -> Any:
     from .api import analyze
 
     try:
-        return analyze(spec, input=input_, framework=framework, defines=names)
+        return analyze(spec, input=input_, framework=framework, layout=layout, defines=names)
     except SpecError as e:
         return e
     except RecursionError:

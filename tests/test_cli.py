@@ -197,3 +197,16 @@ def test_pre_commit_hook(path: str, matched: bool) -> None:
     [hook] = yaml.safe_load((EXAMPLES.parent / ".pre-commit-hooks.yaml").read_text())
     assert (hook["id"], hook["entry"], hook["language"]) == ("convcalc", "convcalc -q", "python")
     assert bool(re.search(hook["files"], path)) == matched
+
+
+def test_framework_override_says_how_the_layout_changed() -> None:
+    lenet = str(EXAMPLES / "lenet5.yaml")
+    r = run("--framework", "keras", lenet)
+    assert r.status == 2
+    assert "read channels last" in r.err and "--layout channels_first" in r.err
+    r = run("--framework", "keras", "--layout", "channels_first", "-f", "json", lenet)
+    assert r.status == 0, r.err
+    doc = json.loads(r.out)
+    assert (doc["framework"], doc["layout"], doc["output"]) == ("keras", "channels_first", [10])
+    layers = {layer["name"]: layer for layer in doc["layers"]}
+    assert layers["c1"]["weights"]["kernel"] == [5, 5, 1, 6]  # Keras's own kernel layout
