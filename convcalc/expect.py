@@ -89,100 +89,113 @@ def count(raw: Any, what: str) -> int:
     if isinstance(raw, str):
         m = _SUFFIX.match(raw.replace(",", "").replace("_", ""))
         if m:
-            value = float(m.group(1)) * _SCALE[m.group(2).upper()]
             if "." in m.group(1):
-                return round(value)
+                return round(float(m.group(1)) * _SCALE[m.group(2).upper()])
             return int(m.group(1)) * _SCALE[m.group(2).upper()]
     raise SpecError(f"expect.{what} must be a count such as 217706 or 25M, not {raw!r}")
 
 
-def _shape(raw: Any, what: str) -> list[Any]:
-    from .args import split_axes
+def check(spec: Spec, result: Result) -> Outcome:
+    """Compare ``spec.expect`` with ``result``."""
+    out = Outcome()
+    _Checker(spec, result, out).run(spec.expect or {})
+    return out
 
-    raw = split_axes(raw)
-    if isinstance(raw, int | str) and not isinstance(raw, bool):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise SpecError(f"expect.{what} must be a shape such as [10], not {raw!r}")
-    return [int(x) if isinstance(x, str) and x.isdigit() else x for x in raw]
+
+class _Checker:
+    """One spec's expectations; an error names the key it is about (``expect.layers.conv9``)."""
+
+    def __init__(self, spec: Spec, result: Result, out: Outcome) -> None:
+        self.spec = spec
+        self.result = result
+        self.out = out
+
+    def error(self, path: str, message: str) -> SpecError:
+        """``message`` located at the key ``path`` (dotted), else at ``expect:``."""
+        loc = self.spec.expect_locs.get(path)
+        return SpecError(message, loc=loc if loc is not None and loc.line else self.spec.expect_loc)
+
+    def run(self, exp: Mapping[str, Any]) -> None:
+        result, out = self.result, self.out
+        for key in exp:
+            if key not in KEYS:
+                raise self.error(str(key), f"expect: unknown key `{key}`" + did_you_mean(str(key), KEYS))
+        if "output" in exp:
+            want = exp["output"]
+            if isinstance(want, Mapping):
+                for name, shape in want.items():
+                    if name not in result.outputs:
+                        raise self.error(f"output.{name}", f"expect.output: no output named '{name}'"
+                                         + did_you_mean(str(name), result.outputs))
+                    self.shape(f"output {name}", shape, result.outputs[name], f"output.{name}")
+            else:
+                if len(result.outputs) > 1:
+                    raise self.error("output", "expect.output: the network has several outputs; "
+                                     "give them as {name: shape}")
+                self.shape("output", want, next(iter(result.outputs.values())), "output")
+        totals = {
+            "params": result.total_params,
+            "trainable": result.trainable_params,
+            "non_trainable": result.non_trainable_params,
+            "macs": result.total_macs,
+        }
+        for key, actual in totals.items():
+            if key in exp:
+                want_count = self.count(exp[key], key)
+                out.record(_equal(want_count, actual), Failure(key, want_count, jsonable(actual)))
+            budget = f"{key}_max"
+            if budget in exp:
+                limit = self.count(exp[budget], budget)
+                within = num.is_int(actual) and actual <= limit
+                out.record(within, Failure(budget, limit, jsonable(actual), "<="))
+        self.layers(exp.get("layers") or {})
+
+    def layers(self, layers: Any) -> None:
+        if not isinstance(layers, Mapping):
+            raise self.error("layers", "expect.layers must map layer names to {output: ..., params: ...}")
+        names = {layer.name: layer for layer in self.result.table_rows()}  # block rows too
+        for name, want in layers.items():
+            path = f"layers.{name}"
+            if name not in names:
+                raise self.error(path, f"expect.layers: no layer named '{name}'"
+                                 + did_you_mean(str(name), names))
+            if not isinstance(want, Mapping):
+                raise self.error(path, f"expect.{path} must be a mapping such as {{params: 832}}")
+            layer = names[name]
+            for key in want:
+                if key not in LAYER_KEYS:
+                    raise self.error(f"{path}.{key}", f"expect.{path}: unknown key `{key}`"
+                                     + did_you_mean(str(key), LAYER_KEYS))
+            if "output" in want:
+                self.shape(f"{name} output", want["output"], layer.output, f"{path}.output")
+            for key in LAYER_KEYS[1:]:
+                if key in want:
+                    want_count = self.count(want[key], f"{path}.{key}")
+                    actual = getattr(layer, key)
+                    self.out.record(_equal(want_count, actual),
+                                    Failure(f"{name} {key}", want_count, jsonable(actual)))
+
+    def count(self, raw: Any, path: str) -> int:
+        try:
+            return count(raw, path)
+        except SpecError as e:
+            raise self.error(path, e.message) from None
+
+    def shape(self, what: str, raw: Any, actual: tuple[Any, ...], path: str) -> None:
+        from .args import split_axes
+
+        want = split_axes(raw)
+        if isinstance(want, int | str) and not isinstance(want, bool):
+            want = [want]
+        if not isinstance(want, list):
+            raise self.error(path, f"expect.{path} must be a shape such as [10], not {raw!r}")
+        want = [int(x) if isinstance(x, str) and x.isdigit() else x for x in want]
+        self.out.record(_same_shape(want, actual), Failure(what, want, shape_json(actual)))
 
 
 def _same_shape(expected: list[Any], actual: tuple[Any, ...]) -> bool:
     got = shape_json(actual)
     return [str(e) for e in expected] == [str(a) for a in got]
-
-
-def check(spec: Spec, result: Result) -> Outcome:
-    """Compare ``spec.expect`` with ``result``."""
-    exp = spec.expect or {}
-    out = Outcome()
-    try:
-        _check(exp, result, out)
-    except SpecError as e:
-        raise e.located(spec.expect_loc) from None
-    return out
-
-
-def _check(exp: Mapping[str, Any], result: Result, out: Outcome) -> None:
-    for key in exp:
-        if key not in KEYS:
-            raise SpecError(f"expect: unknown key `{key}`" + did_you_mean(str(key), KEYS))
-    if "output" in exp:
-        want = exp["output"]
-        if isinstance(want, Mapping):
-            for name, shape in want.items():
-                if name not in result.outputs:
-                    raise SpecError(f"expect.output: no output named '{name}'"
-                                    + did_you_mean(str(name), result.outputs))
-                _check_shape(out, f"output {name}", shape, result.outputs[name], f"output.{name}")
-        else:
-            if len(result.outputs) > 1:
-                raise SpecError("expect.output: the network has several outputs; "
-                                "give them as {name: shape}")
-            _check_shape(out, "output", want, next(iter(result.outputs.values())), "output")
-    totals = {
-        "params": result.total_params,
-        "trainable": result.trainable_params,
-        "non_trainable": result.non_trainable_params,
-        "macs": result.total_macs,
-    }
-    for key, actual in totals.items():
-        if key in exp:
-            want_count = count(exp[key], key)
-            out.record(_equal(want_count, actual), Failure(key, want_count, jsonable(actual)))
-        budget = f"{key}_max"
-        if budget in exp:
-            limit = count(exp[budget], budget)
-            within = num.is_int(actual) and actual <= limit
-            out.record(within, Failure(budget, limit, jsonable(actual), "<="))
-    layers = exp.get("layers") or {}
-    if not isinstance(layers, Mapping):
-        raise SpecError("expect.layers must map layer names to {output: ..., params: ...}")
-    names = {layer.name: layer for layer in result.table_rows()}  # block rows too
-    for name, want in layers.items():
-        if name not in names:
-            raise SpecError(f"expect.layers: no layer named '{name}'" + did_you_mean(str(name), names))
-        if not isinstance(want, Mapping):
-            raise SpecError(f"expect.layers.{name} must be a mapping such as {{params: 832}}")
-        layer = names[name]
-        for key in want:
-            if key not in LAYER_KEYS:
-                raise SpecError(f"expect.layers.{name}: unknown key `{key}`"
-                                + did_you_mean(str(key), LAYER_KEYS))
-        if "output" in want:
-            _check_shape(out, f"{name} output", want["output"], layer.output,
-                         f"layers.{name}.output")
-        for key in LAYER_KEYS[1:]:
-            if key in want:
-                want_count = count(want[key], f"layers.{name}.{key}")
-                actual = getattr(layer, key)
-                out.record(_equal(want_count, actual),
-                         Failure(f"{name} {key}", want_count, jsonable(actual)))
-
-
-def _check_shape(out: Outcome, what: str, raw: Any, actual: tuple[Any, ...], key: str) -> None:
-    want = _shape(raw, key)
-    out.record(_same_shape(want, actual), Failure(what, want, shape_json(actual)))
 
 
 def _equal(expected: int, actual: Any) -> bool:

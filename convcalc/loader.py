@@ -430,8 +430,20 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
         loc=loc,
         input_loc=where("inputs" if "inputs" in data else "input"),
         expect_loc=where("expect") if expect is not None else None,
+        expect_locs=_key_locs(locator, expect, "", 3) if expect is not None else {},
         outputs_loc=where("outputs") if outputs is not None else None,
     )
+
+
+def _key_locs(locator: Locator, mapping: Mapping[Any, Any], prefix: str, depth: int) -> dict[str, Loc]:
+    """Dotted key path -> location, ``depth`` mappings deep (for errors inside ``expect:``)."""
+    out: dict[str, Loc] = {}
+    for k, v in mapping.items():
+        path = f"{prefix}{k}"
+        out[path] = locator.key(mapping, str(k))
+        if depth > 1 and isinstance(v, Mapping):
+            out.update(_key_locs(locator, v, path + ".", depth - 1))
+    return out
 
 
 def _raw_shape(raw: Any, loc: Loc, what: str) -> tuple[Any, ...]:

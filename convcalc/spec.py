@@ -73,6 +73,8 @@ class Spec:
     loc: Loc = NOWHERE
     input_loc: Loc | None = None
     expect_loc: Loc | None = None
+    # "params", "layers.conv1", "layers.conv1.output" ... -> where that key is written
+    expect_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)
     outputs_loc: Loc | None = None
 
     @property

@@ -129,9 +129,23 @@ def test_mistakes_in_expect_are_spec_errors(expect: dict[str, Any], message: str
     assert message in info.value.message
 
 
-def test_expect_errors_point_at_the_expect_block(tmp_path: Any) -> None:
+@pytest.mark.parametrize(("body", "where"), [
+    ("  parms: 10\n", (5, 3)),
+    ("  params: 10\n  params_max: big\n", (6, 3)),
+    ("  layers:\n    dense_1: {params: 10}\n    dense_9: {params: 10}\n", (7, 5)),
+    ("  layers:\n    dense_1: {params: 10, parms: 3}\n", (6, 27)),
+    ("  layers:\n    dense_1:\n      output: [2]\n      macs: lots\n", (8, 7)),
+    ("  output: {dense_1: [2], tail: [3]}\n", (5, 26)),
+])
+def test_expect_errors_point_at_the_key(tmp_path: Any, body: str, where: tuple[int, int]) -> None:
     path = tmp_path / "net.yaml"
-    path.write_text("input: [4]\nlayers:\n  - dense: 2\nexpect:\n  parms: 10\n")
+    path.write_text("input: [4]\nlayers:\n  - dense: 2\nexpect:\n" + body)
     with pytest.raises(SpecError) as info:
         convcalc.analyze(path)
-    assert (info.value.file, info.value.line) == (str(path), 4)
+    assert (info.value.file, info.value.line, info.value.column) == (str(path), *where)
+
+
+def test_expect_errors_in_a_dict_spec_point_at_the_expect_block() -> None:
+    with pytest.raises(SpecError) as info:
+        convcalc.analyze({"input": [4], "layers": [{"dense": 2}], "expect": {"parms": 10}})
+    assert "unknown key `parms`" in str(info.value)
