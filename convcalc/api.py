@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Loc, SpecError
-from .loader import from_data, load_text, looks_like_path, read_file
+from .loader import from_data, load_text, looks_like_path
 from .result import Result
 from .spec import Spec
+from .yamlread import read_file
 
 SpecSource = str | PathLike[str] | Mapping[str, Any] | Spec
 
