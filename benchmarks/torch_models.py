@@ -4,15 +4,19 @@ torchvision's models are used when torchvision is installed; otherwise these
 hand-built ones, which have the same layers and the same parameter counts
 (138,357,544 and 25,557,032).  ``python benchmarks/torch_models.py vgg16``
 builds one and prints torchinfo's summary, as the benchmark times it.
+tests/test_reference_nets.py imports these builders too and checks them
+layer by layer against convcalc and against torchvision's published totals.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 
 def vgg16() -> Any:
+    """VGG16 (configuration "D") as torchvision's source builds it."""
     from torch import nn
 
     layers: list[Any] = []
@@ -33,43 +37,73 @@ def vgg16() -> Any:
     )
 
 
-def resnet50() -> Any:
-    import torch
+def resnet(kind: str, layers: Sequence[int]) -> Any:
+    """A ResNet as torchvision's source builds it: "basic" blocks (ResNet-18/34) or "bottleneck" (50 up)."""
     from torch import nn
 
-    class Bottleneck(nn.Module):
-        def __init__(self, cin: int, width: int, stride: int) -> None:
+    class Basic(nn.Module):
+        expansion = 1
+
+        def __init__(self, inplanes: int, planes: int, stride: int, down: Any) -> None:
             super().__init__()
-            out = width * 4
-            self.conv1 = nn.Conv2d(cin, width, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(width)
-            self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(width)
-            self.conv3 = nn.Conv2d(width, out, 1, bias=False)
-            self.bn3 = nn.BatchNorm2d(out)
+            self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
             self.relu = nn.ReLU(inplace=True)
-            self.downsample = None
-            if stride != 1 or cin != out:
-                self.downsample = nn.Sequential(nn.Conv2d(cin, out, 1, stride, bias=False),
-                                                nn.BatchNorm2d(out))
+            self.downsample = down
 
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            idt = x if self.downsample is None else self.downsample(x)
-            y = self.relu(self.bn1(self.conv1(x)))
-            y = self.relu(self.bn2(self.conv2(y)))
-            return self.relu(self.bn3(self.conv3(y)) + idt)
+        def forward(self, x: Any) -> Any:
+            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+            identity = x if self.downsample is None else self.downsample(x)
+            return self.relu(out + identity)
 
-    blocks: list[Any] = []
-    cin = 64
-    for width, n, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
-        for i in range(n):
-            blocks.append(Bottleneck(cin, width, stride if i == 0 else 1))
-            cin = width * 4
+    class Bottleneck(nn.Module):
+        expansion = 4
+
+        def __init__(self, inplanes: int, planes: int, stride: int, down: Any) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+            self.bn3 = nn.BatchNorm2d(planes * 4)
+            self.relu = nn.ReLU(inplace=True)
+            self.downsample = down
+
+        def forward(self, x: Any) -> Any:
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.relu(self.bn2(self.conv2(out)))
+            out = self.bn3(self.conv3(out))
+            identity = x if self.downsample is None else self.downsample(x)
+            return self.relu(out + identity)
+
+    block = Basic if kind == "basic" else Bottleneck
+    stages: list[Any] = []
+    inplanes = 64
+    for i, (planes, n) in enumerate(zip((64, 128, 256, 512), layers, strict=True)):
+        stride = 1 if i == 0 else 2
+        down = None
+        if stride != 1 or inplanes != planes * block.expansion:
+            down = nn.Sequential(nn.Conv2d(inplanes, planes * block.expansion, 1, stride, bias=False),
+                                 nn.BatchNorm2d(planes * block.expansion))
+        blocks = [block(inplanes, planes, stride, down)]
+        inplanes = planes * block.expansion
+        blocks += [block(inplanes, planes, 1, None) for _ in range(n - 1)]
+        stages.append(nn.Sequential(*blocks))
     return nn.Sequential(
         nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(True), nn.MaxPool2d(3, 2, 1),
-        *blocks,
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000),
+        *stages, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512 * block.expansion, 1000),
     )
+
+
+def resnet18() -> Any:
+    return resnet("basic", [2, 2, 2, 2])
+
+
+def resnet50() -> Any:
+    return resnet("bottleneck", [3, 4, 6, 3])
 
 
 def build(name: str) -> Any:

@@ -459,3 +459,35 @@ def assert_agreement(configs: Sequence[Config], label: str) -> None:
             + "\n"
             + report([v for v, _ in known], len(configs), label)
         )
+
+
+# ---------------------------------------------------------------- the shared differential tests
+
+NAMES = {"pytorch": "PyTorch", "keras": "Keras"}
+SAMPLE, FULL = 60, 1200  # generated configurations: the default run's sample, the full set (-m slow)
+
+
+def assert_generated_agree(framework: str, full: bool = False) -> None:
+    """The generated configurations agree: a quick sample, or the full set, which also names the
+    generators skipped because convcalc has not registered their layers yet."""
+    import oracle_gen
+
+    name = NAMES[framework]
+    if not full:
+        assert_agreement(oracle_gen.generate(framework, SAMPLE), f"{name}, sample of {SAMPLE}")
+        return
+    configs = oracle_gen.generate(framework, FULL)
+    skipped = oracle_gen.skipped(framework)
+    if skipped:
+        SUMMARY.append(f"{name}: generators skipped (not registered): {', '.join(skipped)}")
+    assert_agreement(configs, f"{name}, full set of {FULL}")
+
+
+def refusal(framework: str, shape: tuple[int, ...], *layers: LayerCfg) -> Config:
+    """A config the framework refuses (written out by hand, tagged for the summary)."""
+    return Config(framework, shape, layers, "refusal")
+
+
+def assert_refused_by_both(cfg: Config) -> None:
+    verdict = check(cfg)
+    assert verdict.refused and verdict.agree, verdict.text()

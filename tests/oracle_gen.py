@@ -18,11 +18,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from oracle import AUTO, Config, LayerCfg, registered
 
 Shape = tuple[int, ...]
 Est = Shape | None  # the next shape, or None when the layer is (probably) refused
+Make = Callable[[random.Random, str, Shape], tuple[LayerCfg, Est]]  # one layer for an incoming shape
+Accepts = Callable[[str, Shape], bool]  # can the layer follow a tensor of this shape?
 
 
 def split(fw: str, shape: Shape) -> tuple[int, Shape]:
@@ -74,8 +77,8 @@ class Gen:
     name: str
     frameworks: tuple[str, ...]
     requires: dict[str, tuple[str, ...]]  # framework -> spellings convcalc must know
-    make: Callable[[random.Random, str, Shape], tuple[LayerCfg, Est]]
-    accepts: Callable[[str, Shape], bool]
+    make: Make
+    accepts: Accepts
     first: Callable[[random.Random, str], Shape] | None = None
     int_input: bool = False  # takes token indices (only as first layer)
 
@@ -643,100 +646,58 @@ def gen_bidirectional(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerC
     return LayerCfg("Bidirectional", {"layer": inner}), (*est[:-1], 2 * est[-1])
 
 
-def _pool(kind: str) -> Callable[[random.Random, str, Shape], tuple[LayerCfg, Est]]:
+def _pool(kind: str) -> Make:
     return lambda rng, fw, shape: gen_pool(rng, fw, shape, kind)
 
 
 BOTH = ("pytorch", "keras")
+
+
+def both(name: str, torch_cls: str, keras_cls: str, make: Make, accepts: Accepts, **kw: Any) -> Gen:
+    """A layer both frameworks have, under one class name each (which convcalc must have registered)."""
+    return Gen(name, BOTH, {"pytorch": (torch_cls,), "keras": (keras_cls,)}, make, accepts, **kw)
+
+
+def only(fw: str, name: str, cls: str, make: Make, accepts: Accepts, **kw: Any) -> Gen:
+    """A layer only one framework has."""
+    return Gen(name, (fw,), {fw: (cls,)}, make, accepts, **kw)
+
+
+def _ranks(*ranks: int) -> Accepts:
+    return lambda fw, s: spatial(fw, s, ranks)
+
+
+def _first_spatial(*ranks: int) -> Callable[[random.Random, str], Shape]:
+    """An input of one of these spatial ranks, picked at random."""
+    return lambda rng, fw: spatial_input(rng, fw, rng.choice(ranks))
+
+
 GENERATORS: tuple[Gen, ...] = (
-    Gen("conv", BOTH, {"pytorch": ("Conv2d",), "keras": ("Conv2D",)}, gen_conv, spatial),
-    Gen("maxpool", BOTH, {"pytorch": ("MaxPool2d",), "keras": ("MaxPooling2D",)}, _pool("max"), spatial),
-    Gen("avgpool", BOTH, {"pytorch": ("AvgPool2d",), "keras": ("AveragePooling2D",)}, _pool("avg"), spatial),
-    Gen(
-        "adaptive_pool",
-        BOTH,
-        {"pytorch": ("AdaptiveAvgPool2d",), "keras": ("AdaptiveAveragePooling2D",)},
-        gen_adaptive,
-        spatial,
-    ),
-    Gen(
-        "global_pool",
-        BOTH,
-        {"pytorch": ("global_avgpool2d",), "keras": ("GlobalAveragePooling2D",)},
-        gen_global,
-        spatial,
-    ),
-    Gen(
-        "dense",
-        BOTH,
-        {"pytorch": ("Linear",), "keras": ("Dense",)},
-        gen_dense,
-        any_rank,
+    both("conv", "Conv2d", "Conv2D", gen_conv, spatial),
+    both("maxpool", "MaxPool2d", "MaxPooling2D", _pool("max"), spatial),
+    both("avgpool", "AvgPool2d", "AveragePooling2D", _pool("avg"), spatial),
+    both("adaptive_pool", "AdaptiveAvgPool2d", "AdaptiveAveragePooling2D", gen_adaptive, spatial),
+    both("global_pool", "global_avgpool2d", "GlobalAveragePooling2D", gen_global, spatial),
+    both(
+        "dense", "Linear", "Dense", gen_dense, any_rank,
         first=lambda rng, fw: tuple(rng.randint(1, 30) for _ in range(rng.choice([1, 1, 2, 3]))),
     ),
-    Gen(
-        "embedding",
-        BOTH,
-        {"pytorch": ("Embedding",), "keras": ("Embedding",)},
-        gen_embedding,
-        lambda fw, s: False,
-        first=first_tokens,
-        int_input=True,
+    both(
+        "embedding", "Embedding", "Embedding", gen_embedding, lambda fw, s: False,
+        first=first_tokens, int_input=True,
     ),
-    Gen(
-        "batchnorm",
-        BOTH,
-        {"pytorch": ("BatchNorm2d",), "keras": ("BatchNormalization",)},
-        gen_batchnorm,
-        lambda fw, s: len(s) >= 1,
-    ),
-    Gen(
-        "flatten",
-        BOTH,
-        {"pytorch": ("Flatten",), "keras": ("Flatten",)},
-        gen_flatten,
-        lambda fw, s: len(s) >= 2,
-    ),
+    both("batchnorm", "BatchNorm2d", "BatchNormalization", gen_batchnorm, lambda fw, s: len(s) >= 1),
+    both("flatten", "Flatten", "Flatten", gen_flatten, lambda fw, s: len(s) >= 2),
     Gen("activation", BOTH, {}, gen_activation, any_rank),
     # the rest of the catalogue (skipped until registered)
-    Gen(
-        "conv_transpose",
-        BOTH,
-        {"pytorch": ("ConvTranspose2d",), "keras": ("Conv2DTranspose",)},
-        gen_conv_transpose,
-        spatial,
-    ),
-    Gen(
-        "depthwise_conv",
-        ("keras",),
-        {"keras": ("DepthwiseConv2D",)},
-        gen_depthwise,
-        lambda fw, s: spatial(fw, s, (1, 2)),
-        first=lambda rng, fw: spatial_input(rng, fw, rng.choice([1, 2])),
-    ),
-    Gen(
-        "separable_conv",
-        ("keras",),
-        {"keras": ("SeparableConv2D",)},
-        gen_separable,
-        lambda fw, s: spatial(fw, s, (1, 2)),
-        first=lambda rng, fw: spatial_input(rng, fw, rng.choice([1, 2])),
-    ),
-    Gen(
-        "layernorm",
-        BOTH,
-        {"pytorch": ("LayerNorm",), "keras": ("LayerNormalization",)},
-        gen_layernorm,
-        any_rank,
-    ),
-    Gen(
-        "groupnorm",
-        BOTH,
-        {"pytorch": ("GroupNorm",), "keras": ("GroupNormalization",)},
-        gen_groupnorm,
-        spatial,
-    ),
-    Gen("instancenorm", ("pytorch",), {"pytorch": ("InstanceNorm2d",)}, gen_instancenorm, spatial),
+    both("conv_transpose", "ConvTranspose2d", "Conv2DTranspose", gen_conv_transpose, spatial),
+    only("keras", "depthwise_conv", "DepthwiseConv2D", gen_depthwise, _ranks(1, 2),
+         first=_first_spatial(1, 2)),
+    only("keras", "separable_conv", "SeparableConv2D", gen_separable, _ranks(1, 2),
+         first=_first_spatial(1, 2)),
+    both("layernorm", "LayerNorm", "LayerNormalization", gen_layernorm, any_rank),
+    both("groupnorm", "GroupNorm", "GroupNormalization", gen_groupnorm, spatial),
+    only("pytorch", "instancenorm", "InstanceNorm2d", gen_instancenorm, spatial),
     Gen(
         "recurrent",
         BOTH,
@@ -745,27 +706,19 @@ GENERATORS: tuple[Gen, ...] = (
         lambda fw, s: len(s) == 2,
         first=first_sequence,
     ),
-    Gen("zeropad", BOTH, {"pytorch": ("ZeroPad2d",), "keras": ("ZeroPadding2D",)}, gen_zeropad, spatial),
-    Gen("cropping", ("keras",), {"keras": ("Cropping2D",)}, gen_cropping, spatial),
-    Gen("upsample", BOTH, {"pytorch": ("Upsample",), "keras": ("UpSampling2D",)}, gen_upsample, spatial),
-    Gen(
-        "pixel_shuffle",
-        ("pytorch",),
-        {"pytorch": ("PixelShuffle",)},
-        gen_pixel_shuffle,
-        lambda fw, s: spatial(fw, s, (2,)),
+    both("zeropad", "ZeroPad2d", "ZeroPadding2D", gen_zeropad, spatial),
+    only("keras", "cropping", "Cropping2D", gen_cropping, spatial),
+    both("upsample", "Upsample", "UpSampling2D", gen_upsample, spatial),
+    only(
+        "pytorch", "pixel_shuffle", "PixelShuffle", gen_pixel_shuffle, _ranks(2),
         first=lambda rng, fw: spatial_input(rng, fw, 2),
     ),
-    Gen("prelu", BOTH, {"pytorch": ("PReLU",), "keras": ("PReLU",)}, gen_prelu, any_rank),
-    Gen("reshape", BOTH, {"pytorch": ("reshape",), "keras": ("Reshape",)}, gen_reshape, any_rank),
-    Gen("permute", BOTH, {"pytorch": ("permute",), "keras": ("Permute",)}, gen_permute, any_rank),
-    Gen("repeat_vector", ("keras",), {"keras": ("RepeatVector",)}, gen_repeat, lambda fw, s: len(s) == 1),
-    Gen(
-        "timedistributed",
-        ("keras",),
-        {"keras": ("TimeDistributed",)},
-        gen_timedistributed,
-        lambda fw, s: len(s) in (2, 4),
+    both("prelu", "PReLU", "PReLU", gen_prelu, any_rank),
+    both("reshape", "reshape", "Reshape", gen_reshape, any_rank),
+    both("permute", "permute", "Permute", gen_permute, any_rank),
+    only("keras", "repeat_vector", "RepeatVector", gen_repeat, lambda fw, s: len(s) == 1),
+    only(
+        "keras", "timedistributed", "TimeDistributed", gen_timedistributed, lambda fw, s: len(s) in (2, 4),
         first=lambda rng, fw: (
             (rng.randint(1, 5), *spatial_input(rng, fw, 2)) if rng.random() < 0.5 else first_sequence(rng, fw)
         ),
@@ -779,7 +732,6 @@ GENERATORS: tuple[Gen, ...] = (
         first=first_sequence,
     ),
 )
-
 
 def available(fw: str) -> list[Gen]:
     return [g for g in GENERATORS if g.available(fw)]

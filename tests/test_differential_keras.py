@@ -7,6 +7,7 @@ The default run checks a sample; ``-m slow`` checks the full set.  Figures
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import pytest
 
@@ -14,27 +15,18 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("keras")
 
 import oracle
-import oracle_gen
 from oracle import Config, LayerCfg
 
-SAMPLE, FULL = 60, 1200
+_cfg = partial(oracle.refusal, "keras")
 
 
 def test_sample_agrees() -> None:
-    oracle.assert_agreement(oracle_gen.generate("keras", SAMPLE), f"Keras, sample of {SAMPLE}")
+    oracle.assert_generated_agree("keras")
 
 
 @pytest.mark.slow
 def test_full_agrees() -> None:
-    configs = oracle_gen.generate("keras", FULL)
-    skipped = oracle_gen.skipped("keras")
-    if skipped:
-        oracle.SUMMARY.append(f"Keras: generators skipped (not registered): {', '.join(skipped)}")
-    oracle.assert_agreement(configs, f"Keras, full set of {FULL}")
-
-
-def _cfg(shape: tuple[int, ...], *layers: LayerCfg) -> Config:
-    return Config("keras", shape, layers, "refusal")
+    oracle.assert_generated_agree("keras", full=True)
 
 
 # Refusals Keras makes that convcalc must make too, at the same layer.
@@ -70,8 +62,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("cfg", REFUSALS)
 def test_refused_by_both(cfg: Config) -> None:
-    verdict = oracle.check(cfg)
-    assert verdict.refused and verdict.agree, verdict.text()
+    oracle.assert_refused_by_both(cfg)
 
 
 def test_weights_include_non_trainable() -> None:

@@ -6,32 +6,25 @@ The default run checks a sample; ``-m slow`` checks the full set.  Figures
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 pytest.importorskip("torch")
 
 import oracle
-import oracle_gen
 from oracle import AUTO, Config, LayerCfg
 
-SAMPLE, FULL = 60, 1200
+_cfg = partial(oracle.refusal, "pytorch")
 
 
 def test_sample_agrees() -> None:
-    oracle.assert_agreement(oracle_gen.generate("pytorch", SAMPLE), f"PyTorch, sample of {SAMPLE}")
+    oracle.assert_generated_agree("pytorch")
 
 
 @pytest.mark.slow
 def test_full_agrees() -> None:
-    configs = oracle_gen.generate("pytorch", FULL)
-    skipped = oracle_gen.skipped("pytorch")
-    if skipped:
-        oracle.SUMMARY.append(f"PyTorch: generators skipped (not registered): {', '.join(skipped)}")
-    oracle.assert_agreement(configs, f"PyTorch, full set of {FULL}")
-
-
-def _cfg(shape: tuple[int, ...], *layers: LayerCfg) -> Config:
-    return Config("pytorch", shape, layers, "refusal")
+    oracle.assert_generated_agree("pytorch", full=True)
 
 
 # Refusals PyTorch makes that convcalc must make too, at the same layer.
@@ -88,8 +81,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("cfg", REFUSALS)
 def test_refused_by_both(cfg: Config) -> None:
-    verdict = oracle.check(cfg)
-    assert verdict.refused and verdict.agree, verdict.text()
+    oracle.assert_refused_by_both(cfg)
 
 
 def test_oracle_sees_a_difference() -> None:

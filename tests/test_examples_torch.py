@@ -61,29 +61,11 @@ def _module(kind: str, v: dict[str, Any], x: tuple[int, ...]) -> Any:
     from torch import nn
 
     r = len(x) - 1
-    if kind == "conv":
-        return getattr(nn, f"Conv{r}d")(
-            x[0],
-            v["out"],
-            v["kernel"],
-            v["stride"],
-            _sym(v["padding"]),
-            v["dilation"],
-            v["groups"],
-            v["bias"],
-        )
-    if kind == "conv_transpose":
-        return getattr(nn, f"ConvTranspose{r}d")(
-            x[0],
-            v["out"],
-            v["kernel"],
-            v["stride"],
-            _sym(v["padding"]),
-            v["output_padding"],
-            v["groups"],
-            v["bias"],
-            v["dilation"],
-        )
+    if kind in ("conv", "conv_transpose"):
+        cls = getattr(nn, f"Conv{r}d" if kind == "conv" else f"ConvTranspose{r}d")
+        extra = {"output_padding": v["output_padding"]} if kind == "conv_transpose" else {}
+        return cls(x[0], v["out"], v["kernel"], stride=v["stride"], padding=_sym(v["padding"]),
+                   dilation=v["dilation"], groups=v["groups"], bias=v["bias"], **extra)
     if kind == "maxpool":
         return getattr(nn, f"MaxPool{r}d")(
             v["kernel"], v["stride"], _sym(v["padding"]), v["dilation"], ceil_mode=v["ceil_mode"]

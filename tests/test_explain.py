@@ -13,22 +13,25 @@ import convcalc
 from convcalc.layers.base import REGISTRY, _load_catalogue
 from convcalc.render.common import Options, ascii_text, explain_lines
 
+
+def hw(*steps: str) -> list[str]:
+    """The same steps for H, then for W: a square kernel on a square input works out alike on both axes."""
+    return [f"{axis}: {step}" for axis in "HW" for step in steps]
+
+
 # family -> cases: (spec, framework, layer index (1-based), expected explain lines)
 CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     "convolution": [
         ("1x28x28 | conv(32, 5)", "pytorch", 1, [
-            "H: ⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24",
-            "W: ⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24",
+            *hw("⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24"),
             "params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832",
         ]),
         ("3x9x9 | conv(4, 3, stride=2, padding=1, dilation=2, bias=false)", "pytorch", 1, [
-            "H: ⌊(9 + 1 + 1 − 2·(3 − 1) − 1) / 2⌋ + 1 = 4",
-            "W: ⌊(9 + 1 + 1 − 2·(3 − 1) − 1) / 2⌋ + 1 = 4",
+            *hw("⌊(9 + 1 + 1 − 2·(3 − 1) − 1) / 2⌋ + 1 = 4"),
             "params: weight 4·3·3·3 = 108",
         ]),
         ("28x28x1 | Conv2D(8, 3, strides=2, padding=same)", "keras", 1, [
-            "H: ⌈28 / 2⌉ = 14",
-            "W: ⌈28 / 2⌉ = 14",
+            *hw("⌈28 / 2⌉ = 14"),
             "params: kernel 3·3·1·8 + bias 8 = 72 + 8 = 80",
         ]),
         # PyTorch padding='same': d·(k − 1) in total, the odd one on the right
@@ -44,23 +47,19 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
             "params: weight 4·3·4·4 = 192",
         ]),
         ("3x8x8 | ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)", "pytorch", 1, [
-            "H: (8 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 16",
-            "W: (8 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 16",
+            *hw("(8 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 16"),
             "params: weight 3·4·3·3 + bias 4 = 108 + 4 = 112",
         ]),
         ("8x8x3 | Conv2DTranspose(4, 3, strides=2, padding=same)", "keras", 1, [
-            "H: 8·2 = 16",
-            "W: 8·2 = 16",
+            *hw("8·2 = 16"),
             "params: kernel 3·3·4·3 + bias 4 = 108 + 4 = 112",
         ]),
         ("8x8x3 | Conv2DTranspose(4, 3, strides=2)", "keras", 1, [
-            "H: 8·2 + max(1·(3 − 1) + 1 − 2, 0) = 17",
-            "W: 8·2 + max(1·(3 − 1) + 1 − 2, 0) = 17",
+            *hw("8·2 + max(1·(3 − 1) + 1 − 2, 0) = 17"),
             "params: kernel 3·3·4·3 + bias 4 = 108 + 4 = 112",
         ]),
         ("3x6x6 | separable_conv(8, 3)", "pytorch", 1, [
-            "H: ⌊(6 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 4",
-            "W: ⌊(6 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 4",
+            *hw("⌊(6 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 4"),
             "params: depthwise.weight 3·1·3·3 + pointwise.weight 8·3·1·1 + pointwise.bias 8"
             " = 27 + 24 + 8 = 59",
         ]),
@@ -73,22 +72,16 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
         ]),
         # ceil_mode: ⌈·⌉ gives 3, but the 3rd window would start at 6, inside the right padding.
         ("1x4x4 | maxpool(2, 3, 1, ceil_mode=true)", "pytorch", 1, [
-            "H: ⌈(4 + 1 + 1 − 1·(2 − 1) − 1) / 3⌉ + 1 = 3",
-            "H: last window starts at (3 − 1)·3 = 6 ≥ 4 + 1 = 5, inside the right padding, "
-            "so it is dropped: 3 − 1 = 2",
-            "W: ⌈(4 + 1 + 1 − 1·(2 − 1) − 1) / 3⌉ + 1 = 3",
-            "W: last window starts at (3 − 1)·3 = 6 ≥ 4 + 1 = 5, inside the right padding, "
-            "so it is dropped: 3 − 1 = 2",
+            *hw("⌈(4 + 1 + 1 − 1·(2 − 1) − 1) / 3⌉ + 1 = 3",
+                "last window starts at (3 − 1)·3 = 6 ≥ 4 + 1 = 5, inside the right padding, "
+                "so it is dropped: 3 − 1 = 2"),
         ]),
         ("1x5 | maxpool1d(2, ceil_mode=true)", "pytorch", 1, [
             "L: ⌈(5 + 0 + 0 − 1·(2 − 1) − 1) / 2⌉ + 1 = 3",
             "L: last window starts at (3 − 1)·2 = 4 < 5 + 0 = 5, inside the input, so it stays: out = 3",
         ]),
-        ("4x9x9 | avgpool(2)", "pytorch", 1, [
-            "H: ⌊(9 + 0 + 0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 4",
-            "W: ⌊(9 + 0 + 0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 4",
-        ]),
-        ("7x7x4 | MaxPooling2D(2, padding=same)", "keras", 1, ["H: ⌈7 / 2⌉ = 4", "W: ⌈7 / 2⌉ = 4"]),
+        ("4x9x9 | avgpool(2)", "pytorch", 1, hw("⌊(9 + 0 + 0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 4")),
+        ("7x7x4 | MaxPooling2D(2, padding=same)", "keras", 1, hw("⌈7 / 2⌉ = 4")),
     ],
     "dense": [
         ("5x7x20 | dense(3)", "pytorch", 1, ["params: weight 3·20 + bias 3 = 60 + 3 = 63"]),
@@ -133,19 +126,17 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     ],
     "reshaping": [
         ("4x8x8 | zeropad2d([[1, 2], [0, 1]])", "pytorch", 1, ["H: 8 + 1 + 2 = 11", "W: 8 + 0 + 1 = 9"]),
-        ("4x10x10 | upsample(scale=2)", "pytorch", 1, ["H: 10·2 = 20", "W: 10·2 = 20"]),
-        ("8x5x5 | pixel_shuffle(2)", "pytorch", 1, ["C: ⌊8 / 2^2⌋ = 2", "H: 5·2 = 10", "W: 5·2 = 10"]),
+        ("4x10x10 | upsample(scale=2)", "pytorch", 1, hw("10·2 = 20")),
+        ("8x5x5 | pixel_shuffle(2)", "pytorch", 1, ["C: ⌊8 / 2^2⌋ = 2", *hw("5·2 = 10")]),
         ("32x12x12 | flatten", "pytorch", 1, []),  # nothing to work out beyond the product shown
     ],
     "wrappers": [  # a wrapper explains its inner layer, worked out on one time step
         ("4x10x10x3 | TimeDistributed(Conv2D(16, 3))", "keras", 1, [
-            "H: ⌊(10 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 8",
-            "W: ⌊(10 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 8",
+            *hw("⌊(10 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 8"),
             "params: kernel 3·3·3·16 + bias 16 = 432 + 16 = 448",
         ]),
         ("10x28x28x1 | TimeDistributed(Conv2D(8, 3))", "keras", 1, [
-            "H: ⌊(28 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 26",
-            "W: ⌊(28 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 26",
+            *hw("⌊(28 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 26"),
             "params: kernel 3·3·1·8 + bias 8 = 72 + 8 = 80",
         ]),
         # one line per direction, then their sum

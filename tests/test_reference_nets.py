@@ -3,13 +3,15 @@ where PyTorch is installed, the same networks built in PyTorch compared layer by
 
 torchvision is not used (its wheels here are CUDA builds that do not load with the
 CPU torch), so the PyTorch side rebuilds each network the way torchvision's source
-does.  The published torchvision totals are asserted on those builds too, which
-checks the rebuilds themselves.  Models run on the ``meta`` device: shapes only,
+does (VGG16 and the ResNets with the benchmark's own builders, benchmarks/torch_models.py).
+The published torchvision totals are asserted on those builds too, which checks the
+rebuilds themselves.  Models run on the ``meta`` device: shapes only,
 no memory, no arithmetic.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
@@ -19,7 +21,12 @@ import pytest
 
 import convcalc
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+# benchmarks/torch_models.py is a standalone script (not a package); its VGG16 and ResNet builders,
+# which the benchmark times, are checked here like the others.
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import torch_models  # noqa: E402
 
 # file -> (total params, output shape(s)); the totals are torchvision's where it has the net.
 REFERENCE: dict[str, tuple[int, Any]] = {
@@ -54,66 +61,6 @@ def test_totals_and_outputs(name: str) -> None:
 
 def _torch() -> Any:
     return pytest.importorskip("torch")
-
-
-def _resnet(kind: str, layers: list[int]) -> Any:
-    nn = _torch().nn
-
-    class Basic(nn.Module):
-        expansion = 1
-
-        def __init__(self, inplanes: int, planes: int, stride: int, down: Any) -> None:
-            super().__init__()
-            self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(planes)
-            self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(planes)
-            self.relu = nn.ReLU()
-            self.downsample = down
-
-        def forward(self, x: Any) -> Any:
-            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
-            identity = x if self.downsample is None else self.downsample(x)
-            return self.relu(out + identity)
-
-    class Bottleneck(nn.Module):
-        expansion = 4
-
-        def __init__(self, inplanes: int, planes: int, stride: int, down: Any) -> None:
-            super().__init__()
-            self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(planes)
-            self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(planes)
-            self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
-            self.bn3 = nn.BatchNorm2d(planes * 4)
-            self.relu = nn.ReLU()
-            self.downsample = down
-
-        def forward(self, x: Any) -> Any:
-            out = self.relu(self.bn1(self.conv1(x)))
-            out = self.relu(self.bn2(self.conv2(out)))
-            out = self.bn3(self.conv3(out))
-            identity = x if self.downsample is None else self.downsample(x)
-            return self.relu(out + identity)
-
-    block = Basic if kind == "basic" else Bottleneck
-    stages: list[Any] = []
-    inplanes = 64
-    for i, (planes, n) in enumerate(zip((64, 128, 256, 512), layers, strict=True)):
-        stride = 1 if i == 0 else 2
-        down = None
-        if stride != 1 or inplanes != planes * block.expansion:
-            down = nn.Sequential(nn.Conv2d(inplanes, planes * block.expansion, 1, stride, bias=False),
-                                 nn.BatchNorm2d(planes * block.expansion))
-        blocks = [block(inplanes, planes, stride, down)]
-        inplanes = planes * block.expansion
-        blocks += [block(inplanes, planes, 1, None) for _ in range(n - 1)]
-        stages.append(nn.Sequential(*blocks))
-    return nn.Sequential(
-        nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1),
-        *stages, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512 * block.expansion, 1000),
-    )
 
 
 def _mobilenet_v2() -> Any:
@@ -202,20 +149,6 @@ def _squeezenet1_0() -> Any:
     )
 
 
-def _vgg16() -> Any:
-    nn = _torch().nn
-    layers: list[Any] = []
-    c = 3
-    for v in (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"):
-        if v == "M":
-            layers.append(nn.MaxPool2d(2, 2))
-        else:
-            layers += [nn.Conv2d(c, v, 3, padding=1), nn.ReLU()]
-            c = v
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(7), nn.Flatten(), nn.Linear(25088, 4096), nn.ReLU(),
-                         nn.Dropout(), nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(), nn.Linear(4096, 1000))
-
-
 def _alexnet() -> Any:
     nn = _torch().nn
     return nn.Sequential(
@@ -288,12 +221,12 @@ def _retinanet_head() -> Any:
 
 BUILDERS: dict[str, tuple[Callable[[], Any], int | None]] = {
     # name -> (builder, torchvision's published total for it, None: not a torchvision model)
-    "resnet18": (lambda: _resnet("basic", [2, 2, 2, 2]), 11_689_512),
-    "resnet50": (lambda: _resnet("bottleneck", [3, 4, 6, 3]), 25_557_032),
+    "resnet18": (torch_models.resnet18, 11_689_512),
+    "resnet50": (torch_models.resnet50, 25_557_032),
     "mobilenet_v2": (_mobilenet_v2, 3_504_872),
     "densenet121": (_densenet121, 7_978_856),
     "squeezenet1_0": (_squeezenet1_0, 1_248_424),
-    "vgg16": (_vgg16, 138_357_544),
+    "vgg16": (torch_models.vgg16, 138_357_544),
     "alexnet": (_alexnet, 61_100_840),
     "unet": (_unet, None),
     "retinanet_head": (_retinanet_head, None),
