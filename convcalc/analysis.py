@@ -1,9 +1,10 @@
 """Per-layer analyses beyond shapes: activation memory and receptive fields.
 
-Both are derived from what the propagator already recorded (output shapes,
-each layer's sliding ``windows`` and ``from:`` sources), so no layer type
-needs code for them.  :func:`annotate` stores the numbers on the result once
-(it is idempotent); the ``memory`` and ``rf`` columns and the JSON read them.
+Both are derived from what a layer computes anyway (its output shape, the
+sliding ``windows`` it reports and its ``from:`` sources), so no layer type
+needs code for them.  The propagator fills them in as it builds each row
+(:class:`ReceptiveFields`); the ``memory`` and ``rf`` columns and the JSON
+read the row's fields.
 
 Conventions (documented in the README):
 
@@ -29,7 +30,7 @@ Conventions (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from . import num
@@ -78,66 +79,44 @@ def _same_sizes(a: Shape, b: Shape) -> bool:
     return len(a) == len(b) and all(num.fmt(x) == num.fmt(y) for x, y in zip(a, b, strict=True))
 
 
-def _field(layer: LayerResult, fields: dict[str, Field | None], layout: str,
-           alias: dict[str, str]) -> Field | None:
-    ins = [fields.get(alias.get(s, s)) for s in layer.sources]
-    out_sp = spatial(layer.output, layout)
-    if layer.windows is not None:
-        if len(layer.windows) != len(out_sp):
+class ReceptiveFields:
+    """Receptive fields, layer by layer, as the propagator adds them (in order)."""
+
+    def __init__(self, inputs: Mapping[str, Shape], layout: str) -> None:
+        self.layout = layout
+        self.fields: dict[str, Field | None] = {}
+        for name, shape in inputs.items():
+            sp = spatial(shape, layout)
+            self.fields[name] = Field((1,) * len(sp), (1,) * len(sp)) if sp else None
+
+    def add(self, name: str, sources: Sequence[str], input_shapes: Sequence[Shape], output: Shape,
+            windows: Sequence[Window] | None) -> Field | None:
+        """The field of layer ``name`` (which reads ``sources``); None when it has no spatial layout."""
+        field = self._field(sources, input_shapes, output, windows)
+        self.fields[name] = field
+        return field
+
+    def alias(self, name: str, target: str) -> None:
+        """``name`` reads as ``target``'s output (a block's name is its last layer's)."""
+        self.fields[name] = self.fields.get(target)
+
+    def _field(self, sources: Sequence[str], input_shapes: Sequence[Shape], output: Shape,
+               windows: Sequence[Window] | None) -> Field | None:
+        ins = [self.fields.get(s) for s in sources]
+        out_sp = spatial(output, self.layout)
+        if windows is not None:
+            if len(windows) != len(out_sp):
+                return None
+            start = ins[0] if ins and ins[0] is not None and len(ins[0].rf) == len(out_sp) else None
+            if start is None:  # counting starts at this layer's input
+                start = Field((1,) * len(out_sp), (1,) * len(out_sp))
+            return slide(start, windows)
+        if not out_sp or any(f is None for f in ins):
             return None
-        start = ins[0] if ins and ins[0] is not None and len(ins[0].rf) == len(out_sp) else None
-        if start is None:  # counting starts at this layer's input
-            start = Field((1,) * len(out_sp), (1,) * len(out_sp))
-        return slide(start, layer.windows)
-    if not out_sp or any(f is None for f in ins):
-        return None
-    keeps = all(_same_sizes(spatial(s, layout), out_sp) for s in layer.input_shapes)
-    if not keeps or len(layer.input_shapes) != len(ins):
-        return None
-    return widest([f for f in ins if f is not None])
-
-
-def annotate(result: Result) -> None:
-    """Compute memory and receptive fields for every layer of ``result`` (once)."""
-    if result.extra.get("analysed"):
-        return
-    layout = result.layout
-    fields: dict[str, Field | None] = {}
-    for name, shape in result.inputs.items():
-        sp = spatial(shape, layout)
-        fields[name] = Field((1,) * len(sp), (1,) * len(sp)) if sp else None
-    # A block's name, read by a later layer, stands for the block's last layer.
-    alias = {row.name: result.layers[row.extra["layers"][1] - 1].name
-             for row in result.table_rows() if row.is_block and "layers" in row.extra}
-    sizes: list[Value] = []
-    for layer in result.layers:
-        elements = num.prod(layer.output)
-        sizes.append(elements)
-        field = _field(layer, fields, layout, alias)
-        fields[layer.name] = field
-        layer.extra["memory"] = elements
-        layer.extra["field"] = field
-        layer.extra.setdefault("json", {}).update(layer_json(elements, field))
-    total = num.total(sizes)  # one polynomial, not n nested sums
-    result.extra["memory"] = total
-    result.extra.setdefault("totals_json", {})["memory"] = memory_json(total)
-    result.extra["analysed"] = True
-
-
-def memory_json(elements: Value) -> dict[str, int | str]:
-    return {"elements": _j(elements), "bytes": _j(elements * BYTES_PER_ELEMENT)}
-
-
-def layer_json(elements: Value, field: Field | None) -> dict[str, object]:
-    return {
-        "memory": memory_json(elements),
-        "receptive_field": None if field is None else [_j(v) for v in field.rf],
-        "effective_stride": None if field is None else [_j(v) for v in field.jump],
-    }
-
-
-def _j(v: Value) -> int | str:
-    return v if type(v) is int else num.fmt(v)
+        keeps = all(_same_sizes(spatial(s, self.layout), out_sp) for s in input_shapes)
+        if not keeps or len(input_shapes) != len(ins):
+            return None
+        return widest([f for f in ins if f is not None])
 
 
 # ------------------------------------------------------------------ columns
@@ -158,27 +137,23 @@ def _batch(v: Value, opts: Options) -> Value:
 
 
 def _memory_cell(row: LayerResult, res: Result, opts: Options) -> str:
-    annotate(res)
-    if row.is_block or "memory" not in row.extra:
+    if row.memory is None:
         return ""
-    n = _batch(row.extra["memory"], opts)
+    n = _batch(row.memory, opts)
     return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
 
 
 def _memory_total(res: Result, opts: Options) -> str:
-    annotate(res)
-    n = _batch(res.extra["memory"], opts)
+    n = _batch(res.memory, opts)
     return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
 
 
 def _rf_cell(row: LayerResult, res: Result, opts: Options) -> str:
-    annotate(res)
-    field = row.extra.get("field")
-    if row.is_block or field is None:
+    if row.receptive_field is None or row.effective_stride is None:
         return ""
     sep = "×" if opts.pretty else "x"
-    rf = sep.join(count(v) for v in field.rf)
-    jump = sep.join(count(v) for v in field.jump)
+    rf = sep.join(count(v) for v in row.receptive_field)
+    jump = sep.join(count(v) for v in row.effective_stride)
     return f"{rf} /{jump}"
 
 

@@ -95,7 +95,6 @@ def analyze(
 
     Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
     """
-    from .analysis import annotate
     from .expect import check
     from .propagate import propagate
 
@@ -108,7 +107,6 @@ def analyze(
             if parsed.resolved_layout != loaded.resolved_layout and input is None:
                 e.message += _layout_hint(loaded, parsed)
             raise
-        annotate(result)
         if parsed.expect is not None:
             result.expect = check(parsed, result)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit

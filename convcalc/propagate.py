@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import args as A
 from . import num
+from .analysis import ReceptiveFields
 from .errors import LayerRef, Loc, SpecError, did_you_mean
 from .formulas import Step
-from .layers.base import Constraint, Ctx, LayerOut, Resolved, Shape, fmt_shape, lookup
+from .layers.base import Constraint, Ctx, LayerOut, Resolved, Shape, Weight, fmt_shape, lookup
 from .result import LayerResult, Result
 from .spec import LayerSpec, Spec
 
@@ -163,6 +164,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         except SpecError as e:
             raise e.located(spec.input_loc or spec.loc) from None
     input_names = list(tensors)
+    fields = ReceptiveFields(tensors, layout)
 
     layers: list[LayerResult] = []
     by_name: dict[str, LayerResult] = {}
@@ -217,6 +219,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
+        params, trainable = _counts(out.weights)
+        field = fields.add(name, sources, in_shapes, out.shape, out.windows)
         row = LayerResult(
             index=index,
             name=name,
@@ -226,13 +230,17 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             input_shapes=in_shapes,
             output=out.shape,
             weights=out.weights,
+            params=params,
+            trainable=trainable,
             macs=out.macs,
             loc=ls.loc,
             steps=steps,
             windows=out.windows,
             block=node.block,
             depth=node.depth,
-            extra=dict(out.extra),
+            memory=num.prod(out.shape),
+            receptive_field=None if field is None else field.rf,
+            effective_stride=None if field is None else field.jump,
         )
         layers.append(row)
         by_name[name] = row
@@ -247,6 +255,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
                                 loc=g.loc, layer=LayerRef(g.first, g.name, g.type))
             by_name[g.name] = row
             tensors[g.name] = out.shape
+            fields.alias(g.name, name)
 
     outputs = _outputs(spec, refs, tensors)
     result = Result(
@@ -259,6 +268,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         layers=layers,
         constraints=constraints,
         free_names=tuple(free.free),
+        memory=num.total([row.memory for row in layers]),  # one polynomial, not n nested sums
     )
     if opening:
         result.rows = _rows(layers, opening, group_sources, tensors)
@@ -299,17 +309,25 @@ def _rows(
                 input_shapes=tuple(tensors[s] for s in sources),
                 output=layers[g.last - 1].output,
                 weights=(),
+                params=total("params", g.first, g.last),
+                trainable=total("trainable", g.first, g.last),
                 macs=total("macs", g.first, g.last),
                 loc=g.loc,
                 block=g.parent,
                 depth=g.depth,
-                is_block=True,
-                extra={"params": total("params", g.first, g.last),
-                       "trainable": total("trainable", g.first, g.last),
-                       "layers": (g.first, g.last)},
+                span=(g.first, g.last),
             ))
         rows.append(row)
     return rows
+
+
+def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
+    """(parameters, trainable parameters) of a layer's weights."""
+    sizes = [w.size for w in weights]
+    if all(w.trainable for w in weights):
+        params = num.total(sizes)
+        return params, params
+    return num.total(sizes), num.total([n for n, w in zip(sizes, weights, strict=True) if w.trainable])
 
 
 def _prefix_sums(values: Sequence[Value]) -> list[int] | None:

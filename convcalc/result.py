@@ -17,6 +17,7 @@ from .layers.base import Constraint, Weight, Window
 
 Value = num.Value
 Shape = tuple[Value, ...]
+BYTES_PER_ELEMENT = 4  # float32 activations
 
 
 def jsonable(v: Value) -> int | str:
@@ -42,43 +43,31 @@ class LayerResult:
     input_shapes: tuple[Shape, ...]
     output: Shape
     weights: tuple[Weight, ...]
+    params: Value  # the weights' sizes (a block row: its layers')
+    trainable: Value
     macs: Value
     loc: Loc
     steps: tuple[Step, ...] = ()
     windows: tuple[Window, ...] | None = None
     block: str | None = None  # the block row this layer belongs to
     depth: int = 0  # nesting depth of blocks
-    is_block: bool = False  # a block row (its totals are its layers')
-    extra: dict[str, Any] = field(default_factory=dict)
-    # (params, trainable), counted on first use: every renderer and total reads them.
-    _counts: tuple[Value, Value] | None = field(default=None, init=False, repr=False, compare=False)
-
-    def _params_trainable(self) -> tuple[Value, Value]:
-        counts = self._counts
-        if counts is None:
-            if self.is_block:
-                counts = (self.extra["params"], self.extra["trainable"])
-            else:
-                sizes = [(w.size, w.trainable) for w in self.weights]
-                counts = (num.total([n for n, _ in sizes]), num.total([n for n, t in sizes if t]))
-            self._counts = counts
-        return counts
+    span: tuple[int, int] | None = None  # a block row: the indices of its first and last layer
+    # convcalc.analysis: elements of the output activation, receptive field and effective
+    # stride per spatial axis (None: a block row, or a layer without a spatial layout)
+    memory: Value | None = None
+    receptive_field: tuple[Value, ...] | None = None
+    effective_stride: tuple[Value, ...] | None = None
 
     @property
-    def params(self) -> Value:
-        return self._params_trainable()[0]
-
-    @property
-    def trainable(self) -> Value:
-        return self._params_trainable()[1]
+    def is_block(self) -> bool:
+        """A block's row (its numbers are its layers' totals)."""
+        return self.span is not None
 
     @property
     def non_trainable(self) -> Value:
-        params, trainable = self._params_trainable()
-        return params - trainable
+        return self.params - self.trainable
 
     def to_dict(self) -> dict[str, Any]:
-        params, trainable = self._params_trainable()
         d: dict[str, Any] = {
             "index": self.index,
             "name": self.name,
@@ -86,17 +75,27 @@ class LayerResult:
             "from": list(self.sources),
             "output": shape_json(self.output),
             "weights": {w.name: shape_json(w.shape) for w in self.weights},
-            "params": jsonable(params),
-            "trainable": jsonable(trainable),
-            "non_trainable": jsonable(params - trainable),
+            "params": jsonable(self.params),
+            "trainable": jsonable(self.trainable),
+            "non_trainable": jsonable(self.params - self.trainable),
             "macs": jsonable(self.macs),
         }
         if self.block is not None:
             d["block"] = self.block
-        json = self.extra.get("json")
-        if json:
-            d.update(json)
+        if self.memory is not None:
+            d["memory"] = memory_json(self.memory)
+            d["receptive_field"] = _opt_json(self.receptive_field)
+            d["effective_stride"] = _opt_json(self.effective_stride)
         return d
+
+
+def memory_json(elements: Value) -> dict[str, int | str]:
+    """An activation's size: elements and float32 bytes."""
+    return {"elements": jsonable(elements), "bytes": jsonable(elements * BYTES_PER_ELEMENT)}
+
+
+def _opt_json(values: tuple[Value, ...] | None) -> list[int | str] | None:
+    return None if values is None else shape_json(values)
 
 
 @dataclass(slots=True)
@@ -115,7 +114,7 @@ class Result:
     valid: dict[str, Any] = field(default_factory=dict)
     expect: Any = None  # convcalc.expect.Outcome, when the spec has `expect:`
     rows: list[LayerResult] | None = None  # table rows incl. block rows; None = layers
-    extra: dict[str, Any] = field(default_factory=dict)  # analyses (convcalc.analysis)
+    memory: Value = 0  # elements of all layers' output activations (convcalc.analysis)
 
     # ---- SPEC §9 API
     @property
@@ -162,10 +161,6 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of SPEC §7."""
-        from .analysis import annotate
-
-        annotate(self)
-
         def shapes(m: Mapping[str, Shape]) -> Any:
             if len(m) == 1:
                 return shape_json(next(iter(m.values())))
@@ -184,7 +179,7 @@ class Result:
                 "trainable": jsonable(trainable),
                 "non_trainable": jsonable(params - trainable),
                 "macs": jsonable(self.total_macs),
-                **self.extra.get("totals_json", {}),
+                "memory": memory_json(self.memory),
             },
             "constraints": [c.message for c in self.constraints],
         }

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import convcalc
-from convcalc.analysis import annotate
+from convcalc.analysis import Field
 from convcalc.errors import SpecError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -216,8 +216,8 @@ def test_explicit_name_clashing_with_a_position_is_reported() -> None:
 
 def fields(spec: str) -> list[Any]:
     result = convcalc.analyze(spec)
-    annotate(result)
-    return [layer.extra["field"] for layer in result.layers]
+    return [None if layer.receptive_field is None else Field(layer.receptive_field, layer.effective_stride)
+            for layer in result.layers]
 
 
 @pytest.mark.parametrize(("padded", "plain"), [

@@ -51,8 +51,8 @@ def test_totals_and_outputs(name: str) -> None:
     assert result.expect is not None and result.expect.ok, result.expect.failures
     # The block rows add up to what they hold.
     for row in result.table_rows():
-        if row.is_block:
-            first, last = row.extra["layers"]
+        if row.span is not None:
+            first, last = row.span
             assert row.params == sum(r.params for r in result.layers[first - 1 : last])
 
 

@@ -60,10 +60,8 @@ def aliases(result: Result) -> dict[str, str]:
     """Block names are tensor names too (a block's output): map each to its last layer."""
     out: dict[str, str] = {}
     for row in result.table_rows():
-        if row.is_block:
-            span = row.extra.get("layers")
-            if isinstance(span, tuple) and len(span) == 2 and 1 <= span[1] <= len(result.layers):
-                out[row.name] = result.layers[span[1] - 1].name
+        if row.span is not None and 1 <= row.span[1] <= len(result.layers):
+            out[row.name] = result.layers[row.span[1] - 1].name
     return out
 
 
