@@ -268,10 +268,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         layers=layers,
         constraints=constraints,
         free_names=tuple(free.free),
+        rows=_rows(layers, opening, group_sources, tensors) if opening else None,
         memory=num.total([row.memory for row in layers]),  # one polynomial, not n nested sums
     )
-    if opening:
-        result.rows = _rows(layers, opening, group_sources, tensors)
     if result.free_names:
         from .symbolic import reduce_constraints
 
