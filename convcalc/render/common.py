@@ -1,7 +1,9 @@
-"""What every text renderer shares: options, columns, cell text, explain lines.
+"""What every text renderer shares: options, columns, cell text, explain lines, the loop over specs.
 
 A column is one registry entry (header, cell function, footer total);
-the table, plain, markdown and CSV renderers lay out the same cells.
+the table, plain, markdown and CSV renderers lay out the same cells.  Cells
+are written for people (``2·C × C × 3 × 3``, ``⌈T/4⌉``); ``--format plain``
+passes every line through :func:`ascii_text`, the one ASCII conversion.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .. import num
 from ..layers.base import Weight
-from ..result import LayerResult, Result
+from ..result import BYTES_PER_ELEMENT, LayerResult, Result
+
+if TYPE_CHECKING:
+    from ..errors import SpecError
 
 Value = num.Value
 
@@ -30,8 +35,16 @@ class Options:
     width: int | None = None
     color: bool | None = None  # None: when the output is a terminal
     quiet: bool = False
-    pretty: bool = True  # unicode (× ⌊⌋); plain output turns it off
+    pretty: bool = True  # unicode (× ⌊⌋ ·); False for plain output: every line in ASCII
     extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.format == "plain":  # SPEC §6: the table in ASCII, whoever builds the options
+            object.__setattr__(self, "pretty", False)
+
+    def text(self, s: str) -> str:
+        """``s`` as this output shows it: as written, or in ASCII (``--format plain``)."""
+        return s if self.pretty else ascii_text(s)
 
 
 def count(v: Value) -> str:
@@ -39,41 +52,48 @@ def count(v: Value) -> str:
     return f"{v:,}" if num.is_int(v) else dim(v)
 
 
-def dim(v: Value, pretty: bool = True) -> str:
+def dim(v: Value) -> str:
+    """A size for people: ``24``, ``⌊(T − 3)/4⌋``."""
     if num.is_int(v):
         return str(v)
     from ..symbolic import pretty as pretty_expr
 
-    return pretty_expr(v) if pretty else num.fmt(v)
+    return pretty_expr(v)
+
+
+def axes(texts: Sequence[str], times: str = "×") -> str:
+    """Sizes of a shape joined by ``times``: ``32×1×5×5``; spaced out when any of them is an
+    expression, so that ``2·C × C × 3 × 3`` and ``10 × W − 2`` read one way only."""
+    if not texts:
+        return "()"
+    spaced = any(not t.isdigit() for t in texts)
+    return (f" {times} " if spaced else times).join(texts)
 
 
 def shape(s: Sequence[Value], opts: Options) -> str:
-    sep = "×" if opts.pretty else "x"
-    dims = [dim(d, opts.pretty) for d in s]
+    dims = [dim(d) for d in s]
     if opts.batch is not None:
         dims.insert(0, str(opts.batch))
-    if not dims:
-        return "()"
-    if any(not num.is_int(d) for d in s):
-        sep = f" {sep} "
-    return sep.join(dims)
+    return opts.text(axes(dims))
 
 
 def weights(row: LayerResult, opts: Options) -> str:
     if row.is_block:
         return ""
-    sep = "×" if opts.pretty else "x"
     parts = []
     for w in row.weights:
-        text = sep.join(dim(d, opts.pretty) for d in w.shape)
+        text = axes([dim(d) for d in w.shape])
         parts.append(text if w.trainable else f"({text})")
-    return ", ".join(parts)
+    return opts.text(", ".join(parts))
 
 
-def megabytes(n_params: Value) -> str:
+def params_size(n_params: Value) -> str:
+    """``187.69 kB`` (analysis's byte units); ``4·(18·C^2 + 30·C) bytes`` for a polynomial."""
     if not num.is_int(n_params):
-        return f"4·({dim(n_params)}) bytes"
-    return f"{n_params * 4 / 1e6:,.2f} MB"
+        return f"{BYTES_PER_ELEMENT}·({dim(n_params)}) bytes"
+    from ..analysis import human_bytes  # analysis imports this module: not at the top
+
+    return human_bytes(n_params * BYTES_PER_ELEMENT)
 
 
 @dataclass(frozen=True)
@@ -133,13 +153,20 @@ def visible_rows(result: Result, opts: Options) -> list[LayerResult]:
     return [r for r in rows if r.depth <= opts.depth]
 
 
-_ASCII = str.maketrans({"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "−": "-", "·": "*",
-                        "≥": ">=", "≤": "<=", "×": "x", "≈": "~", "—": "-"})
+_ASCII = str.maketrans({"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "−": "-", "·": "*", "×": "x",
+                        "≥": ">=", "≤": "<=", "≠": "!=", "≈": "~", "∈": "in", "…": "...", "—": "-",
+                        "→": "->", "²": "^2"})
 
 
 def ascii_text(text: str) -> str:
-    """The same text in ASCII (``⌊a / b⌋`` → ``floor(a / b)``), for --format plain."""
-    return text.translate(_ASCII)
+    """The same text in ASCII (``⌊a / b⌋`` → ``floor(a / b)``), for --format plain.
+
+    One word for a ceiling: ``⌈x⌉`` and sympy's ``ceiling(x)`` (in numbers the layers
+    print themselves) both become ``ceil(x)``, as ``⌊x⌋`` becomes ``floor(x)``.
+    """
+    if text.isascii():
+        return text.replace("ceiling(", "ceil(") if "ceiling(" in text else text
+    return text.translate(_ASCII).replace("ceiling(", "ceil(")
 
 
 def explain_lines(row: LayerResult, opts: Options | None = None) -> list[str]:
@@ -185,9 +212,22 @@ def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:
     return groups if "" not in groups else {"": list(weights)}
 
 
+def _factor(text: str) -> str:
+    """A size as a factor of a product: ``(W − 2)`` in brackets, ``2·C`` and ``⌊T/4⌋`` as they are."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "(⌊⌈":
+            depth += 1
+        elif ch in ")⌋⌉":
+            depth -= 1
+        elif depth == 0 and ch == " " and text[i + 1:i + 3] in ("+ ", "− ", "- "):
+            return f"({text})"
+    return text
+
+
 def _sum_line(label: str, group: Sequence[Weight]) -> str:
     """``params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832``."""
-    terms = [f"{w.name} {'·'.join(dim(d) for d in w.shape)}" for w in group]
+    terms = [f"{w.name} {'·'.join(_factor(dim(d)) for d in w.shape)}" for w in group]
     sizes = [w.size for w in group]
     total = sum(sizes, 0)
     partial = ""
@@ -201,7 +241,7 @@ def totals_lines(result: Result, opts: Options) -> list[str]:
         f"Total params: {count(result.total_params)}",
         f"Trainable params: {count(result.trainable_params)}",
         f"Non-trainable params: {count(result.non_trainable_params)}",
-        f"Params size (float32): {megabytes(result.total_params)}",
+        f"Params size (float32): {params_size(result.total_params)}",
     ]
     lines.extend(column_totals(result, opts))
     lines.extend(result_notes(result, opts))
@@ -218,8 +258,6 @@ def column_totals(result: Result, opts: Options) -> list[str]:
         col = COLUMNS[key]
         if col.total is not None and key != "params":
             label = FOOTERS.get(key, "Total " + col.header)
-            if not opts.pretty:
-                label = label.replace("≈", "~").replace("·", "*")
             lines.append(f"{label}: {col.total(result, opts)}")
     return lines
 
@@ -230,7 +268,7 @@ def result_notes(result: Result, opts: Options) -> list[str]:
     if result.free_names:
         from ..symbolic import valid_text
 
-        lines.extend(valid_text(result, pretty=opts.pretty))
+        lines.extend(valid_text(result))
     lines.extend(expect_lines(result, opts))
     return lines
 
@@ -244,12 +282,29 @@ def expect_lines(result: Result, opts: Options) -> list[str]:
         n = outcome.checked
         return [f"Expectations: {'all ' if n > 1 else ''}{n} check{'s' if n > 1 else ''} passed"]
     rows = [["check", "expected", "actual"]]
-    rows += [[f.what, f.expected_text(opts.pretty), f.actual_text()] for f in outcome.failures]
+    rows += [[opts.text(f.what), opts.text(f.expected_text()), opts.text(f.actual_text())]
+             for f in outcome.failures]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    n = len(outcome.failures)
-    lines = [f"Expectations FAILED ({n} of {outcome.checked} check{'s' if outcome.checked != 1 else ''}):"]
+    lines = [f"Expectations FAILED {failed_of(result)}:"]
     lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return lines
+
+
+def failed_of(result: Result) -> str:
+    """``(3 of 5 checks)``: how many expectations failed."""
+    n, checked = len(result.expect.failures), result.expect.checked
+    return f"({n} of {checked} check{'s' if checked != 1 else ''})"
+
+
+def failed(result: Result) -> bool:
+    return result.expect is not None and not result.expect.ok
+
+
+def failure_report(result: Result, opts: Options) -> str:
+    """A failed spec's expectations under its name (``-q``, and the formats whose stdout is a
+    document with no room for them: csv, mermaid, dot)."""
+    lines = [f"{result.name or result.source}:", *("  " + line for line in expect_lines(result, opts))]
+    return opts.text("\n".join(lines) + "\n")
 
 
 def quiet_report(items: Sequence[tuple[str, object]], opts: Options, out: TextIO, err: TextIO) -> None:
@@ -259,9 +314,47 @@ def quiet_report(items: Sequence[tuple[str, object]], opts: Options, out: TextIO
     for _, item in items:
         if isinstance(item, SpecError):
             err.write(f"error: {item}\n")
-        elif isinstance(item, Result) and item.expect is not None and not item.expect.ok:
-            out.write(f"{item.name or item.source}:\n")
-            out.write("\n".join("  " + line for line in expect_lines(item, opts)) + "\n")
+        elif isinstance(item, Result) and failed(item):
+            out.write(failure_report(item, opts))
+
+
+EXPLAINED = ("table", "plain", "markdown", "json")  # the formats that show --explain
+
+
+def render_each(items: Sequence[tuple[str, object]], opts: Options, out: TextIO, err: TextIO,
+                lines: Callable[[Result, Options], list[str]], *, between: str = "\n",
+                error_lines: Callable[[SpecError], list[str]] | None = None,
+                failures_to_err: bool = False) -> None:
+    """The loop of the formats that write each spec as lines of text.
+
+    An invalid spec: ``error: ...`` on stderr (and ``error_lines`` in the output, if the
+    format has a way to show it); with ``--quiet``, a spec that passes is left out; the
+    specs' lines are written ``between`` apart.  ``failures_to_err``: the output is a
+    document (CSV, a diagram) with no place for failed expectations, so stderr says why
+    the exit status is 1.  ``--explain`` on a format that cannot show it gets a warning.
+    """
+    from ..errors import SpecError
+
+    if opts.explain and opts.format not in EXPLAINED:
+        err.write(f"warning: --explain applies to {', '.join(EXPLAINED[:-1])} and {EXPLAINED[-1]}, "
+                  f"not {opts.format}\n")
+    first = True
+    for _, item in items:
+        if isinstance(item, SpecError):
+            err.write(f"error: {item}\n")
+            if error_lines is None:
+                continue
+            piece = error_lines(item)
+        elif not isinstance(item, Result) or (opts.quiet and not failed(item)):
+            continue
+        else:
+            piece = lines(item, opts)
+            if failures_to_err and failed(item):
+                err.write(failure_report(item, opts))
+        if not first:
+            out.write(between)
+        first = False
+        out.write("".join(line + "\n" for line in piece))
 
 
 def title(result: Result) -> str:

@@ -2,17 +2,19 @@
 
 Fixed columns (every number the JSON has, without thousands separators),
 whatever ``--columns`` says, so a script can rely on them; a ``spec`` column
-tells the rows of several specs apart.  Shapes are written ``32x24x24``.
+tells the rows of several specs apart.  Shapes are written ``32x24x24``
+(``2*C x C x 3 x 3`` when a size is an expression).  Standard output is only
+the CSV: errors and failed expectations go to standard error.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from typing import Any, TextIO
 
-from ..errors import SpecError
 from ..result import Result
-from .common import Options
+from . import common as C
 
 HEADER = (
     "spec", "index", "name", "type", "block", "from", "output", "weights", "params",
@@ -24,7 +26,7 @@ HEADER = (
 def _axes(values: Any) -> str:
     if values is None:
         return ""
-    return "x".join(str(v) for v in values)
+    return C.axes([str(v) for v in values], "x")
 
 
 def rows(result: Result) -> list[list[Any]]:
@@ -43,11 +45,14 @@ def rows(result: Result) -> list[list[Any]]:
     return out
 
 
-def render(items: list[tuple[str, Any]], opts: Options, out: TextIO, err: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    for _, item in items:
-        if isinstance(item, SpecError):
-            err.write(f"error: {item}\n")
-            continue
-        writer.writerows(rows(item))
+def records(result: Result, opts: C.Options) -> list[str]:
+    """The rows of one spec as CSV text (a single block: a quoted name may hold a line break)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows(result))
+    text = buf.getvalue()
+    return [text.removesuffix("\n")] if text else []
+
+
+def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+    csv.writer(out, lineterminator="\n").writerow(HEADER)
+    C.render_each(items, opts, out, err, records, between="", failures_to_err=True)

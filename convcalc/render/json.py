@@ -1,4 +1,9 @@
-"""``--format json``: SPEC §7, one object per spec (a list for several)."""
+"""``--format json``: SPEC §7, one object per spec (a list for several).
+
+With ``--explain`` every layer also has ``"explain"``: its explain lines, in ASCII
+(``floor(...)``, ``*``), as ``--format plain`` prints them (an extension of SPEC §7:
+a key that is there only when asked for).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,22 @@ from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from ..errors import SpecError
-from .common import Options
+from .common import Options, explain_lines
 
 
-def item_dict(item: Any) -> dict[str, Any]:
+def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
     if isinstance(item, SpecError):
         return {"error": item.to_dict()}
-    return item.to_dict()  # type: ignore[no-any-return]
+    doc: dict[str, Any] = item.to_dict()
+    if opts is not None and opts.explain:
+        ascii_opts = Options(format="plain")
+        for layer, d in zip(item.layers, doc["layers"], strict=True):
+            d["explain"] = explain_lines(layer, ascii_opts)
+    return doc
 
 
 def render(items: list[tuple[str, Any]], opts: Options, out: TextIO, err: TextIO) -> None:
-    docs = [item_dict(r) for _, r in items]
+    docs = [item_dict(r, opts) for _, r in items]
     out.write(dumps(docs[0] if len(docs) == 1 else docs) + "\n")
 
 

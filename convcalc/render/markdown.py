@@ -54,7 +54,7 @@ def lines(result: Any, opts: C.Options) -> list[str]:
                if not line.startswith(("Expectations FAILED", "  ")))
     if result.expect is not None and not result.expect.ok:
         fails = result.expect.failures
-        out += ["", f"**Expectations FAILED** ({len(fails)} of {result.expect.checked} checks):", ""]
+        out += ["", f"**Expectations FAILED** {C.failed_of(result)}:", ""]
         out += table(["check", "expected", "actual"],
                      [[f.what, code(f.expected_text()), code(f.actual_text())] for f in fails],
                      [False, False, False])
@@ -62,11 +62,9 @@ def lines(result: Any, opts: C.Options) -> list[str]:
 
 
 def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    blocks = []
-    for _, item in items:
-        if isinstance(item, SpecError):
-            err.write(f"error: {item}\n")
-            blocks.append(f"> **Error:** `{cell(str(item))}`")
-            continue
-        blocks.append("\n".join(lines(item, opts)))
-    out.write("\n\n".join(blocks) + "\n")
+    C.render_each(items, opts, out, err, lines, error_lines=error_lines)
+
+
+def error_lines(error: SpecError) -> list[str]:
+    """An invalid spec keeps its place in the document."""
+    return [f"> **Error:** `{cell(str(error))}`"]

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from ..errors import SpecError
 from ..result import LayerResult, Result
 from . import common as C
 
@@ -144,16 +143,4 @@ def lines(result: Result, opts: C.Options) -> list[str]:
 
 
 def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    first = True
-    for _, item in items:
-        if isinstance(item, SpecError):
-            err.write(f"error: {item}\n")
-            continue
-        if opts.quiet and (item.expect is None or item.expect.ok):
-            continue
-        if not first:
-            out.write("\n")
-        first = False
-        out.write("\n".join(lines(item, opts)) + "\n")
-        if item.expect is not None and not item.expect.ok:
-            err.write("\n".join(C.result_notes(item, opts)) + "\n")
+    C.render_each(items, opts, out, err, lines, failures_to_err=True)

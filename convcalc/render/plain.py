@@ -1,10 +1,14 @@
-"""``--format plain``: the table in ASCII without colour, for logs and diffs."""
+"""``--format plain``: the table in ASCII without colour, for logs and diffs.
+
+Every cell and line is written as for the table, then turned into ASCII by the
+one conversion (:func:`common.ascii_text`) before the columns are measured.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, TextIO
 
-from ..errors import SpecError
 from . import common as C
 from . import grid
 
@@ -20,6 +24,7 @@ def _grid(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> lis
 
 
 def lines(result: Any, opts: C.Options) -> list[str]:
+    text = C.ascii_text
     cols = [C.COLUMNS[k] for k in opts.columns]
     headers = ["#", "Name", "Layer", *(c.header for c in cols)]
     numeric = [True, False, False, *(c.numeric for c in cols)]
@@ -29,33 +34,22 @@ def lines(result: Any, opts: C.Options) -> list[str]:
         indent = "  " * row.depth
         body.append([
             "" if row.is_block else str(row.index),
-            indent + row.name,
-            row.label,
-            *(c.cell(row, result, opts) for c in cols),
+            text(indent + row.name),
+            text(row.label),
+            *(text(c.cell(row, result, opts)) for c in cols),
         ])
         if opts.explain:
             explain_after[len(body)] = C.explain_lines(row, opts)
     laid_out = _grid(headers, body, numeric)
-    out = [C.title(result).replace("×", "x").replace("—", "-"), ""]
-    for i, text in enumerate(laid_out):
-        out.append(text)
+    out = [text(C.title(result)), ""]
+    for i, line in enumerate(laid_out):
+        out.append(line)
         if i - 1 in explain_after:
             out.extend("      " + e for e in explain_after[i - 1])
     out.append("")
-    out.extend(C.totals_lines(result, opts))
+    out.extend(text(line) for line in C.totals_lines(result, opts))
     return out
 
 
 def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    opts = C.Options(**{**opts.__dict__, "pretty": False})
-    first = True
-    for _, item in items:
-        if isinstance(item, SpecError):
-            err.write(f"error: {item}\n")
-            continue
-        if opts.quiet and (item.expect is None or item.expect.ok):
-            continue
-        if not first:
-            out.write("\n")
-        first = False
-        out.write("\n".join(lines(item, opts)) + "\n")
+    C.render_each(items, replace(opts, format="plain"), out, err, lines)

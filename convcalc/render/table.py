@@ -257,13 +257,26 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
     rule(b.get_bottom(widths))
 
 
+# The console width when the output is not a terminal and --width is not given: no limit, so
+# every table has its natural width and no line is wrapped (a pipe or a file has no width).
+UNLIMITED = 1 << 20
+
+
+def console_width(opts: C.Options, out: TextIO) -> int | None:
+    """--width; else rich's own guess for a terminal (its size, $COLUMNS); else no limit."""
+    if opts.width is not None:
+        return opts.width
+    isatty = getattr(out, "isatty", None)
+    return None if isatty is not None and isatty() else UNLIMITED
+
+
 def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
     from rich.console import Console
     from rich.text import Text
 
     console = Console(
         file=out,
-        width=opts.width,
+        width=console_width(opts, out),
         force_terminal=opts.color,
         no_color=opts.color is False,
         highlight=False,
