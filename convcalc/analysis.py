@@ -35,12 +35,9 @@ from typing import NamedTuple
 
 from . import num
 from .layers.base import Window
-from .render.common import Column, Options, column, count
-from .result import LayerResult, Result
 
 Value = num.Value
 Shape = tuple[Value, ...]
-BYTES_PER_ELEMENT = 4  # float32
 
 
 class Field(NamedTuple):
@@ -117,45 +114,3 @@ class ReceptiveFields:
         if not keeps or len(input_shapes) != len(ins):
             return None
         return widest([f for f in ins if f is not None])
-
-
-# ------------------------------------------------------------------ columns
-
-
-def human_bytes(n: Value) -> str:
-    """``1.2 MB`` (decimal units, as the params-size footer uses)."""
-    if not num.is_int(n):
-        return f"{count(n)} B"
-    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
-        if n >= scale:
-            return f"{n / scale:,.2f} {unit}"
-    return f"{n} B"
-
-
-def _batch(v: Value, opts: Options) -> Value:
-    return v * opts.batch if opts.batch is not None else v
-
-
-def _memory_cell(row: LayerResult, res: Result, opts: Options) -> str:
-    if row.memory is None:
-        return ""
-    n = _batch(row.memory, opts)
-    return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
-
-
-def _memory_total(res: Result, opts: Options) -> str:
-    n = _batch(res.memory, opts)
-    return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
-
-
-def _rf_cell(row: LayerResult, res: Result, opts: Options) -> str:
-    if row.receptive_field is None or row.effective_stride is None:
-        return ""
-    sep = "×" if opts.pretty else "x"
-    rf = sep.join(count(v) for v in row.receptive_field)
-    jump = sep.join(count(v) for v in row.effective_stride)
-    return f"{rf} /{jump}"
-
-
-column(Column("memory", "Activations", _memory_cell, _memory_total, numeric=True))
-column(Column("rf", "RF /stride", _rf_cell))

@@ -148,9 +148,13 @@ def test_columns_in_plain(columns: str, expected: list[str]) -> None:
         assert text in r.out
 
 
-def test_batch_scales_the_memory_column() -> None:
-    r = run("-f", "plain", "--batch", "32", "-c", "memory", "examples/lenet5.yaml")
-    assert f"{4704 * 32:,} (" in r.out
+def test_batch_scales_activations_and_macs_not_params() -> None:
+    one = run("-f", "plain", "-c", "memory,macs,params", "examples/lenet5.yaml")
+    r = run("-f", "plain", "--batch", "32", "-c", "memory,macs,params", "examples/lenet5.yaml")
+    assert f"{4704 * 32:,} (" in r.out and f"{4704:,} (" in one.out  # c1's activations: 6×28×28
+    macs = convcalc.analyze("examples/lenet5.yaml").total_macs
+    assert f"MACs (FLOPs ~ 2*MACs): {macs * 32:,}" in r.out and f"2*MACs): {macs:,}" in one.out
+    assert "Total params: 61,706" in r.out  # the weights are shared by the batch
 
 
 @pytest.mark.parametrize(

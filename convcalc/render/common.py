@@ -87,13 +87,42 @@ def weights(row: LayerResult, opts: Options) -> str:
     return opts.text(", ".join(parts))
 
 
+def human_bytes(n: Value) -> str:
+    """``1.2 MB`` (decimal units); an expression in brackets before its unit."""
+    if not num.is_int(n):
+        return f"({count(n)}) B"
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:,.2f} {unit}"
+    return f"{n} B"
+
+
 def params_size(n_params: Value) -> str:
-    """``187.69 kB`` (analysis's byte units); ``4·(18·C^2 + 30·C) bytes`` for a polynomial."""
+    """``187.69 kB``; ``4·(18·C^2 + 30·C) bytes`` for a polynomial."""
     if not num.is_int(n_params):
         return f"{BYTES_PER_ELEMENT}·({dim(n_params)}) bytes"
-    from ..analysis import human_bytes  # analysis imports this module: not at the top
-
     return human_bytes(n_params * BYTES_PER_ELEMENT)
+
+
+def batched(v: Value, opts: Options) -> Value:
+    """A per-sample number for the whole batch (``--batch N``): activations, MACs."""
+    return v * opts.batch if opts.batch is not None else v
+
+
+def activations(n: Value | None, opts: Options) -> str:
+    """``25,088 (100.35 kB)``: elements of an activation and their float32 size."""
+    if n is None:
+        return ""
+    n = batched(n, opts)
+    return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
+
+
+def receptive_field(row: LayerResult) -> str:
+    """``11×11 /4×4``: the receptive field and, after the slash, the effective stride."""
+    if row.receptive_field is None or row.effective_stride is None:
+        return ""
+    rf = axes([count(v) for v in row.receptive_field])
+    return f"{rf} /{axes([count(v) for v in row.effective_stride])}"
 
 
 @dataclass(frozen=True)
@@ -117,33 +146,24 @@ column(Column("shape", "Output shape", lambda r, res, o: shape(r.output, o)))
 column(Column("weights", "Weights", lambda r, res, o: weights(r, o)))
 column(Column("params", "Params", lambda r, res, o: count(r.params),
               lambda res, o: count(res.total_params), numeric=True))
-column(Column("macs", "MACs", lambda r, res, o: count(r.macs),
-              lambda res, o: count(res.total_macs), numeric=True))
+column(Column("macs", "MACs", lambda r, res, o: count(batched(r.macs, o)),
+              lambda res, o: count(batched(res.total_macs, o)), numeric=True))
+# convcalc.analysis computes these two (the propagator stores them on each row)
+column(Column("memory", "Activations", lambda r, res, o: activations(r.memory, o),
+              lambda res, o: activations(res.memory, o), numeric=True))
+column(Column("rf", "RF /stride", lambda r, res, o: receptive_field(r)))
 
 
 def parse_columns(text: str) -> tuple[str, ...]:
     """``shape,params,macs`` -> checked column keys."""
     from ..errors import SpecError, did_you_mean
 
-    _load_extra_columns()
     keys = tuple(k.strip().lower() for k in text.split(",") if k.strip())
     for k in keys:
         if k not in COLUMNS:
             raise SpecError(f"--columns: unknown column `{k}`" + did_you_mean(k, COLUMNS)
                             + f"; choose from {', '.join(COLUMNS)}")
     return keys
-
-
-def _load_extra_columns() -> None:
-    """Columns defined next to the analyses that compute them."""
-    import importlib
-
-    for module in ("convcalc.analysis",):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as e:  # pragma: no cover - optional analyses
-            if e.name != module:
-                raise
 
 
 def visible_rows(result: Result, opts: Options) -> list[LayerResult]:
