@@ -44,9 +44,9 @@ class Formula:
         """The formula itself, pretty-printed (``⌊(n + pl + pr − d·(k − 1) − 1) / s⌋ + 1``)."""
         return expr.render(self.node)
 
-    def render(self, env: Mapping[str, Value]) -> str:
-        """The formula with the numbers of ``env`` put in."""
-        return expr.render(self.node, {k: num.fmt(v) for k, v in env.items()})
+    def render(self, env: Mapping[str, Value], fmt: Callable[[Value], str] = num.fmt) -> str:
+        """The formula with the numbers of ``env`` put in (each written by ``fmt``)."""
+        return expr.render(self.node, {k: fmt(v) for k, v in env.items()})
 
     def __repr__(self) -> str:
         return f"Formula({self.name}: {self.text})"
@@ -61,10 +61,11 @@ class Step(NamedTuple):
     value: Value
     note: str = ""
 
-    def text(self) -> str:
-        """``H: ⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24``."""
-        body = self.note if self.formula is None else self.formula.render(self.env)
-        return f"{self.label}: {body} = {num.fmt(self.value)}"
+    def text(self, fmt: Callable[[Value], str] = num.fmt) -> str:
+        """``H: ⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24``; ``fmt`` writes the numbers
+        (sympy's syntax by default; the renderers pass their own, ``⌈T/2⌉``)."""
+        body = self.note if self.formula is None else self.formula.render(self.env, fmt)
+        return f"{self.label}: {body} = {fmt(self.value)}"
 
 
 # Convolution and pooling along one axis (PyTorch's and Keras's 'valid' rule):

@@ -179,3 +179,11 @@ def test_quiet_shows_only_the_failing_spec(fmt: str) -> None:
     assert "failing" in r.out
     assert not any(passing in r.out for passing in ("4x6x6", "4×6×6"))
     assert r.err.count("error: <inline>:1:") == 1
+
+
+def test_explain_writes_symbolic_values_as_the_table_does() -> None:
+    # The value after "=" uses the table's notation (⌈T/2⌉), not sympy's (ceiling(T/2)).
+    table = run("-x", "1xTx80 | conv(8, 3, stride=2, padding=1)")
+    assert "+ 1 = ⌈T/2⌉" in table.out and "ceiling" not in table.out
+    plain = run("-x", "-f", "plain", "1xTx80 | conv(8, 3, stride=2, padding=1)")
+    assert "+ 1 = ceil(T/2)" in plain.out

@@ -196,7 +196,7 @@ def explain_lines(row: LayerResult, opts: Options | None = None) -> list[str]:
 
 
 def _explain(row: LayerResult) -> list[str]:
-    lines = [step.text() for step in row.steps]
+    lines = [step.text(dim) for step in row.steps]
     if row.is_block:
         return lines
     trainable = [w for w in row.weights if w.trainable]
