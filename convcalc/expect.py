@@ -38,9 +38,9 @@ class Failure(NamedTuple):
         return {"what": self.what, "relation": self.relation, "expected": self.expected,
                 "actual": self.actual}
 
-    def expected_text(self, pretty: bool = True) -> str:
+    def expected_text(self) -> str:
         if self.relation == "<=":
-            return ("≤ " if pretty else "<= ") + _text(self.expected)
+            return "≤ " + _text(self.expected)
         return _text(self.expected)
 
     def actual_text(self) -> str:
