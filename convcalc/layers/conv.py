@@ -9,7 +9,7 @@ Keras: ``valid`` is the same rule with no padding, ``same``/``causal`` give
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import args as A
@@ -19,20 +19,50 @@ from ..errors import SpecError
 from . import window as W
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
 
+# Shared by the layer modules: arguments, checks and name tables that several families use.
 DATA_FORMAT = A.Param("data_format", A._optional(A.choice("channels_first", "channels_last")), None)
 IN_CHANNELS = A.Param("in_channels", A.OPTIONAL_POSITIVE, None, doc="checked against the input")
 
 
-def check_in_channels(ctx: Ctx, x: Shape, c_in: Any, given: Any, what: str = "in_channels") -> None:
-    """A given in_channels/in_features must equal what arrives (PyTorch's run-time error)."""
+def per_rank(*patterns: str, ranks: Sequence[int] = (1, 2, 3)) -> dict[str, int]:
+    """A framework's class names by rank: ``per_rank("Conv{}d")`` is ``{"Conv1d": 1, "Conv2d": 2, ...}``."""
+    return {pattern.format(r): r for pattern in patterns for r in ranks}
+
+
+def check_in_channels(
+    ctx: Ctx,
+    x: Shape,
+    c_in: Any,
+    given: Any,
+    what: str = "in_channels",
+    mismatch: Callable[[], str] | None = None,
+) -> None:
+    """A given in_channels (num_features, in_features, ...) must equal what arrives, as PyTorch checks
+    at run time; ``mismatch`` words the error where "channels" is not the input's word."""
     if given is None:
         return
     ctx.equal(
         given,
         c_in,
-        lambda: f"{what} is {num.fmt(given)} but the input {fmt_shape(x)} has {num.fmt(c_in)} "
-        f"channel{'s' if c_in != 1 else ''}",
+        mismatch or (lambda: f"{what} is {num.fmt(given)} but the input {fmt_shape(x)} has {num.fmt(c_in)} "
+                     f"channel{'s' if c_in != 1 else ''}"),
     )
+
+
+def kernel_and_bias(
+    ctx: Ctx, keras_shape: Shape, torch_shape: Shape, c_out: Any, bias: bool
+) -> tuple[Weight, ...]:
+    """Keras's ``kernel`` or PyTorch's ``weight``, each in its own layout, and a bias of one per output."""
+    kernel = Weight("kernel", keras_shape) if ctx.keras else Weight("weight", torch_shape)
+    return (kernel, Weight("bias", (c_out,))) if bias else (kernel,)
+
+
+def _channels_in(ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> tuple[Any, Shape]:
+    """The input's channels, checked against a given in_channels, and its spatial sizes."""
+    x = inputs[0]
+    c_in, spatial = ctx.split(x)
+    check_in_channels(ctx, x, c_in, a["in_channels"])
+    return c_in, spatial
 
 
 def check_groups(ctx: Ctx, c_in: Any, c_out: Any, groups: Any) -> None:
@@ -54,29 +84,23 @@ def resolve_padding(
     Returns per-axis (left, right) pairs, or "same" for Keras's ⌈n/s⌉ rule.
     """
     rank = len(kernel)
-    if ctx.keras:
-        if not isinstance(padding, str):
-            raise SpecError(
-                f"Keras's {kind} takes padding 'valid' or 'same'"
-                f"{' or causal' if rank == 1 and kind == 'conv' else ''}, not {padding_repr(padding)}; "
-                f"put a zeropad{rank}d layer before it for explicit padding"
-            )
-        if padding == "causal":
-            if rank != 1:
-                raise SpecError("padding 'causal' is only for 1-D convolutions")
-            if kind != "conv":
-                raise SpecError(f"Keras's {kind} takes padding 'valid' or 'same', not 'causal'")
-            return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True))
-        if padding == "valid":
-            return ((0, 0),) * rank
-        return "same"
+    if ctx.keras and not isinstance(padding, str):
+        raise SpecError(
+            f"Keras's {kind} takes padding 'valid' or 'same'"
+            f"{' or causal' if rank == 1 and kind == 'conv' else ''}, not {padding_repr(padding)}; "
+            f"put a zeropad{rank}d layer before it for explicit padding"
+        )
     if padding == "causal":
         if rank != 1:
             raise SpecError("padding 'causal' is only for 1-D convolutions")
-        # Not a PyTorch option; what Keras means by it (left padding), stated in the README.
+        if ctx.keras and kind != "conv":
+            raise SpecError(f"Keras's {kind} takes padding 'valid' or 'same', not 'causal'")
+        # PyTorch has no such option; convcalc reads it as Keras does (left padding), stated in the README.
         return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True))
     if padding == "valid":
         return ((0, 0),) * rank
+    if ctx.keras:
+        return "same"  # the one mode word left
     if padding == "same":
         if any(not (num.is_int(s) and s == 1) for s in stride):
             raise SpecError(
@@ -111,33 +135,6 @@ def padding_repr(p: Any) -> str:
     return str(p)
 
 
-def spatial_out(
-    ctx: Ctx,
-    spatial: Shape,
-    kernel: Sequence[Any],
-    stride: Sequence[Any],
-    pads: Any,
-    dilation: Sequence[Any],
-    what: str = "kernel",
-) -> tuple[Shape, tuple[W.Window, ...]]:
-    """Output sizes and windows of a convolution over every spatial axis."""
-    out, windows = [], []
-    for i, n in enumerate(spatial):
-        k, s, d = kernel[i], stride[i], dilation[i]
-        if pads == "same":
-            out.append(W.same(ctx, i, n, s))
-            total = num.maximum((ceil_pos(n, s) - 1) * s + d * (k - 1) + 1 - n, 0)
-            windows.append(W.window(k, s, d, total // 2))
-        else:
-            out.append(W.slide(ctx, i, n, k, s, pads[i], d, what=what))
-            windows.append(W.window(k, s, d, pads[i][0]))
-    return tuple(out), tuple(windows)
-
-
-def ceil_pos(n: Any, s: Any) -> Any:
-    return num.ceildiv(n, s)
-
-
 def check_keras_dilation(ctx: Ctx, stride: Sequence[Any], dilation: Sequence[Any]) -> None:
     if not ctx.keras:
         return
@@ -162,6 +159,17 @@ def check_padding_mode(ctx: Ctx, mode: str, spatial: Shape, pads: Any) -> None:
             )
 
 
+# The arguments convolutions share, in their usual order.
+_OUT = A.Param("out", A.POSITIVE)
+_KERNEL = A.Param("kernel", A.AXES)
+_STRIDE = A.Param("stride", A.AXES, 1)
+_PADDING = A.Param("padding", W.PADDING, 0, keras_default="valid")
+_DILATION = A.Param("dilation", A.AXES, 1)
+_GROUPS = A.Param("groups", A.POSITIVE, 1)
+_BIAS = A.Param("bias", A.BOOL, True)
+_PADDING_MODES = A.choice("zeros", "reflect", "replicate", "circular")
+
+
 @register
 class Conv(Layer):
     kind = "conv"
@@ -170,47 +178,29 @@ class Conv(Layer):
     ranks = (1, 2, 3)
     aliases = ("convolution",)
     params = (
-        A.Param("out", A.POSITIVE),
-        A.Param("kernel", A.AXES),
-        A.Param("stride", A.AXES, 1),
-        A.Param("padding", W.PADDING, 0, keras_default="valid"),
-        A.Param("dilation", A.AXES, 1),
-        A.Param("groups", A.POSITIVE, 1),
-        A.Param("bias", A.BOOL, True),
-        IN_CHANNELS,
-        DATA_FORMAT,
-        A.Param("padding_mode", A.choice("zeros", "reflect", "replicate", "circular"), "zeros",
+        _OUT, _KERNEL, _STRIDE, _PADDING, _DILATION, _GROUPS, _BIAS, IN_CHANNELS, DATA_FORMAT,
+        A.Param("padding_mode", _PADDING_MODES, "zeros",
                 doc="PyTorch: reflect needs padding < input, circular padding <= input"),
     )
     order = ("out", "kernel", "stride", "padding", "dilation", "groups", "bias")
-    torch = {"Conv1d": 1, "Conv2d": 2, "Conv3d": 3}
+    torch = per_rank("Conv{}d")
     torch_order = ("in_channels", "out", "kernel", "stride", "padding", "dilation", "groups", "bias")
-    keras = {
-        "Conv1D": 1, "Conv2D": 2, "Conv3D": 3,
-        "Convolution1D": 1, "Convolution2D": 2, "Convolution3D": 3,
-    }
+    keras = per_rank("Conv{}D", "Convolution{}D")
     keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "groups")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        c_in, spatial = ctx.split(x)
+        c_in, spatial = _channels_in(ctx, inputs, a)
         c_out, k, s, d, g = a["out"], a["kernel"], a["stride"], a["dilation"], a["groups"]
-        check_in_channels(ctx, x, c_in, a["in_channels"])
         check_groups(ctx, c_in, c_out, g)
         check_keras_dilation(ctx, s, d)
         pads = resolve_padding(ctx, a["padding"], k, s, d, self.kind)
         if a["padding_mode"] in ("reflect", "circular") and not ctx.keras:
             check_padding_mode(ctx, a["padding_mode"], spatial, pads)
-        out, windows = spatial_out(ctx, spatial, k, s, pads, d)
+        out, windows = W.spatial_out(ctx, spatial, k, s, pads, d)
         per_group = c_in // g
-        if ctx.keras:
-            weights = [Weight("kernel", (*k, per_group, c_out))]
-        else:
-            weights = [Weight("weight", (c_out, per_group, *k))]
-        if a["bias"]:
-            weights.append(Weight("bias", (c_out,)))
+        weights = kernel_and_bias(ctx, (*k, per_group, c_out), (c_out, per_group, *k), c_out, a["bias"])
         macs = num.prod(k) * per_group * c_out * num.prod(out)
-        return LayerOut(ctx.join(c_out, out), tuple(weights), macs, windows)
+        return LayerOut(ctx.join(c_out, out), weights, macs, windows)
 
 
 # ------------------------------------------------------------ transposed
@@ -239,44 +229,25 @@ class ConvTranspose(Layer):
     ranks = (1, 2, 3)
     aliases = ("convtranspose", "deconv", "conv_t")
     params = (
-        A.Param("out", A.POSITIVE),
-        A.Param("kernel", A.AXES),
-        A.Param("stride", A.AXES, 1),
-        A.Param("padding", W.PADDING, 0, keras_default="valid"),
-        OUTPUT_PADDING,
-        A.Param("dilation", A.AXES, 1),
-        A.Param("groups", A.POSITIVE, 1),
-        A.Param("bias", A.BOOL, True),
-        IN_CHANNELS,
-        DATA_FORMAT,
-        A.Param("padding_mode", A.choice("zeros", "reflect", "replicate", "circular"), "zeros",
+        _OUT, _KERNEL, _STRIDE, _PADDING, OUTPUT_PADDING, _DILATION, _GROUPS, _BIAS, IN_CHANNELS, DATA_FORMAT,
+        A.Param("padding_mode", _PADDING_MODES, "zeros",
                 doc="PyTorch: only zeros for transposed convolutions"),
     )
     order = ("out", "kernel", "stride", "padding", "output_padding", "dilation", "groups", "bias")
-    torch = {"ConvTranspose1d": 1, "ConvTranspose2d": 2, "ConvTranspose3d": 3}
+    torch = per_rank("ConvTranspose{}d")
     torch_order = ("in_channels", "out", "kernel", "stride", "padding", "output_padding", "groups",
                    "bias", "dilation")
-    keras = {
-        "Conv1DTranspose": 1, "Conv2DTranspose": 2, "Conv3DTranspose": 3,
-        "Convolution1DTranspose": 1, "Convolution2DTranspose": 2, "Convolution3DTranspose": 3,
-    }
+    keras = per_rank("Conv{}DTranspose", "Convolution{}DTranspose")
     keras_order = ("out", "kernel", "stride", "padding", "output_padding", "data_format", "dilation")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        c_in, spatial = ctx.split(x)
+        c_in, spatial = _channels_in(ctx, inputs, a)
         c_out, k, g = a["out"], a["kernel"], a["groups"]
-        check_in_channels(ctx, x, c_in, a["in_channels"])
         check_groups(ctx, c_in, c_out, g)
         out = self._keras(ctx, spatial, a) if ctx.keras else self._torch(ctx, spatial, a)
-        if ctx.keras:
-            weights = [Weight("kernel", (*k, c_out, c_in))]
-        else:
-            weights = [Weight("weight", (c_in, c_out // g, *k))]
-        if a["bias"]:
-            weights.append(Weight("bias", (c_out,)))
+        weights = kernel_and_bias(ctx, (*k, c_out, c_in), (c_in, c_out // g, *k), c_out, a["bias"])
         macs = num.prod(k) * c_in * (c_out // g) * num.prod(spatial)
-        return LayerOut(ctx.join(c_out, out), tuple(weights), macs)
+        return LayerOut(ctx.join(c_out, out), weights, macs)
 
     def _torch(self, ctx: Ctx, spatial: Shape, a: Mapping[str, Any]) -> list[Any]:
         k, s, d = a["kernel"], a["stride"], a["dilation"]
@@ -346,18 +317,27 @@ class ConvTranspose(Layer):
 
 # ------------------------------------------------------- depthwise/separable
 
-_DEPTH_MULTIPLIER = A.Param("depth_multiplier", A.POSITIVE, 1, doc="output channels per input channel")
+_DEPTHWISE_PARAMS = (
+    _KERNEL, _STRIDE, _PADDING,
+    A.Param("depth_multiplier", A.POSITIVE, 1, doc="output channels per input channel"),
+    _DILATION, _BIAS, IN_CHANNELS, DATA_FORMAT,
+)
+_DEPTHWISE_ORDER = ("kernel", "stride", "padding", "depth_multiplier", "dilation", "bias")
 
 
-def _depthwise_spatial(ctx: Ctx, spatial: Shape, a: Mapping[str, Any], kind: str) -> tuple[Shape, Any]:
-    """Output sizes of the depthwise step: the convolution rule, per channel.
+def _depthwise(
+    ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any], kind: str
+) -> tuple[Any, Shape, tuple[W.Window, ...], Any]:
+    """The depthwise step, the convolution rule per channel: input channels, output sizes, windows, MACs.
 
     Keras 3 accepts strides > 1 with dilation > 1 here (unlike Conv*D), so
     that pair is not refused.
     """
-    k, s, d = a["kernel"], a["stride"], a["dilation"]
+    c_in, spatial = _channels_in(ctx, inputs, a)
+    k, s, d, m = a["kernel"], a["stride"], a["dilation"], a["depth_multiplier"]
     pads = resolve_padding(ctx, a["padding"], k, s, d, kind)
-    return spatial_out(ctx, spatial, k, s, pads, d)
+    out, windows = W.spatial_out(ctx, spatial, k, s, pads, d)
+    return c_in, out, windows, num.prod(k) * c_in * m * num.prod(out)
 
 
 @register
@@ -374,33 +354,17 @@ class DepthwiseConv(Layer):
     doc = "Depthwise convolution (Keras DepthwiseConv; PyTorch: conv with groups=c_in)."
     ranks = (1, 2)
     aliases = ("depthwiseconv", "dwconv")
-    params = (
-        A.Param("kernel", A.AXES),
-        A.Param("stride", A.AXES, 1),
-        A.Param("padding", W.PADDING, 0, keras_default="valid"),
-        _DEPTH_MULTIPLIER,
-        A.Param("dilation", A.AXES, 1),
-        A.Param("bias", A.BOOL, True),
-        IN_CHANNELS,
-        DATA_FORMAT,
-    )
-    order = ("kernel", "stride", "padding", "depth_multiplier", "dilation", "bias")
-    keras = {"DepthwiseConv1D": 1, "DepthwiseConv2D": 2}
+    params = _DEPTHWISE_PARAMS
+    order = _DEPTHWISE_ORDER
+    keras = per_rank("DepthwiseConv{}D", ranks=ranks)
     keras_order = ("kernel", "stride", "padding", "depth_multiplier", "data_format", "dilation", "activation",
                    "bias")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        c_in, spatial = ctx.split(x)
-        check_in_channels(ctx, x, c_in, a["in_channels"])
+        c_in, out, windows, macs = _depthwise(ctx, inputs, a, self.kind)
         k, m = a["kernel"], a["depth_multiplier"]
-        out, windows = _depthwise_spatial(ctx, spatial, a, self.kind)
-        kernel = Weight("kernel", (*k, c_in, m)) if ctx.keras else Weight("weight", (c_in * m, 1, *k))
-        weights = [kernel]
-        if a["bias"]:
-            weights.append(Weight("bias", (c_in * m,)))
-        macs = num.prod(k) * c_in * m * num.prod(out)
-        return LayerOut(ctx.join(c_in * m, out), tuple(weights), macs, windows)
+        weights = kernel_and_bias(ctx, (*k, c_in, m), (c_in * m, 1, *k), c_in * m, a["bias"])
+        return LayerOut(ctx.join(c_in * m, out), weights, macs, windows)
 
 
 @register
@@ -420,28 +384,14 @@ class SeparableConv(Layer):
     doc = "Depthwise-separable convolution (depthwise, then 1×1 pointwise)."
     ranks = (1, 2)
     aliases = ("separableconv", "sepconv")
-    params = (
-        A.Param("out", A.POSITIVE),
-        A.Param("kernel", A.AXES),
-        A.Param("stride", A.AXES, 1),
-        A.Param("padding", W.PADDING, 0, keras_default="valid"),
-        _DEPTH_MULTIPLIER,
-        A.Param("dilation", A.AXES, 1),
-        A.Param("bias", A.BOOL, True),
-        IN_CHANNELS,
-        DATA_FORMAT,
-    )
-    order = ("out", "kernel", "stride", "padding", "depth_multiplier", "dilation", "bias")
-    keras = {"SeparableConv1D": 1, "SeparableConv2D": 2, "SeparableConvolution1D": 1,
-             "SeparableConvolution2D": 2}
+    params = (_OUT, *_DEPTHWISE_PARAMS)
+    order = ("out", *_DEPTHWISE_ORDER)
+    keras = per_rank("SeparableConv{}D", "SeparableConvolution{}D", ranks=ranks)
     keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "depth_multiplier")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        c_in, spatial = ctx.split(x)
-        check_in_channels(ctx, x, c_in, a["in_channels"])
+        c_in, out, windows, depthwise_macs = _depthwise(ctx, inputs, a, self.kind)
         k, m, c_out = a["kernel"], a["depth_multiplier"], a["out"]
-        out, windows = _depthwise_spatial(ctx, spatial, a, self.kind)
         ones = (1,) * len(k)
         if ctx.keras:
             weights = [Weight("depthwise_kernel", (*k, c_in, m)),
@@ -451,6 +401,5 @@ class SeparableConv(Layer):
                        Weight("pointwise.weight", (c_out, c_in * m, *ones))]
         if a["bias"]:
             weights.append(Weight("bias" if ctx.keras else "pointwise.bias", (c_out,)))
-        positions = num.prod(out)
-        macs = num.prod(k) * c_in * m * positions + c_in * m * c_out * positions
+        macs = depthwise_macs + c_in * m * c_out * num.prod(out)
         return LayerOut(ctx.join(c_out, out), tuple(weights), macs, windows)

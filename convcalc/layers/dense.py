@@ -13,9 +13,8 @@ from typing import Any
 
 from .. import args as A
 from .. import num
-from ..errors import SpecError
-from .base import Ctx, Layer, LayerOut, Shape, Weight, register
-from .conv import IN_CHANNELS, check_in_channels
+from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+from .conv import IN_CHANNELS, check_in_channels, kernel_and_bias
 
 
 @register
@@ -33,18 +32,15 @@ class Dense(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
-        n_in, n_out = x[-1], a["out"]
-        if a["in_channels"] is not None:
-            ctx.equal(
-                a["in_channels"],
-                n_in,
-                lambda: f"in_features is {num.fmt(a['in_channels'])} but the input's last axis is "
-                f"{num.fmt(n_in)} (input {'×'.join(map(num.fmt, x))}); flatten first?"
-                if len(x) > 1
-                else f"in_features is {num.fmt(a['in_channels'])} but the input has {num.fmt(n_in)} features",
-            )
-        w = Weight("kernel", (n_in, n_out)) if ctx.keras else Weight("weight", (n_out, n_in))
-        weights = (w, Weight("bias", (n_out,))) if a["bias"] else (w,)
+        n_in, n_out, given = x[-1], a["out"], a["in_channels"]
+        check_in_channels(
+            ctx, x, n_in, given,
+            mismatch=lambda: f"in_features is {num.fmt(given)} but the input's last axis is "
+            f"{num.fmt(n_in)} (input {fmt_shape(x)}); flatten first?"
+            if len(x) > 1
+            else f"in_features is {num.fmt(given)} but the input has {num.fmt(n_in)} features",
+        )
+        weights = kernel_and_bias(ctx, (n_in, n_out), (n_out, n_in), n_out, a["bias"])
         return LayerOut((*x[:-1], n_out), weights, n_in * n_out * num.prod(x[:-1]))
 
 
@@ -69,6 +65,3 @@ class Embedding(Layer):
         x = inputs[0]
         name = "embeddings" if ctx.keras else "weight"
         return LayerOut((*x, a["dim"]), (Weight(name, (a["vocab"], a["dim"])),))
-
-
-__all__ = ["Dense", "Embedding", "SpecError", "check_in_channels"]

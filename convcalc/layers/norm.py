@@ -15,22 +15,34 @@ from .. import args as A
 from .. import num
 from ..errors import SpecError
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+from .conv import check_in_channels, per_rank
+from .shape import unbatched
 
 
-def channel_axis(ctx: Ctx, x: Shape, axis: Any) -> int:
-    """The normalized axis as an index into the shape without batch (1-based axes count batch)."""
-    if axis is None:
-        return len(x) - 1 if ctx.channels_last else 0
-    if not num.is_int(axis):
-        raise SpecError(f"axis must be a number, not {axis}")
-    full = len(x) + 1
-    index = axis if axis >= 0 else full + axis
-    if not 1 <= index < full:
-        raise SpecError(
-            f"axis {axis} is out of range for an input of {len(x)} axes {fmt_shape(x)} "
-            f"(axis 0 is the batch axis)"
-        )
-    return index - 1
+def _axis(x: Shape, axis: Any) -> int:
+    """A given axis (batch is 0, negatives from the end, as in Keras) as an index into x (no batch)."""
+    index = unbatched(axis, len(x), "axis")
+    if index == -1:
+        raise SpecError(f"axis {axis} is the batch axis, which cannot be normalized here")
+    if index is None:
+        raise SpecError(f"axis {axis} is out of range for an input of {len(x)} axes {fmt_shape(x)} "
+                        f"plus the batch axis")
+    return index
+
+
+def _affine(ctx: Ctx, shape: Shape, scale: bool = True, center: bool = True) -> tuple[Weight, ...]:
+    """The learned scale and shift of a normalization, each of ``shape``: Keras's ``gamma`` and ``beta``,
+    PyTorch's ``weight`` and ``bias``."""
+    names = ("gamma", "beta") if ctx.keras else ("weight", "bias")
+    return tuple(Weight(name, shape) for name, on in zip(names, (scale, center), strict=True) if on)
+
+
+_AFFINE = A.Param("affine", A.BOOL, True, doc="PyTorch: learn weight and bias")
+_EPS = A.Param("eps", A.RAW, None, aliases=("epsilon",), doc="no shape effect")
+_CENTER = A.Param("center", A.BOOL, True, doc="Keras: learn beta")
+_SCALE = A.Param("scale", A.BOOL, True, doc="Keras: learn gamma")
+# PyTorch's BatchNorm and InstanceNorm take the same positional arguments.
+_TORCH_ORDER = ("in_channels", "eps", "momentum", "affine", "track_running_stats")
 
 
 @register
@@ -41,18 +53,16 @@ class BatchNorm(Layer):
     ranks = (1, 2, 3)
     aliases = ("batch_norm", "batchnormalization", "bn")
     params = (
-        A.Param("affine", A.BOOL, True, doc="PyTorch: learn weight and bias"),
+        _AFFINE,
         A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("num_features",),
                 doc="checked against the input"),
-        A.Param("axis", A.Kind("int", A._integer, A.INTEGER.schema), None,
-                doc="Keras: the normalized axis (default: the channel axis)"),
-        A.Param("center", A.BOOL, True, doc="Keras: learn beta"),
-        A.Param("scale", A.BOOL, True, doc="Keras: learn gamma"),
+        A.Param("axis", A.INTEGER, None, doc="Keras: the normalized axis (default: the channel axis)"),
+        _CENTER,
+        _SCALE,
     )
     order = ("affine",)
-    torch = {"BatchNorm1d": 1, "BatchNorm2d": 2, "BatchNorm3d": 3,
-             "LazyBatchNorm1d": 1, "LazyBatchNorm2d": 2, "LazyBatchNorm3d": 3}
-    torch_order = ("in_channels", "eps", "momentum", "affine", "track_running_stats")
+    torch = per_rank("BatchNorm{}d", "LazyBatchNorm{}d")
+    torch_order = _TORCH_ORDER
     keras = {"BatchNormalization": None}
     keras_order = ("axis", "momentum", "epsilon", "center", "scale")
 
@@ -67,25 +77,12 @@ class BatchNorm(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
-        c = x[channel_axis(ctx, x, a["axis"])]
-        if a["in_channels"] is not None:
-            ctx.equal(a["in_channels"], c, lambda: f"num_features is {num.fmt(a['in_channels'])} but the "
-                      f"input {fmt_shape(x)} has {num.fmt(c)} channels")
-        weights: list[Weight] = []
+        c = ctx.split(x)[0] if a["axis"] is None else x[_axis(x, a["axis"])]
+        check_in_channels(ctx, x, c, a["in_channels"], "num_features")
         if ctx.keras:
-            if a["scale"]:
-                weights.append(Weight("gamma", (c,)))
-            if a["center"]:
-                weights.append(Weight("beta", (c,)))
-            weights += [Weight("moving_mean", (c,), False), Weight("moving_variance", (c,), False)]
-        elif a["affine"]:
-            weights += [Weight("weight", (c,)), Weight("bias", (c,))]
-        return LayerOut(x, tuple(weights))
-
-
-_EPS = A.Param("eps", A.RAW, None, aliases=("epsilon",), doc="no shape effect")
-_CENTER = A.Param("center", A.BOOL, True, doc="Keras: learn beta")
-_SCALE = A.Param("scale", A.BOOL, True, doc="Keras: learn gamma")
+            moving = (Weight("moving_mean", (c,), False), Weight("moving_variance", (c,), False))
+            return LayerOut(x, (*_affine(ctx, (c,), a["scale"], a["center"]), *moving))
+        return LayerOut(x, _affine(ctx, (c,)) if a["affine"] else ())
 
 
 def _axis_list(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
@@ -100,18 +97,6 @@ def _axis_list(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
 
 
 AXIS_LIST = A.Kind("int|[int,..]", _axis_list, {"anyOf": [{"type": "integer"}, {"type": "array"}]})
-
-
-def _keras_axis(x: Shape, axis: int) -> int:
-    """A Keras axis (batch is 0, negatives from the end) as an index into x (no batch)."""
-    full = len(x) + 1
-    index = axis if axis >= 0 else full + axis
-    if index == 0:
-        raise SpecError(f"axis {axis} is the batch axis, which cannot be normalized here")
-    if not 0 < index < full:
-        raise SpecError(f"axis {axis} is out of range for an input of {len(x)} axes {fmt_shape(x)} "
-                        f"plus the batch axis")
-    return index - 1
 
 
 @register
@@ -155,26 +140,17 @@ class LayerNorm(Layer):
                 axes: tuple[int, ...] = tuple(range(-len(shape), 0))
             else:
                 axes = a["axis"] if a["axis"] is not None else (-1,)
-            indices = [_keras_axis(x, ax) for ax in sorted(axes)]
+            indices = [_axis(x, ax) for ax in sorted(axes)]
             if len(set(indices)) != len(indices):
                 raise SpecError(f"axis {list(axes)} names an axis twice")
             pshape = tuple(x[i] for i in indices)
-            weights = []
-            if a["scale"] or a["rms_scaling"]:
-                weights.append(Weight("gamma", pshape))
-            if a["center"] and not a["rms_scaling"]:
-                weights.append(Weight("beta", pshape))
-            return LayerOut(x, tuple(weights))
+            rms = a["rms_scaling"]
+            return LayerOut(x, _affine(ctx, pshape, a["scale"] or rms, a["center"] and not rms))
         if a["axis"] is not None:
             raise SpecError("PyTorch's LayerNorm takes the normalized shape, not an axis")
         shape = shape if shape is not None else (x[-1],)
         self._check_trailing(ctx, x, shape)
-        weights = []
-        if a["affine"]:
-            weights.append(Weight("weight", shape))
-            if a["bias"]:
-                weights.append(Weight("bias", shape))
-        return LayerOut(x, tuple(weights))
+        return LayerOut(x, _affine(ctx, shape, center=a["bias"]) if a["affine"] else ())
 
     @staticmethod
     def _check_trailing(ctx: Ctx, x: Shape, shape: Shape) -> None:
@@ -204,11 +180,10 @@ class GroupNorm(Layer):
     aliases = ("group_norm", "groupnormalization", "gn")
     params = (
         A.Param("groups", A.INTEGER, A.REQUIRED, aliases=("num_groups",), keras_default=32),
-        A.Param("affine", A.BOOL, True, doc="PyTorch: learn weight and bias"),
+        _AFFINE,
         A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("num_channels",),
                 doc="checked against the input"),
-        A.Param("axis", A.Kind("int", A._integer, A.INTEGER.schema), None,
-                doc="Keras: the channel axis (default -1)"),
+        A.Param("axis", A.INTEGER, None, doc="Keras: the channel axis (default -1)"),
         _EPS, _CENTER, _SCALE,
     )
     order = ("groups", "affine")
@@ -221,22 +196,17 @@ class GroupNorm(Layer):
         x = inputs[0]
         g = a["groups"]
         if ctx.keras:
-            c = x[_keras_axis(x, a["axis"] if a["axis"] is not None else -1)]
+            c = x[_axis(x, a["axis"] if a["axis"] is not None else -1)]
             if num.is_int(g) and g == -1:
                 g = c
             elif num.is_int(g) and g < 1:
                 raise SpecError(f"groups must be positive (or -1 for one per channel), not {g}")
             ctx.at_least(c, g, lambda: f"groups {num.fmt(g)} are more than the {num.fmt(c)} channels")
             ctx.divides(g, c, lambda: f"channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}")
-            weights = []
-            if a["scale"]:
-                weights.append(Weight("gamma", (c,)))
-            if a["center"]:
-                weights.append(Weight("beta", (c,)))
-            return LayerOut(x, tuple(weights))
+            return LayerOut(x, _affine(ctx, (c,), a["scale"], a["center"]))
         if a["axis"] is not None:
             raise SpecError("PyTorch's GroupNorm normalizes the channel axis; it takes no axis")
-        c = channel_axis_size(ctx, x)
+        c = ctx.split(x)[0]
         if num.is_int(g) and g < 1:
             raise SpecError(f"groups must be positive, not {g}")
         given = a["in_channels"]
@@ -244,17 +214,10 @@ class GroupNorm(Layer):
             ctx.divides(g, given, lambda: f"num_channels {num.fmt(given)} is not divisible by num_groups "
                         f"{num.fmt(g)}")
         ctx.divides(g, c, lambda: f"input channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}")
-        weights: tuple[Weight, ...] = ()
-        if a["affine"]:
-            if given is not None:
-                ctx.equal(given, c, lambda: f"num_channels is {num.fmt(given)} but the input {fmt_shape(x)} "
-                          f"has {num.fmt(c)} channels")
-            weights = (Weight("weight", (c,)), Weight("bias", (c,)))
-        return LayerOut(x, weights)
-
-
-def channel_axis_size(ctx: Ctx, x: Shape) -> Any:
-    return x[-1] if ctx.channels_last else x[0]
+        if not a["affine"]:
+            return LayerOut(x)
+        check_in_channels(ctx, x, c, given, "num_channels")
+        return LayerOut(x, _affine(ctx, (c,)))
 
 
 @register
@@ -282,25 +245,19 @@ class InstanceNorm(Layer):
         A.Param("track_running_stats", A.BOOL, False, doc="buffers only; no parameters"),
     )
     order = ("affine",)
-    torch = {"InstanceNorm1d": 1, "InstanceNorm2d": 2, "InstanceNorm3d": 3,
-             "LazyInstanceNorm1d": 1, "LazyInstanceNorm2d": 2, "LazyInstanceNorm3d": 3}
-    torch_order = ("in_channels", "eps", "momentum", "affine", "track_running_stats")
+    torch = per_rank("InstanceNorm{}d", "LazyInstanceNorm{}d")
+    torch_order = _TORCH_ORDER
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
-        c = channel_axis_size(ctx, x)
-        given = a["in_channels"]
-        if given is not None and (a["affine"] or a["track_running_stats"]):
-            ctx.equal(given, c, lambda: f"num_features is {num.fmt(given)} but the input {fmt_shape(x)} "
-                      f"has {num.fmt(c)} channels")
+        c, spatial = ctx.split(x)
+        if a["affine"] or a["track_running_stats"]:
+            check_in_channels(ctx, x, c, a["in_channels"], "num_features")
         if not ctx.keras and not a["track_running_stats"]:
             # Without running statistics PyTorch normalizes with the sample's own
             # statistics, which needs at least two values per channel.
-            spatial = num.prod(d for i, d in enumerate(x) if i != (len(x) - 1 if ctx.channels_last else 0))
-            ctx.at_least(spatial, 2, lambda: f"instance normalization needs more than 1 spatial element "
-                         f"per channel, but the input {fmt_shape(x)} has {num.fmt(spatial)} (PyTorch refuses "
-                         "it unless track_running_stats=True)")
-        if not a["affine"]:
-            return LayerOut(x)
-        names = ("gamma", "beta") if ctx.keras else ("weight", "bias")
-        return LayerOut(x, tuple(Weight(n, (c,)) for n in names))
+            per_channel = num.prod(spatial)
+            ctx.at_least(per_channel, 2, lambda: f"instance normalization needs more than 1 spatial element "
+                         f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
+                         "refuses it unless track_running_stats=True)")
+        return LayerOut(x, _affine(ctx, (c,)) if a["affine"] else ())

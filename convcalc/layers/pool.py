@@ -16,40 +16,32 @@ from .. import num
 from ..errors import SpecError
 from . import window as W
 from .base import Ctx, Layer, LayerOut, Shape, register
-from .conv import DATA_FORMAT, padding_repr
+from .conv import DATA_FORMAT, padding_repr, per_rank
 
 
 class _Pool(Layer):
     family = "pooling"
     ranks = (1, 2, 3)
-    dilated: bool = True
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        c, spatial = ctx.split(x)
+        c, spatial = ctx.split(inputs[0])
         k = a["kernel"]
         s = a["stride"] if a["stride"] is not None else k
-        d = a.get("dilation") or (1,) * len(k)
         padding = a["padding"]
-        out, windows = [], []
         if ctx.keras:
             if not isinstance(padding, str) or padding == "causal":
                 raise SpecError(
                     f"Keras pooling takes padding 'valid' or 'same', not {padding_repr(padding)}"
                 )
-            for i, n in enumerate(spatial):
-                if padding == "same":
-                    out.append(W.same(ctx, i, n, s[i]))
-                    total = num.maximum((num.ceildiv(n, s[i]) - 1) * s[i] + k[i] - n, 0)
-                    windows.append(W.window(k[i], s[i], 1, total // 2))
-                else:
-                    out.append(W.slide(ctx, i, n, k[i], s[i], (0, 0), 1, what="pool size"))
-                    windows.append(W.window(k[i], s[i], 1, 0))
-            return LayerOut(ctx.join(c, out), windows=tuple(windows))
+            pads = "same" if padding == "same" else ((0, 0),) * len(k)
+            out, windows = W.spatial_out(ctx, spatial, k, s, pads, (1,) * len(k), what="pool size")
+            return LayerOut(ctx.join(c, out), windows=windows)
+        d = a.get("dilation") or (1,) * len(k)
         if isinstance(padding, str):
             if padding != "valid":
                 raise SpecError(f"PyTorch pooling takes a padding size, not '{padding}'")
             padding = ((0, 0),) * len(k)
+        axes = []
         for i, n in enumerate(spatial):
             pl, pr = padding[i]
             if pl != pr:
@@ -71,9 +63,8 @@ class _Pool(Layer):
                     lambda i=i, n=n: f"input {num.fmt(n)} is smaller than the kernel {num.fmt(k[i])} on axis "
                     f"{ctx.axis_names[i]}; PyTorch's AvgPool3d checks the input before padding",
                 )
-            out.append(W.slide(ctx, i, n, k[i], s[i], (pl, pr), d[i], ceil_mode=a["ceil_mode"]))
-            windows.append(W.window(k[i], s[i], d[i], pl))
-        return LayerOut(ctx.join(c, out), windows=tuple(windows))
+            axes.append(W.slide(ctx, i, n, k[i], s[i], (pl, pr), d[i], ceil_mode=a["ceil_mode"]))
+        return LayerOut(ctx.join(c, [size for size, _ in axes]), windows=tuple(w for _, w in axes))
 
 
 _POOL_PARAMS = (
@@ -96,12 +87,9 @@ class MaxPool(_Pool):
         DATA_FORMAT,
     )
     order = ("kernel", "stride", "padding", "dilation", "ceil_mode")
-    torch = {"MaxPool1d": 1, "MaxPool2d": 2, "MaxPool3d": 3}
+    torch = per_rank("MaxPool{}d")
     torch_order = ("kernel", "stride", "padding", "dilation", "return_indices", "ceil_mode")
-    keras = {
-        "MaxPooling1D": 1, "MaxPooling2D": 2, "MaxPooling3D": 3,
-        "MaxPool1D": 1, "MaxPool2D": 2, "MaxPool3D": 3,
-    }
+    keras = per_rank("MaxPooling{}D", "MaxPool{}D")
     keras_order = ("kernel", "stride", "padding", "data_format")
 
 
@@ -118,12 +106,9 @@ class AvgPool(_Pool):
         DATA_FORMAT,
     )
     order = ("kernel", "stride", "padding", "ceil_mode")
-    torch = {"AvgPool1d": 1, "AvgPool2d": 2, "AvgPool3d": 3}
+    torch = per_rank("AvgPool{}d")
     torch_order = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
-    keras = {
-        "AveragePooling1D": 1, "AveragePooling2D": 2, "AveragePooling3D": 3,
-        "AvgPool1D": 1, "AvgPool2D": 2, "AvgPool3D": 3,
-    }
+    keras = per_rank("AveragePooling{}D", "AvgPool{}D")
     keras_order = ("kernel", "stride", "padding", "data_format")
 
 
@@ -173,16 +158,16 @@ class _Adaptive(Layer):
 class AdaptiveAvgPool(_Adaptive):
     kind = "adaptive_avgpool"
     doc = "Adaptive average pooling to a fixed output size."
-    torch = {"AdaptiveAvgPool1d": 1, "AdaptiveAvgPool2d": 2, "AdaptiveAvgPool3d": 3}
-    keras = {"AdaptiveAveragePooling1D": 1, "AdaptiveAveragePooling2D": 2, "AdaptiveAveragePooling3D": 3}
+    torch = per_rank("AdaptiveAvgPool{}d")
+    keras = per_rank("AdaptiveAveragePooling{}D")
 
 
 @register
 class AdaptiveMaxPool(_Adaptive):
     kind = "adaptive_maxpool"
     doc = "Adaptive max pooling to a fixed output size."
-    torch = {"AdaptiveMaxPool1d": 1, "AdaptiveMaxPool2d": 2, "AdaptiveMaxPool3d": 3}
-    keras = {"AdaptiveMaxPooling1D": 1, "AdaptiveMaxPooling2D": 2, "AdaptiveMaxPooling3D": 3}
+    torch = per_rank("AdaptiveMaxPool{}d")
+    keras = per_rank("AdaptiveMaxPooling{}D")
 
 
 class _Global(Layer):
@@ -204,10 +189,7 @@ class GlobalAvgPool(_Global):
     kind = "global_avgpool"
     doc = "Average over all spatial positions: (C,) or, with keepdims, 1s in place of them."
     aliases = ("global_average_pooling", "globalaveragepooling")
-    keras = {
-        "GlobalAveragePooling1D": 1, "GlobalAveragePooling2D": 2, "GlobalAveragePooling3D": 3,
-        "GlobalAvgPool1D": 1, "GlobalAvgPool2D": 2, "GlobalAvgPool3D": 3,
-    }
+    keras = per_rank("GlobalAveragePooling{}D", "GlobalAvgPool{}D")
 
 
 @register
@@ -215,7 +197,4 @@ class GlobalMaxPool(_Global):
     kind = "global_maxpool"
     doc = "Maximum over all spatial positions: (C,) or, with keepdims, 1s in place of them."
     aliases = ("global_max_pooling", "globalmaxpooling")
-    keras = {
-        "GlobalMaxPooling1D": 1, "GlobalMaxPooling2D": 2, "GlobalMaxPooling3D": 3,
-        "GlobalMaxPool1D": 1, "GlobalMaxPool2D": 2, "GlobalMaxPool3D": 3,
-    }
+    keras = per_rank("GlobalMaxPooling{}D", "GlobalMaxPool{}D")

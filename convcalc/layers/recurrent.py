@@ -26,6 +26,7 @@ from .. import num
 from ..errors import SpecError
 from ..formulas import Formula
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+from .conv import check_in_channels
 
 # The rows of every weight matrix and bias: each of the G gates has `hidden` units.
 GATE_ROWS = Formula("gate_rows", "g*h")
@@ -67,10 +68,9 @@ class _Recurrent(Layer):
                 f"but got {fmt_shape(x)} ({len(x)} axes); reshape or flatten it first"
             )
         steps, features = x
-        if a["in_channels"] is not None:
-            given = a["in_channels"]
-            ctx.equal(given, features, lambda: f"input_size is {num.fmt(given)} but the input {fmt_shape(x)} "
-                      f"has {num.fmt(features)} features per step")
+        given = a["in_channels"]
+        check_in_channels(ctx, x, features, given, mismatch=lambda: f"input_size is {num.fmt(given)} but the "
+                          f"input {fmt_shape(x)} has {num.fmt(features)} features per step")
         self.check_options(ctx, a)
         # Every weight stacks its gates' rows: this product is in each shape below.
         gh = ctx.step(f"{self.gates} gate{'s' if self.gates > 1 else ''} × hidden", GATE_ROWS,

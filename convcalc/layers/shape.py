@@ -5,28 +5,36 @@ MACs are 0 (they move or copy, they do not multiply)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import args as A
 from .. import formulas as F
 from .. import num
 from ..errors import SpecError
 from .base import Ctx, Layer, LayerOut, Shape, Window, fmt_shape, register
-from .conv import DATA_FORMAT
+from .conv import DATA_FORMAT, per_rank
 
 
-def axis_index(axis: Any, ndim: int, what: str) -> int:
-    """An axis number counting the batch axis as 0 (negatives from the end) -> index without batch."""
+def unbatched(axis: Any, ndim: int, what: str) -> int | None:
+    """Where an axis number, as both frameworks number axes (the batch axis is 0, negatives count from
+    the end), falls in a shape of ``ndim`` axes without the batch axis: its index there, -1 for the batch
+    axis itself, None when it is out of range (each caller says why in its own words)."""
     if not num.is_int(axis):
         raise SpecError(f"{what} must be a number, not {num.fmt(axis)}")
     full = ndim + 1
     index = axis if axis >= 0 else full + axis
-    if not 0 <= index < full:
+    return index - 1 if 0 <= index < full else None
+
+
+def axis_index(axis: Any, ndim: int, what: str) -> int:
+    """An axis number counting the batch axis as 0 (negatives from the end) -> index without batch."""
+    index = unbatched(axis, ndim, what)
+    if index is None:
         raise SpecError(
             f"{what} {axis} is out of range for a tensor of {ndim} axes plus the batch axis "
-            f"(valid: {-full} to {full - 1})"
+            f"(valid: {-ndim - 1} to {ndim})"
         )
-    return index - 1
+    return index
 
 
 @register
@@ -262,9 +270,9 @@ class ZeroPad(Layer):
     aliases = ("zero_pad", "zeropadding")
     params = (A.Param("padding", SIDES, 1), DATA_FORMAT)
     order = ("padding",)
-    torch = {"ZeroPad1d": 1, "ZeroPad2d": 2, "ZeroPad3d": 3}
+    torch = per_rank("ZeroPad{}d")
     torch_order = ("padding",)
-    keras = {"ZeroPadding1D": 1, "ZeroPadding2D": 2, "ZeroPadding3D": 3}
+    keras = per_rank("ZeroPadding{}D")
     keras_order = ("padding", "data_format")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -286,7 +294,7 @@ class Cropping(Layer):
     params = (A.Param("cropping", A._optional(SIDES), None, aliases=("crop", "padding"),
                       doc="default: 1 per side (1d, 3d), 0 (2d), as Keras"), DATA_FORMAT)
     order = ("cropping",)
-    keras = {"Cropping1D": 1, "Cropping2D": 2, "Cropping3D": 3}
+    keras = per_rank("Cropping{}D")
     keras_order = ("cropping", "data_format")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -355,7 +363,7 @@ class Upsample(Layer):
     order = ("scale", "size")
     torch = {"Upsample": None, "UpsamplingNearest2d": 2, "UpsamplingBilinear2d": 2}
     torch_order = ("size", "scale", "mode", "align_corners")
-    keras = {"UpSampling1D": 1, "UpSampling2D": 2, "UpSampling3D": 3}
+    keras = per_rank("UpSampling{}D")
     keras_order = ("size", "data_format", "interpolation")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -409,53 +417,61 @@ def _join3(ctx: Ctx, lead: tuple[Any, ...], c: Any, h: Any, w: Any) -> Shape:
     return (*lead, h, w, c) if ctx.channels_last else (*lead, c, h, w)
 
 
+class _Shuffle(Layer):
+    """Moves r×r blocks between the channels and the last two axes; the subclasses say which way."""
+
+    family = "reshaping"
+    order = ("factor",)
+    torch_order = ("factor",)
+    channels: ClassVar[F.Formula]  # the output channels from c and r
+    spatial: ClassVar[F.Formula]  # the output height and width from n and r
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x, r = inputs[0], a["factor"]
+        lead, c, h, w = _last3(ctx, x, self.kind)
+        self.check(ctx, r, c, h, w)
+        c_out = ctx.step("C", self.channels, c=c, r=r)
+        h_out = ctx.step("H", self.spatial, n=h, r=r)
+        w_out = ctx.step("W", self.spatial, n=w, r=r)
+        return LayerOut(_join3(ctx, lead, c_out, h_out, w_out))
+
+    def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
+        raise NotImplementedError
+
+
 @register
-class PixelShuffle(Layer):
+class PixelShuffle(_Shuffle):
     """``(C·r², H, W)`` → ``(C, H·r, W·r)``; the channels must be divisible by r²."""
 
     kind = "pixel_shuffle"
-    family = "reshaping"
     doc = "Move r² channels into an r× larger image (sub-pixel convolution)."
     aliases = ("depth_to_space",)
     params = (A.Param("factor", A.POSITIVE, aliases=("upscale_factor", "r")),)
-    order = ("factor",)
     torch = {"PixelShuffle": None}
-    torch_order = ("factor",)
+    channels = F.SHUFFLE_CHANNELS
+    spatial = F.UPSAMPLE_OUT
 
-    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x, r = inputs[0], a["factor"]
-        lead, c, h, w = _last3(ctx, x, self.kind)
+    def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
         ctx.divides(r * r, c, lambda: f"channels {num.fmt(c)} are not divisible by the square of the upscale "
                     f"factor {num.fmt(r)}² = {num.fmt(r * r)}")
-        c_out = ctx.step("C", F.SHUFFLE_CHANNELS, c=c, r=r)
-        h_out = ctx.step("H", F.UPSAMPLE_OUT, n=h, r=r)
-        w_out = ctx.step("W", F.UPSAMPLE_OUT, n=w, r=r)
-        return LayerOut(_join3(ctx, lead, c_out, h_out, w_out))
 
 
 @register
-class PixelUnshuffle(Layer):
+class PixelUnshuffle(_Shuffle):
     """``(C, H, W)`` → ``(C·r², H/r, W/r)``; H and W must be divisible by r."""
 
     kind = "pixel_unshuffle"
-    family = "reshaping"
     doc = "Move r×r blocks of pixels into channels (inverse of pixel_shuffle)."
     aliases = ("space_to_depth",)
     params = (A.Param("factor", A.POSITIVE, aliases=("downscale_factor", "r")),)
-    order = ("factor",)
     torch = {"PixelUnshuffle": None}
-    torch_order = ("factor",)
+    channels = F.UNSHUFFLE_CHANNELS
+    spatial = F.UNSHUFFLE_OUT
 
-    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x, r = inputs[0], a["factor"]
-        lead, c, h, w = _last3(ctx, x, self.kind)
+    def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
         for label, n in (("height", h), ("width", w)):
             ctx.divides(r, n, lambda label=label, n=n: f"{label} {num.fmt(n)} is not divisible by the "
                         f"downscale factor {num.fmt(r)}")
-        c_out = ctx.step("C", F.UNSHUFFLE_CHANNELS, c=c, r=r)
-        h_out = ctx.step("H", F.UNSHUFFLE_OUT, n=h, r=r)
-        w_out = ctx.step("W", F.UNSHUFFLE_OUT, n=w, r=r)
-        return LayerOut(_join3(ctx, lead, c_out, h_out, w_out))
 
 
 @register

@@ -5,10 +5,12 @@ Padding arrives in many forms (an int, per-axis sizes, per-side pairs,
 either a mode word or one ``(left, right)`` pair per axis, and :func:`slide`
 applies the framework's output-size rule to one axis, recording the formula
 for --explain and refusing sizes below 1 with the numbers that caused it.
+:func:`spatial_out` does every axis; each also returns the window it slides.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .. import args as A
@@ -30,36 +32,26 @@ MODES = ("valid", "same", "causal")
 
 
 def _padding(raw: Any, ctx: Ctx, what: str) -> str | Pads:
+    """A mode word, or per axis a ``(left, right)`` pair (the per-axis rule is :func:`args.per_axis`'s)."""
     if isinstance(raw, str) and raw.strip().lower() in MODES:
         return raw.strip().lower()
     raw = A.split_axes(raw)
-    rank = ctx.rank or 1
-    if isinstance(raw, list | tuple):
-        if len(raw) == 1:
-            raw = list(raw) * rank
-        if len(raw) != rank:
-            raise SpecError(
-                f"{what} has {len(raw)} entries {list(raw)} but the layer has {rank} spatial "
-                f"ax{'i' if rank == 1 else 'e'}s"
-            )
-        out = []
-        for i, entry in enumerate(raw):
-            label = f"{what} on axis {ctx.axis_names[i]}"
-            if isinstance(entry, list | tuple):
-                if len(entry) != 2:
-                    raise SpecError(f"{label} must be one size or a [left, right] pair, not {list(entry)}")
-                out.append((A.NONNEG(entry[0], ctx, label), A.NONNEG(entry[1], ctx, label)))
-            else:
-                p = A.NONNEG(entry, ctx, label)
-                out.append((p, p))
-        return tuple(out)
     if isinstance(raw, str) and raw.isidentifier() and raw not in ctx.env:
         # A free name is a symbolic padding, unless it is a misspelt mode.
         hint = did_you_mean(raw, MODES)
         if hint:
             raise SpecError(f"{what} must be a size or one of {', '.join(MODES)}, not {raw!r}{hint}")
+    return A.per_axis(raw, ctx, what, _pair)
+
+
+def _pair(raw: Any, ctx: Ctx, what: str) -> tuple[Value, Value]:
+    """One axis's padding: one size for both sides, or a ``[left, right]`` pair."""
+    if isinstance(raw, list | tuple):
+        if len(raw) != 2:
+            raise SpecError(f"{what} must be one size or a [left, right] pair, not {list(raw)}")
+        return A.NONNEG(raw[0], ctx, what), A.NONNEG(raw[1], ctx, what)
     p = A.NONNEG(raw, ctx, what)
-    return ((p, p),) * rank
+    return p, p
 
 
 PADDING = A.Kind(
@@ -87,8 +79,8 @@ def slide(
     *,
     ceil_mode: bool = False,
     what: str = "kernel",
-) -> Value:
-    """Output size along one axis under PyTorch's (and Keras's 'valid') rule."""
+) -> tuple[Value, Window]:
+    """Output size along one axis under PyTorch's (and Keras's 'valid') rule, and the window it slides."""
     name = ctx.axis_names[axis]
     pl, pr = pads
     if ceil_mode:
@@ -134,20 +126,34 @@ def slide(
         )
 
     ctx.at_least(out, 1, message)
-    return out
+    return out, _window(k, s, d, pl)
 
 
-def same(ctx: Ctx, axis: int, n: Value, s: Value) -> Value:
-    """Keras's 'same' (and 'causal'): ⌈n / s⌉, whatever the kernel."""
-    return ctx.step(ctx.axis_names[axis], SAME_OUT, n=n, s=s)
+def same(ctx: Ctx, axis: int, n: Value, k: Value, s: Value, d: Value = 1) -> tuple[Value, Window]:
+    """Keras's 'same': ⌈n / s⌉ whatever the kernel, and the window it slides, padded
+    in total as much as the last window needs to reach the end, the odd one on the right."""
+    out = ctx.step(ctx.axis_names[axis], SAME_OUT, n=n, s=s)
+    total = num.maximum((num.ceildiv(n, s) - 1) * s + d * (k - 1) + 1 - n, 0)
+    return out, _window(k, s, d, total // 2)
 
 
-def torch_same_pads(k: Value, d: Value) -> tuple[Value, Value]:
-    """PyTorch's padding='same': d·(k−1) in total, the odd one on the right."""
-    total = d * (k - 1)
-    left = total // 2
-    return left, total - left
-
-
-def window(k: Value, s: Value, d: Value, pad_left: Value) -> Window:
+def _window(k: Value, s: Value, d: Value, pad_left: Value) -> Window:
     return Window(EFFECTIVE_KERNEL(d=d, k=k), s, pad_left)
+
+
+def spatial_out(
+    ctx: Ctx,
+    spatial: Sequence[Value],
+    kernel: Sequence[Value],
+    stride: Sequence[Value],
+    pads: str | Pads,
+    dilation: Sequence[Value],
+    what: str = "kernel",
+) -> tuple[tuple[Value, ...], tuple[Window, ...]]:
+    """Output sizes and windows over every spatial axis; ``pads`` is per-axis pairs or Keras's "same"."""
+    axes = [
+        same(ctx, i, n, kernel[i], stride[i], dilation[i]) if pads == "same"
+        else slide(ctx, i, n, kernel[i], stride[i], pads[i], dilation[i], what=what)
+        for i, n in enumerate(spatial)
+    ]
+    return tuple(out for out, _ in axes), tuple(w for _, w in axes)
