@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import expr, num
 from .errors import SpecError, did_you_mean
@@ -172,7 +172,11 @@ def split_axes(raw: Any) -> Any:
     return raw
 
 
-def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], Value]) -> tuple[Value, ...]:
+_T = TypeVar("_T")
+
+
+def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], _T]) -> tuple[_T, ...]:
+    """``each`` applied to one value per spatial axis (one value or a list, ``3x5`` as text)."""
     rank = ctx.rank
     if type(raw) is int:  # one size for every axis, the common case
         return (each(raw, ctx, what),) * rank
@@ -217,7 +221,7 @@ def _raw(raw: Any, ctx: Ctx, what: str) -> Any:
     return raw
 
 
-def _optional(kind: Kind) -> Kind:
+def optional(kind: Kind) -> Kind:
     def coerce(raw: Any, ctx: Ctx, what: str) -> Any:
         if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null")):
             return None
@@ -259,8 +263,8 @@ AXES_NONNEG = Kind("int>=0 per axis", _axes_nonneg, _AXES_SCHEMA)
 BOOL = Kind("bool", _boolean, {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]})
 REAL = Kind("number", _real, {"type": "number"})
 RAW = Kind("any", _raw, {})
-OPTIONAL_POSITIVE = _optional(POSITIVE)
-OPTIONAL_AXES = _optional(AXES)
+OPTIONAL_POSITIVE = optional(POSITIVE)
+OPTIONAL_AXES = optional(AXES)
 
 
 def shape_of(raw: Any, ctx: Ctx, what: str, *, allow_minus_one: bool = False) -> tuple[Value, ...]:

@@ -80,7 +80,6 @@ POOL_LAST_LIMIT = Formula("pool_last_limit", "n + pl")
 SAME_OUT = Formula("same_out", "ceildiv(n, s)")
 # The window a dilated kernel covers.
 EFFECTIVE_KERNEL = Formula("effective_kernel", "d*(k - 1) + 1")
-PADDED = Formula("padded", "n + pl + pr")
 # 'same' padding in total along one axis (PyTorch puts the odd one on the right).
 SAME_PAD_TOTAL = Formula("same_pad_total", "d*(k - 1)")
 

@@ -20,7 +20,7 @@ from . import window as W
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
 
 # Shared by the layer modules: arguments, checks and name tables that several families use.
-DATA_FORMAT = A.Param("data_format", A._optional(A.choice("channels_first", "channels_last")), None)
+DATA_FORMAT = A.Param("data_format", A.optional(A.choice("channels_first", "channels_last")), None)
 IN_CHANNELS = A.Param("in_channels", A.OPTIONAL_POSITIVE, None, doc="checked against the input")
 
 
@@ -206,7 +206,7 @@ class Conv(Layer):
 # ------------------------------------------------------------ transposed
 
 OUTPUT_PADDING = A.Param(
-    "output_padding", A._optional(A.AXES_NONNEG), None,
+    "output_padding", A.optional(A.AXES_NONNEG), None,
     doc="extra size on the right (PyTorch default 0; Keras default: inferred)",
 )
 

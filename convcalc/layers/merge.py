@@ -150,7 +150,7 @@ class Concat(Layer):
            "negatives count from the end); other axes must match.")
     aliases = ("cat",)
     multi_input = True
-    params = (A.Param("axis", A._optional(A.INTEGER), None, doc="default: the channel axis"),)
+    params = (A.Param("axis", A.optional(A.INTEGER), None, doc="default: the channel axis"),)
     order = ("axis",)
 
     def default_axis(self, ctx: Ctx) -> int:

@@ -114,12 +114,12 @@ class LayerNorm(Layer):
     doc = "Layer normalization over the trailing axes."
     aliases = ("layer_norm", "layernormalization", "ln")
     params = (
-        A.Param("shape", A._optional(A.SHAPE), None, aliases=("normalized_shape",),
+        A.Param("shape", A.optional(A.SHAPE), None, aliases=("normalized_shape",),
                 doc="normalized trailing shape (default: the last axis)"),
         A.Param("affine", A.BOOL, True, aliases=("elementwise_affine",),
                 doc="PyTorch: learn weight (and bias)"),
         A.Param("bias", A.BOOL, True, doc="PyTorch: learn the bias"),
-        A.Param("axis", A._optional(AXIS_LIST), None, doc="Keras: normalized axes (default -1)"),
+        A.Param("axis", A.optional(AXIS_LIST), None, doc="Keras: normalized axes (default -1)"),
         _EPS, _CENTER, _SCALE,
         A.Param("rms_scaling", A.BOOL, False, doc="Keras: gamma only"),
     )

@@ -291,7 +291,7 @@ class Cropping(Layer):
     doc = "Cropping on the spatial axes (Keras Cropping1D/2D/3D)."
     ranks = (1, 2, 3)
     aliases = ("crop",)
-    params = (A.Param("cropping", A._optional(SIDES), None, aliases=("crop", "padding"),
+    params = (A.Param("cropping", A.optional(SIDES), None, aliases=("crop", "padding"),
                       doc="default: 1 per side (1d, 3d), 0 (2d), as Keras"), DATA_FORMAT)
     order = ("cropping",)
     keras = per_rank("Cropping{}D")
@@ -353,8 +353,8 @@ class Upsample(Layer):
     ranks = (1, 2, 3)
     aliases = ("upsampling", "interpolate")
     params = (
-        A.Param("scale", A._optional(SCALE), None, aliases=("scale_factor",)),
-        A.Param("size", A._optional(A.AXES), None, doc="PyTorch: the output size; Keras: the factor"),
+        A.Param("scale", A.optional(SCALE), None, aliases=("scale_factor",)),
+        A.Param("size", A.optional(A.AXES), None, doc="PyTorch: the output size; Keras: the factor"),
         A.Param("mode", A.RAW, None, doc="no shape effect"),
         A.Param("align_corners", A.RAW, None, doc="no shape effect"),
         A.Param("interpolation", A.RAW, None, doc="no shape effect"),

@@ -100,7 +100,7 @@ class Bidirectional(Layer):
     doc = "Run a recurrent layer in both directions and merge (Keras wrapper)."
     params = (
         _LAYER,
-        A.Param("merge_mode", A._optional(A.choice("concat", "sum", "mul", "ave")), "concat"),
+        A.Param("merge_mode", A.optional(A.choice("concat", "sum", "mul", "ave")), "concat"),
         A.Param("weights", A.RAW, None, doc="initial values; no shape effect"),
         A.Param("backward_layer", A.RAW, None, doc="Keras: a separate backward layer"),
     )
