@@ -128,9 +128,9 @@ def test_memory_is_output_activations_in_float32() -> None:
 def test_symbolic_sizes_keep_numeric_receptive_fields() -> None:
     d = convcalc.analyze("3xHxW | conv(8, 3, 2) | conv(8, 3)").to_dict()
     assert d["layers"][1]["receptive_field"] == [7, 7]
-    # the memory is the product of the symbolic output sizes, in sympy's syntax
+    # the memory is the product of the symbolic output sizes, each written as in the shape
     assert d["layers"][1]["output"] == [8, "ceiling(H/2) - 3", "ceiling(W/2) - 3"]
-    assert d["layers"][1]["memory"]["elements"] == "(8*ceiling(H/2) - 24)*(ceiling(W/2) - 3)"
+    assert d["layers"][1]["memory"]["elements"] == "8*(ceiling(H/2) - 3)*(ceiling(W/2) - 3)"
 
 
 @pytest.mark.parametrize(

@@ -187,3 +187,10 @@ def test_explain_writes_symbolic_values_as_the_table_does() -> None:
     assert "+ 1 = ⌈T/2⌉" in table.out and "ceiling" not in table.out
     plain = run("-x", "-f", "plain", "1xTx80 | conv(8, 3, stride=2, padding=1)")
     assert "+ 1 = ceil(T/2)" in plain.out
+
+
+def test_symbolic_activations_show_elements_only() -> None:
+    r = run("-f", "plain", "-c", "memory", "3xHxW | conv(8, 3) | maxpool(2)")
+    assert "8*(H - 2)*(W - 2)" in r.out and " B)" not in r.out
+    concrete = run("-f", "plain", "-c", "memory", "3x8x8 | conv(8, 3)")
+    assert "288 (1.15 kB)" in concrete.out  # 8·6·6 elements, 4 bytes each

@@ -2,17 +2,21 @@
 
 Every symbolic answer is checked against convcalc's own concrete propagation:
 substituting values into the symbolic result must give exactly the concrete
-shapes and parameters, and the valid set must match a brute-force run of the
-concrete spec over 1..512 (invalid = the concrete run raises SpecError).
+shapes, parameters, MACs and memory (the printed JSON text, read back, too),
+and the valid set must match a brute-force run of the concrete spec over
+1..512 (invalid = the concrete run raises SpecError).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -21,7 +25,8 @@ import convcalc
 from convcalc import num
 from convcalc.errors import SpecError
 from convcalc.layers.base import REGISTRY, _load_catalogue
-from convcalc.symbolic import ValidSet, _compile, floordiv, pretty, sstr
+from convcalc.symbolic import ValidSet, floordiv, pretty, sstr
+from convcalc.symbolic.valid import _compile
 
 _load_catalogue()
 sympy = pytest.importorskip("sympy")
@@ -156,6 +161,24 @@ def test_nested_floor_identity_by_substitution() -> None:
         assert value(nested, X=5) == (int(a.subs(x, 5)) // m + b) // n  # sympy agrees
 
 
+def test_nested_floor_with_a_multiple_by_substitution() -> None:
+    """⌊(c·⌊a/m⌋ + b)/n⌋: correct for every c, and collapsed once c·… shares a factor with n."""
+    rng = random.Random(5)
+    x = num.symbol("X")
+    for _ in range(300):
+        k, k0 = rng.randint(1, 5), rng.randint(-20, 20)
+        c, m, n, b = rng.randint(1, 4), rng.randint(1, 7), rng.randint(1, 8), rng.randint(-9, 9)
+        nested = floordiv(c * floordiv(k * x + k0, m) + b, n)
+        fast = _compile(nested, x)
+        for v in range(1, 40):
+            assert fast(v) == (c * ((k * v + k0) // m) + b) // n, (k, k0, c, m, n, b, v)
+    # Keras: same, transposed ×3, same, valid: ⌊(⌊(3·⌈H/2⌉ + 1)/2⌋ − 5)/3⌋ + 1 = ⌊(H − 1)/4⌋
+    h = num.symbol("H")
+    out = floordiv(floordiv(3 * floordiv(h + 1, 2) + 1, 2) - 5, 3) + 1
+    assert sstr(out) == "floor((H - 1)/4)"
+    assert len(out.atoms(sympy.floor)) == 1
+
+
 @pytest.mark.parametrize(("expr", "plain", "nice"), [
     ("floor((T - 3)/4)", "floor((T - 3)/4)", "⌊(T − 3)/4⌋"),
     ("floor((T + 3)/4)", "ceiling(T/4)", "⌈T/4⌉"),
@@ -173,6 +196,36 @@ def test_printing(expr: str, plain: str, nice: str) -> None:
     back = sympy.sympify(sstr(e), locals=names)
     for v in range(1, 30):
         assert back.subs(names["T"], v).subs(names["C"], v) == e.subs(names["T"], v).subs(names["C"], v)
+
+
+def _sizes() -> dict[str, Any]:
+    h, w = num.symbol("H"), num.symbol("W")
+    return {"H": h, "W": w, "A": floordiv(h + 2, 4), "F": floordiv(h, 2), "C": floordiv(h + 1, 2)}
+
+
+@pytest.mark.parametrize(("make", "plain", "nice"), [
+    # sympy stores 8·(A − 2) as 8·A − 16; the size multiplied reads as in the shape ⌊(H − 6)/4⌋
+    (lambda s: 8 * (s["A"] - 2), "8*floor((H - 6)/4)", "8·⌊(H − 6)/4⌋"),
+    (lambda s: s["A"] - 2, "floor((H - 6)/4)", "⌊(H − 6)/4⌋"),
+    (lambda s: (8 * s["A"] - 16) * (s["W"] - 2), "8*floor((H - 6)/4)*(W - 2)", "8·⌊(H − 6)/4⌋·(W − 2)"),
+    (lambda s: (8 * s["H"] - 16) * (s["W"] - 2), "8*(H - 2)*(W - 2)", "8·(H − 2)·(W − 2)"),
+    (lambda s: (8 * s["F"] - 8) * (s["F"] - 1), "8*(floor(H/2) - 1)**2", "8·(⌊H/2⌋ − 1)^2"),
+    (lambda s: 8 * (s["C"] - 1), "8*floor((H - 1)/2)", "8·⌊(H − 1)/2⌋"),
+    # the atom already reads as in the shape ⌊H/2⌋ − 1: sympy's form is kept
+    (lambda s: 8 * (s["F"] - 1), "8*floor(H/2) - 8", "8·⌊H/2⌋ − 8"),
+    (lambda s: 2 * s["H"] - 2, "2*H - 2", "2·H − 2"),
+    (lambda s: 36 * s["H"] + 4, "36*H + 4", "36·H + 4"),
+])
+def test_printing_multiples_of_sizes(make: Any, plain: str, nice: str) -> None:
+    s = _sizes()
+    e = make(s)
+    assert sstr(e) == plain
+    assert pretty(e) == nice
+    back = sympy.sympify(plain, locals=s)
+    for hv in range(1, 30):
+        for wv in (1, 5, 8):
+            env = {s["H"]: hv, s["W"]: wv}
+            assert back.subs(env) == e.subs(env)
 
 
 def test_concrete_specs_never_import_sympy() -> None:
@@ -211,9 +264,77 @@ def _random_layer(rng: random.Random, framework: str) -> str:
     return f"conv(4, {k})"
 
 
-def _random_spec(rng: random.Random, framework: str) -> str:
-    head = "3 x H x 40" if framework == "pytorch" else "H x 40 x 3"
+def _random_spec(rng: random.Random, framework: str, width: str = "40") -> str:
+    head = f"3 x H x {width}" if framework == "pytorch" else f"H x {width} x 3"
     return " | ".join([head, *(_random_layer(rng, framework) for _ in range(rng.randint(1, 5)))])
+
+
+def _read(text: int | str, names: str) -> Any:
+    """A count as convcalc printed it, read back by sympy (so the text itself is checked)."""
+    if isinstance(text, int):
+        return sympy.Integer(text)
+    return sympy.sympify(text, locals={n: num.symbol(n) for n in names})
+
+
+def _exact(e: Any, env: dict[Any, int]) -> Any:
+    """The value of ``e`` at integer names, exactly (Fractions, never floats) and fast."""
+    if e.is_Symbol:
+        return env[e]
+    if e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    args = [_exact(a, env) for a in e.args]
+    ops = {sympy.Add: sum, sympy.Mul: math.prod, sympy.Pow: lambda a: a[0] ** a[1],
+           sympy.floor: lambda a: math.floor(a[0]), sympy.ceiling: lambda a: math.ceil(a[0]),
+           sympy.Max: max, sympy.Min: min}
+    return ops[type(e)](args)
+
+
+def _counts(d: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every size and count in a result's JSON, labelled: shapes, params, MACs, memory; per layer, total."""
+    out: list[tuple[str, Any]] = []
+    for layer in d["layers"]:
+        name = layer["name"]
+        out += [(f"{name} output[{i}]", x) for i, x in enumerate(layer["output"])]
+        out += [(f"{name} params", layer["params"]), (f"{name} macs", layer["macs"]),
+                (f"{name} memory", layer["memory"]["elements"]), (f"{name} bytes", layer["memory"]["bytes"])]
+    t = d["totals"]
+    return [*out, ("params", t["params"]), ("macs", t["macs"]), ("memory", t["memory"]["elements"]),
+            ("bytes", t["memory"]["bytes"])]
+
+
+def _printed_equals_concrete(sym: convcalc.Result, runs: dict[tuple[tuple[str, int], ...], Any]) -> None:
+    """Every printed size and count of ``sym``, at each point, is the concrete run's there."""
+    printed = _counts(sym.to_dict())
+    exprs = [_read(text, "".join(sym.free_names)) for _, text in printed]
+    assert runs
+    for point, con in runs.items():
+        env = {num.symbol(n): v for n, v in point}
+        for (label, text), e, (_, want) in zip(printed, exprs, _counts(con.to_dict()), strict=True):
+            assert _exact(e, env) == want, (point, label, text)
+
+
+_ROUNDED = re.compile(r"(?:floor|ceiling)\(")
+
+
+def _rounded(text: Any) -> set[str]:
+    """The ``floor(...)`` and ``ceiling(...)`` terms of a printed expression."""
+    out = set()
+    for m in _ROUNDED.finditer(str(text)):
+        depth = 0
+        for j in range(m.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                out.add(text[m.start():j + 1])
+                break
+    return out
+
+
+def _forms_match_shapes(spec: str, framework: str) -> None:
+    """Each rounded term in the MACs and memory (per layer and in total) is written as in some shape."""
+    d = convcalc.analyze(spec, framework=framework).to_dict()
+    shapes = set().union(*(_rounded(x) for layer in d["layers"] for x in layer["output"]))
+    for label, text in _counts(d):
+        assert _rounded(text) <= shapes, (spec, label, text, shapes)
 
 
 SLOW_SEEDS = [pytest.param(s, marks=pytest.mark.slow) for s in range(24, 300)]
@@ -232,15 +353,63 @@ def test_symbolic_equals_concrete(seed: int) -> None:
             assert concrete(spec.replace("H", str(h)), framework=framework) is None, spec
         return
     valid = sym.valid["H"]
+    runs = {}
     for h in [*range(1, 41), *rng.sample(range(41, 513), 10)]:
         con = concrete(spec, framework=framework, H=h)
         assert (con is not None) == (h in valid), (spec, h, dict(valid))
         if con is None:
             continue
+        runs[("H", h),] = con
         for layer_s, layer_c in zip(sym.layers, con.layers, strict=True):
             assert tuple(value(d, H=h) for d in layer_s.output) == layer_c.output, (spec, h)
             assert value(layer_s.params, H=h) == layer_c.params
         assert value(sym.total_params, H=h) == con.total_params
+    _printed_equals_concrete(sym, runs)
+    _forms_match_shapes(spec, framework)
+
+
+TWO_NAME_SEEDS = [*range(10), *(pytest.param(s, marks=pytest.mark.slow) for s in range(10, 150))]
+
+
+@pytest.mark.parametrize("seed", TWO_NAME_SEEDS)
+def test_two_names_macs_and_memory_equal_concrete(seed: int) -> None:
+    """H and W free: every printed shape, MAC count and memory size is the concrete run's on a grid."""
+    rng = random.Random(1000 + seed)
+    framework = "keras" if seed % 3 == 2 else "pytorch"
+    spec = _random_spec(rng, framework, width="W")
+    try:
+        sym = convcalc.analyze(spec, framework=framework)
+    except SpecError:
+        return
+    points = [(h, w) for h in range(1, 25) for w in (1, 2, 3, 5, 8, 13, 24)] + [
+        (rng.randint(25, 400), rng.randint(1, 400)) for _ in range(10)]
+    runs = {}
+    for h, w in points:
+        con = concrete(spec, framework=framework, H=h, W=w)
+        if con is not None:
+            runs[("H", h), ("W", w)] = con
+    _printed_equals_concrete(sym, runs)
+    _forms_match_shapes(spec, framework)
+
+
+def test_macs_and_memory_read_like_the_shapes() -> None:
+    """The issue's example: one canonical form for one quantity, in shapes, MACs and memory alike."""
+    spec = "3xHxW | conv(8, 3) | maxpool(2) | conv(8, 3) | maxpool(2)"
+    r = convcalc.analyze(spec)
+    d = r.to_dict()
+    assert d["output"] == [8, "floor((H - 6)/4)", "floor((W - 6)/4)"]
+    layers = d["layers"]
+    assert layers[1]["memory"]["elements"] == "8*(floor(H/2) - 1)*(floor(W/2) - 1)"
+    assert layers[2]["macs"] == "576*(floor(H/2) - 3)*(floor(W/2) - 3)"
+    assert layers[3]["memory"] == {"elements": "8*floor((H - 6)/4)*floor((W - 6)/4)",
+                                   "bytes": "32*floor((H - 6)/4)*floor((W - 6)/4)"}
+    assert "8*floor((H - 6)/4)*floor((W - 6)/4)" in d["totals"]["memory"]["elements"]
+    assert "ceiling" not in json.dumps(d)
+    # the table writes the same quantity the same way in the shape and the MACs columns
+    strided = convcalc.analyze("3xHxW | conv(8, 3, 2) | maxpool(3, 2)")
+    assert pretty(strided.layers[0].output[1]) == "⌊(H − 1)/2⌋"
+    assert pretty(strided.layers[0].macs) == "216·⌊(H − 1)/2⌋·⌊(W − 1)/2⌋"
+    assert pretty(strided.total_macs) == "216·⌊(H − 1)/2⌋·⌊(W − 1)/2⌋"
 
 
 def _fast(spec: Any, name: str, fixed: dict[str, int], upto: int = 512) -> None:

@@ -110,10 +110,12 @@ def batched(v: Value, opts: Options) -> Value:
 
 
 def activations(n: Value | None, opts: Options) -> str:
-    """``25,088 (100.35 kB)``: elements of an activation and their float32 size."""
+    """``25,088 (100.35 kB)``: elements of an activation and their float32 size (concrete sizes)."""
     if n is None:
         return ""
     n = batched(n, opts)
+    if not num.is_int(n):  # an expression: its float32 size is just 4· it, not worth a second one
+        return count(n)
     return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
 
 

@@ -1,0 +1,445 @@
+"""Canonical floors and fast decisions on symbolic sizes.
+
+Exists so that every layer formula builds rounded divisions in one canonical
+form, cheaply: sympy's own automatic evaluation of ``floor`` is slow on long
+networks and leaves equal sizes in different forms.
+
+Every rounded division is kept as one atom ``floor(P/m)``
+with ``P`` an integer-coefficient polynomial and ``m > 1`` (a ceiling is
+``⌈P/m⌉ = ⌊(P + m − 1)/m⌋``), built here without sympy's slow automatic
+evaluation.  Nested divisions collapse by the identity, for integers
+``a``, ``b`` and positive integers ``m``, ``n``::
+
+    ⌊(⌊a/m⌋ + b)/n⌋ = ⌊(a + b·m)/(m·n)⌋
+
+Proof: write ``a = q·m + r`` with ``0 ≤ r < m``, so ``⌊a/m⌋ = q``.  Then
+``(a + b·m)/(m·n) = (N + r/m)/n`` with the integer ``N = q + b``.  Write
+``N = u·n + v`` with ``0 ≤ v < n``: ``(N + r/m)/n = u + (v + r/m)/n`` and
+``0 ≤ v + r/m < n``, so both sides equal ``u``.  ∎
+
+The fast decisions (:func:`bounds`, :func:`ge`, :func:`eq`, :func:`extremum`)
+settle comparisons from interval bounds, so most conditions never reach the
+exact reduction in :mod:`.valid`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import sympy
+
+S = sympy.S
+_FLOOR = sympy.floor
+_CEIL = sympy.ceiling
+
+
+# ------------------------------------------------------------------ canonical floors
+
+
+Poly = dict[tuple[Any, ...], Any]  # monomial ((atom, power), ...) -> coefficient
+
+
+def _intlike(t: Any) -> bool:
+    """Structurally integer-valued (free names are integers)."""
+    if t.is_Integer or t.is_Symbol:
+        return True
+    if isinstance(t, _FLOOR | _CEIL):
+        return True
+    if isinstance(t, sympy.Mod | sympy.Max | sympy.Min | sympy.Mul | sympy.Add):
+        return all(_intlike(a) for a in t.args)
+    if isinstance(t, sympy.Pow):
+        return _intlike(t.base) and t.exp.is_Integer and t.exp >= 0
+    if isinstance(t, sympy.Piecewise):
+        return all(_intlike(e) for e, _ in t.args)
+    return False
+
+
+def _expr(x: Any) -> Any:
+    """An int or a sympy expression as a sympy expression.
+
+    Only values convcalc computed arrive here (never spec text), so no parsing
+    is needed: ``sympify`` would also parse strings, which specs must never reach.
+    """
+    return sympy.Integer(x) if isinstance(x, int) else x
+
+
+def _terms(a: Any) -> dict[Any, Any] | None:
+    """``a`` as {term: integer coefficient}, or None if it is not that simple."""
+    d = dict(_expr(a).as_coefficients_dict())
+    for t, c in d.items():
+        if not c.is_Integer or not _intlike(t):
+            return None
+    return {t: int(c) for t, c in d.items() if c}
+
+
+def _num_den(f: Any) -> tuple[dict[Any, int], int]:
+    """``floor(P/m)`` -> ({term: coefficient} of P, m)."""
+    d = f.args[0].as_coefficients_dict()
+    m = math.lcm(*(int(c.q) for c in d.values()))
+    return {t: int(c * m) for t, c in d.items()}, m
+
+
+def _make_floor(terms: dict[Any, int], m: int) -> Any:
+    """⌊Σ c·t / m⌋ for integer-valued terms, reduced to the canonical atom."""
+    const = terms.pop(S.One, 0)
+    out: list[Any] = []
+    rest: dict[Any, int] = {}
+    for t, c in terms.items():
+        if c % m == 0:
+            out.append((c // m) * t)
+        elif c:
+            rest[t] = c
+    if rest:
+        g = math.gcd(m, *rest.values())
+        if g > 1:  # ⌊(g·P + r)/(g·m')⌋ = ⌊(P + ⌊r/g⌋)/m'⌋ (the identity above with n = m')
+            rest = {t: c // g for t, c in rest.items()}
+            const //= g
+            m //= g
+            if m > 1 and any(isinstance(t, _FLOOR) for t in rest):  # a nested floor may collapse now
+                return sympy.Add(floordiv(_poly(rest, const), m), *out)
+    if not rest or m == 1:
+        out.extend(c * t for t, c in rest.items())
+        return sympy.Add(*out, const // m if not rest else const)
+    q, r = divmod(const, m)
+    arg = sympy.Add(*(sympy.Rational(c, m) * t for t, c in rest.items()), sympy.Rational(r, m))
+    return sympy.Add(_FLOOR(arg, evaluate=False), *out, q)
+
+
+def floordiv(a: Any, b: Any) -> Any:
+    """⌊a / b⌋ in canonical form (nested floors collapsed)."""
+    b = _expr(b)
+    if not (b.is_Integer and b > 0):
+        return _FLOOR(_expr(a) / b)
+    m = int(b)
+    terms = _terms(a)
+    if terms is None:
+        return _FLOOR(_expr(a) / b)
+    if m == 1:
+        return _expr(a)
+    floors = [t for t in terms if isinstance(t, _FLOOR)]
+    if len(floors) == 1:
+        f = floors[0]
+        c = terms[f]
+        others = {t: v for t, v in terms.items() if t is not f}
+        if c > 0 and m % c == 0 and all(v % c == 0 for v in others.values()):
+            inner, m1 = _num_den(f)
+            for t, v in others.items():
+                inner[t] = inner.get(t, 0) + (v // c) * m1
+            return _make_floor(inner, m1 * (m // c))
+    return _make_floor(terms, m)
+
+
+def ceildiv(a: Any, b: Any) -> Any:
+    """⌈a / b⌉ = ⌊(a + b − 1) / b⌋ for integer a and positive integer b."""
+    b = _expr(b)
+    if b.is_Integer and b > 0 and _terms(a) is not None:
+        return floordiv(_expr(a) + (b - 1), b)
+    return _CEIL(_expr(a) / b)
+
+
+def total(xs: Iterable[Any]) -> Any:
+    """A sum of sizes or counts as one expanded polynomial (``18*C**2 + 30*C``).
+
+    Expanded in plain Python over monomials: sympy's ``expand`` on a
+    thousand-term sum takes seconds.  Each rounded atom is then written as the
+    rounded size the terms multiply (``⌊(H − 6)/4⌋`` rather than
+    ``⌊(H + 2)/4⌋ − 2``), so a total reads like the shapes it sums.
+    """
+    acc: Poly = {}
+    exprs = []
+    for x in xs:
+        if type(x) is int:
+            acc[()] = acc.get((), 0) + x
+            continue
+        e = _expr(x)
+        exprs.append(e)
+        for mono, c in _polydict(e).items():
+            acc[mono] = acc.get(mono, 0) + c
+    if any(_round_atom(a) for mono in acc for a, _ in mono):
+        seen: dict[Any, dict[int, int]] = {}  # rounded atom -> {shown shift: times}
+        for e in exprs:
+            for f, s in _dims(e):
+                counts = seen.setdefault(f, {})
+                counts[s] = counts.get(s, 0) + 1
+        shifts = {}
+        for f, counts in seen.items():
+            s = max(counts, key=counts.__getitem__)  # the most common form; the first on a tie
+            if s:
+                shifts[f] = s
+        if shifts:
+            acc = _shift_atoms(acc, shifts)
+    out = [c * sympy.Mul(*(a**k for a, k in mono)) for mono, c in acc.items() if c]
+    return sympy.Add(*out) if out else 0
+
+
+def _shift_atoms(p: Poly, shifts: dict[Any, int]) -> Poly:
+    """``p`` with each rounded atom ``f`` replaced by ``(f + s) − s``, ``f + s`` one atom.
+
+    ``⌊P/m⌋ + s = ⌊(P + s·m)/m⌋``, kept unevaluated so it prints as the shapes do.
+    """
+    new = {f: {((_FLOOR(f.args[0] + s, evaluate=False), 1),): S.One, (): -s} for f, s in shifts.items()}
+    out: Poly = {}
+    for mono, c in p.items():
+        q: Poly = {(): c}
+        for a, k in mono:
+            if a not in new:
+                q = _poly_mul(q, {((a, k),): S.One})
+            for _ in range(k if a in new else 0):
+                q = _poly_mul(q, new[a])
+        for m, v in q.items():
+            out[m] = out.get(m, 0) + v
+    return out
+
+
+def _round_atom(t: Any) -> bool:
+    """``t`` is ``⌊P/m⌋`` with ``P`` an integer polynomial (the form convcalc builds)."""
+    if not isinstance(t, _FLOOR):
+        return False
+    d = t.args[0].as_coefficients_dict()
+    return all(c.is_Rational for c in d.values()) and all(_intlike(a) for a in d)
+
+
+def size_of(e: Any) -> tuple[int, Any, int] | None:
+    """``e = c·(t + q)`` with one non-numeric term ``t`` and integers ``c ≥ 1``, ``q``: (c, t, q).
+
+    sympy distributes a number over a sum (``8·(⌊H/2⌋ − 1)`` is stored as
+    ``8·⌊H/2⌋ − 8``); this recovers the size that was multiplied.
+    """
+    if not isinstance(e, sympy.Add) or len(e.args) != 2:
+        return None
+    k, rest = e.args
+    if not k.is_Integer:
+        k, rest = rest, k
+    if not k.is_Integer or rest.is_Number:
+        return None
+    c, t = rest.as_coeff_Mul()
+    if not (c.is_Integer and c > 0):
+        return None
+    c, q = int(c), int(k)
+    return None if q % c else (c, t, q // c)
+
+
+@lru_cache(maxsize=8192)
+def _dims(e: Any) -> tuple[tuple[Any, int], ...]:
+    """The rounded sizes ``c·(f + q)`` that ``e`` multiplies or adds, as (atom f, shown shift)."""
+    if isinstance(e, _FLOOR):
+        return ((e, 0),) if _round_atom(e) else ()
+    size = size_of(e)
+    if size is not None and _round_atom(size[1]):
+        return ((size[1], shown_shift(size[1], size[2])),)
+    if isinstance(e, sympy.Add | sympy.Mul):
+        return tuple(d for a in e.args for d in _dims(a))
+    if isinstance(e, sympy.Pow) and e.exp.is_Integer and e.exp > 0:
+        return _dims(e.base)
+    return ()
+
+
+@lru_cache(maxsize=8192)
+def _polydict(e: Any) -> Poly:
+    if e.is_Number:
+        return {(): e}
+    if isinstance(e, sympy.Add):
+        out: Poly = {}
+        for a in e.args:
+            for m, c in _polydict(a).items():
+                out[m] = out.get(m, 0) + c
+        return out
+    if isinstance(e, sympy.Mul):
+        out = {(): S.One}
+        for a in e.args:
+            out = _poly_mul(out, _polydict(a))
+        return out
+    if isinstance(e, sympy.Pow) and e.exp.is_Integer and 0 < e.exp <= 8 and isinstance(e.base, sympy.Add):
+        out = {(): S.One}
+        for _ in range(int(e.exp)):
+            out = _poly_mul(out, _polydict(e.base))
+        return out
+    if isinstance(e, sympy.Pow) and e.exp.is_Integer and e.exp > 0:
+        return {((e.base, int(e.exp)),): S.One}
+    return {((e, 1),): S.One}
+
+
+def _poly_mul(p: Poly, q: Poly) -> Poly:
+    out: Poly = {}
+    for m1, c1 in p.items():
+        for m2, c2 in q.items():
+            powers = dict(m1)
+            for a, k in m2:
+                powers[a] = powers.get(a, 0) + k
+            mono = tuple(sorted(powers.items(), key=lambda ak: hash(ak[0])))
+            out[mono] = out.get(mono, 0) + c1 * c2
+    return out
+
+
+# ------------------------------------------------------------------ shown forms
+
+
+def _split_const(terms: dict[Any, int]) -> tuple[dict[Any, int], int]:
+    t = dict(terms)
+    return t, t.pop(S.One, 0)
+
+
+def _poly(terms: dict[Any, int], const: int) -> Any:
+    return sympy.Add(*(c * t for t, c in terms.items()), const)
+
+
+def _round_choice(terms: dict[Any, int], m: int, outer: int | None) -> tuple[str, Any, int]:
+    """The simplest of ⌊P/m⌋ + q and ⌈Q/m⌉ + q with the same value: (kind, numerator, q).
+
+    ``outer`` is an integer added to the atom (None: the atom alone, q stays 0).
+    ⌊P/m⌋ = ⌈(P − m + 1)/m⌉ for integer P, and ⌊P/m⌋ + j = ⌊(P + j·m)/m⌋.
+    """
+    body, const = _split_const(terms)
+    const += (outer or 0) * m
+    cands: list[tuple[tuple[int, int, bool], str, int, int]] = []
+    for kind, c0 in (("floor", const), ("ceiling", const - m + 1)):
+        shifts = {0} if outer is None else {0, c0 // m, -((-c0) // m)}
+        for j in shifts:
+            inner = c0 - j * m
+            score = (int(inner != 0) + int(j != 0), abs(inner) + abs(j), kind != "floor")
+            cands.append((score, kind, inner, j))
+    _, kind, inner, q = min(cands)
+    return kind, _poly(body, inner), q
+
+
+def shown_shift(f: Any, q: int) -> int:
+    """How the size ``f + q`` (``f`` a rounded atom) is shown: as the atom ``f + s`` plus ``q − s``; s."""
+    terms, m = _num_den(f)
+    return q - _round_choice(terms, m, q)[2]
+
+
+# ------------------------------------------------------------------ fast decisions
+
+
+Bound = tuple[Fraction | None, Fraction | None]  # (low, high); None is unbounded
+
+
+def _add_b(a: Fraction | None, b: Fraction | None) -> Fraction | None:
+    return None if a is None or b is None else a + b
+
+
+@lru_cache(maxsize=4096)
+def bounds(e: Any) -> Bound:
+    """Bounds of ``e`` over all positive integer values of its names (sound, not tight)."""
+    if e.is_Number:
+        v = Fraction(int(e.p), int(e.q)) if e.is_Rational else None
+        return (v, v)
+    if e.is_Symbol:
+        return (Fraction(1), None)
+    if isinstance(e, sympy.Add):
+        lo: Fraction | None = Fraction(0)
+        hi: Fraction | None = Fraction(0)
+        for a in _pair_floors(e.args, (lo, hi)):
+            if isinstance(a, tuple):
+                lo, hi = _add_b(lo, a[0]), _add_b(hi, a[1])
+                continue
+            alo, ahi = bounds(a)
+            lo, hi = _add_b(lo, alo), _add_b(hi, ahi)
+        return (lo, hi)
+    if isinstance(e, sympy.Mul):
+        lo, hi = Fraction(1), Fraction(1)
+        for a in e.args:
+            alo, ahi = bounds(a)
+            if alo is not None and alo >= 0 and lo is not None and lo >= 0:
+                lo = lo * alo
+                hi = None if hi is None or ahi is None else hi * ahi
+            elif alo is not None and ahi is not None and alo == ahi and alo < 0 and lo is not None:
+                lo, hi = (None if hi is None else hi * alo), lo * alo
+            else:
+                return (None, None)
+        return (lo, hi)
+    if isinstance(e, _FLOOR | _CEIL):
+        rnd = math.floor if isinstance(e, _FLOOR) else math.ceil
+        lo, hi = bounds(e.args[0])
+        return (None if lo is None else Fraction(rnd(lo)), None if hi is None else Fraction(rnd(hi)))
+    if isinstance(e, sympy.Mod) and e.args[1].is_Integer and e.args[1] > 0:
+        return (Fraction(0), Fraction(int(e.args[1]) - 1))
+    if isinstance(e, sympy.Max | sympy.Min | sympy.Piecewise):
+        parts = [bounds(a if not isinstance(e, sympy.Piecewise) else a[0]) for a in e.args]
+        if isinstance(e, sympy.Max):
+            lo = max((p[0] for p in parts if p[0] is not None), default=None)
+            hi = None if any(p[1] is None for p in parts) else max(p[1] for p in parts)  # type: ignore[type-var]
+        elif isinstance(e, sympy.Min):
+            hi = min((p[1] for p in parts if p[1] is not None), default=None)
+            lo = None if any(p[0] is None for p in parts) else min(p[0] for p in parts)  # type: ignore[type-var]
+        else:
+            lo = None if any(p[0] is None for p in parts) else min(p[0] for p in parts)  # type: ignore[type-var]
+            hi = None if any(p[1] is None for p in parts) else max(p[1] for p in parts)  # type: ignore[type-var]
+        return (lo, hi)
+    if isinstance(e, sympy.Pow) and e.exp.is_Integer and e.exp > 0:
+        lo, hi = bounds(e.base)
+        if lo is not None and lo >= 0:
+            k = int(e.exp)
+            return (lo**k, None if hi is None else hi**k)
+    return (None, None)
+
+
+def _pair_floors(args: Sequence[Any], _: Any) -> list[Any]:
+    """Terms of a sum, with ``c·⌊(P + c1)/m⌋ − c·⌊(P + c2)/m⌋`` pairs replaced by their bounds.
+
+    For reals u, v: ⌊u⌋ − ⌊v⌋ lies in [⌊u − v⌋, ⌈u − v⌉], and here u − v = (c1 − c2)/m.
+    """
+    keyed: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    out: list[Any] = []
+    for a in args:
+        c, f = a.as_coeff_Mul()
+        if isinstance(f, _FLOOR) and c.is_Integer:
+            arg = f.args[0]
+            k, body = arg.as_coeff_Add()
+            keyed.setdefault(body, []).append((int(c), Fraction(int(k.p), int(k.q)), a))
+        else:
+            out.append(a)
+    for group in keyed.values():
+        pos = [g for g in group if g[0] > 0]
+        neg = [g for g in group if g[0] < 0]
+        while pos and neg and pos[-1][0] == -neg[-1][0]:
+            (c, k1, _), (_, k2, _) = pos.pop(), neg.pop()
+            lo, hi = Fraction(math.floor(k1 - k2)), Fraction(math.ceil(k1 - k2))
+            out.append((c * lo, c * hi))
+        out.extend(g[2] for g in pos + neg)
+    return out
+
+
+def extremum(kind: str, xs: Sequence[Any]) -> Any:
+    """max/min of sizes, dropping those the bounds show can never win."""
+    keep: list[Any] = []
+    for x in xs:
+        if any(ge(k, x) is True if kind == "max" else ge(x, k) is True for k in keep):
+            continue
+        keep = [k for k in keep if not (ge(x, k) is True if kind == "max" else ge(k, x) is True)]
+        keep.append(x)
+    if len(keep) == 1:
+        return keep[0]
+    return sympy.Max(*keep) if kind == "max" else sympy.Min(*keep)
+
+
+def ge(a: Any, b: Any) -> Any:
+    """``a ≥ b``: True/False when the bounds decide it, else an unevaluated relation."""
+    lo, hi = bounds(_expr(a - b))
+    if lo is not None and lo >= 0:
+        return True
+    if hi is not None and hi < 0:
+        return False
+    return sympy.Ge(a, b, evaluate=False)
+
+
+def eq(a: Any, b: Any) -> Any:
+    d = _expr(a - b)
+    if d == 0:
+        return True
+    lo, hi = bounds(d)
+    if (lo is not None and lo > 0) or (hi is not None and hi < 0):
+        return False
+    return sympy.Eq(a, b, evaluate=False)
+
+
+def divides(a: Any, b: Any) -> Any:
+    """``b`` is a multiple of ``a`` (True/False/an open condition)."""
+    r = sympy.Mod(b, a)
+    if r.is_Integer:
+        return bool(r == 0)
+    return sympy.Eq(r, 0, evaluate=False)
