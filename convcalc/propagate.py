@@ -193,29 +193,21 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             if spec.blocks and e.message.startswith("unknown layer type") and "did you mean" not in e.message:
                 e.message += did_you_mean(ls.type, spec.blocks) or f" (blocks: {', '.join(spec.blocks)})"
             raise e.located(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
-        # The name the table shows, for errors before the rank is known (exact unless the
-        # type infers its rank from the input, as `conv` does).
-        known = resolved.layer.type_name(resolved.rank)
-        if node.name is None and (resolved.rank is not None or not resolved.layer.ranks):
-            known_name = f"{node.scope}{known}_{counters.get((node.scope, known), 0) + 1}"
-        else:
-            known_name = node.name or f"{node.scope}{known}"
-        ref = LayerRef(index, known_name, known)
+        layer = resolved.layer
+        type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
             sources = refs.sources(node, index)
             in_shapes = tuple(tensors[s] for s in sources)
-            layer = resolved.layer
             if not layer.multi_input and len(in_shapes) != 1:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
-            default_name = f"{node.scope}{type_name}_{counters.get((node.scope, type_name), 0) + 1}"
-            ref = LayerRef(index, node.name or default_name, type_name)
             bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
         except SpecError as e:
-            raise e.located(ls.loc, ref) from None
-        counters[(node.scope, type_name)] = counters.get((node.scope, type_name), 0) + 1
-        name = ref.name
+            raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, counters)) from None
+        key = (node.scope, type_name)
+        n = counters[key] = counters.get(key, 0) + 1
+        name = node.name or f"{node.scope}{type_name}_{n}"
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
@@ -318,6 +310,21 @@ def _rows(
             ))
         rows.append(row)
     return rows
+
+
+def _layer_ref(index: int, node: Node, resolved: Resolved, type_name: str | None,
+               counters: Mapping[tuple[str, str], int]) -> LayerRef:
+    """The layer an error is about, named as the table would name it.
+
+    Before the rank is known the type is the one without it (``conv``), and a
+    default name is given only when it cannot depend on the rank.
+    """
+    if type_name is None:
+        type_name = resolved.layer.type_name(resolved.rank)
+        if node.name is None and resolved.rank is None and resolved.layer.ranks:
+            return LayerRef(index, f"{node.scope}{type_name}", type_name)
+    name = node.name or f"{node.scope}{type_name}_{counters.get((node.scope, type_name), 0) + 1}"
+    return LayerRef(index, name, type_name)
 
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
