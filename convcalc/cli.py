@@ -21,6 +21,8 @@ EXIT_OK, EXIT_EXPECT, EXIT_INVALID = 0, 1, 2
 
 
 def _defines(values: tuple[str, ...]) -> dict[str, Any]:
+    if not values:
+        return {}
     from .errors import Loc
     from .inline import parse_value
 

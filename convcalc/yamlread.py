@@ -82,7 +82,7 @@ def read_file(path: str) -> str:
     except OSError as e:
         raise SpecError(f"cannot read the file: {e.strerror or e}", loc=Loc(path)) from None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a BOM (utf-8-sig's codec costs an import)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise SpecError(f"the file is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",

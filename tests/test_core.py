@@ -249,3 +249,10 @@ def test_every_formula_parses() -> None:
     assert len(found) > 10
     for f in found:
         assert f.symbolic(), f.name
+
+
+def test_a_file_with_a_byte_order_mark_reads_as_yaml(tmp_path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes("\ufeffinput: [4]\nlayers:\n  - dense: 2\n".encode())
+    result = convcalc.analyze(path)
+    assert result.output == (2,) and result.layers[0].loc.line == 3
