@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from .. import num
 from ..layers.base import Weight
@@ -127,8 +127,9 @@ def receptive_field(row: LayerResult) -> str:
     return f"{rf} /{axes([count(v) for v in row.effective_stride])}"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
+    """A table column: its header, the text of a row's cell, and of the footer total."""
+
     key: str
     header: str
     cell: Callable[[LayerResult, Result, Options], str]
