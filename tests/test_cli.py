@@ -214,3 +214,20 @@ def test_framework_override_says_how_the_layout_changed() -> None:
     assert (doc["framework"], doc["layout"], doc["output"]) == ("keras", "channels_first", [10])
     layers = {layer["name"]: layer for layer in doc["layers"]}
     assert layers["c1"]["weights"]["kernel"] == [5, 5, 1, 6]  # Keras's own kernel layout
+
+
+def test_the_installed_command_finishes_its_output_and_status(tmp_path: Path) -> None:
+    # main() freezes the collector before the interpreter exits; output, files and the
+    # status must still be complete.
+    import subprocess
+    import sys
+
+    svg = tmp_path / "r.svg"
+    proc = subprocess.run([sys.executable, "-m", "convcalc", str(EXAMPLES / "resnet50.yaml"), "-f", "json",
+                           "--draw", str(svg)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["totals"]["params"] == 25_557_032
+    assert svg.read_text().rstrip().endswith("</svg>")
+    failing = subprocess.run([sys.executable, "-m", "convcalc", "-"], input=FAILING, capture_output=True,
+                             text=True, timeout=60)
+    assert failing.returncode == 1 and "FAILED" in failing.stdout
