@@ -104,7 +104,10 @@ def analyze(
         try:
             result = propagate(parsed, {**(defines or {}), **names})
         except SpecError as e:
-            if parsed.resolved_layout != loaded.resolved_layout and input is None:
+            # Only a file that says which framework it is written for has shapes in that
+            # framework's layout; an explicit --layout or --input is the user's own choice.
+            if (loaded.framework_loc is not None and layout is None and input is None
+                    and parsed.resolved_layout != loaded.resolved_layout):
                 e.message += _layout_hint(loaded, parsed)
             raise
         if parsed.expect is not None:

@@ -140,6 +140,7 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
         inputs=inputs,
         name=None if name is None else str(name),
         framework=framework,
+        framework_loc=where("framework") if "framework" in data else None,
         layout=layout,
         vars=dict(vars_),
         var_locs={str(k): locator.key(vars_, str(k), where("vars")) for k in vars_},

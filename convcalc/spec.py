@@ -72,6 +72,7 @@ class Spec:
     expect: Mapping[str, Raw] | None = None
     loc: Loc = NOWHERE
     input_loc: Loc | None = None
+    framework_loc: Loc | None = None  # None: not written (the default, pytorch)
     expect_loc: Loc | None = None
     # "params", "layers.conv1", "layers.conv1.output" ... -> where that key is written
     expect_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)

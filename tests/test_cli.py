@@ -231,3 +231,11 @@ def test_the_installed_command_finishes_its_output_and_status(tmp_path: Path) ->
     failing = subprocess.run([sys.executable, "-m", "convcalc", "-"], input=FAILING, capture_output=True,
                              text=True, timeout=60)
     assert failing.returncode == 1 and "FAILED" in failing.stdout
+
+
+def test_no_layout_note_when_the_layout_is_chosen_or_the_spec_names_no_framework() -> None:
+    lenet = str(EXAMPLES / "lenet5.yaml")
+    chosen = run("--framework", "keras", "--layout", "channels_last", lenet)
+    assert chosen.status == 2 and "note:" not in chosen.err
+    inline = run("--framework", "keras", "28x28x1 | conv(8, 30)")
+    assert inline.status == 2 and "note:" not in inline.err

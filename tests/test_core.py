@@ -134,8 +134,21 @@ def test_error_messages(spec: str, message: str) -> None:
 def test_keras_refusals() -> None:
     with pytest.raises(SpecError, match="strides > 1 together with dilation_rate > 1"):
         convcalc.analyze("20x20x3 -> Conv2D(4, 3, strides=2, dilation_rate=2)", framework="keras")
-    with pytest.raises(SpecError, match="takes padding 'valid' or 'same'"):
-        convcalc.analyze("20x20x3 -> Conv2D(4, 3, padding=1)", framework="keras")
+
+
+@pytest.mark.parametrize(("spec", "keras_class"), [
+    ("20x20x3 -> Conv2D(4, 3, padding=1)", "Conv2D"),
+    ("20x3 -> conv(4, 3, padding=1)", "Conv1D"),
+    ("20x20x3 -> SeparableConv2D(4, 3, padding=1)", "SeparableConv2D"),
+    ("20x20x3 -> DepthwiseConv2D(3, padding=1)", "DepthwiseConv2D"),
+    ("20x20x3 -> MaxPooling2D(2, padding=1)", "MaxPooling2D"),
+    ("8x8x8x3 -> AveragePooling3D(2, padding=1)", "AveragePooling3D"),
+])
+def test_keras_padding_refusals_name_the_keras_class(spec: str, keras_class: str) -> None:
+    with pytest.raises(SpecError) as info:
+        convcalc.analyze(spec, framework="keras")
+    assert f"Keras's {keras_class} takes padding 'valid' or 'same'" in info.value.message
+    assert "note:" not in info.value.message  # an inline spec says no framework: no layout hint
 
 
 YAML = """\

@@ -202,6 +202,13 @@ class Layer:
     # Merge layers read several tensors; everything else reads one.
     multi_input: ClassVar[bool] = False
 
+    def keras_name(self, rank: int | None) -> str:
+        """Keras's class for this type at ``rank`` (``Conv2D``), for messages; else convcalc's name."""
+        for name, r in self.keras.items():
+            if r == rank:
+                return name
+        return self.type_name(rank)
+
     def type_name(self, rank: int | None) -> str:
         return f"{self.kind}{rank}d" if rank is not None and self.ranks else self.kind
 

@@ -77,16 +77,18 @@ def check_groups(ctx: Ctx, c_in: Any, c_out: Any, groups: Any) -> None:
 
 
 def resolve_padding(
-    ctx: Ctx, padding: Any, kernel: Sequence[Any], stride: Sequence[Any], dilation: Sequence[Any], kind: str
+    ctx: Ctx, padding: Any, kernel: Sequence[Any], stride: Sequence[Any], dilation: Sequence[Any],
+    layer: Layer,
 ) -> Any:
     """Refuse what the framework refuses; turn PyTorch 'same'/'valid' into pairs.
 
     Returns per-axis (left, right) pairs, or "same" for Keras's ⌈n/s⌉ rule.
     """
     rank = len(kernel)
+    kind = layer.kind
     if ctx.keras and not isinstance(padding, str):
         raise SpecError(
-            f"Keras's {kind} takes padding 'valid' or 'same'"
+            f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same'"
             f"{' or causal' if rank == 1 and kind == 'conv' else ''}, not {padding_repr(padding)}; "
             f"put a zeropad{rank}d layer before it for explicit padding"
         )
@@ -94,7 +96,7 @@ def resolve_padding(
         if rank != 1:
             raise SpecError("padding 'causal' is only for 1-D convolutions")
         if ctx.keras and kind != "conv":
-            raise SpecError(f"Keras's {kind} takes padding 'valid' or 'same', not 'causal'")
+            raise SpecError(f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same', not 'causal'")
         # PyTorch has no such option; convcalc reads it as Keras does (left padding), stated in the README.
         return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True))
     if padding == "valid":
@@ -193,7 +195,7 @@ class Conv(Layer):
         c_out, k, s, d, g = a["out"], a["kernel"], a["stride"], a["dilation"], a["groups"]
         check_groups(ctx, c_in, c_out, g)
         check_keras_dilation(ctx, s, d)
-        pads = resolve_padding(ctx, a["padding"], k, s, d, self.kind)
+        pads = resolve_padding(ctx, a["padding"], k, s, d, self)
         if a["padding_mode"] in ("reflect", "circular") and not ctx.keras:
             check_padding_mode(ctx, a["padding_mode"], spatial, pads)
         out, windows = W.spatial_out(ctx, spatial, k, s, pads, d)
@@ -326,7 +328,7 @@ _DEPTHWISE_ORDER = ("kernel", "stride", "padding", "depth_multiplier", "dilation
 
 
 def _depthwise(
-    ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any], kind: str
+    ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any], layer: Layer
 ) -> tuple[Any, Shape, tuple[W.Window, ...], Any]:
     """The depthwise step, the convolution rule per channel: input channels, output sizes, windows, MACs.
 
@@ -335,7 +337,7 @@ def _depthwise(
     """
     c_in, spatial = _channels_in(ctx, inputs, a)
     k, s, d, m = a["kernel"], a["stride"], a["dilation"], a["depth_multiplier"]
-    pads = resolve_padding(ctx, a["padding"], k, s, d, kind)
+    pads = resolve_padding(ctx, a["padding"], k, s, d, layer)
     out, windows = W.spatial_out(ctx, spatial, k, s, pads, d)
     return c_in, out, windows, num.prod(k) * c_in * m * num.prod(out)
 
@@ -361,7 +363,7 @@ class DepthwiseConv(Layer):
                    "bias")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        c_in, out, windows, macs = _depthwise(ctx, inputs, a, self.kind)
+        c_in, out, windows, macs = _depthwise(ctx, inputs, a, self)
         k, m = a["kernel"], a["depth_multiplier"]
         weights = kernel_and_bias(ctx, (*k, c_in, m), (c_in * m, 1, *k), c_in * m, a["bias"])
         return LayerOut(ctx.join(c_in * m, out), weights, macs, windows)
@@ -390,7 +392,7 @@ class SeparableConv(Layer):
     keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "depth_multiplier")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        c_in, out, windows, depthwise_macs = _depthwise(ctx, inputs, a, self.kind)
+        c_in, out, windows, depthwise_macs = _depthwise(ctx, inputs, a, self)
         k, m, c_out = a["kernel"], a["depth_multiplier"], a["out"]
         ones = (1,) * len(k)
         if ctx.keras:

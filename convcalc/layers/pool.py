@@ -31,7 +31,8 @@ class _Pool(Layer):
         if ctx.keras:
             if not isinstance(padding, str) or padding == "causal":
                 raise SpecError(
-                    f"Keras pooling takes padding 'valid' or 'same', not {padding_repr(padding)}"
+                    f"Keras's {self.keras_name(len(k))} takes padding 'valid' or 'same', "
+                    f"not {padding_repr(padding)}"
                 )
             pads = "same" if padding == "same" else ((0, 0),) * len(k)
             out, windows = W.spatial_out(ctx, spatial, k, s, pads, (1,) * len(k), what="pool size")
