@@ -101,13 +101,11 @@ def analyze(
     try:
         loaded = load(spec, source=source)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
+        bound = {**(defines or {}), **names}
         try:
-            result = propagate(parsed, {**(defines or {}), **names})
+            result = propagate(parsed, bound)
         except SpecError as e:
-            # Only a file that says which framework it is written for has shapes in that
-            # framework's layout; an explicit --layout or --input is the user's own choice.
-            if (loaded.framework_loc is not None and layout is None and input is None
-                    and parsed.resolved_layout != loaded.resolved_layout):
+            if _layout_would_fix(loaded, parsed, layout, input, bound):
                 e.message += _layout_hint(loaded, parsed)
             raise
         if parsed.expect is not None:
@@ -116,6 +114,25 @@ def analyze(
         raise SpecError("the spec is nested too deeply to analyse",
                         loc=Loc(source or "<spec>")) from None
     return result
+
+
+def _layout_would_fix(loaded: Spec, parsed: Spec, layout: str | None, input: Any,
+                      bound: Mapping[str, Any]) -> bool:
+    """Whether a spec that failed after --framework changed its layout runs in its written layout.
+
+    Only a file that says which framework it is written for has shapes in that
+    framework's layout; an explicit --layout or --input is the user's own choice.
+    """
+    from .propagate import propagate
+
+    if (loaded.framework_loc is None or layout is not None or input is not None
+            or parsed.resolved_layout == loaded.resolved_layout):
+        return False
+    try:
+        propagate(replace(parsed, layout=loaded.resolved_layout), bound)
+    except SpecError:
+        return False
+    return True
 
 
 def _layout_hint(written: Spec, read: Spec) -> str:

@@ -447,6 +447,9 @@ def _check_sizes(out: LayerOut) -> None:
         size = w.size
         if type(size) is int and size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
+    elements = num.prod(out.shape)
+    if type(elements) is int and elements.bit_length() > limit:
+        num.check_size(elements, "the output activation (its number of elements)")
 
 
 def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:

@@ -114,7 +114,7 @@ class Result:
     valid: dict[str, Any] = field(default_factory=dict)
     expect: Any = None  # convcalc.expect.Outcome, when the spec has `expect:`
     rows: list[LayerResult] | None = None  # table rows incl. block rows; None = layers
-    memory: Value = 0  # elements of all layers' output activations (convcalc.analysis)
+    memory: Value = 0  # elements of all layers' output activations (a forward pass)
 
     # ---- SPEC §9 API
     @property

@@ -239,3 +239,9 @@ def test_no_layout_note_when_the_layout_is_chosen_or_the_spec_names_no_framework
     assert chosen.status == 2 and "note:" not in chosen.err
     inline = run("--framework", "keras", "28x28x1 | conv(8, 30)")
     assert inline.status == 2 and "note:" not in inline.err
+
+
+def test_the_layout_note_only_when_the_written_layout_would_work() -> None:
+    misspelt = "framework: pytorch\ninput: [3, 8, 8]\nlayers:\n  - conv2d: {out: 4, kernal: 3}\n"
+    r = run("--framework", "keras", "-", stdin=misspelt)
+    assert r.status == 2 and "kernal" in r.err and "note:" not in r.err

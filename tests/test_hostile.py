@@ -166,3 +166,29 @@ def test_huge_numbers_print_in_every_format() -> None:
         assert res.exit_code == 0, res.output
         digits = str(4 * 10**50 + (10**50 + 1) * 7)
         assert digits in res.output.replace(",", "")
+
+
+@pytest.mark.parametrize("args", [
+    ["7 | dense(10**400)"],  # params size beyond a float's range (was an OverflowError)
+    ["7 | dense(10**400)", "-c", "memory"],
+    ["7 | dense(10**400)", "-f", "csv"],
+])
+def test_sizes_beyond_a_float_print(args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from convcalc.cli import command
+
+    res = CliRunner().invoke(command, [*args, "--width", "200"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "plain"])
+def test_an_activation_too_large_to_print_is_refused(fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from convcalc.cli import command
+
+    res = CliRunner().invoke(command, ["10**1500 x 10**1500 x 10**1500 | relu", "-f", fmt, "-c", "memory"],
+                             catch_exceptions=False)
+    assert res.exit_code == 2
+    assert "output activation" in res.output + (res.stderr if res.stderr_bytes else "")

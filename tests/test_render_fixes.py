@@ -194,3 +194,24 @@ def test_symbolic_activations_show_elements_only() -> None:
     assert "8*(H - 2)*(W - 2)" in r.out and " B)" not in r.out
     concrete = run("-f", "plain", "-c", "memory", "3x8x8 | conv(8, 3)")
     assert "288 (1.15 kB)" in concrete.out  # 8·6·6 elements, 4 bytes each
+
+
+@pytest.mark.parametrize(("n", "text"), [
+    (0, "0 B"), (999, "1.00 kB"), (1_000, "1.00 kB"), (249_999 * 4, "1.00 MB"),
+    (123_456_789, "123.46 MB"), (10**15, "1,000.00 TB"),
+])
+def test_human_bytes_picks_the_unit_after_rounding(n: int, text: str) -> None:
+    assert C.human_bytes(n) == text
+
+
+def test_explain_total_is_written_like_the_params_cell() -> None:
+    r = run("-x", "-f", "plain", "1x8xT | conv(4,3,2) | flatten | dense(2)")
+    cell = next(line for line in r.out.splitlines() if line.startswith("3 "))
+    total = next(line for line in r.out.splitlines() if "params: weight" in line and "2*" in line)
+    assert total.rsplit("= ", 1)[1].strip() in cell
+
+
+def test_piped_table_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    r = run("examples/alexnet.yaml")
+    assert max(len(line) for line in r.out.splitlines()) <= 60

@@ -15,7 +15,6 @@ from .. import args as A
 from .. import expr, num
 from ..errors import SpecError, did_you_mean
 from ..formulas import Formula, Step
-from ..spec import EMPTY
 
 Value = num.Value
 Shape = tuple[Value, ...]
@@ -52,8 +51,6 @@ class LayerOut(NamedTuple):
     # Per spatial axis, the window this layer slides (None: shape-preserving
     # or not a sliding window; see convcalc.analysis for how it is used).
     windows: tuple[Window, ...] | None = None
-    # Extra named outputs some layers report (e.g. RNN final states); unused by most.
-    extra: Mapping[str, Any] = EMPTY
 
 
 class Constraint(NamedTuple):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from .. import num
@@ -36,7 +36,6 @@ class Options:
     color: bool | None = None  # None: when the output is a terminal
     quiet: bool = False
     pretty: bool = True  # unicode (× ⌊⌋ ·); False for plain output: every line in ASCII
-    extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.format == "plain":  # SPEC §6: the table in ASCII, whoever builds the options
@@ -87,14 +86,14 @@ def weights(row: LayerResult, opts: Options) -> str:
     return opts.text(", ".join(parts))
 
 
-def human_bytes(n: Value) -> str:
-    """``1.2 MB`` (decimal units); an expression in brackets before its unit."""
-    if not num.is_int(n):
-        return f"({count(n)}) B"
-    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
-        if n >= scale:
-            return f"{n / scale:,.2f} {unit}"
-    return f"{n} B"
+def human_bytes(n: int) -> str:
+    """``1.2 MB``: decimal units, two decimals, the unit chosen after rounding (``1.00 MB``,
+    not ``1,000.00 kB``); integer arithmetic, so sizes beyond a float's range print too."""
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        hundredths = (n * 100 + scale // 2) // scale
+        if hundredths >= 100:  # at least 1.00 of this unit, once rounded
+            return f"{hundredths // 100:,}.{hundredths % 100:02d} {unit}"
+    return f"{n:,} B"
 
 
 def params_size(n_params: Value) -> str:
@@ -151,7 +150,7 @@ column(Column("params", "Params", lambda r, res, o: count(r.params),
               lambda res, o: count(res.total_params), numeric=True))
 column(Column("macs", "MACs", lambda r, res, o: count(batched(r.macs, o)),
               lambda res, o: count(batched(res.total_macs, o)), numeric=True))
-# convcalc.analysis computes these two (the propagator stores them on each row)
+# the propagator stores these two on each row (the receptive field by convcalc.analysis)
 column(Column("memory", "Activations", lambda r, res, o: activations(r.memory, o),
               lambda res, o: activations(res.memory, o), numeric=True))
 column(Column("rf", "RF /stride", lambda r, res, o: receptive_field(r)))
@@ -215,8 +214,8 @@ def _explain(row: LayerResult) -> list[str]:
         subtotals = []
         for suffix, weights in stacks.items():
             lines.append(_sum_line(f"{label} {suffix}", weights))
-            subtotals.append(sum((w.size for w in weights), 0))
-        total = sum(subtotals, 0)
+            subtotals.append(num.total([w.size for w in weights]))
+        total = num.total(subtotals)
         lines.append(f"{label}: {' + '.join(count(n) for n in subtotals)} = {count(total)}")
     return lines
 
@@ -252,7 +251,7 @@ def _sum_line(label: str, group: Sequence[Weight]) -> str:
     """``params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832``."""
     terms = [f"{w.name} {'·'.join(_factor(dim(d)) for d in w.shape)}" for w in group]
     sizes = [w.size for w in group]
-    total = sum(sizes, 0)
+    total = num.total(sizes)  # the form the Params column shows
     partial = ""
     if len(group) > 1 and all(num.is_int(n) for n in sizes):
         partial = " = " + " + ".join(count(n) for n in sizes)

@@ -12,6 +12,7 @@ to the character (tests/test_table_layout.py compares the two)."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import SpecError
@@ -263,11 +264,13 @@ UNLIMITED = 1 << 20
 
 
 def console_width(opts: C.Options, out: TextIO) -> int | None:
-    """--width; else rich's own guess for a terminal (its size, $COLUMNS); else no limit."""
+    """--width; else rich's own guess for a terminal or with $COLUMNS set; else no limit."""
     if opts.width is not None:
         return opts.width
     isatty = getattr(out, "isatty", None)
-    return None if isatty is not None and isatty() else UNLIMITED
+    if (isatty is not None and isatty()) or os.environ.get("COLUMNS"):
+        return None
+    return UNLIMITED
 
 
 def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:

@@ -410,20 +410,9 @@ def _symbol(name: str) -> Any:
     return symbol(name)
 
 
-_ASCII = str.maketrans({"≥": ">=", "≤": "<=", "≠": "!=", "∈": "in", "−": "-", "·": "*", "…": "...",
-                        "⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")"})
-
-
-def valid_text(result: Any, pretty: bool = True) -> list[str]:
-    """A line saying for which values of the free names the network is valid, then open conditions.
-
-    ``pretty=False`` keeps to ASCII (the plain format).
-    """
-    lines = _valid_lines(result)
-    return lines if pretty else [line.translate(_ASCII) for line in lines]
-
-
-def _valid_lines(result: Any) -> list[str]:
+def valid_text(result: Any) -> list[str]:
+    """A line saying for which values of the free names the network is valid, then open conditions
+    (in the table's notation; --format plain converts every line to ASCII itself)."""
     lines = []
     parts = [v.text for v in result.valid.values() if isinstance(v, ValidSet) and v.text]
     reduced = [n for n in result.free_names if n in result.valid]
