@@ -97,25 +97,47 @@ class _Elementwise(Layer):
         return LayerOut(broadcast(ctx, self.kind, inputs))
 
 
-# kind (Keras's class is its title), what it computes, how many tensors exactly (None: 2 or more), a note
-_ELEMENTWISE: tuple[tuple[str, str, int | None, str], ...] = (
-    ("add", "sum", None, ""),
-    ("subtract", "difference", 2, ""),
-    ("multiply", "product", None, ", e.g. attention gates"),
-    ("average", "mean", None, ""),
-    ("maximum", "maximum", None, ""),
-    ("minimum", "minimum", None, ""),
-)
+@register
+class Add(_Elementwise):
+    kind = "add"
+    doc = "Element-wise sum of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Add": None}
 
-for _kind, _what, _exactly, _note in _ELEMENTWISE:
-    _count = f"exactly {_exactly}" if _exactly else "2 or more"
-    register(type(_kind.title(), (_Elementwise,), {
-        "kind": _kind,
-        "doc": f"Element-wise {_what} of {_count} tensors (broadcasting size-1 axes){_note}.",
-        "keras": {_kind.title(): None},
-        "exactly": _exactly,
-        "__module__": __name__,
-    }))
+
+@register
+class Subtract(_Elementwise):
+    kind = "subtract"
+    doc = "Element-wise difference of exactly 2 tensors (broadcasting size-1 axes)."
+    keras = {"Subtract": None}
+    exactly = 2
+
+
+@register
+class Multiply(_Elementwise):
+    kind = "multiply"
+    doc = "Element-wise product of 2 or more tensors (broadcasting size-1 axes), e.g. attention gates."
+    keras = {"Multiply": None}
+
+
+@register
+class Average(_Elementwise):
+    kind = "average"
+    doc = "Element-wise mean of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Average": None}
+
+
+@register
+class Maximum(_Elementwise):
+    kind = "maximum"
+    doc = "Element-wise maximum of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Maximum": None}
+
+
+@register
+class Minimum(_Elementwise):
+    kind = "minimum"
+    doc = "Element-wise minimum of 2 or more tensors (broadcasting size-1 axes)."
+    keras = {"Minimum": None}
 
 
 def concat_shapes(ctx: Ctx, kind: str, inputs: Sequence[Shape], axis: Any) -> Shape:
