@@ -9,7 +9,7 @@ Keras: ``valid`` is the same rule with no padding, ``same``/``causal`` give
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import args as A
@@ -17,46 +17,11 @@ from .. import formulas as F
 from .. import num
 from ..errors import SpecError
 from . import window as W
-from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+from .base import Ctx, Layer, LayerOut, Shape, Weight, register
+from .common import DATA_FORMAT, IN_CHANNELS, check_in_channels, kernel_and_bias, padding_repr, per_rank
+
 
 # Shared by the layer modules: arguments, checks and name tables that several families use.
-DATA_FORMAT = A.Param("data_format", A.optional(A.choice("channels_first", "channels_last")), None)
-IN_CHANNELS = A.Param("in_channels", A.OPTIONAL_POSITIVE, None, doc="checked against the input")
-
-
-def per_rank(*patterns: str, ranks: Sequence[int] = (1, 2, 3)) -> dict[str, int]:
-    """A framework's class names by rank: ``per_rank("Conv{}d")`` is ``{"Conv1d": 1, "Conv2d": 2, ...}``."""
-    return {pattern.format(r): r for pattern in patterns for r in ranks}
-
-
-def check_in_channels(
-    ctx: Ctx,
-    x: Shape,
-    c_in: Any,
-    given: Any,
-    what: str = "in_channels",
-    mismatch: Callable[[], str] | None = None,
-) -> None:
-    """A given in_channels (num_features, in_features, ...) must equal what arrives, as PyTorch checks
-    at run time; ``mismatch`` words the error where "channels" is not the input's word."""
-    if given is None:
-        return
-    ctx.equal(
-        given,
-        c_in,
-        mismatch or (lambda: f"{what} is {num.fmt(given)} but the input {fmt_shape(x)} has {num.fmt(c_in)} "
-                     f"channel{'s' if c_in != 1 else ''}"),
-    )
-
-
-def kernel_and_bias(
-    ctx: Ctx, keras_shape: Shape, torch_shape: Shape, c_out: Any, bias: bool
-) -> tuple[Weight, ...]:
-    """Keras's ``kernel`` or PyTorch's ``weight``, each in its own layout, and a bias of one per output."""
-    kernel = Weight("kernel", keras_shape) if ctx.keras else Weight("weight", torch_shape)
-    return (kernel, Weight("bias", (c_out,))) if bias else (kernel,)
-
-
 def _channels_in(ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> tuple[Any, Shape]:
     """The input's channels, checked against a given in_channels, and its spatial sizes."""
     x = inputs[0]
@@ -124,17 +89,6 @@ def _torch_same_pads(ctx: Ctx, axis: int, k: Any, d: Any) -> tuple[Any, Any]:
     total = ctx.step(f"same padding {name}", F.SAME_PAD_TOTAL, d=d, k=k)
     left = ctx.step(f"pl {name}", SAME_PAD_LEFT, t=total)
     return left, ctx.step(f"pr {name}", SAME_PAD_RIGHT, t=total, pl=left)
-
-
-def padding_repr(p: Any) -> str:
-    if isinstance(p, tuple) and p and all(isinstance(x, tuple) for x in p):
-        if all(a == b for a, b in p):
-            vals = [a for a, _ in p]
-            return num.fmt(vals[0]) if len(set(map(str, vals))) == 1 else "×".join(map(num.fmt, vals))
-        return str([[num.fmt(a), num.fmt(b)] for a, b in p])
-    if isinstance(p, tuple):
-        return "×".join(map(num.fmt, p)) if len(set(map(str, p))) > 1 else num.fmt(p[0])
-    return str(p)
 
 
 def check_keras_dilation(ctx: Ctx, stride: Sequence[Any], dilation: Sequence[Any]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from .. import args as A
 from .. import num
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
-from .conv import IN_CHANNELS, check_in_channels, kernel_and_bias
+from .common import IN_CHANNELS, check_in_channels, kernel_and_bias
 
 
 @register

@@ -23,7 +23,7 @@ from .. import args as A
 from .. import num
 from ..errors import SpecError
 from .base import Ctx, Layer, LayerOut, Shape, fmt_shape, register
-from .shape import axis_index
+from .common import axis_index
 
 Value = num.Value
 

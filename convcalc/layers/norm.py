@@ -15,8 +15,7 @@ from .. import args as A
 from .. import num
 from ..errors import SpecError
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
-from .conv import check_in_channels, per_rank
-from .shape import unbatched
+from .common import check_in_channels, per_rank, unbatched
 
 
 def _axis(x: Shape, axis: Any) -> int:

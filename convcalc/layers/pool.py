@@ -16,7 +16,7 @@ from .. import num
 from ..errors import SpecError
 from . import window as W
 from .base import Ctx, Layer, LayerOut, Shape, register
-from .conv import DATA_FORMAT, padding_repr, per_rank
+from .common import DATA_FORMAT, padding_repr, per_rank
 
 
 class _Pool(Layer):

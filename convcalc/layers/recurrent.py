@@ -26,7 +26,7 @@ from .. import num
 from ..errors import SpecError
 from ..formulas import Formula
 from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
-from .conv import check_in_channels
+from .common import check_in_channels
 
 # The rows of every weight matrix and bias: each of the G gates has `hidden` units.
 GATE_ROWS = Formula("gate_rows", "g*h")

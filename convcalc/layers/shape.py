@@ -12,29 +12,7 @@ from .. import formulas as F
 from .. import num
 from ..errors import SpecError
 from .base import Ctx, Layer, LayerOut, Shape, Window, fmt_shape, register
-from .conv import DATA_FORMAT, per_rank
-
-
-def unbatched(axis: Any, ndim: int, what: str) -> int | None:
-    """Where an axis number, as both frameworks number axes (the batch axis is 0, negatives count from
-    the end), falls in a shape of ``ndim`` axes without the batch axis: its index there, -1 for the batch
-    axis itself, None when it is out of range (each caller says why in its own words)."""
-    if not num.is_int(axis):
-        raise SpecError(f"{what} must be a number, not {num.fmt(axis)}")
-    full = ndim + 1
-    index = axis if axis >= 0 else full + axis
-    return index - 1 if 0 <= index < full else None
-
-
-def axis_index(axis: Any, ndim: int, what: str) -> int:
-    """An axis number counting the batch axis as 0 (negatives from the end) -> index without batch."""
-    index = unbatched(axis, ndim, what)
-    if index is None:
-        raise SpecError(
-            f"{what} {axis} is out of range for a tensor of {ndim} axes plus the batch axis "
-            f"(valid: {-ndim - 1} to {ndim})"
-        )
-    return index
+from .common import DATA_FORMAT, axis_index, per_rank
 
 
 @register
