@@ -70,10 +70,11 @@ def axes(texts: Sequence[str], times: str = "×") -> str:
 
 
 def shape(s: Sequence[Value], opts: Options) -> str:
+    """A shape for people (``16 × ⌊H/2⌋ × 8``); --format plain converts whole lines to ASCII."""
     dims = [dim(d) for d in s]
     if opts.batch is not None:
         dims.insert(0, str(opts.batch))
-    return opts.text(axes(dims))
+    return axes(dims)
 
 
 def weights(row: LayerResult, opts: Options) -> str:
@@ -83,7 +84,7 @@ def weights(row: LayerResult, opts: Options) -> str:
     for w in row.weights:
         text = axes([dim(d) for d in w.shape])
         parts.append(text if w.trainable else f"({text})")
-    return opts.text(", ".join(parts))
+    return ", ".join(parts)
 
 
 def human_bytes(n: int) -> str:
