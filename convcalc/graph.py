@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from . import expr, num
 from .errors import LayerRef, Loc, SpecError, did_you_mean
-from .propagate import Node, Ref, Source
+from .refs import Node, Ref, Source
 from .spec import BlockSpec, LayerSpec, RepeatSpec, Spec
 
 MAX_LAYERS = 200_000

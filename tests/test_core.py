@@ -223,7 +223,7 @@ def test_concrete_specs_do_not_import_sympy() -> None:
     assert out.stdout.strip() == "False"
 
 
-# ---- identical layer uses are computed once (propagate._Memo); reuse must never change an answer
+# ---- identical layer uses are computed once (layer_run.Memo); reuse must never change an answer
 
 @pytest.mark.parametrize(("spec", "message"), [
     # 1, 1.0 and True are equal as dict keys, not as arguments

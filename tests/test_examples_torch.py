@@ -20,7 +20,7 @@ from convcalc import args as A  # noqa: E402
 from convcalc.api import load  # noqa: E402
 from convcalc.graph import expand_layers  # noqa: E402
 from convcalc.layers.base import Ctx, lookup  # noqa: E402
-from convcalc.propagate import Names, resolve_vars  # noqa: E402
+from convcalc.names import Names, resolve_vars  # noqa: E402
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
 ELEMENTWISE = {

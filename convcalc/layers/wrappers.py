@@ -3,7 +3,7 @@
 The wrapped layer arrives raw — a mapping such as ``{conv2d: [16, 3]}``, a
 call such as ``Conv2D(16, 3)`` from an inline spec, or a bare type name —
 and runs through the same binding and checking as any layer
-(:func:`convcalc.propagate.run_layer`), on the slice of the input it sees.
+(:func:`convcalc.layer_run.run_layer`), on the slice of the input it sees.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _inner_spec(raw: Any) -> LayerSpec:
 
 def run_inner(ctx: Ctx, raw: Any, x: Shape, **overrides: Any) -> tuple[Resolved, LayerOut]:
     """Run the wrapped layer on ``x``; its explain steps join the wrapper's."""
-    from ..propagate import layer_rank, run_layer
+    from ..layer_run import layer_rank, run_layer
 
     spec = _inner_spec(raw)
     if overrides:

@@ -1,0 +1,127 @@
+"""One layer use: check its input's rank, bind and coerce its arguments, let the type compute.
+
+Shared by the propagator and by wrapper layers (``timedistributed``,
+``bidirectional``); :class:`Memo` computes identical uses once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from . import args as A
+from . import num
+from .errors import SpecError
+from .formulas import Step
+from .layers.base import Constraint, Ctx, LayerOut, Resolved, Shape
+from .spec import LayerSpec
+
+SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
+
+
+def layer_rank(resolved: Resolved, in_shapes: Sequence[Shape]) -> int | None:
+    """The spatial rank a layer use runs at: from its type name, else from its input."""
+    if resolved.rank is None and not resolved.layer.multi_input:
+        return resolved.layer.infer_rank(in_shapes[0])
+    return resolved.rank
+
+
+def run_layer(
+    resolved: Resolved,
+    ls: LayerSpec,
+    in_shapes: Sequence[Shape],
+    rank: int | None,
+    context: Callable[[int | None], Ctx],
+) -> tuple[dict[str, Any], Ctx, LayerOut]:
+    """Check the input's rank, bind and coerce the arguments, and let the layer compute.
+
+    Shared by the propagator and by wrapper layers (``timedistributed``,
+    ``bidirectional``) that run an inner layer on a slice of their input.
+    Returns the raw bound arguments (for the row's label), the layer's
+    context (its explain steps) and what it computed.
+    """
+    layer = resolved.layer
+    type_name = layer.type_name(rank)
+    if not layer.multi_input:
+        layer.check_rank(in_shapes[0], rank, type_name)
+    if any(k in SOURCE_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare)
+        accepted = A.names_index(layer.params)
+        kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS or k.lower() in accepted}
+        ls = replace(ls, kwargs=kw)
+    bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
+    ctx = context(rank)
+    values = A.coerce_all(bound, layer.params, ctx, type_name)
+    fmt = values.get("data_format")
+    if fmt is not None and fmt != ctx.layout:
+        raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}; "
+                        f"set `layout: {fmt}` for the whole spec")
+    out = layer.infer(ctx, in_shapes, values)
+    _check_sizes(out)
+    return bound, ctx, out
+
+
+class Memo:
+    """Identical layer uses computed once.
+
+    Networks repeat themselves (a ResNet stage is one block used several
+    times; a generated spec cycles a few layers), so a use with the same
+    type, arguments and input shapes as an earlier one reuses its bound
+    arguments, explain steps and output.  A layer's work has no other effect
+    than what it returns, except the open conditions it adds (and free names,
+    registered at the first use): uses that add a condition are not kept, so
+    a reused result never hides one.  Only whole-number input shapes make a
+    key (cheap to hash; symbolic uses almost always add conditions).
+    """
+
+    def __init__(self, constraints: Sequence[Constraint]) -> None:
+        self._constraints = constraints
+        self._done: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[Step, ...], LayerOut]] = {}
+
+    def run(
+        self,
+        resolved: Resolved,
+        ls: LayerSpec,
+        in_shapes: tuple[Shape, ...],
+        rank: int | None,
+        context: Callable[[int | None], Ctx],
+    ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
+        key = _memo_key(resolved, ls, in_shapes, rank)
+        if key is not None:
+            done = self._done.get(key)
+            if done is not None:
+                return done
+        open_before = len(self._constraints)
+        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context)
+        done = (bound, tuple(ctx.steps), out)
+        if key is not None and len(self._constraints) == open_before:
+            self._done[key] = done
+        return done
+
+
+def _memo_key(
+    resolved: Resolved, ls: LayerSpec, in_shapes: tuple[Shape, ...], rank: int | None
+) -> tuple[Any, ...] | None:
+    for shape in in_shapes:
+        for d in shape:
+            if type(d) is not int:
+                return None
+    # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
+    return (resolved, rank, in_shapes, repr(ls.args), repr(ls.kwargs))
+
+
+def _check_sizes(out: LayerOut) -> None:
+    """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
+    limit = num.MAX_BITS
+    for v in out.shape:
+        if type(v) is int and v.bit_length() > limit:
+            num.check_size(v, "the output size")
+    if type(out.macs) is int and out.macs.bit_length() > limit:
+        num.check_size(out.macs, "the number of multiply-accumulates")
+    for w in out.weights:
+        size = w.size
+        if type(size) is int and size.bit_length() > limit:
+            num.check_size(size, f"the weight {w.name}")
+    elements = num.prod(out.shape)
+    if type(elements) is int and elements.bit_length() > limit:
+        num.check_size(elements, "the output activation (its number of elements)")

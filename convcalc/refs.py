@@ -1,0 +1,123 @@
+"""What a layer reads: references written in `from:` and `outputs:`, resolved to tensor names.
+
+The graph expander settles the structural part (negative indices, ``in``,
+names inside blocks) into :class:`Node` sources; :class:`Refs` resolves them
+against the layers made so far, with errors that say which layer is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from . import args as A
+from .errors import SpecError, did_you_mean
+from .layers.base import Shape
+from .result import LayerResult
+from .spec import LayerSpec, Spec
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A ``from:`` name, tried with each scope prefix in turn (innermost first)."""
+
+    name: str
+    scopes: tuple[str, ...] = ("",)
+
+
+# What a node reads: an absolute layer index (0 = the first input), a name
+# as written (outputs:), or a scoped name from a layer list.
+Source = int | str | Ref
+
+
+class Node(NamedTuple):
+    """A layer use after blocks and repeats are expanded."""
+
+    spec: LayerSpec
+    name: str | None  # explicit name, already made unique for block uses
+    sources: tuple[Source, ...] | None  # None = the previous layer
+    block: str | None = None  # the innermost group (block row) holding it
+    depth: int = 0
+    scope: str = ""  # prefix for names local to a block use
+    lookup: tuple[str, ...] = ("",)  # scope prefixes for its names, innermost first
+    error: SpecError | None = None  # a `from:` found wrong while expanding, raised at this layer
+
+
+class Refs:
+    """Resolves what nodes read against the layers made so far."""
+
+    def __init__(
+        self,
+        layers: Sequence[LayerResult],
+        by_name: Mapping[str, LayerResult],
+        input_names: Sequence[str],
+        known: Mapping[str, int],
+    ) -> None:
+        self.layers = layers
+        self.by_name = by_name
+        self.input_names = input_names
+        self.known = known  # names given before propagation -> flat index (forward refs)
+
+    def sources(self, node: Node, index: int) -> tuple[str, ...]:
+        if node.error is not None:
+            raise node.error
+        if node.sources is None:
+            return (self.layers[-1].name,) if self.layers else (self.input_names[0],)
+        return tuple(self.resolve(ref, index) for ref in node.sources)
+
+    def resolve(self, ref: Source, index: int) -> str:
+        """One source to a tensor name (layer indices are 1-based; 0 is the input)."""
+        if isinstance(ref, Ref):
+            return self.name(ref.name, ref.scopes, index)
+        if isinstance(ref, bool):
+            raise SpecError(f"from: {ref} is not a layer name or index")
+        if isinstance(ref, int):
+            target = index + ref if ref < 0 else ref
+            if ref >= index:
+                raise SpecError(f"from: {ref} refers to layer {ref}, which comes at or after this one "
+                                f"(layer {index}); a layer can only read earlier layers")
+            if target < 0:
+                raise SpecError(f"from: {ref} reaches before the input (this is layer {index})")
+            return self.input_names[0] if target == 0 else self.layers[target - 1].name
+        if not isinstance(ref, str):
+            raise SpecError(f"from: entries are layer names or indices, not {A.describe(ref)}")
+        return self.name(ref, ("",), index)
+
+    def name(self, name: str, scopes: Sequence[str], index: int) -> str:
+        for prefix in scopes:
+            candidate = prefix + name
+            if candidate in self.by_name or candidate in self.input_names:
+                return candidate
+        if name == "input" or (name == "in" and scopes == ("",)):
+            return self.input_names[0]
+        for prefix in scopes:
+            later = self.known.get(prefix + name)
+            if later is not None:
+                what = f"'{prefix + name}'" + (f" (written '{name}')" if prefix else "")
+                if later >= index:
+                    raise SpecError(
+                        f"from: {what} is defined at or after this layer (layer {later}, this is "
+                        f"layer {index}); a layer can only read earlier ones (a cycle?)"
+                        + (" — inside a block, read its input as `in`" if later > index else ""))
+        known = [*self.input_names, *self.by_name]
+        local = [k[len(scopes[0]):] for k in self.by_name if scopes[0] and k.startswith(scopes[0])]
+        raise SpecError(f"from: no layer or input named '{name}' before this layer"
+                        + did_you_mean(name, [*known, *local]))
+
+
+def resolve_outputs(spec: Spec, refs: Refs, tensors: Mapping[str, Shape]) -> dict[str, Shape]:
+    layers, input_names = refs.layers, refs.input_names
+    if not spec.outputs:
+        if layers:
+            return {layers[-1].name: layers[-1].output}
+        return {input_names[0]: tensors[input_names[0]]}
+    out: dict[str, Shape] = {}
+    for ref in spec.outputs:
+        try:
+            name = refs.resolve(ref, len(layers) + 1)
+        except SpecError as e:
+            raise SpecError(e.message.replace("from:", "outputs:").replace(" before this layer", ""),
+                            loc=spec.outputs_loc or spec.loc) from None
+        out[name] = tensors[name]
+    return out
