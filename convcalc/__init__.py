@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 from .api import analyze, load
+from .core.result import LayerResult, Result
 from .errors import ConvcalcError, SpecError
-from .result import LayerResult, Result
 
 __version__ = "0.1.0"
 __all__ = ["ConvcalcError", "LayerResult", "Result", "SpecError", "__version__", "analyze", "load"]

@@ -1,7 +1,7 @@
 """The Python API (SPEC §9): ``analyze(spec, **overrides) -> Result``.
 
 The CLI is a thin layer over this module; everything it prints comes from
-the :class:`~convcalc.result.Result` returned here.
+the :class:`~convcalc.core.result.Result` returned here.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from .core.result import Result
 from .errors import Loc, SpecError
-from .loader import from_data, load_text, looks_like_path
-from .result import Result
-from .spec import Spec
-from .yamlread import read_file
+from .spec.loader import from_data, load_text, looks_like_path
+from .spec.model import Spec, split_axes
+from .spec.yamlread import read_file
 
 SpecSource = str | PathLike[str] | Mapping[str, Any] | Spec
 
@@ -26,17 +26,18 @@ def load(spec: SpecSource, *, source: str | None = None) -> Spec:
     """A path, ``-`` (standard input), YAML or inline text, or a dict -> :class:`Spec`."""
     if isinstance(spec, Spec):
         return spec
+    from .layers.registry import is_type_name  # the catalogue loads only when a spec is read
     if isinstance(spec, Mapping):
         return from_data(spec, source or "<dict>")
     if isinstance(spec, PathLike):
         path = str(spec)
-        return load_text(read_file(path), source or path)
+        return load_text(read_file(path), source or path, is_type_name)
     if not isinstance(spec, str):
         raise SpecError(f"cannot read a spec from {type(spec).__name__}")
     if not spec.strip():
         raise SpecError("the spec is empty", loc=Loc(source or "<inline>", 1, 1))
     if spec == "-":
-        return load_text(sys.stdin.read(), source or "<stdin>")
+        return load_text(sys.stdin.read(), source or "<stdin>", is_type_name)
     if "\n" not in spec and len(spec) < 4096:
         p = Path(spec)
         try:
@@ -44,10 +45,10 @@ def load(spec: SpecSource, *, source: str | None = None) -> Spec:
         except OSError:  # e.g. a long inline spec: "File name too long"
             is_file = False
         if is_file:
-            return load_text(read_file(spec), source or spec)
+            return load_text(read_file(spec), source or spec, is_type_name)
         if looks_like_path(spec):
             raise SpecError("no such file", loc=Loc(spec))
-    return load_text(spec, source or "<inline>")
+    return load_text(spec, source or "<inline>", is_type_name)
 
 
 def override(
@@ -68,11 +69,9 @@ def override(
     if layout is not None:
         changes["layout"] = layout
     if input is not None:
-        from .args import split_axes
-
         raw = split_axes(input) if isinstance(input, str) else list(input)
         if isinstance(raw, str):
-            from .inline import parse_value
+            from .spec.inline import parse_value
 
             value = parse_value(raw, Loc("--input"))
             raw = value if isinstance(value, list) else [value]
@@ -95,8 +94,8 @@ def analyze(
 
     Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
     """
-    from .expect import check
-    from .propagate import propagate
+    from .core.expect import check
+    from .engine.propagate import propagate
 
     try:
         loaded = load(spec, source=source)
@@ -123,7 +122,7 @@ def _layout_would_fix(loaded: Spec, parsed: Spec, layout: str | None, input: Any
     Only a file that says which framework it is written for has shapes in that
     framework's layout; an explicit --layout or --input is the user's own choice.
     """
-    from .propagate import propagate
+    from .engine.propagate import propagate
 
     if (loaded.framework_loc is None or layout is not None or input is not None
             or parsed.resolved_layout == loaded.resolved_layout):

@@ -24,7 +24,7 @@ def _defines(values: tuple[str, ...]) -> dict[str, Any]:
     if not values:
         return {}
     from .errors import Loc
-    from .inline import parse_value
+    from .spec.inline import parse_value
 
     out: dict[str, Any] = {}
     for item in values:
@@ -96,7 +96,7 @@ def command(
     from .render.common import Options, parse_columns
 
     if list_layers:
-        from .catalogue_text import catalogue
+        from .layer_list import catalogue
 
         click.echo(catalogue())
         return

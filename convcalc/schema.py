@@ -1,6 +1,6 @@
 """``convcalc --schema``: the JSON Schema (draft 2020-12) of the spec format.
 
-Generated from the layer registry and each parameter's :class:`~convcalc.args.Kind`
+Generated from the layer registry and each parameter's :class:`~convcalc.core.params.Kind`
 (its ``schema`` field), so it cannot drift from what the parser accepts:
 a new layer type or argument appears here without a change to this module.
 YAML language servers use it to validate and complete architecture files
@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import args as A
-from .expect import KEYS as EXPECT_KEYS
-from .expect import LAYER_KEYS as EXPECT_LAYER_KEYS
-from .layers.base import REGISTRY, Layer, _load_catalogue
+from .core import params as A
+from .core.expect import KEYS as EXPECT_KEYS
+from .core.expect import LAYER_KEYS as EXPECT_LAYER_KEYS
+from .layers.base import Layer
+from .layers.registry import REGISTRY
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REF_LAYERS = {"$ref": "#/$defs/layers"}
@@ -149,9 +150,7 @@ def _expect() -> dict[str, Any]:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of a convcalc spec file."""
-    from .loader import FRAMEWORKS, LAYOUTS, TOP_KEYS
-
-    _load_catalogue()
+    from .spec.loader import FRAMEWORKS, LAYOUTS, TOP_KEYS
     arg_defs, type_props = _layer_defs()
     names = sorted(type_props)
     repeat = {

@@ -176,7 +176,7 @@ def run_convcalc(cfg: Config) -> Obs:
 
 def registered(name: str, framework: str) -> bool:
     """Is a layer type (any spelling) in convcalc's catalogue yet?"""
-    from convcalc.layers.base import lookup
+    from convcalc.layers.registry import lookup
 
     try:
         lookup(name, framework)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from convcalc.cli import command
 from convcalc.errors import SpecError
-from convcalc.layers.base import lookup
+from convcalc.layers.registry import lookup
 
 
 def Y(id: str, text: str, loc: str, *words: str, needs: str | None = None) -> object:

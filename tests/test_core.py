@@ -256,7 +256,7 @@ def test_symbolic_uses_keep_their_constraints() -> None:
 
 def test_every_formula_parses() -> None:
     # Formulas are parsed on first use (start-up time); a typo must still fail a test.
-    from convcalc import formulas
+    from convcalc.arith import formulas
 
     found = [f for f in vars(formulas).values() if isinstance(f, formulas.Formula)]
     assert len(found) > 10

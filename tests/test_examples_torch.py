@@ -16,11 +16,12 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import convcalc  # noqa: E402
-from convcalc import args as A  # noqa: E402
 from convcalc.api import load  # noqa: E402
-from convcalc.graph import expand_layers  # noqa: E402
-from convcalc.layers.base import Ctx, lookup  # noqa: E402
-from convcalc.names import Names, resolve_vars  # noqa: E402
+from convcalc.core import params as A  # noqa: E402
+from convcalc.core.context import Ctx  # noqa: E402
+from convcalc.engine.expand import expand_layers  # noqa: E402
+from convcalc.engine.variables import Names, resolve_vars  # noqa: E402
+from convcalc.layers.registry import lookup  # noqa: E402
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
 ELEMENTWISE = {

@@ -8,7 +8,7 @@ import pytest
 
 import convcalc
 from convcalc import SpecError
-from convcalc.expect import count
+from convcalc.core.expect import count
 
 # Keras: conv (3·3·3 + 1)·4 = 112; batchnorm 4 gamma + 4 beta trainable, 4 + 4 moving stats
 # non-trainable; dense (144 + 1)·2 = 290.  Totals 418 = 410 trainable + 8 non-trainable.

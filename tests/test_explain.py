@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import convcalc
-from convcalc.layers.base import REGISTRY, _load_catalogue
+from convcalc.layers.registry import REGISTRY
 from convcalc.render.common import Options, ascii_text, explain_lines
 
 
@@ -159,7 +159,6 @@ SUBSET = {"recurrent"}
 
 
 def _families() -> set[str]:
-    _load_catalogue()
     return {layer.family for layer in REGISTRY.values()}
 
 

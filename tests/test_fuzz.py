@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import convcalc
 from convcalc import Result, SpecError
-from convcalc.args import ALIASES
-from convcalc.layers.base import REGISTRY, all_names
+from convcalc.core.params import ALIASES
+from convcalc.layers.registry import REGISTRY, all_names
 
 TYPES = all_names()
 ARG_NAMES = sorted(

@@ -378,7 +378,7 @@ def test_block_errors(layers: list[Any], blocks: dict[str, Any], fragments: list
      "more than 1,200 entries"),
 ])
 def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch, layers: list[Any], fragment: str) -> None:
-    from convcalc import graph
+    from convcalc.engine import expand as graph
 
     monkeypatch.setattr(graph, "MAX_LAYERS", 300)
     assert fragment in error(layers, blocks={"b": {"layers": ["relu"] * 3}})

@@ -21,8 +21,8 @@ import pytest
 
 import convcalc
 from convcalc import SpecError
-from convcalc.catalogue_text import WIDTH, catalogue
-from convcalc.layers.base import REGISTRY, _load_catalogue
+from convcalc.layer_list import WIDTH, catalogue
+from convcalc.layers.registry import REGISTRY
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -340,7 +340,6 @@ def test_symbolic_transposed_conv() -> None:
 
 
 def test_catalogue_lists_every_type_within_width() -> None:
-    _load_catalogue()
     text = catalogue()
     for layer in REGISTRY.values():
         assert f"  {layer.type_name(layer.ranks[0]) if layer.ranks else layer.kind}" in text

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import convcalc
-from convcalc.analysis import Field
+from convcalc.engine.receptive_field import Field
 from convcalc.errors import SpecError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -244,5 +244,5 @@ def test_zeropad_and_cropping_keep_the_field_unchanged() -> None:
     "3x16x16 | conv(4, 3) | ConvTranspose2d(4, 4, 2, stride=2)",
 ])
 def test_upsampling_ends_the_receptive_field(spec: str) -> None:
-    """The grid gets finer than the input: documented in convcalc.analysis."""
+    """The grid gets finer than the input: documented in convcalc.engine.receptive_field."""
     assert fields(spec)[-1] is None

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from _cli import EXAMPLES, run
 
-from convcalc.layers.base import REGISTRY, all_names
-from convcalc.loader import TOP_KEYS
+from convcalc.layers.registry import REGISTRY, all_names
 from convcalc.schema import schema
+from convcalc.spec.loader import TOP_KEYS
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -22,13 +22,12 @@ from typing import Any
 import pytest
 
 import convcalc
-from convcalc import num
+from convcalc.arith import num
+from convcalc.arith.symbolic import ValidSet, floordiv, pretty, sstr
+from convcalc.arith.symbolic.valid import _compile
 from convcalc.errors import SpecError
-from convcalc.layers.base import REGISTRY, _load_catalogue
-from convcalc.symbolic import ValidSet, floordiv, pretty, sstr
-from convcalc.symbolic.valid import _compile
+from convcalc.layers.registry import REGISTRY
 
-_load_catalogue()
 sympy = pytest.importorskip("sympy")
 
 
@@ -75,7 +74,7 @@ def test_speech_encoders(spec: str, framework: str | None, json_out: list[Any], 
     assert d["valid"] == valid
     assert d["constraints"] == []
     assert pretty_out in [pretty(x) for x in r.output]
-    from convcalc.symbolic import valid_text
+    from convcalc.arith.symbolic import valid_text
 
     assert valid_text(r) == [text]
 
@@ -137,7 +136,7 @@ def test_mixed_names_stay_constraints() -> None:
     # C and D divisible by G: each condition mixes two names and is kept as text.
     assert d["constraints"] == ["input channels C are not divisible by groups G",
                                 "output channels D are not divisible by groups G"]
-    from convcalc.symbolic import valid_text
+    from convcalc.arith.symbolic import valid_text
 
     assert valid_text(r2) == ["Needs C divisible by G (conv2d_1)", "Needs D divisible by G (conv2d_1)"]
 

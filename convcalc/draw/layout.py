@@ -6,9 +6,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .. import num
+from ..arith import num
+from ..core.result import LayerResult, Result, Shape
 from ..render import common as C
-from ..result import LayerResult, Result, Shape
 
 DEFAULT_SIZE = 32
 MAX_ROW_WIDTH = 1400.0

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from ..core.result import Result
 from ..render import common as C
-from ..result import Result
 from .layout import (
     COLOURS,
     FAMILY_NAMES,

@@ -1,5 +1,12 @@
-"""The layer catalogue: one module per family, one class per type."""
+"""The layer catalogue: one module per family, one class per type.
 
-from .base import REGISTRY, Ctx, Layer, LayerOut, Resolved, Weight, all_names, lookup, register
+Importing this package registers every type (:mod:`.catalogue` lists the
+family modules), so :func:`lookup` and :data:`REGISTRY` are complete for
+whoever imports them from here or from :mod:`.registry`.
+"""
 
-__all__ = ["REGISTRY", "Ctx", "Layer", "LayerOut", "Resolved", "Weight", "all_names", "lookup", "register"]
+from . import catalogue  # noqa: F401  (registers every family module)
+from .base import Layer
+from .registry import REGISTRY, Resolved, all_names, lookup, normalize, register
+
+__all__ = ["REGISTRY", "Layer", "Resolved", "all_names", "lookup", "normalize", "register"]

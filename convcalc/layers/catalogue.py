@@ -3,14 +3,4 @@
 A new layer module is added to this list and nowhere else.
 """
 
-from . import (  # noqa: F401
-    activation,
-    conv,
-    dense,
-    merge,
-    norm,
-    pool,
-    recurrent,
-    shape,
-    wrappers,
-)
+from . import activation, conv, dense, merge, norm, pool, recurrent, shape, wrappers  # noqa: F401

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import args as A
-from .. import num
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import Shape, Weight, fmt_shape
 from ..errors import SpecError
-from .base import Ctx, Shape, Weight, fmt_shape
 
 DATA_FORMAT = A.Param("data_format", A.optional(A.choice("channels_first", "channels_last")), None)
 IN_CHANNELS = A.Param("in_channels", A.OPTIONAL_POSITIVE, None, doc="checked against the input")

@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import args as A
-from .. import formulas as F
-from .. import num
+from ..arith import formulas as F
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape, Weight
 from ..errors import SpecError
 from . import window as W
-from .base import Ctx, Layer, LayerOut, Shape, Weight, register
+from .base import Layer
 from .common import DATA_FORMAT, IN_CHANNELS, check_in_channels, kernel_and_bias, padding_repr, per_rank
+from .registry import register
 
 
 # Shared by the layer modules: arguments, checks and name tables that several families use.

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import args as A
-from .. import num
-from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape, Weight, fmt_shape
+from .base import Layer
 from .common import IN_CHANNELS, check_in_channels, kernel_and_bias
+from .registry import register
 
 
 @register

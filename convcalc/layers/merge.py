@@ -19,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from .. import args as A
-from .. import num
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape, fmt_shape
 from ..errors import SpecError
-from .base import Ctx, Layer, LayerOut, Shape, fmt_shape, register
+from .base import Layer
 from .common import axis_index
+from .registry import register
 
 Value = num.Value
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import args as A
-from .. import num
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape, Weight, fmt_shape
 from ..errors import SpecError
-from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+from .base import Layer
 from .common import check_in_channels, per_rank, unbatched
+from .registry import register
 
 
 def _axis(x: Shape, axis: Any) -> int:

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import args as A
-from .. import num
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape
 from ..errors import SpecError
+from ..spec.model import split_axes
 from . import window as W
-from .base import Ctx, Layer, LayerOut, Shape, register
+from .base import Layer
 from .common import DATA_FORMAT, padding_repr, per_rank
+from .registry import register
 
 
 class _Pool(Layer):
@@ -115,7 +119,7 @@ class AvgPool(_Pool):
 
 def _optional_axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     """Adaptive output sizes: per axis, a size or None (keep the input's)."""
-    raw = A.split_axes(raw)
+    raw = split_axes(raw)
     rank = ctx.rank or 1
     items = list(raw) if isinstance(raw, list | tuple) else [raw] * rank
     if len(items) != rank:

@@ -21,12 +21,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from .. import args as A
-from .. import num
+from ..arith import num
+from ..arith.formulas import Formula
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape, Weight, fmt_shape
 from ..errors import SpecError
-from ..formulas import Formula
-from .base import Ctx, Layer, LayerOut, Shape, Weight, fmt_shape, register
+from .base import Layer
 from .common import check_in_channels
+from .registry import register
 
 # The rows of every weight matrix and bias: each of the G gates has `hidden` units.
 GATE_ROWS = Formula("gate_rows", "g*h")

@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from .. import args as A
-from .. import formulas as F
-from .. import num
+from ..arith import formulas as F
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape, Window, fmt_shape
 from ..errors import SpecError
-from .base import Ctx, Layer, LayerOut, Shape, Window, fmt_shape, register
+from ..spec.model import split_axes
+from .base import Layer
 from .common import DATA_FORMAT, axis_index, per_rank
+from .registry import register
 
 
 @register
@@ -111,7 +115,7 @@ class Unflatten(Layer):
 
 
 def _dims(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
-    raw = A.split_axes(raw)
+    raw = split_axes(raw)
     if not isinstance(raw, list | tuple) or not raw:
         raise SpecError(f"{what} must be a list of axis numbers such as [2, 1, 3], not {A.describe(raw)}")
     out = []
@@ -180,7 +184,7 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     PyTorch's ZeroPad order, last axis first ``(left, right, top, bottom, …)``.
     """
     rank = ctx.rank or 1
-    raw = A.split_axes(raw)
+    raw = split_axes(raw)
     names = ctx.axis_names
 
     def size(r: Any, label: str) -> Any:
@@ -301,7 +305,7 @@ def _scale(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
             return int(r) if r.is_integer() else r
         return A.POSITIVE(r, ctx, label)
 
-    raw = A.split_axes(raw)
+    raw = split_axes(raw)
     if isinstance(raw, list | tuple):
         if len(raw) != rank:
             raise SpecError(f"{what} has {len(raw)} values {list(raw)} but the input has {rank} spatial "

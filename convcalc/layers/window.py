@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import args as A
-from .. import num
-from ..errors import SpecError, did_you_mean
-from ..formulas import (
+from ..arith import num
+from ..arith.formulas import (
     CONV_OUT,
     EFFECTIVE_KERNEL,
     POOL_LAST_LIMIT,
@@ -24,7 +22,11 @@ from ..formulas import (
     POOL_OUT_CEIL,
     SAME_OUT,
 )
-from .base import Ctx, Window
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import Window
+from ..errors import SpecError, did_you_mean
+from ..spec.model import split_axes
 
 Value = num.Value
 Pads = tuple[tuple[Value, Value], ...]
@@ -35,7 +37,7 @@ def _padding(raw: Any, ctx: Ctx, what: str) -> str | Pads:
     """A mode word, or per axis a ``(left, right)`` pair (the per-axis rule is :func:`args.per_axis`'s)."""
     if isinstance(raw, str) and raw.strip().lower() in MODES:
         return raw.strip().lower()
-    raw = A.split_axes(raw)
+    raw = split_axes(raw)
     if isinstance(raw, str) and raw.isidentifier() and raw not in ctx.env:
         # A free name is a symbolic padding, unless it is a misspelt mode.
         hint = did_you_mean(raw, MODES)

@@ -3,7 +3,7 @@
 The wrapped layer arrives raw — a mapping such as ``{conv2d: [16, 3]}``, a
 call such as ``Conv2D(16, 3)`` from an inline spec, or a bare type name —
 and runs through the same binding and checking as any layer
-(:func:`convcalc.layer_run.run_layer`), on the slice of the input it sees.
+(:class:`convcalc.engine.run_layer.Nested`, handed over as ``ctx.nested``), on the slice of the input it sees.
 """
 
 from __future__ import annotations
@@ -12,48 +12,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .. import args as A
-from ..errors import Loc, SpecError
-from ..spec import LayerSpec
-from .base import Ctx, Layer, LayerOut, Resolved, Shape, Weight, fmt_shape, lookup, register
-
-
-def _inner_spec(raw: Any) -> LayerSpec:
-    from ..loader import layer_entry
-
-    if raw is None:
-        raise SpecError("needs the wrapped layer, e.g. `layer: {conv2d: [16, 3]}`")
-    try:
-        entry = layer_entry(raw, Loc("<layer>"))
-    except SpecError as e:
-        raise SpecError(f"the wrapped layer: {e.message}") from None
-    if not isinstance(entry, LayerSpec):
-        raise SpecError("the wrapped layer must be one layer, not a repeat")
-    return entry
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import LayerOut, Shape, Weight, fmt_shape
+from ..errors import SpecError
+from .base import Layer
+from .registry import Resolved, lookup, register
 
 
 def run_inner(ctx: Ctx, raw: Any, x: Shape, **overrides: Any) -> tuple[Resolved, LayerOut]:
-    """Run the wrapped layer on ``x``; its explain steps join the wrapper's."""
-    from ..layer_run import layer_rank, run_layer
-
-    spec = _inner_spec(raw)
+    """Run the wrapped layer on ``x`` (the engine reads and runs it); its explain steps join the wrapper's."""
+    spec = ctx.nested.read(raw)
     if overrides:
         spec = replace(spec, kwargs={**spec.kwargs, **overrides})
-    resolved = lookup(spec.type, ctx.framework)
-    layer = resolved.layer
-    if layer.multi_input:
-        raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors")
-
-    def context(rank: int | None) -> Ctx:
-        return Ctx(ctx.framework, ctx.layout, ctx.env, ctx.free, ctx.constraints, rank)
-
-    try:
-        rank = layer_rank(resolved, (x,))
-        _, inner_ctx, out = run_layer(resolved, spec, (x,), rank, context)
-    except SpecError as e:
-        raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}") from None
-    ctx.steps.extend(inner_ctx.steps)
-    return resolved, out
+    return ctx.nested.run(ctx, spec, x)
 
 
 _LAYER = A.Param("layer", A.RAW, doc="the wrapped layer: a mapping such as {conv2d: [16, 3]} or a call")
@@ -114,7 +86,7 @@ class Bidirectional(Layer):
         if mode is None:
             raise SpecError("merge_mode None returns the two directions as two tensors; convcalc follows "
                             "one tensor per layer (use concat, sum, mul or ave)")
-        inner = _inner_spec(a["layer"])
+        inner = ctx.nested.read(a["layer"])
         layer = lookup(inner.type, ctx.framework).layer
         if layer.family != "recurrent":
             raise SpecError(f"bidirectional wraps a recurrent layer (rnn, lstm, gru), not {layer.kind}")

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from .. import num
-from ..layers.base import Weight
-from ..result import BYTES_PER_ELEMENT, LayerResult, Result
+from ..arith import num
+from ..core.result import BYTES_PER_ELEMENT, LayerResult, Result
+from ..core.types import Weight
 
 if TYPE_CHECKING:
     from ..errors import SpecError
@@ -55,7 +55,7 @@ def dim(v: Value) -> str:
     """A size for people: ``24``, ``⌊(T − 3)/4⌋``."""
     if num.is_int(v):
         return str(v)
-    from ..symbolic import pretty as pretty_expr
+    from ..arith.symbolic import pretty as pretty_expr
 
     return pretty_expr(v)
 
@@ -151,7 +151,7 @@ column(Column("params", "Params", lambda r, res, o: count(r.params),
               lambda res, o: count(res.total_params), numeric=True))
 column(Column("macs", "MACs", lambda r, res, o: count(batched(r.macs, o)),
               lambda res, o: count(batched(res.total_macs, o)), numeric=True))
-# the propagator stores these two on each row (the receptive field by convcalc.analysis)
+# the propagator stores these two on each row (the receptive field by convcalc.engine.receptive_field)
 column(Column("memory", "Activations", lambda r, res, o: activations(r.memory, o),
               lambda res, o: activations(res.memory, o), numeric=True))
 column(Column("rf", "RF /stride", lambda r, res, o: receptive_field(r)))
@@ -289,7 +289,7 @@ def result_notes(result: Result, opts: Options) -> list[str]:
     """Lines under the totals: validity of free names, open constraints, expectations."""
     lines: list[str] = []
     if result.free_names:
-        from ..symbolic import valid_text
+        from ..arith.symbolic import valid_text
 
         lines.extend(valid_text(result))
     lines.extend(expect_lines(result, opts))

@@ -13,7 +13,7 @@ import csv
 import io
 from typing import Any, TextIO
 
-from ..result import Result
+from ..core.result import Result
 from . import common as C
 
 HEADER = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from ..result import Result
+from ..core.result import Result
 from . import common as C
 from .mermaid import Cluster, graph
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from ..result import LayerResult, Result
+from ..core.result import LayerResult, Result
 from . import common as C
 
 

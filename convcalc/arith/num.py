@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any, Union
 
-from .errors import SpecError
+from ..errors import SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
     import sympy
@@ -49,7 +49,9 @@ def sympy_module() -> Any:
 @cache
 def symbol(name: str) -> Any:
     """A free dimension or hyperparameter: a positive integer."""
-    return sympy_module().Symbol(name, integer=True, positive=True)
+    from .symbolic.canonical import symbol as make
+
+    return make(name)
 
 
 def _nonzero(b: Value, what: str) -> None:

@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+from ..errors import SpecError
 from . import num
-from .errors import SpecError
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 64

@@ -43,6 +43,11 @@ _CEIL = sympy.ceiling
 Poly = dict[tuple[Any, ...], Any]  # monomial ((atom, power), ...) -> coefficient
 
 
+def symbol(name: str) -> Any:
+    """A free dimension or hyperparameter: a positive integer."""
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
 def _intlike(t: Any) -> bool:
     """Structurally integer-valued (free names are integers)."""
     if t.is_Integer or t.is_Symbol:

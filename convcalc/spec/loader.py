@@ -1,6 +1,6 @@
 """From text (a YAML file, an inline string) or a dict to a :class:`Spec`.
 
-YAML text is read into plain data with locations by :mod:`convcalc.yamlread`;
+YAML text is read into plain data with locations by :mod:`convcalc.spec.yamlread`;
 :func:`from_data` then builds the spec from plain data, which is also what the
 Python API accepts directly.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import Loc, SpecError, did_you_mean
-from .spec import EMPTY, BlockSpec, LayerSpec, RepeatSpec, Spec
+from ..errors import Loc, SpecError, did_you_mean
+from .model import EMPTY, BlockSpec, LayerSpec, RepeatSpec, Spec, split_axes
 from .yamlread import Locator, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
@@ -33,11 +33,12 @@ def looks_like_path(arg: str) -> bool:
     return arg.lower().endswith(YAML_SUFFIXES) or (os.sep in arg and "(" not in arg and "|" not in arg)
 
 
-def load_text(text: str, source: str) -> Spec:
+def load_text(text: str, source: str, is_type: Callable[[str], bool] | None = None) -> Spec:
     """A YAML document or an inline spec: YAML when it looks like YAML or comes from a .yaml file.
 
     A file named ``*.yaml`` is always read as YAML, so a list or a scalar at its top
-    level gets "a spec must be a mapping", not an inline-parse error.
+    level gets "a spec must be a mapping", not an inline-parse error.  ``is_type`` tells
+    the inline parser which words name layer types (``maxpool`` is no ``ma × pool`` input).
     """
     stripped = text.lstrip()
     if (source.lower().endswith(YAML_SUFFIXES) or stripped.startswith(("{", "#", "---", "- "))
@@ -45,7 +46,7 @@ def load_text(text: str, source: str) -> Spec:
         return load_yaml(text, source)
     from .inline import parse_inline
 
-    return parse_inline(text, source)
+    return parse_inline(text, source, is_type)
 
 
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(\s|$)")
@@ -167,8 +168,6 @@ def _key_locs(locator: Locator, mapping: Mapping[Any, Any], prefix: str, depth: 
 
 
 def _raw_shape(raw: Any, loc: Loc, what: str) -> tuple[Any, ...]:
-    from .args import split_axes
-
     raw = split_axes(raw)
     if isinstance(raw, int | str) and not isinstance(raw, bool):
         return (raw,)

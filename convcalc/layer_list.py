@@ -12,8 +12,9 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Sequence
 
-from .args import ALIASES, REQUIRED, Param
-from .layers.base import REGISTRY, Layer, _load_catalogue
+from .core.params import ALIASES, REQUIRED, Param
+from .layers.base import Layer
+from .layers.registry import REGISTRY
 
 WIDTH = 100
 INDENT = " " * 6
@@ -112,7 +113,6 @@ def entry(layer: Layer) -> list[str]:
 
 def catalogue(family: str | None = None) -> str:
     """One paragraph per layer type, grouped by family (or only ``family``)."""
-    _load_catalogue()
     by_family: dict[str, list[Layer]] = {}
     for layer in REGISTRY.values():
         by_family.setdefault(layer.family, []).append(layer)

@@ -11,16 +11,15 @@ value; they never accept a bool or a float where a whole number belongs.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from . import expr, num
-from .errors import SpecError, did_you_mean
-from .spec import LayerSpec
+from ..arith import expr, num
+from ..errors import SpecError, did_you_mean
+from ..spec.model import LayerSpec, split_axes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .layers.base import Ctx
+    from .context import Ctx
 
 Value = num.Value
 
@@ -162,14 +161,6 @@ def _integer(raw: Any, ctx: Ctx, what: str) -> Value:
     return value(raw, ctx, what)
 
 
-_PER_AXIS = re.compile(r"^[^x]+(x[^x]+)+$")
-
-
-def split_axes(raw: Any) -> Any:
-    """``"3x5"`` -> ``["3", "5"]``; anything else unchanged."""
-    if isinstance(raw, str) and _PER_AXIS.match(raw.replace(" ", "")):
-        return raw.replace(" ", "").split("x")
-    return raw
 
 
 _T = TypeVar("_T")

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Loc, SpecError
+from ..errors import Loc, SpecError
 
 MAX_NODES = 200_000
 MAX_DEPTH = 100

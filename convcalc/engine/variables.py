@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import args as A
-from . import num
-from .errors import Loc, SpecError
+from ..arith import num
+from ..core import params as A
+from ..errors import Loc, SpecError
 
 Value = num.Value
 

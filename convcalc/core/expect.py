@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import num
-from .errors import SpecError, did_you_mean
+from ..arith import num
+from ..errors import SpecError, did_you_mean
+from ..spec.model import Spec, split_axes
 from .result import Result, jsonable, shape_json
-from .spec import Spec
 
 KEYS = ("output", "params", "params_max", "trainable", "non_trainable", "macs", "macs_max", "layers")
 LAYER_KEYS = ("output", "params", "trainable", "non_trainable", "macs")
@@ -182,7 +182,6 @@ class _Checker:
             raise self.error(path, e.message) from None
 
     def shape(self, what: str, raw: Any, actual: tuple[Any, ...], path: str) -> None:
-        from .args import split_axes
 
         want = split_axes(raw)
         if isinstance(want, int | str) and not isinstance(want, bool):

@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from . import args as A
-from .errors import SpecError, did_you_mean
-from .layers.base import Shape
-from .result import LayerResult
-from .spec import LayerSpec, Spec
+from ..core import params as A
+from ..core.result import LayerResult
+from ..core.types import Shape
+from ..errors import SpecError, did_you_mean
+from ..spec.model import LayerSpec, Spec
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,17 +4,18 @@ The YAML loader and the inline parser both produce a :class:`Spec`; the
 propagator reads nothing else.  Argument values stay raw here (ints,
 strings holding expressions, lists, bools, nested layers) because their
 meaning depends on the layer that reads them; the layer's parameter kinds
-(:mod:`convcalc.args`) turn them into sizes.
+(:mod:`convcalc.core.params`) turn them into sizes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .errors import Loc
+from ..errors import Loc
 
 Raw = Any  # int | str | bool | float | None | list | dict | LayerSpec
 
@@ -83,3 +84,34 @@ class Spec:
         if self.layout:
             return self.layout
         return "channels_last" if self.framework == "keras" else "channels_first"
+
+
+_PER_AXIS = re.compile(r"^[^x]+(x[^x]+)+$")
+
+
+def split_axes(raw: Any) -> Any:
+    """``"3x5"`` -> ``["3", "5"]``; anything else unchanged."""
+    if isinstance(raw, str) and _PER_AXIS.match(raw.replace(" ", "")):
+        return raw.replace(" ", "").split("x")
+    return raw
+
+
+def raw_text(raw: Any) -> str:
+    """A raw argument value as the table labels write it (``3×3``, ``conv2d(16, 3)``)."""
+    if isinstance(raw, bool):
+        return str(raw).lower()
+    if isinstance(raw, list | tuple):
+        flat = [raw_text(r) for r in raw]
+        if all(not isinstance(r, list | tuple) for r in raw):
+            return "×".join(flat)
+        return "[" + ", ".join(flat) + "]"
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        # A wrapped layer written as a mapping ({conv2d: [16, 3]}): show it as a call.
+        (kind, value), = raw.items()
+        args = value if isinstance(value, list) else [] if value is None else [value]
+        if isinstance(value, Mapping):
+            return f"{kind}({', '.join(f'{k}={raw_text(v)}' for k, v in value.items())})"
+        return f"{kind}({', '.join(raw_text(a) for a in args)})" if args else str(kind)
+    if isinstance(raw, LayerSpec):
+        return raw.type
+    return str(raw)

@@ -11,26 +11,28 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import args as A
-from . import num
-from .analysis import ReceptiveFields
-from .errors import LayerRef, SpecError, did_you_mean
-from .layer_run import Memo, layer_rank
-from .layers.base import Constraint, Ctx, Resolved, Shape, Weight, lookup
-from .names import Names, resolve_vars
+from ..arith import num
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.result import LayerResult, Result
+from ..core.types import Constraint, Shape, Weight
+from ..errors import LayerRef, SpecError, did_you_mean
+from ..layers.registry import Resolved, lookup
+from ..spec.model import LayerSpec, Spec, raw_text, split_axes
+from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
-from .result import LayerResult, Result
-from .spec import LayerSpec, Spec
+from .run_layer import NESTED, Memo, layer_rank
+from .variables import Names, resolve_vars
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .graph import Expansion
+    from .expand import Expansion
 
 Value = num.Value
 
 
 def expand(spec: Spec, env: Mapping[str, Value] | None = None) -> Expansion:
     """The spec's layers as flat nodes (blocks and repeats unrolled) and block rows."""
-    from .graph import expand_layers
+    from .expand import expand_layers
 
     return expand_layers(spec, env)
 
@@ -45,7 +47,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     nodes, groups = expansion.nodes, expansion.groups
 
     def context(rank: int | None = None) -> Ctx:
-        return Ctx(framework, layout, env, free, constraints, rank)
+        return Ctx(framework, layout, env, free, constraints, rank, NESTED)
 
     inputs = dict(spec.inputs)
     if not inputs and nodes:
@@ -160,7 +162,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         memory=num.total([row.memory for row in layers]),  # one polynomial, not n nested sums
     )
     if result.free_names:
-        from .symbolic import reduce_constraints
+        from ..arith.symbolic import reduce_constraints
 
         reduce_constraints(result)
     return result
@@ -247,7 +249,7 @@ def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
     for key in ("input_shape", "batch_input_shape"):
         if key in kw:
             raw = kw[key]
-            raw = list(raw) if isinstance(raw, list | tuple) else A.split_axes(raw)
+            raw = list(raw) if isinstance(raw, list | tuple) else split_axes(raw)
             if not isinstance(raw, list):
                 raw = [raw]
             if key == "batch_input_shape":
@@ -271,24 +273,4 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) 
     return f"{type_name}({', '.join(parts)})" if parts else type_name
 
 
-def raw_text(raw: Any) -> str:
-    if isinstance(raw, bool):
-        return str(raw).lower()
-    if isinstance(raw, list | tuple):
-        flat = [raw_text(r) for r in raw]
-        if all(not isinstance(r, list | tuple) for r in raw):
-            return "×".join(flat)
-        return "[" + ", ".join(flat) + "]"
-    if isinstance(raw, Mapping) and len(raw) == 1:
-        # A wrapped layer written as a mapping ({conv2d: [16, 3]}): show it as a call.
-        (kind, value), = raw.items()
-        args = value if isinstance(value, list) else [] if value is None else [value]
-        if isinstance(value, Mapping):
-            return f"{kind}({', '.join(f'{k}={raw_text(v)}' for k, v in value.items())})"
-        return f"{kind}({', '.join(raw_text(a) for a in args)})" if args else str(kind)
-    if isinstance(raw, LayerSpec):
-        return raw.type
-    return str(raw)
-
-
-__all__ = ["propagate", "raw_text"]
+__all__ = ["propagate"]

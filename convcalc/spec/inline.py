@@ -11,10 +11,11 @@ layer's parameter kinds give them meaning.  Nothing is evaluated here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from .errors import Loc, SpecError
-from .spec import EMPTY, LayerSpec, Spec
+from ..errors import Loc, SpecError
+from .model import EMPTY, LayerSpec, Spec
 
 _SEPARATORS = ("->", "|", ";")
 _CLOSE = {"(": ")", "[": "]"}
@@ -194,9 +195,9 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
                      sources=sources, loc=loc)
 
 
-def _shape_prefix(items: list[tuple[str, int]], t: _Text) -> tuple[tuple[Any, ...] | None, int]:
-    """A leading input shape, and how many items it used."""
-    from .layers.base import all_names, normalize
+def _shape_prefix(items: list[tuple[str, int]], t: _Text,
+                  is_type: Callable[[str], bool] | None) -> tuple[tuple[Any, ...] | None, int]:
+    """A leading input shape, and how many items it used (``is_type``: a word names a layer type)."""
 
     if not items:
         return None, 0
@@ -206,7 +207,6 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text) -> tuple[tuple[Any, ..
         return tuple(parse_value(first, t.loc(off))), 1
     if m and m.group(1).lower() == "input":
         return tuple(parse_value(f"({m.group(2)})", t.loc(off))), 1
-    known = {normalize(n) for n in all_names()}
     dims: list[str] = []
     used = 0
     expect_dim = True
@@ -215,7 +215,7 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text) -> tuple[tuple[Any, ..
             break
         parts = text.split("x")
         if expect_dim:
-            if normalize(text) in known and not dims:
+            if not dims and is_type is not None and is_type(text):
                 return None, 0
             fractional = [p for p in parts if not _DIM.match(p) and _FLOAT.match(p)]
             if fractional and all(_DIM.match(p) or _FLOAT.match(p) for p in parts):  # never a layer type
@@ -245,14 +245,14 @@ def _next_is_x(items: list[tuple[str, int]], i: int) -> bool:
     return i + 1 < len(items) and items[i + 1][0] == "x"
 
 
-def parse_inline(text: str, source: str = "<inline>") -> Spec:
+def parse_inline(text: str, source: str = "<inline>", is_type: Callable[[str], bool] | None = None) -> Spec:
     """Parse an inline spec (SPEC §3) into a :class:`Spec`."""
     if len(text) > MAX_LENGTH:
         raise SpecError(f"the inline spec is {len(text):,} characters long; at most {MAX_LENGTH:,}",
                         loc=Loc(source))
     t = _Text(text, source)
     items = _items(t)
-    shape, used = _shape_prefix(items, t)
+    shape, used = _shape_prefix(items, t, is_type)
     layers = []
     for raw, off in items[used:]:
         if raw in _SEPARATORS:

@@ -10,12 +10,58 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from . import args as A
-from . import num
-from .errors import SpecError
-from .formulas import Step
-from .layers.base import Constraint, Ctx, LayerOut, Resolved, Shape
-from .spec import LayerSpec
+from ..arith import num
+from ..arith.formulas import Step
+from ..core import params as A
+from ..core.context import Ctx
+from ..core.types import Constraint, LayerOut, Shape
+from ..errors import Loc, SpecError
+from ..layers.registry import Resolved, lookup
+from ..spec.loader import layer_entry
+from ..spec.model import LayerSpec
+
+
+class Nested:
+    """How a wrapper layer reads and runs the layer it wraps, handed to layers as ``ctx.nested``.
+
+    The layer package cannot import the engine or the loader (they import it);
+    the engine gives it this instead.
+    """
+
+    def read(self, raw: Any) -> LayerSpec:
+        """The wrapped layer as written (a mapping, an inline call, a bare name) as a :class:`LayerSpec`."""
+        if raw is None:
+            raise SpecError("needs the wrapped layer, e.g. `layer: {conv2d: [16, 3]}`")
+        if isinstance(raw, LayerSpec):
+            return raw
+        try:
+            entry = layer_entry(raw, Loc("<layer>"))
+        except SpecError as e:
+            raise SpecError(f"the wrapped layer: {e.message}") from None
+        if not isinstance(entry, LayerSpec):
+            raise SpecError("the wrapped layer must be one layer, not a repeat")
+        return entry
+
+    def run(self, ctx: Ctx, spec: LayerSpec, x: Shape) -> tuple[Resolved, LayerOut]:
+        """Run ``spec`` on ``x`` in the wrapper's context; its explain steps join the wrapper's."""
+        resolved = lookup(spec.type, ctx.framework)
+        layer = resolved.layer
+        if layer.multi_input:
+            raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors")
+
+        def context(rank: int | None) -> Ctx:
+            return Ctx(ctx.framework, ctx.layout, ctx.env, ctx.free, ctx.constraints, rank, self)
+
+        try:
+            rank = layer_rank(resolved, (x,))
+            _, inner_ctx, out = run_layer(resolved, spec, (x,), rank, context)
+        except SpecError as e:
+            raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}") from None
+        ctx.steps.extend(inner_ctx.steps)
+        return resolved, out
+
+
+NESTED = Nested()
 
 SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
 

@@ -1,6 +1,6 @@
 """The propagated result: what every renderer reads.
 
-Plain data computed once by :mod:`convcalc.propagate`; renderers only
+Plain data computed once by :mod:`convcalc.engine.propagate`; renderers only
 format it.  :meth:`Result.to_dict` is the JSON of SPEC §7.
 """
 
@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import num
-from .errors import Loc
-from .formulas import Step
-from .layers.base import Constraint, Weight, Window
+from ..arith import num
+from ..arith.formulas import Step
+from ..errors import Loc
+from .types import Constraint, Weight, Window
 
 Value = num.Value
 Shape = tuple[Value, ...]
@@ -52,7 +52,7 @@ class LayerResult:
     block: str | None = None  # the block row this layer belongs to
     depth: int = 0  # nesting depth of blocks
     span: tuple[int, int] | None = None  # a block row: the indices of its first and last layer
-    # convcalc.analysis: elements of the output activation, receptive field and effective
+    # convcalc.engine.receptive_field: elements of the output activation, receptive field and effective
     # stride per spatial axis (None: a block row, or a layer without a spatial layout)
     memory: Value | None = None
     receptive_field: tuple[Value, ...] | None = None
@@ -112,7 +112,7 @@ class Result:
     constraints: list[Constraint] = field(default_factory=list)
     free_names: tuple[str, ...] = ()
     valid: dict[str, Any] = field(default_factory=dict)
-    expect: Any = None  # convcalc.expect.Outcome, when the spec has `expect:`
+    expect: Any = None  # convcalc.core.expect.Outcome, when the spec has `expect:`
     rows: list[LayerResult] | None = None  # table rows incl. block rows; None = layers
     memory: Value = 0  # elements of all layers' output activations (a forward pass)
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import sympy
 
-from ..errors import LayerRef, SpecError
-from .canonical import _CEIL, _FLOOR, S
+from ...errors import LayerRef, SpecError
+from .canonical import _CEIL, _FLOOR, S, symbol
 from .printing import pretty
 
 
@@ -369,7 +369,7 @@ def _describe(x: Any, low: int | None, period: int | None, residues: list[bool],
 
 def reduce_constraints(result: Any) -> None:
     """Fill ``result.valid`` per free name; keep what cannot be reduced in ``result.constraints``."""
-    symbols = {name: _symbol(name) for name in result.free_names}
+    symbols = {name: symbol(name) for name in result.free_names}
     groups: dict[str, list[Any]] = {name: [] for name in symbols}
     for c in result.constraints:
         cond = c.condition
@@ -402,12 +402,6 @@ def _no_value(result: Any, name: str, cons: Sequence[Any]) -> None:
         raise SpecError(f"no value of {name} makes this valid: {last.message}", loc=loc, layer=ref)
     needs = "; ".join(pretty(c.condition) for c in cons)
     raise SpecError(f"no value of {name} satisfies every condition together: {needs}", loc=loc, layer=ref)
-
-
-def _symbol(name: str) -> Any:
-    from ..num import symbol
-
-    return symbol(name)
 
 
 def valid_text(result: Any) -> list[str]:

@@ -27,10 +27,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from . import expr, num
-from .errors import LayerRef, Loc, SpecError, did_you_mean
+from ..arith import expr, num
+from ..core.params import describe
+from ..errors import LayerRef, Loc, SpecError, did_you_mean
+from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
 from .refs import Node, Ref, Source
-from .spec import BlockSpec, LayerSpec, RepeatSpec, Spec
 
 MAX_LAYERS = 200_000
 _ARG = re.compile(r"\$([A-Za-z_]\w*)")
@@ -170,7 +171,6 @@ def fold(text: str, env: Mapping[str, num.Value]) -> Any:
 
 
 def _describe(v: Any) -> str:
-    from .args import describe
 
     return describe(v)
 
@@ -428,8 +428,6 @@ def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -
 
 
 def _block_label(name: str, use: LayerSpec) -> str:
-    from .propagate import raw_text
-
     parts = [raw_text(a) for a in use.args]
     parts += [f"{k}={raw_text(v)}" for k, v in use.kwargs.items()]
     return f"{name}({', '.join(parts)})" if parts else name

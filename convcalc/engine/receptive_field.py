@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from . import num
-from .layers.base import Window
+from ..arith import num
+from ..core.types import Window
 
 Value = num.Value
 Shape = tuple[Value, ...]

@@ -1,0 +1,135 @@
+"""The context a layer computes in: framework facts, variables, explain steps, open conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..arith import expr, num
+from ..arith.formulas import Formula, Step
+from ..errors import SpecError
+from .types import AXIS_NAMES, Constraint, Shape, Value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..spec.model import LayerSpec
+    from .types import LayerOut
+
+
+class Nested(Protocol):
+    """What a wrapper layer asks of the engine: read the layer it wraps, and run it on a shape."""
+
+    def read(self, raw: Any) -> LayerSpec: ...
+
+    def run(self, ctx: Ctx, spec: LayerSpec, x: Shape) -> tuple[Any, LayerOut]: ...
+
+
+class Ctx:
+    """Everything a layer needs to know while it computes, and where it reports.
+
+    One per layer use: the framework and layout, the spatial rank, the
+    spec's variables, the explain steps and the open constraints.
+    """
+
+    __slots__ = ("constraints", "env", "framework", "free", "layout", "nested", "rank", "steps")
+
+    def __init__(
+        self,
+        framework: str,
+        layout: str,
+        env: Mapping[str, Value],
+        free: Callable[[str], Value],
+        constraints: list[Constraint],
+        rank: int | None = None,
+        nested: Nested | None = None,
+    ) -> None:
+        self.framework = framework
+        self.layout = layout
+        self.env = env
+        self.free = free
+        self.constraints = constraints
+        self.rank = rank
+        self.nested = nested  # the engine's way to run a wrapped layer
+        self.steps: list[Step] = []
+
+    # ---- framework facts
+    @property
+    def keras(self) -> bool:
+        return self.framework == "keras"
+
+    @property
+    def channels_last(self) -> bool:
+        return self.layout == "channels_last"
+
+    @property
+    def axis_names(self) -> tuple[str, ...]:
+        if self.rank in AXIS_NAMES:
+            return AXIS_NAMES[self.rank]
+        return tuple(f"#{i + 1}" for i in range(self.rank or 0))
+
+    def split(self, shape: Shape) -> tuple[Value, Shape]:
+        """(channels, spatial sizes) of a feature map in this layout."""
+        if self.channels_last:
+            return shape[-1], shape[:-1]
+        return shape[0], shape[1:]
+
+    def join(self, channels: Value, spatial: Sequence[Value]) -> Shape:
+        if self.channels_last:
+            return (*spatial, channels)
+        return (channels, *spatial)
+
+    @property
+    def channel_axis(self) -> int:
+        """Index of the channel axis in a shape without the batch axis."""
+        return -1 if self.channels_last else 0
+
+    # ---- numbers
+    def evaluate(self, text: str) -> Value:
+        node = expr.parse(text)
+        value = expr.evaluate(node, self.env, self.free)
+        if "/" in text and not num.is_int(value):
+            # `/` must divide exactly; with free names that is a condition on them.
+            for a, b in expr.exact_divisions(node, self.env, self.free):
+                self.divides(b, a, lambda a=a, b=b: f"{text}: {num.fmt(a)} must be divisible by {num.fmt(b)}")
+        return value
+
+    def step(self, label: str, formula: Formula, **env: Value) -> Value:
+        """Compute ``formula`` and remember it for --explain."""
+        v = formula(**env)
+        self.steps.append(Step(label, formula, env, v))
+        return v
+
+    def note(self, label: str, text: str, value: Value) -> None:
+        """Record an explain line that is not a formula (a rule, a choice)."""
+        self.steps.append(Step(label, None, {}, value, note=text))
+
+    def require(self, condition: Any, message: str | Callable[[], str]) -> None:
+        """Fail if ``condition`` is false; keep it as a constraint if undecidable."""
+        verdict = num.resolve(condition)
+        if verdict is True:
+            return
+        if verdict is False:
+            raise SpecError(message() if callable(message) else message)
+        self.constraints.append(Constraint(condition, message))
+
+    def at_least(self, v: Value, low: Value, message: Callable[[], str]) -> None:
+        """``v >= low`` for ints (fast path) and expressions."""
+        if num.is_int(v) and num.is_int(low):
+            if v < low:
+                raise SpecError(message())
+            return
+        self.require(num.ge(v, low), message)
+
+    def divides(self, a: Value, b: Value, message: Callable[[], str]) -> None:
+        """``b`` is a multiple of ``a``."""
+        if num.is_int(a) and num.is_int(b):
+            if b % a:
+                raise SpecError(message())
+            return
+        self.require(num.divides(a, b), message)
+
+    def equal(self, a: Value, b: Value, message: Callable[[], str]) -> None:
+        if num.is_int(a) and num.is_int(b):
+            if a != b:
+                raise SpecError(message())
+            return
+        self.require(num.eq(a, b), message)

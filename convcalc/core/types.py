@@ -1,0 +1,64 @@
+"""The records every stage shares: weights, windows, what a layer computes, open conditions.
+
+Layers produce them, the engine collects them into a result, renderers read
+them; they live here so that none of those packages imports another for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from ..arith import num
+
+Value = num.Value
+Shape = tuple[Value, ...]
+
+AXIS_NAMES: dict[int, tuple[str, ...]] = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+class Weight(NamedTuple):
+    """A learnable (or non-trainable) tensor, in the framework's own layout."""
+
+    name: str
+    shape: Shape
+    trainable: bool = True
+
+    @property
+    def size(self) -> Value:
+        return num.prod(self.shape)
+
+
+class Window(NamedTuple):
+    """How a layer moves a sliding window along one spatial axis (for receptive fields)."""
+
+    kernel: Value  # effective (dilated) kernel
+    stride: Value
+    pad_left: Value = 0
+
+
+class LayerOut(NamedTuple):
+    """What a layer computes from its input shapes."""
+
+    shape: Shape
+    weights: tuple[Weight, ...] = ()
+    macs: Value = 0
+    # Per spatial axis, the window this layer slides (None: shape-preserving
+    # or not a sliding window; see convcalc.engine.receptive_field for how it is used).
+    windows: tuple[Window, ...] | None = None
+
+
+class Constraint(NamedTuple):
+    """A condition the network needs that convcalc could not decide yet."""
+
+    condition: Any  # a sympy relational
+    text: str | Callable[[], str]  # made on demand: most conditions are reduced, never shown
+    layer: str | None = None
+
+    @property
+    def message(self) -> str:
+        return self.text() if callable(self.text) else self.text
+
+
+def fmt_shape(shape: Sequence[Value]) -> str:
+    return "×".join(num.fmt(d) for d in shape) if shape else "()"
