@@ -50,13 +50,17 @@ class SpecError(ConvcalcError):
         self,
         message: str,
         *,
+        code: str = "invalid-spec",
         loc: Loc | None = None,
         layer: LayerRef | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code  # stable, kebab-case: what kind of mistake (`unknown-type`, `size-below-1`, ...)
         self.loc = loc
         self.layer = layer
+        self.hint = hint  # an optional `hint:` line: how to fix it
 
     @property
     def file(self) -> str | None:
