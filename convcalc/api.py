@@ -22,10 +22,25 @@ from .spec.yamlread import read_file
 SpecSource = str | PathLike[str] | Mapping[str, Any] | Spec
 
 
-def load(spec: SpecSource, *, source: str | None = None) -> Spec:
-    """A path, ``-`` (standard input), YAML or inline text, or a dict -> :class:`Spec`."""
+def load(spec: SpecSource, *, source: str | None = None, infer: bool = True) -> Spec:
+    """A path, ``-`` (standard input), YAML or inline text, or a dict -> :class:`Spec`.
+
+    A spec that names no framework gets the one its spellings say (SPEC §12),
+    unless ``infer`` is false (``--framework`` gives it).  A :class:`Spec` is
+    taken as it is.
+    """
     if isinstance(spec, Spec):
         return spec
+    read = _read(spec, source)
+    if not infer:
+        return read
+    from .layers.registry import spelling_frameworks
+    from .spec.framework import infer_framework
+
+    return infer_framework(read, spelling_frameworks)
+
+
+def _read(spec: SpecSource, source: str | None) -> Spec:
     from .layers.registry import is_type_name  # the catalogue loads only when a spec is read
     if isinstance(spec, Mapping):
         return from_data(spec, source or "<dict>")
@@ -66,6 +81,7 @@ def override(
         if fw not in ("pytorch", "keras"):
             raise SpecError(f"framework must be pytorch or keras, not {framework!r}")
         changes["framework"] = fw
+        changes["framework_inferred_from"] = None
     if layout is not None:
         changes["layout"] = layout
     if input is not None:
@@ -98,7 +114,7 @@ def analyze(
     from .engine.propagate import propagate
 
     try:
-        loaded = load(spec, source=source)
+        loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
         bound = {**(defines or {}), **names}
         try:

@@ -111,3 +111,35 @@ def did_you_mean(word: str, choices: object) -> str:
     lowered = {o.lower(): o for o in options}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean `{lowered[close[0]]}`?)" if close else ""
+
+
+class SpecWarning(NamedTuple):
+    """Something convcalc computed but a reader should know (exit status stays 0).
+
+    Structured like :class:`SpecError` (a stable ``code``, the message without the
+    location, and where): the CLI prints ``warning: ...`` on stderr for the text
+    formats, and the JSON output lists them under ``"warnings"``.
+    """
+
+    code: str  # stable, kebab-case: `unused-layer`, `leading-1-read-as-channels`
+    message: str
+    loc: Loc | None = None
+    layer: LayerRef | None = None
+
+    def __str__(self) -> str:
+        prefix = [str(p) for p in (self.loc, self.layer) if p is not None]
+        return ": ".join([*prefix, self.message])
+
+    def to_dict(self) -> dict[str, object]:
+        """One entry of the JSON ``"warnings"`` list."""
+        loc = self.loc
+        return {
+            "code": self.code,
+            "message": self.message,
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "layer": None
+            if self.layer is None
+            else {"index": self.layer.index, "name": self.layer.name, "type": self.layer.type},
+        }

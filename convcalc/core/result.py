@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..arith import num
 from ..arith.formulas import Step
-from ..errors import Loc
+from ..errors import Loc, SpecWarning
 from .types import Constraint, Weight, Window
 
 Value = num.Value
 Shape = tuple[Value, ...]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..spec.model import Evidence
+
 BYTES_PER_ELEMENT = 4  # float32 activations
 
 
@@ -115,6 +118,11 @@ class Result:
     expect: Any = None  # convcalc.core.expect.Outcome, when the spec has `expect:`
     rows: list[LayerResult] | None = None  # table rows incl. block rows; None = layers
     memory: Value = 0  # elements of all layers' output activations (a forward pass)
+    # the spelling the framework was inferred from; None when the spec, the command line or
+    # the default gave it
+    framework_inferred_from: Evidence | None = None
+    warnings: tuple[SpecWarning, ...] = ()  # shown on stderr and as JSON "warnings"
+    env: dict[str, Value] = field(default_factory=dict)  # the names bound in this run (vars:, -D)
 
     # ---- SPEC §9 API
     @property
@@ -182,6 +190,10 @@ class Result:
                 "memory": memory_json(self.memory),
             },
             "constraints": [c.message for c in self.constraints],
+            # extensions of SPEC §7: what the framework was inferred from (SPEC §12), warnings
+            "framework_inferred_from": None if self.framework_inferred_from is None
+            else self.framework_inferred_from.to_dict(),
+            "warnings": [w.to_dict() for w in self.warnings],
         }
         if self.free_names:
             d["valid"] = self.valid

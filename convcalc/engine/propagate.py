@@ -160,6 +160,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         free_names=tuple(free.free),
         rows=_rows(layers, opening, group_sources, tensors) if opening else None,
         memory=num.total([row.memory for row in layers]),  # one polynomial, not n nested sums
+        framework_inferred_from=spec.framework_inferred_from,
+        env=env,
     )
     if result.free_names:
         from ..arith.symbolic import reduce_constraints

@@ -89,6 +89,32 @@ def lookup(written: str, framework: str) -> Resolved:
     raise SpecError(f"unknown layer type `{written}`" + did_you_mean(name, all_names()))
 
 
+_TORCH_PREFIXES = ("torch.nn.", "nn.")
+_KERAS_PREFIXES = ("tf.keras.layers.", "keras.layers.", "layers.")
+
+
+def spelling_frameworks(written: str) -> tuple[tuple[str, str], ...]:
+    """What a written type name says about the framework: (framework, the spelling that says it).
+
+    An exact-case class name of one framework only (``Conv2D``, ``Conv2d``) says that
+    framework; a class both frameworks have (``Flatten``, ``LSTM``) and convcalc's own
+    names say nothing; a prefix (``layers.``, ``nn.``) says its framework.  Framework
+    inference (:mod:`convcalc.spec.framework`) asks this of every layer entry.
+    """
+    name = written.strip()
+    prefix = next((p for p in _PREFIXES if name.lower().startswith(p)), "")
+    bare = name[len(prefix):]
+    out: list[tuple[str, str]] = []
+    in_torch, in_keras = bare in _TORCH, bare in _KERAS
+    if in_torch != in_keras:
+        out.append(("pytorch" if in_torch else "keras", bare))
+    if prefix:
+        by_prefix = "pytorch" if prefix in _TORCH_PREFIXES else "keras"
+        if not out or out[0][0] != by_prefix:
+            out.append((by_prefix, name))
+    return tuple(out)
+
+
 def is_type_name(word: str) -> bool:
     """Whether ``word`` names a layer type in some spelling (the inline parser asks)."""
     if not _KNOWN:

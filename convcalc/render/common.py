@@ -386,5 +386,8 @@ def title(result: Result) -> str:
         f"{k} {shape(v, Options())}" if len(result.inputs) > 1 else shape(v, Options())
         for k, v in result.inputs.items()
     )
-    parts.append(f"{result.framework}, {result.layout.replace('_', ' ')}, input {inputs}")
+    framework = result.framework
+    if result.framework_inferred_from is not None:  # "keras, inferred from Conv2D at 1:1"
+        framework += f", inferred from {result.framework_inferred_from}"
+    parts.append(f"{framework}, {result.layout.replace('_', ' ')}, input {inputs}")
     return " — ".join(parts)

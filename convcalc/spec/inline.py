@@ -210,9 +210,10 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text,
     dims: list[str] = []
     used = 0
     expect_dim = True
-    for text, at in items:
-        if text in _SEPARATORS:
+    for written, at in items:
+        if written in _SEPARATORS:
             break
+        text = written.replace("×", "x")  # the form convcalc prints shapes in
         parts = text.split("x")
         if expect_dim:
             if not dims and is_type is not None and is_type(text):
@@ -242,7 +243,7 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text,
 
 
 def _next_is_x(items: list[tuple[str, int]], i: int) -> bool:
-    return i + 1 < len(items) and items[i + 1][0] == "x"
+    return i + 1 < len(items) and items[i + 1][0] in ("x", "×")
 
 
 def parse_inline(text: str, source: str = "<inline>", is_type: Callable[[str], bool] | None = None) -> Spec:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import Loc
 
@@ -55,6 +55,25 @@ class BlockSpec:
     loc: Loc = NOWHERE
 
 
+class Evidence(NamedTuple):
+    """A spelling that says which framework a spec is written for (SPEC §12)."""
+
+    framework: str  # "pytorch" | "keras"
+    spelling: str  # as it decided: `Conv2D`, `layers.Flatten`, `input_shape=`
+    loc: Loc
+
+    def __str__(self) -> str:
+        """``Conv2D at 1:1`` (line:column; a spec without lines, a dict, gives no place)."""
+        line, column = self.loc.line, self.loc.column
+        if line is None:
+            return self.spelling
+        return f"{self.spelling} at {line}:{column}" if column else f"{self.spelling} at line {line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON ``"framework_inferred_from"``: the spelling and where it is written."""
+        return {"spelling": self.spelling, "line": self.loc.line, "column": self.loc.column}
+
+
 @dataclass(frozen=True, slots=True)
 class Spec:
     """A whole network description."""
@@ -74,6 +93,7 @@ class Spec:
     loc: Loc = NOWHERE
     input_loc: Loc | None = None
     framework_loc: Loc | None = None  # None: not written (the default, pytorch)
+    framework_inferred_from: Evidence | None = None  # not written, but the spellings tell
     expect_loc: Loc | None = None
     # "params", "layers.conv1", "layers.conv1.output" ... -> where that key is written
     expect_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)
@@ -90,9 +110,11 @@ _PER_AXIS = re.compile(r"^[^x]+(x[^x]+)+$")
 
 
 def split_axes(raw: Any) -> Any:
-    """``"3x5"`` -> ``["3", "5"]``; anything else unchanged."""
-    if isinstance(raw, str) and _PER_AXIS.match(raw.replace(" ", "")):
-        return raw.replace(" ", "").split("x")
+    """``"3x5"`` (or ``"3×5"``, as convcalc prints shapes) -> ``["3", "5"]``; anything else unchanged."""
+    if isinstance(raw, str):
+        text = raw.replace(" ", "").replace("×", "x")
+        if _PER_AXIS.match(text):
+            return text.split("x")
     return raw
 
 

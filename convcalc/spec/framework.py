@@ -1,0 +1,115 @@
+"""Which framework a spec is written for when it names none (SPEC §12): its spellings decide.
+
+Keras class names (``Conv2D``), a ``layers.``/``keras.layers.`` prefix and
+``input_shape=`` mean Keras; PyTorch class names (``Conv2d``) and an
+``nn.``/``torch.nn.`` prefix mean PyTorch; convcalc's own names and the names
+both frameworks share (``Flatten``, ``ReLU``, ``LSTM``, ...) say nothing, and a
+spec of those only is PyTorch, the default.  Every layer entry counts: the
+top-level list, repeats, blocks' bodies and wrapped (nested) layers.
+
+This package does not know the layer catalogue: the caller passes
+``spelled``, which says what a written type name tells (the registry's
+:func:`~convcalc.layers.registry.spelling_frameworks`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from ..errors import Loc, SpecError
+from .model import Evidence, LayerSpec, RepeatSpec, Spec
+
+# A written type name -> (framework, the spelling that says so) for each hint it holds.
+Spelled = Callable[[str], tuple[tuple[str, str], ...]]
+
+KERAS_ARGUMENTS = ("input_shape", "batch_input_shape")  # arguments only Keras layers take
+_CALL_TEXT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*\(")
+NAMES = {"keras": "Keras", "pytorch": "PyTorch"}
+
+
+def infer_framework(spec: Spec, spelled: Spelled) -> Spec:
+    """``spec`` with its framework set from its spellings, when it names none.
+
+    A spec that mixes Keras and PyTorch spellings is refused: which layout its
+    shapes are in cannot be known.
+    """
+    if spec.framework_loc is not None:
+        return spec
+    found = list(_evidence(spec, spelled))
+    first: dict[str, Evidence] = {}
+    for framework in NAMES:
+        of_it = [(_position(e, order), e) for order, e in enumerate(found) if e.framework == framework]
+        if of_it:
+            first[framework] = min(of_it, key=lambda pair: pair[0])[1]
+    if len(first) > 1:
+        keras, torch = first["keras"], first["pytorch"]
+        later = keras if _position(keras, 0) > _position(torch, 0) else torch
+        raise SpecError(
+            f"the spec mixes Keras and PyTorch spellings ({_named(keras)} is Keras, {_named(torch)} "
+            "is PyTorch) and names no framework, so the layout of its shapes is unknown; add "
+            "`framework: keras` or `framework: pytorch` (or use --framework)",
+            code="mixed-frameworks", loc=later.loc)
+    if not first:
+        return spec
+    (evidence,) = first.values()
+    return replace(spec, framework=evidence.framework, framework_inferred_from=evidence)
+
+
+def _position(found: Evidence, order: int) -> tuple[int, int, int]:
+    """Document order: line and column when known, else the order of the walk."""
+    return (found.loc.line or 0, found.loc.column or 0, order)
+
+
+def _named(found: Evidence) -> str:
+    return f"`{found.spelling}`" + (f" at {found.loc.line}:{found.loc.column}" if found.loc.line else "")
+
+
+def _evidence(spec: Spec, spelled: Spelled) -> Iterator[Evidence]:
+    blocks = set(spec.blocks)
+    for entry in spec.layers:
+        yield from _entry(entry, spelled, blocks)
+    for block in spec.blocks.values():
+        for entry in block.layers:
+            yield from _entry(entry, spelled, blocks)
+
+
+def _entry(entry: LayerSpec | RepeatSpec, spelled: Spelled, blocks: set[str]) -> Iterator[Evidence]:
+    if isinstance(entry, RepeatSpec):
+        for inner in entry.layers:
+            yield from _entry(inner, spelled, blocks)
+        return
+    if entry.type.strip() not in blocks:  # a block's name says nothing about a framework
+        for framework, spelling in spelled(entry.type):
+            yield Evidence(framework, spelling, entry.loc)
+        for key in entry.kwargs:
+            if key in KERAS_ARGUMENTS:
+                yield Evidence("keras", f"{key}=", entry.loc)
+    for raw in (*entry.args, *entry.kwargs.values()):
+        yield from _nested(raw, entry.loc, spelled, blocks)
+
+
+def _nested(raw: Any, loc: Loc, spelled: Spelled, blocks: set[str]) -> Iterator[Evidence]:
+    """Layers written inside arguments: ``TimeDistributed(Conv2D(...))``, ``layer: {Conv2D: [...]}``."""
+    if isinstance(raw, LayerSpec | RepeatSpec):
+        yield from _entry(raw, spelled, blocks)
+    elif isinstance(raw, list | tuple):
+        for item in raw:
+            yield from _nested(item, loc, spelled, blocks)
+    elif isinstance(raw, Mapping):
+        if len(raw) == 1:
+            (key, value), = raw.items()
+            if isinstance(key, str):
+                for framework, spelling in spelled(key):
+                    yield Evidence(framework, spelling, loc)
+            yield from _nested(value, loc, spelled, blocks)
+    elif isinstance(raw, str):
+        m = _CALL_TEXT.match(raw)
+        if m is not None:
+            for framework, spelling in spelled(m.group(1)):
+                yield Evidence(framework, spelling, loc)
+
+
+__all__ = ["KERAS_ARGUMENTS", "Spelled", "infer_framework"]
