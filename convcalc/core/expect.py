@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..arith import num
+from ..arith import expr, num
 from ..errors import SpecError, did_you_mean
 from ..spec.model import Spec, split_axes
 from .result import Result, jsonable, shape_json
@@ -182,19 +182,47 @@ class _Checker:
             raise self.error(path, e.message) from None
 
     def shape(self, what: str, raw: Any, actual: tuple[Any, ...], path: str) -> None:
-
+        """An expected shape in any form ``input:`` takes: ``[8, 30, 30]``, ``8x30x30``, ``8×30×30``."""
         want = split_axes(raw)
         if isinstance(want, int | str) and not isinstance(want, bool):
             want = [want]
-        if not isinstance(want, list):
-            raise self.error(path, f"expect.{path} must be a shape such as [10], not {raw!r}")
-        want = [int(x) if isinstance(x, str) and x.isdigit() else x for x in want]
-        self.out.record(_same_shape(want, actual), Failure(what, want, shape_json(actual)))
+        if not isinstance(want, list | tuple) or not want:
+            raise self.error(path, f"expect.{path} must be a shape such as [10] or 8x30x30, not {raw!r}")
+        sizes = [self.size(x, path) for x in want]
+        self.out.record(_same_shape(sizes, actual),
+                        Failure(what, [_shown(v) for v in sizes], shape_json(actual)))
+
+    def size(self, raw: Any, path: str) -> Any:
+        """One expected size: a number, or an expression in the spec's names (``2*C``, ``H - 2``)."""
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise self.error(path, f"expect.{path}: a size must be a whole number or an expression, "
+                             f"not {raw!r}")
+        if isinstance(raw, int):
+            return raw
+        text = raw.strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            return expr.evaluate(expr.parse(text), self.result.env, num.symbol)
+        except SpecError:  # a form the spec language does not write (`floor(T/4)`): compared as text
+            return text
+
+
+def _shown(v: Any) -> Any:
+    return v if isinstance(v, str) else jsonable(v)
 
 
 def _same_shape(expected: list[Any], actual: tuple[Any, ...]) -> bool:
-    got = shape_json(actual)
-    return [str(e) for e in expected] == [str(a) for a in got]
+    if len(expected) != len(actual):
+        return False
+    for e, a in zip(expected, actual, strict=True):
+        if num.is_int(e) and num.is_int(a):
+            if e != a:
+                return False
+        elif ((isinstance(e, str) or num.resolve(num.eq(e, a)) is not True)
+              and str(_shown(e)) != str(jsonable(a))):
+            return False
+    return True
 
 
 def _equal(expected: int, actual: Any) -> bool:

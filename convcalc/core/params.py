@@ -50,7 +50,7 @@ IGNORED: frozenset[str] = frozenset(
         "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
         "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
         "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint", "inplace", "dtype",
-        "device", "padding_mode", "trainable", "return_indices", "count_include_pad",
+        "device", "padding_mode", "return_indices", "count_include_pad",
         "divisor_override", "momentum", "eps", "epsilon", "track_running_stats", "negative_slope",
         "approximate", "seed", "noise_shape", "beta_initializer", "gamma_initializer",
         "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",

@@ -78,6 +78,7 @@ class _Scope(NamedTuple):
     depth: int
     parent: str | None  # innermost group name
     stack: tuple[str, ...]  # blocks being expanded (recursion check)
+    frozen: bool = False  # inside a block use or repeat written with `trainable: false`
 
 
 class _NotConcrete(Exception):
@@ -120,9 +121,8 @@ class Substitution:
         if isinstance(raw, Mapping):
             return {k: self.sub(v) for k, v in raw.items()}
         if isinstance(raw, LayerSpec):
-            return LayerSpec(raw.type, tuple(self.sub(a) for a in raw.args),
-                             {k: self.sub(v) for k, v in raw.kwargs.items()}, raw.name, raw.sources,
-                             raw.loc)
+            return replace(raw, args=tuple(self.sub(a) for a in raw.args),
+                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()})
         if isinstance(raw, RepeatSpec):
             return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers))
         return raw
@@ -229,7 +229,7 @@ class Expander:
             except SpecError as e:  # an input's name: raised when the propagator reaches the layer
                 error = error or e
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
-                               scope.lookup, error))
+                               scope.lookup, error, scope.frozen or entry.trainable is False))
         level.outputs.append(index)
 
     def position(self, prefix: str) -> int:
@@ -292,6 +292,8 @@ class Expander:
     # ---------------------------------------------------------------- repeat
     def repeat(self, rep: RepeatSpec, level: _Level, scope: _Scope) -> None:
         times = self.times(rep)
+        if rep.trainable is False:
+            scope = scope._replace(frozen=True)
         if rep.name is None:  # transparent: its rounds are entries of the list holding it
             for _ in range(times):
                 for e in rep.layers:
@@ -360,7 +362,8 @@ class Expander:
                              block=True)
         prefix = name + "."
         inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
-                       parent=name, stack=(*scope.stack, block.name))
+                       parent=name, stack=(*scope.stack, block.name),
+                       frozen=scope.frozen or use.trainable is False)
         for e in self.body(block, args, ref):
             self.entry(e, inner_level, inner)
         self.close_group(group, level, record_output=True)

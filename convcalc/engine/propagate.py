@@ -19,9 +19,10 @@ from ..core.types import Constraint, Shape, Weight
 from ..errors import LayerRef, SpecError, did_you_mean
 from ..layers.registry import Resolved, lookup
 from ..spec.model import LayerSpec, Spec, raw_text, split_axes
+from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
-from .run_layer import NESTED, Memo, layer_rank
+from .run_layer import NESTED, Memo, frozen, layer_rank
 from .variables import Names, resolve_vars
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,7 +67,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
 
     layers: list[LayerResult] = []
     by_name: dict[str, LayerResult] = {}
-    counters: dict[tuple[str, str], int] = {}
+    namer = Namer(framework)
     opening: dict[int, list[Any]] = {}
     closing: dict[int, list[Any]] = {}
     for g in groups:
@@ -101,11 +102,11 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
+            if node.frozen:
+                out = frozen(out)
         except SpecError as e:
-            raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, counters)) from None
-        key = (node.scope, type_name)
-        n = counters[key] = counters.get(key, 0) + 1
-        name = node.name or f"{node.scope}{type_name}_{n}"
+            raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
+        name = namer.name(node, resolved, type_name)
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
@@ -213,7 +214,7 @@ def _rows(
 
 
 def _layer_ref(index: int, node: Node, resolved: Resolved, type_name: str | None,
-               counters: Mapping[tuple[str, str], int]) -> LayerRef:
+               namer: Namer) -> LayerRef:
     """The layer an error is about, named as the table would name it.
 
     Before the rank is known the type is the one without it (``conv``), and a
@@ -223,8 +224,7 @@ def _layer_ref(index: int, node: Node, resolved: Resolved, type_name: str | None
         type_name = resolved.layer.type_name(resolved.rank)
         if node.name is None and resolved.rank is None and resolved.layer.ranks:
             return LayerRef(index, f"{node.scope}{type_name}", type_name)
-    name = node.name or f"{node.scope}{type_name}_{counters.get((node.scope, type_name), 0) + 1}"
-    return LayerRef(index, name, type_name)
+    return LayerRef(index, namer.peek(node, resolved, type_name), type_name)
 
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:

@@ -58,12 +58,19 @@ class Nested:
         except SpecError as e:
             raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}") from None
         ctx.steps.extend(inner_ctx.steps)
-        return resolved, out
+        return resolved, frozen(out) if spec.trainable is False else out
 
 
 NESTED = Nested()
 
 SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
+
+
+def frozen(out: LayerOut) -> LayerOut:
+    """``trainable: false``: the same weights, none of them trainable (SPEC §11)."""
+    if all(not w.trainable for w in out.weights):
+        return out
+    return out._replace(weights=tuple(w._replace(trainable=False) for w in out.weights))
 
 
 def layer_rank(resolved: Resolved, in_shapes: Sequence[Shape]) -> int | None:

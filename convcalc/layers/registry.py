@@ -7,6 +7,7 @@ registry through the package finds it full.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from ..errors import SpecError, did_you_mean
@@ -113,6 +114,43 @@ def spelling_frameworks(written: str) -> tuple[tuple[str, str], ...]:
         if not out or out[0][0] != by_prefix:
             out.append((by_prefix, name))
     return tuple(out)
+
+
+# Keras's other names for its classes (`keras.layers.MaxPool2D is MaxPooling2D`): a layer is
+# named after its class, whatever name built it.
+KERAS_ALIASES: dict[str, str] = {
+    **{f"Convolution{r}D": f"Conv{r}D" for r in (1, 2, 3)},
+    **{f"Convolution{r}DTranspose": f"Conv{r}DTranspose" for r in (1, 2, 3)},
+    **{f"SeparableConvolution{r}D": f"SeparableConv{r}D" for r in (1, 2)},
+    **{f"MaxPool{r}D": f"MaxPooling{r}D" for r in (1, 2, 3)},
+    **{f"AvgPool{r}D": f"AveragePooling{r}D" for r in (1, 2, 3)},
+    **{f"GlobalAvgPool{r}D": f"GlobalAveragePooling{r}D" for r in (1, 2, 3)},
+    **{f"GlobalMaxPool{r}D": f"GlobalMaxPooling{r}D" for r in (1, 2, 3)},
+}
+
+
+def keras_class(written: str, layer: Layer, rank: int | None) -> str | None:
+    """The Keras class a layer use builds: the one written, else the type's class at ``rank``.
+
+    None when Keras has no class for the type (``gelu``, convcalc's ``concat``).
+    """
+    name = written.strip()
+    prefix = next((p for p in _PREFIXES if name.lower().startswith(p)), "")
+    bare = name[len(prefix):]
+    if bare in _KERAS and _KERAS[bare][0] is layer:
+        return KERAS_ALIASES.get(bare, bare)
+    ranked = [n for n, r in layer.keras.items() if r == rank]
+    rankless = [n for n, r in layer.keras.items() if r is None]
+    chosen = (ranked or rankless or [None])[0]
+    return None if chosen is None else KERAS_ALIASES.get(chosen, chosen)
+
+
+def keras_auto_name(class_name: str) -> str:
+    """Keras's automatic name for a class (``keras.src.utils.naming.to_snake_case``):
+    ``MaxPooling2D`` -> ``max_pooling2d``, ``PReLU`` -> ``p_re_lu``."""
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def is_type_name(word: str) -> bool:

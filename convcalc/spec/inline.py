@@ -175,6 +175,7 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
     kwargs: dict[str, Any] = {}
     name = None
     sources = None
+    trainable: bool | None = None
     for part in _split_top(body):
         km = _KEY.match(part)
         if km:
@@ -183,6 +184,11 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
                 name = str(raw)
             elif key == "from":
                 sources = tuple(raw) if isinstance(raw, list) else (raw,)
+            elif key == "trainable":  # Keras's trainable=False: a property of the layer use
+                if not isinstance(raw, bool):
+                    raise SpecError(f"{type_}: trainable must be True or False, not {raw!r}",
+                                    code="trainable-not-bool", loc=loc)
+                trainable = raw
             elif key in kwargs:
                 raise SpecError(f"{type_}: argument `{key}` is given twice", loc=loc)
             else:
@@ -192,7 +198,7 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
                 raise SpecError(f"{type_}: a positional argument comes after a named one", loc=loc)
             args.append(parse_value(part, loc, depth + 1))
     return LayerSpec(type=type_, args=tuple(args), kwargs=kwargs or EMPTY, name=name,
-                     sources=sources, loc=loc)
+                     sources=sources, loc=loc, trainable=trainable)
 
 
 def _shape_prefix(items: list[tuple[str, int]], t: _Text,

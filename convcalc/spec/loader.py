@@ -23,7 +23,7 @@ TOP_KEYS = (
 )
 FRAMEWORKS = ("pytorch", "keras")
 LAYOUTS = ("channels_first", "channels_last")
-LAYER_META = ("name", "from")
+LAYER_META = ("name", "from", "trainable")
 
 
 # ----------------------------------------------------------------- text -> spec
@@ -251,6 +251,7 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None) -> LayerSp
         name=_name(meta.get("name"), loc),
         sources=_sources(meta.get("from"), loc),
         loc=loc,
+        trainable=trainable_flag(meta.get("trainable"), loc),
     )
 
 
@@ -271,6 +272,13 @@ def _name(raw: Any, loc: Loc) -> str | None:
     return str(raw)
 
 
+def trainable_flag(raw: Any, loc: Loc) -> bool | None:
+    """``trainable: false`` (or Keras's ``trainable=False``): true or false, nothing else."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    raise SpecError(f"trainable must be true or false, not {raw!r}", code="trainable-not-bool", loc=loc)
+
+
 def _sources(raw: Any, loc: Loc) -> tuple[str | int, ...] | None:
     if raw is None:
         return None
@@ -285,10 +293,14 @@ def _sources(raw: Any, loc: Loc) -> tuple[str | int, ...] | None:
 
 def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[str, Any]) -> RepeatSpec:
     for key in value:
-        if key not in ("times", "layers", "name"):
-            raise SpecError(f"repeat: unknown key `{key}`" + did_you_mean(str(key), ("times", "layers")),
-                            loc=loc)
+        if key not in ("times", "layers", "name", "trainable"):
+            raise SpecError(f"repeat: unknown key `{key}`"
+                            + did_you_mean(str(key), ("times", "layers", "trainable")), loc=loc)
     if "times" not in value:
         raise SpecError("repeat needs `times`", loc=loc)
     layers = layer_list(value["layers"], locator, locator.key(value, "layers", loc), "repeat")
-    return RepeatSpec(value["times"], layers, _name(meta.get("name") or value.get("name"), loc), loc)
+    if "trainable" in meta and "trainable" in value:
+        raise SpecError("repeat: `trainable` is given twice", loc=loc)
+    trainable = trainable_flag(meta.get("trainable", value.get("trainable")), loc)
+    return RepeatSpec(value["times"], layers, _name(meta.get("name") or value.get("name"), loc), loc,
+                      trainable)

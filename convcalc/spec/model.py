@@ -33,6 +33,7 @@ class LayerSpec:
     name: str | None = None
     sources: tuple[str | int, ...] | None = None  # `from:`; None = the previous layer
     loc: Loc = NOWHERE
+    trainable: bool | None = None  # `trainable: false` (Keras's argument): its weights frozen
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class RepeatSpec:
     layers: tuple[LayerSpec | RepeatSpec, ...]
     name: str | None = None
     loc: Loc = NOWHERE
+    trainable: bool | None = None  # `trainable: false`: every layer's weights frozen
 
 
 @dataclass(frozen=True, slots=True)
