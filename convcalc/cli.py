@@ -133,6 +133,10 @@ def command(
         quiet_report(items, opts, sys.stdout, sys.stderr)
     elif not (quiet and status == EXIT_OK):
         renderer(fmt)(items, opts, sys.stdout, sys.stderr)
+    if not quiet and fmt != "json":  # JSON lists them in the document, under "warnings"
+        from .render.common import write_warnings
+
+        write_warnings(items, sys.stderr)
     sys.exit(status)
 
 

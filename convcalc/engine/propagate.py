@@ -16,9 +16,10 @@ from ..core import params as A
 from ..core.context import Ctx
 from ..core.result import LayerResult, Result
 from ..core.types import Constraint, Shape, Weight
-from ..errors import LayerRef, SpecError, did_you_mean
+from ..errors import LayerRef, SpecError, SpecWarning, did_you_mean
 from ..layers.registry import Resolved, lookup
 from ..spec.model import LayerSpec, Spec, raw_text, split_axes
+from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
@@ -68,6 +69,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     layers: list[LayerResult] = []
     by_name: dict[str, LayerResult] = {}
     namer = Namer(framework)
+    warnings: list[SpecWarning] = []
     opening: dict[int, list[Any]] = {}
     closing: dict[int, list[Any]] = {}
     for g in groups:
@@ -135,6 +137,10 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         )
         layers.append(row)
         by_name[name] = row
+        if rank == 3 and resolved.rank is None and layer.ranks:  # `conv` took its rank from the input
+            note = leading_one(row, ls.type, in_shapes[0], layout)
+            if note is not None:
+                warnings.append(note)
         tensors[name] = out.shape
         for i in range(tagged, len(constraints)):  # this layer's open conditions
             constraints[i] = constraints[i]._replace(layer=name)
@@ -149,6 +155,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             fields.alias(g.name, name)
 
     outputs = resolve_outputs(spec, refs, tensors)
+    warnings.extend(unused_layers(layers, by_name, outputs, framework))
     result = Result(
         source=spec.source,
         name=spec.name,
@@ -162,6 +169,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         rows=_rows(layers, opening, group_sources, tensors) if opening else None,
         memory=num.total([row.memory for row in layers]),  # one polynomial, not n nested sums
         framework_inferred_from=spec.framework_inferred_from,
+        warnings=tuple(warnings),
         env=env,
     )
     if result.free_names:

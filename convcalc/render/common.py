@@ -380,6 +380,13 @@ def render_each(items: Sequence[tuple[str, object]], opts: Options, out: TextIO,
         out.write("".join(line + "\n" for line in piece))
 
 
+def write_warnings(items: Sequence[tuple[str, object]], err: TextIO) -> None:
+    """Every result's warnings (SpecWarning), one ``warning: ...`` line each, on stderr."""
+    for _, item in items:
+        if isinstance(item, Result):
+            err.write("".join(f"warning: {w} [{w.code}]\n" for w in item.warnings))
+
+
 def title(result: Result) -> str:
     parts = [result.name or result.source]
     inputs = ", ".join(
