@@ -229,7 +229,7 @@ class Expander:
             except SpecError as e:  # an input's name: raised when the propagator reaches the layer
                 error = error or e
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
-                               scope.lookup, error, scope.frozen or entry.trainable is False))
+                               scope.lookup, error, scope.frozen))
         level.outputs.append(index)
 
     def position(self, prefix: str) -> int:

@@ -15,7 +15,7 @@ from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
 from ..core.result import LayerResult, Result
-from ..core.types import Constraint, Shape, Weight
+from ..core.types import Constraint, LayerOut, Shape, Weight
 from ..errors import LayerRef, SpecError, SpecWarning, did_you_mean
 from ..layers.registry import Resolved, lookup
 from ..spec.model import LayerSpec, Spec, raw_text, split_axes
@@ -104,8 +104,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
-            if node.frozen:
-                out = frozen(out)
+            note = None
+            if node.frozen or ls.trainable is False:
+                out, note = _freeze(out, node, resolved)
         except SpecError as e:
             raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
         name = namer.name(node, resolved, type_name)
@@ -137,6 +138,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         )
         layers.append(row)
         by_name[name] = row
+        if note is not None:
+            warnings.append(note._replace(layer=LayerRef(index, name, type_name)))
         if rank == 3 and resolved.rank is None and layer.ranks:  # `conv` took its rank from the input
             note = leading_one(row, ls.type, in_shapes[0], layout)
             if note is not None:
@@ -233,6 +236,24 @@ def _layer_ref(index: int, node: Node, resolved: Resolved, type_name: str | None
         if node.name is None and resolved.rank is None and resolved.layer.ranks:
             return LayerRef(index, f"{node.scope}{type_name}", type_name)
     return LayerRef(index, namer.peek(node, resolved, type_name), type_name)
+
+
+def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, SpecWarning | None]:
+    """``trainable: false`` (SPEC §11), as Keras does it when a Keras class is written.
+
+    Keras 3 keeps a wrapper's inner layer trainable when ``trainable=False`` is
+    given to the ``Bidirectional``/``TimeDistributed`` constructor (``model.summary()``
+    and training count its weights as trainable); convcalc counts them so, and says it.
+    """
+    if node.frozen or not (resolved.spelling == "keras" and resolved.layer.family == "wrappers"):
+        return frozen(out), None
+    cls = resolved.layer.keras_name(None)
+    return out, SpecWarning(
+        "keras-wrapper-trainable",
+        f"Keras 3 freezes nothing when trainable=False is given to {cls} itself: model.summary() "
+        f"and training count the wrapped layer's weights as trainable, and so does convcalc; give "
+        f"trainable=False to the wrapped layer (or write convcalc's {resolved.layer.kind})",
+        node.spec.loc)
 
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:

@@ -42,7 +42,7 @@ class Node(NamedTuple):
     scope: str = ""  # prefix for names local to a block use
     lookup: tuple[str, ...] = ("",)  # scope prefixes for its names, innermost first
     error: SpecError | None = None  # a `from:` found wrong while expanding, raised at this layer
-    frozen: bool = False  # `trainable: false` on it or on a block use or repeat around it
+    frozen: bool = False  # `trainable: false` on a block use or repeat around it
 
 
 class Refs:
