@@ -85,7 +85,7 @@ def test_errors_name_the_layer_as_the_table_would() -> None:
 
 def keras_names(input_shape: tuple[int, ...], layers: list[LayerCfg]) -> list[str]:
     keras = pytest.importorskip("keras")
-    keras.backend.clear_session()  # Keras's name counters start again
+    keras.backend.clear_session(free_memory=False)  # Keras's name counters start again
     model = keras.Sequential([keras.Input(shape=input_shape), *(oracle.build_keras(lay) for lay in layers)])
     return [layer.name for layer in model.layers]
 
@@ -156,7 +156,7 @@ def test_every_keras_class_name_is_named_as_keras_names_it() -> None:
 
 def test_graph_names_equal_keras() -> None:
     keras = pytest.importorskip("keras")
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x = keras.Input(shape=(8, 8, 3))
     a = keras.layers.Conv2D(4, 1)(x)
     b = keras.layers.Conv2D(4, 1)(x)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any
 
 from ..errors import Loc, SpecError
 from .model import Evidence, LayerSpec, RepeatSpec, Spec
@@ -68,48 +67,63 @@ def _named(found: Evidence) -> str:
 
 
 def _evidence(spec: Spec, spelled: Spelled) -> Iterator[Evidence]:
-    blocks = set(spec.blocks)
+    seen: dict[str, tuple[tuple[str, str], ...]] = {}  # networks repeat a few types many times
+
+    def cached(written: str) -> tuple[tuple[str, str], ...]:
+        hit = seen.get(written)
+        if hit is None:
+            hit = seen[written] = spelled(written)
+        return hit
+
+    walk = _Walk(cached, set(spec.blocks))
     for entry in spec.layers:
-        yield from _entry(entry, spelled, blocks)
+        yield from walk.entry(entry)
     for block in spec.blocks.values():
         for entry in block.layers:
-            yield from _entry(entry, spelled, blocks)
+            yield from walk.entry(entry)
 
 
-def _entry(entry: LayerSpec | RepeatSpec, spelled: Spelled, blocks: set[str]) -> Iterator[Evidence]:
-    if isinstance(entry, RepeatSpec):
-        for inner in entry.layers:
-            yield from _entry(inner, spelled, blocks)
-        return
-    if entry.type.strip() not in blocks:  # a block's name says nothing about a framework
-        for framework, spelling in spelled(entry.type):
-            yield Evidence(framework, spelling, entry.loc)
-        for key in entry.kwargs:
-            if key in KERAS_ARGUMENTS:
-                yield Evidence("keras", f"{key}=", entry.loc)
-    for raw in (*entry.args, *entry.kwargs.values()):
-        yield from _nested(raw, entry.loc, spelled, blocks)
+class _Walk:
+    """Every layer entry, nested ones too, and what its spelling says."""
 
+    def __init__(self, spelled: Spelled, blocks: set[str]) -> None:
+        self.spelled = spelled
+        self.blocks = blocks  # a block's name says nothing about a framework
 
-def _nested(raw: Any, loc: Loc, spelled: Spelled, blocks: set[str]) -> Iterator[Evidence]:
-    """Layers written inside arguments: ``TimeDistributed(Conv2D(...))``, ``layer: {Conv2D: [...]}``."""
-    if isinstance(raw, LayerSpec | RepeatSpec):
-        yield from _entry(raw, spelled, blocks)
-    elif isinstance(raw, list | tuple):
-        for item in raw:
-            yield from _nested(item, loc, spelled, blocks)
-    elif isinstance(raw, Mapping):
-        if len(raw) == 1:
-            (key, value), = raw.items()
-            if isinstance(key, str):
-                for framework, spelling in spelled(key):
+    def entry(self, entry: LayerSpec | RepeatSpec) -> Iterator[Evidence]:
+        if isinstance(entry, RepeatSpec):
+            for inner in entry.layers:
+                yield from self.entry(inner)
+            return
+        if entry.type.strip() not in self.blocks:
+            for framework, spelling in self.spelled(entry.type):
+                yield Evidence(framework, spelling, entry.loc)
+            for key in KERAS_ARGUMENTS:
+                if key in entry.kwargs:
+                    yield Evidence("keras", f"{key}=", entry.loc)
+        for raw in (*entry.args, *entry.kwargs.values()):
+            if not isinstance(raw, int | float | bool) and raw is not None:
+                yield from self.nested(raw, entry.loc)
+
+    def nested(self, raw: object, loc: Loc) -> Iterator[Evidence]:
+        """Layers written inside arguments: ``TimeDistributed(Conv2D(...))``, ``layer: {Conv2D: [...]}``."""
+        if isinstance(raw, LayerSpec | RepeatSpec):
+            yield from self.entry(raw)
+        elif isinstance(raw, list | tuple):
+            for item in raw:
+                yield from self.nested(item, loc)
+        elif isinstance(raw, Mapping):
+            if len(raw) == 1:
+                (key, value), = raw.items()
+                if isinstance(key, str):
+                    for framework, spelling in self.spelled(key):
+                        yield Evidence(framework, spelling, loc)
+                yield from self.nested(value, loc)
+        elif isinstance(raw, str) and "(" in raw:
+            m = _CALL_TEXT.match(raw)
+            if m is not None:
+                for framework, spelling in self.spelled(m.group(1)):
                     yield Evidence(framework, spelling, loc)
-            yield from _nested(value, loc, spelled, blocks)
-    elif isinstance(raw, str):
-        m = _CALL_TEXT.match(raw)
-        if m is not None:
-            for framework, spelling in spelled(m.group(1)):
-                yield Evidence(framework, spelling, loc)
 
 
 __all__ = ["KERAS_ARGUMENTS", "Spelled", "infer_framework"]
