@@ -28,6 +28,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REF_LAYERS = {"$ref": "#/$defs/layers"}
 REF_SHAPE = {"$ref": "#/$defs/shape"}
 NAME = {"type": ["string", "integer"]}
+TRAINABLE = {"type": "boolean", "description": "false: the weights are frozen (non-trainable)"}
 FROM = {
     "anyOf": [
         {"type": ["string", "integer"]},
@@ -81,7 +82,7 @@ def _args(layer: Layer, order: Sequence[str], kinds: _Kinds) -> dict[str, Any]:
     own_ignored = {n: {} for n in sorted(layer.ignored) if n not in named}
     mapping = {
         "type": "object",
-        "properties": {**named, "name": NAME, "from": FROM, **own_ignored},
+        "properties": {**named, "name": NAME, "from": FROM, "trainable": TRAINABLE, **own_ignored},
         # arguments without shape effect, accepted by every layer (evaluated by this $ref)
         "allOf": [{"$ref": "#/$defs/ignored_args"}],
         "unevaluatedProperties": False,
@@ -155,7 +156,8 @@ def schema() -> dict[str, Any]:
     names = sorted(type_props)
     repeat = {
         "type": "object",
-        "properties": {"times": A.POSITIVE.schema, "layers": REF_LAYERS, "name": NAME},
+        "properties": {"times": A.POSITIVE.schema, "layers": REF_LAYERS, "name": NAME,
+                       "trainable": TRAINABLE},
         "required": ["times", "layers"],
         "additionalProperties": False,
     }
@@ -167,7 +169,7 @@ def schema() -> dict[str, Any]:
                 "type": "object",
                 "description": "`type: arguments`, with optional `name` and `from`",
                 "properties": {
-                    "name": NAME, "from": FROM, **type_props,
+                    "name": NAME, "from": FROM, "trainable": TRAINABLE, **type_props,
                     # `repeat: {times, layers}` unrolls layers; a layer type may also be called so
                     "repeat": {"anyOf": [repeat, type_props["repeat"]]} if "repeat" in type_props
                     else repeat,

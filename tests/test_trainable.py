@@ -164,3 +164,17 @@ def test_trainable_false_on_a_keras_wrapper_is_what_keras_counts(cfg: Config) ->
 def test_convcalcs_wrapper_spelling_freezes_everything() -> None:
     assert counts("5x6 | bidirectional(LSTM(4), trainable=false)", framework="keras") == (352, 0, 352)
     assert convcalc.analyze("5x6 | bidirectional(LSTM(4), trainable=false)", framework="keras").warnings == ()
+
+
+def test_the_schema_knows_the_key() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from convcalc.schema import schema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    good = {"input": [3, 8, 8], "layers": [
+        {"conv2d": {"out": 4, "kernel": 1, "trainable": False}},
+        {"conv2d": [4, 1], "trainable": False},
+        {"repeat": {"times": 2, "trainable": False, "layers": ["relu"]}}]}
+    assert list(validator.iter_errors(good)) == []
+    bad = {"input": [3, 8, 8], "layers": [{"conv2d": {"out": 4, "kernel": 1, "trainable": "no"}}]}
+    assert list(validator.iter_errors(bad)) != []
