@@ -29,7 +29,7 @@ def leading_one(row: LayerResult, kind: str, shape: Shape, layout: str) -> SpecW
         "leading-1-read-as-axis",
         f"{kind} became {row.type} because its input {fmt_shape(shape)} has 4 axes: it is read as "
         f"{'×'.join(axes)} ({read}); if the leading 1 is the batch, leave it out (shapes are one "
-        "sample's) or use --batch",
+        f"sample's) or use --batch; if a 3-d input is meant, write {row.type} to say so",
         row.loc, _ref(row))
 
 
