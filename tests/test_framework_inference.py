@@ -164,3 +164,21 @@ def test_a_dict_spec_is_inferred_too() -> None:
     assert (r.framework, r.output) == ("keras", (6, 6, 4))
     assert str(r.framework_inferred_from) == "Conv2D"  # a dict has no lines
     assert r.to_dict()["framework_inferred_from"] == {"spelling": "Conv2D", "line": None, "column": None}
+
+
+def test_the_issue_example_equals_keras() -> None:
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    keras.backend.clear_session(free_memory=False)  # Keras's layer-name counters start again
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 3)),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(10),
+    ])
+    r = convcalc.analyze(PASTED)
+    assert tuple(model.layers[0].output.shape[1:]) == r.layers[0].output == (26, 26, 32)
+    assert model.count_params() == r.total_params == 217_226
+    assert [layer.name for layer in model.layers] == [layer.name for layer in r.layers]

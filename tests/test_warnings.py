@@ -36,6 +36,15 @@ def test_the_batch_axis_pitfall_is_computed_and_noted() -> None:
     assert (w.loc.line, w.loc.column) == (1, 15)
 
 
+def test_the_pitfall_is_what_pytorch_computes() -> None:
+    torch = pytest.importorskip("torch")
+    conv = torch.nn.Conv3d(1, 64, 7, 2, 3, device="meta")  # what `conv` on C×D×H×W builds
+    y = conv(torch.empty(1, 1, 3, 224, 224, device="meta"))
+    r = convcalc.analyze(PITFALL)
+    assert tuple(y.shape[1:]) == r.output
+    assert sum(p.numel() for p in conv.parameters()) == r.total_params == 64 * 7**3 + 64
+
+
 @pytest.mark.parametrize("fmt", ["table", "plain", "markdown", "csv", "mermaid", "dot"])
 def test_text_formats_print_it_on_stderr(fmt: str) -> None:
     r = run(PITFALL, "-f", fmt)
