@@ -104,9 +104,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
-            note = None
+            kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
-                out, note = _freeze(out, node, resolved)
+                out, kept_trainable = _freeze(out, node, resolved)
         except SpecError as e:
             raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
         name = namer.name(node, resolved, type_name)
@@ -138,12 +138,12 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         )
         layers.append(row)
         by_name[name] = row
-        if note is not None:
-            warnings.append(note._replace(layer=LayerRef(index, name, type_name)))
+        if kept_trainable is not None:
+            warnings.append(kept_trainable._replace(layer=LayerRef(index, name, type_name)))
         if rank == 3 and resolved.rank is None and layer.ranks:  # `conv` took its rank from the input
-            note = leading_one(row, ls.type, in_shapes[0], layout)
-            if note is not None:
-                warnings.append(note)
+            batch_axis = leading_one(row, ls.type, in_shapes[0], layout)
+            if batch_axis is not None:
+                warnings.append(batch_axis)
         tensors[name] = out.shape
         for i in range(tagged, len(constraints)):  # this layer's open conditions
             constraints[i] = constraints[i]._replace(layer=name)

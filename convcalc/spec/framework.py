@@ -26,7 +26,6 @@ Spelled = Callable[[str], tuple[tuple[str, str], ...]]
 
 KERAS_ARGUMENTS = ("input_shape", "batch_input_shape")  # arguments only Keras layers take
 _CALL_TEXT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*\(")
-NAMES = {"keras": "Keras", "pytorch": "PyTorch"}
 
 
 def infer_framework(spec: Spec, spelled: Spelled) -> Spec:
@@ -39,7 +38,7 @@ def infer_framework(spec: Spec, spelled: Spelled) -> Spec:
         return spec
     found = list(_evidence(spec, spelled))
     first: dict[str, Evidence] = {}
-    for framework in NAMES:
+    for framework in ("keras", "pytorch"):
         of_it = [(_position(e, order), e) for order, e in enumerate(found) if e.framework == framework]
         if of_it:
             first[framework] = min(of_it, key=lambda pair: pair[0])[1]
