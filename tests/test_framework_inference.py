@@ -182,3 +182,28 @@ def test_the_issue_example_equals_keras() -> None:
     assert tuple(model.layers[0].output.shape[1:]) == r.layers[0].output == (26, 26, 32)
     assert model.count_params() == r.total_params == 217_226
     assert [layer.name for layer in model.layers] == [layer.name for layer in r.layers]
+
+
+def test_which_names_are_whose_matches_the_frameworks() -> None:
+    """A class name convcalc reads as one framework's is not a class of the other (and vice versa)."""
+    import inspect
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    nn = pytest.importorskip("torch.nn")
+    from convcalc.layers.registry import _KERAS, _TORCH, spelling_frameworks
+
+    def has(module: object, name: str) -> bool:
+        return inspect.isclass(getattr(module, name, None))
+
+    for name in set(_TORCH) | set(_KERAS):
+        said = {fw for fw, _ in spelling_frameworks(name)}
+        if said == {"pytorch"}:
+            # keras.layers.RNN wraps a cell; convcalc's RNN is PyTorch's (input_size, hidden_size)
+            assert not has(keras.layers, name) or name == "RNN", name
+        elif said == {"keras"}:
+            assert not has(nn, name), name
+        else:
+            assert said == set() and name in _TORCH and name in _KERAS, name
+    assert {fw for fw, _ in spelling_frameworks("RNN")} == {"pytorch"}
