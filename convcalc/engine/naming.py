@@ -27,6 +27,7 @@ class Namer:
         self.keras = framework == "keras"
         self.counters: dict[tuple[str, str], int] = {}  # (scope, type) -> uses so far
         self.keras_counters: dict[tuple[str, str], int] = {}  # (scope, Keras name) -> names given
+        self.bases: dict[tuple[str, str | None], str | None] = {}  # (written, type) -> Keras name
 
     def name(self, node: Node, resolved: Resolved, type_name: str) -> str:
         """The layer's name: its own, or the next default one (which is then taken)."""
@@ -53,6 +54,12 @@ class Namer:
 
     def _keras_base(self, written: str, resolved: Resolved | None,
                     type_name: str | None = None) -> str | None:
+        key = (written, type_name)
+        if key not in self.bases:  # networks repeat a few types many times
+            self.bases[key] = self._keras_name(written, resolved, type_name)
+        return self.bases[key]
+
+    def _keras_name(self, written: str, resolved: Resolved | None, type_name: str | None) -> str | None:
         if resolved is None:  # a wrapped layer: its type as written (its rank from the spelling)
             try:
                 resolved = lookup(written, "keras")
