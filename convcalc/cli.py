@@ -93,7 +93,8 @@ def command(
     "1x28x28 | conv(32,5) | maxpool(2) | dense(10)".
     """
     from .render import renderer
-    from .render.common import Options, parse_columns
+    from .render.cells import parse_columns
+    from .render.options import Options
 
     if list_layers:
         from .layer_list import catalogue
@@ -116,19 +117,19 @@ def command(
         raise click.UsageError(e.message) from None
     opts = Options(format=fmt, columns=cols, explain=explain, depth=depth, batch=batch,
                    width=width, color=color, quiet=quiet)
-    items = [(spec, _analyze(spec, input_, framework, layout, names)) for spec in specs]
-    status = max(_status(item) for _, item in items)
-    if draw_path is not None and not isinstance(items[0][1], SpecError):
+    items = [_analyze(spec, input_, framework, layout, names) for spec in specs]
+    status = max(_status(item) for item in items)
+    if draw_path is not None and not isinstance(items[0], SpecError):
         from .draw import write
 
         try:
-            write(items[0][1], draw_path)
+            write(items[0], draw_path)
         except OSError as e:
             raise click.UsageError(f"--draw: cannot write {draw_path}: {e.strerror}") from None
         if not quiet:
             click.echo(f"drawing written to {draw_path}", err=True)
     if quiet and fmt in ("table", "plain"):
-        from .render.common import quiet_report
+        from .render.run import quiet_report
 
         quiet_report(items, opts, sys.stdout, sys.stderr)
     elif not (quiet and status == EXIT_OK):

@@ -84,7 +84,7 @@ def test_failures_are_collected_and_counted() -> None:
 def test_text_of_a_failure() -> None:
     [f] = outcome({"params_max": "0.1K"}).failures
     assert str(f) == "params_max: expected ≤ 100, got 418"
-    from convcalc.render.common import ascii_text
+    from convcalc.render.ascii import ascii_text
 
     assert ascii_text(f.expected_text()) == "<= 100"  # what --format plain prints
 

@@ -11,8 +11,11 @@ import pytest
 from _cli import run
 
 import convcalc
-from convcalc.render import common as C
 from convcalc.render import table
+from convcalc.render.ascii import ascii_text
+from convcalc.render.cells import axes, human_bytes
+from convcalc.render.explain import explain_lines
+from convcalc.render.options import Options
 
 FAILING = ("name: failing\ninput: [1, 28, 28]\n"
            "layers: [{conv2d: {name: c1, out: 32, kernel: 5}}, flatten, {dense: 10}]\n"
@@ -77,9 +80,9 @@ def test_ceilings_have_one_name() -> None:
 
 
 def test_one_ascii_conversion() -> None:
-    assert C.ascii_text("⌈T/4⌉ × 20 − 1 ≥ 2·C — ceiling(T/4)") == "ceil(T/4) x 20 - 1 >= 2*C - ceil(T/4)"
-    assert C.Options(format="plain").text("2·C") == "2*C"
-    assert C.Options().text("2·C") == "2·C"
+    assert ascii_text("⌈T/4⌉ × 20 − 1 ≥ 2·C — ceiling(T/4)") == "ceil(T/4) x 20 - 1 >= 2*C - ceil(T/4)"
+    assert Options(format="plain").text("2·C") == "2*C"
+    assert Options().text("2·C") == "2·C"
 
 
 # ---------------------------------------------------------------- 3. symbolic axes grouped
@@ -92,7 +95,7 @@ def test_one_ascii_conversion() -> None:
     ([], "()"),
 ])
 def test_axes_rule(texts: list[str], joined: str) -> None:
-    assert C.axes(texts) == joined
+    assert axes(texts) == joined
 
 
 @pytest.mark.parametrize(("fmt", "cell"), [
@@ -108,7 +111,7 @@ def test_symbolic_weight_shapes_are_grouped(fmt: str, cell: str) -> None:
 
 def test_explain_sums_parenthesise_compound_factors() -> None:
     dense = convcalc.analyze("3xHxW | conv(16,3) | dense(10)").layers[-1]
-    assert C.explain_lines(dense)[-1] == "params: weight 10·(W − 2) + bias 10 = 10·W − 10"
+    assert explain_lines(dense)[-1] == "params: weight 10·(W − 2) + bias 10 = 10·W − 10"
 
 
 # ---------------------------------------------------------------- 4. human-readable sizes
@@ -164,8 +167,8 @@ class _Terminal(io.StringIO):
 def test_a_terminal_still_wraps_at_its_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     out = _Terminal()
-    opts = C.Options(columns=tuple(ALL_COLUMNS[1].split(",")), color=False)
-    table.render([("x", convcalc.analyze(SYMBOLIC))], opts, out, io.StringIO())
+    opts = Options(columns=tuple(ALL_COLUMNS[1].split(",")), color=False)
+    table.render([convcalc.analyze(SYMBOLIC)], opts, out, io.StringIO())
     assert max(len(line) for line in out.getvalue().splitlines()) <= 80
 
 
@@ -201,7 +204,7 @@ def test_symbolic_activations_show_elements_only() -> None:
     (123_456_789, "123.46 MB"), (10**15, "1,000.00 TB"),
 ])
 def test_human_bytes_picks_the_unit_after_rounding(n: int, text: str) -> None:
-    assert C.human_bytes(n) == text
+    assert human_bytes(n) == text
 
 
 def test_explain_total_is_written_like_the_params_cell() -> None:

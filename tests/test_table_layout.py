@@ -20,13 +20,15 @@ from hypothesis import strategies as st
 
 from convcalc.api import analyze
 from convcalc.errors import SpecError
-from convcalc.render import common as C
 from convcalc.render import grid, table
+from convcalc.render.cells import COLUMNS, title, visible_rows
+from convcalc.render.footer import totals_lines
+from convcalc.render.options import Options
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def rich_table(items: list[tuple[str, Any]], opts: C.Options, out: io.StringIO) -> None:
+def rich_table(items: list[Any], opts: Options, out: io.StringIO) -> None:
     """The former renderer: a rich Table (title, totals; errors and explain left out)."""
     from rich.console import Console
     from rich.table import Table
@@ -34,11 +36,11 @@ def rich_table(items: list[tuple[str, Any]], opts: C.Options, out: io.StringIO) 
 
     console = Console(file=out, width=opts.width, force_terminal=opts.color,
                       no_color=opts.color is False, highlight=False, soft_wrap=False)
-    for i, (_, item) in enumerate(items):
+    for i, item in enumerate(items):
         if i:
             console.print()
-        cols = [C.COLUMNS[k] for k in opts.columns]
-        t = Table(title=Text(C.title(item), style="table.title"), title_justify="left",
+        cols = [COLUMNS[k] for k in opts.columns]
+        t = Table(title=Text(title(item), style="table.title"), title_justify="left",
                   header_style="bold", show_lines=False, expand=False)
         t.add_column("#", justify="right", style="dim")
         t.add_column("Name", style="cyan", no_wrap=True)
@@ -46,12 +48,12 @@ def rich_table(items: list[tuple[str, Any]], opts: C.Options, out: io.StringIO) 
         for c in cols:
             t.add_column(c.header, justify="right" if c.numeric else "left",
                          style="bold" if c.key == "params" else None)
-        for row in C.visible_rows(item, opts):
+        for row in visible_rows(item, opts):
             t.add_row(Text("" if row.is_block else str(row.index)), Text("  " * row.depth + row.name),
                       Text(row.label), *(Text(c.cell(row, item, opts)) for c in cols),
                       style="bold" if row.is_block else None)
         console.print(t)
-        for line in C.totals_lines(item, opts):
+        for line in totals_lines(item, opts):
             console.print(Text(line, style="bold red" if line.startswith("Expectations FAILED") else None))
 
 
@@ -93,10 +95,10 @@ def test_same_output_as_rich_table(spec: Any, widths: list[int], columns: tuple[
     result = analyze(spec)
     for width in widths:
         for color in (False, True) if width in (40, 100) else (False,):
-            opts = C.Options(width=width, color=color, columns=columns)
+            opts = Options(width=width, color=color, columns=columns)
             ours, theirs = io.StringIO(), io.StringIO()
-            table.render([("s", result)], opts, ours, io.StringIO())
-            rich_table([("s", result)], opts, theirs)
+            table.render([result], opts, ours, io.StringIO())
+            rich_table([result], opts, theirs)
             if color:
                 assert styled_chars(ours.getvalue()) == styled_chars(theirs.getvalue()), width
             else:
@@ -104,12 +106,11 @@ def test_same_output_as_rich_table(spec: Any, widths: list[int], columns: tuple[
 
 
 def test_several_results_and_errors() -> None:
-    items: list[tuple[str, Any]] = [("a", analyze(str(EXAMPLES / "lenet5.yaml"))),
-                                    ("b", SpecError("boom")), ("c", analyze(ODD))]
+    items: list[Any] = [analyze(str(EXAMPLES / "lenet5.yaml")), SpecError("boom"), analyze(ODD)]
     ours, err = io.StringIO(), io.StringIO()
-    table.render(items, C.Options(width=60, color=False), ours, err)
+    table.render(items, Options(width=60, color=False), ours, err)
     theirs = io.StringIO()
-    rich_table([items[0], items[2]], C.Options(width=60, color=False), theirs)
+    rich_table([items[0], items[2]], Options(width=60, color=False), theirs)
     assert ours.getvalue() == theirs.getvalue()
     assert err.getvalue() == "error: boom\n"
 
@@ -132,8 +133,8 @@ def test_fit_matches_rich(columns: list[tuple[int, bool]], max_width: int) -> No
 
 
 def test_table_path_does_not_import_rich_table() -> None:
-    code = ("import io, sys\nfrom convcalc.api import analyze\nfrom convcalc.render import common, table\n"
-            f"table.render([('s', analyze({str(EXAMPLES / 'lenet5.yaml')!r}))], common.Options(),"
+    code = ("import io, sys\nfrom convcalc.api import analyze\nfrom convcalc.render import options, table\n"
+            f"table.render([analyze({str(EXAMPLES / 'lenet5.yaml')!r})], options.Options(),"
             " io.StringIO(), io.StringIO())\nprint('rich.table' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

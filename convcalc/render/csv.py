@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..core.result import Result
-from . import common as C
+from .cells import axes
+from .options import Options
+from .run import Item, render_each
 
 HEADER = (
     "spec", "index", "name", "type", "block", "from", "output", "weights", "params",
@@ -26,7 +29,7 @@ HEADER = (
 def _axes(values: Any) -> str:
     if values is None:
         return ""
-    return C.axes([str(v) for v in values], "x")
+    return axes([str(v) for v in values], "x")
 
 
 def rows(result: Result) -> list[list[Any]]:
@@ -45,7 +48,7 @@ def rows(result: Result) -> list[list[Any]]:
     return out
 
 
-def records(result: Result, opts: C.Options) -> list[str]:
+def records(result: Result, opts: Options) -> list[str]:
     """The rows of one spec as CSV text (a single block: a quoted name may hold a line break)."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows(result))
@@ -53,6 +56,6 @@ def records(result: Result, opts: C.Options) -> list[str]:
     return [text.removesuffix("\n")] if text else []
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
     csv.writer(out, lineterminator="\n").writerow(HEADER)
-    C.render_each(items, opts, out, err, records, between="", failures_to_err=True)
+    render_each(items, opts, out, err, records, between="", failures_to_err=True)

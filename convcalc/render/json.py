@@ -8,11 +8,14 @@ a key that is there only when asked for).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from ..errors import SpecError
-from .common import Options, explain_lines
+from .explain import explain_lines
+from .options import Options
+from .run import Item
 
 
 def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
@@ -26,8 +29,8 @@ def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
     return doc
 
 
-def render(items: list[tuple[str, Any]], opts: Options, out: TextIO, err: TextIO) -> None:
-    docs = [item_dict(r, opts) for _, r in items]
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    docs = [item_dict(r, opts) for r in items]
     out.write(dumps(docs[0] if len(docs) == 1 else docs) + "\n")
 
 

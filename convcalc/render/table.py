@@ -13,11 +13,17 @@ to the character (tests/test_table_layout.py compares the two)."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import SpecError
-from . import common as C
 from . import grid
+from .cells import COLUMNS, title, visible_rows
+from .common import error_line
+from .explain import explain_lines
+from .footer import totals_lines
+from .options import Options
+from .run import Item
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -263,7 +269,7 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
 UNLIMITED = 1 << 20
 
 
-def console_width(opts: C.Options, out: TextIO) -> int | None:
+def console_width(opts: Options, out: TextIO) -> int | None:
     """--width; else rich's own guess for a terminal or with $COLUMNS set; else no limit."""
     if opts.width is not None:
         return opts.width
@@ -273,7 +279,7 @@ def console_width(opts: C.Options, out: TextIO) -> int | None:
     return UNLIMITED
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -289,18 +295,20 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
                           no_color=opts.color is False, highlight=False)
     buf = _Out(console)
     first = True
-    for _, item in items:
+    for item in items:
         if isinstance(item, SpecError):
             buf.flush()
-            err_console.print(Text("error: ", style="bold red") + Text(str(item)), soft_wrap=True)
+            line = Text(error_line(item))
+            line.stylize("bold red", 0, len("error: "))  # the one error line, its prefix in red
+            err_console.print(line, soft_wrap=True)
             continue
         if opts.quiet and (item.expect is None or item.expect.ok):
             continue
         if not first:
             buf.newline()
         first = False
-        cols = [C.COLUMNS[k] for k in opts.columns]
-        rows = C.visible_rows(item, opts)
+        cols = [COLUMNS[k] for k in opts.columns]
+        rows = visible_rows(item, opts)
         cells = [["#", "Name", "Layer", *(c.header for c in cols)]]
         cells += [
             ["" if row.is_block else str(row.index), "  " * row.depth + row.name, row.label,
@@ -309,18 +317,18 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
         ]
         g = _Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                   no_wrap=[False, True, False, *(False for _ in cols)])
-        _draw(buf, g, C.title(item),
+        _draw(buf, g, title(item),
               styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
               bold_rows=[row.is_block for row in rows])
         if opts.explain:  # full-width lines under each layer's name, not wrapped in a cell
             buf.line(("Formulas", "bold"))
             for row in rows:
-                lines = C.explain_lines(row)
+                lines = explain_lines(row)
                 if lines:
                     buf.line((f"{'' if row.is_block else row.index:>3} {row.name}  ", ""),
                              (row.label, "dim"))
                     for line in lines:
                         buf.line(("      " + line, "italic"), wrap=False)
-        for line in C.totals_lines(item, opts):
+        for line in totals_lines(item, opts):
             buf.line((line, "bold red" if line.startswith("Expectations FAILED") else ""))
     buf.flush()
