@@ -13,7 +13,7 @@ from convcalc import SpecError
 
 LAYER_KEYS = {"index", "name", "type", "from", "output", "weights", "params", "trainable",
               "non_trainable", "macs", "memory", "receptive_field", "effective_stride"}
-TOP_KEYS = ["name", "framework", "layout", "input", "output", "layers", "totals", "constraints",
+TOP_KEYS = ["file", "name", "framework", "layout", "input", "output", "layers", "totals", "constraints",
             "expect"]
 
 

@@ -1,8 +1,12 @@
-"""The table renderer lays out its own grid: it must print what ``rich.table.Table`` printed.
+"""The table renderer lays out its own grid: where it fits, it prints what ``rich.table.Table`` printed.
 
 The reference below is the renderer as it was when it built a rich ``Table``; every
 spec is rendered by both at widths from far too narrow to wide, with and without
-colour, and compared character by character (colour: the style of every character).
+colour.  Where the table has its natural width it is compared character by character
+(colour: the style of every character; title lines without rich's trailing spaces).
+Where the console is narrower, convcalc deliberately departs from rich, which cut
+shapes and counts with an ellipsis: names are shortened in the middle, then columns
+wrap, and no character of a shape or count is lost (tests/test_narrow_table.py).
 """
 
 from __future__ import annotations
@@ -98,20 +102,43 @@ def test_same_output_as_rich_table(spec: Any, widths: list[int], columns: tuple[
             opts = Options(width=width, color=color, columns=columns)
             ours, theirs = io.StringIO(), io.StringIO()
             table.render([result], opts, ours, io.StringIO())
+            if not fits(result, opts):
+                continue  # narrower than the table: convcalc's own layout (test_narrow_table.py)
             rich_table([result], opts, theirs)
             if color:
-                assert styled_chars(ours.getvalue()) == styled_chars(theirs.getvalue()), width
+                assert styled_chars(ours.getvalue()) == styled_chars(no_trailing(theirs.getvalue())), width
             else:
-                assert ours.getvalue() == theirs.getvalue(), width
+                assert ours.getvalue() == no_trailing(theirs.getvalue()), width
+
+
+def fits(result: Any, opts: Options) -> bool:
+    """Whether the table at its natural width fits the console (then rich's layout is kept)."""
+    out = io.StringIO()
+    table.render([result], Options(width=table.UNLIMITED, color=False, columns=opts.columns), out,
+                 io.StringIO())
+    box = [line for line in out.getvalue().splitlines() if line.startswith("┏")]
+    return len(box[0]) <= (opts.width or 0)
+
+
+_TRAILING = re.compile(r"(?:\x1b\[[0-9;]*m| )+$")
+
+
+def no_trailing(text: str) -> str:
+    """rich's title lines without their trailing spaces (convcalc prints none), styles closed."""
+    lines = []
+    for line in text.split("\n"):
+        stripped = _TRAILING.sub("", line)
+        lines.append(stripped + ("\x1b[0m" if stripped != line and "\x1b[" in line else ""))
+    return "\n".join(lines)
 
 
 def test_several_results_and_errors() -> None:
     items: list[Any] = [analyze(str(EXAMPLES / "lenet5.yaml")), SpecError("boom"), analyze(ODD)]
     ours, err = io.StringIO(), io.StringIO()
-    table.render(items, Options(width=60, color=False), ours, err)
+    table.render(items, Options(width=200, color=False), ours, err)
     theirs = io.StringIO()
-    rich_table([items[0], items[2]], Options(width=60, color=False), theirs)
-    assert ours.getvalue() == theirs.getvalue()
+    rich_table([items[0], items[2]], Options(width=200, color=False), theirs)
+    assert ours.getvalue() == no_trailing(theirs.getvalue())
     assert err.getvalue() == "error: boom\n"
 
 

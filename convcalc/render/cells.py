@@ -150,7 +150,10 @@ def visible_rows(result: Result, opts: Options) -> list[LayerResult]:
 
 
 def title(result: Result) -> str:
-    parts = [result.name or result.source]
+    """``models/net.yaml — tiny — pytorch, channels first, input 1×28×28``: file, name, how it is read."""
+    parts = [result.source]
+    if result.name and result.name != result.source:
+        parts.append(result.name)
     inputs = ", ".join(
         f"{k} {shape(v, Options())}" if len(result.inputs) > 1 else shape(v, Options())
         for k, v in result.inputs.items()

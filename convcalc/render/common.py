@@ -9,5 +9,5 @@ from ..errors import SpecError
 
 
 def error_line(error: SpecError) -> str:
-    """``error: file:line:col: layer …: message``, as stderr shows it (no newline)."""
-    return f"error: {error}"
+    """``error: file:line:col: layer …: message`` and an optional ``hint:`` line (no final newline)."""
+    return f"error: {error}" + (f"\nhint: {error.hint}" if error.hint else "")

@@ -1,10 +1,10 @@
 """``--format csv``: one row per layer with a header row, for spreadsheets and scripts.
 
 Fixed columns (every number the JSON has, without thousands separators),
-whatever ``--columns`` says, so a script can rely on them; a ``spec`` column
-tells the rows of several specs apart.  Shapes are written ``32x24x24``
+whatever ``--columns`` says, so a script can rely on them; the ``file`` and
+``spec`` (its name) columns tell the rows of several specs apart.  Shapes are written ``32x24x24``
 (``2*C x C x 3 x 3`` when a size is an expression).  Standard output is only
-the CSV: errors and failed expectations go to standard error.
+the CSV: errors and failed expectations go to standard error (``-q``: only they).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .options import Options
 from .run import Item, render_each
 
 HEADER = (
-    "spec", "index", "name", "type", "block", "from", "output", "weights", "params",
+    "file", "spec", "index", "name", "type", "block", "from", "output", "weights", "params",
     "trainable", "non_trainable", "macs", "activations", "activation_bytes",
     "receptive_field", "effective_stride",
 )
@@ -34,12 +34,12 @@ def _axes(values: Any) -> str:
 
 def rows(result: Result) -> list[list[Any]]:
     doc = result.to_dict()
-    spec = result.name or result.source
+    spec = result.name or ""  # the spec's name; its file is the first column
     out = []
     for layer in doc["layers"]:
         weights = " ".join(f"{k}:{_axes(v)}" for k, v in layer["weights"].items())
         out.append([
-            spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
+            result.source, spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
             " ".join(map(str, layer["from"])), _axes(layer["output"]), weights, layer["params"],
             layer["trainable"], layer["non_trainable"], layer["macs"],
             layer["memory"]["elements"], layer["memory"]["bytes"],
@@ -57,5 +57,6 @@ def records(result: Result, opts: Options) -> list[str]:
 
 
 def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
-    csv.writer(out, lineterminator="\n").writerow(HEADER)
-    render_each(items, opts, out, err, records, between="", failures_to_err=True)
+    if not opts.quiet:
+        csv.writer(out, lineterminator="\n").writerow(HEADER)
+    render_each(items, opts, out, err, records, between="")

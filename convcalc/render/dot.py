@@ -58,4 +58,4 @@ def lines(result: Result, opts: Options) -> list[str]:
 
 
 def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
-    render_each(items, opts, out, err, lines, failures_to_err=True)
+    render_each(items, opts, out, err, lines)

@@ -16,14 +16,14 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from ..core.result import LayerResult
 from ..errors import SpecError
 from . import grid
 from .cells import COLUMNS, title, visible_rows
-from .common import error_line
 from .explain import explain_lines
 from .footer import totals_lines
 from .options import Options
-from .run import Item
+from .run import Item, each
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 # rich's default cell padding (0, 1): one space each side of every cell.
 _PAD = 2
+NAME, LABEL = 1, 2  # the columns of names (shortened in the middle when narrow) and layer labels
 
 
 class _Out:
@@ -169,11 +170,15 @@ class _Grid:
         naturals = grid.column_widths(self.lengths)
         # rich: the borders take 2 (the edges) + 1 between columns.
         avail = console.width - (2 + len(right) - 1)
-        widths = [_measure(avail, n) or 1 for n in naturals]
-        if sum(widths) > avail:
-            widths = grid.fit(widths, [not nw for nw in no_wrap], avail)
-            widths = [_measure(w, n) for w, n in zip(widths, naturals, strict=True)]
-        self.widths = widths
+        self.narrow = sum(naturals) + _PAD * len(naturals) > avail
+        if self.narrow:  # too wide for the console: our own rule, which never cuts a number
+            mins = [max(cell_len(word) for c in column for word in (c.split(" ") or [""]))
+                    for column in zip(*rows, strict=True)]
+            mins[LABEL] = min(mins[LABEL], grid.LABEL_MIN)
+            widths = grid.narrow(naturals, mins, NAME, avail - _PAD * len(naturals))
+            self.widths = [w + _PAD for w in widths]
+            return
+        self.widths = [_measure(avail, n) or 1 for n in naturals]  # each its natural width (rich's)
 
     @staticmethod
     def _natural(cell: str) -> int:
@@ -190,6 +195,9 @@ class _Grid:
         out = []
         for col, (cell, n, width, right) in enumerate(
                 zip(row, lengths, self.widths, self.right, strict=True)):
+            if col == NAME and self.narrow and n > width - _PAD and cell.isascii() and r not in self.odd:
+                cell = grid.middle_ellipsis(cell, width - _PAD)
+                n = len(cell)
             if n <= width - _PAD and r not in self.odd:
                 out.append([f" {grid.align(cell, n, width - _PAD, right)} "])
             else:
@@ -211,7 +219,8 @@ class _Grid:
                 height=None, highlight=None)
             rendered = self.console.render_lines(Padding(Text(text), (0, 1)), options)
             return ["".join(seg.text for seg in line) for line in rendered] or [" " * width]
-        lines = Text(text).wrap(self.console, width - _PAD, justify=justify, overflow="ellipsis",
+        lines = Text(text).wrap(self.console, width - _PAD, justify=justify,
+                                overflow="fold" if self.narrow else "ellipsis",
                                 tab_size=self.console.tab_size, no_wrap=self.no_wrap[col])
         return [f" {set_cell_size(line.plain, width - _PAD)} " for line in lines] or [" " * width]
 
@@ -226,14 +235,15 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
     widths = g.widths
     b = box.HEAVY_HEAD.substitute(console.options, safe=console.safe_box)
     table_width = sum(widths) + 2 + len(widths) - 1
-    crop = table_width > console.width  # a console narrower than the borders: rich crops
+    crop = table_width > console.width and not g.narrow  # narrow: wider than cut (see grid.narrow)
 
     def rule(text: str, style: str = "") -> None:
         out.add(set_cell_size(text, console.width) if crop else text, style)
         out.newline()
 
-    for line in Text(title).wrap(console, table_width, justify="left", overflow="fold"):
-        rule(line.plain, "italic")
+    for line in Text(title).wrap(console, min(table_width, console.width), justify="left",
+                                 overflow="fold"):
+        rule(line.plain.rstrip(), "italic")  # no trailing spaces
     rule(b.get_top(widths))
     blanks = [" " * w for w in widths]
 
@@ -294,15 +304,17 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
     err_console = Console(file=err, width=opts.width, force_terminal=opts.color,
                           no_color=opts.color is False, highlight=False)
     buf = _Out(console)
+
+    def write_err(line: str) -> None:
+        buf.flush()
+        text = Text(line)
+        if line.startswith("error: "):
+            text.stylize("bold red", 0, len("error: "))
+        err_console.print(text, soft_wrap=True)
+
     first = True
-    for item in items:
+    for item in each(items, opts, write_err):
         if isinstance(item, SpecError):
-            buf.flush()
-            line = Text(error_line(item))
-            line.stylize("bold red", 0, len("error: "))  # the one error line, its prefix in red
-            err_console.print(line, soft_wrap=True)
-            continue
-        if opts.quiet and (item.expect is None or item.expect.ok):
             continue
         if not first:
             buf.newline()
@@ -331,4 +343,30 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
                         buf.line(("      " + line, "italic"), wrap=False)
         for line in totals_lines(item, opts):
             buf.line((line, "bold red" if line.startswith("Expectations FAILED") else ""))
+        tip = depth_tip(rows, opts, screen_height(opts, out))
+        if tip:
+            buf.line((tip, "dim"))
     buf.flush()
+
+
+def screen_height(opts: Options, out: TextIO) -> int | None:
+    """The terminal's height (or $LINES); None for a pipe or a file, which have none."""
+    lines = os.environ.get("LINES", "")
+    if lines.isdigit():
+        return int(lines)
+    isatty = getattr(out, "isatty", None)
+    if isatty is not None and isatty():
+        import shutil
+
+        return shutil.get_terminal_size().lines
+    return None
+
+
+def depth_tip(rows: Sequence[LayerResult], opts: Options, height: int | None) -> str | None:
+    """A table longer than the screen, with nested blocks: how to see it one block a row."""
+    if height is None or opts.depth is not None or len(rows) + 6 <= height:
+        return None
+    shorter = sum(r.depth <= 1 for r in rows)
+    if shorter == len(rows):
+        return None
+    return f"{len(rows)} rows, more than the screen: `--depth 1` shows {shorter} (a row per block)"
