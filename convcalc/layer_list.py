@@ -158,6 +158,6 @@ def _only(word: str, by_family: dict[str, list[Layer]],
 
         close = [*difflib.get_close_matches(wanted, families, n=2, cutoff=0.6), *closest_types(word)]
         raise SpecError(f"--only: `{word}` is neither a layer type nor a family"
-                        + (f" (closest: {', '.join(f'`{c}`' for c in close[:3])})" if close else "")
+                        + (f" (did you mean {' or '.join(f'`{c}`' for c in close[:2])}?)" if close else "")
                         + f"; families: {', '.join(families)}", code="unknown-type") from None
     return {layer.family: [layer]}, [layer.family]

@@ -78,7 +78,8 @@ def test_failures_are_collected_and_counted() -> None:
     assert [f.what for f in result.failures] == ["params", "params_max"]
     d = convcalc.analyze({**BASE, "expect": {"params_max": "100"}}).to_dict()["expect"]
     assert d == {"ok": False, "failures": [
-        {"what": "params_max", "relation": "<=", "expected": 100, "actual": 418}]}
+        {"what": "params_max", "relation": "<=", "expected": 100, "actual": 418,
+         "key": "expect.params_max", "line": None, "column": None}]}  # a dict spec: no lines
 
 
 def test_text_of_a_failure() -> None:

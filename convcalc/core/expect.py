@@ -37,8 +37,11 @@ class Failure(NamedTuple):
     loc: Loc | None = None  # where that key is written
 
     def to_dict(self) -> dict[str, Any]:
-        return {"what": self.what, "relation": self.relation, "expected": self.expected,
-                "actual": self.actual}
+        d = {"what": self.what, "relation": self.relation, "expected": self.expected, "actual": self.actual}
+        if self.key:  # where: the key that failed and its place in the file (SPEC §13)
+            d.update(key=self.key, line=self.loc.line if self.loc else None,
+                     column=self.loc.column if self.loc else None)
+        return d
 
     def report(self, source: str) -> str:
         """Compiler style, at the key: ``net.yaml:8:3: expect.params: expected 185,163, got 185,162``."""
