@@ -225,7 +225,7 @@ def test_the_depth_tip_when_the_table_is_longer_than_the_screen() -> None:
 
     spec = str(EXAMPLES / "resnet18.yaml")
     tall = cc("--no-color", spec, env={"LINES": "40"}).out.splitlines()
-    assert tall[-1] == "81 rows, more than the screen: `--depth 1` shows 19 (a row per block)"  # 11 + 8 blocks
+    assert tall[-1] == "81 rows, more than the screen: `--depth 1` shows 19 (a row per block)"
     assert "--depth 1" not in cc("--no-color", spec, env={"LINES": "200"}).out
     assert "--depth 1" not in cc("--no-color", "--depth", "1", spec, env={"LINES": "10"}).out
     assert "--depth 1" not in cc("--no-color", spec).out  # a pipe has no screen
