@@ -44,6 +44,13 @@ def _status(item: Any) -> int:
     return EXIT_OK
 
 
+def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of ``--example``: the bundled examples' names."""
+    from .examples_dir import names
+
+    return [n for n in names() if n.startswith(incomplete)]
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("specs", nargs=-1, metavar="SPEC...")
 @click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
@@ -69,7 +76,7 @@ def _status(item: Any) -> int:
 @click.option("--only", metavar="TYPE|FAMILY", help="With --list-layers: one type (lstm) or family.")
 @click.option("--diff", "diff", is_flag=True,
               help="Compare two specs, OLD NEW (OLD may be REV:path, read with git show).")
-@click.option("--example", "example_names", multiple=True, metavar="NAME",
+@click.option("--example", "example_names", multiple=True, metavar="NAME", shell_complete=_example_names,
               help="Analyse a bundled example (lenet5, resnet50, ...) as if its file were given.")
 @click.option("--examples", "list_examples", is_flag=True, help="List the bundled examples and exit.")
 @click.option("--schema", "print_schema", is_flag=True,

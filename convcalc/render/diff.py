@@ -80,7 +80,7 @@ def _heading(d: Diff) -> str:
 
 def text_lines(d: Diff, opts: Options) -> list[str]:
     headers = ["", "Name", "Layer", "Change", *(h for _, h in _keys(d))]
-    body = _rows(d, opts)
+    body = [[opts.text(c) for c in r] for r in _rows(d, opts)]  # ASCII before measuring (-> is 2 wide)
     out = [_heading(d), ""]
     if body:
         widths = grid.column_widths([len(c) for c in r] for r in (headers, *body))
