@@ -116,6 +116,10 @@ def test_quiet_is_the_same_in_every_format(repo: Path, fmt: str) -> None:
     assert r.status == 2
     if fmt == "github":
         assert r.err == SUMMARY + "\n"
+        assert [line.split("::")[1] for line in r.out.splitlines()] == [
+            "error file=models/net.yaml,line=8,col=3,title=convcalc expect.params",
+            "error file=models/net.yaml,line=10,col=13,title=convcalc expect.layers.conv1.output",
+            "error file=models/bad.yaml,line=3,col=5,title=convcalc invalid-spec"]
     elif fmt == "json":  # only the failing specs' objects
         assert [d["file"] for d in json.loads(r.out)] == ["models/net.yaml", "models/bad.yaml"]
         assert r.err.splitlines() == [PARAMS_LINE, OUTPUT_LINE, ERROR_LINE, SUMMARY]
