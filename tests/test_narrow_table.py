@@ -12,6 +12,8 @@ import re
 
 import pytest
 from _cli import EXAMPLES, golden, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import convcalc
 from convcalc.render import grid
@@ -50,3 +52,23 @@ def test_narrow_never_goes_below_the_longest_word_while_it_can() -> None:
     assert widths[1] == grid.NAME_MIN and widths[3] == 12 and widths[0] == 3 and sum(widths) == 60
     squeezed = grid.narrow([3, 30, 40, 12], [3, 30, 10, 12], 1, 20)
     assert squeezed == [3, 6, 6, 6]  # as narrow as the floors allow (20 is less): words fold
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 60)), min_size=3, max_size=9),
+       st.integers(-20, 300))
+def test_narrow_fits_when_it_can_and_keeps_its_floors(columns: list[tuple[int, int]], avail: int) -> None:
+    naturals = [n for n, _ in columns]
+    minimums = [min(n, m) for n, m in columns]  # a word is never wider than its column
+    widths = grid.narrow(naturals, minimums, 1, avail)
+    # the index column keeps its width; no column goes below its longest word and FOLD_MIN both
+    floors = [naturals[0], *(min(m, grid.FOLD_MIN) for m in minimums[1:])]
+    assert widths[0] == naturals[0]
+    assert all(f <= w <= n for w, f, n in zip(widths, floors, naturals, strict=True))
+    assert sum(widths) <= max(avail, sum(naturals[:1]) + sum(min(n, grid.FOLD_MIN) for n in naturals[1:]))
+    if sum(naturals) > avail:
+        assert sum(widths) >= min(avail, sum(naturals))  # no room given up for nothing
+    # words of the other columns are kept whole whenever the room allows it
+    if avail >= naturals[0] + min(naturals[1], grid.NAME_MIN) + sum(minimums[2:]):
+        assert all(w >= m for w, m in zip(widths[2:], minimums[2:], strict=True))
+        assert sum(widths) <= avail

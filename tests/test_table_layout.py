@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from convcalc.api import analyze
 from convcalc.errors import SpecError
-from convcalc.render import grid, table
+from convcalc.render import table
 from convcalc.render.cells import COLUMNS, title, visible_rows
 from convcalc.render.footer import totals_lines
 from convcalc.render.options import Options
@@ -140,23 +138,6 @@ def test_several_results_and_errors() -> None:
     rich_table([items[0], items[2]], Options(width=200, color=False), theirs)
     assert ours.getvalue() == no_trailing(theirs.getvalue())
     assert err.getvalue() == "error: boom\n"
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 60), st.booleans()), min_size=1, max_size=9),
-       st.integers(-5, 200))
-def test_fit_matches_rich(columns: list[tuple[int, bool]], max_width: int) -> None:
-    from rich._ratio import ratio_reduce
-    from rich.table import Table
-
-    widths = [w for w, _ in columns]
-    wrapable = [ok for _, ok in columns]
-    expected = widths
-    if sum(widths) > max_width:
-        expected = Table._collapse_widths(widths, wrapable, max_width)
-        if sum(expected) > max_width:
-            expected = ratio_reduce(sum(expected) - max_width, [1] * len(expected), expected, expected)
-    assert grid.fit(widths, wrapable, max_width) == expected
 
 
 def test_table_path_does_not_import_rich_table() -> None:

@@ -4,11 +4,13 @@ The grid is laid out here and handed to rich's Console as text with style spans
 (the segments a ``rich.text.Text`` renders to), so colour, NO_COLOR, terminal
 detection and the console width still come from rich.  ``rich.table`` measured
 and cut every cell into segments: half of a run for a 40-row network, seconds for
-thousands of rows.  Here the column widths follow rich's rule (``_measure`` and
-``grid.fit``), a cell that fits its column is padded as a string, and only a cell
-that does not (a narrow console, a control character in a name) goes through
-rich's own ``Text.wrap`` — so the output is the one ``rich.table.Table`` printed,
-to the character (tests/test_table_layout.py compares the two)."""
+thousands of rows.  Here a table that fits the console has every column at its
+natural width, a cell is padded as a string, and only a cell that is not plain
+text (a control character in a name) goes through rich's own ``Text.wrap`` — so
+the output is the one ``rich.table.Table`` printed, to the character
+(tests/test_table_layout.py compares the two).  A console narrower than the table
+gets convcalc's own layout (:func:`convcalc.render.grid.narrow`), where rich cut
+shapes and counts: names are shortened in the middle, then columns wrap."""
 
 from __future__ import annotations
 
@@ -136,20 +138,6 @@ class _Lines:
             yield Segment(plain[pos:])
 
 
-def _measure(avail: int, natural: int) -> int:
-    """The width rich measures for a padded text cell ``natural`` wide with ``avail`` room.
-
-    (``Measurement.get`` of ``Padding(Text)``: the text clamped to ``avail``, plus the
-    padding, clamped again; no room at all measures 0, no room for text ``avail``.)
-    """
-    if avail < 1:
-        return 0
-    if avail - _PAD < 1:
-        return avail
-    inner = min(natural, avail)
-    return min((inner if inner >= 1 else 0) + _PAD, avail)
-
-
 class _Grid:
     """The cells of one table, their widths on screen, and the column widths rich would pick."""
 
@@ -178,7 +166,7 @@ class _Grid:
             widths = grid.narrow(naturals, mins, NAME, avail - _PAD * len(naturals))
             self.widths = [w + _PAD for w in widths]
             return
-        self.widths = [_measure(avail, n) or 1 for n in naturals]  # each its natural width (rich's)
+        self.widths = [n + _PAD for n in naturals]  # each its natural width, as rich measures it
 
     @staticmethod
     def _natural(cell: str) -> int:
@@ -205,22 +193,18 @@ class _Grid:
         return out
 
     def _wrapped(self, text: str, col: int) -> list[str]:
-        """rich's rendering of a cell that does not fit, or is not plain text."""
+        """rich's rendering of a cell that does not fit, or is not plain text.
+
+        Words longer than the column fold onto the next line: no character is lost
+        (a column is at least 1 wide inside its padding: ``grid.narrow``'s floors);
+        only a name (which does not wrap) ends in an ellipsis."""
         from rich.cells import set_cell_size
         from rich.text import Text
 
         width = self.widths[col]
         justify = "right" if self.right[col] else "left"
-        if width - _PAD < 1:  # narrower than its padding: let rich draw it
-            from rich.padding import Padding
-
-            options = self.console.options.update(
-                width=width, justify=justify, no_wrap=self.no_wrap[col], overflow="ellipsis",
-                height=None, highlight=None)
-            rendered = self.console.render_lines(Padding(Text(text), (0, 1)), options)
-            return ["".join(seg.text for seg in line) for line in rendered] or [" " * width]
-        lines = Text(text).wrap(self.console, width - _PAD, justify=justify,
-                                overflow="fold" if self.narrow else "ellipsis",
+        overflow = "ellipsis" if col == NAME else "fold"  # a name may be shortened, nothing else
+        lines = Text(text).wrap(self.console, width - _PAD, justify=justify, overflow=overflow,
                                 tab_size=self.console.tab_size, no_wrap=self.no_wrap[col])
         return [f" {set_cell_size(line.plain, width - _PAD)} " for line in lines] or [" " * width]
 
@@ -228,17 +212,15 @@ class _Grid:
 def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bool]) -> None:
     """Title, box and rows of one table (rich's HEAVY_HEAD box, title left above)."""
     from rich import box
-    from rich.cells import set_cell_size
     from rich.text import Text
 
     console = g.console
     widths = g.widths
     b = box.HEAVY_HEAD.substitute(console.options, safe=console.safe_box)
-    table_width = sum(widths) + 2 + len(widths) - 1
-    crop = table_width > console.width and not g.narrow  # narrow: wider than cut (see grid.narrow)
+    table_width = sum(widths) + 2 + len(widths) - 1  # never cropped: see grid.narrow
 
     def rule(text: str, style: str = "") -> None:
-        out.add(set_cell_size(text, console.width) if crop else text, style)
+        out.add(text, style)
         out.newline()
 
     for line in Text(title).wrap(console, min(table_width, console.width), justify="left",
@@ -250,7 +232,7 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
     def row(r: int, left: str, sep: str, right: str, cell_styles: list[str]) -> None:
         cells = g.lines(r)
         height = max(map(len, cells))
-        if height == 1 and not crop:
+        if height == 1:
             out.cells(left, [c[0] for c in cells], sep, right, cell_styles)
             return
         # short cells get blank lines: below in the body, above in the header (rich's
@@ -258,10 +240,7 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
         cells = [[blank] * (height - len(c)) + c if r == 0 else c + [blank] * (height - len(c))
                  for c, blank in zip(cells, blanks, strict=True)]
         for k in range(height):
-            if crop:
-                rule(left + sep.join(c[k] for c in cells) + right)
-            else:
-                out.cells(left, [c[k] for c in cells], sep, right, cell_styles)
+            out.cells(left, [c[k] for c in cells], sep, right, cell_styles)
 
     row(0, b.head_left, b.head_vertical, b.head_right, ["bold"] * len(widths))
     rule(b.get_row(widths, "head", edge=True))
