@@ -174,7 +174,8 @@ def command(
             click.echo(f"drawing written to {draw_path}", err=True)
     from .render.run import summary
 
-    renderer(fmt)(items, opts, sys.stdout, sys.stderr)  # -q: each format leaves out what passes
+    if not (quiet and status == EXIT_OK):  # -q and all passed: nothing to print, no renderer to load
+        renderer(fmt)(items, opts, sys.stdout, sys.stderr)  # -q: each format leaves out what passes
     last = summary(items, opts)
     if last is not None:
         sys.stdout.flush()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from ..core.result import LayerResult, jsonable, shape_json
+from ..core.result import BYTES_PER_ELEMENT, LayerResult, jsonable, shape_json
 from . import grid
-from .cells import count, human_bytes, shape
+from .cells import count, human_bytes, shape, weights
 from .options import Options
 
 # The diff's records (convcalc.diff.Diff, LayerChange, Total) are read by attribute: this module
@@ -23,7 +23,7 @@ LABELS = {"params": "Total params", "trainable": "Trainable params", "macs": "To
 def delta_text(t: Total) -> str:
     """``+185,152 params (+100.0%)``; ``no change``."""
     d = t.delta
-    if num_zero(d):
+    if str(d) == "0":  # ints and sympy alike
         return "no change"
     unit = UNITS[t.key]
     text = count(d)
@@ -33,13 +33,9 @@ def delta_text(t: Total) -> str:
     return f"{text} {unit}" + (f" ({pct:+.1f}%)" if pct is not None else "")
 
 
-def num_zero(v: Any) -> bool:
-    return str(v) == "0"
-
-
 def _value(t: Total, v: Any) -> str:
     if t.key == "memory" and isinstance(v, int):
-        return f"{count(v)} ({human_bytes(v * 4)})"
+        return f"{count(v)} ({human_bytes(v * BYTES_PER_ELEMENT)})"
     return count(v)
 
 
@@ -51,8 +47,7 @@ def _side(layer: LayerResult | None, key: str, opts: Options) -> str:
     if key == "shape":
         return shape(layer.output, opts)
     if key == "weights":
-        return ", ".join(shape(w.shape, Options()) if w.trainable else f"({shape(w.shape, Options())})"
-                         for w in layer.weights)
+        return weights(layer, opts)  # as the table writes them: frozen ones in brackets
     return count(layer.params if key == "params" else layer.macs)
 
 
