@@ -8,13 +8,14 @@ Kept thin on purpose: the work is in :mod:`convcalc.api` and the output in
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import SpecError
+from .errors import Loc, SpecError
 from .render import FORMATS
 
 EXIT_OK, EXIT_EXPECT, EXIT_INVALID = 0, 1, 2
@@ -23,7 +24,6 @@ EXIT_OK, EXIT_EXPECT, EXIT_INVALID = 0, 1, 2
 def _defines(values: tuple[str, ...]) -> dict[str, Any]:
     if not values:
         return {}
-    from .errors import Loc
     from .spec.inline import parse_value
 
     out: dict[str, Any] = {}
@@ -42,6 +42,13 @@ def _status(item: Any) -> int:
     if item.expect is not None and not item.expect.ok:
         return EXIT_EXPECT
     return EXIT_OK
+
+
+def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of ``--example``: the bundled examples' names."""
+    from .examples_dir import names
+
+    return [n for n in names() if n.startswith(incomplete)]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,6 +73,12 @@ def _status(item: Any) -> int:
 @click.option("--width", type=click.IntRange(min=40), help="Console width for the table.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: when a terminal).")
 @click.option("--list-layers", is_flag=True, help="Print the layer catalogue and exit.")
+@click.option("--only", metavar="TYPE|FAMILY", help="With --list-layers: one type (lstm) or family.")
+@click.option("--diff", "diff", is_flag=True,
+              help="Compare two specs, OLD NEW (OLD may be REV:path, read with git show).")
+@click.option("--example", "example_names", multiple=True, metavar="NAME", shell_complete=_example_names,
+              help="Analyse a bundled example (lenet5, resnet50, ...) as if its file were given.")
+@click.option("--examples", "list_examples", is_flag=True, help="List the bundled examples and exit.")
 @click.option("--schema", "print_schema", is_flag=True,
               help="Print the JSON Schema of the spec format and exit.")
 @click.version_option(__version__, "--version", prog_name="convcalc")
@@ -86,6 +99,10 @@ def command(
     list_layers: bool,
     print_schema: bool,
     draw_path: str | None = None,
+    only: str | None = None,
+    diff: bool = False,
+    example_names: tuple[str, ...] = (),
+    list_examples: bool = False,
 ) -> None:
     """Output shapes and parameter counts of a network, as PyTorch or Keras computes them.
 
@@ -93,13 +110,31 @@ def command(
     "1x28x28 | conv(32,5) | maxpool(2) | dense(10)".
     """
     from .render import renderer
-    from .render.common import Options, parse_columns
+    from .render.cells import parse_columns
+    from .render.options import Options
 
     if list_layers:
         from .layer_list import catalogue
 
-        click.echo(catalogue())
+        try:
+            click.echo(catalogue(only=only), nl=False)
+        except SpecError as e:
+            raise click.UsageError(e.message) from None
         return
+    if only is not None:
+        raise click.UsageError("--only goes with --list-layers")
+    if list_examples:
+        from .examples_dir import listing
+
+        click.echo(listing(), nl=False)
+        return
+    if example_names:
+        from .examples_dir import path_of
+
+        try:
+            specs = (*specs, *(str(path_of(name)) for name in example_names))
+        except SpecError as e:
+            raise click.UsageError(e.message) from None
     if print_schema:
         from .schema import dumps
 
@@ -116,40 +151,59 @@ def command(
         raise click.UsageError(e.message) from None
     opts = Options(format=fmt, columns=cols, explain=explain, depth=depth, batch=batch,
                    width=width, color=color, quiet=quiet)
-    items = [(spec, _analyze(spec, input_, framework, layout, names)) for spec in specs]
-    status = max(_status(item) for _, item in items)
-    if draw_path is not None and not isinstance(items[0][1], SpecError):
+    if diff:
+        from .diff import run_diff
+        from .render.diff import FORMATS as DIFF_FORMATS
+
+        if len(specs) != 2:
+            raise click.UsageError(f"--diff compares two specs, OLD NEW; not {len(specs)}")
+        if fmt not in DIFF_FORMATS:
+            raise click.UsageError(f"--diff writes {', '.join(DIFF_FORMATS)}; not {fmt}")
+        sys.exit(run_diff(specs[0], specs[1], opts, sys.stdout, sys.stderr,
+                          lambda spec, source: _analyze(spec, input_, framework, layout, names, source)))
+    items = [_analyze(spec, input_, framework, layout, names) for spec in specs]
+    status = max(_status(item) for item in items)
+    if draw_path is not None and not isinstance(items[0], SpecError):
         from .draw import write
 
         try:
-            write(items[0][1], draw_path)
+            write(items[0], draw_path)
         except OSError as e:
             raise click.UsageError(f"--draw: cannot write {draw_path}: {e.strerror}") from None
         if not quiet:
             click.echo(f"drawing written to {draw_path}", err=True)
-    if quiet and fmt in ("table", "plain"):
-        from .render.common import quiet_report
+    from .render.run import summary
 
-        quiet_report(items, opts, sys.stdout, sys.stderr)
-    elif not (quiet and status == EXIT_OK):
-        renderer(fmt)(items, opts, sys.stdout, sys.stderr)
-    if not quiet and fmt != "json":  # JSON lists them in the document, under "warnings"
-        from .render.common import write_warnings
-
-        write_warnings(items, sys.stderr)
+    if not (quiet and status == EXIT_OK):  # -q and all passed: nothing to print, no renderer to load
+        renderer(fmt)(items, opts, sys.stdout, sys.stderr)  # -q: each format leaves out what passes
+    last = summary(items, opts)
+    if last is not None:
+        sys.stdout.flush()
+        click.echo(last, err=True)
     sys.exit(status)
 
 
 def _analyze(spec: str, input_: str | None, framework: str | None, layout: str | None,
-             names: dict[str, Any]) -> Any:
+             names: dict[str, Any], source: str | None = None) -> Any:
+    """The Result of one SPEC, or its SpecError, which always names its file."""
     from .api import analyze
 
     try:
-        return analyze(spec, input=input_, framework=framework, layout=layout, defines=names)
+        return analyze(spec, input=input_, framework=framework, layout=layout, defines=names, source=source)
     except SpecError as e:
-        return e
+        return e.located(Loc(source or source_name(spec))) if e.file is None else e
     except RecursionError:
-        return SpecError("the spec is nested too deeply to analyse")
+        return SpecError("the spec is nested too deeply to analyse", loc=Loc(source or source_name(spec)))
+
+
+def source_name(spec: str) -> str:
+    """How a report names a SPEC argument: its path, ``<stdin>`` or ``<inline>`` (SPEC §13)."""
+    if spec == "-":
+        return "<stdin>"
+    try:
+        return spec if "\n" not in spec and os.path.exists(spec) else "<inline>"
+    except (OSError, ValueError):
+        return "<inline>"
 
 
 def main() -> None:

@@ -111,8 +111,12 @@ def entry(layer: Layer) -> list[str]:
     return lines
 
 
-def catalogue(family: str | None = None) -> str:
-    """One paragraph per layer type, grouped by family (or only ``family``)."""
+def catalogue(family: str | None = None, only: str | None = None) -> str:
+    """One paragraph per layer type, grouped by family (or only ``family``).
+
+    ``only``: a family (``recurrent``) or a type in any spelling (``lstm``, ``nn.LSTM``),
+    for ``--list-layers --only``; anything else is a :class:`SpecError` naming the closest.
+    """
     by_family: dict[str, list[Layer]] = {}
     for layer in REGISTRY.values():
         by_family.setdefault(layer.family, []).append(layer)
@@ -120,6 +124,8 @@ def catalogue(family: str | None = None) -> str:
     families = sorted(by_family, key=lambda f: (rank.get(f, len(rank)), f))
     if family is not None:
         families = [f for f in families if f == family]
+    if only is not None:
+        by_family, families = _only(only, by_family, families)
     out = [
         "Layer types.  Names match ignoring case and `_`; a leading `nn.`, `torch.nn.`, `layers.`",
         "or `keras.layers.` is dropped.",
@@ -133,3 +139,25 @@ def catalogue(family: str | None = None) -> str:
             out.extend(entry(layer))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _only(word: str, by_family: dict[str, list[Layer]],
+          families: list[str]) -> tuple[dict[str, list[Layer]], list[str]]:
+    """The one family, or the one type, that ``word`` names."""
+    from .errors import SpecError
+    from .layers.registry import closest_types, lookup
+
+    wanted = word.strip().lower()
+    for fam in families:
+        if fam.lower() == wanted:
+            return by_family, [fam]
+    try:
+        layer = lookup(word, "pytorch").layer
+    except SpecError:
+        import difflib
+
+        close = [*difflib.get_close_matches(wanted, families, n=2, cutoff=0.6), *closest_types(word)]
+        raise SpecError(f"--only: `{word}` is neither a layer type nor a family"
+                        + (f" (did you mean {' or '.join(f'`{c}`' for c in close[:2])}?)" if close else "")
+                        + f"; families: {', '.join(families)}", code="unknown-type") from None
+    return {layer.family: [layer]}, [layer.family]

@@ -102,10 +102,13 @@ def test_quiet_prints_nothing_on_success(fmt: str) -> None:
 def test_quiet_prints_only_failures_and_errors(failing: str) -> None:
     r = run("-q", VALID, failing, INVALID)
     assert r.status == 2
-    assert "Total params" not in r.out and "lenet5" not in r.out
-    assert r.out.splitlines()[0] == "failing:"
-    assert "params_max  ≤ 1,000       185,162" in r.out
-    assert r.err.startswith("error: <inline>:1:9: layer 1 'conv2d_1' (conv2d): kernel 5")
+    assert r.out == ""  # -q: only the error and failure lines, on stderr (SPEC §13)
+    lines = r.err.splitlines()
+    assert lines[0] == f"{failing}:8:3: expect.output: expected [12], got [10]"
+    assert lines[1] == f"{failing}:10:3: expect.params_max: expected ≤ 1,000, got 185,162"
+    assert lines[2] == f"{failing}:12:10: expect.layers.c1.output: expected [32, 20, 20], got [32, 24, 24]"
+    assert lines[3].startswith("error: <inline>:1:9: layer 1 'conv2d_1' (conv2d): kernel 5")
+    assert lines[-1] == "3 specs: 1 ok, 1 failed an expectation, 1 invalid"
 
 
 @pytest.mark.parametrize(
@@ -143,11 +146,17 @@ GOLDEN_CASES = [
 def test_golden(name: str, args: list[str], fmt: str, suffix: str) -> None:
     r = run("-f", fmt, *FIXED, *args, stdin=FAILING)
     golden(f"{name}.{fmt}.{suffix}", r.out)
-    if fmt == "csv":  # CSV keeps stdout to the table: failures and warnings go to stderr
-        assert ("FAILED" in r.err) == (name == "failing")
+    # failed expectations: one compiler-style line each on stderr, in every format (SPEC §13)
+    le = "<=" if fmt == "plain" else "≤"
+    failure = ("<stdin>:8:3: expect.output: expected [12], got [10]\n"
+               f"<stdin>:10:3: expect.params_max: expected {le} 1,000, got 185,162\n"
+               "<stdin>:12:10: expect.layers.c1.output: expected [32, 20, 20], got [32, 24, 24]\n"
+               ) if name == "failing" else ""
+    if fmt == "csv":  # CSV keeps stdout to the table: warnings go to stderr too
+        assert r.err.startswith(failure)
         assert ("--explain applies to" in r.err) == ("-x" in args)
     else:
-        assert r.err == ""
+        assert r.err == failure
 
 
 def test_markdown_is_a_github_table_with_totals() -> None:
@@ -168,10 +177,10 @@ def test_csv_has_a_header_and_one_row_per_layer() -> None:
     table = list(csv.DictReader(io.StringIO(r.out)))
     assert len(table) == 12 + 7
     first = table[0]
-    assert (first["spec"], first["name"], first["output"], first["params"], first["macs"]) == (
-        "lenet5", "c1", "6x28x28", "156", "117600")
+    assert (first["file"], first["spec"], first["name"], first["output"], first["params"], first["macs"]) == (
+        "examples/lenet5.yaml", "lenet5", "c1", "6x28x28", "156", "117600")
     assert (first["receptive_field"], first["effective_stride"]) == ("5x5", "1x1")
-    assert table[-1]["spec"] == "<inline>" and table[-1]["output"] == "10"
+    assert (table[-1]["file"], table[-1]["spec"], table[-1]["output"]) == ("<inline>", "", "10")
 
 
 def test_schema_option_prints_draft_2020_12() -> None:

@@ -207,7 +207,8 @@ def test_input_override_and_keras_input_shape() -> None:
 def test_dict_spec_and_to_dict_keys() -> None:
     r = convcalc.analyze({"input": [1, 28, 28], "layers": [{"conv2d": [32, 5]}, "flatten", {"dense": 10}]})
     d = r.to_dict()
-    assert list(d)[:6] == ["name", "framework", "layout", "input", "output", "layers"]
+    assert list(d)[:7] == ["file", "name", "framework", "layout", "input", "output", "layers"]
+    assert d["file"] == "<dict>"
     assert d["layers"][0]["weights"] == {"weight": [32, 1, 5, 5], "bias": [32]}
     assert d["totals"]["params"] == 832 + (32 * 24 * 24 + 1) * 10
 

@@ -17,7 +17,8 @@ from test_diagrams import BRANCHES, RESIDUAL
 
 import convcalc
 from convcalc.draw import draw, short_label, wrap
-from convcalc.render.common import Options, count, shape
+from convcalc.render.cells import count, shape
+from convcalc.render.options import Options
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -78,13 +78,14 @@ def test_failures_are_collected_and_counted() -> None:
     assert [f.what for f in result.failures] == ["params", "params_max"]
     d = convcalc.analyze({**BASE, "expect": {"params_max": "100"}}).to_dict()["expect"]
     assert d == {"ok": False, "failures": [
-        {"what": "params_max", "relation": "<=", "expected": 100, "actual": 418}]}
+        {"what": "params_max", "relation": "<=", "expected": 100, "actual": 418,
+         "key": "expect.params_max", "line": None, "column": None}]}  # a dict spec: no lines
 
 
 def test_text_of_a_failure() -> None:
     [f] = outcome({"params_max": "0.1K"}).failures
     assert str(f) == "params_max: expected ≤ 100, got 418"
-    from convcalc.render.common import ascii_text
+    from convcalc.render.ascii import ascii_text
 
     assert ascii_text(f.expected_text()) == "<= 100"  # what --format plain prints
 

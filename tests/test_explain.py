@@ -11,7 +11,9 @@ import pytest
 
 import convcalc
 from convcalc.layers.registry import REGISTRY
-from convcalc.render.common import Options, ascii_text, explain_lines
+from convcalc.render.ascii import ascii_text
+from convcalc.render.explain import explain_lines
+from convcalc.render.options import Options
 
 
 def hw(*steps: str) -> list[str]:

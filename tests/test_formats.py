@@ -13,8 +13,8 @@ from convcalc import SpecError
 
 LAYER_KEYS = {"index", "name", "type", "from", "output", "weights", "params", "trainable",
               "non_trainable", "macs", "memory", "receptive_field", "effective_stride"}
-TOP_KEYS = ["name", "framework", "layout", "input", "output", "layers", "totals", "constraints",
-            "framework_inferred_from", "warnings", "expect"]  # issue 12 items 1, 9, 10 add two
+TOP_KEYS = ["file", "name", "framework", "layout", "input", "output", "layers", "totals", "constraints",
+            "framework_inferred_from", "warnings", "expect"]
 
 
 def cli_json(*args: str) -> object:

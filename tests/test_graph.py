@@ -11,7 +11,7 @@ import pytest
 
 import convcalc
 from convcalc import SpecError
-from convcalc.render import common as C
+from convcalc.render.options import Options
 
 
 def run(layers: list[Any], *, input: Any = (16, 8, 8), **spec: Any) -> convcalc.Result:
@@ -420,7 +420,7 @@ def _plain(result: convcalc.Result, depth: int | None) -> str:
     from convcalc.render import plain
 
     out, err = io.StringIO(), io.StringIO()
-    plain.render([("x", result)], C.Options(format="plain", depth=depth, pretty=False, width=200), out, err)
+    plain.render([result], Options(format="plain", depth=depth, pretty=False, width=200), out, err)
     return out.getvalue()
 
 

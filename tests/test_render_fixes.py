@@ -11,8 +11,11 @@ import pytest
 from _cli import run
 
 import convcalc
-from convcalc.render import common as C
 from convcalc.render import table
+from convcalc.render.ascii import ascii_text
+from convcalc.render.cells import axes, human_bytes
+from convcalc.render.explain import explain_lines
+from convcalc.render.options import Options
 
 FAILING = ("name: failing\ninput: [1, 28, 28]\n"
            "layers: [{conv2d: {name: c1, out: 32, kernel: 5}}, flatten, {dense: 10}]\n"
@@ -33,23 +36,24 @@ ALL_COLUMNS = ("-c", "shape,weights,params,macs,memory,rf")
 def test_every_format_says_why_it_exits_1(fmt: str, where: str) -> None:
     r = run("-f", fmt, "--no-color", "-", stdin=FAILING)
     assert r.status == 1
-    said = r.out if where == "out" else r.err
-    assert "Expectations FAILED" in said and "(1 of 1 check)" in said
-    assert "[12]" in said and "[10]" in said
-    if where == "err":  # the document on stdout stays what its format says it is
-        assert "FAILED" not in r.out and r.err.startswith("failing:\n")
+    # every format: the failed check compiler-style on stderr, at the key (SPEC §13)
+    assert r.err == "<stdin>:4:10: expect.output: expected [12], got [10]\n"
+    if where == "out":  # the interactive formats keep the side-by-side table
+        assert "Expectations FAILED" in r.out and "(1 of 1 check)" in r.out
+    else:  # the document on stdout stays what its format says it is
+        assert "FAILED" not in r.out
 
 
 def test_csv_stdout_stays_clean_when_expectations_fail() -> None:
     r = run("-f", "csv", "-", stdin=FAILING)
     rows = list(csv.reader(io.StringIO(r.out)))
-    assert rows[0][:3] == ["spec", "index", "name"]
-    assert [row[2] for row in rows[1:]] == ["c1", "flatten_1", "dense_1"]
+    assert rows[0][:4] == ["file", "spec", "index", "name"]
+    assert [row[3] for row in rows[1:]] == ["c1", "flatten_1", "dense_1"]
 
 
 def test_json_carries_failures_in_the_document() -> None:
     r = run("-f", "json", "-", stdin=FAILING)
-    assert r.status == 1 and r.err == ""
+    assert r.status == 1 and r.err == "<stdin>:4:10: expect.output: expected [12], got [10]\n"
     assert json.loads(r.out)["expect"]["ok"] is False
 
 
@@ -67,7 +71,8 @@ def test_json_carries_failures_in_the_document() -> None:
 ])
 def test_plain_output_is_ascii(args: list[str]) -> None:
     r = run("-f", "plain", *args, stdin=FAILING.replace("output: [12]", "params_max: 1K"))
-    assert r.out and r.out.isascii(), [line for line in r.out.splitlines() if not line.isascii()]
+    said = r.out or r.err  # -q: only the stderr lines
+    assert said and said.isascii(), [line for line in said.splitlines() if not line.isascii()]
 
 
 def test_ceilings_have_one_name() -> None:
@@ -77,9 +82,9 @@ def test_ceilings_have_one_name() -> None:
 
 
 def test_one_ascii_conversion() -> None:
-    assert C.ascii_text("⌈T/4⌉ × 20 − 1 ≥ 2·C — ceiling(T/4)") == "ceil(T/4) x 20 - 1 >= 2*C - ceil(T/4)"
-    assert C.Options(format="plain").text("2·C") == "2*C"
-    assert C.Options().text("2·C") == "2·C"
+    assert ascii_text("⌈T/4⌉ × 20 − 1 ≥ 2·C — ceiling(T/4)") == "ceil(T/4) x 20 - 1 >= 2*C - ceil(T/4)"
+    assert Options(format="plain").text("2·C") == "2*C"
+    assert Options().text("2·C") == "2·C"
 
 
 # ---------------------------------------------------------------- 3. symbolic axes grouped
@@ -92,7 +97,7 @@ def test_one_ascii_conversion() -> None:
     ([], "()"),
 ])
 def test_axes_rule(texts: list[str], joined: str) -> None:
-    assert C.axes(texts) == joined
+    assert axes(texts) == joined
 
 
 @pytest.mark.parametrize(("fmt", "cell"), [
@@ -108,7 +113,7 @@ def test_symbolic_weight_shapes_are_grouped(fmt: str, cell: str) -> None:
 
 def test_explain_sums_parenthesise_compound_factors() -> None:
     dense = convcalc.analyze("3xHxW | conv(16,3) | dense(10)").layers[-1]
-    assert C.explain_lines(dense)[-1] == "params: weight 10·(W − 2) + bias 10 = 10·W − 10"
+    assert explain_lines(dense)[-1] == "params: weight 10·(W − 2) + bias 10 = 10·W − 10"
 
 
 # ---------------------------------------------------------------- 4. human-readable sizes
@@ -164,8 +169,8 @@ class _Terminal(io.StringIO):
 def test_a_terminal_still_wraps_at_its_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     out = _Terminal()
-    opts = C.Options(columns=tuple(ALL_COLUMNS[1].split(",")), color=False)
-    table.render([("x", convcalc.analyze(SYMBOLIC))], opts, out, io.StringIO())
+    opts = Options(columns=tuple(ALL_COLUMNS[1].split(",")), color=False)
+    table.render([convcalc.analyze(SYMBOLIC)], opts, out, io.StringIO())
     assert max(len(line) for line in out.getvalue().splitlines()) <= 80
 
 
@@ -176,8 +181,8 @@ def test_a_terminal_still_wraps_at_its_width(monkeypatch: pytest.MonkeyPatch) ->
 def test_quiet_shows_only_the_failing_spec(fmt: str) -> None:
     r = run("-q", "-f", fmt, PASSING, "-", "1x4x4 | conv(4, 5)", stdin=FAILING)
     assert r.status == 2
-    assert "failing" in r.out
-    assert not any(passing in r.out for passing in ("4x6x6", "4×6×6"))
+    assert r.out == ""  # -q is the same in every format: only the error and failure lines
+    assert r.err.splitlines()[0] == "<stdin>:4:10: expect.output: expected [12], got [10]"
     assert r.err.count("error: <inline>:1:") == 1
 
 
@@ -201,7 +206,7 @@ def test_symbolic_activations_show_elements_only() -> None:
     (123_456_789, "123.46 MB"), (10**15, "1,000.00 TB"),
 ])
 def test_human_bytes_picks_the_unit_after_rounding(n: int, text: str) -> None:
-    assert C.human_bytes(n) == text
+    assert human_bytes(n) == text
 
 
 def test_explain_total_is_written_like_the_params_cell() -> None:

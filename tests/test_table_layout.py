@@ -1,8 +1,12 @@
-"""The table renderer lays out its own grid: it must print what ``rich.table.Table`` printed.
+"""The table renderer lays out its own grid: where it fits, it prints what ``rich.table.Table`` printed.
 
 The reference below is the renderer as it was when it built a rich ``Table``; every
 spec is rendered by both at widths from far too narrow to wide, with and without
-colour, and compared character by character (colour: the style of every character).
+colour.  Where the table has its natural width it is compared character by character
+(colour: the style of every character; title lines without rich's trailing spaces).
+Where the console is narrower, convcalc deliberately departs from rich, which cut
+shapes and counts with an ellipsis: names are shortened in the middle, then columns
+wrap, and no character of a shape or count is lost (tests/test_narrow_table.py).
 """
 
 from __future__ import annotations
@@ -15,18 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from convcalc.api import analyze
 from convcalc.errors import SpecError
-from convcalc.render import common as C
-from convcalc.render import grid, table
+from convcalc.render import table
+from convcalc.render.cells import COLUMNS, title, visible_rows
+from convcalc.render.footer import totals_lines
+from convcalc.render.options import Options
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def rich_table(items: list[tuple[str, Any]], opts: C.Options, out: io.StringIO) -> None:
+def rich_table(items: list[Any], opts: Options, out: io.StringIO) -> None:
     """The former renderer: a rich Table (title, totals; errors and explain left out)."""
     from rich.console import Console
     from rich.table import Table
@@ -34,11 +38,11 @@ def rich_table(items: list[tuple[str, Any]], opts: C.Options, out: io.StringIO) 
 
     console = Console(file=out, width=opts.width, force_terminal=opts.color,
                       no_color=opts.color is False, highlight=False, soft_wrap=False)
-    for i, (_, item) in enumerate(items):
+    for i, item in enumerate(items):
         if i:
             console.print()
-        cols = [C.COLUMNS[k] for k in opts.columns]
-        t = Table(title=Text(C.title(item), style="table.title"), title_justify="left",
+        cols = [COLUMNS[k] for k in opts.columns]
+        t = Table(title=Text(title(item), style="table.title"), title_justify="left",
                   header_style="bold", show_lines=False, expand=False)
         t.add_column("#", justify="right", style="dim")
         t.add_column("Name", style="cyan", no_wrap=True)
@@ -46,12 +50,12 @@ def rich_table(items: list[tuple[str, Any]], opts: C.Options, out: io.StringIO) 
         for c in cols:
             t.add_column(c.header, justify="right" if c.numeric else "left",
                          style="bold" if c.key == "params" else None)
-        for row in C.visible_rows(item, opts):
+        for row in visible_rows(item, opts):
             t.add_row(Text("" if row.is_block else str(row.index)), Text("  " * row.depth + row.name),
                       Text(row.label), *(Text(c.cell(row, item, opts)) for c in cols),
                       style="bold" if row.is_block else None)
         console.print(t)
-        for line in C.totals_lines(item, opts):
+        for line in totals_lines(item, opts):
             console.print(Text(line, style="bold red" if line.startswith("Expectations FAILED") else None))
 
 
@@ -93,47 +97,52 @@ def test_same_output_as_rich_table(spec: Any, widths: list[int], columns: tuple[
     result = analyze(spec)
     for width in widths:
         for color in (False, True) if width in (40, 100) else (False,):
-            opts = C.Options(width=width, color=color, columns=columns)
+            opts = Options(width=width, color=color, columns=columns)
             ours, theirs = io.StringIO(), io.StringIO()
-            table.render([("s", result)], opts, ours, io.StringIO())
-            rich_table([("s", result)], opts, theirs)
+            table.render([result], opts, ours, io.StringIO())
+            if not fits(result, opts):
+                continue  # narrower than the table: convcalc's own layout (test_narrow_table.py)
+            rich_table([result], opts, theirs)
             if color:
-                assert styled_chars(ours.getvalue()) == styled_chars(theirs.getvalue()), width
+                assert styled_chars(ours.getvalue()) == styled_chars(no_trailing(theirs.getvalue())), width
             else:
-                assert ours.getvalue() == theirs.getvalue(), width
+                assert ours.getvalue() == no_trailing(theirs.getvalue()), width
+
+
+def fits(result: Any, opts: Options) -> bool:
+    """Whether the table at its natural width fits the console (then rich's layout is kept)."""
+    out = io.StringIO()
+    table.render([result], Options(width=table.UNLIMITED, color=False, columns=opts.columns), out,
+                 io.StringIO())
+    box = [line for line in out.getvalue().splitlines() if line.startswith("┏")]
+    return len(box[0]) <= (opts.width or 0)
+
+
+_TRAILING = re.compile(r"(?:\x1b\[[0-9;]*m| )+$")
+
+
+def no_trailing(text: str) -> str:
+    """rich's title lines without their trailing spaces (convcalc prints none), styles closed."""
+    lines = []
+    for line in text.split("\n"):
+        stripped = _TRAILING.sub("", line)
+        lines.append(stripped + ("\x1b[0m" if stripped != line and "\x1b[" in line else ""))
+    return "\n".join(lines)
 
 
 def test_several_results_and_errors() -> None:
-    items: list[tuple[str, Any]] = [("a", analyze(str(EXAMPLES / "lenet5.yaml"))),
-                                    ("b", SpecError("boom")), ("c", analyze(ODD))]
+    items: list[Any] = [analyze(str(EXAMPLES / "lenet5.yaml")), SpecError("boom"), analyze(ODD)]
     ours, err = io.StringIO(), io.StringIO()
-    table.render(items, C.Options(width=60, color=False), ours, err)
+    table.render(items, Options(width=200, color=False), ours, err)
     theirs = io.StringIO()
-    rich_table([items[0], items[2]], C.Options(width=60, color=False), theirs)
-    assert ours.getvalue() == theirs.getvalue()
+    rich_table([items[0], items[2]], Options(width=200, color=False), theirs)
+    assert ours.getvalue() == no_trailing(theirs.getvalue())
     assert err.getvalue() == "error: boom\n"
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 60), st.booleans()), min_size=1, max_size=9),
-       st.integers(-5, 200))
-def test_fit_matches_rich(columns: list[tuple[int, bool]], max_width: int) -> None:
-    from rich._ratio import ratio_reduce
-    from rich.table import Table
-
-    widths = [w for w, _ in columns]
-    wrapable = [ok for _, ok in columns]
-    expected = widths
-    if sum(widths) > max_width:
-        expected = Table._collapse_widths(widths, wrapable, max_width)
-        if sum(expected) > max_width:
-            expected = ratio_reduce(sum(expected) - max_width, [1] * len(expected), expected, expected)
-    assert grid.fit(widths, wrapable, max_width) == expected
-
-
 def test_table_path_does_not_import_rich_table() -> None:
-    code = ("import io, sys\nfrom convcalc.api import analyze\nfrom convcalc.render import common, table\n"
-            f"table.render([('s', analyze({str(EXAMPLES / 'lenet5.yaml')!r}))], common.Options(),"
+    code = ("import io, sys\nfrom convcalc.api import analyze\nfrom convcalc.render import options, table\n"
+            f"table.render([analyze({str(EXAMPLES / 'lenet5.yaml')!r})], options.Options(),"
             " io.StringIO(), io.StringIO())\nprint('rich.table' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -160,3 +160,18 @@ def test_examples_have_no_warnings() -> None:
 
     for path in sorted(EXAMPLES.glob("*.yaml")):
         assert convcalc.analyze(str(path)).warnings == (), path.name
+
+
+def test_github_format_writes_warnings_as_annotations(tmp_path) -> None:
+    """-f github: a warning is a ::warning annotation at the layer, beside the ::error lines."""
+    from click.testing import CliRunner
+
+    from convcalc.cli import command
+
+    spec = tmp_path / "net.yaml"
+    spec.write_text("input: [1, 3, 32, 32]\nlayers:\n  - conv: [8, 3]\n")
+    res = CliRunner().invoke(command, [str(spec), "-f", "github"])
+    assert res.exit_code == 0
+    lines = res.output.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"::warning file={spec},line=3,col=5,title=convcalc leading-1-read-as-axis::")

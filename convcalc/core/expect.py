@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..arith import expr, num
-from ..errors import SpecError, did_you_mean
+from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import Spec, split_axes
 from .result import Result, jsonable, shape_json
 
@@ -33,10 +33,21 @@ class Failure(NamedTuple):
     expected: Any
     actual: Any
     relation: str = "=="
+    key: str = ""  # the key that failed, dotted: ``expect.params``, ``expect.layers.conv1.output``
+    loc: Loc | None = None  # where that key is written
 
     def to_dict(self) -> dict[str, Any]:
-        return {"what": self.what, "relation": self.relation, "expected": self.expected,
-                "actual": self.actual}
+        d = {"what": self.what, "relation": self.relation, "expected": self.expected, "actual": self.actual}
+        if self.key:  # where: the key that failed and its place in the file (SPEC §13)
+            d.update(key=self.key, line=self.loc.line if self.loc else None,
+                     column=self.loc.column if self.loc else None)
+        return d
+
+    def report(self, source: str) -> str:
+        """Compiler style, at the key: ``net.yaml:8:3: expect.params: expected 185,163, got 185,162``."""
+        where = str(self.loc) if self.loc is not None else source
+        return f"{where}: {self.key or 'expect.' + self.what}: expected {self.expected_text()}, " \
+               f"got {self.actual_text()}"
 
     def expected_text(self) -> str:
         if self.relation == "<=":
@@ -110,10 +121,17 @@ class _Checker:
         self.result = result
         self.out = out
 
+    def loc(self, path: str) -> Loc | None:
+        """Where the key ``path`` (dotted) is written, else where ``expect:`` is."""
+        loc = self.spec.expect_locs.get(path)
+        return loc if loc is not None and loc.line else self.spec.expect_loc
+
     def error(self, path: str, message: str) -> SpecError:
         """``message`` located at the key ``path`` (dotted), else at ``expect:``."""
-        loc = self.spec.expect_locs.get(path)
-        return SpecError(message, loc=loc if loc is not None and loc.line else self.spec.expect_loc)
+        return SpecError(message, loc=self.loc(path))
+
+    def failure(self, path: str, what: str, expected: Any, actual: Any, relation: str = "==") -> Failure:
+        return Failure(what, expected, actual, relation, f"expect.{path}", self.loc(path))
 
     def run(self, exp: Mapping[str, Any]) -> None:
         result, out = self.result, self.out
@@ -142,12 +160,12 @@ class _Checker:
         for key, actual in totals.items():
             if key in exp:
                 want_count = self.count(exp[key], key)
-                out.record(_equal(want_count, actual), Failure(key, want_count, jsonable(actual)))
+                out.record(_equal(want_count, actual), self.failure(key, key, want_count, jsonable(actual)))
             budget = f"{key}_max"
             if budget in exp:
                 limit = self.count(exp[budget], budget)
                 within = num.is_int(actual) and actual <= limit
-                out.record(within, Failure(budget, limit, jsonable(actual), "<="))
+                out.record(within, self.failure(budget, budget, limit, jsonable(actual), "<="))
         self.layers(exp.get("layers") or {})
 
     def layers(self, layers: Any) -> None:
@@ -172,8 +190,8 @@ class _Checker:
                 if key in want:
                     want_count = self.count(want[key], f"{path}.{key}")
                     actual = getattr(layer, key)
-                    self.out.record(_equal(want_count, actual),
-                                    Failure(f"{name} {key}", want_count, jsonable(actual)))
+                    self.out.record(_equal(want_count, actual), self.failure(
+                        f"{path}.{key}", f"{name} {key}", want_count, jsonable(actual)))
 
     def count(self, raw: Any, path: str) -> int:
         try:
@@ -190,7 +208,7 @@ class _Checker:
             raise self.error(path, f"expect.{path} must be a shape such as [10] or 8x30x30, not {raw!r}")
         sizes = [self.size(x, path) for x in want]
         self.out.record(_same_shape(sizes, actual),
-                        Failure(what, [_shown(v) for v in sizes], shape_json(actual)))
+                        self.failure(path, what, [_shown(v) for v in sizes], shape_json(actual)))
 
     def size(self, raw: Any, path: str) -> Any:
         """One expected size: a number, or an expression in the spec's names (``2*C``, ``H - 2``)."""

@@ -176,6 +176,7 @@ class Result:
 
         params, trainable = self.total_params, self.trainable_params
         d: dict[str, Any] = {
+            "file": self.source,  # SPEC §13: "<inline>", "<stdin>", or the path as given
             "name": self.name,
             "framework": self.framework,
             "layout": self.layout,

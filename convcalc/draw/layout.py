@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from ..arith import num
 from ..core.result import LayerResult, Result, Shape
-from ..render import common as C
+from ..render.cells import shape
+from ..render.options import Options
 
 DEFAULT_SIZE = 32
 MAX_ROW_WIDTH = 1400.0
@@ -266,7 +267,7 @@ def shape_lines(text: str, width: int = 14) -> list[str]:
 
 
 def stage_labels(st: Stage) -> list[tuple[str, str]]:
-    lines = [("shape", t) for t in shape_lines(C.shape(st.shape, C.Options()))]
+    lines = [("shape", t) for t in shape_lines(shape(st.shape, Options()))]
     main = st.main
     if main is None:
         lines.append(("op", "input" if st.name == "input" else f"input {st.name}"))

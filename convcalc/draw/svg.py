@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from ..core.result import Result
-from ..render import common as C
+from ..render.cells import count, dim, shape
+from ..render.options import Options
 from .layout import (
     COLOURS,
     FAMILY_NAMES,
@@ -100,11 +101,11 @@ STYLE = f"""
 
 def _title(result: Result, sizes: Mapping[str, int]) -> tuple[str, str]:
     name = result.name or result.source
-    title = f"{name} — {C.count(result.total_params)} parameters"
-    inputs = ", ".join(C.shape(s, C.Options()) for s in result.inputs.values())
+    title = f"{name} — {count(result.total_params)} parameters"
+    inputs = ", ".join(shape(s, Options()) for s in result.inputs.values())
     sub = f"{result.framework}, {result.layout.replace('_', ' ')}, input {inputs}"
     if result.trainable_params != result.total_params:
-        sub += f"; {C.count(result.trainable_params)} trainable"
+        sub += f"; {count(result.trainable_params)} trainable"
     if sizes:
         drawn = ", ".join(f"{k} = {v}" for k, v in sizes.items())
         sub += f"; drawn with {drawn}"
@@ -200,10 +201,10 @@ def draw(result: Result) -> str:
 
 
 def _stage_title(st: Stage) -> str:
-    shape_text = C.shape(st.shape, C.Options())
+    shape_text = shape(st.shape, Options())
     if st.main is None:
         return f"{st.name}: {shape_text}"
-    return "; ".join(f"{lr.name}: {lr.label} → {C.shape(lr.output, C.Options())}" for lr in st.layers)
+    return "; ".join(f"{lr.name}: {lr.label} → {shape(lr.output, Options())}" for lr in st.layers)
 
 
 def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
@@ -292,10 +293,10 @@ def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str
         cv.add(f'<line class="proj" x1="{_f(px)}" y1="{_f(py)}" x2="{_f(apex_x)}" '
                f'y2="{_f(apex_y)}"/>')
     cv.add("</g>")
-    label = "×".join(C.dim(w.kernel) for w in main.windows)
+    label = "×".join(dim(w.kernel) for w in main.windows)
     if any(s != 1 for s in strides):
-        stride = strides[0] if len(set(map(str, strides))) == 1 else "×".join(map(C.dim, strides))
-        label += f" /{C.dim(stride) if not isinstance(stride, str) else stride}"
+        stride = strides[0] if len(set(map(str, strides))) == 1 else "×".join(map(dim, strides))
+        label += f" /{dim(stride) if not isinstance(stride, str) else stride}"
     mid = (sa.x + sa.width + sb.x) / 2
     cv.text(mid, min(ky - kd, apex_y) - 5.0, label, "kernel-label")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ..errors import SpecError, did_you_mean
+from ..errors import SpecError
 from .base import Layer
 
 
@@ -87,7 +87,30 @@ def lookup(written: str, framework: str) -> Resolved:
     key = normalize(name)
     if key in _NORMAL:
         return Resolved(*_NORMAL[key], "convcalc")
-    raise SpecError(f"unknown layer type `{written}`" + did_you_mean(name, all_names()))
+    close = closest_types(name)
+    named = [f"`{c}`" for c in close]
+    which = " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    raise SpecError(f"unknown layer type `{written}`" + (f" (did you mean {which}?)" if close else ""),
+                    code="unknown-type", hint="`convcalc --list-layers` lists every type; "
+                    "`convcalc --list-layers --only lstm` shows one type or family")
+
+
+def closest_types(word: str, n: int = 3) -> list[str]:
+    """Up to ``n`` type names spelt most like ``word``, one per layer type."""
+    import difflib
+
+    by_key: dict[str, str] = {}
+    for name in sorted(all_names(), key=lambda n: (n != n.lower(), n)):  # convcalc's spelling first
+        by_key.setdefault(name.lower(), name)
+    out: dict[int, str] = {}  # one name per layer type: `lstm`, not also `LSTM`
+    close = difflib.get_close_matches(word.lower(), list(by_key), n=4 * n, cutoff=0.6)
+    best = difflib.SequenceMatcher(None, word.lower(), close[0]).ratio() if close else 1.0
+    for key in close:  # the best, and others nearly as close
+        if difflib.SequenceMatcher(None, word.lower(), key).ratio() < best - 0.1:
+            break
+        layer = _NORMAL.get(normalize(by_key[key]), (None, None))[0]
+        out.setdefault(id(layer), by_key[key])
+    return list(out.values())[:n]
 
 
 _TORCH_PREFIXES = ("torch.nn.", "nn.")

@@ -1,6 +1,6 @@
 """Renderers: one module per output format, each with ``render(items, opts, out, err)``.
 
-``items`` is a list of ``(source, Result | SpecError)``.  Modules are
+``items`` is a sequence of ``Result | SpecError``, each carrying its source file.  Modules are
 imported only when their format is asked for, so ``--format json`` never
 loads rich.
 """
@@ -8,7 +8,7 @@ loads rich.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 FORMATS: dict[str, str] = {
@@ -19,8 +19,9 @@ FORMATS: dict[str, str] = {
     "csv": "convcalc.render.csv",
     "mermaid": "convcalc.render.mermaid",
     "dot": "convcalc.render.dot",
+    "github": "convcalc.render.github",
 }
 
 
-def renderer(fmt: str) -> Callable[[list[tuple[str, Any]], Any, TextIO, TextIO], None]:
+def renderer(fmt: str) -> Callable[[Sequence[Any], Any, TextIO, TextIO], None]:
     return importlib.import_module(FORMATS[fmt]).render  # type: ignore[no-any-return]

@@ -1,23 +1,26 @@
 """``--format csv``: one row per layer with a header row, for spreadsheets and scripts.
 
 Fixed columns (every number the JSON has, without thousands separators),
-whatever ``--columns`` says, so a script can rely on them; a ``spec`` column
-tells the rows of several specs apart.  Shapes are written ``32x24x24``
+whatever ``--columns`` says, so a script can rely on them; the ``file`` and
+``spec`` (its name) columns tell the rows of several specs apart.  Shapes are written ``32x24x24``
 (``2*C x C x 3 x 3`` when a size is an expression).  Standard output is only
-the CSV: errors and failed expectations go to standard error.
+the CSV: errors and failed expectations go to standard error (``-q``: only they).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..core.result import Result
-from . import common as C
+from .cells import axes
+from .options import Options
+from .run import Item, render_each
 
 HEADER = (
-    "spec", "index", "name", "type", "block", "from", "output", "weights", "params",
+    "file", "spec", "index", "name", "type", "block", "from", "output", "weights", "params",
     "trainable", "non_trainable", "macs", "activations", "activation_bytes",
     "receptive_field", "effective_stride",
 )
@@ -26,17 +29,17 @@ HEADER = (
 def _axes(values: Any) -> str:
     if values is None:
         return ""
-    return C.axes([str(v) for v in values], "x")
+    return axes([str(v) for v in values], "x")
 
 
 def rows(result: Result) -> list[list[Any]]:
     doc = result.to_dict()
-    spec = result.name or result.source
+    spec = result.name or ""  # the spec's name; its file is the first column
     out = []
     for layer in doc["layers"]:
         weights = " ".join(f"{k}:{_axes(v)}" for k, v in layer["weights"].items())
         out.append([
-            spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
+            result.source, spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
             " ".join(map(str, layer["from"])), _axes(layer["output"]), weights, layer["params"],
             layer["trainable"], layer["non_trainable"], layer["macs"],
             layer["memory"]["elements"], layer["memory"]["bytes"],
@@ -45,7 +48,7 @@ def rows(result: Result) -> list[list[Any]]:
     return out
 
 
-def records(result: Result, opts: C.Options) -> list[str]:
+def records(result: Result, opts: Options) -> list[str]:
     """The rows of one spec as CSV text (a single block: a quoted name may hold a line break)."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows(result))
@@ -53,6 +56,7 @@ def records(result: Result, opts: C.Options) -> list[str]:
     return [text.removesuffix("\n")] if text else []
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    csv.writer(out, lineterminator="\n").writerow(HEADER)
-    C.render_each(items, opts, out, err, records, between="", failures_to_err=True)
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    if not opts.quiet:
+        csv.writer(out, lineterminator="\n").writerow(HEADER)
+    render_each(items, opts, out, err, records, between="")

@@ -6,11 +6,13 @@ quoted, escaped DOT string, so the output parses whatever the spec's names.
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from ..core.result import Result
-from . import common as C
 from .mermaid import Cluster, graph
+from .options import Options
+from .run import Item, render_each
 
 
 def quote(text: str) -> str:
@@ -30,7 +32,7 @@ _STYLE = {
 }
 
 
-def lines(result: Result, opts: C.Options) -> list[str]:
+def lines(result: Result, opts: Options) -> list[str]:
     g = graph(result, opts)
     out = [
         f"digraph {quote(result.name or result.source)} {{",
@@ -55,5 +57,5 @@ def lines(result: Result, opts: C.Options) -> list[str]:
     return out
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    C.render_each(items, opts, out, err, lines, failures_to_err=True)
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    render_each(items, opts, out, err, lines)

@@ -8,16 +8,19 @@ a key that is there only when asked for).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from ..errors import SpecError
-from .common import Options, explain_lines
+from .explain import explain_lines
+from .options import Options
+from .run import Item, each
 
 
 def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
     if isinstance(item, SpecError):
-        return {"error": item.to_dict()}
+        return {"file": item.file, "error": item.to_dict()}
     doc: dict[str, Any] = item.to_dict()
     if opts is not None and opts.explain:
         ascii_opts = Options(format="plain")
@@ -26,9 +29,12 @@ def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
     return doc
 
 
-def render(items: list[tuple[str, Any]], opts: Options, out: TextIO, err: TextIO) -> None:
-    docs = [item_dict(r, opts) for _, r in items]
-    out.write(dumps(docs[0] if len(docs) == 1 else docs) + "\n")
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    """One object per spec, a list for several; ``-q``: the failing specs' objects, or nothing."""
+    docs = [item_dict(r, opts) for r in each(items, opts, err)]
+    if opts.quiet and not docs:
+        return
+    out.write(dumps(docs[0] if len(items) == 1 else docs) + "\n")
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # the C encoder

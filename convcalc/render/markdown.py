@@ -6,10 +6,15 @@ footer lines as a list, and failed expectations as their own small table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..errors import SpecError
-from . import common as C
+from .cells import COLUMNS, title, visible_rows
+from .explain import explain_lines
+from .footer import failed_of, totals_lines
+from .options import Options
+from .run import Item, render_each
 
 
 def cell(text: str) -> str:
@@ -30,12 +35,12 @@ def table(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> lis
     ]
 
 
-def lines(result: Any, opts: C.Options) -> list[str]:
-    cols = [C.COLUMNS[k] for k in opts.columns]
+def lines(result: Any, opts: Options) -> list[str]:
+    cols = [COLUMNS[k] for k in opts.columns]
     headers = ["#", "Name", "Layer", *(c.header for c in cols)]
     numeric = [True, False, False, *(c.numeric for c in cols)]
     rows: list[list[str]] = []
-    for row in C.visible_rows(result, opts):
+    for row in visible_rows(result, opts):
         name = "&nbsp;&nbsp;" * row.depth + row.name
         rows.append([
             "" if row.is_block else str(row.index),
@@ -44,25 +49,25 @@ def lines(result: Any, opts: C.Options) -> list[str]:
             *(c.cell(row, result, opts) for c in cols),
         ])
         if opts.explain:
-            explain = C.explain_lines(row)
+            explain = explain_lines(row)
             if explain:
                 rows.append(["", "", "<br>".join(explain), *("" for _ in cols)])
     rows.append(["", "**Total**", "",
                  *(f"**{c.total(result, opts)}**" if c.total else "" for c in cols)])
-    out = [f"### {C.title(result)}", "", *table(headers, rows, numeric), ""]
-    out.extend(f"- {line}" for line in C.totals_lines(result, opts)
+    out = [f"### {title(result)}", "", *table(headers, rows, numeric), ""]
+    out.extend(f"- {line}" for line in totals_lines(result, opts)
                if not line.startswith(("Expectations FAILED", "  ")))
     if result.expect is not None and not result.expect.ok:
         fails = result.expect.failures
-        out += ["", f"**Expectations FAILED** {C.failed_of(result)}:", ""]
+        out += ["", f"**Expectations FAILED** {failed_of(result)}:", ""]
         out += table(["check", "expected", "actual"],
                      [[f.what, code(f.expected_text()), code(f.actual_text())] for f in fails],
                      [False, False, False])
     return out
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    C.render_each(items, opts, out, err, lines, error_lines=error_lines)
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    render_each(items, opts, out, err, lines, error_lines=error_lines)
 
 
 def error_lines(error: SpecError) -> list[str]:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ..core.result import LayerResult, Result
-from . import common as C
+from .cells import count, shape
+from .options import Options
+from .run import Item, render_each
 
 
 @dataclass
@@ -64,7 +67,7 @@ def aliases(result: Result) -> dict[str, str]:
     return out
 
 
-def graph(result: Result, opts: C.Options) -> Graph:
+def graph(result: Result, opts: Options) -> Graph:
     """Nodes for the inputs, every layer and every output; clusters from the block rows."""
     nodes: dict[str, Node] = {}
     ids: dict[str, str] = {}  # tensor name -> node id
@@ -95,15 +98,15 @@ def graph(result: Result, opts: C.Options) -> Graph:
         (holder or top).nodes.append(nid)
         for name in layer.sources:
             src = alias.get(name, name)
-            edges.append((ids[src], nid, C.shape(shapes[src], opts)))
+            edges.append((ids[src], nid, shape(shapes[src], opts)))
         ids[layer.name], shapes[layer.name] = nid, layer.output
 
     for i, (name, shp) in enumerate(result.outputs.items()):
         nid = f"out{i}"
         nodes[nid] = Node(nid, ["output" if len(result.outputs) == 1 else f"output {name}"], "output")
         top.nodes.append(nid)
-        edges.append((ids[alias.get(name, name)], nid, C.shape(shp, opts)))
-    title = f"{result.name or result.source} — {C.count(result.total_params)} parameters"
+        edges.append((ids[alias.get(name, name)], nid, shape(shp, opts)))
+    title = f"{result.name or result.source} — {count(result.total_params)} parameters"
     return Graph(title, top, nodes, edges)
 
 
@@ -123,7 +126,7 @@ def _label(lines: list[str]) -> str:
 _SHAPES = {"input": ('[/"', '"/]'), "layer": ('["', '"]'), "output": ('(["', '"])')}
 
 
-def lines(result: Result, opts: C.Options) -> list[str]:
+def lines(result: Result, opts: Options) -> list[str]:
     g = graph(result, opts)
     out = ["---", f"title: {json.dumps(g.title, ensure_ascii=False)}", "---", "flowchart TD"]
 
@@ -142,5 +145,5 @@ def lines(result: Result, opts: C.Options) -> list[str]:
     return out
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    C.render_each(items, opts, out, err, lines, failures_to_err=True)
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    render_each(items, opts, out, err, lines)

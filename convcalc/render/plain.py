@@ -1,16 +1,22 @@
 """``--format plain``: the table in ASCII without colour, for logs and diffs.
 
 Every cell and line is written as for the table, then turned into ASCII by the
-one conversion (:func:`common.ascii_text`) before the columns are measured.
+one conversion (:func:`convcalc.render.ascii.ascii_text`) before the columns are measured.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 
-from . import common as C
 from . import grid
+from .ascii import ascii_text
+from .cells import COLUMNS, title, visible_rows
+from .explain import explain_lines
+from .footer import totals_lines
+from .options import Options
+from .run import Item, render_each
 
 
 def _grid(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> list[str]:
@@ -23,14 +29,14 @@ def _grid(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> lis
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
 
-def lines(result: Any, opts: C.Options) -> list[str]:
-    text = C.ascii_text
-    cols = [C.COLUMNS[k] for k in opts.columns]
+def lines(result: Any, opts: Options) -> list[str]:
+    text = ascii_text
+    cols = [COLUMNS[k] for k in opts.columns]
     headers = ["#", "Name", "Layer", *(c.header for c in cols)]
     numeric = [True, False, False, *(c.numeric for c in cols)]
     body: list[list[str]] = []
     explain_after: dict[int, list[str]] = {}
-    for row in C.visible_rows(result, opts):
+    for row in visible_rows(result, opts):
         indent = "  " * row.depth
         body.append([
             "" if row.is_block else str(row.index),
@@ -39,17 +45,17 @@ def lines(result: Any, opts: C.Options) -> list[str]:
             *(text(c.cell(row, result, opts)) for c in cols),
         ])
         if opts.explain:
-            explain_after[len(body)] = C.explain_lines(row, opts)
+            explain_after[len(body)] = explain_lines(row, opts)
     laid_out = _grid(headers, body, numeric)
-    out = [text(C.title(result)), ""]
+    out = [text(title(result)), ""]
     for i, line in enumerate(laid_out):
         out.append(line)
         if i - 1 in explain_after:
             out.extend("      " + e for e in explain_after[i - 1])
     out.append("")
-    out.extend(text(line) for line in C.totals_lines(result, opts))
+    out.extend(text(line) for line in totals_lines(result, opts))
     return out
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
-    C.render_each(items, replace(opts, format="plain"), out, err, lines)
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    render_each(items, replace(opts, format="plain"), out, err, lines)

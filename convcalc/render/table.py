@@ -4,20 +4,28 @@ The grid is laid out here and handed to rich's Console as text with style spans
 (the segments a ``rich.text.Text`` renders to), so colour, NO_COLOR, terminal
 detection and the console width still come from rich.  ``rich.table`` measured
 and cut every cell into segments: half of a run for a 40-row network, seconds for
-thousands of rows.  Here the column widths follow rich's rule (``_measure`` and
-``grid.fit``), a cell that fits its column is padded as a string, and only a cell
-that does not (a narrow console, a control character in a name) goes through
-rich's own ``Text.wrap`` — so the output is the one ``rich.table.Table`` printed,
-to the character (tests/test_table_layout.py compares the two)."""
+thousands of rows.  Here a table that fits the console has every column at its
+natural width, a cell is padded as a string, and only a cell that is not plain
+text (a control character in a name) goes through rich's own ``Text.wrap`` — so
+the output is the one ``rich.table.Table`` printed, to the character
+(tests/test_table_layout.py compares the two).  A console narrower than the table
+gets convcalc's own layout (:func:`convcalc.render.grid.narrow`), where rich cut
+shapes and counts: names are shortened in the middle, then columns wrap."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
+from ..core.result import LayerResult
 from ..errors import SpecError
-from . import common as C
 from . import grid
+from .cells import COLUMNS, title, visible_rows
+from .explain import explain_lines
+from .footer import totals_lines
+from .options import Options
+from .run import Item, each
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
 
 # rich's default cell padding (0, 1): one space each side of every cell.
 _PAD = 2
+NAME, LABEL = 1, 2  # the columns of names (shortened in the middle when narrow) and layer labels
 
 
 class _Out:
@@ -129,20 +138,6 @@ class _Lines:
             yield Segment(plain[pos:])
 
 
-def _measure(avail: int, natural: int) -> int:
-    """The width rich measures for a padded text cell ``natural`` wide with ``avail`` room.
-
-    (``Measurement.get`` of ``Padding(Text)``: the text clamped to ``avail``, plus the
-    padding, clamped again; no room at all measures 0, no room for text ``avail``.)
-    """
-    if avail < 1:
-        return 0
-    if avail - _PAD < 1:
-        return avail
-    inner = min(natural, avail)
-    return min((inner if inner >= 1 else 0) + _PAD, avail)
-
-
 class _Grid:
     """The cells of one table, their widths on screen, and the column widths rich would pick."""
 
@@ -163,11 +158,15 @@ class _Grid:
         naturals = grid.column_widths(self.lengths)
         # rich: the borders take 2 (the edges) + 1 between columns.
         avail = console.width - (2 + len(right) - 1)
-        widths = [_measure(avail, n) or 1 for n in naturals]
-        if sum(widths) > avail:
-            widths = grid.fit(widths, [not nw for nw in no_wrap], avail)
-            widths = [_measure(w, n) for w, n in zip(widths, naturals, strict=True)]
-        self.widths = widths
+        self.narrow = sum(naturals) + _PAD * len(naturals) > avail
+        if self.narrow:  # too wide for the console: our own rule, which never cuts a number
+            mins = [max(cell_len(word) for c in column for word in (c.split(" ") or [""]))
+                    for column in zip(*rows, strict=True)]
+            mins[LABEL] = min(mins[LABEL], grid.LABEL_MIN)
+            widths = grid.narrow(naturals, mins, NAME, avail - _PAD * len(naturals))
+            self.widths = [w + _PAD for w in widths]
+            return
+        self.widths = [n + _PAD for n in naturals]  # each its natural width, as rich measures it
 
     @staticmethod
     def _natural(cell: str) -> int:
@@ -184,6 +183,9 @@ class _Grid:
         out = []
         for col, (cell, n, width, right) in enumerate(
                 zip(row, lengths, self.widths, self.right, strict=True)):
+            if col == NAME and self.narrow and n > width - _PAD and cell.isascii() and r not in self.odd:
+                cell = grid.middle_ellipsis(cell, width - _PAD)
+                n = len(cell)
             if n <= width - _PAD and r not in self.odd:
                 out.append([f" {grid.align(cell, n, width - _PAD, right)} "])
             else:
@@ -191,21 +193,18 @@ class _Grid:
         return out
 
     def _wrapped(self, text: str, col: int) -> list[str]:
-        """rich's rendering of a cell that does not fit, or is not plain text."""
+        """rich's rendering of a cell that does not fit, or is not plain text.
+
+        Words longer than the column fold onto the next line: no character is lost
+        (a column is at least 1 wide inside its padding: ``grid.narrow``'s floors);
+        only a name (which does not wrap) ends in an ellipsis."""
         from rich.cells import set_cell_size
         from rich.text import Text
 
         width = self.widths[col]
         justify = "right" if self.right[col] else "left"
-        if width - _PAD < 1:  # narrower than its padding: let rich draw it
-            from rich.padding import Padding
-
-            options = self.console.options.update(
-                width=width, justify=justify, no_wrap=self.no_wrap[col], overflow="ellipsis",
-                height=None, highlight=None)
-            rendered = self.console.render_lines(Padding(Text(text), (0, 1)), options)
-            return ["".join(seg.text for seg in line) for line in rendered] or [" " * width]
-        lines = Text(text).wrap(self.console, width - _PAD, justify=justify, overflow="ellipsis",
+        overflow = "ellipsis" if col == NAME else "fold"  # a name may be shortened, nothing else
+        lines = Text(text).wrap(self.console, width - _PAD, justify=justify, overflow=overflow,
                                 tab_size=self.console.tab_size, no_wrap=self.no_wrap[col])
         return [f" {set_cell_size(line.plain, width - _PAD)} " for line in lines] or [" " * width]
 
@@ -213,28 +212,27 @@ class _Grid:
 def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bool]) -> None:
     """Title, box and rows of one table (rich's HEAVY_HEAD box, title left above)."""
     from rich import box
-    from rich.cells import set_cell_size
     from rich.text import Text
 
     console = g.console
     widths = g.widths
     b = box.HEAVY_HEAD.substitute(console.options, safe=console.safe_box)
-    table_width = sum(widths) + 2 + len(widths) - 1
-    crop = table_width > console.width  # a console narrower than the borders: rich crops
+    table_width = sum(widths) + 2 + len(widths) - 1  # never cropped: see grid.narrow
 
     def rule(text: str, style: str = "") -> None:
-        out.add(set_cell_size(text, console.width) if crop else text, style)
+        out.add(text, style)
         out.newline()
 
-    for line in Text(title).wrap(console, table_width, justify="left", overflow="fold"):
-        rule(line.plain, "italic")
+    for line in Text(title).wrap(console, min(table_width, console.width), justify="left",
+                                 overflow="fold"):
+        rule(line.plain.rstrip(), "italic")  # no trailing spaces
     rule(b.get_top(widths))
     blanks = [" " * w for w in widths]
 
     def row(r: int, left: str, sep: str, right: str, cell_styles: list[str]) -> None:
         cells = g.lines(r)
         height = max(map(len, cells))
-        if height == 1 and not crop:
+        if height == 1:
             out.cells(left, [c[0] for c in cells], sep, right, cell_styles)
             return
         # short cells get blank lines: below in the body, above in the header (rich's
@@ -242,10 +240,7 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
         cells = [[blank] * (height - len(c)) + c if r == 0 else c + [blank] * (height - len(c))
                  for c, blank in zip(cells, blanks, strict=True)]
         for k in range(height):
-            if crop:
-                rule(left + sep.join(c[k] for c in cells) + right)
-            else:
-                out.cells(left, [c[k] for c in cells], sep, right, cell_styles)
+            out.cells(left, [c[k] for c in cells], sep, right, cell_styles)
 
     row(0, b.head_left, b.head_vertical, b.head_right, ["bold"] * len(widths))
     rule(b.get_row(widths, "head", edge=True))
@@ -263,7 +258,7 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
 UNLIMITED = 1 << 20
 
 
-def console_width(opts: C.Options, out: TextIO) -> int | None:
+def console_width(opts: Options, out: TextIO) -> int | None:
     """--width; else rich's own guess for a terminal or with $COLUMNS set; else no limit."""
     if opts.width is not None:
         return opts.width
@@ -273,7 +268,7 @@ def console_width(opts: C.Options, out: TextIO) -> int | None:
     return UNLIMITED
 
 
-def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -288,19 +283,23 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
     err_console = Console(file=err, width=opts.width, force_terminal=opts.color,
                           no_color=opts.color is False, highlight=False)
     buf = _Out(console)
+
+    def write_err(line: str) -> None:
+        buf.flush()
+        text = Text(line)
+        if line.startswith("error: "):
+            text.stylize("bold red", 0, len("error: "))
+        err_console.print(text, soft_wrap=True)
+
     first = True
-    for _, item in items:
+    for item in each(items, opts, write_err):
         if isinstance(item, SpecError):
-            buf.flush()
-            err_console.print(Text("error: ", style="bold red") + Text(str(item)), soft_wrap=True)
-            continue
-        if opts.quiet and (item.expect is None or item.expect.ok):
             continue
         if not first:
             buf.newline()
         first = False
-        cols = [C.COLUMNS[k] for k in opts.columns]
-        rows = C.visible_rows(item, opts)
+        cols = [COLUMNS[k] for k in opts.columns]
+        rows = visible_rows(item, opts)
         cells = [["#", "Name", "Layer", *(c.header for c in cols)]]
         cells += [
             ["" if row.is_block else str(row.index), "  " * row.depth + row.name, row.label,
@@ -309,18 +308,44 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
         ]
         g = _Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                   no_wrap=[False, True, False, *(False for _ in cols)])
-        _draw(buf, g, C.title(item),
+        _draw(buf, g, title(item),
               styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
               bold_rows=[row.is_block for row in rows])
         if opts.explain:  # full-width lines under each layer's name, not wrapped in a cell
             buf.line(("Formulas", "bold"))
             for row in rows:
-                lines = C.explain_lines(row)
+                lines = explain_lines(row)
                 if lines:
                     buf.line((f"{'' if row.is_block else row.index:>3} {row.name}  ", ""),
                              (row.label, "dim"))
                     for line in lines:
                         buf.line(("      " + line, "italic"), wrap=False)
-        for line in C.totals_lines(item, opts):
+        for line in totals_lines(item, opts):
             buf.line((line, "bold red" if line.startswith("Expectations FAILED") else ""))
+        tip = depth_tip(rows, opts, screen_height(opts, out))
+        if tip:
+            buf.line((tip, "dim"))
     buf.flush()
+
+
+def screen_height(opts: Options, out: TextIO) -> int | None:
+    """The terminal's height (or $LINES); None for a pipe or a file, which have none."""
+    lines = os.environ.get("LINES", "")
+    if lines.isdigit():
+        return int(lines)
+    isatty = getattr(out, "isatty", None)
+    if isatty is not None and isatty():
+        import shutil
+
+        return shutil.get_terminal_size().lines
+    return None
+
+
+def depth_tip(rows: Sequence[LayerResult], opts: Options, height: int | None) -> str | None:
+    """A table longer than the screen, with nested blocks: how to see it one block a row."""
+    if height is None or opts.depth is not None or len(rows) + 6 <= height:
+        return None
+    shorter = sum(r.depth <= 1 for r in rows)
+    if shorter == len(rows):
+        return None
+    return f"{len(rows)} rows, more than the screen: `--depth 1` shows {shorter} (a row per block)"

@@ -66,6 +66,9 @@ class Locator:
         return index
 
 
+# what an empty file is shown, to start from (SPEC §1)
+EMPTY_HINT = "a spec as small as it gets:\n    input: [1, 28, 28]\n    layers:\n      - dense: 10"
+
 def _loc(source: str, node: yaml.Node) -> Loc:
     return Loc(source, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -229,7 +232,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
     finally:
         loader.dispose()
     if node is None:
-        raise SpecError("the spec is empty", loc=Loc(source, 1, 1))
+        raise SpecError("the spec is empty: a spec needs `input:` (the shape of one sample) and `layers:`",
+                        code="empty-spec", loc=Loc(source, 1, 1), hint=EMPTY_HINT)
     if "&" in text and "*" in text and _expanded_size(node, MAX_NODES) > MAX_NODES:
         raise SpecError(f"the document expands to more than {MAX_NODES:,} values "
                         "(YAML aliases repeating each other?)", loc=_loc(source, node))

@@ -1,0 +1,30 @@
+"""How to render: the options the command line chooses, with defaults for the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ascii import ascii_text
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to render: chosen on the command line, defaults for the API."""
+
+    format: str = "table"
+    columns: tuple[str, ...] = ("shape", "weights", "params")
+    explain: bool = False
+    depth: int | None = None
+    batch: int | None = None
+    width: int | None = None
+    color: bool | None = None  # None: when the output is a terminal
+    quiet: bool = False
+    pretty: bool = True  # unicode (× ⌊⌋ ·); False for plain output: every line in ASCII
+
+    def __post_init__(self) -> None:
+        if self.format == "plain":  # SPEC §6: the table in ASCII, whoever builds the options
+            object.__setattr__(self, "pretty", False)
+
+    def text(self, s: str) -> str:
+        """``s`` as this output shows it: as written, or in ASCII (``--format plain``)."""
+        return s if self.pretty else ascii_text(s)
