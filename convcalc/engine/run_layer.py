@@ -68,7 +68,7 @@ SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
 
 def layer_rank(resolved: Resolved, in_shapes: Sequence[Shape]) -> int | None:
     """The spatial rank a layer use runs at: from its type name, else from its input."""
-    if resolved.rank is None and not resolved.layer.multi_input:
+    if resolved.rank is None and not resolved.layer.multi_input and in_shapes:
         return resolved.layer.infer_rank(in_shapes[0])
     return resolved.rank
 
@@ -79,6 +79,7 @@ def run_layer(
     in_shapes: Sequence[Shape],
     rank: int | None,
     context: Callable[[int | None], Ctx],
+    batchless: tuple[bool, ...] = (),
 ) -> tuple[dict[str, Any], Ctx, LayerOut]:
     """Check the input's rank, bind and coerce the arguments, and let the layer compute.
 
@@ -89,7 +90,7 @@ def run_layer(
     """
     layer = resolved.layer
     type_name = layer.type_name(rank)
-    if not layer.multi_input:
+    if not layer.multi_input and in_shapes:
         layer.check_rank(in_shapes[0], rank, type_name)
     if any(k in SOURCE_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare)
         accepted = A.names_index(layer.params)
@@ -97,6 +98,7 @@ def run_layer(
         ls = replace(ls, kwargs=kw)
     bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
     ctx = context(rank)
+    ctx.batchless = batchless
     values = A.coerce_all(bound, layer.params, ctx, type_name)
     fmt = values.get("data_format")
     if fmt is not None and fmt != ctx.layout:
@@ -131,14 +133,17 @@ class Memo:
         in_shapes: tuple[Shape, ...],
         rank: int | None,
         context: Callable[[int | None], Ctx],
+        batchless: tuple[bool, ...] = (),
     ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
         key = _memo_key(resolved, ls, in_shapes, rank)
+        if key is not None and any(batchless):
+            key = (*key, batchless)
         if key is not None:
             done = self._done.get(key)
             if done is not None:
                 return done
         open_before = len(self._constraints)
-        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context)
+        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context, batchless)
         done = (bound, tuple(ctx.steps), out)
         if key is not None and len(self._constraints) == open_before:
             self._done[key] = done
@@ -159,7 +164,7 @@ def _memo_key(
 def _check_sizes(out: LayerOut) -> None:
     """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
     limit = num.MAX_BITS
-    for v in out.shape:
+    for v in (d for shape in out.parts or (out.shape,) for d in shape):
         if type(v) is int and v.bit_length() > limit:
             num.check_size(v, "the output size")
     if type(out.macs) is int and out.macs.bit_length() > limit:
@@ -168,6 +173,6 @@ def _check_sizes(out: LayerOut) -> None:
         size = w.size
         if type(size) is int and size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
-    elements = num.prod(out.shape)
+    elements = num.total([num.prod(shape) for shape in out.parts or (out.shape,)])
     if type(elements) is int and elements.bit_length() > limit:
         num.check_size(elements, "the output activation (its number of elements)")

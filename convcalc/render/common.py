@@ -145,7 +145,15 @@ def column(col: Column) -> Column:
     return col
 
 
-column(Column("shape", "Output shape", lambda r, res, o: shape(r.output, o)))
+def output_cell(row: LayerResult, opts: Options) -> str:
+    """The output shape; a layer with several outputs lists them (``2 of 16×8×8``, or ``a, b``)."""
+    if row.parts is None:
+        return shape(row.output, opts)
+    texts = [shape(p, opts) for p in row.parts]
+    return f"{len(texts)} of {texts[0]}" if len(set(texts)) == 1 else ", ".join(texts)
+
+
+column(Column("shape", "Output shape", lambda r, res, o: output_cell(r, o)))
 column(Column("weights", "Weights", lambda r, res, o: weights(r, o)))
 column(Column("params", "Params", lambda r, res, o: count(r.params),
               lambda res, o: count(res.total_params), numeric=True))
