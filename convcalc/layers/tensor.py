@@ -30,8 +30,8 @@ from .registry import register
 
 Value = num.Value
 
-# Python's slicing along one axis, with start b and stop e already clamped to [0, n].
-SLICE_LEN = F.Formula("slice_len", "max(ceildiv(e - b, s), 0)")
+# Python's slicing along one axis, with start b and stop e already clamped to [0, n] (at most 0: empty).
+SLICE_LEN = F.Formula("slice_len", "ceildiv(e - b, s)")
 # torch.chunk: pieces of ⌈n/N⌉ (the last smaller), so possibly fewer than N of them.
 CHUNK_SIZE = F.Formula("chunk_size", "ceildiv(n, N)")
 CHUNK_COUNT = F.Formula("chunk_count", "ceildiv(n, c)")
@@ -90,13 +90,11 @@ def _bound(ctx: Ctx, v: Any, n: Value, default: Value) -> Value:
     """A slice bound as Python reads it: negatives count from the end, then clamped to [0, n]."""
     if v is None:
         return default
-    if num.is_int(v) and v < 0:
-        v = n + v
-    if num.is_int(v) and num.is_int(n):
-        return min(max(v, 0), n)
-    if num.is_int(v) and v >= 0:
-        return num.minimum(v, n)
-    raise SpecError(f"a slice bound must be a number, not {num.fmt(v)}", code="symbolic-slice-bound")
+    if not num.is_int(v):
+        raise SpecError(f"a slice bound must be a number, not {num.fmt(v)}", code="symbolic-slice-bound")
+    if num.is_int(n):
+        return min(max(n + v if v < 0 else v, 0), n)
+    return num.maximum(n + v, 0) if v < 0 else num.minimum(v, n)
 
 
 @register
@@ -127,7 +125,7 @@ class Slice(Layer):
         size = ctx.step(f"axis {i + 1}", SLICE_LEN, b=b, e=e, s=step)
         ctx.at_least(size, 1, lambda: (
             f"slice [{_text(a['start'])}:{_text(a['stop'])}:{step}] of axis {i + 1} (size {num.fmt(n)}) is "
-            f"empty ({num.fmt(size)} elements)"))
+            "empty"))
         return LayerOut((*x[:i], size, *x[i + 1 :]))
 
 
