@@ -308,3 +308,20 @@ def test_stochastic_depth() -> None:
         run("96x56x56 | StochasticDepth(1.5, 'row')")
     with pytest.raises(SpecError, match="row"):
         run("96x56x56 | StochasticDepth(0.5, 'rows')")
+
+
+def test_matmul_with_a_parameter_follows_torch() -> None:
+    """torch.matmul(x, W) with x a batch: W's leading axes must not reach the batch axis."""
+    def one(x: list, w: list, order: tuple = ("input", "w")) -> convcalc.Result:
+        return run({"input": x, "layers": [{"parameter": {"name": "w", "shape": w}},
+                                          {"matmul": {"from": list(order)}}]})
+
+    assert one([4], [4, 3]).output == (3,)  # (N, 4)·(4, 3) = (N, 3)
+    assert one([5, 4], [1, 4, 3]).output == (5, 3)  # the leading 1 meets the batch axis: broadcast
+    assert one([3, 5, 4], [3, 4, 2]).output == (3, 5, 2)
+    assert one([2, 5], [7, 2], ("w", "input")).output == (7, 5)  # W·x per sample
+    with pytest.raises(SpecError) as e:
+        one([4], [6, 4, 3])  # torch gives (6, N, 3): the batch axis is not first
+    assert e.value.code == "batch-axis-moved"
+    assert code_of({"input": [4], "layers": [{"parameter": {"name": "w", "shape": [3, 4]}},
+                                             {"matmul": {"from": ["w", "input"]}}]}) == "batch-axis-moved"

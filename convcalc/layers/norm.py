@@ -287,9 +287,9 @@ class LayerNorm2d(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
-        if len(x) < 2:
-            raise SpecError(f"layernorm2d normalizes the channels of a feature map (C, H, W …), not "
-                            f"{fmt_shape(x)}; use layernorm on a vector", code="wrong-rank")
+        if len(x) != 3:  # torchvision's permute (0, 2, 3, 1) takes a batch of (C, H, W) maps
+            raise SpecError(f"layernorm2d normalizes the channels of a (C, H, W) feature map, not "
+                            f"{fmt_shape(x)} (torchvision permutes 4 axes with the batch)", code="wrong-rank")
         c = ctx.split(x)[0]
         check_in_channels(ctx, x, c, a["in_channels"], "normalized_shape")
         return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if a["affine"] else ())

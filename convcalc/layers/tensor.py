@@ -336,7 +336,9 @@ class MatMul(Layer):
                             code="input-count")
         x, y = inputs
         flags = ctx.batchless if len(ctx.batchless) == 2 else (False, False)
-        if min(len(x), len(y)) >= 2 and len(x) != len(y) and not any(flags) and not ctx.keras:
+        if flags[0] != flags[1]:
+            x, y = self._with_parameter(x, y, flags[1])
+        elif min(len(x), len(y)) >= 2 and len(x) != len(y) and not flags[0] and not ctx.keras:
             raise SpecError(f"matmul: {fmt_shape(x)} and {fmt_shape(y)} have different numbers of axes; "
                             "PyTorch tensors both carry the batch axis, so broadcasting would pair it with "
                             "a leading axis (reshape one of them first)", code="rank-mismatch")
@@ -349,3 +351,27 @@ class MatMul(Layer):
         out = (*lead, *((L,) if len(x) > 1 else ()), *((S,) if len(y) > 1 else ()))
         macs = ctx.step("MACs", MATMUL_MACS, B=num.prod(lead), L=L, d=d, S=S)
         return LayerOut(out, macs=macs)
+
+    @staticmethod
+    def _with_parameter(x: Shape, y: Shape, second: bool) -> tuple[Shape, Shape]:
+        """One side is a batch, the other a ``parameter`` W: ``torch.matmul(x, W)`` or ``(W, x)`` as torch
+        computes them, refused where torch would move the batch axis or multiply over it.  Returns the
+        pair with a leading 1 of W that meets the batch axis dropped."""
+        batch, weight = (x, y) if second else (y, x)
+
+        def moved() -> SpecError:
+            which = "second" if second else "first"
+            return SpecError(f"matmul: {fmt_shape(x)} · {fmt_shape(y)} (the {which} a parameter): PyTorch "
+                             "would put the parameter's leading axes before the batch axis or multiply over "
+                             "the batch; reshape one of them", code="batch-axis-moved")
+
+        if len(batch) == 1:  # the batch is a matrix (N, d) to torch
+            if not second or len(weight) > 2:
+                raise moved()
+            return x, y
+        extra = len(weight) - len(batch)  # W's leading axes at or before the batch axis
+        if extra > 1 or (extra == 1 and weight[0] != 1):
+            raise moved()
+        if extra == 1:
+            weight = weight[1:]
+        return (batch, weight) if second else (weight, batch)
