@@ -325,3 +325,20 @@ def test_matmul_with_a_parameter_follows_torch() -> None:
     assert e.value.code == "batch-axis-moved"
     assert code_of({"input": [4], "layers": [{"parameter": {"name": "w", "shape": [3, 4]}},
                                              {"matmul": {"from": ["w", "input"]}}]}) == "batch-axis-moved"
+
+
+def test_wrappers_refuse_sources_and_several_outputs() -> None:
+    assert code_of("4x10x8 | TimeDistributed(chunk(2))") == "several-outputs"
+    assert code_of("4x10x8 | TimeDistributed(parameter(3))") == "source-reads-nothing"
+
+
+def test_batchless_rows_with_a_batch() -> None:
+    """--batch: a parameter keeps a batch axis of 1 and its elements are not multiplied."""
+    from convcalc.render.common import COLUMNS, Options
+
+    r = run({"input": [4, 8], "layers": [{"parameter": {"name": "p", "shape": [1, 8]}},
+                                        {"add": {"from": ["input", "p"]}}]})
+    opts = Options(batch=3, columns=("shape", "memory"))
+    assert [COLUMNS["shape"].cell(row, r, opts) for row in r.layers] == ["1×1×8", "3×4×8"]
+    assert COLUMNS["memory"].total(r, opts).startswith("104 ")  # 3·32 + 8
+    assert r.layers[0].to_dict()["batchless"] is True and "batchless" not in r.layers[1].to_dict()

@@ -60,6 +60,7 @@ class LayerResult:
     # A layer with several outputs (``split``): their shapes, read as ``name.0``, ``name.1``, …
     # (``output`` is then the first).  None: one output.
     parts: tuple[Shape, ...] | None = None
+    batchless: bool = False  # a `parameter` (or made of them only): no batch axis, not multiplied by --batch
 
     @property
     def outputs(self) -> dict[str, Shape]:
@@ -94,6 +95,8 @@ class LayerResult:
         }
         if self.block is not None:
             d["block"] = self.block
+        if self.batchless:
+            d["batchless"] = True
         if self.memory is not None:
             d["memory"] = memory_json(self.memory)
             d["receptive_field"] = _opt_json(self.receptive_field)

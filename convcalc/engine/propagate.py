@@ -123,8 +123,6 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             parts[name] = len(out.parts)
             for part, shape in outputs.items():
                 fields.add(part, *field_in, shape, out.windows)
-        if layer.source or (sources and all(flags)):
-            batchless.update((name, *outputs))
         row = LayerResult(
             index=index,
             name=name,
@@ -146,8 +144,11 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             receptive_field=None if field is None else field.rf,
             effective_stride=None if field is None else field.jump,
             parts=out.parts,
+            batchless=layer.source or bool(sources and all(flags)),
         )
         layers.append(row)
+        if row.batchless:
+            batchless.update((name, *outputs))
         by_name[name] = row
         tensors[name] = out.shape
         tensors.update(outputs)

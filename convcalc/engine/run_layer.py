@@ -48,6 +48,8 @@ class Nested:
         layer = resolved.layer
         if layer.multi_input:
             raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors")
+        if layer.source:
+            raise SpecError(f"cannot wrap {layer.kind}: it reads no tensor", code="source-reads-nothing")
 
         def context(rank: int | None) -> Ctx:
             return Ctx(ctx.framework, ctx.layout, ctx.env, ctx.free, ctx.constraints, rank, self)
@@ -57,6 +59,8 @@ class Nested:
             _, inner_ctx, out = run_layer(resolved, spec, (x,), rank, context)
         except SpecError as e:
             raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}") from None
+        if out.parts is not None:
+            raise SpecError(f"cannot wrap {layer.kind}: it has several outputs", code="several-outputs")
         ctx.steps.extend(inner_ctx.steps)
         return resolved, out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from ..arith import num
@@ -146,7 +146,10 @@ def column(col: Column) -> Column:
 
 
 def output_cell(row: LayerResult, opts: Options) -> str:
-    """The output shape; a layer with several outputs lists them (``2 of 16×8×8``, or ``a, b``)."""
+    """The output shape; a layer with several outputs lists them (``2 of 16×8×8``, or ``a, b``).
+    A `parameter` has no batch axis: with --batch it shows as 1 (it broadcasts over the batch)."""
+    if row.batchless and opts.batch is not None:
+        opts = replace(opts, batch=1)
     if row.parts is None:
         return shape(row.output, opts)
     texts = [shape(p, opts) for p in row.parts]
@@ -160,8 +163,17 @@ column(Column("params", "Params", lambda r, res, o: count(r.params),
 column(Column("macs", "MACs", lambda r, res, o: count(batched(r.macs, o)),
               lambda res, o: count(batched(res.total_macs, o)), numeric=True))
 # the propagator stores these two on each row (the receptive field by convcalc.engine.receptive_field)
-column(Column("memory", "Activations", lambda r, res, o: activations(r.memory, o),
-              lambda res, o: activations(res.memory, o), numeric=True))
+def _memory_total(res: Result, opts: Options) -> str:
+    """The forward pass's activations; --batch multiplies all but the batchless tensors (parameters)."""
+    if opts.batch is None:
+        return activations(res.memory, opts)
+    free = num.total([r.memory for r in res.layers if r.batchless and r.memory is not None])
+    return activations(batched(res.memory - free, opts) + free, replace(opts, batch=None))
+
+
+column(Column("memory", "Activations",
+              lambda r, res, o: activations(r.memory, replace(o, batch=None) if r.batchless else o),
+              _memory_total, numeric=True))
 column(Column("rf", "RF /stride", lambda r, res, o: receptive_field(r)))
 
 
