@@ -60,12 +60,13 @@ class Parameter(Layer):
 
     kind = "parameter"
     family = "tensor"
-    doc = ("A learnable tensor of `shape` (no batch axis; reads nothing): class token, position "
-           "embedding, layer scale.")
+    doc = ("A learnable tensor of `shape` (no batch axis; reads nothing), nn.Parameter(torch.zeros(*shape)): "
+           "class token, position embedding, layer scale.")
     source = True
     params = (
         A.Param("shape", A.SHAPE, variadic=True, aliases=("size",)),
-        A.Param("trainable", A.BOOL, True, aliases=("requires_grad",), doc="false: a frozen tensor"),
+        A.Param("trainable", A.BOOL, True, aliases=("requires_grad",),
+                doc="false for a frozen tensor (requires_grad=False): non-trainable parameters"),
     )
     order = ("shape",)
     torch = {"Parameter": None}
@@ -203,7 +204,7 @@ class Split(Layer):
         A.Param("sizes", A.optional(SIZES), None,
                 aliases=("split_size_or_sections", "split_size", "sections")),
         _SPLIT_AXIS,
-        A.Param("chunks", A.OPTIONAL_POSITIVE, None),
+        A.Param("chunks", A.OPTIONAL_POSITIVE, None, doc="torch.chunk: pieces of ceil(n/chunks)"),
     )
     order = ("sizes", "axis")
 
