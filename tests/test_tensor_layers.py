@@ -342,3 +342,13 @@ def test_batchless_rows_with_a_batch() -> None:
     assert [COLUMNS["shape"].cell(row, r, opts) for row in r.layers] == ["1×1×8", "3×4×8"]
     assert COLUMNS["memory"].total(r, opts).startswith("104 ")  # 3·32 + 8
     assert r.layers[0].to_dict()["batchless"] is True and "batchless" not in r.layers[1].to_dict()
+
+
+def test_several_outputs_in_csv_and_markdown() -> None:
+    from convcalc.render import csv as csv_render
+    from convcalc.render.common import COLUMNS, Options
+
+    r = run({"input": [6, 2], "layers": [{"split": {"name": "s", "sizes": [2, 4]}}]})
+    assert csv_render.rows(r)[0][6] == "s.0:2x2 s.1:4x2"
+    assert COLUMNS["shape"].cell(r.layers[0], r, Options()) == "2×2, 4×2"
+    assert COLUMNS["shape"].cell(run("6x2 | chunk(3)").layers[0], r, Options()) == "3 of 2×2"
