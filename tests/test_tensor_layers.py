@@ -201,10 +201,17 @@ def test_expect_on_a_split() -> None:
     assert not run(spec).expect.ok
 
 
-def test_symbolic_chunk_needs_divisibility() -> None:
+def test_symbolic_chunk_is_exact_where_it_has_all_its_pieces() -> None:
+    from convcalc.arith import num
+
     r = run("Cx8x8 | chunk(2)")
-    assert [str(p[0]) for p in r.layers[0].parts] == ["C/2", "C/2"]
-    assert r.valid["C"]["period"] == 2
+    for c in range(2, 30):
+        assert [int(p[0].subs(num.symbol("C"), c)) for p in r.layers[0].parts] == [(c + 1) // 2, c // 2]
+    assert r.valid["C"]["min"] == 2  # chunk(2) of 1 is one piece
+    # 5 and 6 into 4 are three pieces (of 2, 2, 1 and of 2, 2, 2): valid are the sizes with four
+    four = [n for n in range(1, 40) if -(-n // -(-n // 4)) == 4]
+    assert four[:4] == [4, 7, 8, 10]
+    assert run("Cx8x8 | chunk(4)").valid["C"]["first"][:4] == four[:4]
     assert code_of("Cx8x8 | split(3)") == "symbolic-output-count"
 
 
@@ -352,3 +359,33 @@ def test_several_outputs_in_csv_and_markdown() -> None:
     assert csv_render.rows(r)[0][6] == "s.0:2x2 s.1:4x2"
     assert COLUMNS["shape"].cell(r.layers[0], r, Options()) == "2×2, 4×2"
     assert COLUMNS["shape"].cell(run("6x2 | chunk(3)").layers[0], r, Options()) == "3 of 2×2"
+
+
+@pytest.mark.parametrize("spec", [
+    "3xT | slice(-1, 1, -1)",
+    "3xT | slice(-1, 2, 9, 2)",
+    "3xT | slice(-1, -5)",
+    "3xTx8 | ReflectionPad2d((1, 2, 3, 0))",
+    "3xT | CircularPad1d((3, 1))",
+    "Tx6 | chunk(3)",
+    "Tx6 | chunk(2, axis=1)",
+    "Tx64 | transpose(1, 2) | matmul(from=[input, -1])",
+    "4xTxT | mean([2, 3], keepdims=true) | multiply(from=[input, -1])",
+    "Tx8 | select(1, -2)",
+])
+def test_symbolic_results_equal_concrete_runs(spec: str) -> None:
+    """The expressions convcalc gives for a free T, with T put in, are the numbers of a concrete run."""
+    from convcalc.arith import num
+
+    symbolic = run(spec)
+    name = num.symbol("T")
+    for value in range(1, 20):
+        try:
+            concrete = run(spec, defines={"T": value})
+        except SpecError:
+            continue
+        got = [tuple(d if isinstance(d, int) else int(d.subs(name, value)) for d in layer.output)
+               for layer in symbolic.layers]
+        assert got == [layer.output for layer in concrete.layers], value
+        macs = symbolic.total_macs
+        assert (macs if isinstance(macs, int) else int(macs.subs(name, value))) == concrete.total_macs

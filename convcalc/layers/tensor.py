@@ -231,14 +231,16 @@ class Split(Layer):
     def _chunk(ctx: Ctx, n: Value, chunks: Value, i: int) -> tuple[Value, ...]:
         if not num.is_int(chunks):
             raise SpecError(f"chunks must be a number, not {num.fmt(chunks)}", code="symbolic-output-count")
+        size = ctx.step("size", CHUNK_SIZE, n=n, N=chunks)
         if num.is_int(n):
-            size = ctx.step("size", CHUNK_SIZE, n=n, N=chunks)
             return _pieces(ctx, n, size, i)
-        # A symbolic axis: N pieces of n/N exactly when N divides n (a condition on the names).
-        ctx.divides(chunks, n, lambda: (
-            f"chunk {chunks} of axis {i + 1} (size {num.fmt(n)}): convcalc knows the pieces of a "
-            f"symbolic size only when {chunks} divides it"))
-        return (n / chunks,) * chunks
+        # A symbolic axis: exactly N pieces when (N - 1) pieces of ⌈n/N⌉ leave some of it for the last
+        # (a condition on the names: torch.chunk gives fewer for smaller n, a count convcalc cannot vary).
+        rest = n - (chunks - 1) * size
+        ctx.at_least(rest, 1, lambda: (
+            f"chunk {chunks} of axis {i + 1} (size {num.fmt(n)}): for a symbolic size convcalc needs all "
+            f"{chunks} pieces of torch.chunk, which it gives when {chunks - 1}·⌈n/{chunks}⌉ < n"))
+        return (size,) * (chunks - 1) + (rest,)
 
 
 def _outputs(x: Shape, i: int, parts: Sequence[Value]) -> LayerOut:
