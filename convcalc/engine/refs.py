@@ -122,7 +122,7 @@ class Refs:
         owner = prefix + base
         count = self.parts.get(owner)
         if count is None:
-            if owner in self.by_name or owner in self.input_names:
+            if (owner in self.by_name or owner in self.input_names) and prefix + name not in self.known:
                 raise SpecError(f"from: '{name}': '{base}' has one output; read it as '{base}'",
                                 code="not-multi-output")
             return None
