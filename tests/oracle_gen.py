@@ -756,20 +756,23 @@ def gen_pad(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
     def amount() -> int:
         return rng.randint(-min(2, small - 1), max(0, min(top, 4)) if rng.random() < 0.8 else top)
 
+    short = rng.random() < 0.12 and r > 1  # fewer amounts: they pad only the last axes
     if rng.random() < 0.4:
         p: int | tuple[int, ...] = max(0, amount())
         pads = [(p, p)] * r
     else:
-        flat = tuple(amount() for _ in range(2 * r))
+        flat = tuple(amount() for _ in range(2 * (rng.randint(1, r - 1) if short else r)))
         p = flat
-        pads = [(flat[2 * i], flat[2 * i + 1]) for i in range(r)][::-1]
+        pads = [(flat[2 * i], flat[2 * i + 1]) for i in range(len(flat) // 2)][::-1]
     kw: dict[str, Any] = {"padding": p}
     if mode == "Constant":
         kw["value"] = 0.5
+    padded = padded[len(padded) - len(pads) :]
     est = [n + a + b for n, (a, b) in zip(padded, pads, strict=False)]
-    ok = len(shape) in ((r, r + 1) if mode != "Constant" else range(r, 9)) and bool(est) and min(est) >= 1
+    ranks = range(len(pads), 9) if mode == "Constant" else (len(pads), len(pads) + 1)
+    ok = len(shape) in ranks and bool(est) and min(est) >= 1
     cfg = spelled(rng, f"{mode}Pad{r}d", kw, f"{mode.lower()}_pad{r}d")
-    return cfg, (*shape[: len(shape) - r], *est) if ok else None
+    return cfg, (*shape[: len(shape) - len(est)], *est) if ok else None
 
 
 def gen_slice(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:

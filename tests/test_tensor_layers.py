@@ -389,3 +389,11 @@ def test_symbolic_results_equal_concrete_runs(spec: str) -> None:
         assert got == [layer.output for layer in concrete.layers], value
         macs = symbolic.total_macs
         assert (macs if isinstance(macs, int) else int(macs.subs(name, value))) == concrete.total_macs
+
+
+def test_a_short_padding_tuple_pads_the_last_axes_as_torch() -> None:
+    """PyTorch's F.pad: 2·k amounts pad the last k axes, whatever the class's rank."""
+    assert run("6x11 | ReplicationPad2d((-2, 3))").output == (6, 12)
+    assert run("3x8x8 | ConstantPad2d((1, 2), 0)").output == (3, 8, 11)
+    assert code_of("3x8x8 | CircularPad2d((1, 2))") == "wrong-rank"  # 1 padded axis: a sample of 1 or 2
+    assert code_of("3x8x8 | ReflectionPad2d((1, 2, 3, 4, 5, 6))") == "padding"
