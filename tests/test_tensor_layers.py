@@ -397,3 +397,9 @@ def test_a_short_padding_tuple_pads_the_last_axes_as_torch() -> None:
     assert run("3x8x8 | ConstantPad2d((1, 2), 0)").output == (3, 8, 11)
     assert code_of("3x8x8 | CircularPad2d((1, 2))") == "wrong-rank"  # 1 padded axis: a sample of 1 or 2
     assert code_of("3x8x8 | ReflectionPad2d((1, 2, 3, 4, 5, 6))") == "padding"
+
+
+def test_labels_write_axes_and_sizes_as_lists() -> None:
+    r = run("3x8x8 | transpose(1, 2) | mean([2, 3], keepdims=true) | split([1, 7], axis=1)")
+    assert [layer.label for layer in r.layers] == [
+        "transpose(1, 2)", "mean([2, 3], keepdims=true)", "split(sizes=[1, 7], axis=1)"]

@@ -310,7 +310,11 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) 
     for p in params:
         if p.name not in bound:
             continue
-        text = raw_text(bound[p.name])
+        raw = bound[p.name]
+        text = raw_text(raw)
+        if p.kind.listing and isinstance(raw, list | tuple):  # axes or sizes, not per-axis values
+            text = ", ".join(map(raw_text, raw))
+            text = text if p.variadic and p.default is A.REQUIRED else f"[{text}]"
         parts.append(text if p.default is A.REQUIRED else f"{p.name}={text}")
     return f"{type_name}({', '.join(parts)})" if parts else type_name
 

@@ -29,7 +29,8 @@ def _axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     return tuple(A.INTEGER(r, ctx, what) for r in items)
 
 
-AXES = A.Kind("int|[int,..]", _axes, {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]})
+AXES = A.Kind("int|[int,..]", _axes, {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]},
+              listing=True)
 
 
 class _Reduce(Layer):

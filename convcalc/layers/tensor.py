@@ -173,7 +173,7 @@ def _sizes(raw: Any, ctx: Ctx, what: str) -> Any:
 
 
 SIZES = A.Kind("int|[int,..]", _sizes,
-               {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]})
+               {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]}, listing=True)
 _SPLIT_AXIS = A.Param("axis", A.optional(A.INTEGER), None, aliases=("dim",), doc="default: the channel axis")
 
 
@@ -220,8 +220,8 @@ class Split(Layer):
             total = num.total(sizes)
             ctx.note("sum", " + ".join(num.fmt(s) for s in sizes), total)
             ctx.equal(total, n, lambda: (
-                f"split sizes {[num.fmt(s) for s in sizes]} add up to {num.fmt(total)}, but axis {i + 1} of "
-                f"{fmt_shape(x)} has {num.fmt(n)} (torch.split needs them to sum exactly)"))
+                f"split sizes [{', '.join(num.fmt(s) for s in sizes)}] add up to {num.fmt(total)}, but axis "
+                f"{i + 1} of {fmt_shape(x)} has {num.fmt(n)} (torch.split needs them to sum exactly)"))
             parts = sizes
         else:
             parts = _pieces(ctx, n, sizes, i)
@@ -294,7 +294,7 @@ def _two_axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, Any]:
     return A.INTEGER(raw[0], ctx, f"{what}[0]"), A.INTEGER(raw[1], ctx, f"{what}[1]")
 
 
-TWO_AXES = A.Kind("[int, int]", _two_axes, {"type": "array", "items": {"type": "integer"}})
+TWO_AXES = A.Kind("[int, int]", _two_axes, {"type": "array", "items": {"type": "integer"}}, listing=True)
 
 
 @register
