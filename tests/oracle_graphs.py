@@ -1,8 +1,8 @@
-"""The differential oracle for operations with several inputs or outputs: split, chunk, unbind, matmul,
-parameters broadcast in merges and concatenated (a class token).
+"""The differential oracle for operations with several inputs or outputs: split, chunk, tensor_split,
+unbind, matmul, parameters broadcast in merges and concatenated (a class token).
 
 A :class:`GraphCase` is a small convcalc spec and the torch code a user would write for it, on a batch
-of zeros: ``torch.split``/``torch.chunk``/``torch.unbind`` (every output compared), ``torch.matmul``
+of zeros: ``torch.split``/``chunk``/``tensor_split``/``unbind`` (every output compared), ``torch.matmul``
 (its MACs against ``torch.utils.flop_counter.FlopCounterMode``: FLOPs = 2·MACs), an ``nn.Parameter``
 added, multiplied or concatenated.  Both sides refusing is an agreement, as in tests/oracle.py; cases
 come from a fixed seed and include invalid ones on purpose (sizes not adding up, inner sizes that
@@ -173,6 +173,18 @@ def gen_split(rng: random.Random) -> GraphCase:
                      lambda t: torch_mod().split(t["input"], size, dim=axis))
 
 
+def gen_tensor_split(rng: random.Random) -> GraphCase:
+    shape = _shape(rng, rng.randint(1, 3))
+    axis = _axis(rng, len(shape))
+    n = shape[axis - 1 if axis > 0 else axis]
+    cuts: int | list[int] = (rng.randint(1, n + 1) if rng.random() < 0.5
+                             else sorted(rng.randint(-n - 1, n + 1) for _ in range(rng.randint(1, 3))))
+    if isinstance(cuts, list) and rng.random() < 0.2:
+        cuts.reverse()  # not ascending: an empty piece, unless the cuts are equal... then empty too
+    return GraphCase("tensor_split", {"input": shape}, ({"tensor_split": {"sections": cuts, "axis": axis}},),
+                     lambda t: torch_mod().tensor_split(t["input"], cuts, dim=axis))
+
+
 def gen_unbind(rng: random.Random) -> GraphCase:
     shape = _shape(rng, rng.randint(2, 3))
     axis = _axis(rng, len(shape))
@@ -244,7 +256,7 @@ def gen_class_token(rng: random.Random) -> GraphCase:
 
 
 GENERATORS: tuple[Callable[[random.Random], GraphCase], ...] = (
-    gen_chunk, gen_split, gen_unbind, gen_matmul, gen_broadcast, gen_class_token,
+    gen_chunk, gen_split, gen_unbind, gen_matmul, gen_broadcast, gen_class_token, gen_tensor_split,
 )
 
 

@@ -215,6 +215,24 @@ def test_symbolic_chunk_is_exact_where_it_has_all_its_pieces() -> None:
     assert code_of("Cx8x8 | split(3)") == "symbolic-output-count"
 
 
+def test_tensor_split() -> None:
+    """torch.tensor_split: 7 into 3 is 3, 2, 2; indices cut as Python slices."""
+    def sizes(spec: str) -> list[int]:
+        return [p[1] for p in run(spec).layers[0].parts]
+
+    assert sizes("2x7 | tensor_split(3, axis=2)") == [3, 2, 2]
+    assert sizes("2x7 | tensor_split([2, 5], axis=2)") == [2, 3, 2]
+    assert sizes("2x7 | tensor_split([-2], axis=2)") == [5, 2]
+    assert code_of("2x7 | tensor_split([5, 2], axis=2)") == "invalid-spec"  # the middle piece is empty
+    r = run("Tx2 | tensor_split(3)")
+    from convcalc.arith import num
+
+    for t in range(3, 20):
+        assert [int(p[0].subs(num.symbol("T"), t)) for p in r.layers[0].parts] == [
+            len(range(t)[j::3]) for j in range(3)]
+    assert r.valid["T"]["min"] == 3
+
+
 def test_unbind() -> None:
     r = run("3x4x5 | unbind(1)")
     assert r.layers[0].parts == ((4, 5),) * 3

@@ -14,6 +14,7 @@ leading axes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from ..arith import formulas as F
@@ -132,6 +133,10 @@ class Slice(Layer):
 
 def _text(v: Any) -> str:
     return "" if v is None else num.fmt(v)
+
+
+def _text_list(v: Any) -> str:
+    return f"[{', '.join(map(num.fmt, v))}]" if isinstance(v, tuple) else num.fmt(v)
 
 
 @register
@@ -261,6 +266,51 @@ class Chunk(Split):
         x = inputs[0]
         i = _split_axis(ctx, x, a["axis"])
         return _outputs(x, i, self._chunk(ctx, x[i], a["chunks"], i))
+
+
+def _sections(raw: Any, ctx: Ctx, what: str) -> Any:
+    """torch.tensor_split's ``indices_or_sections``: a number of pieces, or a list of cut indices."""
+    raw = split_axes(raw)
+    if isinstance(raw, list | tuple):
+        return tuple(A.INTEGER(r, ctx, f"{what}[{j}]") for j, r in enumerate(raw))
+    return A.POSITIVE(raw, ctx, what)
+
+
+SECTIONS = A.Kind("int|[int,..]", _sections,
+                  {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]}, listing=True)
+# torch.tensor_split into N sections: piece j of n has ⌈(n − j)/N⌉ (the first n mod N one longer).
+SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, N)")
+
+
+@register
+class TensorSplit(Layer):
+    """torch.tensor_split(x, sections or indices, dim): N pieces whose sizes differ by at most one, or
+    cuts at indices read as Python slices (``x[:i0]``, ``x[i0:i1]``, …, ``x[ik:]``)."""
+
+    kind = "tensor_split"
+    family = "tensor"
+    doc = ("torch.tensor_split: N sections (the first n mod N one longer) or cuts at indices along `axis` "
+           "(default: channels); name.0, ...")
+    params = (A.Param("sections", SECTIONS, aliases=("indices_or_sections", "indices")), _SPLIT_AXIS)
+    order = ("sections", "axis")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        i = _split_axis(ctx, x, a["axis"])
+        n, cuts = x[i], a["sections"]
+        if isinstance(cuts, tuple):
+            bounds = [0, *(_bound(ctx, c, n, n) for c in cuts), n]
+            parts = [e - b for b, e in pairwise(bounds)]
+        else:
+            if not num.is_int(cuts):
+                raise SpecError(f"sections must be a number, not {num.fmt(cuts)}",
+                                code="symbolic-output-count")
+            parts = [ctx.step(f"piece {j}", SECTION_SIZE, n=n, j=j, N=cuts) for j in range(cuts)]
+        for j, size in enumerate(parts):
+            ctx.at_least(size, 1, lambda j=j, size=size: (
+                f"tensor_split of axis {i + 1} (size {num.fmt(n)}) by {_text_list(cuts)}: piece {j} would be "
+                "empty (PyTorch returns an empty tensor; convcalc refuses it)"))
+        return _outputs(x, i, parts)
 
 
 @register
