@@ -421,3 +421,9 @@ def test_labels_write_axes_and_sizes_as_lists() -> None:
     r = run("3x8x8 | transpose(1, 2) | mean([2, 3], keepdims=true) | split([1, 7], axis=1)")
     assert [layer.label for layer in r.layers] == [
         "transpose(1, 2)", "mean([2, 3], keepdims=true)", "split(sizes=[1, 7], axis=1)"]
+
+
+def test_parameter_spellings() -> None:
+    for spec in ("4x768 | Parameter(1, 768)", "4x768 | parameter([1, 768])", "4x768 | parameter(shape=1x768)"):
+        assert run(spec).layers[0].weights[0].shape == (1, 768), spec
+    assert run("4x768 | Parameter(1, 768, requires_grad=false)").trainable_params == 0

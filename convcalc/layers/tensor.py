@@ -71,7 +71,7 @@ class Parameter(Layer):
     )
     order = ("shape",)
     torch = {"Parameter": None}
-    torch_order = ("shape", "trainable")
+    torch_order = ("shape",)  # Parameter(1, 768): the sizes, as torch.zeros(1, 768) takes them
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         shape = a["shape"]
