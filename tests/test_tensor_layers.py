@@ -427,3 +427,7 @@ def test_parameter_spellings() -> None:
     for spec in ("4x768 | Parameter(1, 768)", "4x768 | parameter([1, 768])", "4x768 | parameter(shape=1x768)"):
         assert run(spec).layers[0].weights[0].shape == (1, 768), spec
     assert run("4x768 | Parameter(1, 768, requires_grad=false)").trainable_params == 0
+
+
+def test_an_output_name_taken_by_a_layer() -> None:
+    assert code_of("4x4 | relu(name=s.1) | chunk(2, name=s)") == "name-taken"

@@ -112,6 +112,11 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
+        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors]
+        if taken:
+            raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
+                            f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
+                            layer=LayerRef(index, name, type_name))
         params, trainable = _counts(out.weights)
         # A tensor without a batch axis sees no input position: receptive fields run through the others.
         batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
