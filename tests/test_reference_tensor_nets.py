@@ -1,9 +1,11 @@
-"""Reference networks written with the tensor layers, against torchvision's models rebuilt in PyTorch.
+"""Reference networks written with the tensor layers, against the models rebuilt in PyTorch.
 
-ConvNeXt-T (examples/convnext_tiny.yaml: LayerNorm2d, a `parameter` layer scale, StochasticDepth) and
+ConvNeXt-T (examples/convnext_tiny.yaml: LayerNorm2d, a `parameter` layer scale, StochasticDepth),
 ShuffleNet V2 1.0x (examples/shufflenet_v2_x1_0.yaml: a channel split read as `halves.0`/`halves.1`,
-the channel shuffle with `transpose`, the `mean` head).  torchvision is not installable here, so its
-source is reproduced (torchvision/models/convnext.py and shufflenetv2.py) and compared layer by layer:
+the channel shuffle with `transpose`, the `mean` head) and the YOLOv8n backbone
+(examples/yolov8n_backbone.yaml: C2f blocks concatenating both halves of a chunk with their
+bottlenecks).  torchvision and ultralytics are not installed here, so their source is reproduced
+(torchvision/models/convnext.py and shufflenetv2.py, ultralytics/nn/modules) and compared layer by layer:
 every module holding parameters, in the order they run, has the weight shapes and output shape
 convcalc gives the matching layer; the totals are torchvision's published ones.  The models run on
 the ``meta`` device: shapes only.
@@ -23,6 +25,9 @@ EXAMPLE = EXAMPLES / "convnext_tiny.yaml"
 PUBLISHED = 28_589_128  # torchvision.models.ConvNeXt_Tiny_Weights.IMAGENET1K_V1: num_params
 SHUFFLENET = EXAMPLES / "shufflenet_v2_x1_0.yaml"
 SHUFFLENET_PUBLISHED = 2_278_604  # ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1: num_params
+YOLO = EXAMPLES / "yolov8n_backbone.yaml"
+# Ultralytics' model summary of yolov8n, modules 0-9 (the backbone)
+YOLO_PUBLISHED = (464, 4672, 7360, 18560, 49664, 73984, 197632, 295424, 460288, 164608)
 
 
 def test_totals_and_expectations() -> None:
@@ -104,6 +109,11 @@ def convnext_tiny() -> Any:
 
 def _trace(model: Any) -> tuple[list[tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]], Any]:
     """(weight shapes, output shape) of every module holding parameters, in the order they finish."""
+    return _trace_input(model, (1, 3, 224, 224))
+
+
+def _trace_input(model: Any, size: tuple[int, ...]) -> tuple[list[tuple[Any, ...]], Any]:
+    """:func:`_trace` on an input of ``size``."""
     torch = pytest.importorskip("torch")
     records: list[tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]] = []
 
@@ -115,7 +125,7 @@ def _trace(model: Any) -> tuple[list[tuple[tuple[tuple[int, ...], ...], tuple[in
         if next(m.parameters(recurse=False), None) is not None:
             m.register_forward_hook(hook)
     with torch.no_grad(), torch.device("meta"):
-        out = model(torch.empty(1, 3, 224, 224))
+        out = model(torch.empty(*size))
     return records, out
 
 
@@ -217,3 +227,71 @@ def test_shufflenet_layer_by_layer_against_pytorch() -> None:
     # every stride-1 unit reads the two halves of its channel split by index
     chunks = [layer for layer in result.layers if layer.type == "chunk"]
     assert len(chunks) == 3 + 7 + 3 and all(len(c.parts or ()) == 2 for c in chunks)
+
+
+def yolov8n_backbone() -> Any:
+    """Modules 0-9 of Ultralytics' yolov8n (Conv, C2f, SPPF as ultralytics/nn/modules builds them)."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class Conv(nn.Module):
+        def __init__(self, c1: int, c2: int, k: int = 1, s: int = 1) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(c1, c2, k, s, k // 2, bias=False)
+            self.bn = nn.BatchNorm2d(c2)
+            self.act = nn.SiLU()
+
+        def forward(self, x: Any) -> Any:
+            return self.act(self.bn(self.conv(x)))
+
+    class Bottleneck(nn.Module):
+        def __init__(self, c: int) -> None:
+            super().__init__()
+            self.cv1, self.cv2 = Conv(c, c, 3), Conv(c, c, 3)
+
+        def forward(self, x: Any) -> Any:
+            return x + self.cv2(self.cv1(x))
+
+    class C2f(nn.Module):
+        def __init__(self, c1: int, c2: int, n: int) -> None:
+            super().__init__()
+            self.c = c2 // 2
+            self.cv1 = Conv(c1, 2 * self.c, 1)
+            self.cv2 = Conv((2 + n) * self.c, c2, 1)
+            self.m = nn.ModuleList(Bottleneck(self.c) for _ in range(n))
+
+        def forward(self, x: Any) -> Any:
+            y = list(self.cv1(x).chunk(2, 1))
+            y.extend(m(y[-1]) for m in self.m)
+            return self.cv2(torch.cat(y, 1))
+
+    class SPPF(nn.Module):
+        def __init__(self, c1: int, c2: int, k: int = 5) -> None:
+            super().__init__()
+            c_ = c1 // 2
+            self.cv1, self.cv2 = Conv(c1, c_, 1, 1), Conv(c_ * 4, c2, 1, 1)
+            self.m = nn.MaxPool2d(kernel_size=k, stride=1, padding=k // 2)
+
+        def forward(self, x: Any) -> Any:
+            y = [self.cv1(x)]
+            y.extend(self.m(y[-1]) for _ in range(3))
+            return self.cv2(torch.cat(y, 1))
+
+    return nn.Sequential(
+        Conv(3, 16, 3, 2), Conv(16, 32, 3, 2), C2f(32, 32, 1), Conv(32, 64, 3, 2), C2f(64, 64, 2),
+        Conv(64, 128, 3, 2), C2f(128, 128, 2), Conv(128, 256, 3, 2), C2f(256, 256, 1), SPPF(256, 256, 5),
+    )
+
+
+def test_yolov8n_backbone_against_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    result = convcalc.analyze(str(YOLO))
+    assert result.expect.ok, result.expect.failures
+    assert [result.layer(str(i)).params for i in range(10)] == list(YOLO_PUBLISHED)
+    with torch.device("meta"):
+        model = yolov8n_backbone()
+    assert [sum(p.numel() for p in m.parameters()) for m in model] == list(YOLO_PUBLISHED)
+    records, _ = _trace_input(model, (1, 3, 640, 640))
+    ours = [(tuple(tuple(w.shape) for w in layer.weights), layer.output) for layer in result.layers
+            if layer.weights]
+    assert ours == records

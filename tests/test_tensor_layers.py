@@ -424,7 +424,8 @@ def test_labels_write_axes_and_sizes_as_lists() -> None:
 
 
 def test_parameter_spellings() -> None:
-    for spec in ("4x768 | Parameter(1, 768)", "4x768 | parameter([1, 768])", "4x768 | parameter(shape=1x768)"):
+    for spec in ("4x768 | Parameter(1, 768)", "4x768 | parameter([1, 768])",
+                 "4x768 | parameter(shape=1x768)"):
         assert run(spec).layers[0].weights[0].shape == (1, 768), spec
     assert run("4x768 | Parameter(1, 768, requires_grad=false)").trainable_params == 0
 
