@@ -140,9 +140,12 @@ def _escape(key: str) -> str:
 def _expect() -> dict[str, Any]:
     props: dict[str, Any] = {k: COUNT for k in EXPECT_KEYS if k not in ("output", "layers")}
     props["output"] = {"anyOf": [REF_SHAPE, {"type": "object", "additionalProperties": REF_SHAPE}]}
+    # a layer with several outputs (split): {name.k: shape} or a list of shapes
+    several = [{"type": "object", "additionalProperties": REF_SHAPE}, {"type": "array", "items": REF_SHAPE}]
+    layer_output = {"anyOf": [REF_SHAPE, *several]}
     layer = {
         "type": "object",
-        "properties": {k: (REF_SHAPE if k == "output" else COUNT) for k in EXPECT_LAYER_KEYS},
+        "properties": {k: (layer_output if k == "output" else COUNT) for k in EXPECT_LAYER_KEYS},
         "additionalProperties": False,
     }
     props["layers"] = {"type": "object", "additionalProperties": layer}

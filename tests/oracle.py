@@ -225,6 +225,36 @@ def _torch_custom(cls: str, kw: Mapping[str, Any]) -> Any:
     if cls == "Permute":
         dims = tuple(kw["dims"])
         return Lambda(lambda x: x.permute(*dims))
+    return _torch_tensor_op(cls, kw, Lambda)
+
+
+def _torch_tensor_op(cls: str, kw: Mapping[str, Any], wrap: Any) -> Any:
+    """The tensor operations of issue 13, as a user writes them in torch (functions and torchvision's
+    LayerNorm2d, reproduced: torchvision is not a dependency)."""
+    from torch import nn
+
+    if cls == "Slice":
+        def cut(x: Any) -> Any:
+            index = [slice(None)] * x.dim()
+            index[kw["dim"]] = slice(kw["start"], kw["stop"], kw["step"])
+            return x[tuple(index)]
+
+        return wrap(cut)
+    if cls == "Select":
+        return wrap(lambda x: x.select(kw["dim"], kw["index"]))
+    if cls == "Transpose":
+        return wrap(lambda x: x.transpose(*kw["dims"]))
+    if cls in ("Mean", "Sum", "Amax", "Amin"):
+        op = cls.lower()
+        return wrap(lambda x: getattr(x, op)(dim=kw["dim"], keepdim=kw["keepdim"]))
+    if cls == "LayerNorm2d":
+        class LayerNorm2d(nn.LayerNorm):  # torchvision.models.convnext.LayerNorm2d
+            def forward(self, x: Any) -> Any:
+                x = x.permute(0, 2, 3, 1)
+                x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+                return x.permute(0, 3, 1, 2)
+
+        return LayerNorm2d(kw["num_channels"], elementwise_affine=kw.get("elementwise_affine", True))
     raise KeyError(cls)
 
 

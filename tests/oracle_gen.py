@@ -733,6 +733,113 @@ GENERATORS: tuple[Gen, ...] = (
     ),
 )
 
+# ------------------------------------------------------------------ tensor operations (issue 13)
+# PyTorch only: these are functions (x[:, a:b], x.mean(...)) or modules outside torch.nn (LayerNorm2d),
+# built in oracle._torch_custom.  Their configurations are checked by test_differential_tensor_ops.py.
+
+
+def _sample_axis(rng: random.Random, shape: Shape) -> int:
+    """An axis number as a user writes it (batch = 0, never chosen; negatives from the end)."""
+    i = rng.randint(1, len(shape))
+    return i if rng.random() < 0.6 else i - len(shape) - 1
+
+
+def gen_pad(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    mode = rng.choice(["Reflection", "Replication", "Circular", "Constant"])
+    r = rng.choice([r for r in (1, 2, 3) if r <= len(shape)] or [1])
+    if maybe_invalid(rng, 0.08):
+        r = min(3, len(shape) + rng.choice([1, 2]))  # wrong rank on purpose
+    padded = shape[len(shape) - r :] if r <= len(shape) else ()
+    small = min(padded) if padded else 1
+    top = small + (1 if mode == "Circular" else 0) + (1 if maybe_invalid(rng, 0.15) else 0)
+
+    def amount() -> int:
+        return rng.randint(-min(2, small - 1), max(0, min(top, 4)) if rng.random() < 0.8 else top)
+
+    short = rng.random() < 0.12 and r > 1  # fewer amounts: they pad only the last axes
+    if rng.random() < 0.4:
+        p: int | tuple[int, ...] = max(0, amount())
+        pads = [(p, p)] * r
+    else:
+        flat = tuple(amount() for _ in range(2 * (rng.randint(1, r - 1) if short else r)))
+        p = flat
+        pads = [(flat[2 * i], flat[2 * i + 1]) for i in range(len(flat) // 2)][::-1]
+    kw: dict[str, Any] = {"padding": p}
+    if mode == "Constant":
+        kw["value"] = 0.5
+    padded = padded[len(padded) - len(pads) :]
+    est = [n + a + b for n, (a, b) in zip(padded, pads, strict=False)]
+    ranks = range(len(pads), 9) if mode == "Constant" else (len(pads), len(pads) + 1)
+    ok = len(shape) in ranks and bool(est) and min(est) >= 1
+    cfg = spelled(rng, f"{mode}Pad{r}d", kw, f"{mode.lower()}_pad{r}d")
+    return cfg, (*shape[: len(shape) - len(est)], *est) if ok else None
+
+
+def gen_slice(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    axis = _sample_axis(rng, shape)
+    n = shape[axis - 1] if axis > 0 else shape[axis]
+    pick = [None, *range(-n - 2, n + 3)]
+    start, stop = rng.choice(pick), rng.choice(pick)
+    step = rng.choice([1, 1, 1, 2, 3] + ([0] if maybe_invalid(rng, 0.05) else []))
+    size = len(range(n)[start:stop:step]) if step else 0
+    i = axis - 1 if axis > 0 else len(shape) + axis
+    est = tuple(size if j == i else d for j, d in enumerate(shape))
+    kw = {"dim": axis, "start": start, "stop": stop, "step": step}
+    return LayerCfg("Slice", kw, "slice", "convcalc"), est if size >= 1 else None
+
+
+def gen_select(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    axis = _sample_axis(rng, shape)
+    i = axis - 1 if axis > 0 else len(shape) + axis
+    n = shape[i]
+    index = rng.randint(-n - (1 if maybe_invalid(rng) else 0), n - 1 + (1 if maybe_invalid(rng) else 0))
+    est = (*shape[:i], *shape[i + 1 :])
+    return LayerCfg("Select", {"dim": axis, "index": index}, "select", "convcalc"), (
+        est if -n <= index < n and est else None
+    )
+
+
+def gen_transpose(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    a, b = _sample_axis(rng, shape), _sample_axis(rng, shape)
+    out = list(shape)
+    i, j = (d - 1 if d > 0 else len(shape) + d for d in (a, b))
+    out[i], out[j] = out[j], out[i]
+    return LayerCfg("Transpose", {"dims": (a, b)}, "transpose", "convcalc"), tuple(out)
+
+
+def gen_reduce(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    cls = rng.choice(["Mean", "Sum", "Amax", "Amin"])
+    k = rng.randint(1, len(shape))
+    axes = [_sample_axis(rng, shape) for _ in range(k)]
+    index = [d - 1 if d > 0 else len(shape) + d for d in axes]
+    keep = rng.random() < 0.4
+    kw: dict[str, Any] = {"dim": axes[0] if k == 1 and rng.random() < 0.5 else tuple(axes), "keepdim": keep}
+    est = tuple(1 if j in index else d for j, d in enumerate(shape)) if keep else tuple(
+        d for j, d in enumerate(shape) if j not in index)
+    ok = len(set(index)) == len(index) and (keep or bool(est))
+    return LayerCfg(cls, kw, cls.lower(), "convcalc"), est if ok else None
+
+
+def gen_layernorm2d(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    wrong = maybe_invalid(rng, 0.08)
+    kw = {"num_channels": shape[0] + 1 if wrong else AUTO, "elementwise_affine": rng.random() < 0.85}
+    return spelled(rng, "LayerNorm2d", kw, "layernorm2d", 0.5), None if wrong else shape
+
+
+def _ranks_at_least(n: int) -> Accepts:
+    return lambda fw, s: len(s) >= n
+
+
+TENSOR_OPS: tuple[Gen, ...] = (
+    only("pytorch", "pad", "ReflectionPad2d", gen_pad, _ranks_at_least(1)),
+    only("pytorch", "slice", "slice", gen_slice, _ranks_at_least(1)),
+    only("pytorch", "select", "select", gen_select, _ranks_at_least(2)),
+    only("pytorch", "transpose", "transpose", gen_transpose, _ranks_at_least(1)),
+    only("pytorch", "reduce", "mean", gen_reduce, _ranks_at_least(1)),
+    only("pytorch", "layernorm2d", "LayerNorm2d", gen_layernorm2d, _ranks(2), first=_first_spatial(2)),
+)
+
+
 def available(fw: str) -> list[Gen]:
     return [g for g in GENERATORS if g.available(fw)]
 
@@ -741,11 +848,15 @@ def skipped(fw: str) -> list[str]:
     return [g.name for g in GENERATORS if fw in g.frameworks and not g.available(fw)]
 
 
-def generate(fw: str, n: int, seed: int = 20240613) -> list[Config]:
-    """``n`` configurations: round-robin over the available generators for the first layer."""
+def generate(fw: str, n: int, seed: int = 20240613, first: tuple[Gen, ...] | None = None) -> list[Config]:
+    """``n`` configurations: round-robin over the available generators (or ``first``'s) for the first
+    layer; any available generator may follow (``first``'s too)."""
     rng = random.Random(f"{seed}-{fw}")
     gens = available(fw)
     followers = [g for g in gens if not g.int_input]
+    if first is not None:
+        gens = [g for g in first if g.available(fw)]
+        followers += gens
     configs = []
     for i in range(n):
         primary = gens[i % len(gens)]

@@ -155,6 +155,13 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     # Shape-only layers: nothing to work out, and nothing is printed.
     "no shape change": [("32x12x12 | relu | dropout(0.5)", "pytorch", 2, [])],
     "merge": [("3x4x4 | relu | add(from=[input, -1])", "pytorch", 2, [])],
+    "tensor": [
+        # Python's slicing: start -3 is 5 on 8, stop 100 clamps to 8, then every 2nd
+        ("6x8 | slice(2, -3, 100, 2)", "pytorch", 1, ["axis 2: ⌈(8 − 5) / 2⌉ = 2"]),
+        # torch.chunk: pieces of ⌈6/4⌉ = 2, so three of them, not four
+        ("6x8 | chunk(4)", "pytorch", 1, ["size: ⌈6 / 4⌉ = 2", "outputs: ⌈6 / 2⌉ = 3"]),
+        ("2x6 | transpose(1, 2) | matmul(from=[input, -1])", "pytorch", 2, ["MACs: 1·2·6·2 = 24"]),
+    ],
 }
 # Lines that must be among a layer's explanation, for layers whose other lines may grow.
 SUBSET = {"recurrent"}

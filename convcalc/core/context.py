@@ -30,7 +30,7 @@ class Ctx:
     spec's variables, the explain steps and the open constraints.
     """
 
-    __slots__ = ("constraints", "env", "framework", "free", "layout", "nested", "rank", "steps")
+    __slots__ = ("batchless", "constraints", "env", "framework", "free", "layout", "nested", "rank", "steps")
 
     def __init__(
         self,
@@ -50,6 +50,9 @@ class Ctx:
         self.rank = rank
         self.nested = nested  # the engine's way to run a wrapped layer
         self.steps: list[Step] = []
+        # Per input: True when it carries no batch axis (a `parameter`, or made from parameters only);
+        # merges align such a tensor on the right, as PyTorch broadcasts a module's own tensors.
+        self.batchless: tuple[bool, ...] = ()
 
     # ---- framework facts
     @property

@@ -185,13 +185,33 @@ class _Checker:
                     raise self.error(f"{path}.{key}", f"expect.{path}: unknown key `{key}`"
                                      + did_you_mean(str(key), LAYER_KEYS))
             if "output" in want:
-                self.shape(f"{name} output", want["output"], layer.output, f"{path}.output")
+                self.layer_output(layer, want["output"], f"{path}.output")
             for key in LAYER_KEYS[1:]:
                 if key in want:
                     want_count = self.count(want[key], f"{path}.{key}")
                     actual = getattr(layer, key)
                     self.out.record(_equal(want_count, actual), self.failure(
                         f"{path}.{key}", f"{name} {key}", want_count, jsonable(actual)))
+
+    def layer_output(self, layer: Any, raw: Any, path: str) -> None:
+        """A layer's output; for a layer with several outputs, all of them: ``{s.0: [..], s.1: [..]}``
+        or a list of shapes, in order."""
+        if layer.parts is None:
+            self.shape(f"{layer.name} output", raw, layer.output, path)
+            return
+        outputs = layer.outputs
+        if isinstance(raw, Mapping):
+            for key, shape in raw.items():
+                if key not in outputs:
+                    raise self.error(f"{path}.{key}", f"expect.{path}: '{layer.name}' has no output '{key}' "
+                                     f"(it has {', '.join(outputs)})")
+                self.shape(f"{key} output", shape, outputs[key], f"{path}.{key}")
+            return
+        if not isinstance(raw, list) or len(raw) != len(outputs) or not all(isinstance(r, list) for r in raw):
+            raise self.error(path, f"expect.{path}: '{layer.name}' has {len(outputs)} outputs; give them as "
+                             f"{{{layer.name}.0: shape, ...}} or a list of {len(outputs)} shapes")
+        for (key, actual), shape in zip(outputs.items(), raw, strict=True):
+            self.shape(f"{key} output", shape, actual, path)
 
     def count(self, raw: Any, path: str) -> int:
         try:

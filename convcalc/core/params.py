@@ -95,6 +95,8 @@ class Kind(NamedTuple):
     name: str  # shown in --list-layers and used by the JSON Schema
     coerce: Callable[[Any, Ctx, str], Any]
     schema: Mapping[str, Any]
+    # Its list values are lists of numbers (axes, sizes): labelled `[2, 3]`, not as per-axis sizes `2×3`.
+    listing: bool = False
 
     def __call__(self, raw: Any, ctx: Ctx, what: str) -> Any:
         return self.coerce(raw, ctx, what)
@@ -218,7 +220,7 @@ def optional(kind: Kind) -> Kind:
             return None
         return kind.coerce(raw, ctx, what)
 
-    return Kind(kind.name, coerce, {"anyOf": [kind.schema, {"type": "null"}]})
+    return Kind(kind.name, coerce, {"anyOf": [kind.schema, {"type": "null"}]}, kind.listing)
 
 
 _EXPR_SCHEMA = {"type": "string", "pattern": r"^[\s\w$+\-*/%()]+$"}

@@ -60,6 +60,17 @@ class LayerResult:
     memory: Value | None = None
     receptive_field: tuple[Value, ...] | None = None
     effective_stride: tuple[Value, ...] | None = None
+    # A layer with several outputs (``split``): their shapes, read as ``name.0``, ``name.1``, …
+    # (``output`` is then the first).  None: one output.
+    parts: tuple[Shape, ...] | None = None
+    batchless: bool = False  # a `parameter` (or made of them only): no batch axis, not multiplied by --batch
+
+    @property
+    def outputs(self) -> dict[str, Shape]:
+        """Each output by the name later layers read it by."""
+        if self.parts is None:
+            return {self.name: self.output}
+        return {f"{self.name}.{k}": shape for k, shape in enumerate(self.parts)}
 
     @property
     def is_block(self) -> bool:
@@ -76,7 +87,9 @@ class LayerResult:
             "name": self.name,
             "type": self.type,
             "from": list(self.sources),
-            "output": shape_json(self.output),
+            # several outputs: an object keyed by the names they are read by, as the spec's "output"
+            "output": shape_json(self.output) if self.parts is None
+            else {k: shape_json(v) for k, v in self.outputs.items()},
             "weights": {w.name: shape_json(w.shape) for w in self.weights},
             "params": jsonable(self.params),
             "trainable": jsonable(self.trainable),
@@ -85,6 +98,8 @@ class LayerResult:
         }
         if self.block is not None:
             d["block"] = self.block
+        if self.batchless:
+            d["batchless"] = True
         if self.memory is not None:
             d["memory"] = memory_json(self.memory)
             d["receptive_field"] = _opt_json(self.receptive_field)

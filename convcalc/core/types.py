@@ -46,6 +46,9 @@ class LayerOut(NamedTuple):
     # Per spatial axis, the window this layer slides (None: shape-preserving
     # or not a sliding window; see convcalc.engine.receptive_field for how it is used).
     windows: tuple[Window, ...] | None = None
+    # Several outputs (``split``): their shapes, read by later layers as ``name.0``, ``name.1``, …;
+    # ``shape`` is then the first of them.  None: one output, ``shape``.
+    parts: tuple[Shape, ...] | None = None
 
 
 class Constraint(NamedTuple):

@@ -121,6 +121,8 @@ def family(layer: LayerResult | None) -> str:
     t = layer.type.lower()
     if len(layer.sources) > 1:
         return "merge"
+    if t == "transpose":  # swaps two axes: a reshape, not a transposed convolution
+        return "flat"
     if "transpose" in t or "upsampl" in t or "deconv" in t:
         return "up"
     if "pool" in t:

@@ -41,14 +41,23 @@ def unused_layers(layers: Sequence[LayerResult], by_name: Mapping[str, LayerResu
     are in the totals, so the user must hear of it.  (A Keras ``Model`` built
     from its outputs leaves such a layer out: the warning says so.)
     """
+    def owner(tensor: str) -> LayerResult | None:
+        """The row that makes a tensor: its own, or a multi-output row's for ``name.k``."""
+        row = by_name.get(tensor)
+        if row is None and "." in tensor:
+            row = by_name.get(tensor.rsplit(".", 1)[0])
+            if row is not None and row.parts is None:
+                return None
+        return row
+
     needed: set[str] = set()
-    todo = [by_name[o].name for o in outputs if o in by_name]
+    todo = [row.name for row in map(owner, outputs) if row is not None]
     while todo:
         name = todo.pop()
         if name in needed:
             continue
         needed.add(name)
-        todo.extend(by_name[s].name for s in by_name[name].sources if s in by_name)
+        todo.extend(row.name for row in map(owner, by_name[name].sources) if row is not None)
     out = []
     for row in layers:
         if row.name in needed:

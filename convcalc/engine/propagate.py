@@ -78,7 +78,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             closing.setdefault(g.last, []).append(g)
     group_sources: dict[str, tuple[str, ...]] = {}
     types: dict[str, Resolved] = {}  # type as written -> layer type (big nets repeat a few types)
-    refs = Refs(layers, by_name, input_names, expansion.names)
+    parts: dict[str, int] = {}  # a layer (or block) with several outputs -> how many (read as `name.k`)
+    batchless: set[str] = set()  # tensors without a batch axis: parameters and what is made of them only
+    refs = Refs(layers, by_name, input_names, expansion.names, parts)
     memo = Memo(constraints)
     for node in nodes:
         index = len(layers) + 1
@@ -97,13 +99,14 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         layer = resolved.layer
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
-            sources = refs.sources(node, index)
+            sources = _sources(refs, node, index, layer.source, parts)
             in_shapes = tuple(tensors[s] for s in sources)
-            if not layer.multi_input and len(in_shapes) != 1:
+            if not layer.multi_input and not layer.source and len(in_shapes) != 1:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
-            bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
+            flags = tuple(s in batchless for s in sources)
+            bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context, flags)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
@@ -113,8 +116,22 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
+        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors]
+        if taken:
+            raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
+                            f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
+                            layer=LayerRef(index, name, type_name))
         params, trainable = _counts(out.weights)
-        field = fields.add(name, sources, in_shapes, out.shape, out.windows)
+        # A tensor without a batch axis sees no input position: receptive fields run through the others.
+        batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
+        field_in = ([s for s, _ in batched], [shape for _, shape in batched])
+        field = fields.add(name, *field_in, out.shape, out.windows)
+        outputs = ({name: out.shape} if out.parts is None
+                   else {f"{name}.{k}": shape for k, shape in enumerate(out.parts)})
+        if out.parts is not None:
+            parts[name] = len(out.parts)
+            for part, shape in outputs.items():
+                fields.add(part, *field_in, shape, out.windows)
         row = LayerResult(
             index=index,
             name=name,
@@ -132,11 +149,15 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             windows=out.windows,
             block=node.block,
             depth=node.depth,
-            memory=num.prod(out.shape),
+            memory=num.prod(out.shape) if out.parts is None else num.total([num.prod(p) for p in out.parts]),
             receptive_field=None if field is None else field.rf,
             effective_stride=None if field is None else field.jump,
+            parts=out.parts,
+            batchless=layer.source or bool(sources and all(flags)),
         )
         layers.append(row)
+        if row.batchless:
+            batchless.update((name, *outputs))
         by_name[name] = row
         if kept_trainable is not None:
             warnings.append(kept_trainable._replace(layer=LayerRef(index, name, type_name)))
@@ -145,6 +166,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             if batch_axis is not None:
                 warnings.append(batch_axis)
         tensors[name] = out.shape
+        tensors.update(outputs)
         for i in range(tagged, len(constraints)):  # this layer's open conditions
             constraints[i] = constraints[i]._replace(layer=name)
         tagged = len(constraints)
@@ -156,6 +178,13 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             by_name[g.name] = row
             tensors[g.name] = out.shape
             fields.alias(g.name, name)
+            if out.parts is not None:  # a block ending in a split has its outputs too
+                parts[g.name] = len(out.parts)
+                for k, shape in enumerate(out.parts):
+                    tensors[f"{g.name}.{k}"] = shape
+                    fields.alias(f"{g.name}.{k}", f"{name}.{k}")
+            if name in batchless:
+                batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out.parts or ())))))
 
     outputs = resolve_outputs(spec, refs, tensors)
     warnings.extend(unused_layers(layers, by_name, outputs, framework))
@@ -211,6 +240,7 @@ def _rows(
                 sources=sources,
                 input_shapes=tuple(tensors[s] for s in sources),
                 output=layers[g.last - 1].output,
+                parts=layers[g.last - 1].parts,
                 weights=(),
                 params=total("params", g.first, g.last),
                 trainable=total("trainable", g.first, g.last),
@@ -222,6 +252,23 @@ def _rows(
             ))
         rows.append(row)
     return rows
+
+
+def _sources(refs: Refs, node: Node, index: int, source: bool, parts: Mapping[str, int]) -> tuple[str, ...]:
+    """The tensors a layer reads: none for a source (a `parameter`); one output of a layer with several."""
+    if source:
+        if node.spec.sources is not None:
+            raise SpecError(f"{node.spec.type} reads no tensor (it is a source, like an input); "
+                            "remove its `from:`", code="source-reads-nothing")
+        return ()
+    sources = refs.sources(node, index)
+    for s in sources:
+        count = parts.get(s)
+        if count is not None:
+            raise SpecError(f"'{s}' has {count} outputs; read one of them as {s}.0 to {s}.{count - 1}"
+                            + (" (with `from:`)" if node.spec.sources is None else ""),
+                            code="several-outputs")
+    return sources
 
 
 def _layer_ref(index: int, node: Node, resolved: Resolved, type_name: str | None,
@@ -299,7 +346,11 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) 
     for p in params:
         if p.name not in bound:
             continue
-        text = raw_text(bound[p.name])
+        raw = bound[p.name]
+        text = raw_text(raw)
+        if p.kind.listing and isinstance(raw, list | tuple):  # axes or sizes, not per-axis values
+            text = ", ".join(map(raw_text, raw))
+            text = text if p.variadic and p.default is A.REQUIRED else f"[{text}]"
         parts.append(text if p.default is A.REQUIRED else f"{p.name}={text}")
     return f"{type_name}({', '.join(parts)})" if parts else type_name
 

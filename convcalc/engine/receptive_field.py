@@ -108,7 +108,7 @@ class ReceptiveFields:
             if start is None:  # counting starts at this layer's input
                 start = Field((1,) * len(out_sp), (1,) * len(out_sp))
             return slide(start, windows)
-        if not out_sp or any(f is None for f in ins):
+        if not out_sp or not ins or any(f is None for f in ins):  # no input: a source (`parameter`)
             return None
         keeps = all(_same_sizes(spatial(s, self.layout), out_sp) for s in input_shapes)
         if not keeps or len(input_shapes) != len(ins):

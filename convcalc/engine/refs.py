@@ -54,11 +54,13 @@ class Refs:
         by_name: Mapping[str, LayerResult],
         input_names: Sequence[str],
         known: Mapping[str, int],
+        parts: Mapping[str, int] | None = None,
     ) -> None:
         self.layers = layers
         self.by_name = by_name
         self.input_names = input_names
         self.known = known  # names given before propagation -> flat index (forward refs)
+        self.parts = parts if parts is not None else {}  # a layer with several outputs -> how many
 
     def sources(self, node: Node, index: int) -> tuple[str, ...]:
         if node.error is not None:
@@ -90,10 +92,15 @@ class Refs:
             candidate = prefix + name
             if candidate in self.by_name or candidate in self.input_names:
                 return candidate
+            part = self.part(prefix, name)
+            if part is not None:
+                return part
         if name == "input" or (name == "in" and scopes == ("",)):
             return self.input_names[0]
         for prefix in scopes:
             later = self.known.get(prefix + name)
+            if later is None and "." in name:  # `s.0` of a layer `s` defined later
+                later = self.known.get(prefix + name.rsplit(".", 1)[0])
             if later is not None:
                 what = f"'{prefix + name}'" + (f" (written '{name}')" if prefix else "")
                 if later >= index:
@@ -107,11 +114,35 @@ class Refs:
                         + did_you_mean(name, [*known, *local]))
 
 
+    def part(self, prefix: str, name: str) -> str | None:
+        """``s.k``: output k of a layer ``s`` with several outputs (its name first: names are unique, so a
+        repeat's ``layer1.0`` is found as a name before it is tried as a part)."""
+        base, dot, k = name.rpartition(".")
+        if not dot or not k.lstrip("-").isdigit():
+            return None
+        owner = prefix + base
+        count = self.parts.get(owner)
+        if count is None:
+            if (owner in self.by_name or owner in self.input_names) and prefix + name not in self.known:
+                raise SpecError(f"from: '{name}': '{base}' has one output; read it as '{base}'",
+                                code="not-multi-output")
+            return None
+        if not 0 <= int(k) < count:
+            raise SpecError(f"from: '{name}': '{base}' has {count} outputs ({base}.0 to {base}.{count - 1})",
+                            code="output-index-out-of-range")
+        return f"{owner}.{int(k)}"
+
+    def whole(self, name: str) -> tuple[str, ...]:
+        """A tensor name as ``outputs:`` means it: a layer with several outputs stands for all of them."""
+        count = self.parts.get(name)
+        return (name,) if count is None else tuple(f"{name}.{k}" for k in range(count))
+
+
 def resolve_outputs(spec: Spec, refs: Refs, tensors: Mapping[str, Shape]) -> dict[str, Shape]:
     layers, input_names = refs.layers, refs.input_names
     if not spec.outputs:
         if layers:
-            return {layers[-1].name: layers[-1].output}
+            return {part: tensors[part] for part in refs.whole(layers[-1].name)}
         return {input_names[0]: tensors[input_names[0]]}
     out: dict[str, Shape] = {}
     for ref in spec.outputs:
@@ -119,6 +150,7 @@ def resolve_outputs(spec: Spec, refs: Refs, tensors: Mapping[str, Shape]) -> dic
             name = refs.resolve(ref, len(layers) + 1)
         except SpecError as e:
             raise SpecError(e.message.replace("from:", "outputs:").replace(" before this layer", ""),
-                            loc=spec.outputs_loc or spec.loc) from None
-        out[name] = tensors[name]
+                            code=e.code, loc=spec.outputs_loc or spec.loc) from None
+        for part in refs.whole(name):
+            out[part] = tensors[part]
     return out

@@ -48,6 +48,8 @@ class Nested:
         layer = resolved.layer
         if layer.multi_input:
             raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors")
+        if layer.source:
+            raise SpecError(f"cannot wrap {layer.kind}: it reads no tensor", code="source-reads-nothing")
 
         def context(rank: int | None) -> Ctx:
             return Ctx(ctx.framework, ctx.layout, ctx.env, ctx.free, ctx.constraints, rank, self)
@@ -57,6 +59,8 @@ class Nested:
             _, inner_ctx, out = run_layer(resolved, spec, (x,), rank, context)
         except SpecError as e:
             raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}") from None
+        if out.parts is not None:
+            raise SpecError(f"cannot wrap {layer.kind}: it has several outputs", code="several-outputs")
         ctx.steps.extend(inner_ctx.steps)
         return resolved, frozen(out) if spec.trainable is False else out
 
@@ -75,7 +79,7 @@ def frozen(out: LayerOut) -> LayerOut:
 
 def layer_rank(resolved: Resolved, in_shapes: Sequence[Shape]) -> int | None:
     """The spatial rank a layer use runs at: from its type name, else from its input."""
-    if resolved.rank is None and not resolved.layer.multi_input:
+    if resolved.rank is None and not resolved.layer.multi_input and in_shapes:
         return resolved.layer.infer_rank(in_shapes[0])
     return resolved.rank
 
@@ -86,6 +90,7 @@ def run_layer(
     in_shapes: Sequence[Shape],
     rank: int | None,
     context: Callable[[int | None], Ctx],
+    batchless: tuple[bool, ...] = (),
 ) -> tuple[dict[str, Any], Ctx, LayerOut]:
     """Check the input's rank, bind and coerce the arguments, and let the layer compute.
 
@@ -96,7 +101,7 @@ def run_layer(
     """
     layer = resolved.layer
     type_name = layer.type_name(rank)
-    if not layer.multi_input:
+    if not layer.multi_input and in_shapes:
         layer.check_rank(in_shapes[0], rank, type_name)
     if any(k in SOURCE_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare)
         accepted = A.names_index(layer.params)
@@ -104,6 +109,7 @@ def run_layer(
         ls = replace(ls, kwargs=kw)
     bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
     ctx = context(rank)
+    ctx.batchless = batchless
     values = A.coerce_all(bound, layer.params, ctx, type_name)
     fmt = values.get("data_format")
     if fmt is not None and fmt != ctx.layout:
@@ -138,14 +144,17 @@ class Memo:
         in_shapes: tuple[Shape, ...],
         rank: int | None,
         context: Callable[[int | None], Ctx],
+        batchless: tuple[bool, ...] = (),
     ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
         key = _memo_key(resolved, ls, in_shapes, rank)
+        if key is not None and any(batchless):
+            key = (*key, batchless)
         if key is not None:
             done = self._done.get(key)
             if done is not None:
                 return done
         open_before = len(self._constraints)
-        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context)
+        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context, batchless)
         done = (bound, tuple(ctx.steps), out)
         if key is not None and len(self._constraints) == open_before:
             self._done[key] = done
@@ -166,7 +175,7 @@ def _memo_key(
 def _check_sizes(out: LayerOut) -> None:
     """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
     limit = num.MAX_BITS
-    for v in out.shape:
+    for v in (d for shape in out.parts or (out.shape,) for d in shape):
         if type(v) is int and v.bit_length() > limit:
             num.check_size(v, "the output size")
     if type(out.macs) is int and out.macs.bit_length() > limit:
@@ -175,6 +184,6 @@ def _check_sizes(out: LayerOut) -> None:
         size = w.size
         if type(size) is int and size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
-    elements = num.prod(out.shape)
+    elements = num.total([num.prod(shape) for shape in out.parts or (out.shape,)])
     if type(elements) is int and elements.bit_length() > limit:
         num.check_size(elements, "the output activation (its number of elements)")

@@ -154,3 +154,25 @@ class PReLU(Layer):
                                 "(axis 0 is the batch axis)")
             shape[ax - 1] = 1
         return tuple(shape)
+
+
+@register
+class StochasticDepth(Layer):
+    """torchvision.ops.StochasticDepth(p, mode) and timm's DropPath(drop_prob): a residual branch dropped
+    per sample ("row") or for the whole batch ("batch") while training; no shape change, no parameters."""
+
+    kind = "stochastic_depth"
+    family = "no shape change"
+    doc = "Drops a residual branch while training (torchvision StochasticDepth, timm DropPath)."
+    aliases = ("drop_path", "droppath")
+    params = (
+        A.Param("p", PROBABILITY, 0.0, aliases=("drop_prob", "rate")),
+        A.Param("mode", A.choice("row", "batch"), "row", doc="row: per sample; batch: all at once"),
+        A.Param("scale_by_keep", A.BOOL, True, doc="timm: no shape effect"),
+    )
+    order = ("p", "mode")
+    torch = {"StochasticDepth": None, "DropPath": None}
+    torch_order = ("p", "mode")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        return LayerOut(inputs[0])

@@ -40,6 +40,9 @@ class Layer:
     ignored: ClassVar[frozenset[str]] = frozenset()
     # Merge layers read several tensors; everything else reads one.
     multi_input: ClassVar[bool] = False
+    # A source reads no tensor (a learnable tensor, like an input): ``from:`` is refused, its
+    # output comes from its arguments alone and carries no batch axis (it broadcasts over it).
+    source: ClassVar[bool] = False
 
     def keras_name(self, rank: int | None) -> str:
         """Keras's class for this type at ``rank`` (``Conv2D``), for messages; else convcalc's name."""

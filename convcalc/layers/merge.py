@@ -45,22 +45,35 @@ def _count_inputs(kind: str, inputs: Sequence[Shape], exactly: int | None) -> No
 
 
 def broadcast(ctx: Ctx, kind: str, inputs: Sequence[Shape]) -> Shape:
-    """The broadcast shape of ``inputs`` (no batch axis), or an error naming the axis."""
+    """The broadcast shape of ``inputs`` (no batch axis), or an error naming the axis.
+
+    A tensor without a batch axis (a ``parameter``) may have fewer axes in PyTorch too: it aligns on
+    the right, as ``torch`` broadcasts a module's own tensor against a batch.
+    """
     ranks = {len(s) for s in inputs}
     if len(ranks) > 1 and not ctx.keras:
-        raise SpecError(
-            f"{kind}: shapes {_shapes_text(inputs)} have different numbers of axes; PyTorch tensors "
-            "all carry the batch axis, so broadcasting would pair it with a feature axis "
-            "(reshape one of them first)"
-        )
-    out = list(inputs[0])
-    for other in inputs[1:]:
+        batchless = ctx.batchless if len(ctx.batchless) == len(inputs) else (False,) * len(inputs)
+        widest = max(ranks)
+        if any(len(s) < widest and not free for s, free in zip(inputs, batchless, strict=True)):
+            raise SpecError(
+                f"{kind}: shapes {_shapes_text(inputs)} have different numbers of axes; PyTorch tensors "
+                "all carry the batch axis, so broadcasting would pair it with a feature axis "
+                "(reshape one of them first)", code="rank-mismatch"
+            )
+    return broadcast_dims(ctx, kind, inputs, inputs)
+
+
+def broadcast_dims(ctx: Ctx, kind: str, dims: Sequence[Sequence[Value]], shown: Sequence[Shape]) -> Shape:
+    """Sizes broadcast as NumPy and both frameworks do: aligned on the right, equal or 1 (``shown``:
+    the shapes an error names)."""
+    out = list(dims[0])
+    for other in dims[1:]:
         if len(other) > len(out):
             out = [*other[: len(other) - len(out)], *out]
         width = len(out)
         for j, b in enumerate(other):
             i = width - len(other) + j
-            out[i] = _broadcast_dim(ctx, kind, inputs, out[i], b, i + 1)
+            out[i] = _broadcast_dim(ctx, kind, shown, out[i], b, i + 1)
     return tuple(out)
 
 

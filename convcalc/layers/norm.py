@@ -263,3 +263,33 @@ class InstanceNorm(Layer):
                          f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
                          "refuses it unless track_running_stats=True)")
         return LayerOut(x, _affine(ctx, (c,)) if a["affine"] else ())
+
+
+@register
+class LayerNorm2d(Layer):
+    """LayerNorm over the channel axis of a feature map (torchvision's and timm's ``LayerNorm2d``, ConvNeXt):
+    what ``permute → LayerNorm(C) → permute`` computes, in one layer; ``weight`` and ``bias`` of C."""
+
+    kind = "layernorm2d"
+    family = "normalization"
+    doc = "LayerNorm over the channels of a feature map (ConvNeXt's LayerNorm2d): weight and bias of C."
+    aliases = ("channel_layernorm", "layernorm_channels")
+    params = (
+        A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("normalized_shape", "num_channels"),
+                doc="checked against the input"),
+        _EPS,
+        A.Param("affine", A.BOOL, True, aliases=("elementwise_affine",), doc="learn weight (and bias)"),
+        A.Param("bias", A.BOOL, True, doc="learn the bias"),
+    )
+    order = ("in_channels",)
+    torch = {"LayerNorm2d": None}
+    torch_order = ("in_channels", "eps", "affine", "bias")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        if len(x) != 3:  # torchvision's permute (0, 2, 3, 1) takes a batch of (C, H, W) maps
+            raise SpecError(f"layernorm2d normalizes the channels of a (C, H, W) feature map, not "
+                            f"{fmt_shape(x)} (torchvision permutes 4 axes with the batch)", code="wrong-rank")
+        c = ctx.split(x)[0]
+        check_in_channels(ctx, x, c, a["in_channels"], "normalized_shape")
+        return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if a["affine"] else ())

@@ -8,6 +8,7 @@ every line through :func:`convcalc.render.ascii.ascii_text`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from ..arith import num
@@ -116,15 +117,35 @@ def column(col: Column) -> Column:
     return col
 
 
-column(Column("shape", "Output shape", lambda r, res, o: shape(r.output, o)))
+def output_cell(row: LayerResult, opts: Options) -> str:
+    """The output shape; a layer with several outputs lists them (``2 of 16×8×8``, or ``a, b``).
+    A `parameter` has no batch axis: with --batch it shows as 1 (it broadcasts over the batch)."""
+    if row.batchless and opts.batch is not None:
+        opts = replace(opts, batch=1)
+    if row.parts is None:
+        return shape(row.output, opts)
+    texts = [shape(p, opts) for p in row.parts]
+    return f"{len(texts)} of {texts[0]}" if len(set(texts)) == 1 else ", ".join(texts)
+
+
+def _memory_total(res: Result, opts: Options) -> str:
+    """The forward pass's activations; --batch multiplies all but the batchless tensors (parameters)."""
+    if opts.batch is None:
+        return activations(res.memory, opts)
+    free = num.total([r.memory for r in res.layers if r.batchless and r.memory is not None])
+    return activations(batched(res.memory - free, opts) + free, replace(opts, batch=None))
+
+
+column(Column("shape", "Output shape", lambda r, res, o: output_cell(r, o)))
 column(Column("weights", "Weights", lambda r, res, o: weights(r, o)))
 column(Column("params", "Params", lambda r, res, o: count(r.params),
               lambda res, o: count(res.total_params), numeric=True))
 column(Column("macs", "MACs", lambda r, res, o: count(batched(r.macs, o)),
               lambda res, o: count(batched(res.total_macs, o)), numeric=True))
 # the propagator stores these two on each row (the receptive field by convcalc.engine.receptive_field)
-column(Column("memory", "Activations", lambda r, res, o: activations(r.memory, o),
-              lambda res, o: activations(res.memory, o), numeric=True))
+column(Column("memory", "Activations",
+              lambda r, res, o: activations(r.memory, replace(o, batch=None) if r.batchless else o),
+              _memory_total, numeric=True))
 column(Column("rf", "RF /stride", lambda r, res, o: receptive_field(r)))
 
 

@@ -38,9 +38,14 @@ def rows(result: Result) -> list[list[Any]]:
     out = []
     for layer in doc["layers"]:
         weights = " ".join(f"{k}:{_axes(v)}" for k, v in layer["weights"].items())
+        output = layer["output"]  # several outputs: name:shape each, as the weights are written
+        if isinstance(output, dict):
+            output = " ".join(f"{k}:{_axes(v)}" for k, v in output.items())
+        else:
+            output = _axes(output)
         out.append([
             result.source, spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
-            " ".join(map(str, layer["from"])), _axes(layer["output"]), weights, layer["params"],
+            " ".join(map(str, layer["from"])), output, weights, layer["params"],
             layer["trainable"], layer["non_trainable"], layer["macs"],
             layer["memory"]["elements"], layer["memory"]["bytes"],
             _axes(layer["receptive_field"]), _axes(layer["effective_stride"]),

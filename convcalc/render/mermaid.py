@@ -59,11 +59,14 @@ def layer_lines(layer: LayerResult) -> list[str]:
 
 
 def aliases(result: Result) -> dict[str, str]:
-    """Block names are tensor names too (a block's output): map each to its last layer."""
+    """Block names are tensor names too (a block's output): map each to its last layer; and the outputs
+    ``name.k`` of a layer with several outputs to that layer."""
     out: dict[str, str] = {}
     for row in result.table_rows():
         if row.span is not None and 1 <= row.span[1] <= len(result.layers):
             out[row.name] = result.layers[row.span[1] - 1].name
+        for k in range(len(row.parts or ())):
+            out[f"{row.name}.{k}"] = out.get(row.name, row.name)
     return out
 
 
@@ -98,8 +101,9 @@ def graph(result: Result, opts: Options) -> Graph:
         (holder or top).nodes.append(nid)
         for name in layer.sources:
             src = alias.get(name, name)
-            edges.append((ids[src], nid, shape(shapes[src], opts)))
+            edges.append((ids[src], nid, shape(shapes[name] if name in shapes else shapes[src], opts)))
         ids[layer.name], shapes[layer.name] = nid, layer.output
+        shapes.update(layer.outputs)  # several outputs: each by its own name
 
     for i, (name, shp) in enumerate(result.outputs.items()):
         nid = f"out{i}"
