@@ -22,7 +22,7 @@ from ..spec.model import LayerSpec, Spec, raw_text, split_axes
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
 from .run_layer import NESTED, Memo, layer_rank
-from .variables import Names, resolve_vars
+from .variables import Names, UsedEnv, check_defines, declared_names, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     from .expand import Expansion
@@ -39,8 +39,10 @@ def expand(spec: Spec, env: Mapping[str, Value] | None = None) -> Expansion:
 
 def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     framework, layout = spec.framework, spec.resolved_layout
-    free = Names()
-    env = resolve_vars(spec.vars, defines or {}, free, spec.var_locs)
+    ranges = var_ranges(spec.vars)
+    free = Names(ranges, declared_names(spec.vars, spec.inputs) if spec.declared else None, spec.name_locs)
+    used: set[str] = set()  # every name the spec reads (a -D must bind one of them)
+    env = UsedEnv(resolve_vars(spec.vars, defines or {}, free, spec.var_locs, used), used)
     constraints: list[Constraint] = []
     tagged = 0  # constraints before this index already name their layer
     expansion = expand(spec, env)
@@ -148,6 +150,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             fields.alias(g.name, name)
 
     outputs = resolve_outputs(spec, refs, tensors)
+    check_defines(defines or {}, spec.vars, used | set(free.free), ranges)
     result = Result(
         source=spec.source,
         name=spec.name,
@@ -164,7 +167,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     if result.free_names:
         from ..arith.symbolic import reduce_constraints
 
-        reduce_constraints(result)
+        reduce_constraints(result, free.symbols)
     return result
 
 

@@ -2,29 +2,81 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..arith import num
+from ..arith import expr, num
 from ..core import params as A
-from ..errors import Loc, SpecError
+from ..errors import Loc, SpecError, did_you_mean
 
 Value = num.Value
 
 
 class Names:
-    """Free names met while evaluating: each becomes a positive-integer symbol."""
+    """Free names met while evaluating: each becomes a symbol, a positive integer unless
+    ``vars:`` gives it a range.
 
-    def __init__(self) -> None:
+    ``declared`` (a spec read as YAML) is the set of names the spec declares, in ``vars:``
+    or in its input shapes; any other name is an error, so that a typo is not a symbol.
+    None (a one-line spec): every name may be free.
+    """
+
+    def __init__(self, ranges: Mapping[str, tuple[int, int | None]] | None = None,
+                 declared: set[str] | None = None, locs: Mapping[str, Loc] | None = None) -> None:
         self.free: dict[str, None] = {}
+        self.symbols: dict[str, Value] = {}
+        self.ranges = dict(ranges or {})
+        self.declared = declared
+        self.locs = locs or {}
 
     def __call__(self, name: str) -> Value:
         if name.startswith("$"):
             raise SpecError(f"{name} is a block argument, used outside a block")
         if name.lower() in ("nan", "inf", "infinity"):
             raise SpecError(f"{name} is not a whole number")
+        if self.declared is not None and name not in self.declared:
+            close = did_you_mean(name, self.declared)
+            raise SpecError(f"unknown name `{name}`{close}; to leave it free, declare it: "
+                            f"`vars: {{{name}: null}}`", code="unknown-name", loc=self.locs.get(name))
         self.free.setdefault(name)
-        return num.symbol(name)
+        s = self.symbols.get(name)
+        if s is None:
+            s = self.symbols[name] = num.symbol(name, *self.ranges.get(name, (1, None)))
+        return s
+
+
+def var_ranges(raw: Mapping[str, Any]) -> dict[str, tuple[int, int | None]]:
+    """``vars: {p: {min: 0}}`` -> {"p": (0, None)} (the loader has checked the ranges)."""
+    return {k: (v.get("min", 1), v.get("max")) for k, v in raw.items() if isinstance(v, Mapping)}
+
+
+def declared_names(spec_vars: Mapping[str, Any], inputs: Mapping[str, Sequence[Any]]) -> set[str]:
+    """The names a YAML spec declares: its ``vars:`` and every name in its input shapes."""
+    names = set(spec_vars)
+    for shape in inputs.values():
+        for raw in shape:
+            if isinstance(raw, str):
+                try:
+                    names |= expr.names(expr.parse(raw))
+                except SpecError:
+                    pass  # the input's own check reports it
+    return names
+
+
+def check_defines(defines: Mapping[str, Any], spec_vars: Mapping[str, Any], used: set[str],
+                  ranges: Mapping[str, tuple[int, int | None]]) -> None:
+    """``-D h=64`` must bind a name the spec has (a typo would bind nothing), within its range."""
+    known = set(spec_vars) | used
+    for name, value in defines.items():
+        if name not in known:
+            listed = ", ".join(sorted(known)) if known else "none"
+            raise SpecError(f"the spec has no name `{name}`{did_you_mean(name, known)} "
+                            f"(its names: {listed})", code="unknown-define", loc=Loc("-D"))
+        lo, hi = ranges.get(name, (None, None))
+        if type(value) is int and ((lo is not None and value < lo) or (hi is not None and value > hi)):
+            span = f"{lo} to {hi}" if hi is not None else f"at least {lo}"
+            raise SpecError(f"{name}={value} is outside its declared range ({span})",
+                            code="out-of-range", loc=Loc("-D"))
 
 
 MAX_VAR_CHAIN = 100
@@ -35,16 +87,20 @@ def resolve_vars(
     defines: Mapping[str, Any],
     free: Names,
     locs: Mapping[str, Loc] | None = None,
+    used: set[str] | None = None,
 ) -> dict[str, Value]:
     """Evaluate ``vars:`` in dependency order; ``-D`` bindings win; cycles are errors.
 
-    ``locs`` (name -> where the var is written) locates an error at its var.
+    ``locs`` (name -> where the var is written) locates an error at its var; ``used``
+    collects the names the vars read.  A var that is null or a range is free.
     """
     env: dict[str, Value] = {}
-    defined = {**raw, **defines}
+    defined = {k: (None if isinstance(v, Mapping) else v) for k, v in {**raw, **defines}.items()}
     state: dict[str, str] = {}
 
     def get(name: str, chain: tuple[str, ...]) -> Value:
+        if used is not None and chain:  # read by another var's expression
+            used.add(name)
         if name in env:
             return env[name]
         if name not in defined or defined[name] is None:
@@ -74,6 +130,20 @@ def resolve_vars(
                     e.message = f"vars: {name}: {e.message}"
                 raise e.located((locs or {}).get(name)) from None
     return env
+
+
+class UsedEnv(dict):  # type: ignore[type-arg]
+    """The evaluated vars, noting each name an expression finds here (see :func:`check_defines`)."""
+
+    def __init__(self, values: Mapping[str, Value], used: set[str]) -> None:
+        super().__init__(values)
+        self.used = used
+
+    def __contains__(self, key: object) -> bool:
+        hit = dict.__contains__(self, key)
+        if hit:
+            self.used.add(key)  # type: ignore[arg-type]
+        return hit
 
 
 class _Lookup(dict):  # type: ignore[type-arg]
