@@ -292,9 +292,9 @@ def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str
         cv.add(f'<line class="proj" x1="{_f(px)}" y1="{_f(py)}" x2="{_f(apex_x)}" '
                f'y2="{_f(apex_y)}"/>')
     cv.add("</g>")
-    label = "×".join(C.dim(w.kernel) for w in main.windows)
+    label = C.axes([C.dim(w.kernel) for w in main.windows])
     if any(s != 1 for s in strides):
-        stride = strides[0] if len(set(map(str, strides))) == 1 else "×".join(map(C.dim, strides))
+        stride = strides[0] if len(set(map(str, strides))) == 1 else C.axes([C.dim(s) for s in strides])
         label += f" /{C.dim(stride) if not isinstance(stride, str) else stride}"
     mid = (sa.x + sa.width + sb.x) / 2
     cv.text(mid, min(ky - kd, apex_y) - 5.0, label, "kernel-label")

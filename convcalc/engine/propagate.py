@@ -117,7 +117,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             index=index,
             name=name,
             type=type_name,
-            label=_label(type_name, layer.params, bound),
+            label=_label(type_name, layer.params, bound, env),
             sources=sources,
             input_shapes=in_shapes,
             output=out.shape,
@@ -263,17 +263,42 @@ def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
     return {}
 
 
-def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) -> str:
-    """``conv2d(32, 5, stride=2)``: required arguments, then the optional ones given."""
+def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
+           env: Mapping[str, Value]) -> str:
+    """``conv2d(32, 5, stride=2)``: required arguments, then the optional ones given; an
+    expression the vars fix shows its value (``conv2d(128, 1)``, not ``conv2d(bn_size * growth, 1)``)."""
     if not bound:
         return type_name
     parts = []
     for p in params:
         if p.name not in bound:
             continue
-        text = raw_text(bound[p.name])
+        text = raw_text(_known(bound[p.name], env))
         parts.append(text if p.default is A.REQUIRED else f"{p.name}={text}")
     return f"{type_name}({', '.join(parts)})" if parts else type_name
+
+
+class _Free(Exception):
+    pass
+
+
+def _refuse(name: str) -> Value:
+    raise _Free(name)
+
+
+def _known(raw: Any, env: Mapping[str, Value]) -> Any:
+    """``raw`` with each text expression that needs nothing but the vars replaced by its value."""
+    if isinstance(raw, list | tuple):
+        return type(raw)(_known(r, env) for r in raw)
+    if not isinstance(raw, str) or raw.isdigit():
+        return raw
+    from ..arith import expr
+
+    try:
+        v = expr.evaluate(expr.parse(raw), env, _refuse)
+    except (SpecError, _Free):
+        return raw
+    return v if num.is_int(v) else raw
 
 
 __all__ = ["propagate"]
