@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 from ..arith import expr, num
@@ -56,10 +57,8 @@ def declared_names(spec_vars: Mapping[str, Any], inputs: Mapping[str, Sequence[A
     for shape in inputs.values():
         for raw in shape:
             if isinstance(raw, str):
-                try:
+                with suppress(SpecError):  # the input's own check reports it
                     names |= expr.names(expr.parse(raw))
-                except SpecError:
-                    pass  # the input's own check reports it
     return names
 
 

@@ -214,7 +214,7 @@ class _Printer(StrPrinter):
         if not big.is_Integer:
             return None
         shifts = []
-        for i, (a, _) in enumerate(top):
+        for i in range(len(top)):
             c = poly.get(tuple(m for j, m in enumerate(top) if j != i), 0)
             if not (c / big).is_Integer:
                 return None
