@@ -125,8 +125,10 @@ def floordiv(a: Any, b: Any) -> Any:
         f = floors[0]
         c = terms[f]
         others = {t: v for t, v in terms.items() if t is not f}
-        if c > 0 and m % c == 0 and all(v % c == 0 for v in others.values()):
-            inner, m1 = _num_den(f)
+        inner, m1 = _num_den(f)
+        # The identity holds for a whole-number numerator only (not ⌊9/s⌋'s 9/s).
+        if c > 0 and m % c == 0 and all(v % c == 0 for v in others.values()) \
+                and all(_intlike(t) for t in inner if t is not S.One):
             for t, v in others.items():
                 inner[t] = inner.get(t, 0) + (v // c) * m1
             return _make_floor(inner, m1 * (m // c))
