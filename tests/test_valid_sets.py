@@ -187,3 +187,70 @@ def test_valid_sets_property() -> None:
     print(f"\nvalid sets: {checked - len(failures)}/{checked} specs agree with brute force")
     assert checked >= 100
     assert not failures, f"{len(failures)} of {checked}:\n" + "\n".join(failures[:20])
+
+
+# ---------------------------------------------------------------- the numbers
+
+
+def valid(spec: Any, **names: int) -> tuple[dict[str, Any], list[str]]:
+    from convcalc.arith.symbolic import valid_text
+
+    r = convcalc.analyze(spec, **names)
+    return r.to_dict()["valid"], valid_text(r)
+
+
+def test_free_kernel_is_bounded_by_the_input() -> None:
+    got, text = valid("3x32x32 | conv(8, k)")
+    assert got["k"]["min"] == 1 and got["k"]["max"] == 32
+    assert text == ["Valid for 1 ≤ k ≤ 32"]
+    got, text = valid("3x32x32 | conv(8, k) | conv(8, k)")
+    assert got["k"]["max"] == 16 and text == ["Valid for 1 ≤ k ≤ 16"]
+
+
+def test_unbounded_sets_have_no_max() -> None:
+    got, _ = valid("3xHxW | conv(16, 3)")
+    assert "max" not in got["H"] and got["H"]["min"] == 3
+
+
+def test_free_pool_size_is_bounded() -> None:
+    got, text = valid("3x32x32 | maxpool(k)")
+    assert got["k"]["max"] == 32 and text == ["Valid for 1 ≤ k ≤ 32"]
+
+
+def test_tautologies_are_dropped() -> None:
+    r = convcalc.analyze("3x32x32 | conv(8, 3, s)")
+    assert r.constraints == []
+    _, text = valid("3x32x32 | conv(8, 3, s)")
+    assert text == ["Valid for every s ≥ 1"]
+
+
+def test_free_stride_and_groups() -> None:
+    got, text = valid("3x32x32 | conv(8, 3, s) | conv(8, 3)")
+    assert (got["s"]["min"], got["s"]["max"]) == (1, 14)
+    got, text = valid("64x32x32 | conv(8, 3, groups=g)")
+    assert got["g"]["first"] == [1, 2, 4, 8] and got["g"]["max"] == 8
+    assert text == ["Valid for g ∈ {1, 2, 4, 8}"]
+
+
+def test_a_padding_may_be_zero_when_its_range_says_so() -> None:
+    spec = {"input": [3, 8, 8], "vars": {"p": {"min": 0}},
+            "layers": [{"conv2d": {"out": 4, "kernel": 9, "padding": "p"}}]}
+    got, _ = valid(spec)
+    assert got["p"]["min"] == 1  # 8 + 2p ≥ 9
+    spec["layers"] = [{"conv2d": {"out": 4, "kernel": 3, "padding": "p"}}]
+    got, text = valid(spec)
+    assert got["p"]["min"] == 0 and text == ["Valid for every p ≥ 0"]
+    spec["vars"] = {"p": {"min": 0, "max": 5}}
+    got, text = valid(spec)
+    assert (got["p"]["min"], got["p"]["max"]) == (0, 5) and text == ["Valid for 0 ≤ p ≤ 5"]
+    with pytest.raises(SpecError, match="outside its declared range"):
+        convcalc.analyze(spec, p=6)
+    assert convcalc.analyze(spec, p=0).output == (4, 6, 6)
+
+
+def test_ranges_are_checked() -> None:
+    for bad, words in (({"mn": 0}, "unknown key `mn`"), ({"min": "0"}, "whole number"),
+                       ({"min": 3, "max": 2}, "more than max")):
+        with pytest.raises(SpecError, match=words) as e:
+            convcalc.analyze({"input": [3, 8, 8], "vars": {"p": bad}, "layers": ["flatten"]})
+        assert e.value.code == "bad-range"

@@ -12,6 +12,7 @@ MAC count or a memory size, where sympy has distributed the number over it
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -109,6 +110,11 @@ class _Printer(StrPrinter):
                 base = size[1:]
             elif not isinstance(base, sympy.Add):
                 base, k = f, 1
+            else:  # (264 − 8·k)·(33 − k) is 8·(33 − k)^2
+                g = _content(base)
+                if g > 1:
+                    c *= g**k
+                    base = sympy.Add(*(a / g for a in base.args))
             powers[base] = powers.get(base, 0) + k
         num = []
         for f, k in powers.items():
@@ -249,6 +255,14 @@ _UNROUND = str.maketrans("", "", "()⌊⌋⌈⌉")
 def _order(text: str) -> str:
     """Sort key of a factor: its names as read, so ``floor((H - 6)/4)*(W - 2)`` keeps H before W."""
     return text.replace("floor(", "").replace("ceiling(", "").translate(_UNROUND)
+
+
+def _content(e: Any) -> int:
+    """The gcd of a sum's integer coefficients (1 when any is not an integer)."""
+    coeffs = [a.as_coeff_Mul()[0] for a in e.args]
+    if not all(c.is_Integer for c in coeffs):
+        return 1
+    return math.gcd(*(int(c) for c in coeffs))
 
 
 def _degree(t: Any) -> int:
