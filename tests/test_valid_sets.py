@@ -152,9 +152,9 @@ def check_one(spec: dict[str, Any], slots: list[tuple[str, str]], rng: random.Ra
         entry = result.to_dict()["valid"][name]
         if truth and entry["min"] != truth[0]:
             return f"{name}: min {entry['min']}, brute force {truth[0]}"
-        if "max" in entry and (entry["max"] > TOP or entry["max"] != truth[-1]):
-            if entry["max"] <= TOP or not runs(spec, **{name: entry["max"], **others}):
-                return f"{name}: max {entry['max']}, brute force {truth[-1:]}"
+        top = entry.get("max")
+        if top is not None and (top != truth[-1] if top <= TOP else not runs(spec, **{name: top, **others})):
+            return f"{name}: max {top}, brute force {truth[-1:]}"
         if "max" not in entry and truth and truth[-1] < TOP:
             return f"{name}: no max, but brute force finds none valid above {truth[-1]}"
     return None
