@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _cli import run
 
 import convcalc
 from convcalc.errors import SpecError
-
-from _cli import run
 
 TYPO = """\
 input: [3, 32, 32]
