@@ -99,3 +99,10 @@ def test_a_define_must_name_a_name_of_the_spec() -> None:
                             C=6).output == (6, 6, 6)
     spec = "input: [3, 8, 8]\nvars: {g: null, C: 2*g}\nlayers:\n  - conv2d: [C, 3]\n"
     assert convcalc.analyze(spec, g=3).output == (6, 6, 6)
+
+
+def test_keras_input_shape_declares_its_names() -> None:
+    r = convcalc.analyze("framework: keras\nlayers:\n  - Conv2D(8, 3, input_shape=(H, W, 3))\n")
+    assert set(r.free_names) == {"H", "W"}
+    with pytest.raises(SpecError, match="unknown name `k`"):
+        convcalc.analyze("framework: keras\nlayers:\n  - Conv2D(8, k, input_shape=(H, W, 3))\n")

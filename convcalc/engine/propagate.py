@@ -9,6 +9,7 @@ here, so layer code only says what is wrong.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..arith import num
@@ -54,6 +55,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     inputs = dict(spec.inputs)
     if not inputs and nodes:
         inputs = _input_from_first_layer(nodes[0].spec)
+        if free.declared is not None:  # Keras's input_shape=(H, W, 3) declares H and W too
+            free.declared |= declared_names({}, inputs)
     if not inputs:
         raise SpecError("the spec gives no input shape (add `input: [3, 224, 224]` or use --input)",
                         loc=spec.input_loc or spec.loc)
@@ -295,10 +298,17 @@ def _known(raw: Any, env: Mapping[str, Value]) -> Any:
     from ..arith import expr
 
     try:
-        v = expr.evaluate(expr.parse(raw), env, _refuse)
+        v = expr.evaluate(_parsed(raw), env, _refuse)
     except (SpecError, _Free):
         return raw
     return v if num.is_int(v) else raw
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    from ..arith import expr
+
+    return expr.parse(text)
 
 
 __all__ = ["propagate"]
