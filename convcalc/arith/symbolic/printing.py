@@ -186,6 +186,10 @@ class _Printer(StrPrinter):
         shown = self._size(e)
         if shown is not None:
             return shown
+        flipped = [_negated(t.as_coeff_Mul()[1]) for t in e.args]
+        if any(g is not None for g in flipped):  # p − ⌈k/2⌉ + 16, not p + ⌊(−k)/2⌋ + 16
+            return self._print(sympy.Add(*(
+                t if g is None else -t.as_coeff_Mul()[0] * g for t, g in zip(e.args, flipped, strict=True))))
         terms = sorted(e.args, key=lambda t: (-_degree(t), self._print(t.as_coeff_Mul()[1])))
         positive = [t for t in terms if t.as_coeff_Mul()[0] > 0]
         if positive and terms[0] is not positive[0]:  # 33 − k, not −k + 33
@@ -255,6 +259,19 @@ _UNROUND = str.maketrans("", "", "()⌊⌋⌈⌉")
 def _order(text: str) -> str:
     """Sort key of a factor: its names as read, so ``floor((H - 6)/4)*(W - 2)`` keeps H before W."""
     return text.replace("floor(", "").replace("ceiling(", "").translate(_UNROUND)
+
+
+def _negated(f: Any) -> Any:
+    """``−f`` for a rounded atom shown with a numerator of negative terms only (⌊(−k)/2⌋ is
+    −⌈k/2⌉), so that it prints with a positive one; None for any other term."""
+    if not _round_atom(f):
+        return None
+    terms, m = _num_den(f)
+    kind, numer, _ = _round_choice(terms, m, None)
+    body = _split_const(dict(numer.as_coefficients_dict()))[0]
+    if not body or any(c >= 0 for c in body.values()):
+        return None
+    return (ceildiv if kind == "floor" else floordiv)(-numer, m)
 
 
 def _content(e: Any) -> int:
