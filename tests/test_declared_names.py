@@ -106,3 +106,13 @@ def test_keras_input_shape_declares_its_names() -> None:
     assert set(r.free_names) == {"H", "W"}
     with pytest.raises(SpecError, match="unknown name `k`"):
         convcalc.analyze("framework: keras\nlayers:\n  - Conv2D(8, k, input_shape=(H, W, 3))\n")
+
+
+def test_the_schema_accepts_ranges() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from convcalc.schema import schema
+
+    v = jsonschema.Draft202012Validator(schema())
+    assert v.is_valid({"input": [3, 8, 8], "vars": {"p": {"min": 0, "max": 4}, "k": None},
+                       "layers": [{"conv2d": {"out": 4, "kernel": "k", "padding": "p"}}]})
+    assert not v.is_valid({"input": [3, 8, 8], "vars": {"p": {"mn": 0}}, "layers": ["flatten"]})
