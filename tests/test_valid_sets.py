@@ -57,9 +57,11 @@ class Draw:
         layers = []
         channels = str(c)
         for _ in range(rng.randint(1, 3)):
-            kind = rng.choice(("conv", "conv", "maxpool", "avgpool"))
+            kind = rng.choice(("conv", "conv", "maxpool", "avgpool", "tconv"))
             if kind == "conv":
                 layer, channels = self.conv(channels, keras)
+            elif kind == "tconv":
+                layer, channels = self.tconv(channels, keras)
             else:
                 layer = self.pool(kind, keras)
             layers.append(layer)
@@ -92,6 +94,20 @@ class Draw:
             p = self.slot(rng.choice((0, 0, 1, 2)), "nonneg")
             text = f"Conv2d({channels}, {out}, {k}, stride={s}, padding={p}, dilation={d}, groups={g})"
         return text, out
+
+    def tconv(self, channels: str, keras: bool) -> tuple[str, str]:
+        """A transposed convolution (its output grows with the stride)."""
+        rng = self.rng
+        out = self.slot(rng.choice((2, 4)))
+        k = self.slot(rng.choice((1, 2, 3)))
+        s = self.slot(rng.choice((1, 2)))
+        if keras:
+            padding = rng.choice(("valid", "same"))
+            return f"Conv2DTranspose({out}, {k}, strides={s}, padding='{padding}')", out
+        p = self.slot(rng.choice((0, 1)), "nonneg")
+        op = rng.choice((0, 0, 1))
+        return (f"ConvTranspose2d({channels}, {out}, {k}, stride={s}, padding={p}, "
+                f"output_padding={op})"), out
 
     def pool(self, kind: str, keras: bool) -> str:
         rng = self.rng

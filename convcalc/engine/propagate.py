@@ -9,7 +9,6 @@ here, so layer code only says what is wrong.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..arith import num
@@ -23,7 +22,7 @@ from ..spec.model import LayerSpec, Spec, raw_text, split_axes
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
 from .run_layer import NESTED, Memo, layer_rank
-from .variables import Names, UsedEnv, check_defines, declared_names, resolve_vars, var_ranges
+from .variables import Names, UsedEnv, check_defines, declared_names, known, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     from .expand import Expansion
@@ -276,39 +275,9 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
     for p in params:
         if p.name not in bound:
             continue
-        text = raw_text(_known(bound[p.name], env))
+        text = raw_text(known(bound[p.name], env))
         parts.append(text if p.default is A.REQUIRED else f"{p.name}={text}")
     return f"{type_name}({', '.join(parts)})" if parts else type_name
-
-
-class _Free(Exception):
-    pass
-
-
-def _refuse(name: str) -> Value:
-    raise _Free(name)
-
-
-def _known(raw: Any, env: Mapping[str, Value]) -> Any:
-    """``raw`` with each text expression that needs nothing but the vars replaced by its value."""
-    if isinstance(raw, list | tuple):
-        return type(raw)(_known(r, env) for r in raw)
-    if not isinstance(raw, str) or raw.isdigit():
-        return raw
-    from ..arith import expr
-
-    try:
-        v = expr.evaluate(_parsed(raw), env, _refuse)
-    except (SpecError, _Free):
-        return raw
-    return v if num.is_int(v) else raw
-
-
-@lru_cache(maxsize=4096)
-def _parsed(text: str) -> Any:
-    from ..arith import expr
-
-    return expr.parse(text)
 
 
 __all__ = ["propagate"]

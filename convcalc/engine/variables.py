@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
+from functools import lru_cache
 from typing import Any
 
 from ..arith import expr, num
@@ -157,3 +158,29 @@ class _Lookup(dict):  # type: ignore[type-arg]
 
     def missing(self, name: str) -> Value:
         return self.get_value(name)
+
+
+class _Free(Exception):
+    pass
+
+
+def _refuse(name: str) -> Value:
+    raise _Free(name)
+
+
+def known(raw: Any, env: Mapping[str, Value]) -> Any:
+    """``raw`` with each text expression that needs nothing but the vars replaced by its value."""
+    if isinstance(raw, list | tuple):
+        return type(raw)(known(r, env) for r in raw)
+    if not isinstance(raw, str) or raw.isdigit():
+        return raw
+    try:
+        v = expr.evaluate(_parsed(raw), env, _refuse)
+    except (SpecError, _Free):
+        return raw
+    return v if num.is_int(v) else raw
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    return expr.parse(text)
