@@ -116,3 +116,13 @@ def test_the_schema_accepts_ranges() -> None:
     assert v.is_valid({"input": [3, 8, 8], "vars": {"p": {"min": 0, "max": 4}, "k": None},
                        "layers": [{"conv2d": {"out": 4, "kernel": "k", "padding": "p"}}]})
     assert not v.is_valid({"input": [3, 8, 8], "vars": {"p": {"mn": 0}}, "layers": ["flatten"]})
+
+
+def test_the_location_is_the_expression_not_a_description() -> None:
+    text = "description: a net with Cc channels\n" + TYPO
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze(text)
+    assert (e.value.line, e.value.column) == (5, 21)
+    with pytest.raises(SpecError) as e:  # a layer written as a call: the name inside it
+        convcalc.analyze("input: [3, 32, 32]\nvars: {C: 8}\nlayers:\n  - Conv2d(3, C, kk)\n")
+    assert (e.value.line, e.value.column) == (4, 18) and "unknown name `kk`" in e.value.message

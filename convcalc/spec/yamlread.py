@@ -40,7 +40,7 @@ class Locator:
     def words(self, node: yaml.ScalarNode) -> None:
         """Remember where each name in a text value is written (an undeclared one is reported there)."""
         value = node.value
-        if not _WORD.search(value):
+        if not _WORD.search(value) or _PROSE.search(value):  # a description is no expression
             return
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         shift = 1 if node.style in ("'", '"') else 0  # past the opening quote
@@ -81,6 +81,7 @@ class Locator:
 
 
 _WORD = re.compile(r"(?<![$\w])[A-Za-z_]\w*")
+_PROSE = re.compile(r"[A-Za-z_]\w*\s+[A-Za-z_]")  # two words in a row: text, not an expression
 
 
 def _loc(source: str, node: yaml.Node) -> Loc:
