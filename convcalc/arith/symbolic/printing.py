@@ -217,7 +217,7 @@ class _Printer(StrPrinter):
         poly = _polydict(e)
         degree = max(sum(k for _, k in mono) for mono in poly)
         tops = [mono for mono in poly if sum(k for _, k in mono) == degree]
-        if degree < 2 or len(tops) != 1 or any(k != 1 for _, k in tops[0]):
+        if not 2 <= degree <= 4 or len(tops) != 1 or any(k != 1 for _, k in tops[0]):
             return None
         top = tops[0]
         big = poly[top]
