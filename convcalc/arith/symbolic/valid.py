@@ -30,28 +30,11 @@ from .canonical import _CEIL, _FLOOR, S
 from .eventual import Unsettled, settle
 from .names import name_range, symbol
 from .printing import pretty
+from .validset import ValidSet, describe
 
 
 class Unreducible(Exception):
     """The conditions are outside what the exact reduction handles."""
-
-
-class ValidSet(dict):  # type: ignore[type-arg]
-    """The JSON ``valid`` entry of one name, plus its sentence and an exact membership test."""
-
-    text: str = ""
-    low: int = 1  # the least value the name may take (its declared range)
-    head: frozenset[int] = frozenset()  # valid values below `start`
-    start: int = 1  # from here on, validity repeats with `period`
-    residues: tuple[bool, ...] = ()  # validity of start, start + 1, ... one period long
-
-    def __contains__(self, v: object) -> bool:
-        if not isinstance(v, int) or isinstance(v, bool):
-            return dict.__contains__(self, v)
-        if v in self.head:
-            return True
-        period = len(self.residues)
-        return bool(period) and v >= self.start and self.residues[(v - self.start) % period]
 
 
 Fn = Callable[[int], Any]
@@ -289,7 +272,7 @@ def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
             raise Unreducible("too many values to check")
         tests = [_compile(c, x) for c in conditions]
         values = [v for v in range(low, high + 1) if _holds(tests, v)]
-        return _describe(x, None, [], low, values) if values else None
+        return describe(x, None, [], low, values) if values else None
     settled, beyond = [], 0
     for c in conditions:
         try:
@@ -307,7 +290,7 @@ def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
         else:
             floor_n = max(floor_n, n)
     if not general:
-        return _describe(x, 1, [True], floor_n, ())
+        return describe(x, 1, [True], floor_n, ())
     an = _Analysis(x)
     for c in general:
         an.rate(c)
@@ -320,7 +303,7 @@ def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
     pattern = [member[v] for v in range(start, end)]
     head = [v for v in range(floor_n, start) if member[v]]
     if not any(pattern):
-        return _describe(x, None, [], start, head) if head else None
+        return describe(x, None, [], start, head) if head else None
     period = next(p for p in range(1, an.L + 1)
                   if an.L % p == 0 and all(pattern[i] == pattern[i % p] for i in range(an.L)))
 
@@ -332,68 +315,19 @@ def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
         frm -= 1
     head = [v for v in range(floor_n, frm) if at(v)]
     residues = [at(v) for v in range(frm, frm + period)]
-    out = _describe(x, period, residues, frm, head)
+    out = describe(x, period, residues, frm, head)
     offs = [i for i, ok in enumerate(residues) if ok]
     if head and len(offs) == 1:  # one residue class, plus a few values below it: say so
         lo = frm + offs[0]
         while lo - period >= low and at(lo - period):
             lo -= period
         extras = [v for v in head if (v - lo) % period or v < lo]
-        cls = _describe(x, period, [True] + [False] * (period - 1), lo, ())
+        cls = describe(x, period, [True] + [False] * (period - 1), lo, ())
         if len(extras) <= 3:
             name = str(x)
             listed = ", ".join(map(str, extras))
             more = f"{name} = {listed}" if len(extras) == 1 else f"{name} ∈ {{{listed}}}"
             out.text = f"{cls.text} or {more}" if extras else cls.text
-    return out
-
-
-def _describe(x: Any, period: int | None, residues: list[bool], frm: int,
-              head: Sequence[int]) -> ValidSet:
-    """The JSON entry and its sentence (``max`` only when the valid values are bounded)."""
-    name = str(x)
-    low = name_range(x)[0]
-    if period is None:  # finite set
-        values = list(head)
-        out = ValidSet(min=values[0], max=values[-1], period=None, first=values[:4])
-        out.head, out.low = frozenset(values), low
-        if values == list(range(values[0], values[-1] + 1)):
-            out.text = (f"{name} = {values[0]}" if len(values) == 1
-                        else f"{values[0]} ≤ {name} ≤ {values[-1]}")
-        elif len(values) <= 8:
-            out.text = f"{name} ∈ {{{', '.join(map(str, values))}}}"
-        else:
-            out.text = (f"{name} ∈ {{{', '.join(map(str, values[:6]))}, …, {values[-1]}}} "
-                        f"({len(values)} values)")
-        return out
-    first: list[int] = list(head[:4])
-    v = frm
-    while len(first) < 4:
-        if residues[(v - frm) % period]:
-            first.append(v)
-        v += 1
-    out = ValidSet(min=first[0], period=period, first=first)
-    out.head, out.start, out.residues, out.low = frozenset(head), frm, tuple(residues), low
-    offs = [i for i, ok in enumerate(residues) if ok]
-    if head or len(offs) != 1:
-        listed = [*head[:6]]
-        v = frm
-        while len(listed) < 6:
-            if residues[(v - frm) % period]:
-                listed.append(v)
-            v += 1
-        out.text = f"{name} ∈ {{{', '.join(map(str, listed))}, …}} (period {period} from {frm})"
-        return out
-    lo = frm + offs[0]
-    r = lo % period
-    if period == 1:
-        out.text = f"{name} ≥ {lo}" if lo > low else ""
-    elif period == 2:
-        out.text = f"{name} {'even' if r == 0 else 'odd'}" + (f", {name} ≥ {lo}" if lo >= low + 2 else "")
-    else:
-        m0 = (lo - r) // period
-        body = f"{period}m" + (f" + {r}" if r else "")
-        out.text = f"{name} = {body}, m ≥ {m0}"
     return out
 
 
