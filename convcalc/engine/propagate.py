@@ -152,7 +152,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             fields.alias(g.name, name)
 
     outputs = resolve_outputs(spec, refs, tensors)
-    check_defines(defines or {}, spec.vars, used | set(free.free), ranges)
+    check_defines(defines or {}, spec.vars, used | set(free.free), ranges, spec.loc)
     result = Result(
         source=spec.source,
         name=spec.name,

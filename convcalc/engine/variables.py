@@ -64,19 +64,20 @@ def declared_names(spec_vars: Mapping[str, Any], inputs: Mapping[str, Sequence[A
 
 
 def check_defines(defines: Mapping[str, Any], spec_vars: Mapping[str, Any], used: set[str],
-                  ranges: Mapping[str, tuple[int, int | None]]) -> None:
+                  ranges: Mapping[str, tuple[int, int | None]], loc: Loc | None = None) -> None:
     """``-D h=64`` must bind a name the spec has (a typo would bind nothing), within its range."""
     known = set(spec_vars) | used
     for name, value in defines.items():
         if name not in known:
             listed = ", ".join(sorted(known)) if known else "none"
-            raise SpecError(f"the spec has no name `{name}`{did_you_mean(name, known)} "
-                            f"(its names: {listed})", code="unknown-define", loc=Loc("-D"))
+            raise SpecError(f"{name}={value} binds nothing: the spec has no name `{name}`"
+                            f"{did_you_mean(name, known)} (its names: {listed})", code="unknown-define",
+                            loc=loc)
         lo, hi = ranges.get(name, (None, None))
         if type(value) is int and ((lo is not None and value < lo) or (hi is not None and value > hi)):
             span = f"{lo} to {hi}" if hi is not None else f"at least {lo}"
             raise SpecError(f"{name}={value} is outside its declared range ({span})",
-                            code="out-of-range", loc=Loc("-D"))
+                            code="out-of-range", loc=loc)
 
 
 MAX_VAR_CHAIN = 100
