@@ -193,7 +193,11 @@ def schema() -> dict[str, Any]:
         "vars": {
             "type": "object",
             "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
-            "additionalProperties": {"anyOf": [A.INTEGER.schema, {"type": "null"}]},
+            "additionalProperties": {"anyOf": [
+                A.INTEGER.schema, {"type": "null"},
+                # a free name with a range (SPEC §4): vars: {p: {min: 0}}
+                {"type": "object", "additionalProperties": False,
+                 "properties": {"min": {"type": "integer"}, "max": {"type": "integer"}}}]},
         },
         "layers": REF_LAYERS,
         "blocks": {

@@ -93,7 +93,7 @@ def test_one_ascii_conversion() -> None:
 @pytest.mark.parametrize(("texts", "joined"), [
     (["32", "1", "5", "5"], "32×1×5×5"),
     (["2·C", "C", "3", "3"], "2·C × C × 3 × 3"),
-    (["10", "W − 2"], "10 × W − 2"),
+    (["10", "W − 2"], "10 × (W − 2)"),  # a size that is a sum is bracketed (issue 12)
     ([], "()"),
 ])
 def test_axes_rule(texts: list[str], joined: str) -> None:

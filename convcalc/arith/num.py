@@ -47,11 +47,11 @@ def sympy_module() -> Any:
 
 
 @cache
-def symbol(name: str) -> Any:
-    """A free dimension or hyperparameter: a positive integer."""
-    from .symbolic.canonical import symbol as make
+def symbol(name: str, lo: int = 1, hi: int | None = None) -> Any:
+    """A free dimension or hyperparameter: a positive integer, or an integer in [lo, hi]."""
+    from .symbolic.names import symbol as make
 
-    return make(name)
+    return make(name, lo, hi)
 
 
 def _nonzero(b: Value, what: str) -> None:

@@ -131,7 +131,7 @@ def value(raw: Any, ctx: Ctx, what: str) -> Value:
         try:
             return ctx.evaluate(raw)
         except SpecError as e:
-            raise SpecError(f"{what}: {e.message}") from None
+            raise SpecError(f"{what}: {e.message}", code=e.code, loc=e.loc) from None
     if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
         raise SpecError(f"{what} must be a whole number, not {raw!r} (write {int(raw)})")
     raise SpecError(f"{what} must be a whole number, not {describe(raw)}")

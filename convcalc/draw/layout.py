@@ -47,7 +47,7 @@ def representative_sizes(result: Result) -> dict[str, int]:
     for name in result.free_names:
         info = result.valid.get(name) if isinstance(result.valid, Mapping) else None
         low = info.get("min") if isinstance(info, Mapping) else None
-        sizes[name] = low if num.is_int(low) and low >= 1 else DEFAULT_SIZE
+        sizes[name] = low if num.is_int(low) and low >= 1 else DEFAULT_SIZE if low is None else max(low, 1)
     return sizes
 
 
@@ -56,7 +56,7 @@ def concrete(v: num.Value, sizes: Mapping[str, int]) -> int:
     if num.is_int(v):
         return max(v, 1)
     try:
-        value = v.subs({num.symbol(k): s for k, s in sizes.items()})
+        value = v.subs({s: sizes[str(s)] for s in v.free_symbols if str(s) in sizes})  # ranged names too
         return max(int(value), 1)
     except (TypeError, ValueError, AttributeError):
         return DEFAULT_SIZE

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from ..core.result import Result
-from ..render.cells import count, dim, shape
+from ..render.cells import axes, count, dim, shape
 from ..render.options import Options
 from .layout import (
     COLOURS,
@@ -293,9 +293,9 @@ def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str
         cv.add(f'<line class="proj" x1="{_f(px)}" y1="{_f(py)}" x2="{_f(apex_x)}" '
                f'y2="{_f(apex_y)}"/>')
     cv.add("</g>")
-    label = "×".join(dim(w.kernel) for w in main.windows)
+    label = axes([dim(w.kernel) for w in main.windows])
     if any(s != 1 for s in strides):
-        stride = strides[0] if len(set(map(str, strides))) == 1 else "×".join(map(dim, strides))
+        stride = strides[0] if len(set(map(str, strides))) == 1 else axes([dim(s) for s in strides])
         label += f" /{dim(stride) if not isinstance(stride, str) else stride}"
     mid = (sa.x + sa.width + sb.x) / 2
     cv.text(mid, min(ky - kd, apex_y) - 5.0, label, "kernel-label")

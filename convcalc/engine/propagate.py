@@ -24,7 +24,7 @@ from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
 from .run_layer import NESTED, Memo, frozen, layer_rank
-from .variables import Names, resolve_vars
+from .variables import Names, UsedEnv, check_defines, declared_names, known, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
     from .expand import Expansion
@@ -41,8 +41,10 @@ def expand(spec: Spec, env: Mapping[str, Value] | None = None) -> Expansion:
 
 def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     framework, layout = spec.framework, spec.resolved_layout
-    free = Names()
-    env = resolve_vars(spec.vars, defines or {}, free, spec.var_locs)
+    ranges = var_ranges(spec.vars)
+    free = Names(ranges, declared_names(spec.vars, spec.inputs) if spec.declared else None, spec.name_locs)
+    used: set[str] = set()  # every name the spec reads (a -D must bind one of them)
+    env = UsedEnv(resolve_vars(spec.vars, defines or {}, free, spec.var_locs, used), used)
     constraints: list[Constraint] = []
     tagged = 0  # constraints before this index already name their layer
     expansion = expand(spec, env)
@@ -54,6 +56,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     inputs = dict(spec.inputs)
     if not inputs and nodes:
         inputs = _input_from_first_layer(nodes[0].spec)
+        if free.declared is not None:  # Keras's input_shape=(H, W, 3) declares H and W too
+            free.declared |= declared_names({}, inputs)
     if not inputs:
         raise SpecError("the spec gives no input shape (add `input: [3, 224, 224]` or use --input)",
                         loc=spec.input_loc or spec.loc)
@@ -136,7 +140,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             index=index,
             name=name,
             type=type_name,
-            label=_label(type_name, layer.params, bound),
+            label=_label(type_name, layer.params, bound, env),
             sources=sources,
             input_shapes=in_shapes,
             output=out.shape,
@@ -188,6 +192,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
 
     outputs = resolve_outputs(spec, refs, tensors)
     warnings.extend(unused_layers(layers, by_name, outputs, framework))
+    check_defines(defines or {}, spec.vars, used | set(free.free), ranges, spec.loc)
     result = Result(
         source=spec.source,
         name=spec.name,
@@ -207,7 +212,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     if result.free_names:
         from ..arith.symbolic import reduce_constraints
 
-        reduce_constraints(result)
+        reduce_constraints(result, free.symbols)
     return result
 
 
@@ -338,15 +343,17 @@ def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
     return {}
 
 
-def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) -> str:
-    """``conv2d(32, 5, stride=2)``: required arguments, then the optional ones given."""
+def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
+           env: Mapping[str, Value]) -> str:
+    """``conv2d(32, 5, stride=2)``: required arguments, then the optional ones given; an
+    expression the vars fix shows its value (``conv2d(128, 1)``, not ``conv2d(bn_size * growth, 1)``)."""
     if not bound:
         return type_name
     parts = []
     for p in params:
         if p.name not in bound:
             continue
-        raw = bound[p.name]
+        raw = known(bound[p.name], env)
         text = raw_text(raw)
         if p.kind.listing and isinstance(raw, list | tuple):  # axes or sizes, not per-axis values
             text = ", ".join(map(raw_text, raw))

@@ -2,29 +2,82 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from functools import lru_cache
 from typing import Any
 
-from ..arith import num
+from ..arith import expr, num
 from ..core import params as A
-from ..errors import Loc, SpecError
+from ..errors import Loc, SpecError, did_you_mean
 
 Value = num.Value
 
 
 class Names:
-    """Free names met while evaluating: each becomes a positive-integer symbol."""
+    """Free names met while evaluating: each becomes a symbol, a positive integer unless
+    ``vars:`` gives it a range.
 
-    def __init__(self) -> None:
+    ``declared`` (a spec read as YAML) is the set of names the spec declares, in ``vars:``
+    or in its input shapes; any other name is an error, so that a typo is not a symbol.
+    None (a one-line spec): every name may be free.
+    """
+
+    def __init__(self, ranges: Mapping[str, tuple[int, int | None]] | None = None,
+                 declared: set[str] | None = None, locs: Mapping[str, Loc] | None = None) -> None:
         self.free: dict[str, None] = {}
+        self.symbols: dict[str, Value] = {}
+        self.ranges = dict(ranges or {})
+        self.declared = declared
+        self.locs = locs or {}
 
     def __call__(self, name: str) -> Value:
         if name.startswith("$"):
             raise SpecError(f"{name} is a block argument, used outside a block")
         if name.lower() in ("nan", "inf", "infinity"):
             raise SpecError(f"{name} is not a whole number")
+        if self.declared is not None and name not in self.declared:
+            close = did_you_mean(name, self.declared)
+            raise SpecError(f"unknown name `{name}`{close}; to leave it free, declare it: "
+                            f"`vars: {{{name}: null}}`", code="unknown-name", loc=self.locs.get(name))
         self.free.setdefault(name)
-        return num.symbol(name)
+        s = self.symbols.get(name)
+        if s is None:
+            s = self.symbols[name] = num.symbol(name, *self.ranges.get(name, (1, None)))
+        return s
+
+
+def var_ranges(raw: Mapping[str, Any]) -> dict[str, tuple[int, int | None]]:
+    """``vars: {p: {min: 0}}`` -> {"p": (0, None)} (the loader has checked the ranges)."""
+    return {k: (v.get("min", 1), v.get("max")) for k, v in raw.items() if isinstance(v, Mapping)}
+
+
+def declared_names(spec_vars: Mapping[str, Any], inputs: Mapping[str, Sequence[Any]]) -> set[str]:
+    """The names a YAML spec declares: its ``vars:`` and every name in its input shapes."""
+    names = set(spec_vars)
+    for shape in inputs.values():
+        for raw in shape:
+            if isinstance(raw, str):
+                with suppress(SpecError):  # the input's own check reports it
+                    names |= expr.names(expr.parse(raw))
+    return names
+
+
+def check_defines(defines: Mapping[str, Any], spec_vars: Mapping[str, Any], used: set[str],
+                  ranges: Mapping[str, tuple[int, int | None]], loc: Loc | None = None) -> None:
+    """``-D h=64`` must bind a name the spec has (a typo would bind nothing), within its range."""
+    known = set(spec_vars) | used
+    for name, value in defines.items():
+        if name not in known:
+            listed = ", ".join(sorted(known)) if known else "none"
+            raise SpecError(f"{name}={value} binds nothing: the spec has no name `{name}`"
+                            f"{did_you_mean(name, known)} (its names: {listed})", code="unknown-define",
+                            loc=loc)
+        lo, hi = ranges.get(name, (None, None))
+        if type(value) is int and ((lo is not None and value < lo) or (hi is not None and value > hi)):
+            span = f"{lo} to {hi}" if hi is not None else f"at least {lo}"
+            raise SpecError(f"{name}={value} is outside its declared range ({span})",
+                            code="out-of-range", loc=loc)
 
 
 MAX_VAR_CHAIN = 100
@@ -35,16 +88,20 @@ def resolve_vars(
     defines: Mapping[str, Any],
     free: Names,
     locs: Mapping[str, Loc] | None = None,
+    used: set[str] | None = None,
 ) -> dict[str, Value]:
     """Evaluate ``vars:`` in dependency order; ``-D`` bindings win; cycles are errors.
 
-    ``locs`` (name -> where the var is written) locates an error at its var.
+    ``locs`` (name -> where the var is written) locates an error at its var; ``used``
+    collects the names the vars read.  A var that is null or a range is free.
     """
     env: dict[str, Value] = {}
-    defined = {**raw, **defines}
+    defined = {k: (None if isinstance(v, Mapping) else v) for k, v in {**raw, **defines}.items()}
     state: dict[str, str] = {}
 
     def get(name: str, chain: tuple[str, ...]) -> Value:
+        if used is not None and chain:  # read by another var's expression
+            used.add(name)
         if name in env:
             return env[name]
         if name not in defined or defined[name] is None:
@@ -76,6 +133,20 @@ def resolve_vars(
     return env
 
 
+class UsedEnv(dict):  # type: ignore[type-arg]
+    """The evaluated vars, noting each name an expression finds here (see :func:`check_defines`)."""
+
+    def __init__(self, values: Mapping[str, Value], used: set[str]) -> None:
+        super().__init__(values)
+        self.used = used
+
+    def __contains__(self, key: object) -> bool:
+        hit = dict.__contains__(self, key)
+        if hit:
+            self.used.add(key)  # type: ignore[arg-type]
+        return hit
+
+
 class _Lookup(dict):  # type: ignore[type-arg]
     """An env whose every name is looked up lazily (vars may name later vars)."""
 
@@ -88,3 +159,29 @@ class _Lookup(dict):  # type: ignore[type-arg]
 
     def missing(self, name: str) -> Value:
         return self.get_value(name)
+
+
+class _Free(Exception):
+    pass
+
+
+def _refuse(name: str) -> Value:
+    raise _Free(name)
+
+
+def known(raw: Any, env: Mapping[str, Value]) -> Any:
+    """``raw`` with each text expression that needs nothing but the vars replaced by its value."""
+    if isinstance(raw, list | tuple):
+        return type(raw)(known(r, env) for r in raw)
+    if not isinstance(raw, str) or raw.isdigit():
+        return raw
+    try:
+        v = expr.evaluate(_parsed(raw), env, _refuse)
+    except (SpecError, _Free):
+        return raw
+    return v if num.is_int(v) else raw
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    return expr.parse(text)

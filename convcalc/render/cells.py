@@ -34,11 +34,27 @@ def dim(v: Value) -> str:
 
 def axes(texts: Sequence[str], times: str = "×") -> str:
     """Sizes of a shape joined by ``times``: ``32×1×5×5``; spaced out when any of them is an
-    expression, so that ``2·C × C × 3 × 3`` and ``10 × W − 2`` read one way only."""
+    expression, and a size that is a sum in brackets: ``2·C × C × 3 × 3``, ``16 × (H − 2) × (W − 2)``."""
     if not texts:
         return "()"
     spaced = any(not t.isdigit() for t in texts)
-    return (f" {times} " if spaced else times).join(texts)
+    if not spaced:
+        return times.join(texts)
+    return f" {times} ".join(factor(t) for t in texts)
+
+
+def factor(text: str) -> str:
+    """A size as a factor of a product: ``(W − 2)`` in brackets, ``2·C`` and ``⌊T/4⌋`` as they are."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "(⌊⌈":
+            depth += 1
+        elif ch in ")⌋⌉":
+            depth -= 1
+        elif depth == 0 and ch == " " and text[i + 1:i + 3] in ("+ ", "− ", "- "):
+            return f"({text})"
+    return text
+
 
 
 def shape(s: Sequence[Value], opts: Options) -> str:

@@ -9,7 +9,7 @@ from ..arith import num
 from ..core.result import LayerResult
 from ..core.types import Weight
 from .ascii import ascii_text
-from .cells import count, dim
+from .cells import count, dim, factor
 from .options import Options
 
 
@@ -56,22 +56,9 @@ def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:
     return groups if "" not in groups else {"": list(weights)}
 
 
-def _factor(text: str) -> str:
-    """A size as a factor of a product: ``(W − 2)`` in brackets, ``2·C`` and ``⌊T/4⌋`` as they are."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "(⌊⌈":
-            depth += 1
-        elif ch in ")⌋⌉":
-            depth -= 1
-        elif depth == 0 and ch == " " and text[i + 1:i + 3] in ("+ ", "− ", "- "):
-            return f"({text})"
-    return text
-
-
 def _sum_line(label: str, group: Sequence[Weight]) -> str:
     """``params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832``."""
-    terms = [f"{w.name} {'·'.join(_factor(dim(d)) for d in w.shape)}" for w in group]
+    terms = [f"{w.name} {'·'.join(factor(dim(d)) for d in w.shape)}" for w in group]
     sizes = [w.size for w in group]
     total = num.total(sizes)  # the form the Params column shows
     partial = ""

@@ -116,6 +116,8 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
     for k in vars_:
         if not isinstance(k, str) or not k.isidentifier():
             raise SpecError(f"vars: {k!r} is not a valid name", loc=locator.key(vars_, str(k), where("vars")))
+        if isinstance(vars_[k], Mapping):
+            _var_range(k, vars_[k], locator.key(vars_, k, where("vars")))
 
     if "layers" not in data:
         raise SpecError("the spec has no `layers`", loc=loc)
@@ -153,7 +155,23 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
         expect_loc=where("expect") if expect is not None else None,
         expect_locs=_key_locs(locator, expect, "", 3) if expect is not None else {},
         outputs_loc=where("outputs") if outputs is not None else None,
+        declared=True,
+        name_locs=locator.names,
     )
+
+
+def _var_range(name: str, raw: Mapping[Any, Any], loc: Loc) -> None:
+    """``vars: {p: {min: 0, max: 8}}``: a free name with a range; both ends whole numbers."""
+    for key, v in raw.items():
+        if key not in ("min", "max"):
+            raise SpecError(f"vars: {name}: unknown key `{key}` (a range has `min` and `max`)"
+                            + did_you_mean(str(key), ("min", "max")), loc=loc, code="bad-range")
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise SpecError(f"vars: {name}: {key} must be a whole number, not {v!r}", loc=loc,
+                            code="bad-range")
+    if raw.get("min", 1) > raw.get("max", raw.get("min", 1)):
+        raise SpecError(f"vars: {name}: min {raw.get('min', 1)} is more than max {raw['max']}", loc=loc,
+                        code="bad-range")
 
 
 def _key_locs(locator: Locator, mapping: Mapping[Any, Any], prefix: str, depth: int) -> dict[str, Loc]:

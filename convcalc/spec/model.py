@@ -100,6 +100,10 @@ class Spec:
     # "params", "layers.conv1", "layers.conv1.output" ... -> where that key is written
     expect_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)
     outputs_loc: Loc | None = None
+    # Read as YAML (a file, stdin, a YAML string, a dict): every name must be declared (SPEC §4);
+    # one-line specs use names freely.  name_locs: each word of a text value -> where it is written.
+    declared: bool = False
+    name_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)
 
     @property
     def resolved_layout(self) -> str:

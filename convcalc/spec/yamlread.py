@@ -35,6 +35,20 @@ class Locator:
         # and its YAML children: item nodes of a list, (key, value) node pairs of a mapping)
         self.nodes: dict[int, tuple[Any, list[Any]]] = {}
         self.key_index: dict[int, dict[str, Any]] = {}
+        self.names: dict[str, Loc] = {}  # each word in a text value -> where it is first written
+
+    def words(self, node: yaml.ScalarNode) -> None:
+        """Remember where each name in a text value is written (an undeclared one is reported there)."""
+        value = node.value
+        if not _WORD.search(value) or _PROSE.search(value):  # a description is no expression
+            return
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        shift = 1 if node.style in ("'", '"') else 0  # past the opening quote
+        one_line = "\n" not in value
+        for m in _WORD.finditer(value):
+            if m.group() not in self.names:
+                col = column + shift + m.start() if one_line else column
+                self.names[m.group()] = Loc(self.source, line, col)
 
     def add(self, container: Any, children: list[Any]) -> None:
         self.nodes[id(container)] = (container, children)
@@ -68,6 +82,10 @@ class Locator:
 
 # what an empty file is shown, to start from (SPEC §1)
 EMPTY_HINT = "a spec as small as it gets:\n    input: [1, 28, 28]\n    layers:\n      - dense: 10"
+
+_WORD = re.compile(r"(?<![$\w])[A-Za-z_]\w*")
+_PROSE = re.compile(r"[A-Za-z_]\w*\s+[A-Za-z_]")  # two words in a row: text, not an expression
+
 
 def _loc(source: str, node: yaml.Node) -> Loc:
     return Loc(source, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -255,7 +273,7 @@ class _Plain:
         self.locator = locator
         self.count = 0
 
-    def convert(self, node: yaml.Node, depth: int = 0) -> Any:
+    def convert(self, node: yaml.Node, depth: int = 0, is_key: bool = False) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise SpecError(
@@ -270,6 +288,8 @@ class _Plain:
         if isinstance(node, yaml.ScalarNode):
             tag = node.tag
             if tag == _STR:  # the common cases directly: construct_object is slow
+                if not is_key:
+                    self.locator.words(node)
                 return node.value
             try:
                 if tag == _INT:
@@ -295,7 +315,7 @@ class _Plain:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise SpecError("YAML merge keys (<<) are not supported in specs",
                                     loc=_loc(src, key_node))
-                key = self.convert(key_node, depth + 1)
+                key = self.convert(key_node, depth + 1, is_key=True)
                 if isinstance(key, list | dict):
                     raise SpecError("a mapping key must be a word or number", loc=_loc(src, key_node))
                 if key in result:

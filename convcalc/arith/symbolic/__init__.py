@@ -9,7 +9,8 @@ This package re-exports what the rest of convcalc uses:
 - :mod:`.valid`: the valid values of each free name, reduced from the open conditions.
 """
 
-from .canonical import ceildiv, divides, eq, extremum, floordiv, ge, total
+from .canonical import ceildiv, floordiv, total
+from .decide import divides, eq, extremum, ge
 from .printing import pretty, sstr
 from .valid import ValidSet, reduce_constraints, valid_text
 

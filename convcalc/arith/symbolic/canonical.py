@@ -17,20 +17,20 @@ Proof: write ``a = q·m + r`` with ``0 ≤ r < m``, so ``⌊a/m⌋ = q``.  Then
 ``N = u·n + v`` with ``0 ≤ v < n``: ``(N + r/m)/n = u + (v + r/m)/n`` and
 ``0 ≤ v + r/m < n``, so both sides equal ``u``.  ∎
 
-The fast decisions (:func:`bounds`, :func:`ge`, :func:`eq`, :func:`extremum`)
-settle comparisons from interval bounds, so most conditions never reach the
-exact reduction in :mod:`.valid`.
+The fast decisions on comparisons live in :mod:`.decide`; the free names
+themselves (and their declared ranges) in :mod:`.names`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from fractions import Fraction
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 import sympy
+
+from .names import symbol  # noqa: F401  (re-exported: num.symbol imports it from here)
 
 S = sympy.S
 _FLOOR = sympy.floor
@@ -41,11 +41,6 @@ _CEIL = sympy.ceiling
 
 
 Poly = dict[tuple[Any, ...], Any]  # monomial ((atom, power), ...) -> coefficient
-
-
-def symbol(name: str) -> Any:
-    """A free dimension or hyperparameter: a positive integer."""
-    return sympy.Symbol(name, integer=True, positive=True)
 
 
 def _intlike(t: Any) -> bool:
@@ -118,7 +113,7 @@ def floordiv(a: Any, b: Any) -> Any:
     """⌊a / b⌋ in canonical form (nested floors collapsed)."""
     b = _expr(b)
     if not (b.is_Integer and b > 0):
-        return _FLOOR(_expr(a) / b)
+        return _by_expression(_FLOOR, a, b)
     m = int(b)
     terms = _terms(a)
     if terms is None:
@@ -130,8 +125,10 @@ def floordiv(a: Any, b: Any) -> Any:
         f = floors[0]
         c = terms[f]
         others = {t: v for t, v in terms.items() if t is not f}
-        if c > 0 and m % c == 0 and all(v % c == 0 for v in others.values()):
-            inner, m1 = _num_den(f)
+        inner, m1 = _num_den(f)
+        # The identity holds for a whole-number numerator only (not ⌊9/s⌋'s 9/s).
+        if c > 0 and m % c == 0 and all(v % c == 0 for v in others.values()) \
+                and all(_intlike(t) for t in inner if t is not S.One):
             for t, v in others.items():
                 inner[t] = inner.get(t, 0) + (v // c) * m1
             return _make_floor(inner, m1 * (m // c))
@@ -143,7 +140,26 @@ def ceildiv(a: Any, b: Any) -> Any:
     b = _expr(b)
     if b.is_Integer and b > 0 and _terms(a) is not None:
         return floordiv(_expr(a) + (b - 1), b)
-    return _CEIL(_expr(a) / b)
+    return _by_expression(_CEIL, a, b)
+
+
+def _by_expression(rnd: Any, a: Any, b: Any) -> Any:
+    """⌊a/b⌋ (or ⌈a/b⌉) for a divisor ``b = c·t`` with a name in it: the whole multiples of
+    ``b`` in ``a`` come out, ⌊(32 − k)/k⌋ = ⌊32/k⌋ − 1 (a pool whose stride is its kernel)."""
+    terms = _terms(a)
+    c, t = b.as_coeff_Mul()
+    if terms is None or not (c.is_Integer and c > 0) or t.is_Number:
+        return rnd(_expr(a) / b)
+    whole, rest = [], []
+    for term, v in terms.items():
+        ratio = term / t
+        if v % int(c) == 0 and sympy.fraction(ratio)[1] == 1 and _intlike(ratio):
+            whole.append((v // int(c)) * ratio)
+        else:
+            rest.append(v * term)
+    if not rest:
+        return sympy.Add(*whole)
+    return sympy.Add(rnd(sympy.Add(*rest) / b), *whole)
 
 
 def total(xs: Iterable[Any]) -> Any:
@@ -315,136 +331,3 @@ def shown_shift(f: Any, q: int) -> int:
     """How the size ``f + q`` (``f`` a rounded atom) is shown: as the atom ``f + s`` plus ``q − s``; s."""
     terms, m = _num_den(f)
     return q - _round_choice(terms, m, q)[2]
-
-
-# ------------------------------------------------------------------ fast decisions
-
-
-Bound = tuple[Fraction | None, Fraction | None]  # (low, high); None is unbounded
-
-
-def _add_b(a: Fraction | None, b: Fraction | None) -> Fraction | None:
-    return None if a is None or b is None else a + b
-
-
-@lru_cache(maxsize=4096)
-def bounds(e: Any) -> Bound:
-    """Bounds of ``e`` over all positive integer values of its names (sound, not tight)."""
-    if e.is_Number:
-        v = Fraction(int(e.p), int(e.q)) if e.is_Rational else None
-        return (v, v)
-    if e.is_Symbol:
-        return (Fraction(1), None)
-    if isinstance(e, sympy.Add):
-        lo: Fraction | None = Fraction(0)
-        hi: Fraction | None = Fraction(0)
-        for a in _pair_floors(e.args, (lo, hi)):
-            if isinstance(a, tuple):
-                lo, hi = _add_b(lo, a[0]), _add_b(hi, a[1])
-                continue
-            alo, ahi = bounds(a)
-            lo, hi = _add_b(lo, alo), _add_b(hi, ahi)
-        return (lo, hi)
-    if isinstance(e, sympy.Mul):
-        lo, hi = Fraction(1), Fraction(1)
-        for a in e.args:
-            alo, ahi = bounds(a)
-            if alo is not None and alo >= 0 and lo is not None and lo >= 0:
-                lo = lo * alo
-                hi = None if hi is None or ahi is None else hi * ahi
-            elif alo is not None and ahi is not None and alo == ahi and alo < 0 and lo is not None:
-                lo, hi = (None if hi is None else hi * alo), lo * alo
-            else:
-                return (None, None)
-        return (lo, hi)
-    if isinstance(e, _FLOOR | _CEIL):
-        rnd = math.floor if isinstance(e, _FLOOR) else math.ceil
-        lo, hi = bounds(e.args[0])
-        return (None if lo is None else Fraction(rnd(lo)), None if hi is None else Fraction(rnd(hi)))
-    if isinstance(e, sympy.Mod) and e.args[1].is_Integer and e.args[1] > 0:
-        return (Fraction(0), Fraction(int(e.args[1]) - 1))
-    if isinstance(e, sympy.Max | sympy.Min | sympy.Piecewise):
-        parts = [bounds(a if not isinstance(e, sympy.Piecewise) else a[0]) for a in e.args]
-        if isinstance(e, sympy.Max):
-            lo = max((p[0] for p in parts if p[0] is not None), default=None)
-            hi = None if any(p[1] is None for p in parts) else max(p[1] for p in parts)  # type: ignore[type-var]
-        elif isinstance(e, sympy.Min):
-            hi = min((p[1] for p in parts if p[1] is not None), default=None)
-            lo = None if any(p[0] is None for p in parts) else min(p[0] for p in parts)  # type: ignore[type-var]
-        else:
-            lo = None if any(p[0] is None for p in parts) else min(p[0] for p in parts)  # type: ignore[type-var]
-            hi = None if any(p[1] is None for p in parts) else max(p[1] for p in parts)  # type: ignore[type-var]
-        return (lo, hi)
-    if isinstance(e, sympy.Pow) and e.exp.is_Integer and e.exp > 0:
-        lo, hi = bounds(e.base)
-        if lo is not None and lo >= 0:
-            k = int(e.exp)
-            return (lo**k, None if hi is None else hi**k)
-    return (None, None)
-
-
-def _pair_floors(args: Sequence[Any], _: Any) -> list[Any]:
-    """Terms of a sum, with ``c·⌊(P + c1)/m⌋ − c·⌊(P + c2)/m⌋`` pairs replaced by their bounds.
-
-    For reals u, v: ⌊u⌋ − ⌊v⌋ lies in [⌊u − v⌋, ⌈u − v⌉], and here u − v = (c1 − c2)/m.
-    """
-    keyed: dict[Any, list[tuple[Any, Any, Any]]] = {}
-    out: list[Any] = []
-    for a in args:
-        c, f = a.as_coeff_Mul()
-        if isinstance(f, _FLOOR) and c.is_Integer:
-            arg = f.args[0]
-            k, body = arg.as_coeff_Add()
-            keyed.setdefault(body, []).append((int(c), Fraction(int(k.p), int(k.q)), a))
-        else:
-            out.append(a)
-    for group in keyed.values():
-        pos = [g for g in group if g[0] > 0]
-        neg = [g for g in group if g[0] < 0]
-        while pos and neg and pos[-1][0] == -neg[-1][0]:
-            (c, k1, _), (_, k2, _) = pos.pop(), neg.pop()
-            lo, hi = Fraction(math.floor(k1 - k2)), Fraction(math.ceil(k1 - k2))
-            out.append((c * lo, c * hi))
-        out.extend(g[2] for g in pos + neg)
-    return out
-
-
-def extremum(kind: str, xs: Sequence[Any]) -> Any:
-    """max/min of sizes, dropping those the bounds show can never win."""
-    keep: list[Any] = []
-    for x in xs:
-        if any(ge(k, x) is True if kind == "max" else ge(x, k) is True for k in keep):
-            continue
-        keep = [k for k in keep if not (ge(x, k) is True if kind == "max" else ge(k, x) is True)]
-        keep.append(x)
-    if len(keep) == 1:
-        return keep[0]
-    return sympy.Max(*keep) if kind == "max" else sympy.Min(*keep)
-
-
-def ge(a: Any, b: Any) -> Any:
-    """``a ≥ b``: True/False when the bounds decide it, else an unevaluated relation."""
-    lo, hi = bounds(_expr(a - b))
-    if lo is not None and lo >= 0:
-        return True
-    if hi is not None and hi < 0:
-        return False
-    return sympy.Ge(a, b, evaluate=False)
-
-
-def eq(a: Any, b: Any) -> Any:
-    d = _expr(a - b)
-    if d == 0:
-        return True
-    lo, hi = bounds(d)
-    if (lo is not None and lo > 0) or (hi is not None and hi < 0):
-        return False
-    return sympy.Eq(a, b, evaluate=False)
-
-
-def divides(a: Any, b: Any) -> Any:
-    """``b`` is a multiple of ``a`` (True/False/an open condition)."""
-    r = sympy.Mod(b, a)
-    if r.is_Integer:
-        return bool(r == 0)
-    return sympy.Eq(r, 0, evaluate=False)

@@ -12,6 +12,7 @@ MAC count or a memory size, where sympy has distributed the number over it
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -25,9 +26,12 @@ from .canonical import (
     _intlike,
     _num_den,
     _poly,
+    _polydict,
     _round_atom,
     _round_choice,
     _split_const,
+    ceildiv,
+    floordiv,
     size_of,
 )
 
@@ -106,6 +110,11 @@ class _Printer(StrPrinter):
                 base = size[1:]
             elif not isinstance(base, sympy.Add):
                 base, k = f, 1
+            else:  # (264 − 8·k)·(33 − k) is 8·(33 − k)^2
+                g = _content(base)
+                if g > 1:
+                    c *= g**k
+                    base = sympy.Add(*(a / g for a in base.args))
             powers[base] = powers.get(base, 0) + k
         num = []
         for f, k in powers.items():
@@ -129,12 +138,27 @@ class _Printer(StrPrinter):
         return text
 
     def _shown(self, t: Any, q: int) -> tuple[str, bool]:
-        """The size ``t + q`` as text (a rounded ``t`` written as the shapes write it), and if one atom."""
+        """The size ``t + q`` as text (a rounded ``t`` written as the shapes write it), and if one atom.
+
+        A rounding of a negative numerator is written negated, ``16 − ⌊k/2⌋`` rather than
+        ``⌈(−k)/2⌉ + 16``: ⌊P/m⌋ = −⌈−P/m⌉ and ⌈P/m⌉ = −⌊−P/m⌋.
+        """
         if not _round_atom(t):
             text = self._print(t)
         else:
             terms, m = _num_den(t)
             kind, numer, q = _round_choice(terms, m, q)
+            body = [c for a, c in _split_const(dict(numer.as_coefficients_dict()))[0].items()]
+            if body and all(c < 0 for c in body):
+                g = (ceildiv if kind == "floor" else floordiv)(-numer, m)  # = −(the rounding)
+                size = size_of(g)
+                atom, k0 = (size[1], size[2]) if size is not None and size[0] == 1 else (g, 0)
+                if _round_atom(atom):
+                    text, _ = self._shown(atom, 0)
+                    q -= k0
+                    if not q:
+                        return f"-{text}", False
+                    return (f"{q} - {text}" if q > 0 else f"-{text} - {-q}"), False
             text = self._rounded(kind, numer, m)
         if not q:
             return text, True
@@ -162,7 +186,16 @@ class _Printer(StrPrinter):
         shown = self._size(e)
         if shown is not None:
             return shown
+        flipped = [_negated(t.as_coeff_Mul()[1]) for t in e.args]
+        if any(g is not None for g in flipped):  # p − ⌈k/2⌉ + 16, not p + ⌊(−k)/2⌋ + 16
+            return self._print(sympy.Add(*(
+                t if g is None else -t.as_coeff_Mul()[0] * g for t, g in zip(e.args, flipped, strict=True))))
         terms = sorted(e.args, key=lambda t: (-_degree(t), self._print(t.as_coeff_Mul()[1])))
+        positive = [t for t in terms if t.as_coeff_Mul()[0] > 0]
+        if positive and terms[0] is not positive[0]:  # 33 − k, not −k + 33
+            terms.remove(positive[0])
+            terms.insert(0, positive[0])
+        factored = self._factored(e)
         out = ""
         for i, t in enumerate(terms):
             neg = t.as_coeff_Mul()[0] < 0
@@ -173,7 +206,45 @@ class _Printer(StrPrinter):
                 out = f"-{text}" if neg else text
             else:
                 out += f" - {text}" if neg else f" + {text}"
-        return out
+        return factored if factored is not None and len(factored) < len(out) else out
+
+    def _factored(self, e: Any) -> str | None:
+        """``160*(floor(H/2) - 1)*(floor(W/2) - 1) + 618`` for a total whose top term is a product
+        of distinct sizes: the polynomial is tried as K·Π(aᵢ + qᵢ) + r, with qᵢ read off the
+        terms one degree lower and every other term checked."""
+        if len(e.args) < 4:
+            return None
+        poly = _polydict(e)
+        degree = max(sum(k for _, k in mono) for mono in poly)
+        tops = [mono for mono in poly if sum(k for _, k in mono) == degree]
+        if not 2 <= degree <= 4 or len(tops) != 1 or any(k != 1 for _, k in tops[0]):
+            return None
+        top = tops[0]
+        big = poly[top]
+        if not big.is_Integer:
+            return None
+        shifts = []
+        for i in range(len(top)):
+            c = poly.get(tuple(m for j, m in enumerate(top) if j != i), 0)
+            if not (c / big).is_Integer:
+                return None
+            shifts.append(int(c / big))
+        guess = _polydict(sympy.Mul(big, *(a + q for (a, _), q in zip(top, shifts, strict=True)),
+                                    evaluate=False).expand())
+        if any(guess.get(mono, 0) != c for mono, c in poly.items() if mono) or \
+                any(mono and mono not in poly for mono in guess if guess[mono]):
+            return None
+        rest = int(poly.get((), 0) - guess.get((), 0))
+        factors = []
+        for (a, _), q in zip(top, shifts, strict=True):
+            text, bare = self._shown(a, q) if _round_atom(a) else (
+                (self._print(a + q), not q) if q else (self._print(a), True))
+            factors.append((_order(text), text if bare else f"({text})"))
+        factors.sort()
+        body = "*".join([*([str(big)] if big != 1 else []), *(t for _, t in factors)])
+        if not rest:
+            return body
+        return f"{body} + {rest}" if rest > 0 else f"{body} - {-rest}"
 
     def doprint(self, expr: Any) -> str:  # type: ignore[override]
         return self._finish(super().doprint(_expr(expr)))
@@ -188,6 +259,27 @@ _UNROUND = str.maketrans("", "", "()⌊⌋⌈⌉")
 def _order(text: str) -> str:
     """Sort key of a factor: its names as read, so ``floor((H - 6)/4)*(W - 2)`` keeps H before W."""
     return text.replace("floor(", "").replace("ceiling(", "").translate(_UNROUND)
+
+
+def _negated(f: Any) -> Any:
+    """``−f`` for a rounded atom shown with a numerator of negative terms only (⌊(−k)/2⌋ is
+    −⌈k/2⌉), so that it prints with a positive one; None for any other term."""
+    if not _round_atom(f):
+        return None
+    terms, m = _num_den(f)
+    kind, numer, _ = _round_choice(terms, m, None)
+    body = _split_const(dict(numer.as_coefficients_dict()))[0]
+    if not body or any(c >= 0 for c in body.values()):
+        return None
+    return (ceildiv if kind == "floor" else floordiv)(-numer, m)
+
+
+def _content(e: Any) -> int:
+    """The gcd of a sum's integer coefficients (1 when any is not an integer)."""
+    coeffs = [a.as_coeff_Mul()[0] for a in e.args]
+    if not all(c.is_Integer for c in coeffs):
+        return 1
+    return math.gcd(*(int(c) for c in coeffs))
 
 
 def _degree(t: Any) -> int:

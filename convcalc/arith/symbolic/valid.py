@@ -19,36 +19,22 @@ solved by bisection first, so huge thresholds cost nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
 from ...errors import LayerRef, SpecError
-from .canonical import _CEIL, _FLOOR, S, symbol
+from .canonical import _CEIL, _FLOOR, S
+from .eventual import Unsettled, settle
+from .names import name_range, symbol
 from .printing import pretty
+from .validset import ValidSet, describe
 
 
 class Unreducible(Exception):
     """The conditions are outside what the exact reduction handles."""
-
-
-class ValidSet(dict):  # type: ignore[type-arg]
-    """The JSON ``valid`` entry of one name, plus its sentence and an exact membership test."""
-
-    text: str = ""
-    head: frozenset[int] = frozenset()  # valid values below `start`
-    start: int = 1  # from here on, validity repeats with `period`
-    residues: tuple[bool, ...] = ()  # validity of start, start + 1, ... one period long
-
-    def __contains__(self, v: object) -> bool:
-        if not isinstance(v, int) or isinstance(v, bool):
-            return dict.__contains__(self, v)
-        if v in self.head:
-            return True
-        period = len(self.residues)
-        return bool(period) and v >= self.start and self.residues[(v - self.start) % period]
 
 
 Fn = Callable[[int], Any]
@@ -247,22 +233,21 @@ def _monotone(e: Any, x: Any) -> int | None:
     return None
 
 
-def _lower_bound(cond: Any, x: Any) -> int | None:
-    """Smallest x satisfying a monotone ``g ≥ 0``-type condition, or None if not of that kind."""
+def _lower_bound(cond: Any, x: Any, low: int) -> int | None:
+    """Smallest x ≥ low satisfying a monotone ``g ≥ 0``-type condition, or None if not of that kind."""
     if not isinstance(cond, sympy.core.relational.Relational) or cond.rel_op in ("==", "!="):
         return None
     g = cond.lhs - cond.rhs if cond.rel_op in (">=", ">") else cond.rhs - cond.lhs
     if _monotone(g, x) != 1:
         return None
     test = _compile(cond, x)
-    if test(1):
-        return 1
-    hi = 2
+    if test(low):
+        return low
+    lo, hi = low, low + 1  # test(lo) is false
     while not test(hi):
-        hi *= 2
-        if hi.bit_length() > 4096:
+        lo, hi = hi, low + 2 * (hi - low)
+        if (hi - low).bit_length() > 4096:
             return None
-    lo = hi // 2  # test(lo) is false, test(hi) true
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if test(mid):
@@ -272,33 +257,53 @@ def _lower_bound(cond: Any, x: Any) -> int | None:
     return hi
 
 
+def _holds(tests: Sequence[Fn], v: int) -> bool:
+    try:
+        return all(t(v) for t in tests)
+    except ZeroDivisionError:  # a name that may be 0, in a divisor: the layer refuses it
+        return False
+
+
 def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
-    """The valid values of one name under ``conditions``; None when none is valid."""
-    floor_n = 1
-    general = []
+    """The valid values of one name (in its declared range) under ``conditions``; None when none is."""
+    low, high = name_range(x)
+    if high is not None:  # a bounded range: every value is checked
+        if high - low > SCAN_LIMIT:
+            raise Unreducible("too many values to check")
+        tests = [_compile(c, x) for c in conditions]
+        values = [v for v in range(low, high + 1) if _holds(tests, v)]
+        return describe(x, None, [], low, values) if values else None
+    settled, beyond = [], 0
     for c in conditions:
-        n = _lower_bound(c, x)
+        try:
+            s, t = settle(c, x)
+        except Unsettled as e:
+            raise Unreducible(str(e)) from None
+        settled.append(s)
+        beyond = max(beyond, t)
+    floor_n = low
+    general = []
+    for c, s in zip(conditions, settled, strict=True):
+        n = _lower_bound(c, x, low) if s is c else None
         if n is None:
-            general.append(c)
+            general.append(s)
         else:
             floor_n = max(floor_n, n)
     if not general:
-        return _describe(x, floor_n, 1, [True], floor_n, ())
+        return describe(x, 1, [True], floor_n, ())
     an = _Analysis(x)
     for c in general:
         an.rate(c)
-    start = max([floor_n, *(an.threshold(c) for c in general)])
+    start = max([floor_n, beyond + 1, *(an.threshold(c) for c in general)])
     end = start + an.L
     if end - floor_n > SCAN_LIMIT:
         raise Unreducible("too many values to check")
     tests = [an.fn(c) for c in conditions]
-    member = {v: all(t(v) for t in tests) for v in range(floor_n, end)}
+    member = {v: _holds(tests, v) for v in range(floor_n, end)}
     pattern = [member[v] for v in range(start, end)]
     head = [v for v in range(floor_n, start) if member[v]]
     if not any(pattern):
-        if not head:
-            return None
-        return _describe(x, head[0], None, [], start, head)
+        return describe(x, None, [], start, head) if head else None
     period = next(p for p in range(1, an.L + 1)
                   if an.L % p == 0 and all(pattern[i] == pattern[i % p] for i in range(an.L)))
 
@@ -306,18 +311,18 @@ def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
         return v >= floor_n and member.get(v, pattern[(v - start) % an.L] if v >= start else False)
 
     frm = start
-    while frm > 1 and at(frm - 1) == at(frm - 1 + period):
+    while frm > low and at(frm - 1) == at(frm - 1 + period):
         frm -= 1
     head = [v for v in range(floor_n, frm) if at(v)]
     residues = [at(v) for v in range(frm, frm + period)]
-    out = _describe(x, None, period, residues, frm, head)
+    out = describe(x, period, residues, frm, head)
     offs = [i for i, ok in enumerate(residues) if ok]
     if head and len(offs) == 1:  # one residue class, plus a few values below it: say so
         lo = frm + offs[0]
-        while lo - period >= 1 and at(lo - period):
+        while lo - period >= low and at(lo - period):
             lo -= period
         extras = [v for v in head if (v - lo) % period or v < lo]
-        cls = _describe(x, None, period, [True] + [False] * (period - 1), lo, ())
+        cls = describe(x, period, [True] + [False] * (period - 1), lo, ())
         if len(extras) <= 3:
             name = str(x)
             listed = ", ".join(map(str, extras))
@@ -326,50 +331,17 @@ def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
     return out
 
 
-def _describe(x: Any, low: int | None, period: int | None, residues: list[bool], frm: int,
-              head: Sequence[int]) -> ValidSet:
-    """The JSON entry and its sentence."""
-    name = str(x)
-    if period is None:  # finite set
-        values = list(head)
-        out = ValidSet(min=values[0], period=None, first=values[:4])
-        out.head = frozenset(values)
-        out.text = f"{name} ∈ {{{', '.join(map(str, values[:8]))}{', …' if len(values) > 8 else ''}}}"
-        return out
-    first: list[int] = list(head[:4])
-    v = frm
-    while len(first) < 4:
-        if residues[(v - frm) % period]:
-            first.append(v)
-        v += 1
-    out = ValidSet(min=first[0], period=period, first=first)
-    out.head, out.start, out.residues = frozenset(head), frm, tuple(residues)
-    offs = [i for i, ok in enumerate(residues) if ok]
-    if head or len(offs) != 1:
-        listed = [*head[:6]]
-        v = frm
-        while len(listed) < 6:
-            if residues[(v - frm) % period]:
-                listed.append(v)
-            v += 1
-        out.text = f"{name} ∈ {{{', '.join(map(str, listed))}, …}} (period {period} from {frm})"
-        return out
-    lo = frm + offs[0]
-    r = lo % period
-    if period == 1:
-        out.text = f"{name} ≥ {lo}" if lo > 1 else ""
-    elif period == 2:
-        out.text = f"{name} {'even' if r == 0 else 'odd'}" + (f", {name} ≥ {lo}" if lo > 2 else "")
-    else:
-        m0 = (lo - r) // period
-        body = f"{period}m" + (f" + {r}" if r else "")
-        out.text = f"{name} = {body}, m ≥ {m0}"
-    return out
+def reduce_constraints(result: Any, symbols: Mapping[str, Any] | None = None) -> None:
+    """Fill ``result.valid`` per free name; keep what cannot be reduced in ``result.constraints``.
 
-
-def reduce_constraints(result: Any) -> None:
-    """Fill ``result.valid`` per free name; keep what cannot be reduced in ``result.constraints``."""
-    symbols = {name: symbol(name) for name in result.free_names}
+    ``symbols`` (name -> symbol) carries declared ranges; a name missing there is a positive integer.
+    Conditions met twice (the same rule on H and on W of a square input) are kept once.
+    """
+    symbols = {name: (symbols or {}).get(name) or symbol(name) for name in result.free_names}
+    unique: dict[Any, Any] = {}
+    for c in result.constraints:
+        unique.setdefault(c.condition, c)
+    result.constraints[:] = list(unique.values())
     groups: dict[str, list[Any]] = {name: [] for name in symbols}
     for c in result.constraints:
         cond = c.condition
@@ -399,9 +371,11 @@ def _no_value(result: Any, name: str, cons: Sequence[Any]) -> None:
         if row.name == last.layer:
             loc, ref = row.loc, LayerRef(row.index, row.name, row.type)
     if len(cons) == 1:
-        raise SpecError(f"no value of {name} makes this valid: {last.message}", loc=loc, layer=ref)
+        raise SpecError(f"no value of {name} makes this valid: {last.message}", loc=loc, layer=ref,
+                        code="no-valid-value")
     needs = "; ".join(pretty(c.condition) for c in cons)
-    raise SpecError(f"no value of {name} satisfies every condition together: {needs}", loc=loc, layer=ref)
+    raise SpecError(f"no value of {name} satisfies every condition together: {needs}", loc=loc, layer=ref,
+                    code="no-valid-value")
 
 
 def valid_text(result: Any) -> list[str]:
@@ -413,7 +387,11 @@ def valid_text(result: Any) -> list[str]:
     if parts:
         lines.append("Valid for " + "; ".join(parts))
     elif reduced and not result.constraints:
-        lines.append(f"Valid for every {', '.join(reduced)} ≥ 1")
+        lows = {n: getattr(result.valid[n], "low", 1) for n in reduced}
+        if len(set(lows.values())) == 1:
+            lines.append(f"Valid for every {', '.join(reduced)} ≥ {lows[reduced[0]]}")
+        else:
+            lines.append("Valid for every " + ", ".join(f"{n} ≥ {lo}" for n, lo in lows.items()))
     for c in result.constraints:
         where = f" ({c.layer})" if c.layer else ""
         lines.append(f"Needs {pretty(c.condition)}{where}")
