@@ -23,6 +23,50 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 NOWHERE = Loc("<spec>")  # the location of a spec built in code
 
 
+class ArgLocs:
+    """Where a layer's arguments are written, for errors located at the argument.
+
+    ``arg(i)`` is the ``i``-th positional value; ``key(name)`` and ``value(name)`` the
+    key and the value of a named argument (also ``name`` and ``from``).  None where
+    unknown (a spec built in code).  The YAML loader's answers are made on demand:
+    most arguments are never asked about.
+    """
+
+    __slots__ = ()
+
+    def arg(self, index: int) -> Loc | None:
+        return None
+
+    def key(self, name: str) -> Loc | None:
+        return None
+
+    def value(self, name: str) -> Loc | None:
+        return None
+
+
+NO_ARG_LOCS = ArgLocs()
+
+
+class FixedArgLocs(ArgLocs):
+    """Argument locations known in advance (the inline parser counts them as it reads)."""
+
+    __slots__ = ("args", "keys", "values")
+
+    def __init__(self, args: tuple[Loc, ...], keys: Mapping[str, Loc], values: Mapping[str, Loc]) -> None:
+        self.args = args
+        self.keys = keys
+        self.values = values
+
+    def arg(self, index: int) -> Loc | None:
+        return self.args[index] if 0 <= index < len(self.args) else None
+
+    def key(self, name: str) -> Loc | None:
+        return self.keys.get(name)
+
+    def value(self, name: str) -> Loc | None:
+        return self.values.get(name)
+
+
 @dataclass(frozen=True, slots=True)
 class LayerSpec:
     """One layer entry as written: type, positional and named arguments."""
@@ -33,6 +77,7 @@ class LayerSpec:
     name: str | None = None
     sources: tuple[str | int, ...] | None = None  # `from:`; None = the previous layer
     loc: Loc = NOWHERE
+    arg_locs: ArgLocs = field(default=NO_ARG_LOCS, compare=False)  # where each argument is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +88,7 @@ class RepeatSpec:
     layers: tuple[LayerSpec | RepeatSpec, ...]
     name: str | None = None
     loc: Loc = NOWHERE
+    times_loc: Loc | None = field(default=None, compare=False)  # where `times:`'s value is written
 
 
 @dataclass(frozen=True, slots=True)
