@@ -399,9 +399,11 @@ def _no_value(result: Any, name: str, cons: Sequence[Any]) -> None:
         if row.name == last.layer:
             loc, ref = row.loc, LayerRef(row.index, row.name, row.type)
     if len(cons) == 1:
-        raise SpecError(f"no value of {name} makes this valid: {last.message}", loc=loc, layer=ref)
+        raise SpecError(f"no value of {name} makes this valid: {last.message}", loc=loc, layer=ref,
+                        code="no-valid-value")
     needs = "; ".join(pretty(c.condition) for c in cons)
-    raise SpecError(f"no value of {name} satisfies every condition together: {needs}", loc=loc, layer=ref)
+    raise SpecError(f"no value of {name} satisfies every condition together: {needs}", loc=loc, layer=ref,
+                    code="no-valid-value")
 
 
 def valid_text(result: Any) -> list[str]:
