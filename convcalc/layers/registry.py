@@ -7,6 +7,7 @@ registry through the package finds it full.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 from ..errors import SpecError, did_you_mean
@@ -67,8 +68,11 @@ def _add(table: dict[str, tuple[Layer, int | None]], key: str, layer: Layer, ran
 _PREFIXES = ("torch.nn.", "tf.keras.layers.", "keras.layers.", "nn.", "layers.")
 
 
-def lookup(written: str, framework: str) -> Resolved:
-    """Find a layer type by any of its spellings (SPEC §2)."""
+def lookup(written: str, framework: str, blocks: Collection[str] = ()) -> Resolved:
+    """Find a layer type by any of its spellings (SPEC §2).
+
+    ``blocks``: the spec's block names, suggested when the word is no layer type.
+    """
     name = written.strip()
     for prefix in _PREFIXES:
         if name.lower().startswith(prefix):
@@ -86,7 +90,10 @@ def lookup(written: str, framework: str) -> Resolved:
     key = normalize(name)
     if key in _NORMAL:
         return Resolved(*_NORMAL[key], "convcalc")
-    raise SpecError(f"unknown layer type `{written}`" + did_you_mean(name, all_names()))
+    suggestion = did_you_mean(name, all_names())
+    if blocks and not suggestion:
+        suggestion = did_you_mean(name, blocks) or f" (blocks: {', '.join(blocks)})"
+    raise SpecError(f"unknown layer type `{written}`" + suggestion, code="unknown-type")
 
 
 def is_type_name(word: str) -> bool:
