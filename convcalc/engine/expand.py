@@ -106,7 +106,7 @@ class Substitution:
             raise SpecError(f"block `{self.block}` has no argument `${name}`"
                             + did_you_mean(name, self.args)
                             + (f" (its arguments: {', '.join(self.args)})" if self.args else
-                               " (it declares no `args:`)"))
+                               " (it declares no `args:`)"), code="unknown-block-argument")
         return self.args[name]
 
     def __call__(self, raw: Any) -> Any:
@@ -122,7 +122,7 @@ class Substitution:
         if isinstance(raw, LayerSpec):
             return LayerSpec(raw.type, tuple(self.sub(a) for a in raw.args),
                              {k: self.sub(v) for k, v in raw.kwargs.items()}, raw.name, raw.sources,
-                             raw.loc)
+                             raw.loc, raw.arg_locs)
         if isinstance(raw, RepeatSpec):
             return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers))
         return raw
@@ -136,7 +136,7 @@ class Substitution:
             v = self.arg(m.group(1))
             if isinstance(v, bool) or not isinstance(v, int | str):
                 raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
-                                f"the expression {raw!r} (block `{self.block}`)")
+                                f"the expression {raw!r} (block `{self.block}`)", code="bad-argument")
             text = str(v).strip()
             return text if _SIMPLE.match(text) else f"({text})"
 
@@ -202,7 +202,8 @@ class Expander:
               forced_name: str | None = None) -> None:
         self.work += 1
         if self.work > 4 * MAX_LAYERS:  # e.g. a huge repeat of empty repeats
-            raise SpecError(f"the network expands to more than {4 * MAX_LAYERS:,} entries", loc=entry.loc)
+            raise SpecError(f"the network expands to more than {4 * MAX_LAYERS:,} entries", loc=entry.loc,
+                            code="too-many-layers")
         if isinstance(entry, RepeatSpec):
             self.repeat(entry, level, scope)
             return
@@ -215,7 +216,8 @@ class Expander:
             return
         index = len(self.nodes) + 1
         if index > MAX_LAYERS:
-            raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc)
+            raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc,
+                            code="too-many-layers")
         name = forced_name or (scope.prefix + entry.name if entry.name is not None else None)
         error = None
         try:
@@ -225,7 +227,7 @@ class Expander:
         # A name used twice is refused by the propagator, which knows the type (conv2d, not conv).
         if name is not None and name not in self.names:
             try:
-                self.declare(name, index, entry.loc)
+                self.declare(name, index, entry.arg_locs.value("name") or entry.loc)
             except SpecError as e:  # an input's name: raised when the propagator reaches the layer
                 error = error or e
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
@@ -239,9 +241,10 @@ class Expander:
 
     def declare(self, name: str, index: int, loc: Loc, ref: LayerRef | None = None) -> None:
         if name in self.spec.inputs or name == "input":
-            raise SpecError(f"the name '{name}' is taken by an input of the spec", loc=loc, layer=ref)
+            raise SpecError(f"the name '{name}' is taken by an input of the spec", loc=loc, layer=ref,
+                            code="duplicate-name")
         if name in self.names:
-            raise SpecError(f"layer name '{name}' is used twice", loc=loc, layer=ref)
+            raise SpecError(f"layer name '{name}' is used twice", loc=loc, layer=ref, code="duplicate-name")
         self.names[name] = index
 
     def sources(self, entry: LayerSpec, level: _Level, scope: _Scope, index: int,
@@ -253,19 +256,19 @@ class Expander:
             try:
                 out.extend(self.source(ref, level, scope, index))
             except SpecError as e:
-                raise e.located(entry.loc, None if name is None else
-                                LayerRef(index, name, entry.type)) from None
+                raise e.with_location(entry.arg_locs.value("from") or entry.loc, None if name is None else
+                                      LayerRef(index, name, entry.type)) from None
         return tuple(out)
 
     def source(self, ref: str | int, level: _Level, scope: _Scope, index: int) -> tuple[Source, ...]:
         if isinstance(ref, bool):
-            raise SpecError(f"from: {ref} is not a layer name or index")
+            raise SpecError(f"from: {ref} is not a layer name or index", code="bad-reference")
         if isinstance(ref, int):
             if ref >= 0:
                 if ref >= index:
                     raise SpecError(
                         f"from: {ref} refers to layer {ref}, which comes at or after this one "
-                        f"(layer {index}); a layer can only read earlier layers")
+                        f"(layer {index}); a layer can only read earlier layers", code="forward-reference")
                 return (ref,)
             pos = len(level.outputs) + ref
             if pos >= 0:
@@ -274,9 +277,9 @@ class Expander:
                 return level.input
             raise SpecError(f"from: {ref} reaches back {-ref} entries, but only "
                             f"{len(level.outputs)} come before this one in its list "
-                            f"({-len(level.outputs) - 1} is {level.what})")
+                            f"({-len(level.outputs) - 1} is {level.what})", code="bad-reference")
         if not isinstance(ref, str):
-            raise SpecError(f"from: entries are layer names or indices, not {ref!r}")
+            raise SpecError(f"from: entries are layer names or indices, not {ref!r}", code="bad-reference")
         if ref == "in" or ref.startswith("in."):
             if ref == "in":
                 return level.input
@@ -285,7 +288,7 @@ class Expander:
                 if not k.isdigit() or int(k) >= len(level.input):
                     raise SpecError(f"from: {ref}: the block has {len(level.input)} input"
                                     f"{'s' if len(level.input) != 1 else ''} (in.0 .. "
-                                    f"in.{len(level.input) - 1}, or `in` for all)")
+                                    f"in.{len(level.input) - 1}, or `in` for all)", code="bad-reference")
                 return (level.input[int(k)],)
         return (Ref(ref, scope.lookup),)
 
@@ -321,14 +324,17 @@ class Expander:
             elif type(raw) is int:
                 v = raw
             else:
-                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}")
+                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}",
+                                code="not-whole")
         except _NotConcrete as e:
             raise SpecError(f"repeat: times {raw!r} must be a number, but `{e.args[0]}` is not bound "
-                            "(set it in `vars:` or with -D)", loc=rep.loc) from None
+                            "(set it in `vars:` or with -D)", loc=rep.times_loc or rep.loc,
+                            code="unbound-name") from None
         except SpecError as e:
-            raise e.located(rep.loc) from None
+            raise e.with_location(rep.times_loc or rep.loc) from None
         if not num.is_int(v) or v < 0:
-            raise SpecError(f"repeat: times must be 0 or more, not {v}", loc=rep.loc)
+            raise SpecError(f"repeat: times must be 0 or more, not {v}", loc=rep.times_loc or rep.loc,
+                            code="negative-value")
         return v
 
     # ---------------------------------------------------------------- blocks
@@ -337,7 +343,7 @@ class Expander:
         if block.name in scope.stack:
             chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
             raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
-                            loc=use.loc)
+                            loc=use.loc, code="block-recursion")
         if forced_name is not None:
             name = forced_name
         elif use.name is not None:
@@ -353,7 +359,7 @@ class Expander:
         try:
             args = bind_block(block, use, self.env)
         except SpecError as e:
-            raise e.located(use.loc, ref) from None
+            raise e.with_location(use.loc, ref) from None
         inputs = self.sources(use, level, scope, index, name)
         group = self.open_group(name, block.name, _block_label(block.name, use), scope, use.loc, inputs)
         inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
@@ -380,7 +386,7 @@ class Expander:
             try:
                 out.append(subst(e))
             except SpecError as err:
-                raise err.located(e.loc, ref) from None
+                raise err.with_location(e.loc, ref) from None
         if key is not None:
             self.bodies[key] = tuple(out)
         return tuple(out)
@@ -406,21 +412,24 @@ def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -
     if len(use.args) > len(names):
         shown = ", ".join(names) if names else "none"
         raise SpecError(f"block `{block.name}` takes at most {len(names)} positional argument"
-                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}")
+                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}",
+                        loc=use.arg_locs.arg(len(names)), code="too-many-arguments")
     bound: dict[str, Any] = dict(zip(names, use.args, strict=False))
     for key, raw in use.kwargs.items():
         if key not in block.args:
             raise SpecError(f"block `{block.name}` has no argument `{key}`" + did_you_mean(key, names)
                             + (f" (its arguments: {', '.join(names)})" if names else
-                               " (it declares no `args:`)"))
+                               " (it declares no `args:`)"), loc=use.arg_locs.key(key),
+                               code="unknown-argument")
         if key in bound:
-            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice")
+            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice",
+                            loc=use.arg_locs.key(key), code="duplicate-argument")
         bound[key] = raw
     missing = [n for n in names if n not in bound and block.args[n] is None]
     if missing:
         raise SpecError(f"block `{block.name}` needs the argument{'s' if len(missing) > 1 else ''} "
                         + ", ".join(f"`{m}`" for m in missing)
-                        + f" (its arguments: {', '.join(names)})")
+                        + f" (its arguments: {', '.join(names)})", code="missing-argument")
     for n in names:
         if n not in bound:  # a default may use the arguments before it: {out: 64, mid: $out // 4}
             bound[n] = Substitution(bound, block.name, env)(block.args[n])

@@ -16,7 +16,7 @@ from ..core import params as A
 from ..core.context import Ctx
 from ..core.result import LayerResult, Result
 from ..core.types import Constraint, Shape, Weight
-from ..errors import LayerRef, SpecError, did_you_mean
+from ..errors import LayerRef, SpecError
 from ..layers.registry import Resolved, lookup
 from ..spec.model import LayerSpec, Spec, raw_text, split_axes
 from .receptive_field import ReceptiveFields
@@ -54,13 +54,13 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         inputs = _input_from_first_layer(nodes[0].spec)
     if not inputs:
         raise SpecError("the spec gives no input shape (add `input: [3, 224, 224]` or use --input)",
-                        loc=spec.input_loc or spec.loc)
+                        loc=spec.input_loc or spec.loc, code="no-input")
     tensors: dict[str, Shape] = {}
     for name, raw in inputs.items():
         try:
             tensors[name] = A.shape_of(list(raw), context(), "input" if name == "input" else f"input {name}")
         except SpecError as e:
-            raise e.located(spec.input_loc or spec.loc) from None
+            raise e.with_location(spec.input_loc or spec.loc) from None
     input_names = list(tensors)
     fields = ReceptiveFields(tensors, layout)
 
@@ -84,31 +84,31 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             try:
                 group_sources[g.name] = tuple(refs.resolve(s, index) for s in g.inputs)
             except SpecError as e:
-                raise e.located(g.loc, LayerRef(index, g.name, g.type)) from None
+                raise e.with_location(g.loc, LayerRef(index, g.name, g.type)) from None
         try:
-            resolved = types.get(ls.type) or types.setdefault(ls.type, lookup(ls.type, framework))
+            resolved = types.get(ls.type) or types.setdefault(ls.type,
+                                                              lookup(ls.type, framework, spec.blocks))
         except SpecError as e:
-            if spec.blocks and e.message.startswith("unknown layer type") and "did you mean" not in e.message:
-                e.message += did_you_mean(ls.type, spec.blocks) or f" (blocks: {', '.join(spec.blocks)})"
-            raise e.located(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
+            raise e.with_location(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
         layer = resolved.layer
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
             sources = refs.sources(node, index)
             in_shapes = tuple(tensors[s] for s in sources)
             if not layer.multi_input and len(in_shapes) != 1:
-                raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}")
+                raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
+                                loc=ls.arg_locs.value("from"), code="wrong-input-count")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
         except SpecError as e:
-            raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, counters)) from None
+            raise e.with_location(ls.loc, _layer_ref(index, node, resolved, type_name, counters)) from None
         key = (node.scope, type_name)
         n = counters[key] = counters.get(key, 0) + 1
         name = node.name or f"{node.scope}{type_name}_{n}"
         if name in by_name or name in tensors:
-            raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
-                            layer=LayerRef(index, name, type_name))
+            raise SpecError(f"layer name '{name}' is used twice", loc=ls.arg_locs.value("name") or ls.loc,
+                            layer=LayerRef(index, name, type_name), code="duplicate-name")
         params, trainable = _counts(out.weights)
         field = fields.add(name, sources, in_shapes, out.shape, out.windows)
         row = LayerResult(
@@ -142,7 +142,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             # A block's name reads as its last layer's output.
             if g.name in by_name or g.name in tensors:
                 raise SpecError(f"the name '{g.name}' is used twice (a layer and a block)",
-                                loc=g.loc, layer=LayerRef(g.first, g.name, g.type))
+                                loc=g.loc, layer=LayerRef(g.first, g.name, g.type), code="duplicate-name")
             by_name[g.name] = row
             tensors[g.name] = out.shape
             fields.alias(g.name, name)

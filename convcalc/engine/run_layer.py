@@ -31,23 +31,27 @@ class Nested:
     def read(self, raw: Any) -> LayerSpec:
         """The wrapped layer as written (a mapping, an inline call, a bare name) as a :class:`LayerSpec`."""
         if raw is None:
-            raise SpecError("needs the wrapped layer, e.g. `layer: {conv2d: [16, 3]}`")
+            raise SpecError("needs the wrapped layer, e.g. `layer: {conv2d: [16, 3]}`",
+                            code="missing-argument")
         if isinstance(raw, LayerSpec):
             return raw
         try:
             entry = layer_entry(raw, Loc("<layer>"))
-        except SpecError as e:
-            raise SpecError(f"the wrapped layer: {e.message}") from None
+        except SpecError as e:  # the entry's own error, said of the wrapped layer (same kind)
+            raise SpecError(f"the wrapped layer: {e.message}", hint=e.hint, code=e.code) from None
         if not isinstance(entry, LayerSpec):
-            raise SpecError("the wrapped layer must be one layer, not a repeat")
+            raise SpecError("the wrapped layer must be one layer, not a repeat", code="bad-layer")
         return entry
 
     def run(self, ctx: Ctx, spec: LayerSpec, x: Shape) -> tuple[Resolved, LayerOut]:
         """Run ``spec`` on ``x`` in the wrapper's context; its explain steps join the wrapper's."""
-        resolved = lookup(spec.type, ctx.framework)
+        try:
+            resolved = lookup(spec.type, ctx.framework)
+        except SpecError as e:
+            raise e.with_location(spec.loc if spec.loc.line else None) from None
         layer = resolved.layer
         if layer.multi_input:
-            raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors")
+            raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors", code="bad-argument")
 
         def context(rank: int | None) -> Ctx:
             return Ctx(ctx.framework, ctx.layout, ctx.env, ctx.free, ctx.constraints, rank, self)
@@ -55,8 +59,9 @@ class Nested:
         try:
             rank = layer_rank(resolved, (x,))
             _, inner_ctx, out = run_layer(resolved, spec, (x,), rank, context)
-        except SpecError as e:
-            raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}") from None
+        except SpecError as e:  # the wrapped layer's own error, said of it (same kind, same place)
+            raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}", loc=e.loc,
+                            hint=e.hint, code=e.code) from None
         ctx.steps.extend(inner_ctx.steps)
         return resolved, out
 
@@ -97,11 +102,13 @@ def run_layer(
         ls = replace(ls, kwargs=kw)
     bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
     ctx = context(rank)
-    values = A.coerce_all(bound, layer.params, ctx, type_name)
+    ctx.arg_loc = lambda name: A.arg_loc(ls, layer.params, resolved.order, name)
+    values = A.coerce_all(bound, layer.params, ctx, type_name, ctx.arg_loc)
     fmt = values.get("data_format")
     if fmt is not None and fmt != ctx.layout:
-        raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}; "
-                        f"set `layout: {fmt}` for the whole spec")
+        raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}",
+                        loc=ctx.arg_loc("data_format"),
+                        hint=f"set `layout: {fmt}` for the whole spec", code="layout-mismatch")
     out = layer.infer(ctx, in_shapes, values)
     _check_sizes(out)
     return bound, ctx, out
