@@ -165,7 +165,7 @@ def parse_columns(text: str) -> tuple[str, ...]:
     for k in keys:
         if k not in COLUMNS:
             raise SpecError(f"--columns: unknown column `{k}`" + did_you_mean(k, COLUMNS)
-                            + f"; choose from {', '.join(COLUMNS)}")
+                            + f"; choose from {', '.join(COLUMNS)}", code="bad-columns")
     return keys
 
 
@@ -336,9 +336,16 @@ def quiet_report(items: Sequence[tuple[str, object]], opts: Options, out: TextIO
 
     for _, item in items:
         if isinstance(item, SpecError):
-            err.write(f"error: {item}\n")
+            write_error(item, err)
         elif isinstance(item, Result) and failed(item):
             out.write(failure_report(item, opts))
+
+
+def write_error(error: SpecError, err: TextIO) -> None:
+    """An invalid spec on standard error, as every text format writes it (:func:`format_error`)."""
+    from ..errors import format_error
+
+    err.write("".join(line + "\n" for line in format_error(error)))
 
 
 EXPLAINED = ("table", "plain", "markdown", "json")  # the formats that show --explain
@@ -350,7 +357,7 @@ def render_each(items: Sequence[tuple[str, object]], opts: Options, out: TextIO,
                 failures_to_err: bool = False) -> None:
     """The loop of the formats that write each spec as lines of text.
 
-    An invalid spec: ``error: ...`` on stderr (and ``error_lines`` in the output, if the
+    An invalid spec: ``error: ...`` (and its hint) on stderr (and ``error_lines`` in the output, if the
     format has a way to show it); with ``--quiet``, a spec that passes is left out; the
     specs' lines are written ``between`` apart.  ``failures_to_err``: the output is a
     document (CSV, a diagram) with no place for failed expectations, so stderr says why
@@ -364,7 +371,7 @@ def render_each(items: Sequence[tuple[str, object]], opts: Options, out: TextIO,
     first = True
     for _, item in items:
         if isinstance(item, SpecError):
-            err.write(f"error: {item}\n")
+            write_error(item, err)
             if error_lines is None:
                 continue
             piece = error_lines(item)

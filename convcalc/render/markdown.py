@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from ..errors import SpecError
+from ..errors import SpecError, format_error
 from . import common as C
 
 
@@ -66,5 +66,9 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
 
 
 def error_lines(error: SpecError) -> list[str]:
-    """An invalid spec keeps its place in the document."""
-    return [f"> **Error:** `{cell(str(error))}`"]
+    """An invalid spec keeps its place in the document (the lines of :func:`format_error`)."""
+    first, *rest = format_error(error)
+    lines = [f"> **Error:** `{cell(first.removeprefix('error: '))}`"]
+    for line in rest:  # the hint, a paragraph of the same quote
+        lines += [">", f"> {cell(line.strip())}"]
+    return lines

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..errors import SpecError
+from ..errors import SpecError, format_error
 from . import common as C
 from . import grid
 
@@ -292,7 +292,11 @@ def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: Text
     for _, item in items:
         if isinstance(item, SpecError):
             buf.flush()
-            err_console.print(Text("error: ", style="bold red") + Text(str(item)), soft_wrap=True)
+            for line in format_error(item):  # the one error formatter, "error: " in bold red
+                text = Text(line)
+                if line.startswith("error: "):
+                    text.stylize("bold red", 0, len("error: "))
+                err_console.print(text, soft_wrap=True)
             continue
         if opts.quiet and (item.expect is None or item.expect.ok):
             continue
