@@ -105,7 +105,7 @@ def test_same_output_as_rich_table(spec: Any, widths: list[int], columns: tuple[
 
 def test_several_results_and_errors() -> None:
     items: list[tuple[str, Any]] = [("a", analyze(str(EXAMPLES / "lenet5.yaml"))),
-                                    ("b", SpecError("boom")), ("c", analyze(ODD))]
+                                    ("b", SpecError("boom", code="test")), ("c", analyze(ODD))]
     ours, err = io.StringIO(), io.StringIO()
     table.render(items, C.Options(width=60, color=False), ours, err)
     theirs = io.StringIO()
