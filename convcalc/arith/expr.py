@@ -200,7 +200,7 @@ def evaluate(node: Node, env: Mapping[str, Value], unknown: Callable[[str], Valu
         if node.id in env:
             return env[node.id]
         if unknown is None:
-            raise SpecError(f"unknown name {node.id!r}", code="unknown-name")
+            raise SpecError(f"unknown name {node.id!r}", code="unbound-name")
         return unknown(node.id)
     if isinstance(node, Neg):
         return -evaluate(node.operand, env, unknown)
