@@ -71,6 +71,42 @@ def test_yaml_errors_point_at_the_argument(spec: str, code: str, marker: str, af
     assert (e.code, e.file, (e.line, e.column)) == (code, "m.yaml", at(spec, marker, after)), str(e)
 
 
+BLOCK_VALUES = """\
+input: [4, 8, 8]
+blocks:
+  b:
+    args: {out: 8, k: 3}
+    layers:
+      - conv2d: {out: $out, kernel: $k}
+      - repeat: {times: $k, layers: [relu]}
+  outer:
+    args: {kk: 3}
+    layers:
+      - b: {k: $kk}
+layers:
+  - b: {out: 4}
+"""
+
+
+@pytest.mark.parametrize(("use", "code", "marker"), [
+    ("  - b: {out: 4, k: 0}\n", "size-below-1", "0"),  # the use's value, not the block's `kernel: $k`
+    ("  - b: [4, 0]\n", "size-below-1", "0"),  # a positional value of the use
+    ("  - outer: {kk: 0}\n", "size-below-1", "0"),  # through a block used inside a block
+    ("  - b: {out: 4, k: -1}\n", "negative-value", "-1"),  # `repeat: {times: $k}`, met while expanding
+])
+def test_a_block_argument_s_bad_value_is_located_at_the_use(use: str, code: str, marker: str) -> None:
+    spec = BLOCK_VALUES + use
+    e = error(spec, source="m.yaml")
+    assert (e.code, e.line, e.column) == (code, *at(spec, marker, use[:6])), str(e)
+
+
+def test_two_uses_with_the_same_arguments_are_located_apart() -> None:
+    spec = ("input: [4, 8, 8]\nblocks:\n  b:\n    args: {c: 4}\n    layers:\n"
+            "      - conv2d: {in_channels: $c, out: 8, kernel: 1}\nlayers:\n  - b: {c: 4}\n  - b: {c: 4}\n")
+    e = error(spec, source="m.yaml")  # the second use fails (8 channels arrive), not the first
+    assert (e.code, e.line, e.column) == ("in-channels-mismatch", 9, 12)
+
+
 def test_a_yaml_string_with_escapes_falls_back_to_the_layer() -> None:
     spec = HEAD + '  - "conv2d(8, 3, \\x73trid=2)"\n'  # \x73 is `s`: the text is not the file's characters
     e = error(spec, source="m.yaml")

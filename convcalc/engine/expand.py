@@ -22,7 +22,7 @@ row above its layers with their total.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from ..arith import expr, num
 from ..core.params import describe
 from ..errors import LayerRef, Loc, SpecError, did_you_mean
-from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
+from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, UseArgLocs, raw_text
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
@@ -96,10 +96,12 @@ def _parse(text: str) -> expr.Node:
 class Substitution:
     """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
 
-    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value]) -> None:
+    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value],
+                 where: Callable[[str], Loc | None] | None = None) -> None:
         self.args = args
         self.block = block
         self.env = env
+        self.where = where  # block argument -> where the use writes its value
 
     def arg(self, name: str) -> Any:
         if name not in self.args:
@@ -122,10 +124,20 @@ class Substitution:
         if isinstance(raw, LayerSpec):
             return LayerSpec(raw.type, tuple(self.sub(a) for a in raw.args),
                              {k: self.sub(v) for k, v in raw.kwargs.items()}, raw.name, raw.sources,
-                             raw.loc, raw.arg_locs)
+                             raw.loc, self.moved(raw))
         if isinstance(raw, RepeatSpec):
-            return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers))
+            times = _whole_arg(raw.times)
+            return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers),
+                           times_loc=(self.where(times) if times and self.where else None) or raw.times_loc)
         return raw
+
+    def moved(self, raw: LayerSpec) -> ArgLocs:
+        """Where the layer's arguments are written once its ``$args`` are the use's values."""
+        if self.where is None:
+            return raw.arg_locs
+        args = {i: n for i, n in ((i, _whole_arg(a)) for i, a in enumerate(raw.args)) if n}
+        values = {k: n for k, n in ((k, _whole_arg(v)) for k, v in raw.kwargs.items()) if n}
+        return UseArgLocs(raw.arg_locs, args, values, self.where) if args or values else raw.arg_locs
 
     def text(self, raw: str) -> Any:
         whole = _WHOLE_ARG.match(raw)
@@ -142,6 +154,25 @@ class Substitution:
 
         out = _ARG.sub(put, raw)
         return fold(out, self.env)
+
+
+def _whole_arg(raw: Any) -> str | None:
+    """``out`` for a value that is a block argument alone (``$out``), else None."""
+    m = _WHOLE_ARG.match(raw) if isinstance(raw, str) else None
+    return m.group(1) if m else None
+
+
+def _use_where(block: BlockSpec, use: LayerSpec) -> Callable[[str], Loc | None]:
+    """Block argument -> where ``use`` writes its value (None: not written, the default)."""
+    names = list(block.args)
+
+    def where(name: str) -> Loc | None:
+        if name in use.kwargs:
+            return use.arg_locs.value(name)
+        i = names.index(name) if name in names else -1
+        return use.arg_locs.arg(i) if 0 <= i < len(use.args) else None
+
+    return where
 
 
 def _mentions_arg(raw: Any) -> bool:
@@ -367,20 +398,22 @@ class Expander:
         prefix = name + "."
         inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
                        parent=name, stack=(*scope.stack, block.name))
-        for e in self.body(block, args, ref):
+        for e in self.body(block, use, args, ref):
             self.entry(e, inner_level, inner)
         self.close_group(group, level, record_output=True)
 
-    def body(self, block: BlockSpec, args: Mapping[str, Any], ref: LayerRef) -> tuple[Any, ...]:
-        """The block's layers with ``$args`` put in (the same arguments: the same layers)."""
+    def body(self, block: BlockSpec, use: LayerSpec, args: Mapping[str, Any],
+             ref: LayerRef) -> tuple[Any, ...]:
+        """The block's layers with ``$args`` put in (the same use and arguments: the same layers;
+        a use repeated by ``repeat:`` is one use, written once)."""
         try:
-            key: Any = (block.name, _frozen(args))
+            key: Any = (block.name, use.loc, _frozen(args))
             hash(key)
         except TypeError:
             key = None
         if key is not None and key in self.bodies:
             return self.bodies[key]
-        subst = Substitution(args, block.name, self.env)
+        subst = Substitution(args, block.name, self.env, _use_where(block, use))
         out = []
         for e in block.layers:
             try:

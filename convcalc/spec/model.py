@@ -10,7 +10,7 @@ meaning depends on the layer that reads them; the layer's parameter kinds
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -65,6 +65,32 @@ class FixedArgLocs(ArgLocs):
 
     def value(self, name: str) -> Loc | None:
         return self.values.get(name)
+
+
+class UseArgLocs(ArgLocs):
+    """A block's layer after its ``$args`` are put in: an argument whose whole value is a block
+    argument (``out: $out``) is where the block's use writes that value; the rest stay where
+    the block writes them."""
+
+    __slots__ = ("args", "inner", "values", "where")
+
+    def __init__(self, inner: ArgLocs, args: Mapping[int, str], values: Mapping[str, str],
+                 where: Callable[[str], Loc | None]) -> None:
+        self.inner = inner
+        self.args = args  # positional index -> the block argument it is
+        self.values = values  # argument name -> the block argument it is
+        self.where = where  # block argument -> where the use writes its value
+
+    def arg(self, index: int) -> Loc | None:
+        name = self.args.get(index)
+        return (self.where(name) if name else None) or self.inner.arg(index)
+
+    def key(self, name: str) -> Loc | None:
+        return self.inner.key(name)
+
+    def value(self, name: str) -> Loc | None:
+        arg = self.values.get(name)
+        return (self.where(arg) if arg else None) or self.inner.value(name)
 
 
 @dataclass(frozen=True, slots=True)
