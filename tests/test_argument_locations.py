@@ -29,6 +29,7 @@ def error(spec: Any, **kw: Any) -> SpecError:
 
 
 HEAD = "input: [1, 28, 28]\nlayers:\n"
+WRAP = "input: [4, 1, 8, 8]\nlayers:\n"
 BLOCK = "input: [1, 8, 8]\nblocks:\n  b: {args: {out: 4}, layers: [{conv2d: [$out, 3]}]}\n"
 
 YAML = [
@@ -59,6 +60,13 @@ YAML = [
     ("block-use-argument", BLOCK + "layers:\n  - b: {ot: 3}\n", "unknown-argument", "ot", "- b: {"),
     ("block-use-positional", BLOCK + "layers:\n  - b: [4, 5]\n", "too-many-arguments", "5", "- b: [4, "),
     ("repeat-times", HEAD + "  - repeat:\n      layers: [relu]\n      times: -2\n", "negative-value", "-2",
+     ""),
+    ("wrapped-layer-key", WRAP + "  - timedistributed:\n      layer: {conv2d: {out: 8, kernel: 3, strid: 2}}"
+     "\n",
+     "unknown-argument", "strid", ""),
+    ("wrapped-layer-value", WRAP + "  - timedistributed:\n      layer:\n        conv2d: [8, 0]\n",
+     "size-below-1", "0", "[8, "),
+    ("wrapped-layer-type", WRAP + "  - timedistributed: [{conv2dd: [8, 3]}]\n", "unknown-type", "{conv2dd",
      ""),
     ("expect-key", HEAD + "  - relu\nexpect:\n  layers:\n    relu_1: {parms: 3}\n", "unknown-key", "parms",
      ""),

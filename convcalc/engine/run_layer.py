@@ -6,7 +6,7 @@ Shared by the propagator and by wrapper layers (``timedistributed``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -18,15 +18,19 @@ from ..core.types import Constraint, LayerOut, Shape
 from ..errors import Loc, SpecError
 from ..layers.registry import Resolved, lookup
 from ..spec.loader import layer_entry
-from ..spec.model import LayerSpec
+from ..spec.model import NO_ARG_LOCS, LayerSpec
 
 
 class Nested:
     """How a wrapper layer reads and runs the layer it wraps, handed to layers as ``ctx.nested``.
 
     The layer package cannot import the engine or the loader (they import it);
-    the engine gives it this instead.
+    the engine gives it this instead.  ``spec``: the wrapper as written, whose
+    argument places locate the wrapped layer's arguments too.
     """
+
+    def __init__(self, spec: LayerSpec | None = None) -> None:
+        self.spec = spec
 
     def read(self, raw: Any) -> LayerSpec:
         """The wrapped layer as written (a mapping, an inline call, a bare name) as a :class:`LayerSpec`."""
@@ -36,9 +40,11 @@ class Nested:
         if isinstance(raw, LayerSpec):
             return raw
         try:
-            entry = layer_entry(raw, Loc("<layer>"))
-        except SpecError as e:  # the entry's own error, said of the wrapped layer (same kind)
-            raise SpecError(f"the wrapped layer: {e.message}", hint=e.hint, code=e.code) from None
+            entry = (self.spec.arg_locs.layer(raw) if self.spec is not None else None) or \
+                layer_entry(raw, Loc("<layer>"))
+        except SpecError as e:  # the entry's own error, said of the wrapped layer (same kind, same place)
+            raise SpecError(f"the wrapped layer: {e.message}", loc=e.loc if e.line else None, hint=e.hint,
+                            code=e.code) from None
         if not isinstance(entry, LayerSpec):
             raise SpecError("the wrapped layer must be one layer, not a repeat", code="bad-layer")
         return entry
@@ -67,6 +73,10 @@ class Nested:
 
 
 NESTED = Nested()
+
+
+def _holds_mapping(ls: LayerSpec) -> bool:
+    return any(isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
 
 SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
 
@@ -103,6 +113,8 @@ def run_layer(
     bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
     ctx = context(rank)
     ctx.arg_loc = lambda name: A.arg_loc(ls, layer.params, resolved.order, name)
+    if ls.arg_locs is not NO_ARG_LOCS and _holds_mapping(ls):  # a wrapped layer, written in YAML
+        ctx.nested = Nested(ls)
     values = A.coerce_all(bound, layer.params, ctx, type_name, ctx.arg_loc)
     fmt = values.get("data_format")
     if fmt is not None and fmt != ctx.layout:

@@ -252,6 +252,19 @@ class _YamlArgLocs(ArgLocs):
     def _at(self, mapping: Mapping[str, Any], name: str, ask: Callable[..., Loc]) -> Loc | None:
         return ask(mapping, name) if self.locator.knows(mapping) else None
 
+    def layer(self, raw: Any) -> LayerSpec | RepeatSpec | None:
+        if not isinstance(raw, Mapping) or not self.locator.knows(raw):
+            return None
+        v = self.value_
+        where: Loc | None = None
+        if isinstance(v, list):
+            where = next((self.arg(i) for i, item in enumerate(v) if item is raw), None)
+        elif isinstance(v, Mapping):
+            where = next((self.value(str(k)) for k, item in v.items() if item is raw), None)
+        elif v is raw:
+            where = self.arg(0)
+        return None if where is None else layer_entry(raw, where, self.locator)
+
 
 def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
                 offsets: Callable[[int], Loc] | None = None) -> LayerSpec | RepeatSpec:

@@ -43,6 +43,11 @@ class ArgLocs:
     def value(self, name: str) -> Loc | None:
         return None
 
+    def layer(self, raw: Any) -> LayerSpec | RepeatSpec | None:
+        """An argument's value (``raw`` itself) read as a layer entry with its own argument places
+        (a wrapped layer); None where that is not known."""
+        return None
+
 
 NO_ARG_LOCS = ArgLocs()
 
