@@ -78,6 +78,7 @@ NESTED = Nested()
 def _holds_mapping(ls: LayerSpec) -> bool:
     return any(isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
 
+
 SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
 
 

@@ -97,6 +97,9 @@ class UseArgLocs(ArgLocs):
         arg = self.values.get(name)
         return (self.where(arg) if arg else None) or self.inner.value(name)
 
+    def layer(self, raw: Any) -> LayerSpec | RepeatSpec | None:
+        return self.inner.layer(raw)
+
 
 @dataclass(frozen=True, slots=True)
 class LayerSpec:
