@@ -48,9 +48,9 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
         path = str(spec)
         return load_text(read_file(path), source or path, is_type_name)
     if not isinstance(spec, str):
-        raise SpecError(f"cannot read a spec from {type(spec).__name__}")
+        raise SpecError(f"cannot read a spec from {type(spec).__name__}", code="bad-source")
     if not spec.strip():
-        raise SpecError("the spec is empty", loc=Loc(source or "<inline>", 1, 1))
+        raise SpecError("the spec is empty", loc=Loc(source or "<inline>", 1, 1), code="empty-spec")
     if spec == "-":
         return load_text(sys.stdin.read(), source or "<stdin>", is_type_name)
     if "\n" not in spec and len(spec) < 4096:
@@ -62,7 +62,7 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
         if is_file:
             return load_text(read_file(spec), source or spec, is_type_name)
         if looks_like_path(spec):
-            raise SpecError("no such file", loc=Loc(spec))
+            raise SpecError("no such file", loc=Loc(spec), code="no-such-file")
     return load_text(spec, source or "<inline>", is_type_name)
 
 
@@ -79,7 +79,7 @@ def override(
         fw = framework.lower()
         fw = {"torch": "pytorch", "tensorflow": "keras"}.get(fw, fw)
         if fw not in ("pytorch", "keras"):
-            raise SpecError(f"framework must be pytorch or keras, not {framework!r}")
+            raise SpecError(f"framework must be pytorch or keras, not {framework!r}", code="bad-framework")
         changes["framework"] = fw
         changes["framework_inferred_from"] = None
     if layout is not None:
@@ -120,41 +120,42 @@ def analyze(
         try:
             result = propagate(parsed, bound)
         except SpecError as e:
-            if _layout_would_fix(loaded, parsed, layout, input, bound):
-                e.message += _layout_hint(loaded, parsed)
-            raise
+            if not _layout_changed(loaded, parsed, layout, input):
+                raise
+            # Whether the written layout would run is decided only if the hint is shown (printed,
+            # or read as `e.hint`): a failing spec is not propagated a second time on the way out.
+            raise e.with_hint(lambda: _layout_hint(loaded, parsed, bound)) from None
         if parsed.expect is not None:
             result.expect = check(parsed, result)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit
         raise SpecError("the spec is nested too deeply to analyse",
-                        loc=Loc(source or "<spec>")) from None
+                        loc=Loc(source or "<spec>"), code="too-deep") from None
     return result
 
 
-def _layout_would_fix(loaded: Spec, parsed: Spec, layout: str | None, input: Any,
-                      bound: Mapping[str, Any]) -> bool:
-    """Whether a spec that failed after --framework changed its layout runs in its written layout.
+def _layout_changed(loaded: Spec, parsed: Spec, layout: str | None, input: Any) -> bool:
+    """Whether --framework alone changed the layout of a file that says which framework it is for.
 
-    Only a file that says which framework it is written for has shapes in that
-    framework's layout; an explicit --layout or --input is the user's own choice.
+    Only such a file has shapes in that framework's layout; an explicit --layout
+    or --input is the user's own choice.
     """
+    return (loaded.framework_loc is not None and layout is None and input is None
+            and parsed.resolved_layout != loaded.resolved_layout)
+
+
+def _layout_hint(written: Spec, read: Spec, bound: Mapping[str, Any]) -> str | None:
+    """Why a spec that works for its own framework fails once --framework changes the layout;
+    None when it fails in its written layout too (then the layout is not the reason)."""
     from .engine.propagate import propagate
 
-    if (loaded.framework_loc is None or layout is not None or input is not None
-            or parsed.resolved_layout == loaded.resolved_layout):
-        return False
     try:
-        propagate(replace(parsed, layout=loaded.resolved_layout), bound)
-    except SpecError:
-        return False
-    return True
+        propagate(replace(read, layout=written.resolved_layout), bound)
+    except (SpecError, RecursionError):
+        return None
 
-
-def _layout_hint(written: Spec, read: Spec) -> str:
-    """Why a spec that works for its own framework may fail once --framework changes the layout."""
     def axes(layout: str) -> str:
         return "channels first" if layout == "channels_first" else "channels last"
 
-    return (f" (note: the spec is written for {written.framework}, {axes(written.resolved_layout)}; "
+    return (f"the spec is written for {written.framework}, {axes(written.resolved_layout)}; "
             f"as {read.framework} its shapes are read {axes(read.resolved_layout)}: "
-            f"add --layout {written.resolved_layout} to keep them as written)")
+            f"add --layout {written.resolved_layout} to keep them as written")

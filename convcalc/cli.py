@@ -31,7 +31,7 @@ def _defines(values: tuple[str, ...]) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier() or not value.strip():
-            raise SpecError(f"-D takes NAME=VALUE, such as -D H=224, not {item!r}")
+            raise SpecError(f"-D takes NAME=VALUE, such as -D H=224, not {item!r}", code="bad-define")
         out[name] = parse_value(value, Loc("-D"))
     return out
 
@@ -193,7 +193,8 @@ def _analyze(spec: str, input_: str | None, framework: str | None, layout: str |
     except SpecError as e:
         return e.located(Loc(source or source_name(spec))) if e.file is None else e
     except RecursionError:
-        return SpecError("the spec is nested too deeply to analyse", loc=Loc(source or source_name(spec)))
+        return SpecError("the spec is nested too deeply to analyse", code="too-deep",
+                         loc=Loc(source or source_name(spec)))
 
 
 def source_name(spec: str) -> str:

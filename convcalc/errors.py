@@ -1,15 +1,19 @@
 """The one exception family of convcalc.
 
-Every user mistake becomes a :class:`SpecError` that knows where it happened
-(file, line, column) and in which layer, so the CLI can print one clear
-paragraph and the Python API can hand the same facts to a program.  Layer
-code raises a bare ``SpecError("kernel 5 is larger than ...")``; the
-propagator fills in the location and the layer as the error passes through.
+Every user mistake becomes a :class:`SpecError`: a stable ``code`` saying what
+kind of mistake it is (``unknown-type``, ``size-below-1``: the README lists
+them), the bare sentence saying what is wrong with the numbers, where it is
+written (file, line, column of the offending argument or key) and in which
+layer, and optionally a hint on how to fix it.  An error is immutable: code
+that knows more about where it happened makes a new one with
+:meth:`SpecError.with_location`; nothing edits a message after it is raised.
+One formatter, :func:`format_error`, prints it for every text output.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 
 class Loc(NamedTuple):
@@ -43,24 +47,62 @@ class ConvcalcError(Exception):
     """Base class of every error convcalc raises on purpose."""
 
 
+Hint = str | Callable[[], "str | None"] | None  # a callable: worked out only when shown
+
+_FIELDS = frozenset({"message", "code", "loc", "layer", "_hint"})
+
+
 class SpecError(ConvcalcError):
-    """A spec (or the command line) is invalid.  Exit status 2."""
+    """A spec (or the command line) is invalid.  Exit status 2.
+
+    ``code`` is required, so a raise site without one fails at once.  ``hint``
+    may be a function, called the first time the hint is read (when the error is
+    printed): deciding on some hints costs a second look at the spec.
+    """
+
+    message: str
+    code: str
+    loc: Loc | None
+    layer: LayerRef | None
 
     def __init__(
         self,
         message: str,
         *,
-        code: str = "invalid-spec",
         loc: Loc | None = None,
         layer: LayerRef | None = None,
-        hint: str | None = None,
+        hint: Hint = None,
+        code: str,
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.code = code  # stable, kebab-case: what kind of mistake (`unknown-type`, `size-below-1`, ...)
-        self.loc = loc
-        self.layer = layer
-        self.hint = hint  # an optional `hint:` line: how to fix it
+        set_ = object.__setattr__
+        set_(self, "message", message)  # the bare sentence, without the location
+        set_(self, "code", code)  # stable, kebab-case: what kind of mistake (README, "Error codes")
+        set_(self, "loc", loc)
+        set_(self, "layer", layer)
+        set_(self, "_hint", hint)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FIELDS:
+            raise AttributeError(f"a SpecError is immutable: make a new one instead of setting {name}")
+        super().__setattr__(name, value)  # Python's own (__traceback__, __notes__, ...)
+
+    def __delattr__(self, name: str) -> None:
+        if name in _FIELDS:
+            raise AttributeError(f"a SpecError is immutable: {name} cannot be deleted")
+        super().__delattr__(name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.message, self.code, self.loc, self.layer, self.hint))
+
+    @property
+    def hint(self) -> str | None:
+        """How to fix it, or None (a deferred hint is worked out once, on first reading)."""
+        hint = self._hint
+        if callable(hint):
+            hint = hint()
+            object.__setattr__(self, "_hint", hint)  # the same value from now on
+        return hint
 
     @property
     def file(self) -> str | None:
@@ -74,13 +116,25 @@ class SpecError(ConvcalcError):
     def column(self) -> int | None:
         return self.loc.column if self.loc else None
 
-    def located(self, loc: Loc | None = None, layer: LayerRef | None = None) -> SpecError:
-        """Fill in location and layer where they are still unknown (innermost wins)."""
-        if self.loc is None or (self.loc.line is None and loc is not None and loc.line):
-            self.loc = loc or self.loc
-        if self.layer is None:
-            self.layer = layer
-        return self
+    def with_location(self, loc: Loc | None = None, layer: LayerRef | None = None) -> SpecError:
+        """A new error with location and layer filled in where still unknown (the innermost wins).
+
+        A location with a line replaces one without (a file name alone); the
+        error itself is returned when there is nothing to add.
+        """
+        new_loc = self.loc
+        if loc is not None and (new_loc is None or (new_loc.line is None and loc.line)):
+            new_loc = loc
+        new_layer = self.layer if self.layer is not None else layer
+        if new_loc is self.loc and new_layer is self.layer:
+            return self
+        return SpecError(self.message, loc=new_loc, layer=new_layer, hint=self._hint, code=self.code)
+
+    def with_hint(self, hint: Hint) -> SpecError:
+        """A new error with ``hint``, unless it has one already."""
+        if self._hint is not None or hint is None:
+            return self
+        return SpecError(self.message, loc=self.loc, layer=self.layer, hint=hint, code=self.code)
 
     def __str__(self) -> str:
         prefix = []
@@ -90,17 +144,40 @@ class SpecError(ConvcalcError):
             prefix.append(str(self.layer))
         return ": ".join([*prefix, self.message])
 
+    def __repr__(self) -> str:
+        return f"SpecError({self.message!r}, code={self.code!r}, loc={self.loc!r}, layer={self.layer!r})"
+
     def to_dict(self) -> dict[str, object]:
-        """The ``{"error": ...}`` object of the JSON output (SPEC §7)."""
+        """The ``{"error": ...}`` object of the JSON output (SPEC §7): the location in its own fields."""
         return {
-            "message": str(self),
+            "code": self.code,
+            "message": self.message,
             "file": self.file,
             "line": self.line,
             "column": self.column,
             "layer": None
             if self.layer is None
             else {"index": self.layer.index, "name": self.layer.name, "type": self.layer.type},
+            "hint": self.hint,
         }
+
+
+def _rebuild(message: str, code: str, loc: Loc | None, layer: LayerRef | None,
+             hint: str | None) -> SpecError:
+    return SpecError(message, loc=loc, layer=layer, hint=hint, code=code)
+
+
+def format_error(error: SpecError) -> list[str]:
+    """The lines every text output prints for an error (stderr of table, plain, markdown, CSV, ...).
+
+    ``error: file:line:col: layer N 'name' (type): message``, then ``  hint: ...`` when
+    there is a hint.
+    """
+    lines = [f"error: {error}"]
+    hint = error.hint
+    if hint:
+        lines.append(f"  hint: {hint}")
+    return lines
 
 
 def did_you_mean(word: str, choices: object) -> str:

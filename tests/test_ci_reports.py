@@ -119,7 +119,7 @@ def test_quiet_is_the_same_in_every_format(repo: Path, fmt: str) -> None:
         assert [line.split("::")[1] for line in r.out.splitlines()] == [
             "error file=models/net.yaml,line=8,col=3,title=convcalc expect.params",
             "error file=models/net.yaml,line=10,col=13,title=convcalc expect.layers.conv1.output",
-            "error file=models/bad.yaml,line=3,col=5,title=convcalc invalid-spec"]
+            "error file=models/bad.yaml,line=3,col=5,title=convcalc size-below-1"]
     elif fmt == "json":  # only the failing specs' objects
         assert [d["file"] for d in json.loads(r.out)] == ["models/net.yaml", "models/bad.yaml"]
         assert r.err.splitlines() == [PARAMS_LINE, OUTPUT_LINE, ERROR_LINE, SUMMARY]
@@ -153,7 +153,7 @@ def test_github_annotations(repo: Path) -> None:
         "expected 216,651, got 216,650",
         "::error file=models/net.yaml,line=10,col=13,title=convcalc expect.layers.conv1.output::"
         "expected [32, 24, 24], got [32, 26, 26]",
-        "::error file=models/bad.yaml,line=3,col=5,title=convcalc invalid-spec::"
+        "::error file=models/bad.yaml,line=3,col=5,title=convcalc size-below-1::"
         "layer 1 'conv2d_1' (conv2d): kernel 30 is larger than the padded input 28 (28 + 2*0) on axis H",
     ]
     ok = cc("-f", "github", "models/good.yaml")
@@ -173,7 +173,7 @@ def test_an_empty_file_says_what_a_spec_needs(repo: Path) -> None:
     assert r.err.splitlines() == [
         "error: models/empty.yaml:1:1: the spec is empty: a spec needs `input:` (the shape of one "
         "sample) and `layers:`",
-        "hint: a spec as small as it gets:", "    input: [1, 28, 28]", "    layers:", "      - dense: 10",
+        "  hint: a spec as small as it gets:", "    input: [1, 28, 28]", "    layers:", "      - dense: 10",
     ]
     start = "\n".join(line[4:] for line in r.err.splitlines()[2:])
     Path("models/start.yaml").write_text(start + "\n")
@@ -185,7 +185,7 @@ def test_an_unknown_type_names_the_closest_and_the_catalogue() -> None:
     assert r.status == 2
     first, hint = r.err.splitlines()
     assert first.endswith("unknown layer type `lstmm` (did you mean `lstm`?)")
-    assert hint == ("hint: `convcalc --list-layers` lists every type; "
+    assert hint == ("  hint: `convcalc --list-layers` lists every type; "
                     "`convcalc --list-layers --only lstm` shows one type or family")
 
 

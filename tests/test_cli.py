@@ -57,7 +57,12 @@ def test_exit_status_is_the_worst(specs: list[str], status: int, fmt: str, faili
     assert r.status == status
     assert "Traceback" not in r.out + r.err
     if INVALID in specs:  # JSON carries the error in its document; the others on stderr
-        assert "kernel 5 is larger than the padded input 4" in (r.out if fmt == "json" else r.err)
+        if fmt == "json":
+            docs = json.loads(r.out)
+            assert [d["error"]["code"] for d in (docs if isinstance(docs, list) else [docs])
+                    if "error" in d] == ["size-below-1"]
+        else:
+            assert "error: <inline>:1:9: layer 1 'conv2d_1' (conv2d): " in r.err
 
 
 def test_every_file_is_reported(failing: str) -> None:
@@ -75,8 +80,10 @@ def test_json_for_several_specs_is_a_list(failing: str) -> None:
     assert docs[0]["expect"] == {"ok": True, "failures": []}
     assert docs[1]["expect"]["ok"] is False
     error = docs[2]["error"]
-    assert set(error) == {"message", "file", "line", "column", "layer"}
-    assert (error["file"], error["line"], error["column"]) == ("<inline>", 1, 9)
+    assert set(error) == {"code", "message", "file", "line", "column", "layer", "hint"}
+    assert (error["code"], error["file"], error["line"], error["column"]) == \
+        ("size-below-1", "<inline>", 1, 9)
+    assert not error["message"].startswith("<inline>")  # the bare sentence: the place has its own fields
     assert error["layer"] == {"index": 1, "name": "conv2d_1", "type": "conv2d"}
 
 
@@ -216,7 +223,12 @@ def test_framework_override_says_how_the_layout_changed() -> None:
     lenet = str(EXAMPLES / "lenet5.yaml")
     r = run("--framework", "keras", lenet)
     assert r.status == 2
-    assert "read channels last" in r.err and "--layout channels_first" in r.err
+    assert r.err.splitlines()[1] == (  # the error's hint line
+        "  hint: the spec is written for pytorch, channels first; as keras its shapes are read channels "
+        "last: add --layout channels_first to keep them as written")
+    error = json.loads(run("--framework", "keras", "-f", "json", lenet).out)["error"]
+    assert error["hint"].endswith("add --layout channels_first to keep them as written")
+    assert "--layout" not in error["message"]
     r = run("--framework", "keras", "--layout", "channels_first", "-f", "json", lenet)
     assert r.status == 0, r.err
     doc = json.loads(r.out)
@@ -245,12 +257,12 @@ def test_the_installed_command_finishes_its_output_and_status(tmp_path: Path) ->
 def test_no_layout_note_when_the_layout_is_chosen_or_the_spec_names_no_framework() -> None:
     lenet = str(EXAMPLES / "lenet5.yaml")
     chosen = run("--framework", "keras", "--layout", "channels_last", lenet)
-    assert chosen.status == 2 and "note:" not in chosen.err
+    assert chosen.status == 2 and "hint:" not in chosen.err
     inline = run("--framework", "keras", "28x28x1 | conv(8, 30)")
-    assert inline.status == 2 and "note:" not in inline.err
+    assert inline.status == 2 and "hint:" not in inline.err
 
 
 def test_the_layout_note_only_when_the_written_layout_would_work() -> None:
     misspelt = "framework: pytorch\ninput: [3, 8, 8]\nlayers:\n  - conv2d: {out: 4, kernal: 3}\n"
     r = run("--framework", "keras", "-", stdin=misspelt)
-    assert r.status == 2 and "kernal" in r.err and "note:" not in r.err
+    assert r.status == 2 and "kernal" in r.err and "hint:" not in r.err

@@ -101,8 +101,9 @@ def test_counts(raw: Any, value: int) -> None:
 
 @pytest.mark.parametrize("raw", [True, "lots", 1.5, [1], "1.5.2K", "-3"])
 def test_bad_counts(raw: Any) -> None:
-    with pytest.raises(SpecError, match=r"expect\.params must be"):
+    with pytest.raises(SpecError) as info:
         count(raw, "params")
+    assert info.value.code == "expect-type"
 
 
 def test_symbolic_totals_never_meet_an_exact_count() -> None:
@@ -114,23 +115,21 @@ def test_symbolic_totals_never_meet_an_exact_count() -> None:
 
 
 MISTAKES = [
-    pytest.param({"parms": 3}, "unknown key `parms` (did you mean `params`?)", id="unknown-key"),
-    pytest.param({"layers": {"cnv": {"params": 1}}}, "no layer named 'cnv' (did you mean `conv`?)",
-                 id="unknown-layer"),
-    pytest.param({"layers": {"conv": {"param": 1}}}, "unknown key `param` (did you mean `params`?)",
-                 id="unknown-layer-key"),
-    pytest.param({"layers": {"conv": 112}}, "must be a mapping", id="layer-not-mapping"),
-    pytest.param({"output": {"tail": [2]}}, "no output named 'tail'", id="unknown-output"),
-    pytest.param({"params_max": "big"}, "expect.params_max must be a count", id="bad-budget"),
-    pytest.param({"output": True}, "must be a shape", id="bad-shape"),
+    pytest.param({"parms": 3}, "unknown-key", id="unknown-key"),
+    pytest.param({"layers": {"cnv": {"params": 1}}}, "bad-reference", id="unknown-layer"),
+    pytest.param({"layers": {"conv": {"param": 1}}}, "unknown-key", id="unknown-layer-key"),
+    pytest.param({"layers": {"conv": 112}}, "expect-type", id="layer-not-mapping"),
+    pytest.param({"output": {"tail": [2]}}, "bad-reference", id="unknown-output"),
+    pytest.param({"params_max": "big"}, "expect-type", id="bad-budget"),
+    pytest.param({"output": True}, "expect-type", id="bad-shape"),
 ]
 
 
-@pytest.mark.parametrize(("expect", "message"), MISTAKES)
-def test_mistakes_in_expect_are_spec_errors(expect: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(("expect", "code"), MISTAKES)
+def test_mistakes_in_expect_are_spec_errors(expect: dict[str, Any], code: str) -> None:
     with pytest.raises(SpecError) as info:
         outcome(expect)
-    assert message in info.value.message
+    assert info.value.code == code
 
 
 @pytest.mark.parametrize(("body", "where"), [
@@ -152,4 +151,4 @@ def test_expect_errors_point_at_the_key(tmp_path: Any, body: str, where: tuple[i
 def test_expect_errors_in_a_dict_spec_point_at_the_expect_block() -> None:
     with pytest.raises(SpecError) as info:
         convcalc.analyze({"input": [4], "layers": [{"dense": 2}], "expect": {"parms": 10}})
-    assert "unknown key `parms`" in str(info.value)
+    assert (info.value.code, info.value.file, info.value.line) == ("unknown-key", "<dict>", None)

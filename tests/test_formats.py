@@ -63,11 +63,12 @@ def test_error_object(tmp_path: Path) -> None:
     r = run("-f", "json", str(path))
     assert r.status == 2
     error = json.loads(r.out)["error"]
-    assert error == {
-        "message": f"{path}:4:5: layer 2 'c' (conv2d): kernel 5 is larger than the padded input 4 "
-                   "(4 + 2*0) on axis H",
+    assert error == {  # SPEC §7: the bare sentence, the place in its own fields, a stable code
+        "code": "size-below-1",
+        "message": "kernel 5 is larger than the padded input 4 (4 + 2*0) on axis H",
         "file": str(path), "line": 4, "column": 5,
         "layer": {"index": 2, "name": "c", "type": "conv2d"},
+        "hint": None,
     }
 
 
@@ -107,7 +108,8 @@ def test_spec_error_carries_location_and_layer(tmp_path: Path) -> None:
     e = info.value
     assert (e.file, e.line, e.column) == (str(path), 4, 5)
     assert (e.layer.index, e.layer.name, e.layer.type) == (2, "big", "conv2d")
-    assert "kernel 9 is larger than the padded input 6" in e.message
+    assert (e.code, e.hint) == ("size-below-1", None)
+    assert "9" in e.message and "6" in e.message
     # the same paragraph the command line prints
     assert run("-f", "plain", str(path)).err == f"error: {e}\n"
 

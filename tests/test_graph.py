@@ -21,10 +21,10 @@ def run(layers: list[Any], *, input: Any = (16, 8, 8), **spec: Any) -> convcalc.
     return convcalc.analyze(data)
 
 
-def error(layers: list[Any], **spec: Any) -> str:
+def error(layers: list[Any], **spec: Any) -> SpecError:
     with pytest.raises(SpecError) as info:
         run(layers, **spec)
-    return str(info.value)
+    return info.value
 
 
 def shape(result: convcalc.Result) -> Any:
@@ -73,26 +73,29 @@ def _merge(text: str, sources: list[Any]) -> dict[str, Any]:
 
 
 MERGE_ERRORS = [
-    # (layer, framework, inputs, fragments of the message)
-    ("add", "pytorch", {"a": [16, 8, 8], "b": [32, 8, 8]}, ["16×8×8 and 32×8×8", "axis 1", "16 vs 32"]),
-    ("add", "pytorch", {"a": [16, 8, 8], "b": [16, 4, 8]}, ["axis 2", "8 vs 4"]),
-    ("add", "pytorch", {"a": [16, 8, 8], "b": [8]}, ["different numbers of axes"]),
-    ("Add", "keras", {"a": [8, 8, 16], "b": [8]}, ["axis 3", "16 vs 8"]),
-    ("subtract", "pytorch", {"a": [4], "b": [4], "c": [4]}, ["exactly 2"]),
-    ("add", "pytorch", {"a": [4]}, ["at least 2"]),
-    ("concat", "pytorch", {"a": [16, 8, 8], "b": [16, 4, 8]}, ["16×8×8 and 16×4×8", "axis 2", "8 vs 4"]),
-    ("concat", "pytorch", {"a": [16, 8, 8], "b": [16, 8]}, ["different numbers of axes"]),
-    ("concat(axis=0)", "pytorch", TWO, ["batch axis"]),
-    ("concat(axis=4)", "pytorch", TWO, ["out of range"]),
+    # (layer, framework, inputs, code, numbers and shapes of the message)
+    ("add", "pytorch", {"a": [16, 8, 8], "b": [32, 8, 8]}, "shape-mismatch",
+     ["16×8×8", "32×8×8", "16 vs 32"]),
+    ("add", "pytorch", {"a": [16, 8, 8], "b": [16, 4, 8]}, "shape-mismatch", ["8 vs 4"]),
+    ("add", "pytorch", {"a": [16, 8, 8], "b": [8]}, "rank-mismatch", ["16×8×8", "8"]),
+    ("Add", "keras", {"a": [8, 8, 16], "b": [8]}, "shape-mismatch", ["16 vs 8"]),
+    ("subtract", "pytorch", {"a": [4], "b": [4], "c": [4]}, "wrong-input-count", ["2", "3"]),
+    ("add", "pytorch", {"a": [4]}, "wrong-input-count", ["2", "1"]),
+    ("concat", "pytorch", {"a": [16, 8, 8], "b": [16, 4, 8]}, "shape-mismatch",
+     ["16×8×8", "16×4×8", "8 vs 4"]),
+    ("concat", "pytorch", {"a": [16, 8, 8], "b": [16, 8]}, "shape-mismatch", ["16×8×8", "16×8"]),
+    ("concat(axis=0)", "pytorch", TWO, "bad-axis", ["0"]),
+    ("concat(axis=4)", "pytorch", TWO, "bad-axis", ["4"]),
 ]
 
 
-@pytest.mark.parametrize(("layer", "framework", "inputs", "fragments"), MERGE_ERRORS)
-def test_merge_errors(layer: str, framework: str, inputs: dict[str, list[int]], fragments: list[str]) -> None:
-    message = error([_merge(layer, list(inputs))], inputs=inputs, framework=framework)
-    for fragment in fragments:
-        assert fragment in message
-    assert "layer 1" in message
+@pytest.mark.parametrize(("layer", "framework", "inputs", "code", "numbers"), MERGE_ERRORS)
+def test_merge_errors(layer: str, framework: str, inputs: dict[str, list[int]], code: str,
+                      numbers: list[str]) -> None:
+    e = error([_merge(layer, list(inputs))], inputs=inputs, framework=framework)
+    assert (e.code, e.layer and e.layer.index) == (code, 1), str(e)
+    for n in numbers:
+        assert n in e.message
 
 
 # The same merges run by the frameworks: (framework, layer, input shapes without the batch axis).
@@ -208,29 +211,30 @@ def test_several_inputs_and_outputs() -> None:
 
 
 REF_ERRORS = [
-    # (layers, fragments)
-    ([{"relu": {"from": "nope"}}], ["no layer or input named 'nope'"]),
-    ([{"relu": {"name": "abc"}}, {"relu": {"from": "abd"}}], ["did you mean `abc`"]),
-    ([{"relu": {"from": "later"}}, {"relu": {"name": "later"}}], ["defined at or after", "layer 2"]),
-    ([{"relu": {"name": "self", "from": "self"}}], ["defined at or after"]),
-    (["relu", {"relu": {"from": 2}}], ["comes at or after"]),
-    (["relu", {"relu": {"from": -3}}], ["reaches back 3"]),
-    ([{"relu": {"name": "x"}}, {"relu": {"name": "x"}}], ["'x' is used twice"]),
-    ([{"relu": {"name": "input"}}], ["'input' is taken by an input"]),
-    ([{"relu": {"from": [-1, 0]}}], ["reads one tensor", "2"]),
+    # (layers, code, index of the layer named, names and numbers of the message)
+    ([{"relu": {"from": "nope"}}], "bad-reference", 1, ["'nope'"]),
+    ([{"relu": {"name": "abc"}}, {"relu": {"from": "abd"}}], "bad-reference", 2, ["`abc`"]),
+    ([{"relu": {"from": "later"}}, {"relu": {"name": "later"}}], "forward-reference", 1, ["'later'", "2"]),
+    ([{"relu": {"name": "self", "from": "self"}}], "forward-reference", 1, ["'self'"]),
+    (["relu", {"relu": {"from": 2}}], "forward-reference", 2, ["2"]),
+    (["relu", {"relu": {"from": -3}}], "bad-reference", 2, ["3"]),
+    ([{"relu": {"name": "x"}}, {"relu": {"name": "x"}}], "duplicate-name", 2, ["'x'"]),
+    ([{"relu": {"name": "input"}}], "duplicate-name", 1, ["'input'"]),
+    ([{"relu": {"from": [-1, 0]}}], "wrong-input-count", 1, ["2"]),
 ]
 
 
-@pytest.mark.parametrize(("layers", "fragments"), REF_ERRORS)
-def test_reference_errors(layers: list[Any], fragments: list[str]) -> None:
-    message = error(layers)
-    for fragment in fragments:
-        assert fragment in message
+@pytest.mark.parametrize(("layers", "code", "index", "words"), REF_ERRORS)
+def test_reference_errors(layers: list[Any], code: str, index: int, words: list[str]) -> None:
+    e = error(layers)
+    assert (e.code, e.layer and e.layer.index) == (code, index), str(e)
+    for word in words:
+        assert word in e.message
 
 
 def test_outputs_unknown_name() -> None:
-    message = error(["relu"], outputs=["relu_2"])
-    assert "outputs:" in message and "relu_2" in message
+    e = error(["relu"], outputs=["relu_2"])
+    assert (e.code, e.layer) == ("bad-reference", None) and "'relu_2'" in e.message
 
 
 # ------------------------------------------------------------------ blocks
@@ -341,47 +345,49 @@ def test_empty_repeat() -> None:
 
 
 BLOCK_ERRORS = [
-    # (layers, blocks, fragments)
-    ([{"basic": {"outt": 4}}], {"basic": BASIC}, ["no argument `outt`", "did you mean `out`"]),
-    ([{"need": None}], {"need": {"args": {"width": None}, "layers": ["relu"]}},
-     ["needs the argument `width`"]),
-    ([{"basic": [1, 2, 3]}], {"basic": BASIC}, ["at most 2 positional", "out, stride"]),
+    # (layers, blocks, code, names and numbers of the message)
+    ([{"basic": {"outt": 4}}], {"basic": BASIC}, "unknown-argument", ["`outt`", "`out`"]),
+    ([{"need": None}], {"need": {"args": {"width": None}, "layers": ["relu"]}}, "missing-argument",
+     ["`width`"]),
+    ([{"basic": [1, 2, 3]}], {"basic": BASIC}, "too-many-arguments", ["2", "3", "out, stride"]),
     ([{"basic": {"out": 4, "from": -1}}, {"b": None}],
      {"basic": BASIC, "b": {"args": {"width": 1}, "layers": [{"dense": "$widht"}]}},
-     ["no argument `$widht`", "did you mean `width`"]),
-    ([{"loop": None}], {"loop": {"layers": [{"loop": None}]}}, ["`loop` uses itself", "loop -> loop"]),
-    ([{"a": None}], {"a": {"layers": [{"b": None}]}, "b": {"layers": [{"a": None}]}}, ["a -> b -> a"]),
-    ([{"b": None}], {"b": {"layers": [{"relu": {"from": -2}}]}}, ["the input of block `b`"]),
-    ([{"b": None}], {"b": {"layers": [{"relu": {"from": "in.1"}}]}}, ["has 1 input"]),
-    ([{"b": {"name": "x"}}, {"relu": {"name": "x"}}], {"b": {"layers": ["relu"]}}, ["'x' is used twice"]),
-    ([{"b": {"w": [1, 2]}}], {"b": {"args": {"w": 1}, "layers": [{"dense": "2*$w"}]}},
-     ["cannot stand inside"]),
-    ([{"basci": 4}], {"basic": BASIC}, ["unknown layer type `basci`", "did you mean `basic`"]),
-    ([{"repeat": {"times": "T", "layers": ["relu"]}}], {}, ["`T` is not bound"]),
-    ([{"repeat": {"times": -1, "layers": ["relu"]}}], {}, ["0 or more"]),
-
+     "unknown-block-argument", ["`$widht`", "`width`"]),
+    ([{"loop": None}], {"loop": {"layers": [{"loop": None}]}}, "block-recursion", ["loop -> loop"]),
+    ([{"a": None}], {"a": {"layers": [{"b": None}]}, "b": {"layers": [{"a": None}]}}, "block-recursion",
+     ["a -> b -> a"]),
+    ([{"b": None}], {"b": {"layers": [{"relu": {"from": -2}}]}}, "bad-reference", ["`b`", "2"]),
+    ([{"b": None}], {"b": {"layers": [{"relu": {"from": "in.1"}}]}}, "bad-reference", ["in.1", "1"]),
+    ([{"b": {"name": "x"}}, {"relu": {"name": "x"}}], {"b": {"layers": ["relu"]}}, "duplicate-name",
+     ["'x'"]),
+    ([{"b": {"w": [1, 2]}}], {"b": {"args": {"w": 1}, "layers": [{"dense": "2*$w"}]}}, "bad-argument",
+     ["$w", "2*$w"]),
+    ([{"basci": 4}], {"basic": BASIC}, "unknown-type", ["`basci`", "`basic`"]),
+    ([{"repeat": {"times": "T", "layers": ["relu"]}}], {}, "unbound-name", ["`T`"]),
+    ([{"repeat": {"times": -1, "layers": ["relu"]}}], {}, "negative-value", ["-1"]),
     ([{"b": None}], {"b": {"layers": [{"relu": {"from": "later"}}, {"relu": {"name": "later"}}]}},
-     ["'b_1.later' (written 'later') is defined at or after"]),
+     "forward-reference", ["'b_1.later'", "'later'"]),
 ]
 
 
-@pytest.mark.parametrize(("layers", "blocks", "fragments"), BLOCK_ERRORS)
-def test_block_errors(layers: list[Any], blocks: dict[str, Any], fragments: list[str]) -> None:
-    message = error(layers, blocks=blocks)
-    for fragment in fragments:
-        assert fragment in message
+@pytest.mark.parametrize(("layers", "blocks", "code", "words"), BLOCK_ERRORS)
+def test_block_errors(layers: list[Any], blocks: dict[str, Any], code: str, words: list[str]) -> None:
+    e = error(layers, blocks=blocks)
+    assert e.code == code, str(e)
+    for word in words:
+        assert word in e.message
 
 
-@pytest.mark.parametrize(("layers", "fragment"), [
-    ([{"repeat": {"times": 10**6, "layers": [{"b": None}]}}], "more than 300 layers"),
-    ([{"repeat": {"times": 10**9, "layers": [{"repeat": {"times": 0, "layers": ["relu"]}}]}}],
-     "more than 1,200 entries"),
+@pytest.mark.parametrize(("layers", "limit"), [
+    ([{"repeat": {"times": 10**6, "layers": [{"b": None}]}}], "300"),
+    ([{"repeat": {"times": 10**9, "layers": [{"repeat": {"times": 0, "layers": ["relu"]}}]}}], "1,200"),
 ])
-def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch, layers: list[Any], fragment: str) -> None:
+def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch, layers: list[Any], limit: str) -> None:
     from convcalc.engine import expand as graph
 
     monkeypatch.setattr(graph, "MAX_LAYERS", 300)
-    assert fragment in error(layers, blocks={"b": {"layers": ["relu"] * 3}})
+    e = error(layers, blocks={"b": {"layers": ["relu"] * 3}})
+    assert e.code == "too-many-layers" and limit in e.message
 
 
 def test_errors_inside_a_block_name_the_use_and_the_place() -> None:
@@ -399,9 +405,10 @@ layers:
 """
     with pytest.raises(SpecError) as info:
         convcalc.analyze(text, source="net.yaml")
-    message = str(info.value)
-    assert message.startswith("net.yaml:7:9: layer 4 'second.add_1' (add)")
-    assert "4×8×8 and 16×8×8" in message and "axis 1" in message
+    e = info.value
+    assert (e.code, e.file, e.line, e.column) == ("shape-mismatch", "net.yaml", 7, 9)
+    assert e.layer == (4, "second.add_1", "add")
+    assert "4×8×8" in e.message and "16×8×8" in e.message
 
 
 # ------------------------------------------------------------------ output formats
@@ -460,4 +467,5 @@ def test_ten_thousand_layers_propagate_fast() -> None:
 def test_a_name_used_twice_names_the_layer_type_with_its_rank() -> None:
     with pytest.raises(SpecError) as e:
         convcalc.analyze("1x8x8 | conv(4, 3, name=a) | conv(4, 3, name=a)")
-    assert "layer 2 'a' (conv2d): layer name 'a' is used twice" in str(e.value)
+    assert (e.value.code, e.value.column) == ("duplicate-name", 46)  # at the second name=a's value
+    assert e.value.layer == (2, "a", "conv2d")

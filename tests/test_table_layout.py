@@ -131,7 +131,7 @@ def no_trailing(text: str) -> str:
 
 
 def test_several_results_and_errors() -> None:
-    items: list[Any] = [analyze(str(EXAMPLES / "lenet5.yaml")), SpecError("boom"), analyze(ODD)]
+    items: list[Any] = [analyze(str(EXAMPLES / "lenet5.yaml")), SpecError("boom", code="test"), analyze(ODD)]
     ours, err = io.StringIO(), io.StringIO()
     table.render(items, Options(width=200, color=False), ours, err)
     theirs = io.StringIO()

@@ -105,7 +105,7 @@ def test_a_wrapped_layer_can_be_frozen() -> None:
 def test_trainable_is_true_or_false(spec: object) -> None:
     with pytest.raises(SpecError) as e:
         convcalc.analyze(spec)  # type: ignore[arg-type]
-    assert e.value.code == "trainable-not-bool"
+    assert e.value.code == "not-boolean"
 
 
 # ---- against Keras

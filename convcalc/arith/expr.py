@@ -61,7 +61,7 @@ FUNCTIONS = ("ceildiv", "max", "min")
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
     if len(text) > MAX_LENGTH:
-        raise SpecError(f"expression is {len(text)} characters long; at most {MAX_LENGTH}")
+        raise SpecError(f"expression is {len(text)} characters long; at most {MAX_LENGTH}", code="too-long")
     tokens: list[tuple[str, str, int]] = []
     pos = 0
     while pos < len(text):
@@ -73,7 +73,7 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
             col = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
             raise SpecError(
                 f"cannot read expression {text!r}: unexpected {rest[0]!r} at position {col + 1}"
-                " (allowed: integers, names, + - * / // % ** and parentheses)"
+                " (allowed: integers, names, + - * / // % ** and parentheses)", code="bad-expression"
             )
         kind = m.lastgroup or "op"
         tokens.append((kind, m.group(kind), m.start(kind)))
@@ -88,8 +88,8 @@ class _Parser:
         self.pos = 0
         self.functions = functions
 
-    def fail(self, what: str) -> SpecError:
-        return SpecError(f"cannot read expression {self.text!r}: {what}")
+    def fail(self, what: str, code: str = "bad-expression") -> SpecError:
+        return SpecError(f"cannot read expression {self.text!r}: {what}", code=code)
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -117,7 +117,7 @@ class _Parser:
 
     def expression(self, min_prec: int, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise self.fail(f"nested more than {MAX_DEPTH} deep")
+            raise self.fail(f"nested more than {MAX_DEPTH} deep", code="too-deep")
         left = self.atom(depth)
         while True:
             tok = self.peek()
@@ -200,7 +200,7 @@ def evaluate(node: Node, env: Mapping[str, Value], unknown: Callable[[str], Valu
         if node.id in env:
             return env[node.id]
         if unknown is None:
-            raise SpecError(f"unknown name {node.id!r}")
+            raise SpecError(f"unknown name {node.id!r}", code="unbound-name")
         return unknown(node.id)
     if isinstance(node, Neg):
         return -evaluate(node.operand, env, unknown)

@@ -27,7 +27,7 @@ def check_size(v: Value, what: str) -> Value:
     """``v`` itself, or a SpecError when it is an int too large to work with."""
     if type(v) is int and v.bit_length() > MAX_BITS:
         raise SpecError(f"{what} is too large (more than {MAX_BITS:,} bits, about "
-                        f"{MAX_BITS * 3 // 10:,} digits)")
+                        f"{MAX_BITS * 3 // 10:,} digits)", code="too-large")
     return v
 
 
@@ -57,9 +57,9 @@ def symbol(name: str, lo: int = 1, hi: int | None = None) -> Any:
 def _nonzero(b: Value, what: str) -> None:
     if is_int(b):
         if b == 0:
-            raise SpecError(f"division by zero in {what}")
+            raise SpecError(f"division by zero in {what}", code="division-by-zero")
     elif resolve(b == 0) is True:  # pragma: no cover - sympy folds this
-        raise SpecError(f"division by zero in {what}")
+        raise SpecError(f"division by zero in {what}", code="division-by-zero")
 
 
 def floordiv(a: Value, b: Value) -> Value:
@@ -87,7 +87,7 @@ def div_exact(a: Value, b: Value) -> Value:
     _nonzero(b, "/")
     if is_int(a) and is_int(b):
         if a % b:
-            raise SpecError(f"{a} / {b} is not a whole number (use // to round down)")
+            raise SpecError(f"{a} / {b} is not a whole number (use // to round down)", code="not-whole")
         return a // b
     return sympy_module().Rational(1, 1) * a / b
 
@@ -99,9 +99,9 @@ def mod(a: Value, b: Value) -> Value:
 
 def power(a: Value, b: Value) -> Value:
     if is_int(b) and b < 0:
-        raise SpecError(f"negative exponent {b}: sizes are whole numbers")
+        raise SpecError(f"negative exponent {b}: sizes are whole numbers", code="negative-exponent")
     if is_int(a) and is_int(b) and abs(a) > 1 and b * max(abs(a).bit_length(), 1) > MAX_BITS:
-        raise SpecError(f"{a}**{b} is too large (more than {MAX_BITS:,} bits)")
+        raise SpecError(f"{a}**{b} is too large (more than {MAX_BITS:,} bits)", code="too-large")
     if not is_int(b):
         # Symbolic exponents are legal but rare; keep them symbolic.
         return a**b

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..arith import expr, num
 from ..arith.formulas import Formula, Step
-from ..errors import SpecError
+from ..errors import Loc, SpecError
 from .types import AXIS_NAMES, Constraint, Shape, Value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +30,8 @@ class Ctx:
     spec's variables, the explain steps and the open constraints.
     """
 
-    __slots__ = ("batchless", "constraints", "env", "framework", "free", "layout", "nested", "rank", "steps")
+    __slots__ = ("arg_loc", "batchless", "constraints", "env", "framework", "free", "layout", "nested",
+                 "rank", "steps")
 
     def __init__(
         self,
@@ -53,6 +54,9 @@ class Ctx:
         # Per input: True when it carries no batch axis (a `parameter`, or made from parameters only);
         # merges align such a tensor on the right, as PyTorch broadcasts a module's own tensors.
         self.batchless: tuple[bool, ...] = ()
+        # Where an argument of the layer is written (the engine sets it): a layer's error about
+        # an argument is located there, not only at the layer.
+        self.arg_loc: Callable[[str], Loc | None] = _nowhere
 
     # ---- framework facts
     @property
@@ -92,7 +96,8 @@ class Ctx:
         if "/" in text and not num.is_int(value):
             # `/` must divide exactly; with free names that is a condition on them.
             for a, b in expr.exact_divisions(node, self.env, self.free):
-                self.divides(b, a, lambda a=a, b=b: f"{text}: {num.fmt(a)} must be divisible by {num.fmt(b)}")
+                self.divides(b, a, lambda a=a, b=b: f"{text}: {num.fmt(a)} must be divisible by {num.fmt(b)}",
+                             code="not-divisible")
         return value
 
     def step(self, label: str, formula: Formula, **env: Value) -> Value:
@@ -105,34 +110,47 @@ class Ctx:
         """Record an explain line that is not a formula (a rule, a choice)."""
         self.steps.append(Step(label, None, {}, value, note=text))
 
-    def require(self, condition: Any, message: str | Callable[[], str]) -> None:
-        """Fail if ``condition`` is false; keep it as a constraint if undecidable."""
+    def fail(self, message: str, *, code: str, arg: str | None = None) -> SpecError:
+        """An error of kind ``code``, located at the argument ``arg`` when it is about one."""
+        return SpecError(message, loc=None if arg is None else self.arg_loc(arg), code=code)
+
+    def require(self, condition: Any, message: str | Callable[[], str], *, code: str,
+                arg: str | None = None) -> None:
+        """Fail if ``condition`` is false (an error of kind ``code``, at the argument ``arg`` if
+        given); keep it as a constraint if undecidable."""
         verdict = num.resolve(condition)
         if verdict is True:
             return
         if verdict is False:
-            raise SpecError(message() if callable(message) else message)
+            raise self.fail(message() if callable(message) else message, code=code, arg=arg)
         self.constraints.append(Constraint(condition, message))
 
-    def at_least(self, v: Value, low: Value, message: Callable[[], str]) -> None:
+    def at_least(self, v: Value, low: Value, message: Callable[[], str], *, code: str,
+                 arg: str | None = None) -> None:
         """``v >= low`` for ints (fast path) and expressions."""
         if num.is_int(v) and num.is_int(low):
             if v < low:
-                raise SpecError(message())
+                raise self.fail(message(), code=code, arg=arg)
             return
-        self.require(num.ge(v, low), message)
+        self.require(num.ge(v, low), message, code=code, arg=arg)
 
-    def divides(self, a: Value, b: Value, message: Callable[[], str]) -> None:
+    def divides(self, a: Value, b: Value, message: Callable[[], str], *, code: str,
+                arg: str | None = None) -> None:
         """``b`` is a multiple of ``a``."""
         if num.is_int(a) and num.is_int(b):
             if b % a:
-                raise SpecError(message())
+                raise self.fail(message(), code=code, arg=arg)
             return
-        self.require(num.divides(a, b), message)
+        self.require(num.divides(a, b), message, code=code, arg=arg)
 
-    def equal(self, a: Value, b: Value, message: Callable[[], str]) -> None:
+    def equal(self, a: Value, b: Value, message: Callable[[], str], *, code: str,
+              arg: str | None = None) -> None:
         if num.is_int(a) and num.is_int(b):
             if a != b:
-                raise SpecError(message())
+                raise self.fail(message(), code=code, arg=arg)
             return
-        self.require(num.eq(a, b), message)
+        self.require(num.eq(a, b), message, code=code, arg=arg)
+
+
+def _nowhere(name: str) -> Loc | None:
+    return None

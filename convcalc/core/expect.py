@@ -92,7 +92,7 @@ def _text(v: Any) -> str:
 def count(raw: Any, what: str) -> int:
     """``217706``, ``25M``, ``1.5K`` -> an int (budgets and exact counts)."""
     if isinstance(raw, bool):
-        raise SpecError(f"expect.{what} must be a number, not {raw}")
+        raise SpecError(f"expect.{what} must be a number, not {raw}", code="expect-type")
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float) and raw.is_integer():
@@ -103,7 +103,7 @@ def count(raw: Any, what: str) -> int:
             if "." in m.group(1):
                 return round(float(m.group(1)) * _SCALE[m.group(2).upper()])
             return int(m.group(1)) * _SCALE[m.group(2).upper()]
-    raise SpecError(f"expect.{what} must be a count such as 217706 or 25M, not {raw!r}")
+    raise SpecError(f"expect.{what} must be a count such as 217706 or 25M, not {raw!r}", code="expect-type")
 
 
 def check(spec: Spec, result: Result) -> Outcome:
@@ -126,9 +126,9 @@ class _Checker:
         loc = self.spec.expect_locs.get(path)
         return loc if loc is not None and loc.line else self.spec.expect_loc
 
-    def error(self, path: str, message: str) -> SpecError:
+    def error(self, path: str, message: str, code: str) -> SpecError:
         """``message`` located at the key ``path`` (dotted), else at ``expect:``."""
-        return SpecError(message, loc=self.loc(path))
+        return SpecError(message, loc=self.loc(path), code=code)
 
     def failure(self, path: str, what: str, expected: Any, actual: Any, relation: str = "==") -> Failure:
         return Failure(what, expected, actual, relation, f"expect.{path}", self.loc(path))
@@ -137,19 +137,20 @@ class _Checker:
         result, out = self.result, self.out
         for key in exp:
             if key not in KEYS:
-                raise self.error(str(key), f"expect: unknown key `{key}`" + did_you_mean(str(key), KEYS))
+                raise self.error(str(key), f"expect: unknown key `{key}`" + did_you_mean(str(key), KEYS),
+                                 code="unknown-key")
         if "output" in exp:
             want = exp["output"]
             if isinstance(want, Mapping):
                 for name, shape in want.items():
                     if name not in result.outputs:
                         raise self.error(f"output.{name}", f"expect.output: no output named '{name}'"
-                                         + did_you_mean(str(name), result.outputs))
+                                         + did_you_mean(str(name), result.outputs), code="bad-reference")
                     self.shape(f"output {name}", shape, result.outputs[name], f"output.{name}")
             else:
                 if len(result.outputs) > 1:
                     raise self.error("output", "expect.output: the network has several outputs; "
-                                     "give them as {name: shape}")
+                                     "give them as {name: shape}", code="expect-type")
                 self.shape("output", want, next(iter(result.outputs.values())), "output")
         totals = {
             "params": result.total_params,
@@ -170,20 +171,22 @@ class _Checker:
 
     def layers(self, layers: Any) -> None:
         if not isinstance(layers, Mapping):
-            raise self.error("layers", "expect.layers must map layer names to {output: ..., params: ...}")
+            raise self.error("layers", "expect.layers must map layer names to {output: ..., params: ...}",
+                             code="expect-type")
         names = {layer.name: layer for layer in self.result.table_rows()}  # block rows too
         for name, want in layers.items():
             path = f"layers.{name}"
             if name not in names:
                 raise self.error(path, f"expect.layers: no layer named '{name}'"
-                                 + did_you_mean(str(name), names))
+                                 + did_you_mean(str(name), names), code="bad-reference")
             if not isinstance(want, Mapping):
-                raise self.error(path, f"expect.{path} must be a mapping such as {{params: 832}}")
+                raise self.error(path, f"expect.{path} must be a mapping such as {{params: 832}}",
+                                 code="expect-type")
             layer = names[name]
             for key in want:
                 if key not in LAYER_KEYS:
                     raise self.error(f"{path}.{key}", f"expect.{path}: unknown key `{key}`"
-                                     + did_you_mean(str(key), LAYER_KEYS))
+                                     + did_you_mean(str(key), LAYER_KEYS), code="unknown-key")
             if "output" in want:
                 self.layer_output(layer, want["output"], f"{path}.output")
             for key in LAYER_KEYS[1:]:
@@ -217,7 +220,7 @@ class _Checker:
         try:
             return count(raw, path)
         except SpecError as e:
-            raise self.error(path, e.message) from None
+            raise e.with_location(self.loc(path)) from None
 
     def shape(self, what: str, raw: Any, actual: tuple[Any, ...], path: str) -> None:
         """An expected shape in any form ``input:`` takes: ``[8, 30, 30]``, ``8x30x30``, ``8×30×30``."""
@@ -225,7 +228,8 @@ class _Checker:
         if isinstance(want, int | str) and not isinstance(want, bool):
             want = [want]
         if not isinstance(want, list | tuple) or not want:
-            raise self.error(path, f"expect.{path} must be a shape such as [10] or 8x30x30, not {raw!r}")
+            raise self.error(path, f"expect.{path} must be a shape such as [10] or 8x30x30, not {raw!r}",
+                             code="expect-type")
         sizes = [self.size(x, path) for x in want]
         self.out.record(_same_shape(sizes, actual),
                         self.failure(path, what, [_shown(v) for v in sizes], shape_json(actual)))
@@ -234,7 +238,7 @@ class _Checker:
         """One expected size: a number, or an expression in the spec's names (``2*C``, ``H - 2``)."""
         if isinstance(raw, bool) or not isinstance(raw, int | str):
             raise self.error(path, f"expect.{path}: a size must be a whole number or an expression, "
-                             f"not {raw!r}")
+                             f"not {raw!r}", code="expect-type")
         if isinstance(raw, int):
             return raw
         text = raw.strip()

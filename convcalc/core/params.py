@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..arith import expr, num
-from ..errors import SpecError, did_you_mean
+from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -130,20 +130,22 @@ def value(raw: Any, ctx: Ctx, what: str) -> Value:
     if isinstance(raw, str):
         try:
             return ctx.evaluate(raw)
-        except SpecError as e:
-            raise SpecError(f"{what}: {e.message}", code=e.code, loc=e.loc) from None
+        except SpecError as e:  # the expression's own error, said of this argument (same kind)
+            raise SpecError(f"{what}: {e.message}", hint=e.hint, code=e.code, loc=e.loc) from None
     if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
-        raise SpecError(f"{what} must be a whole number, not {raw!r} (write {int(raw)})")
-    raise SpecError(f"{what} must be a whole number, not {describe(raw)}")
+        raise SpecError(f"{what} must be a whole number, not {raw!r} (write {int(raw)})", code="not-whole")
+    raise SpecError(f"{what} must be a whole number, not {describe(raw)}", code="not-whole")
 
 
 def _at_least(v: Value, low: int, ctx: Ctx, what: str) -> Value:
     if num.is_int(v):
         if v < low:
             word = "positive" if low == 1 else f"at least {low}"
-            raise SpecError(f"{what} must be {word}, not {v}")
+            raise SpecError(f"{what} must be {word}, not {v}",
+                            code="size-below-1" if low == 1 else "negative-value")
         return v
-    ctx.require(v >= low, f"{what} = {num.fmt(v)} must be at least {low}")
+    ctx.require(v >= low, f"{what} = {num.fmt(v)} must be at least {low}",
+                code="size-below-1" if low == 1 else "negative-value")
     return v
 
 
@@ -180,7 +182,7 @@ def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], _T])
         if len(raw) != rank:
             raise SpecError(
                 f"{what} has {len(raw)} values {list(raw)} but the layer has {rank} spatial "
-                f"ax{'i' if rank == 1 else 'e'}s"
+                f"ax{'i' if rank == 1 else 'e'}s", code="wrong-axis-count",
             )
         names = ctx.axis_names
         return tuple(each(r, ctx, f"{what} on axis {names[i]}") for i, r in enumerate(raw))
@@ -201,12 +203,12 @@ def _boolean(raw: Any, ctx: Ctx, what: str) -> bool:
         return raw
     if isinstance(raw, str) and raw.lower() in ("true", "false"):
         return raw.lower() == "true"
-    raise SpecError(f"{what} must be true or false, not {describe(raw)}")
+    raise SpecError(f"{what} must be true or false, not {describe(raw)}", code="not-boolean")
 
 
 def _real(raw: Any, ctx: Ctx, what: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise SpecError(f"{what} must be a number, not {describe(raw)}")
+        raise SpecError(f"{what} must be a number, not {describe(raw)}", code="not-a-number")
     return float(raw)
 
 
@@ -242,7 +244,7 @@ def choice(*options: str) -> Kind:
             return raw.lower()
         raise SpecError(
             f"{what} must be one of {', '.join(options)}, not {describe(raw)}"
-            + (did_you_mean(raw, options) if isinstance(raw, str) else "")
+            + (did_you_mean(raw, options) if isinstance(raw, str) else ""), code="bad-choice",
         )
 
     return Kind("|".join(options), coerce, {"type": "string", "enum": list(options)})
@@ -266,7 +268,8 @@ def shape_of(raw: Any, ctx: Ctx, what: str, *, allow_minus_one: bool = False) ->
     if isinstance(raw, int | str) and not isinstance(raw, bool):
         raw = [raw]
     if not isinstance(raw, list | tuple) or not raw:
-        raise SpecError(f"{what} must be a list of sizes such as [3, 224, 224], not {describe(raw)}")
+        raise SpecError(f"{what} must be a list of sizes such as [3, 224, 224], not {describe(raw)}",
+                        code="bad-shape")
     out = []
     for i, r in enumerate(raw):
         v = value(r, ctx, f"{what}[{i}]")
@@ -307,7 +310,11 @@ def bind(
     type_name: str,
     ignored: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Match positional and named arguments to parameter names (raw values)."""
+    """Match positional and named arguments to parameter names (raw values).
+
+    A mistake is located at the argument: the first positional one too many, the
+    misspelt or repeated key.
+    """
     if not spec.args and not spec.kwargs:  # `- relu`: nothing to match
         return {}
     by_name = names_index(params)
@@ -317,7 +324,8 @@ def bind(
         shown = ", ".join(order) if order else "none"
         raise SpecError(
             f"{type_name} takes at most {len(order)} positional argument"
-            f"{'' if len(order) == 1 else 's'} ({shown}), got {len(args)}"
+            f"{'' if len(order) == 1 else 's'} ({shown}), got {len(args)}",
+            loc=spec.arg_locs.arg(len(order)), code="too-many-arguments",
         )
     for pname, raw in zip(order, args, strict=False):
         out[pname] = raw
@@ -326,11 +334,29 @@ def bind(
         if canon is None:
             if key.lower() in IGNORED or key.lower() in ignored:
                 continue
-            raise SpecError(f"{type_name} has no argument `{key}`" + did_you_mean(key, by_name))
+            raise SpecError(f"{type_name} has no argument `{key}`" + did_you_mean(key, by_name),
+                            loc=spec.arg_locs.key(key), code="unknown-argument")
         if canon in out:
-            raise SpecError(f"{type_name}: argument `{canon}` is given twice")
+            raise SpecError(f"{type_name}: argument `{canon}` is given twice", loc=spec.arg_locs.key(key),
+                            code="duplicate-argument")
         out[canon] = raw
     return out
+
+
+def arg_loc(spec: LayerSpec, params: Sequence[Param], order: Sequence[str], name: str) -> Loc | None:
+    """Where the value of parameter ``name`` is written in ``spec`` (None: not written, or unknown).
+
+    Worked out again from the spelling only when an error needs it, so binding stays cheap.
+    """
+    if name in order:
+        i = list(order).index(name)
+        if i < len(spec.args):
+            return spec.arg_locs.arg(i)
+    by_name = names_index(params)
+    for key in spec.kwargs:
+        if by_name.get(key.lower()) == name:
+            return spec.arg_locs.value(key)
+    return None
 
 
 def _gather(args: tuple[Any, ...], params: Sequence[Param], order: Sequence[str]) -> tuple[Any, ...]:
@@ -362,8 +388,12 @@ def _plan(params: Sequence[Param], framework: str) -> tuple[tuple[str, Any, Any]
     return plan
 
 
-def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type_name: str) -> dict[str, Any]:
-    """Checked values of every parameter, defaults filled in."""
+def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type_name: str,
+               where: Callable[[str], Loc | None] | None = None) -> dict[str, Any]:
+    """Checked values of every parameter, defaults filled in.
+
+    ``where(name)``: where parameter ``name``'s value is written, asked only when it is wrong.
+    """
     values: dict[str, Any] = {}
     for name, coerce, default in _plan(params, ctx.framework):
         if name in bound:
@@ -371,11 +401,16 @@ def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type
         else:
             raw = default
             if raw is REQUIRED:
-                raise SpecError(f"{type_name} needs the argument `{name}`")
+                raise SpecError(f"{type_name} needs the argument `{name}`", code="missing-argument")
             if raw is None:
                 values[name] = None
                 continue
-        values[name] = coerce(raw, ctx, name)
+        try:
+            values[name] = coerce(raw, ctx, name)
+        except SpecError as e:
+            if where is None or name not in bound:
+                raise
+            raise e.with_location(where(name)) from None
     return values
 
 

@@ -22,7 +22,7 @@ row above its layers with their total.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from ..arith import expr, num
 from ..core.params import describe
 from ..errors import LayerRef, Loc, SpecError, did_you_mean
-from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
+from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, UseArgLocs, raw_text
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
@@ -97,17 +97,19 @@ def _parse(text: str) -> expr.Node:
 class Substitution:
     """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
 
-    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value]) -> None:
+    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value],
+                 where: Callable[[str], Loc | None] | None = None) -> None:
         self.args = args
         self.block = block
         self.env = env
+        self.where = where  # block argument -> where the use writes its value
 
     def arg(self, name: str) -> Any:
         if name not in self.args:
             raise SpecError(f"block `{self.block}` has no argument `${name}`"
                             + did_you_mean(name, self.args)
                             + (f" (its arguments: {', '.join(self.args)})" if self.args else
-                               " (it declares no `args:`)"))
+                               " (it declares no `args:`)"), code="unknown-block-argument")
         return self.args[name]
 
     def __call__(self, raw: Any) -> Any:
@@ -122,10 +124,20 @@ class Substitution:
             return {k: self.sub(v) for k, v in raw.items()}
         if isinstance(raw, LayerSpec):
             return replace(raw, args=tuple(self.sub(a) for a in raw.args),
-                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()})
+                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, arg_locs=self.moved(raw))
         if isinstance(raw, RepeatSpec):
-            return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers))
+            times = _whole_arg(raw.times)
+            return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers),
+                           times_loc=(self.where(times) if times and self.where else None) or raw.times_loc)
         return raw
+
+    def moved(self, raw: LayerSpec) -> ArgLocs:
+        """Where the layer's arguments are written once its ``$args`` are the use's values."""
+        if self.where is None:
+            return raw.arg_locs
+        args = {i: n for i, n in ((i, _whole_arg(a)) for i, a in enumerate(raw.args)) if n}
+        values = {k: n for k, n in ((k, _whole_arg(v)) for k, v in raw.kwargs.items()) if n}
+        return UseArgLocs(raw.arg_locs, args, values, self.where) if args or values else raw.arg_locs
 
     def text(self, raw: str) -> Any:
         whole = _WHOLE_ARG.match(raw)
@@ -136,12 +148,31 @@ class Substitution:
             v = self.arg(m.group(1))
             if isinstance(v, bool) or not isinstance(v, int | str):
                 raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
-                                f"the expression {raw!r} (block `{self.block}`)")
+                                f"the expression {raw!r} (block `{self.block}`)", code="bad-argument")
             text = str(v).strip()
             return text if _SIMPLE.match(text) else f"({text})"
 
         out = _ARG.sub(put, raw)
         return fold(out, self.env)
+
+
+def _whole_arg(raw: Any) -> str | None:
+    """``out`` for a value that is a block argument alone (``$out``), else None."""
+    m = _WHOLE_ARG.match(raw) if isinstance(raw, str) else None
+    return m.group(1) if m else None
+
+
+def _use_where(block: BlockSpec, use: LayerSpec) -> Callable[[str], Loc | None]:
+    """Block argument -> where ``use`` writes its value (None: not written, the default)."""
+    names = list(block.args)
+
+    def where(name: str) -> Loc | None:
+        if name in use.kwargs:
+            return use.arg_locs.value(name)
+        i = names.index(name) if name in names else -1
+        return use.arg_locs.arg(i) if 0 <= i < len(use.args) else None
+
+    return where
 
 
 def _mentions_arg(raw: Any) -> bool:
@@ -202,7 +233,8 @@ class Expander:
               forced_name: str | None = None) -> None:
         self.work += 1
         if self.work > 4 * MAX_LAYERS:  # e.g. a huge repeat of empty repeats
-            raise SpecError(f"the network expands to more than {4 * MAX_LAYERS:,} entries", loc=entry.loc)
+            raise SpecError(f"the network expands to more than {4 * MAX_LAYERS:,} entries", loc=entry.loc,
+                            code="too-many-layers")
         if isinstance(entry, RepeatSpec):
             self.repeat(entry, level, scope)
             return
@@ -215,7 +247,8 @@ class Expander:
             return
         index = len(self.nodes) + 1
         if index > MAX_LAYERS:
-            raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc)
+            raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc,
+                            code="too-many-layers")
         name = forced_name or (scope.prefix + entry.name if entry.name is not None else None)
         error = None
         try:
@@ -225,7 +258,7 @@ class Expander:
         # A name used twice is refused by the propagator, which knows the type (conv2d, not conv).
         if name is not None and name not in self.names:
             try:
-                self.declare(name, index, entry.loc)
+                self.declare(name, index, entry.arg_locs.value("name") or entry.loc)
             except SpecError as e:  # an input's name: raised when the propagator reaches the layer
                 error = error or e
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
@@ -239,9 +272,10 @@ class Expander:
 
     def declare(self, name: str, index: int, loc: Loc, ref: LayerRef | None = None) -> None:
         if name in self.spec.inputs or name == "input":
-            raise SpecError(f"the name '{name}' is taken by an input of the spec", loc=loc, layer=ref)
+            raise SpecError(f"the name '{name}' is taken by an input of the spec", loc=loc, layer=ref,
+                            code="duplicate-name")
         if name in self.names:
-            raise SpecError(f"layer name '{name}' is used twice", loc=loc, layer=ref)
+            raise SpecError(f"layer name '{name}' is used twice", loc=loc, layer=ref, code="duplicate-name")
         self.names[name] = index
 
     def sources(self, entry: LayerSpec, level: _Level, scope: _Scope, index: int,
@@ -253,19 +287,19 @@ class Expander:
             try:
                 out.extend(self.source(ref, level, scope, index))
             except SpecError as e:
-                raise e.located(entry.loc, None if name is None else
-                                LayerRef(index, name, entry.type)) from None
+                raise e.with_location(entry.arg_locs.value("from") or entry.loc, None if name is None else
+                                      LayerRef(index, name, entry.type)) from None
         return tuple(out)
 
     def source(self, ref: str | int, level: _Level, scope: _Scope, index: int) -> tuple[Source, ...]:
         if isinstance(ref, bool):
-            raise SpecError(f"from: {ref} is not a layer name or index")
+            raise SpecError(f"from: {ref} is not a layer name or index", code="bad-reference")
         if isinstance(ref, int):
             if ref >= 0:
                 if ref >= index:
                     raise SpecError(
                         f"from: {ref} refers to layer {ref}, which comes at or after this one "
-                        f"(layer {index}); a layer can only read earlier layers")
+                        f"(layer {index}); a layer can only read earlier layers", code="forward-reference")
                 return (ref,)
             pos = len(level.outputs) + ref
             if pos >= 0:
@@ -274,9 +308,9 @@ class Expander:
                 return level.input
             raise SpecError(f"from: {ref} reaches back {-ref} entries, but only "
                             f"{len(level.outputs)} come before this one in its list "
-                            f"({-len(level.outputs) - 1} is {level.what})")
+                            f"({-len(level.outputs) - 1} is {level.what})", code="bad-reference")
         if not isinstance(ref, str):
-            raise SpecError(f"from: entries are layer names or indices, not {ref!r}")
+            raise SpecError(f"from: entries are layer names or indices, not {ref!r}", code="bad-reference")
         if ref == "in" or ref.startswith("in."):
             if ref == "in":
                 return level.input
@@ -285,7 +319,7 @@ class Expander:
                 if not k.isdigit() or int(k) >= len(level.input):
                     raise SpecError(f"from: {ref}: the block has {len(level.input)} input"
                                     f"{'s' if len(level.input) != 1 else ''} (in.0 .. "
-                                    f"in.{len(level.input) - 1}, or `in` for all)")
+                                    f"in.{len(level.input) - 1}, or `in` for all)", code="bad-reference")
                 return (level.input[int(k)],)
         return (Ref(ref, scope.lookup),)
 
@@ -323,14 +357,17 @@ class Expander:
             elif type(raw) is int:
                 v = raw
             else:
-                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}")
+                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}",
+                                code="not-whole")
         except _NotConcrete as e:
             raise SpecError(f"repeat: times {raw!r} must be a number, but `{e.args[0]}` is not bound "
-                            "(set it in `vars:` or with -D)", loc=rep.loc) from None
+                            "(set it in `vars:` or with -D)", loc=rep.times_loc or rep.loc,
+                            code="unbound-name") from None
         except SpecError as e:
-            raise e.located(rep.loc) from None
+            raise e.with_location(rep.times_loc or rep.loc) from None
         if not num.is_int(v) or v < 0:
-            raise SpecError(f"repeat: times must be 0 or more, not {v}", loc=rep.loc)
+            raise SpecError(f"repeat: times must be 0 or more, not {v}", loc=rep.times_loc or rep.loc,
+                            code="negative-value")
         return v
 
     # ---------------------------------------------------------------- blocks
@@ -339,7 +376,7 @@ class Expander:
         if block.name in scope.stack:
             chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
             raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
-                            loc=use.loc)
+                            loc=use.loc, code="block-recursion")
         if forced_name is not None:
             name = forced_name
         elif use.name is not None:
@@ -355,7 +392,7 @@ class Expander:
         try:
             args = bind_block(block, use, self.env)
         except SpecError as e:
-            raise e.located(use.loc, ref) from None
+            raise e.with_location(use.loc, ref) from None
         inputs = self.sources(use, level, scope, index, name)
         group = self.open_group(name, block.name, _block_label(block.name, use), scope, use.loc, inputs)
         inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
@@ -364,26 +401,28 @@ class Expander:
         inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
                        parent=name, stack=(*scope.stack, block.name),
                        frozen=scope.frozen or use.trainable is False)
-        for e in self.body(block, args, ref):
+        for e in self.body(block, use, args, ref):
             self.entry(e, inner_level, inner)
         self.close_group(group, level, record_output=True)
 
-    def body(self, block: BlockSpec, args: Mapping[str, Any], ref: LayerRef) -> tuple[Any, ...]:
-        """The block's layers with ``$args`` put in (the same arguments: the same layers)."""
+    def body(self, block: BlockSpec, use: LayerSpec, args: Mapping[str, Any],
+             ref: LayerRef) -> tuple[Any, ...]:
+        """The block's layers with ``$args`` put in (the same use and arguments: the same layers;
+        a use repeated by ``repeat:`` is one use, written once)."""
         try:
-            key: Any = (block.name, _frozen(args))
+            key: Any = (block.name, use.loc, _frozen(args))
             hash(key)
         except TypeError:
             key = None
         if key is not None and key in self.bodies:
             return self.bodies[key]
-        subst = Substitution(args, block.name, self.env)
+        subst = Substitution(args, block.name, self.env, _use_where(block, use))
         out = []
         for e in block.layers:
             try:
                 out.append(subst(e))
             except SpecError as err:
-                raise err.located(e.loc, ref) from None
+                raise err.with_location(e.loc, ref) from None
         if key is not None:
             self.bodies[key] = tuple(out)
         return tuple(out)
@@ -409,21 +448,24 @@ def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -
     if len(use.args) > len(names):
         shown = ", ".join(names) if names else "none"
         raise SpecError(f"block `{block.name}` takes at most {len(names)} positional argument"
-                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}")
+                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}",
+                        loc=use.arg_locs.arg(len(names)), code="too-many-arguments")
     bound: dict[str, Any] = dict(zip(names, use.args, strict=False))
     for key, raw in use.kwargs.items():
         if key not in block.args:
             raise SpecError(f"block `{block.name}` has no argument `{key}`" + did_you_mean(key, names)
                             + (f" (its arguments: {', '.join(names)})" if names else
-                               " (it declares no `args:`)"))
+                               " (it declares no `args:`)"), loc=use.arg_locs.key(key),
+                               code="unknown-argument")
         if key in bound:
-            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice")
+            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice",
+                            loc=use.arg_locs.key(key), code="duplicate-argument")
         bound[key] = raw
     missing = [n for n in names if n not in bound and block.args[n] is None]
     if missing:
         raise SpecError(f"block `{block.name}` needs the argument{'s' if len(missing) > 1 else ''} "
                         + ", ".join(f"`{m}`" for m in missing)
-                        + f" (its arguments: {', '.join(names)})")
+                        + f" (its arguments: {', '.join(names)})", code="missing-argument")
     for n in names:
         if n not in bound:  # a default may use the arguments before it: {out: 64, mid: $out // 4}
             bound[n] = Substitution(bound, block.name, env)(block.args[n])

@@ -16,7 +16,7 @@ from ..core import params as A
 from ..core.context import Ctx
 from ..core.result import LayerResult, Result
 from ..core.types import Constraint, LayerOut, Shape, Weight
-from ..errors import LayerRef, SpecError, SpecWarning, did_you_mean
+from ..errors import LayerRef, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
 from ..spec.model import LayerSpec, Spec, raw_text, split_axes
 from .diagnostics import leading_one, unused_layers
@@ -60,13 +60,13 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             free.declared |= declared_names({}, inputs)
     if not inputs:
         raise SpecError("the spec gives no input shape (add `input: [3, 224, 224]` or use --input)",
-                        loc=spec.input_loc or spec.loc)
+                        loc=spec.input_loc or spec.loc, code="no-input")
     tensors: dict[str, Shape] = {}
     for name, raw in inputs.items():
         try:
             tensors[name] = A.shape_of(list(raw), context(), "input" if name == "input" else f"input {name}")
         except SpecError as e:
-            raise e.located(spec.input_loc or spec.loc) from None
+            raise e.with_location(spec.input_loc or spec.loc) from None
     input_names = list(tensors)
     fields = ReceptiveFields(tensors, layout)
 
@@ -93,20 +93,20 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             try:
                 group_sources[g.name] = tuple(refs.resolve(s, index) for s in g.inputs)
             except SpecError as e:
-                raise e.located(g.loc, LayerRef(index, g.name, g.type)) from None
+                raise e.with_location(g.loc, LayerRef(index, g.name, g.type)) from None
         try:
-            resolved = types.get(ls.type) or types.setdefault(ls.type, lookup(ls.type, framework))
+            resolved = types.get(ls.type) or types.setdefault(ls.type,
+                                                              lookup(ls.type, framework, spec.blocks))
         except SpecError as e:
-            if spec.blocks and e.message.startswith("unknown layer type") and "did you mean" not in e.message:
-                e.message += did_you_mean(ls.type, spec.blocks) or f" (blocks: {', '.join(spec.blocks)})"
-            raise e.located(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
+            raise e.with_location(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
         layer = resolved.layer
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
             sources = _sources(refs, node, index, layer.source, parts)
             in_shapes = tuple(tensors[s] for s in sources)
             if not layer.multi_input and not layer.source and len(in_shapes) != 1:
-                raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}")
+                raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
+                                loc=ls.arg_locs.value("from"), code="wrong-input-count")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             flags = tuple(s in batchless for s in sources)
@@ -115,11 +115,11 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
         except SpecError as e:
-            raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
+            raise e.with_location(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
         name = namer.name(node, resolved, type_name)
         if name in by_name or name in tensors:
-            raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
-                            layer=LayerRef(index, name, type_name))
+            raise SpecError(f"layer name '{name}' is used twice", loc=ls.arg_locs.value("name") or ls.loc,
+                            layer=LayerRef(index, name, type_name), code="duplicate-name")
         taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors]
         if taken:
             raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
@@ -178,7 +178,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             # A block's name reads as its last layer's output.
             if g.name in by_name or g.name in tensors:
                 raise SpecError(f"the name '{g.name}' is used twice (a layer and a block)",
-                                loc=g.loc, layer=LayerRef(g.first, g.name, g.type))
+                                loc=g.loc, layer=LayerRef(g.first, g.name, g.type), code="duplicate-name")
             by_name[g.name] = row
             tensors[g.name] = out.shape
             fields.alias(g.name, name)

@@ -67,27 +67,36 @@ class Refs:
             raise node.error
         if node.sources is None:
             return (self.layers[-1].name,) if self.layers else (self.input_names[0],)
-        return tuple(self.resolve(ref, index) for ref in node.sources)
+        try:
+            return tuple(self.resolve(ref, index) for ref in node.sources)
+        except SpecError as e:
+            raise e.with_location(node.spec.arg_locs.value("from")) from None
 
-    def resolve(self, ref: Source, index: int) -> str:
-        """One source to a tensor name (layer indices are 1-based; 0 is the input)."""
+    def resolve(self, ref: Source, index: int, key: str = "from") -> str:
+        """One source to a tensor name (layer indices are 1-based; 0 is the input).
+
+        ``key``: where the reference is written (``from`` or ``outputs``), as the error says.
+        """
         if isinstance(ref, Ref):
-            return self.name(ref.name, ref.scopes, index)
+            return self.name(ref.name, ref.scopes, index, key)
         if isinstance(ref, bool):
-            raise SpecError(f"from: {ref} is not a layer name or index")
+            raise SpecError(f"{key}: {ref} is not a layer name or index", code="bad-reference")
         if isinstance(ref, int):
             target = index + ref if ref < 0 else ref
             if ref >= index:
-                raise SpecError(f"from: {ref} refers to layer {ref}, which comes at or after this one "
-                                f"(layer {index}); a layer can only read earlier layers")
+                raise SpecError(f"{key}: {ref} refers to layer {ref}, which comes at or after this one "
+                                f"(layer {index}); a layer can only read earlier layers",
+                                code="forward-reference")
             if target < 0:
-                raise SpecError(f"from: {ref} reaches before the input (this is layer {index})")
+                raise SpecError(f"{key}: {ref} reaches before the input (this is layer {index})",
+                                code="bad-reference")
             return self.input_names[0] if target == 0 else self.layers[target - 1].name
         if not isinstance(ref, str):
-            raise SpecError(f"from: entries are layer names or indices, not {A.describe(ref)}")
-        return self.name(ref, ("",), index)
+            raise SpecError(f"{key}: entries are layer names or indices, not {A.describe(ref)}",
+                            code="bad-reference")
+        return self.name(ref, ("",), index, key)
 
-    def name(self, name: str, scopes: Sequence[str], index: int) -> str:
+    def name(self, name: str, scopes: Sequence[str], index: int, key: str = "from") -> str:
         for prefix in scopes:
             candidate = prefix + name
             if candidate in self.by_name or candidate in self.input_names:
@@ -105,13 +114,15 @@ class Refs:
                 what = f"'{prefix + name}'" + (f" (written '{name}')" if prefix else "")
                 if later >= index:
                     raise SpecError(
-                        f"from: {what} is defined at or after this layer (layer {later}, this is "
+                        f"{key}: {what} is defined at or after this layer (layer {later}, this is "
                         f"layer {index}); a layer can only read earlier ones (a cycle?)"
-                        + (" — inside a block, read its input as `in`" if later > index else ""))
+                        + (" — inside a block, read its input as `in`" if later > index else ""),
+                        code="forward-reference")
         known = [*self.input_names, *self.by_name]
         local = [k[len(scopes[0]):] for k in self.by_name if scopes[0] and k.startswith(scopes[0])]
-        raise SpecError(f"from: no layer or input named '{name}' before this layer"
-                        + did_you_mean(name, [*known, *local]))
+        before = " before this layer" if key == "from" else ""
+        raise SpecError(f"{key}: no layer or input named '{name}'{before}"
+                        + did_you_mean(name, [*known, *local]), code="bad-reference")
 
 
     def part(self, prefix: str, name: str) -> str | None:
@@ -147,10 +158,9 @@ def resolve_outputs(spec: Spec, refs: Refs, tensors: Mapping[str, Shape]) -> dic
     out: dict[str, Shape] = {}
     for ref in spec.outputs:
         try:
-            name = refs.resolve(ref, len(layers) + 1)
+            name = refs.resolve(ref, len(layers) + 1, "outputs")
         except SpecError as e:
-            raise SpecError(e.message.replace("from:", "outputs:").replace(" before this layer", ""),
-                            code=e.code, loc=spec.outputs_loc or spec.loc) from None
+            raise e.with_location(spec.outputs_loc or spec.loc) from None
         for part in refs.whole(name):
             out[part] = tensors[part]
     return out

@@ -6,7 +6,7 @@ Shared by the propagator and by wrapper layers (``timedistributed``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -18,36 +18,46 @@ from ..core.types import Constraint, LayerOut, Shape
 from ..errors import Loc, SpecError
 from ..layers.registry import Resolved, lookup
 from ..spec.loader import layer_entry
-from ..spec.model import LayerSpec
+from ..spec.model import NO_ARG_LOCS, LayerSpec
 
 
 class Nested:
     """How a wrapper layer reads and runs the layer it wraps, handed to layers as ``ctx.nested``.
 
     The layer package cannot import the engine or the loader (they import it);
-    the engine gives it this instead.
+    the engine gives it this instead.  ``spec``: the wrapper as written, whose
+    argument places locate the wrapped layer's arguments too.
     """
+
+    def __init__(self, spec: LayerSpec | None = None) -> None:
+        self.spec = spec
 
     def read(self, raw: Any) -> LayerSpec:
         """The wrapped layer as written (a mapping, an inline call, a bare name) as a :class:`LayerSpec`."""
         if raw is None:
-            raise SpecError("needs the wrapped layer, e.g. `layer: {conv2d: [16, 3]}`")
+            raise SpecError("needs the wrapped layer, e.g. `layer: {conv2d: [16, 3]}`",
+                            code="missing-argument")
         if isinstance(raw, LayerSpec):
             return raw
         try:
-            entry = layer_entry(raw, Loc("<layer>"))
-        except SpecError as e:
-            raise SpecError(f"the wrapped layer: {e.message}") from None
+            entry = (self.spec.arg_locs.layer(raw) if self.spec is not None else None) or \
+                layer_entry(raw, Loc("<layer>"))
+        except SpecError as e:  # the entry's own error, said of the wrapped layer (same kind, same place)
+            raise SpecError(f"the wrapped layer: {e.message}", loc=e.loc if e.line else None, hint=e.hint,
+                            code=e.code) from None
         if not isinstance(entry, LayerSpec):
-            raise SpecError("the wrapped layer must be one layer, not a repeat")
+            raise SpecError("the wrapped layer must be one layer, not a repeat", code="bad-layer")
         return entry
 
     def run(self, ctx: Ctx, spec: LayerSpec, x: Shape) -> tuple[Resolved, LayerOut]:
         """Run ``spec`` on ``x`` in the wrapper's context; its explain steps join the wrapper's."""
-        resolved = lookup(spec.type, ctx.framework)
+        try:
+            resolved = lookup(spec.type, ctx.framework)
+        except SpecError as e:
+            raise e.with_location(spec.loc if spec.loc.line else None) from None
         layer = resolved.layer
         if layer.multi_input:
-            raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors")
+            raise SpecError(f"cannot wrap {layer.kind}: it reads several tensors", code="bad-argument")
         if layer.source:
             raise SpecError(f"cannot wrap {layer.kind}: it reads no tensor", code="source-reads-nothing")
 
@@ -57,8 +67,9 @@ class Nested:
         try:
             rank = layer_rank(resolved, (x,))
             _, inner_ctx, out = run_layer(resolved, spec, (x,), rank, context)
-        except SpecError as e:
-            raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}") from None
+        except SpecError as e:  # the wrapped layer's own error, said of it (same kind, same place)
+            raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}", loc=e.loc,
+                            hint=e.hint, code=e.code) from None
         if out.parts is not None:
             raise SpecError(f"cannot wrap {layer.kind}: it has several outputs", code="several-outputs")
         ctx.steps.extend(inner_ctx.steps)
@@ -66,6 +77,11 @@ class Nested:
 
 
 NESTED = Nested()
+
+
+def _holds_mapping(ls: LayerSpec) -> bool:
+    return any(isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
+
 
 SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
 
@@ -110,11 +126,15 @@ def run_layer(
     bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
     ctx = context(rank)
     ctx.batchless = batchless
-    values = A.coerce_all(bound, layer.params, ctx, type_name)
+    ctx.arg_loc = lambda name: A.arg_loc(ls, layer.params, resolved.order, name)
+    if ls.arg_locs is not NO_ARG_LOCS and _holds_mapping(ls):  # a wrapped layer, written in YAML
+        ctx.nested = Nested(ls)
+    values = A.coerce_all(bound, layer.params, ctx, type_name, ctx.arg_loc)
     fmt = values.get("data_format")
     if fmt is not None and fmt != ctx.layout:
-        raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}; "
-                        f"set `layout: {fmt}` for the whole spec")
+        raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}",
+                        loc=ctx.arg_loc("data_format"),
+                        hint=f"set `layout: {fmt}` for the whole spec", code="layout-mismatch")
     out = layer.infer(ctx, in_shapes, values)
     _check_sizes(out)
     return bound, ctx, out

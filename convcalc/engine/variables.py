@@ -33,9 +33,10 @@ class Names:
 
     def __call__(self, name: str) -> Value:
         if name.startswith("$"):
-            raise SpecError(f"{name} is a block argument, used outside a block")
+            raise SpecError(f"{name} is a block argument, used outside a block",
+                            code="block-argument-outside")
         if name.lower() in ("nan", "inf", "infinity"):
-            raise SpecError(f"{name} is not a whole number")
+            raise SpecError(f"{name} is not a whole number", code="not-whole")
         if self.declared is not None and name not in self.declared:
             close = did_you_mean(name, self.declared)
             raise SpecError(f"unknown name `{name}`{close}; to leave it free, declare it: "
@@ -98,6 +99,7 @@ def resolve_vars(
     env: dict[str, Value] = {}
     defined = {k: (None if isinstance(v, Mapping) else v) for k, v in {**raw, **defines}.items()}
     state: dict[str, str] = {}
+    where = locs or {}
 
     def get(name: str, chain: tuple[str, ...]) -> Value:
         if used is not None and chain:  # read by another var's expression
@@ -106,18 +108,26 @@ def resolve_vars(
             return env[name]
         if name not in defined or defined[name] is None:
             return free(name)
+        loc = where.get(name)
         if state.get(name) == "busy":
             cycle = " -> ".join((*chain[chain.index(name):], name))
-            raise SpecError(f"vars refer to each other in a circle: {cycle}")
+            raise SpecError(f"vars refer to each other in a circle: {cycle}", loc=loc, code="vars-cycle")
         if len(chain) >= MAX_VAR_CHAIN:  # each link costs Python stack frames
             raise SpecError(f"vars: more than {MAX_VAR_CHAIN} vars refer to one another in a "
-                            f"chain ({' -> '.join(chain[:3])} -> ... -> {name})")
+                            f"chain ({' -> '.join(chain[:3])} -> ... -> {name})", loc=loc, code="vars-chain")
         state[name] = "busy"
         value = defined[name]
-        ctx_names = _Lookup(lambda n: get(n, (*chain, name)))
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise SpecError(f"vars: {name} must be a whole number or an expression, not {A.describe(value)}")
-        v = value if isinstance(value, int) else A.evaluate_text(value, ctx_names, ctx_names.missing)
+            raise SpecError(f"vars: {name} must be a whole number or an expression, not {A.describe(value)}",
+                            loc=loc, code="not-whole")
+        if isinstance(value, int):
+            v: Value = value
+        else:
+            ctx_names = _Lookup(lambda n: _inner(get, n, (*chain, name)))
+            try:
+                v = A.evaluate_text(value, ctx_names, ctx_names.missing)
+            except SpecError as e:  # the expression's own error, said of this var (same kind)
+                raise SpecError(f"vars: {name}: {e.message}", loc=loc, hint=e.hint, code=e.code) from None
         env[name] = v
         state[name] = "done"
         return v
@@ -126,10 +136,8 @@ def resolve_vars(
         if defined[name] is not None:
             try:
                 get(name, ())
-            except SpecError as e:
-                if not e.message.startswith("vars"):
-                    e.message = f"vars: {name}: {e.message}"
-                raise e.located((locs or {}).get(name)) from None
+            except _Finished as f:  # a var this one names is wrong: its error, at its place
+                raise f.error from None
     return env
 
 
@@ -145,6 +153,22 @@ class UsedEnv(dict):  # type: ignore[type-arg]
         if hit:
             self.used.add(key)  # type: ignore[arg-type]
         return hit
+
+
+class _Finished(Exception):
+    """A var's finished error, passed unchanged through the expression of the var that names it."""
+
+    def __init__(self, error: SpecError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _inner(get: Callable[[str, tuple[str, ...]], Value], name: str, chain: tuple[str, ...]) -> Value:
+    """The value of a var named in another var's expression (its errors are its own)."""
+    try:
+        return get(name, chain)
+    except SpecError as e:
+        raise _Finished(e) from None
 
 
 class _Lookup(dict):  # type: ignore[type-arg]

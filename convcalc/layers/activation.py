@@ -71,7 +71,7 @@ def _probability(raw: Any, ctx: Ctx, what: str) -> float:
     v = A.REAL(raw, ctx, what)
     if not 0 <= v <= 1:
         raise SpecError(f"{what} must be between 0 and 1 (a probability), not {raw!r}; PyTorch and "
-                        "Keras refuse it")
+                        "Keras refuse it", code="bad-argument")
     return v
 
 
@@ -137,7 +137,7 @@ class PReLU(Layer):
         if not (num.is_int(n) and n == 1):
             c = x[0]
             ctx.equal(n, c, lambda: f"num_parameters {num.fmt(n)} must be 1 or the input's channels "
-                      f"{num.fmt(c)} (input {fmt_shape(x)})")
+                      f"{num.fmt(c)} (input {fmt_shape(x)})", code="in-channels-mismatch")
         return LayerOut(x, (Weight("weight", (n,)),))
 
     @staticmethod
@@ -148,10 +148,10 @@ class PReLU(Layer):
         axes = shared if isinstance(shared, list | tuple) else [shared]
         for ax in axes:
             if type(ax) is not int:
-                raise SpecError(f"shared_axes must be axis numbers, not {A.describe(ax)}")
+                raise SpecError(f"shared_axes must be axis numbers, not {A.describe(ax)}", code="bad-axis")
             if not -len(shape) <= ax - 1 < len(shape):
                 raise SpecError(f"shared axis {ax} is out of range for the input {fmt_shape(x)} "
-                                "(axis 0 is the batch axis)")
+                                "(axis 0 is the batch axis)", code="bad-axis")
             shape[ax - 1] = 1
         return tuple(shape)
 

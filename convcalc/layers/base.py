@@ -63,7 +63,7 @@ class Layer:
             raise SpecError(
                 f"{self.kind} cannot infer its rank from a {len(shape)}-axis input "
                 f"{fmt_shape(shape)}: it takes {' or '.join(str(r + 1) for r in self.ranks)} axes "
-                f"(channels and {'/'.join(str(r) for r in self.ranks)} spatial)"
+                f"(channels and {'/'.join(str(r) for r in self.ranks)} spatial)", code="wrong-rank"
             )
         return rank
 
@@ -72,7 +72,8 @@ class Layer:
             names = ", ".join(("C", *AXIS_NAMES[rank]))
             raise SpecError(
                 f"{type_name} takes an input of {rank + 1} axes ({names}) without the batch axis, "
-                f"but got {fmt_shape(shape)} ({len(shape)} ax{'i' if len(shape) == 1 else 'e'}s)"
+                f"but got {fmt_shape(shape)} ({len(shape)} ax{'i' if len(shape) == 1 else 'e'}s)",
+                code="wrong-rank"
             )
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:

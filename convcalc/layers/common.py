@@ -42,7 +42,7 @@ def check_in_channels(
         given,
         c_in,
         mismatch or (lambda: f"{what} is {num.fmt(given)} but the input {fmt_shape(x)} has {num.fmt(c_in)} "
-                     f"channel{'s' if c_in != 1 else ''}"),
+                     f"channel{'s' if c_in != 1 else ''}"), code="in-channels-mismatch", arg="in_channels",
     )
 
 
@@ -70,7 +70,7 @@ def unbatched(axis: Any, ndim: int, what: str) -> int | None:
     the end), falls in a shape of ``ndim`` axes without the batch axis: its index there, -1 for the batch
     axis itself, None when it is out of range (each caller says why in its own words)."""
     if not num.is_int(axis):
-        raise SpecError(f"{what} must be a number, not {num.fmt(axis)}")
+        raise SpecError(f"{what} must be a number, not {num.fmt(axis)}", code="bad-axis")
     full = ndim + 1
     index = axis if axis >= 0 else full + axis
     return index - 1 if 0 <= index < full else None
@@ -82,6 +82,6 @@ def axis_index(axis: Any, ndim: int, what: str) -> int:
     if index is None:
         raise SpecError(
             f"{what} {axis} is out of range for a tensor of {ndim} axes plus the batch axis "
-            f"(valid: {-ndim - 1} to {ndim})"
+            f"(valid: {-ndim - 1} to {ndim})", code="bad-axis"
         )
     return index

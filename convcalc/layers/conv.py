@@ -35,12 +35,14 @@ def _channels_in(ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> tup
 
 def check_groups(ctx: Ctx, c_in: Any, c_out: Any, groups: Any) -> None:
     ctx.divides(
-        groups, c_in, lambda: f"input channels {num.fmt(c_in)} are not divisible by groups {num.fmt(groups)}"
+        groups, c_in, lambda: f"input channels {num.fmt(c_in)} are not divisible by groups {num.fmt(groups)}",
+        code="not-divisible", arg="groups",
     )
     ctx.divides(
         groups,
         c_out,
         lambda: f"output channels {num.fmt(c_out)} are not divisible by groups {num.fmt(groups)}",
+        code="not-divisible", arg="groups",
     )
 
 
@@ -58,13 +60,16 @@ def resolve_padding(
         raise SpecError(
             f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same'"
             f"{' or causal' if rank == 1 and kind == 'conv' else ''}, not {padding_repr(padding)}; "
-            f"put a zeropad{rank}d layer before it for explicit padding"
+            f"put a zeropad{rank}d layer before it for explicit padding", loc=ctx.arg_loc("padding"),
+            code="bad-padding"
         )
     if padding == "causal":
         if rank != 1:
-            raise SpecError("padding 'causal' is only for 1-D convolutions")
+            raise SpecError("padding 'causal' is only for 1-D convolutions", loc=ctx.arg_loc("padding"),
+                            code="bad-padding")
         if ctx.keras and kind != "conv":
-            raise SpecError(f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same', not 'causal'")
+            raise SpecError(f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same', not 'causal'",
+                            loc=ctx.arg_loc("padding"), code="bad-padding")
         # PyTorch has no such option; convcalc reads it as Keras does (left padding), stated in the README.
         return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True))
     if padding == "valid":
@@ -75,7 +80,7 @@ def resolve_padding(
         if any(not (num.is_int(s) and s == 1) for s in stride):
             raise SpecError(
                 f"padding='same' is not supported for strided convolutions (stride {padding_repr(stride)});"
-                " PyTorch refuses it"
+                " PyTorch refuses it", loc=ctx.arg_loc("padding"), code="bad-padding"
             )
         return tuple(_torch_same_pads(ctx, i, kernel[i], dilation[i]) for i in range(rank))
     return padding
@@ -100,7 +105,8 @@ def check_keras_dilation(ctx: Ctx, stride: Sequence[Any], dilation: Sequence[Any
     if any(num.is_int(s) and s > 1 for s in stride) and any(num.is_int(d) and d > 1 for d in dilation):
         raise SpecError(
             f"Keras does not support strides > 1 together with dilation_rate > 1 "
-            f"(strides {padding_repr(tuple(stride))}, dilation {padding_repr(tuple(dilation))})"
+            f"(strides {padding_repr(tuple(stride))}, dilation {padding_repr(tuple(dilation))})",
+            code="not-in-framework"
         )
 
 
@@ -114,7 +120,7 @@ def check_padding_mode(ctx: Ctx, mode: str, spatial: Shape, pads: Any) -> None:
                 p,
                 lambda n=n, p=p, i=i: f"padding {num.fmt(p)} with padding_mode '{mode}' needs an input "
                 f"larger than {'' if mode == 'reflect' else 'or equal to '}the padding, but the input is "
-                f"{num.fmt(n)} on axis {ctx.axis_names[i]}",
+                f"{num.fmt(n)} on axis {ctx.axis_names[i]}", code="bad-padding", arg="padding",
             )
 
 
@@ -214,22 +220,24 @@ class ConvTranspose(Layer):
         padding = a["padding"]
         if a["padding_mode"] != "zeros":
             raise SpecError(f"PyTorch's ConvTranspose supports only padding_mode 'zeros', not "
-                            f"'{a['padding_mode']}'")
+                            f"'{a['padding_mode']}'", loc=ctx.arg_loc("padding_mode"), code="bad-padding")
         if isinstance(padding, str):
-            raise SpecError(f"PyTorch's ConvTranspose takes a padding size, not '{padding}'")
+            raise SpecError(f"PyTorch's ConvTranspose takes a padding size, not '{padding}'",
+                            loc=ctx.arg_loc("padding"), code="bad-padding")
         out = []
         for i, n in enumerate(spatial):
             name = ctx.axis_names[i]
             pl, pr = padding[i]
             if pl != pr:
                 raise SpecError(f"PyTorch's ConvTranspose pads both sides alike; got {num.fmt(pl)} and "
-                                f"{num.fmt(pr)} on axis {name}")
+                                f"{num.fmt(pr)} on axis {name}", loc=ctx.arg_loc("padding"),
+                                code="bad-padding")
             self._check_op(ctx, name, op[i], s[i], d[i])
             size = ctx.step(name, F.TCONV_OUT, n=n, s=s[i], pl=pl, pr=pr, d=d[i], k=k[i], op=op[i])
             ctx.at_least(size, 1, lambda size=size, n=n, i=i, pl=pl: (
                 f"output size on axis {ctx.axis_names[i]} would be {num.fmt(size)} (input {num.fmt(n)}, "
                 f"kernel {num.fmt(k[i])}, stride {num.fmt(s[i])}, padding {num.fmt(pl)} on each side); "
-                "it must be at least 1"))
+                "it must be at least 1"), code="size-below-1")
             out.append(size)
         return out
 
@@ -241,19 +249,19 @@ class ConvTranspose(Layer):
 
         if all(num.is_int(v) for v in (op, s, d)):
             if not (op < s or op < d):
-                raise SpecError(message())
+                raise SpecError(message(), code="bad-argument")
             return
         sympy = num.sympy_module()
-        ctx.require(sympy.Or(sympy.Lt(op, s), sympy.Lt(op, d)), message())
+        ctx.require(sympy.Or(sympy.Lt(op, s), sympy.Lt(op, d)), message(), code="bad-argument")
 
     def _keras(self, ctx: Ctx, spatial: Shape, a: Mapping[str, Any]) -> list[Any]:
         k, s, d, op, padding = a["kernel"], a["stride"], a["dilation"], a["output_padding"], a["padding"]
         if a["groups"] != 1:
             raise SpecError(f"Keras's Conv{len(k)}DTranspose has no groups "
-                            f"(got groups {num.fmt(a['groups'])})")
+                            f"(got groups {num.fmt(a['groups'])})", code="not-in-framework")
         if padding not in ("valid", "same"):
             raise SpecError(f"Keras's Conv{len(k)}DTranspose takes padding 'valid' or 'same', "
-                            f"not {padding_repr(padding)}")
+                            f"not {padding_repr(padding)}", loc=ctx.arg_loc("padding"), code="bad-padding")
         check_keras_dilation(ctx, s, d)
         out = []
         for i, n in enumerate(spatial):
@@ -265,11 +273,12 @@ class ConvTranspose(Layer):
             else:
                 ctx.at_least(s[i] - 1, op[i], lambda i=i, name=name: (
                     f"output_padding {num.fmt(op[i])} on axis {name} must be smaller than the stride "
-                    f"{num.fmt(s[i])} (Keras refuses it)"))
+                    f"{num.fmt(s[i])} (Keras refuses it)"), code="bad-argument")
                 formula = F.TCONV_SAME_OP if padding == "same" else F.TCONV_VALID_OP
                 size = ctx.step(name, formula, op=op[i], **env)
             ctx.at_least(size, 1, lambda size=size, name=name: (
-                f"output size on axis {name} would be {num.fmt(size)}; it must be at least 1"))
+                f"output size on axis {name} would be {num.fmt(size)}; it must be at least 1"),
+                code="size-below-1")
             out.append(size)
         return out
 

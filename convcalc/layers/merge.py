@@ -38,10 +38,11 @@ def _shapes_text(inputs: Sequence[Shape]) -> str:
 def _count_inputs(kind: str, inputs: Sequence[Shape], exactly: int | None) -> None:
     n = len(inputs)
     if exactly is not None and n != exactly:
-        raise SpecError(f"{kind} takes exactly {exactly} tensors, but `from` names {n}")
+        raise SpecError(f"{kind} takes exactly {exactly} tensors, but `from` names {n}",
+                        code="wrong-input-count")
     if n < 2:
         raise SpecError(f"{kind} merges at least 2 tensors, but `from` names {n} "
-                        f"(write e.g. `from: [-1, skip]`)")
+                        f"(write e.g. `from: [-1, skip]`)", code="wrong-input-count")
 
 
 def broadcast(ctx: Ctx, kind: str, inputs: Sequence[Shape]) -> Shape:
@@ -87,7 +88,7 @@ def _broadcast_dim(ctx: Ctx, kind: str, inputs: Sequence[Shape], a: Value, b: Va
             return a
         if a == 1:
             return b
-        raise SpecError(message())
+        raise SpecError(message(), code="shape-mismatch")
     if a == b or b == 1:
         return a
     if a == 1:
@@ -97,7 +98,7 @@ def _broadcast_dim(ctx: Ctx, kind: str, inputs: Sequence[Shape], a: Value, b: Va
     if verdict is True:
         return a
     # Equal, or one of them is 1 (then the other wins): both cases are max(a, b).
-    ctx.require(sympy.Or(sympy.Eq(a, b), sympy.Eq(a, 1), sympy.Eq(b, 1)), message())
+    ctx.require(sympy.Or(sympy.Eq(a, b), sympy.Eq(a, 1), sympy.Eq(b, 1)), message(), code="shape-mismatch")
     return num.maximum(a, b)
 
 
@@ -161,11 +162,12 @@ def concat_shapes(ctx: Ctx, kind: str, inputs: Sequence[Shape], axis: Any) -> Sh
     ranks = {len(s) for s in inputs}
     if len(ranks) > 1:
         raise SpecError(f"{kind}: shapes {_shapes_text(inputs)} have different numbers of axes; "
-                        "concatenation needs tensors of the same rank")
+                        "concatenation needs tensors of the same rank", code="shape-mismatch")
     first = inputs[0]
     i = axis_index(axis, len(first), f"{kind} axis")
     if i < 0:
-        raise SpecError(f"{kind}: axis {axis} is the batch axis; convcalc describes one sample")
+        raise SpecError(f"{kind}: axis {axis} is the batch axis; convcalc describes one sample",
+                        code="bad-axis")
     for other in inputs[1:]:
         for j, (a, b) in enumerate(zip(first, other, strict=True)):
             if j == i:
@@ -173,7 +175,7 @@ def concat_shapes(ctx: Ctx, kind: str, inputs: Sequence[Shape], axis: Any) -> Sh
             ctx.equal(a, b, lambda a=a, b=b, j=j: (
                 f"{kind}: shapes {_shapes_text(inputs)} do not agree on axis {j + 1} "
                 f"({num.fmt(a)} vs {num.fmt(b)}); only the concatenation axis {i + 1} may differ "
-                "(the batch axis is 0)"))
+                "(the batch axis is 0)"), code="shape-mismatch")
     sizes = [s[i] for s in inputs]
     total = sum(sizes[1:], sizes[0])
     ctx.note(f"axis {i + 1}", " + ".join(num.fmt(s) for s in sizes), total)

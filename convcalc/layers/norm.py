@@ -25,10 +25,10 @@ def _axis(x: Shape, axis: Any) -> int:
     """A given axis (batch is 0, negatives from the end, as in Keras) as an index into x (no batch)."""
     index = unbatched(axis, len(x), "axis")
     if index == -1:
-        raise SpecError(f"axis {axis} is the batch axis, which cannot be normalized here")
+        raise SpecError(f"axis {axis} is the batch axis, which cannot be normalized here", code="bad-axis")
     if index is None:
         raise SpecError(f"axis {axis} is out of range for an input of {len(x)} axes {fmt_shape(x)} "
-                        f"plus the batch axis")
+                        f"plus the batch axis", code="bad-axis")
     return index
 
 
@@ -93,7 +93,8 @@ def _axis_list(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
     out = []
     for r in items:
         if type(r) is not int:
-            raise SpecError(f"{what} must be an axis number or a list of them, not {A.describe(r)}")
+            raise SpecError(f"{what} must be an axis number or a list of them, not {A.describe(r)}",
+                            code="bad-axis")
         out.append(r)
     return tuple(out)
 
@@ -137,19 +138,20 @@ class LayerNorm(Layer):
         if ctx.keras:
             if shape is not None:
                 if a["axis"] is not None:
-                    raise SpecError("give either shape or axis, not both")
+                    raise SpecError("give either shape or axis, not both", code="conflicting-arguments")
                 self._check_trailing(ctx, x, shape)
                 axes: tuple[int, ...] = tuple(range(-len(shape), 0))
             else:
                 axes = a["axis"] if a["axis"] is not None else (-1,)
             indices = [_axis(x, ax) for ax in sorted(axes)]
             if len(set(indices)) != len(indices):
-                raise SpecError(f"axis {list(axes)} names an axis twice")
+                raise SpecError(f"axis {list(axes)} names an axis twice", code="bad-axis")
             pshape = tuple(x[i] for i in indices)
             rms = a["rms_scaling"]
             return LayerOut(x, _affine(ctx, pshape, a["scale"] or rms, a["center"] and not rms))
         if a["axis"] is not None:
-            raise SpecError("PyTorch's LayerNorm takes the normalized shape, not an axis")
+            raise SpecError("PyTorch's LayerNorm takes the normalized shape, not an axis",
+                            code="not-in-framework")
         shape = shape if shape is not None else (x[-1],)
         self._check_trailing(ctx, x, shape)
         return LayerOut(x, _affine(ctx, shape, center=a["bias"]) if a["affine"] else ())
@@ -161,9 +163,9 @@ class LayerNorm(Layer):
                     f"{fmt_shape(x)}")
 
         if len(shape) > len(x):
-            raise SpecError(message())
+            raise SpecError(message(), code="shape-mismatch")
         for want, got in zip(shape, x[len(x) - len(shape):], strict=True):
-            ctx.equal(want, got, message)
+            ctx.equal(want, got, message, code="shape-mismatch")
 
 
 @register
@@ -202,20 +204,25 @@ class GroupNorm(Layer):
             if num.is_int(g) and g == -1:
                 g = c
             elif num.is_int(g) and g < 1:
-                raise SpecError(f"groups must be positive (or -1 for one per channel), not {g}")
-            ctx.at_least(c, g, lambda: f"groups {num.fmt(g)} are more than the {num.fmt(c)} channels")
-            ctx.divides(g, c, lambda: f"channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}")
+                raise SpecError(f"groups must be positive (or -1 for one per channel), not {g}",
+                                code="size-below-1")
+            ctx.at_least(c, g, lambda: f"groups {num.fmt(g)} are more than the {num.fmt(c)} channels",
+                         code="bad-argument")
+            ctx.divides(g, c, lambda: f"channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}",
+                        code="not-divisible")
             return LayerOut(x, _affine(ctx, (c,), a["scale"], a["center"]))
         if a["axis"] is not None:
-            raise SpecError("PyTorch's GroupNorm normalizes the channel axis; it takes no axis")
+            raise SpecError("PyTorch's GroupNorm normalizes the channel axis; it takes no axis",
+                            code="not-in-framework")
         c = ctx.split(x)[0]
         if num.is_int(g) and g < 1:
-            raise SpecError(f"groups must be positive, not {g}")
+            raise SpecError(f"groups must be positive, not {g}", code="size-below-1")
         given = a["in_channels"]
         if given is not None:
             ctx.divides(g, given, lambda: f"num_channels {num.fmt(given)} is not divisible by num_groups "
-                        f"{num.fmt(g)}")
-        ctx.divides(g, c, lambda: f"input channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}")
+                        f"{num.fmt(g)}", code="not-divisible")
+        ctx.divides(g, c, lambda: f"input channels {num.fmt(c)} are not divisible by groups {num.fmt(g)}",
+                    code="not-divisible")
         if not a["affine"]:
             return LayerOut(x)
         check_in_channels(ctx, x, c, given, "num_channels")
@@ -261,7 +268,7 @@ class InstanceNorm(Layer):
             per_channel = num.prod(spatial)
             ctx.at_least(per_channel, 2, lambda: f"instance normalization needs more than 1 spatial element "
                          f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
-                         "refuses it unless track_running_stats=True)")
+                         "refuses it unless track_running_stats=True)", code="size-below-1")
         return LayerOut(x, _affine(ctx, (c,)) if a["affine"] else ())
 
 

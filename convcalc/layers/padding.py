@@ -45,11 +45,11 @@ def _amounts(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     if items and all(isinstance(r, list | tuple) for r in items):
         if len(items) != rank or any(len(r) != 2 for r in items):
             raise SpecError(f"{what} {items} must be {rank} [before, after] pair{'s' if rank > 1 else ''}",
-                            code="padding")
+                            code="bad-padding")
         return tuple((A.INTEGER(b, ctx, what), A.INTEGER(e, ctx, what)) for b, e in items)
     if not items or len(items) % 2 or len(items) > 2 * rank:
         raise SpecError(f"{what} {items} must be an int or PyTorch's flat tuple of 2 amounts per axis, last "
-                        f"axis first (up to {2 * rank} here)", code="padding")
+                        f"axis first (up to {2 * rank} here)", code="bad-padding")
     vals = [A.INTEGER(r, ctx, what) for r in items]
     pairs = [(vals[2 * j], vals[2 * j + 1]) for j in range(len(vals) // 2)]
     return tuple(reversed(pairs))
@@ -97,7 +97,7 @@ class _Pad(Layer):
             size = ctx.step(name, F.PAD_OUT, n=n, pl=before, pr=after)
             ctx.at_least(size, 1, lambda size=size, n=n, name=name, before=before, after=after: (
                 f"padding {num.fmt(before)}+{num.fmt(after)} on axis {name} leaves {num.fmt(size)} of "
-                f"{num.fmt(n)}; it must be at least 1"))
+                f"{num.fmt(n)}; it must be at least 1"), code="size-below-1")
             out.append(size)
         windows = tuple(Window(1, 1, before) for before, _ in pairs) if len(lead) == 1 else None
         return LayerOut((*lead, *out), windows=windows)
@@ -111,7 +111,8 @@ class _Pad(Layer):
                 continue
             ctx.at_least(limit(n), amount, lambda amount=amount: (
                 f"{self.mode} padding {num.fmt(before)}, {num.fmt(after)} on axis {name} of size "
-                f"{num.fmt(n)}: PyTorch needs each amount {self.limit_text} the input size"))
+                f"{num.fmt(n)}: PyTorch needs each amount {self.limit_text} the input size"),
+                code="bad-padding")
 
 
 

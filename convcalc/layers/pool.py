@@ -36,7 +36,7 @@ class _Pool(Layer):
             if not isinstance(padding, str) or padding == "causal":
                 raise SpecError(
                     f"Keras's {self.keras_name(len(k))} takes padding 'valid' or 'same', "
-                    f"not {padding_repr(padding)}"
+                    f"not {padding_repr(padding)}", loc=ctx.arg_loc("padding"), code="bad-padding"
                 )
             pads = "same" if padding == "same" else ((0, 0),) * len(k)
             out, windows = W.spatial_out(ctx, spatial, k, s, pads, (1,) * len(k), what="pool size")
@@ -44,7 +44,8 @@ class _Pool(Layer):
         d = a.get("dilation") or (1,) * len(k)
         if isinstance(padding, str):
             if padding != "valid":
-                raise SpecError(f"PyTorch pooling takes a padding size, not '{padding}'")
+                raise SpecError(f"PyTorch pooling takes a padding size, not '{padding}'",
+                                loc=ctx.arg_loc("padding"), code="bad-padding")
             padding = ((0, 0),) * len(k)
         axes = []
         for i, n in enumerate(spatial):
@@ -52,13 +53,14 @@ class _Pool(Layer):
             if pl != pr:
                 raise SpecError(
                     f"PyTorch pooling pads both sides alike; got {num.fmt(pl)} and {num.fmt(pr)} on axis "
-                    f"{ctx.axis_names[i]}"
+                    f"{ctx.axis_names[i]}", loc=ctx.arg_loc("padding"), code="bad-padding"
                 )
             ctx.at_least(
                 k[i] // 2,
                 pl,
                 lambda i=i, pl=pl: f"padding {num.fmt(pl)} is more than half the kernel {num.fmt(k[i])} "
                 f"on axis {ctx.axis_names[i]}; PyTorch requires pad <= kernel // 2",
+                code="bad-padding", arg="padding",
             )
             if self.kind == "avgpool" and len(k) == 3:
                 # avg_pool3d (only it) checks the unpadded input against the kernel.
@@ -67,6 +69,7 @@ class _Pool(Layer):
                     k[i],
                     lambda i=i, n=n: f"input {num.fmt(n)} is smaller than the kernel {num.fmt(k[i])} on axis "
                     f"{ctx.axis_names[i]}; PyTorch's AvgPool3d checks the input before padding",
+                    code="size-below-1",
                 )
             axes.append(W.slide(ctx, i, n, k[i], s[i], (pl, pr), d[i], ceil_mode=a["ceil_mode"]))
         return LayerOut(ctx.join(c, [size for size, _ in axes]), windows=tuple(w for _, w in axes))
@@ -123,7 +126,8 @@ def _optional_axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     rank = ctx.rank or 1
     items = list(raw) if isinstance(raw, list | tuple) else [raw] * rank
     if len(items) != rank:
-        raise SpecError(f"{what} has {len(items)} values {items} but the layer has {rank} spatial axes")
+        raise SpecError(f"{what} has {len(items)} values {items} but the layer has {rank} spatial axes",
+                        code="wrong-axis-count")
     return tuple(
         None if item is None or (isinstance(item, str) and item.lower() == "none")
         else A.POSITIVE(item, ctx, f"{what} on axis {ctx.axis_names[i]}")
@@ -150,7 +154,8 @@ class _Adaptive(Layer):
             # Only PyTorch's 2d/3d adaptive pools read None as "keep this axis".
             raise SpecError(
                 f"output size None (keep the input's size) is not accepted by "
-                f"{'Keras' if ctx.keras else 'PyTorch 1d adaptive pooling'}; give a size for every axis"
+                f"{'Keras' if ctx.keras else 'PyTorch 1d adaptive pooling'}; give a size for every axis",
+                code="bad-argument"
             )
         out = tuple(n if o is None else o for n, o in zip(spatial, a["size"], strict=True))
         for name, n, o, size in zip(ctx.axis_names, spatial, a["size"], out, strict=True):

@@ -38,7 +38,7 @@ GATE_ROWS = Formula("gate_rows", "g*h")
 def _dropout(raw: Any, ctx: Ctx, what: str) -> float:
     v = A.REAL(raw, ctx, what)
     if not 0 <= v <= 1:
-        raise SpecError(f"{what} must be a number in [0, 1] (a probability), not {v}")
+        raise SpecError(f"{what} must be a number in [0, 1] (a probability), not {v}", code="bad-argument")
     return v
 
 
@@ -68,7 +68,7 @@ class _Recurrent(Layer):
         if len(x) != 2:
             raise SpecError(
                 f"{self.kind} takes a sequence of feature vectors (L, features) without the batch axis, "
-                f"but got {fmt_shape(x)} ({len(x)} axes); reshape or flatten it first"
+                f"but got {fmt_shape(x)} ({len(x)} axes); reshape or flatten it first", code="wrong-rank"
             )
         steps, features = x
         given = a["in_channels"]
@@ -89,7 +89,8 @@ class _Recurrent(Layer):
         if ctx.keras and a["layers"] != 1:
             raise SpecError(
                 f"Keras's {self.cell} has no `layers` argument (got {num.fmt(a['layers'])}); stack one "
-                f"{self.kind} per layer, with return_sequences=true on all but the last"
+                f"{self.kind} per layer, with return_sequences=true on all but the last",
+                code="not-in-framework"
             )
 
     def torch_weights(self, features: Any, a: Mapping[str, Any], gh: Any) -> tuple[list[Weight], Any, Any]:
@@ -178,11 +179,11 @@ class LSTM(_Recurrent):
         super().check_options(ctx, a)
         proj = a["proj_size"]
         if ctx.keras and proj != 0:
-            raise SpecError("Keras's LSTM has no proj_size (a PyTorch option)")
+            raise SpecError("Keras's LSTM has no proj_size (a PyTorch option)", code="not-in-framework")
         if proj != 0:
             h = a["hidden"]
             ctx.at_least(h - 1, proj, lambda: f"proj_size {num.fmt(proj)} must be smaller than hidden_size "
-                         f"{num.fmt(h)} (PyTorch refuses it)")
+                         f"{num.fmt(h)} (PyTorch refuses it)", code="bad-argument")
 
 
 @register

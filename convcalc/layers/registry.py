@@ -8,9 +8,10 @@ registry through the package finds it full.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import NamedTuple
 
-from ..errors import SpecError
+from ..errors import SpecError, did_you_mean
 from .base import Layer
 
 
@@ -68,8 +69,11 @@ def _add(table: dict[str, tuple[Layer, int | None]], key: str, layer: Layer, ran
 _PREFIXES = ("torch.nn.", "tf.keras.layers.", "keras.layers.", "nn.", "layers.")
 
 
-def lookup(written: str, framework: str) -> Resolved:
-    """Find a layer type by any of its spellings (SPEC §2)."""
+def lookup(written: str, framework: str, blocks: Collection[str] = ()) -> Resolved:
+    """Find a layer type by any of its spellings (SPEC §2).
+
+    ``blocks``: the spec's block names, suggested when the word is no layer type.
+    """
     name = written.strip()
     for prefix in _PREFIXES:
         if name.lower().startswith(prefix):
@@ -90,8 +94,11 @@ def lookup(written: str, framework: str) -> Resolved:
     close = closest_types(name)
     named = [f"`{c}`" for c in close]
     which = " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
-    raise SpecError(f"unknown layer type `{written}`" + (f" (did you mean {which}?)" if close else ""),
-                    code="unknown-type", hint="`convcalc --list-layers` lists every type; "
+    suggestion = f" (did you mean {which}?)" if close else ""
+    if blocks and not close:
+        suggestion = did_you_mean(name, blocks) or f" (blocks: {', '.join(blocks)})"
+    raise SpecError(f"unknown layer type `{written}`" + suggestion, code="unknown-type",
+                    hint="`convcalc --list-layers` lists every type; "
                     "`convcalc --list-layers --only lstm` shows one type or family")
 
 

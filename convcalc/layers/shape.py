@@ -40,10 +40,11 @@ class Flatten(Layer):
         start = axis_index(a["start_dim"], len(x), "start_dim")
         end = axis_index(a["end_dim"], len(x), "end_dim")
         if start < 0:
-            raise SpecError("flatten with start_dim 0 would merge the batch axis; convcalc keeps it")
+            raise SpecError("flatten with start_dim 0 would merge the batch axis; convcalc keeps it",
+                            code="bad-axis")
         if end < start:
             raise SpecError(f"flatten: end_dim {a['end_dim']} comes before start_dim {a['start_dim']} "
-                            f"for input {fmt_shape(x)}")
+                            f"for input {fmt_shape(x)}", code="bad-axis")
         return LayerOut((*x[:start], num.prod(x[start : end + 1]), *x[end + 1 :]))
 
 
@@ -62,16 +63,17 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
     unknown = [i for i, d in enumerate(target) if num.is_int(d) and d == -1]
     total = num.prod(x)
     if len(unknown) > 1:
-        raise SpecError(f"{what} {fmt_shape(target)} has {len(unknown)} unknown sizes (-1); at most one")
+        raise SpecError(f"{what} {fmt_shape(target)} has {len(unknown)} unknown sizes (-1); at most one",
+                        code="bad-shape")
     if not unknown:
         ctx.equal(num.prod(target), total, lambda: (
             f"{what} {fmt_shape(target)} holds {num.fmt(num.prod(target))} elements but the input "
-            f"{fmt_shape(x)} has {num.fmt(total)}"))
+            f"{fmt_shape(x)} has {num.fmt(total)}"), code="element-count-mismatch")
         return target
     known = num.prod(d for i, d in enumerate(target) if i != unknown[0])
     ctx.divides(known, total, lambda: (
         f"{what} {fmt_shape(target)}: the input {fmt_shape(x)} has {num.fmt(total)} elements, "
-        f"not a multiple of {num.fmt(known)}"))
+        f"not a multiple of {num.fmt(known)}"), code="not-divisible")
     fill = num.floordiv(total, known) if num.is_int(total) and num.is_int(known) else total / known
     return tuple(fill if i == unknown[0] else d for i, d in enumerate(target))
 
@@ -108,7 +110,7 @@ class Unflatten(Layer):
         x = inputs[0]
         i = axis_index(a["dim"], len(x), "dim")
         if i < 0:
-            raise SpecError("unflatten cannot split the batch axis (dim 0)")
+            raise SpecError("unflatten cannot split the batch axis (dim 0)", code="bad-axis")
         what = f"sizes for axis {a['dim']} (of size {num.fmt(x[i])})"
         sizes = _fill_unknown(ctx, (x[i],), a["sizes"], what)
         return LayerOut((*x[:i], *sizes, *x[i + 1 :]))
@@ -117,12 +119,13 @@ class Unflatten(Layer):
 def _dims(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
     raw = split_axes(raw)
     if not isinstance(raw, list | tuple) or not raw:
-        raise SpecError(f"{what} must be a list of axis numbers such as [2, 1, 3], not {A.describe(raw)}")
+        raise SpecError(f"{what} must be a list of axis numbers such as [2, 1, 3], not {A.describe(raw)}",
+                        code="bad-axis")
     out = []
     for r in raw:
         v = A.value(r, ctx, what)
         if not num.is_int(v):
-            raise SpecError(f"{what} must be axis numbers, not {num.fmt(v)}")
+            raise SpecError(f"{what} must be axis numbers, not {num.fmt(v)}", code="bad-axis")
         out.append(v)
     return tuple(out)
 
@@ -152,22 +155,25 @@ class Permute(Layer):
         if 0 in dims:
             if len(dims) != n + 1:
                 raise SpecError(f"dims {list(dims)} (PyTorch form, with the batch axis 0) needs {n + 1} "
-                                f"entries for the input {fmt_shape(x)} plus the batch axis, not {len(dims)}")
+                                f"entries for the input {fmt_shape(x)} plus the batch axis, not {len(dims)}",
+                                code="bad-axis")
             if any(not -(n + 1) <= d <= n for d in dims):
-                raise SpecError(f"dims {list(dims)} has an axis out of range for {n + 1} axes")
+                raise SpecError(f"dims {list(dims)} has an axis out of range for {n + 1} axes",
+                                code="bad-axis")
             full = [d % (n + 1) for d in dims]
             if sorted(full) != list(range(n + 1)):
-                raise SpecError(f"dims {list(dims)} is not a permutation of the axes 0..{n}")
+                raise SpecError(f"dims {list(dims)} is not a permutation of the axes 0..{n}", code="bad-axis")
             if full[0] != 0:
-                raise SpecError(f"dims {list(dims)} moves the batch axis; it must stay first")
+                raise SpecError(f"dims {list(dims)} moves the batch axis; it must stay first",
+                                code="bad-axis")
             perm = [d - 1 for d in full[1:]]
         else:
             if len(dims) != n:
                 raise SpecError(f"dims {list(dims)} (Keras form, 1-based without the batch axis) needs {n} "
-                                f"entries for the input {fmt_shape(x)}, not {len(dims)}")
+                                f"entries for the input {fmt_shape(x)}, not {len(dims)}", code="bad-axis")
             if sorted(dims) != list(range(1, n + 1)):
                 raise SpecError(f"dims {list(dims)} must be a permutation of 1..{n} (Keras form) or include "
-                                "the batch axis 0 (PyTorch form)")
+                                "the batch axis 0 (PyTorch form)", code="bad-axis")
             perm = [d - 1 for d in dims]
         return LayerOut(tuple(x[p] for p in perm))
 
@@ -196,11 +202,12 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     items = list(raw)
     if items and all(isinstance(r, list | tuple) for r in items):
         if len(items) != rank or any(len(r) != 2 for r in items):
-            raise SpecError(f"{what} {items} must be {rank} [before, after] pair{'s' if rank > 1 else ''}")
+            raise SpecError(f"{what} {items} must be {rank} [before, after] pair{'s' if rank > 1 else ''}",
+                            code="wrong-axis-count")
         return tuple((size(r[0], f"{what} on axis {names[i]}"), size(r[1], f"{what} on axis {names[i]}"))
                      for i, r in enumerate(items))
     if any(isinstance(r, list | tuple) for r in items):
-        raise SpecError(f"{what} {items} mixes sizes and pairs")
+        raise SpecError(f"{what} {items} mixes sizes and pairs", code="bad-padding")
     if len(items) == 2 * rank:
         vals = [size(r, what) for r in items]
         pairs = [(vals[2 * j], vals[2 * j + 1]) for j in range(rank)]
@@ -211,7 +218,8 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     if len(items) == rank:
         return tuple((v, v) for v in (size(r, f"{what} on axis {names[i]}") for i, r in enumerate(items)))
     raise SpecError(f"{what} {items} has {len(items)} values; give 1, {rank} (per axis) or {2 * rank} "
-                    f"(PyTorch order, last axis first), or {rank} [before, after] pairs")
+                    f"(PyTorch order, last axis first), or {rank} [before, after] pairs",
+                    code="wrong-axis-count")
 
 
 SIDES = A.Kind("int|per-axis|[[before,after],..]|PyTorch flat", _sides,
@@ -230,7 +238,7 @@ def _side_sizes(ctx: Ctx, x: Shape, pairs: Any, formula: Any, verb: str) -> Shap
             size = ctx.step(name, formula, n=n, cl=before, cr=after)
         ctx.at_least(size, 1, lambda size=size, n=n, name=name, before=before, after=after: (
             f"{verb} {num.fmt(before)}+{num.fmt(after)} on axis {name} leaves {num.fmt(size)} of "
-            f"{num.fmt(n)}; it must be at least 1"))
+            f"{num.fmt(n)}; it must be at least 1"), code="size-below-1")
         out.append(size)
     return ctx.join(c, out)
 
@@ -286,7 +294,8 @@ class Cropping(Layer):
             pairs = ((d, d),) * (ctx.rank or 1)
         for i, (b, e) in enumerate(pairs):
             if (num.is_int(b) and b < 0) or (num.is_int(e) and e < 0):
-                raise SpecError(f"cropping on axis {ctx.axis_names[i]} must not be negative ({b}, {e})")
+                raise SpecError(f"cropping on axis {ctx.axis_names[i]} must not be negative ({b}, {e})",
+                                code="negative-value")
         return LayerOut(_side_sizes(ctx, inputs[0], pairs, F.CROP_OUT, "cropping"),
                         windows=_shift_windows(-before for before, _ in pairs))
 
@@ -301,7 +310,7 @@ def _scale(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     def one(r: Any, label: str) -> Any:
         if isinstance(r, float) and not isinstance(r, bool):
             if not r > 0 or r != r or r == float("inf"):
-                raise SpecError(f"{label} must be positive, not {r}")
+                raise SpecError(f"{label} must be positive, not {r}", code="size-below-1")
             return int(r) if r.is_integer() else r
         return A.POSITIVE(r, ctx, label)
 
@@ -309,7 +318,7 @@ def _scale(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     if isinstance(raw, list | tuple):
         if len(raw) != rank:
             raise SpecError(f"{what} has {len(raw)} values {list(raw)} but the input has {rank} spatial "
-                            f"ax{'i' if rank == 1 else 'e'}s")
+                            f"ax{'i' if rank == 1 else 'e'}s", code="wrong-axis-count")
         return tuple(one(r, f"{what} on axis {ctx.axis_names[i]}") for i, r in enumerate(raw))
     return (one(raw, what),) * rank
 
@@ -353,11 +362,12 @@ class Upsample(Layer):
         c, spatial = ctx.split(x)
         scale, size = a["scale"], a["size"]
         if scale is not None and size is not None:
-            raise SpecError("give one of scale (scale_factor) or size, not both")
+            raise SpecError("give one of scale (scale_factor) or size, not both",
+                            code="conflicting-arguments")
         if ctx.keras:
             scale = size or scale or (2,) * len(spatial)
         elif scale is None and size is None:
-            raise SpecError("give one of scale (scale_factor) or size")
+            raise SpecError("give one of scale (scale_factor) or size", code="missing-argument")
         elif size is not None:
             return LayerOut(ctx.join(c, size))
         out = []
@@ -366,12 +376,13 @@ class Upsample(Layer):
             name = ctx.axis_names[i]
             if isinstance(r, float):
                 if ctx.keras:
-                    raise SpecError(f"Keras's UpSampling takes whole factors, not {r}")
+                    raise SpecError(f"Keras's UpSampling takes whole factors, not {r}",
+                                    code="not-in-framework")
                 size_i = self._scaled(ctx, name, n, r)
             else:
                 size_i = ctx.step(name, F.UPSAMPLE_OUT, n=n, r=r)
             ctx.at_least(size_i, 1, lambda n=n, r=r, name=name: (
-                f"scale {r} leaves axis {name} of size {num.fmt(n)} with no elements"))
+                f"scale {r} leaves axis {name} of size {num.fmt(n)} with no elements"), code="size-below-1")
             out.append(size_i)
         return LayerOut(ctx.join(c, out))
 
@@ -389,7 +400,8 @@ class Upsample(Layer):
 
 def _last3(ctx: Ctx, x: Shape, kind: str) -> tuple[tuple[Any, ...], Any, Any, Any]:
     if len(x) < 3:
-        raise SpecError(f"{kind} takes at least 3 axes (channels, height, width), not {fmt_shape(x)}")
+        raise SpecError(f"{kind} takes at least 3 axes (channels, height, width), not {fmt_shape(x)}",
+                        code="wrong-rank")
     if ctx.channels_last:
         return x[:-3], x[-1], x[-3], x[-2]
     return x[:-3], x[-3], x[-2], x[-1]
@@ -435,7 +447,7 @@ class PixelShuffle(_Shuffle):
 
     def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
         ctx.divides(r * r, c, lambda: f"channels {num.fmt(c)} are not divisible by the square of the upscale "
-                    f"factor {num.fmt(r)}² = {num.fmt(r * r)}")
+                    f"factor {num.fmt(r)}² = {num.fmt(r * r)}", code="not-divisible")
 
 
 @register
@@ -453,7 +465,7 @@ class PixelUnshuffle(_Shuffle):
     def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
         for label, n in (("height", h), ("width", w)):
             ctx.divides(r, n, lambda label=label, n=n: f"{label} {num.fmt(n)} is not divisible by the "
-                        f"downscale factor {num.fmt(r)}")
+                        f"downscale factor {num.fmt(r)}", code="not-divisible")
 
 
 @register
@@ -473,5 +485,5 @@ class RepeatVector(Layer):
         x = inputs[0]
         if len(x) != 1:
             raise SpecError(f"repeat_vector takes a vector (F,), not {fmt_shape(x)} ({len(x)} axes); "
-                            "flatten it first")
+                            "flatten it first", code="wrong-rank")
         return LayerOut((a["times"], x[0]))

@@ -127,7 +127,7 @@ class Slice(Layer):
         size = ctx.step(f"axis {i + 1}", SLICE_LEN, b=b, e=e, s=step)
         ctx.at_least(size, 1, lambda: (
             f"slice [{_text(a['start'])}:{_text(a['stop'])}:{step}] of axis {i + 1} (size {num.fmt(n)}) is "
-            "empty"))
+            "empty"), code="size-below-1")
         return LayerOut((*x[:i], size, *x[i + 1 :]))
 
 
@@ -160,7 +160,7 @@ class Select(Layer):
             return (f"select index {k} is out of range for axis {i + 1} of size {num.fmt(n)} "
                     f"(valid: -{num.fmt(n)} to {num.fmt(n - 1)})")
 
-        ctx.at_least(n, k + 1 if k >= 0 else -k, message)
+        ctx.at_least(n, k + 1 if k >= 0 else -k, message, code="index-out-of-range")
         return LayerOut((*x[:i], *x[i + 1 :]))
 
 
@@ -226,7 +226,8 @@ class Split(Layer):
             ctx.note("sum", " + ".join(num.fmt(s) for s in sizes), total)
             ctx.equal(total, n, lambda: (
                 f"split sizes [{', '.join(num.fmt(s) for s in sizes)}] add up to {num.fmt(total)}, but axis "
-                f"{i + 1} of {fmt_shape(x)} has {num.fmt(n)} (torch.split needs them to sum exactly)"))
+                f"{i + 1} of {fmt_shape(x)} has {num.fmt(n)} (torch.split needs them to sum exactly)"),
+                code="shape-mismatch")
             parts = sizes
         else:
             parts = _pieces(ctx, n, sizes, i)
@@ -244,7 +245,8 @@ class Split(Layer):
         rest = n - (chunks - 1) * size
         ctx.at_least(rest, 1, lambda: (
             f"chunk {chunks} of axis {i + 1} (size {num.fmt(n)}): for a symbolic size convcalc needs all "
-            f"{chunks} pieces of torch.chunk, which it gives when {chunks - 1}·⌈n/{chunks}⌉ < n"))
+            f"{chunks} pieces of torch.chunk, which it gives when {chunks - 1}·⌈n/{chunks}⌉ < n"),
+            code="size-below-1")
         return (size,) * (chunks - 1) + (rest,)
 
 
@@ -309,7 +311,7 @@ class TensorSplit(Layer):
         for j, size in enumerate(parts):
             ctx.at_least(size, 1, lambda j=j, size=size: (
                 f"tensor_split of axis {i + 1} (size {num.fmt(n)}) by {_text_list(cuts)}: piece {j} would be "
-                "empty (PyTorch returns an empty tensor; convcalc refuses it)"))
+                "empty (PyTorch returns an empty tensor; convcalc refuses it)"), code="size-below-1")
         return _outputs(x, i, parts)
 
 
@@ -340,7 +342,8 @@ class Unbind(Layer):
 def _two_axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, Any]:
     raw = split_axes(raw)
     if not isinstance(raw, list | tuple) or len(raw) != 2:
-        raise SpecError(f"{what} must be two axis numbers such as [1, 2], not {A.describe(raw)}", code="dims")
+        raise SpecError(f"{what} must be two axis numbers such as [1, 2], not {A.describe(raw)}",
+                        code="bad-axis")
     return A.INTEGER(raw[0], ctx, f"{what}[0]"), A.INTEGER(raw[1], ctx, f"{what}[1]")
 
 
@@ -386,7 +389,7 @@ class MatMul(Layer):
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         if len(inputs) != 2:
             raise SpecError(f"matmul multiplies exactly 2 tensors, but `from` names {len(inputs)}",
-                            code="input-count")
+                            code="wrong-input-count")
         x, y = inputs
         flags = ctx.batchless if len(ctx.batchless) == 2 else (False, False)
         if flags[0] != flags[1]:
@@ -399,7 +402,7 @@ class MatMul(Layer):
         ym = (*y, 1) if len(y) == 1 else y
         L, d, d2, S = xm[-2], xm[-1], ym[-2], ym[-1]
         ctx.equal(d, d2, lambda: (f"matmul: {fmt_shape(x)} · {fmt_shape(y)}: the inner sizes "
-                                  f"{num.fmt(d)} and {num.fmt(d2)} differ"))
+                                  f"{num.fmt(d)} and {num.fmt(d2)} differ"), code="shape-mismatch")
         lead = broadcast_dims(ctx, "matmul", (xm[:-2], ym[:-2]), (x, y))
         out = (*lead, *((L,) if len(x) > 1 else ()), *((S,) if len(y) > 1 else ()))
         macs = ctx.step("MACs", MATMUL_MACS, B=num.prod(lead), L=L, d=d, S=S)

@@ -42,7 +42,8 @@ def _padding(raw: Any, ctx: Ctx, what: str) -> str | Pads:
         # A free name is a symbolic padding, unless it is a misspelt mode.
         hint = did_you_mean(raw, MODES)
         if hint:
-            raise SpecError(f"{what} must be a size or one of {', '.join(MODES)}, not {raw!r}{hint}")
+            raise SpecError(f"{what} must be a size or one of {', '.join(MODES)}, not {raw!r}{hint}",
+                            code="bad-padding")
     return A.per_axis(raw, ctx, what, _pair)
 
 
@@ -50,7 +51,8 @@ def _pair(raw: Any, ctx: Ctx, what: str) -> tuple[Value, Value]:
     """One axis's padding: one size for both sides, or a ``[left, right]`` pair."""
     if isinstance(raw, list | tuple):
         if len(raw) != 2:
-            raise SpecError(f"{what} must be one size or a [left, right] pair, not {list(raw)}")
+            raise SpecError(f"{what} must be one size or a [left, right] pair, not {list(raw)}",
+                            code="bad-padding")
         return A.NONNEG(raw[0], ctx, what), A.NONNEG(raw[1], ctx, what)
     p = A.NONNEG(raw, ctx, what)
     return p, p
@@ -127,7 +129,7 @@ def slide(
             f"stride {num.fmt(s)}, padding {num.fmt(pl)}+{num.fmt(pr)}); it must be at least 1"
         )
 
-    ctx.at_least(out, 1, message)
+    ctx.at_least(out, 1, message, code="size-below-1")
     return out, _window(k, s, d, pl)
 
 

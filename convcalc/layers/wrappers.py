@@ -52,7 +52,7 @@ class TimeDistributed(Layer):
         x = inputs[0]
         if len(x) < 2:
             raise SpecError(f"timedistributed needs an input with a time axis and at least one more axis, "
-                            f"not {fmt_shape(x)}")
+                            f"not {fmt_shape(x)}", code="wrong-rank")
         _, out = run_inner(ctx, a["layer"], x[1:])
         return LayerOut((x[0], *out.shape), out.weights, x[0] * out.macs)
 
@@ -85,17 +85,19 @@ class Bidirectional(Layer):
         mode = a["merge_mode"]
         if mode is None:
             raise SpecError("merge_mode None returns the two directions as two tensors; convcalc follows "
-                            "one tensor per layer (use concat, sum, mul or ave)")
+                            "one tensor per layer (use concat, sum, mul or ave)", code="bad-argument")
         inner = ctx.nested.read(a["layer"])
         layer = lookup(inner.type, ctx.framework).layer
         if layer.family != "recurrent":
-            raise SpecError(f"bidirectional wraps a recurrent layer (rnn, lstm, gru), not {layer.kind}")
+            raise SpecError(f"bidirectional wraps a recurrent layer (rnn, lstm, gru), not {layer.kind}",
+                            code="bad-argument")
         if inner.kwargs.get("bidirectional") is True:
-            raise SpecError("the wrapped layer is already bidirectional")
+            raise SpecError("the wrapped layer is already bidirectional", code="bad-argument")
         if not ctx.keras:
             if mode != "concat" or a["backward_layer"] is not None:
                 raise SpecError("PyTorch has no Bidirectional wrapper; its bidirectional RNNs concatenate "
-                                "both directions (merge_mode concat, no backward_layer)")
+                                "both directions (merge_mode concat, no backward_layer)",
+                                code="not-in-framework")
             _, out = run_inner(ctx, inner, x, bidirectional=True)
             return out
         _, fwd = run_inner(ctx, inner, x)
@@ -103,7 +105,7 @@ class Bidirectional(Layer):
         back_resolved, back = run_inner(ctx, back_raw, x)
         if back.shape != fwd.shape:
             raise SpecError(f"the backward layer's output {fmt_shape(back.shape)} differs from the forward "
-                            f"layer's {fmt_shape(fwd.shape)}")
+                            f"layer's {fmt_shape(fwd.shape)}", code="shape-mismatch")
         kind = getattr(layer, "keras_name", layer.kind)
         back_kind = getattr(back_resolved.layer, "keras_name", back_resolved.layer.kind)
         weights = (*(Weight(f"forward_{kind}/{w.name}", w.shape, w.trainable) for w in fwd.weights),

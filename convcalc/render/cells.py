@@ -173,7 +173,7 @@ def parse_columns(text: str) -> tuple[str, ...]:
     for k in keys:
         if k not in COLUMNS:
             raise SpecError(f"--columns: unknown column `{k}`" + did_you_mean(k, COLUMNS)
-                            + f"; choose from {', '.join(COLUMNS)}")
+                            + f"; choose from {', '.join(COLUMNS)}", code="bad-columns")
     return keys
 
 

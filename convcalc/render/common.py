@@ -5,9 +5,10 @@ Kept in one function so that every format (and ``-q``) prints an error the same 
 
 from __future__ import annotations
 
-from ..errors import SpecError
+from ..errors import SpecError, format_error
 
 
 def error_line(error: SpecError) -> str:
-    """``error: file:line:col: layer …: message`` and an optional ``hint:`` line (no final newline)."""
-    return f"error: {error}" + (f"\nhint: {error.hint}" if error.hint else "")
+    """``error: file:line:col: layer …: message`` and an optional ``hint:`` line (no final newline):
+    :func:`convcalc.errors.format_error`, the one formatter of every text output."""
+    return "\n".join(format_error(error))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ..errors import SpecError
+from ..errors import SpecError, format_error
 from .cells import COLUMNS, title, visible_rows
 from .explain import explain_lines
 from .footer import failed_of, totals_lines
@@ -71,5 +71,9 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
 
 
 def error_lines(error: SpecError) -> list[str]:
-    """An invalid spec keeps its place in the document."""
-    return [f"> **Error:** `{cell(str(error))}`"]
+    """An invalid spec keeps its place in the document (the lines of :func:`format_error`)."""
+    first, *rest = format_error(error)
+    lines = [f"> **Error:** `{cell(first.removeprefix('error: '))}`"]
+    for line in rest:  # the hint, a paragraph of the same quote
+        lines += [">", f"> {cell(line.strip())}"]
+    return lines

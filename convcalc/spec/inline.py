@@ -10,12 +10,13 @@ layer's parameter kinds give them meaning.  Nothing is evaluated here.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import Loc, SpecError
-from .model import EMPTY, LayerSpec, Spec
+from .model import EMPTY, NO_ARG_LOCS, FixedArgLocs, LayerSpec, Spec
 
 _SEPARATORS = ("->", "|", ";")
 _CLOSE = {"(": ")", "[": "]"}
@@ -35,11 +36,11 @@ class _Text:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]  # each argument asks
 
     def loc(self, offset: int) -> Loc:
-        line = self.text.count("\n", 0, offset) + 1
-        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return Loc(self.source, line, col)
+        line = bisect.bisect_right(self.line_starts, offset)
+        return Loc(self.source, line, offset - self.line_starts[line - 1] + 1)
 
 
 def _items(t: _Text) -> list[tuple[str, int]]:
@@ -52,7 +53,7 @@ def _items(t: _Text) -> list[tuple[str, int]]:
         if ch in "\"'":
             end = text.find(ch, i + 1)
             if end < 0:
-                raise SpecError(f"a quote {ch} is never closed", loc=t.loc(i))
+                raise SpecError(f"a quote {ch} is never closed", loc=t.loc(i), code="unclosed")
             if start is None:
                 start = i
             i = end + 1
@@ -62,10 +63,11 @@ def _items(t: _Text) -> list[tuple[str, int]]:
                 start = i
             stack.append((ch, i))
             if len(stack) > MAX_NESTING:
-                raise SpecError(f"brackets are nested more than {MAX_NESTING} deep", loc=t.loc(i))
+                raise SpecError(f"brackets are nested more than {MAX_NESTING} deep", loc=t.loc(i),
+                                code="too-deep")
         elif ch in ")]":
             if not stack or _CLOSE[stack[-1][0]] != ch:
-                raise SpecError(f"unexpected {ch!r}", loc=t.loc(i))
+                raise SpecError(f"unexpected {ch!r}", loc=t.loc(i), code="unexpected-character")
             stack.pop()
         elif not stack:
             sep = next((s for s in _SEPARATORS if text.startswith(s, i)), None)
@@ -89,7 +91,7 @@ def _items(t: _Text) -> list[tuple[str, int]]:
                 start = i
         i += 1
     if stack:
-        raise SpecError(f"{stack[-1][0]!r} is never closed", loc=t.loc(stack[-1][1]))
+        raise SpecError(f"{stack[-1][0]!r} is never closed", loc=t.loc(stack[-1][1]), code="unclosed")
     if start is not None:
         items.append((text[start:], start))
     return items
@@ -97,10 +99,14 @@ def _items(t: _Text) -> list[tuple[str, int]]:
 
 def _split_top(text: str, sep: str = ",") -> list[str]:
     """Split at commas that are not inside brackets or quotes."""
-    parts, depth, quote, cur = [], 0, None, []
-    for ch in text:
+    return [part for part, _ in _split_top_at(text, sep)]
+
+
+def _split_top_at(text: str, sep: str = ",") -> list[tuple[str, int]]:
+    """:func:`_split_top`, each part with its offset in ``text``."""
+    parts, depth, quote, start = [], 0, None, 0
+    for i, ch in enumerate(text):
         if quote:
-            cur.append(ch)
             if ch == quote:
                 quote = None
             continue
@@ -111,25 +117,25 @@ def _split_top(text: str, sep: str = ",") -> list[str]:
         elif ch in ")]":
             depth -= 1
         elif ch == sep and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    if len(parts) == 1 and not parts[0].strip():
+            parts.append((text[start:i], start))
+            start = i + 1
+    parts.append((text[start:], start))
+    if len(parts) == 1 and not parts[0][0].strip():
         return []
     return parts
 
 
 def _too_deep(loc: Loc) -> SpecError:
-    return SpecError(f"brackets are nested more than {MAX_NESTING} deep", loc=loc)
+    return SpecError(f"brackets are nested more than {MAX_NESTING} deep", loc=loc, code="too-deep")
 
 
-def parse_value(text: str, loc: Loc, depth: int = 0) -> Any:
-    """A raw argument value; see the module docstring.  ``depth``: brackets around it."""
+def parse_value(text: str, loc: Loc, depth: int = 0,
+                locate: Callable[[int], Loc] | None = None) -> Any:
+    """A raw argument value; see the module docstring.  ``depth``: brackets around it;
+    ``locate``: an offset in ``text`` -> its location (for the arguments of a nested layer)."""
     s = text.strip()
     if not s:
-        raise SpecError("an argument is empty (two commas in a row?)", loc=loc)
+        raise SpecError("an argument is empty (two commas in a row?)", loc=loc, code="empty-argument")
     if s[0] in "([" and s[-1] == _CLOSE[s[0]]:
         if depth >= MAX_NESTING:
             raise _too_deep(loc)
@@ -146,22 +152,27 @@ def parse_value(text: str, loc: Loc, depth: int = 0) -> Any:
         return None
     if _INT.match(s):
         if len(s) > 3000:
-            raise SpecError(f"a number of {len(s):,} digits is too large", loc=loc)
+            raise SpecError(f"a number of {len(s):,} digits is too large", loc=loc, code="too-large")
         return int(s)
     if _FLOAT.match(s):
         return float(s)
     m = _CALL.match(s)
     if m and not re.match(r"^(ceildiv|max|min)$", m.group(1)):
-        return parse_layer_text(s, loc, depth)
+        lead = len(text) - len(text.lstrip())
+        return parse_layer_text(s, loc, depth, None if locate is None else lambda k: locate(lead + k))
     return s
 
 
-def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
+def parse_layer_text(text: str, loc: Loc, depth: int = 0,
+                     locate: Callable[[int], Loc] | None = None) -> LayerSpec:
     """``Conv2d(3, 64, 11, stride=4)`` -> a :class:`LayerSpec`.
 
     Also the entry point for a YAML layer written as text (``- "Conv2d(1, 32, 5)"``), so
     it shares the nesting limit of the inline parser (``depth``: brackets around it).
+    ``locate`` turns an offset in ``text`` into a location: each argument is located
+    (without it, every argument is at ``loc``).
     """
+    lead = len(text) - len(text.lstrip())
     s = text.strip()
     m = _CALL.match(s)
     if m is not None and depth >= MAX_NESTING:
@@ -169,17 +180,33 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
     if m is None:
         if _TYPE.match(s):
             return LayerSpec(type=s, loc=loc)
-        raise SpecError(f"cannot read layer {s!r}: expected `type` or `type(arguments)`", loc=loc)
+        raise SpecError(f"cannot read layer {s!r}: expected `type` or `type(arguments)`", loc=loc,
+                        code="bad-layer")
+
+    def at(offset: int) -> Loc:
+        return loc if locate is None else locate(lead + m.start(2) + offset)
+
     type_, body = m.group(1), m.group(2)
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
+    arg_locs: list[Loc] = []
+    key_locs: dict[str, Loc] = {}
+    value_locs: dict[str, Loc] = {}
     name = None
     sources = None
     trainable: bool | None = None
-    for part in _split_top(body):
+    for part, offset in _split_top_at(body):
         km = _KEY.match(part)
+        where = at(offset + len(part) - len(part.lstrip()))
         if km:
-            key, raw = km.group(1), parse_value(km.group(2), loc, depth + 1)
+            key = km.group(1)
+            value_at = offset + km.start(2) + len(km.group(2)) - len(km.group(2).lstrip())
+            raw = parse_value(km.group(2), at(value_at), depth + 1,
+                              None if locate is None else lambda k, v=value_at: at(v + k))
+            if key in key_locs:
+                raise SpecError(f"{type_}: argument `{key}` is given twice", loc=where,
+                                code="duplicate-argument")
+            key_locs[key], value_locs[key] = where, at(value_at)
             if key == "name":
                 name = str(raw)
             elif key == "from":
@@ -187,18 +214,21 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0) -> LayerSpec:
             elif key == "trainable":  # Keras's trainable=False: a property of the layer use
                 if not isinstance(raw, bool):
                     raise SpecError(f"{type_}: trainable must be True or False, not {raw!r}",
-                                    code="trainable-not-bool", loc=loc)
+                                    code="not-boolean", loc=at(value_at))
                 trainable = raw
-            elif key in kwargs:
-                raise SpecError(f"{type_}: argument `{key}` is given twice", loc=loc)
             else:
                 kwargs[key] = raw
         else:
             if kwargs:
-                raise SpecError(f"{type_}: a positional argument comes after a named one", loc=loc)
-            args.append(parse_value(part, loc, depth + 1))
+                raise SpecError(f"{type_}: a positional argument comes after a named one", loc=where,
+                                code="positional-after-named")
+            args.append(parse_value(part, where, depth + 1,
+                                    None if locate is None else lambda k, o=offset: at(o + k)))
+            arg_locs.append(where)
     return LayerSpec(type=type_, args=tuple(args), kwargs=kwargs or EMPTY, name=name,
-                     sources=sources, loc=loc, trainable=trainable)
+                     sources=sources, loc=loc, trainable=trainable,
+                     arg_locs=NO_ARG_LOCS if locate is None else FixedArgLocs(tuple(arg_locs), key_locs,
+                                                                              value_locs))
 
 
 def _shape_prefix(items: list[tuple[str, int]], t: _Text,
@@ -227,7 +257,7 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text,
             fractional = [p for p in parts if not _DIM.match(p) and _FLOAT.match(p)]
             if fractional and all(_DIM.match(p) or _FLOAT.match(p) for p in parts):  # never a layer type
                 raise SpecError(f"the input size {fractional[0]} is not a whole number",
-                                loc=t.loc(at))
+                                loc=t.loc(at), code="not-whole")
             if not all(_DIM.match(p) for p in parts) or (len(parts) == 1 and not dims and
                                                            not _INT.match(text) and
                                                            not _next_is_x(items, used)):
@@ -256,7 +286,7 @@ def parse_inline(text: str, source: str = "<inline>", is_type: Callable[[str], b
     """Parse an inline spec (SPEC §3) into a :class:`Spec`."""
     if len(text) > MAX_LENGTH:
         raise SpecError(f"the inline spec is {len(text):,} characters long; at most {MAX_LENGTH:,}",
-                        loc=Loc(source))
+                        loc=Loc(source), code="too-long")
     t = _Text(text, source)
     items = _items(t)
     shape, used = _shape_prefix(items, t, is_type)
@@ -264,11 +294,11 @@ def parse_inline(text: str, source: str = "<inline>", is_type: Callable[[str], b
     for raw, off in items[used:]:
         if raw in _SEPARATORS:
             continue
-        layers.append(parse_layer_text(raw, t.loc(off)))
+        layers.append(parse_layer_text(raw, t.loc(off), locate=lambda k, off=off: t.loc(off + k)))
     if not layers and shape is None:
-        raise SpecError("the spec is empty", loc=Loc(source, 1, 1))
+        raise SpecError("the spec is empty", loc=Loc(source, 1, 1), code="empty-spec")
     if not layers:
-        raise SpecError("the spec has an input shape but no layers", loc=t.loc(items[0][1]))
+        raise SpecError("the spec has an input shape but no layers", loc=t.loc(items[0][1]), code="no-layers")
     return Spec(
         source=source,
         layers=tuple(layers),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import Loc, SpecError, did_you_mean
-from .model import EMPTY, BlockSpec, LayerSpec, RepeatSpec, Spec, split_axes
+from .model import EMPTY, NO_ARG_LOCS, ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, split_axes
 from .yamlread import Locator, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
@@ -73,12 +73,12 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
     if not isinstance(data, Mapping):
         kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"
         raise SpecError(
-            f"a spec must be a mapping with `input` and `layers`, not {kind}", loc=loc
+            f"a spec must be a mapping with `input` and `layers`, not {kind}", loc=loc, code="not-a-mapping"
         )
     for key in data:
         if str(key) not in TOP_KEYS:
             raise SpecError(f"unknown key `{key}`" + did_you_mean(str(key), TOP_KEYS),
-                            loc=locator.key(data, str(key), loc))
+                            loc=locator.key(data, str(key), loc), code="unknown-key")
 
     def where(key: str) -> Loc:
         return locator.key(data, key, loc)
@@ -87,46 +87,50 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
     if not isinstance(framework, str) or framework.lower() not in (*FRAMEWORKS, "torch", "tensorflow"):
         raise SpecError(f"framework must be pytorch or keras, not {framework!r}"
                         + (did_you_mean(framework, FRAMEWORKS) if isinstance(framework, str) else ""),
-                        loc=where("framework"))
+                        loc=where("framework"), code="bad-framework")
     framework = {"torch": "pytorch", "tensorflow": "keras"}.get(framework.lower(), framework.lower())
     layout = data.get("layout")
     if layout is not None and layout not in LAYOUTS:
         raise SpecError(f"layout must be channels_first or channels_last, not {layout!r}",
-                        loc=where("layout"))
+                        loc=where("layout"), code="bad-layout")
     name = data.get("name")
     if name is not None and not isinstance(name, str | int):
-        raise SpecError("name must be a text", loc=where("name"))
+        raise SpecError("name must be a text", loc=where("name"), code="bad-name")
 
     inputs: dict[str, tuple[Any, ...]] = {}
     if "input" in data and "inputs" in data:
-        raise SpecError("give either `input` or `inputs`, not both", loc=where("inputs"))
+        raise SpecError("give either `input` or `inputs`, not both", loc=where("inputs"),
+                        code="conflicting-keys")
     if "input" in data:
         inputs["input"] = _raw_shape(data["input"], where("input"), "input")
     if "inputs" in data:
         raw = data["inputs"]
         if not isinstance(raw, Mapping) or not raw:
             raise SpecError("inputs must map names to shapes: {image: [3, 224, 224], meta: [10]}",
-                            loc=where("inputs"))
+                            loc=where("inputs"), code="bad-shape")
         for k, v in raw.items():
             inputs[str(k)] = _raw_shape(v, locator.key(raw, str(k), where("inputs")), f"input {k}")
 
     vars_ = data.get("vars") or {}
     if not isinstance(vars_, Mapping):
-        raise SpecError("vars must be a mapping of names to values: {C: 64}", loc=where("vars"))
+        raise SpecError("vars must be a mapping of names to values: {C: 64}", loc=where("vars"),
+                        code="bad-vars")
     for k in vars_:
         if not isinstance(k, str) or not k.isidentifier():
-            raise SpecError(f"vars: {k!r} is not a valid name", loc=locator.key(vars_, str(k), where("vars")))
+            raise SpecError(f"vars: {k!r} is not a valid name", loc=locator.key(vars_, str(k), where("vars")),
+                            code="bad-vars")
         if isinstance(vars_[k], Mapping):
             _var_range(k, vars_[k], locator.key(vars_, k, where("vars")))
 
     if "layers" not in data:
-        raise SpecError("the spec has no `layers`", loc=loc)
+        raise SpecError("the spec has no `layers`", loc=loc, code="no-layers")
     layers = layer_list(data["layers"], locator, where("layers"), "layers")
 
     blocks: dict[str, BlockSpec] = {}
     raw_blocks = data.get("blocks") or {}
     if not isinstance(raw_blocks, Mapping):
-        raise SpecError("blocks must map block names to {args: ..., layers: [...]}", loc=where("blocks"))
+        raise SpecError("blocks must map block names to {args: ..., layers: [...]}", loc=where("blocks"),
+                        code="bad-block")
     for bname, body in raw_blocks.items():
         bloc = locator.key(raw_blocks, str(bname), where("blocks"))
         blocks[str(bname)] = _block(str(bname), body, locator, bloc)
@@ -136,7 +140,8 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
         outputs = tuple(outputs) if isinstance(outputs, list) else (outputs,)
     expect = data.get("expect")
     if expect is not None and not isinstance(expect, Mapping):
-        raise SpecError("expect must be a mapping such as {output: [10], params: 1234}", loc=where("expect"))
+        raise SpecError("expect must be a mapping such as {output: [10], params: 1234}", loc=where("expect"),
+                        code="bad-expect")
     return Spec(
         source=source,
         layers=layers,
@@ -191,59 +196,123 @@ def _raw_shape(raw: Any, loc: Loc, what: str) -> tuple[Any, ...]:
         return (raw,)
     if isinstance(raw, list) and raw:
         return tuple(raw)
-    raise SpecError(f"{what} must be a shape such as [3, 224, 224] or 3x224x224, not {raw!r}", loc=loc)
+    raise SpecError(f"{what} must be a shape such as [3, 224, 224] or 3x224x224, not {raw!r}", loc=loc,
+                    code="bad-shape")
 
 
 def _block(name: str, body: Any, locator: Locator, loc: Loc) -> BlockSpec:
     if isinstance(body, list):
         body = {"layers": body}
     if not isinstance(body, Mapping):
-        raise SpecError(f"block {name} must be a mapping with `layers` (and optional `args`)", loc=loc)
+        raise SpecError(f"block {name} must be a mapping with `layers` (and optional `args`)", loc=loc,
+                        code="bad-block")
     for key in body:
         if key not in ("args", "layers"):
             raise SpecError(f"block {name}: unknown key `{key}`" + did_you_mean(str(key), ("args", "layers")),
-                            loc=locator.key(body, str(key), loc))
+                            loc=locator.key(body, str(key), loc), code="unknown-key")
     args = body.get("args") or {}
     if isinstance(args, list):
         args = dict.fromkeys(args)
     if not isinstance(args, Mapping):
-        raise SpecError(f"block {name}: args must map names to defaults", loc=loc)
+        raise SpecError(f"block {name}: args must map names to defaults", loc=loc, code="bad-block")
     if "layers" not in body:
-        raise SpecError(f"block {name} has no `layers`", loc=loc)
+        raise SpecError(f"block {name} has no `layers`", loc=loc, code="no-layers")
     layers = layer_list(body["layers"], locator, locator.key(body, "layers", loc), f"block {name}")
     return BlockSpec(name, {str(k): v for k, v in args.items()}, layers, loc)
 
 
 def layer_list(raw: Any, locator: Locator, loc: Loc, what: str) -> tuple[LayerSpec | RepeatSpec, ...]:
     if not isinstance(raw, list):
-        raise SpecError(f"{what} must be a list of layers (each line starting with `- `)", loc=loc)
+        raise SpecError(f"{what} must be a list of layers (each line starting with `- `)", loc=loc,
+                        code="bad-layer-list")
     if not raw:
-        raise SpecError(f"{what} is empty", loc=loc)
-    return tuple(layer_entry(item, locator.item(raw, i, loc), locator) for i, item in enumerate(raw))
+        raise SpecError(f"{what} is empty", loc=loc, code="no-layers")
+    return tuple(
+        layer_entry(item, locator.item(raw, i, loc), locator,
+                    locator.text_offsets(raw, i) if isinstance(item, str) and "(" in item else None)
+        for i, item in enumerate(raw)
+    )
 
 
-def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None) -> LayerSpec | RepeatSpec:
-    """One item of a layer list, in any of the forms of SPEC §1."""
+class _YamlArgLocs(ArgLocs):
+    """Where the arguments of a YAML layer entry are written, asked of the locator on demand."""
+
+    __slots__ = ("entry", "locator", "type_key", "value_")
+
+    def __init__(self, locator: Locator, entry: Mapping[str, Any], type_key: Any) -> None:
+        self.locator = locator
+        self.entry = entry
+        self.type_key = type_key
+        self.value_ = entry[type_key]
+
+    def arg(self, index: int) -> Loc | None:
+        v = self.value_
+        if isinstance(v, list):
+            return self.locator.item(v, index) if self.locator.knows(v) and 0 <= index < len(v) else None
+        if index == 0 and v is not None and not isinstance(v, Mapping):
+            return self._at(self.entry, str(self.type_key), self.locator.value)
+        return None
+
+    def key(self, name: str) -> Loc | None:
+        return self._find(name, self.locator.key)
+
+    def value(self, name: str) -> Loc | None:
+        return self._find(name, self.locator.value)
+
+    def _find(self, name: str, ask: Callable[..., Loc]) -> Loc | None:
+        v = self.value_
+        if isinstance(v, Mapping) and name in v:
+            return self._at(v, name, ask)
+        if name in self.entry and name != self.type_key:  # `name:` / `from:` beside the type
+            return self._at(self.entry, name, ask)
+        return None
+
+    def _at(self, mapping: Mapping[str, Any], name: str, ask: Callable[..., Loc]) -> Loc | None:
+        return ask(mapping, name) if self.locator.knows(mapping) else None
+
+    def layer(self, raw: Any) -> LayerSpec | RepeatSpec | None:
+        if not isinstance(raw, Mapping) or not self.locator.knows(raw):
+            return None
+        v = self.value_
+        where: Loc | None = None
+        if isinstance(v, list):
+            where = next((self.arg(i) for i, item in enumerate(v) if item is raw), None)
+        elif isinstance(v, Mapping):
+            where = next((self.value(str(k)) for k, item in v.items() if item is raw), None)
+        elif v is raw:
+            where = self.arg(0)
+        return None if where is None else layer_entry(raw, where, self.locator)
+
+
+def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
+                offsets: Callable[[int], Loc] | None = None) -> LayerSpec | RepeatSpec:
+    """One item of a layer list, in any of the forms of SPEC §1.
+
+    ``offsets``: for an entry written as text (``- "Conv2d(1, 32, 5)"``), an offset in
+    the text -> its location in the file, so that its arguments are located too.
+    """
     locator = locator or Locator(loc.file)
     if isinstance(entry, LayerSpec | RepeatSpec):
         return entry
     if isinstance(entry, str):
-        return _from_call_text(entry, loc)
+        return _from_call_text(entry, loc, offsets)
     if not isinstance(entry, Mapping) or not entry:
-        raise SpecError(f"a layer must be a type (`- relu`) or `- type: arguments`, not {entry!r}", loc=loc)
+        raise SpecError(f"a layer must be a type (`- relu`) or `- type: arguments`, not {entry!r}", loc=loc,
+                        code="bad-layer")
     meta = {k: entry[k] for k in LAYER_META if k in entry}
     types = [k for k in entry if k not in LAYER_META]
     if len(types) != 1:
         if not types:
-            raise SpecError("a layer entry needs a type, e.g. `- conv2d: [32, 3]`", loc=loc)
+            raise SpecError("a layer entry needs a type, e.g. `- conv2d: [32, 3]`", loc=loc, code="bad-layer")
         raise SpecError(
             f"a layer entry has one type, but this one has {len(types)} keys: {', '.join(map(str, types))} "
-            "(is the indentation right?)", loc=loc,
+            "(is the indentation right?)", loc=locator.key(entry, str(types[1]), loc), code="bad-layer",
         )
     type_ = str(types[0])
     value = entry[types[0]]
+    where = _YamlArgLocs(locator, entry, types[0]) if locator.knows(entry) else NO_ARG_LOCS
     if type_ == "repeat" and isinstance(value, Mapping) and "layers" in value:
-        return _repeat(value, loc, locator, meta)
+        return _repeat(value, loc, locator, meta, where)
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = {}
     if value is None:
@@ -253,12 +322,14 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None) -> LayerSp
     elif isinstance(value, Mapping):
         for k, v in value.items():
             if not isinstance(k, str):
-                raise SpecError(f"{type_}: argument names are words, not {k!r}", loc=loc)
+                raise SpecError(f"{type_}: argument names are words, not {k!r}",
+                                loc=where.key(str(k)) or loc, code="bad-key")
             kwargs[k] = v
         for k in LAYER_META:
             if k in kwargs:
                 if k in meta:
-                    raise SpecError(f"{type_}: `{k}` is given twice", loc=loc)
+                    raise SpecError(f"{type_}: `{k}` is given twice", loc=locator.key(value, k, loc),
+                                    code="duplicate-argument")
                 meta[k] = kwargs.pop(k)
     else:
         args = (value,)
@@ -266,19 +337,20 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None) -> LayerSp
         type=type_,
         args=args,
         kwargs=kwargs or EMPTY,
-        name=_name(meta.get("name"), loc),
-        sources=_sources(meta.get("from"), loc),
+        name=_name(meta["name"], where.value("name") or loc) if "name" in meta else None,
+        sources=_sources(meta["from"], where.value("from") or loc) if "from" in meta else None,
         loc=loc,
         trainable=trainable_flag(meta.get("trainable"), loc),
+        arg_locs=where,
     )
 
 
-def _from_call_text(text: str, loc: Loc) -> LayerSpec:
+def _from_call_text(text: str, loc: Loc, offsets: Callable[[int], Loc] | None = None) -> LayerSpec:
     """``- flatten`` or ``- Conv2d(1, 32, 5)`` written as a string."""
     if "(" in text:
         from .inline import parse_layer_text
 
-        return parse_layer_text(text, loc)
+        return parse_layer_text(text, loc, locate=offsets)
     return LayerSpec(type=text.strip(), loc=loc)
 
 
@@ -286,7 +358,7 @@ def _name(raw: Any, loc: Loc) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).strip():
-        raise SpecError(f"name must be a word, not {raw!r}", loc=loc)
+        raise SpecError(f"name must be a word, not {raw!r}", loc=loc, code="bad-name")
     return str(raw)
 
 
@@ -294,7 +366,7 @@ def trainable_flag(raw: Any, loc: Loc) -> bool | None:
     """``trainable: false`` (or Keras's ``trainable=False``): true or false, nothing else."""
     if raw is None or isinstance(raw, bool):
         return raw
-    raise SpecError(f"trainable must be true or false, not {raw!r}", code="trainable-not-bool", loc=loc)
+    raise SpecError(f"trainable must be true or false, not {raw!r}", code="not-boolean", loc=loc)
 
 
 def _sources(raw: Any, loc: Loc) -> tuple[str | int, ...] | None:
@@ -303,22 +375,25 @@ def _sources(raw: Any, loc: Loc) -> tuple[str | int, ...] | None:
     items = raw if isinstance(raw, list) else [raw]
     for item in items:
         if isinstance(item, bool) or not isinstance(item, str | int):
-            raise SpecError(f"from: entries are layer names or indices, not {item!r}", loc=loc)
+            raise SpecError(f"from: entries are layer names or indices, not {item!r}", loc=loc,
+                            code="bad-reference")
     if not items:
-        raise SpecError("from: is empty", loc=loc)
+        raise SpecError("from: is empty", loc=loc, code="bad-reference")
     return tuple(items)
 
 
-def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[str, Any]) -> RepeatSpec:
+def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[str, Any],
+            where: ArgLocs) -> RepeatSpec:
     for key in value:
         if key not in ("times", "layers", "name", "trainable"):
             raise SpecError(f"repeat: unknown key `{key}`"
-                            + did_you_mean(str(key), ("times", "layers", "trainable")), loc=loc)
+                            + did_you_mean(str(key), ("times", "layers", "trainable")),
+                            loc=where.key(str(key)) or loc, code="unknown-key")
     if "times" not in value:
-        raise SpecError("repeat needs `times`", loc=loc)
+        raise SpecError("repeat needs `times`", loc=loc, code="bad-repeat")
     layers = layer_list(value["layers"], locator, locator.key(value, "layers", loc), "repeat")
     if "trainable" in meta and "trainable" in value:
-        raise SpecError("repeat: `trainable` is given twice", loc=loc)
+        raise SpecError("repeat: `trainable` is given twice", loc=loc, code="duplicate-key")
     trainable = trainable_flag(meta.get("trainable", value.get("trainable")), loc)
     return RepeatSpec(value["times"], layers, _name(meta.get("name") or value.get("name"), loc), loc,
-                      trainable)
+                      trainable=trainable, times_loc=where.value("times"))

@@ -10,7 +10,7 @@ meaning depends on the layer that reads them; the layer's parameter kinds
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -21,6 +21,84 @@ Raw = Any  # int | str | bool | float | None | list | dict | LayerSpec
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 NOWHERE = Loc("<spec>")  # the location of a spec built in code
+
+
+class ArgLocs:
+    """Where a layer's arguments are written, for errors located at the argument.
+
+    ``arg(i)`` is the ``i``-th positional value; ``key(name)`` and ``value(name)`` the
+    key and the value of a named argument (also ``name`` and ``from``).  None where
+    unknown (a spec built in code).  The YAML loader's answers are made on demand:
+    most arguments are never asked about.
+    """
+
+    __slots__ = ()
+
+    def arg(self, index: int) -> Loc | None:
+        return None
+
+    def key(self, name: str) -> Loc | None:
+        return None
+
+    def value(self, name: str) -> Loc | None:
+        return None
+
+    def layer(self, raw: Any) -> LayerSpec | RepeatSpec | None:
+        """An argument's value (``raw`` itself) read as a layer entry with its own argument places
+        (a wrapped layer); None where that is not known."""
+        return None
+
+
+NO_ARG_LOCS = ArgLocs()
+
+
+class FixedArgLocs(ArgLocs):
+    """Argument locations known in advance (the inline parser counts them as it reads)."""
+
+    __slots__ = ("args", "keys", "values")
+
+    def __init__(self, args: tuple[Loc, ...], keys: Mapping[str, Loc], values: Mapping[str, Loc]) -> None:
+        self.args = args
+        self.keys = keys
+        self.values = values
+
+    def arg(self, index: int) -> Loc | None:
+        return self.args[index] if 0 <= index < len(self.args) else None
+
+    def key(self, name: str) -> Loc | None:
+        return self.keys.get(name)
+
+    def value(self, name: str) -> Loc | None:
+        return self.values.get(name)
+
+
+class UseArgLocs(ArgLocs):
+    """A block's layer after its ``$args`` are put in: an argument whose whole value is a block
+    argument (``out: $out``) is where the block's use writes that value; the rest stay where
+    the block writes them."""
+
+    __slots__ = ("args", "inner", "values", "where")
+
+    def __init__(self, inner: ArgLocs, args: Mapping[int, str], values: Mapping[str, str],
+                 where: Callable[[str], Loc | None]) -> None:
+        self.inner = inner
+        self.args = args  # positional index -> the block argument it is
+        self.values = values  # argument name -> the block argument it is
+        self.where = where  # block argument -> where the use writes its value
+
+    def arg(self, index: int) -> Loc | None:
+        name = self.args.get(index)
+        return (self.where(name) if name else None) or self.inner.arg(index)
+
+    def key(self, name: str) -> Loc | None:
+        return self.inner.key(name)
+
+    def value(self, name: str) -> Loc | None:
+        arg = self.values.get(name)
+        return (self.where(arg) if arg else None) or self.inner.value(name)
+
+    def layer(self, raw: Any) -> LayerSpec | RepeatSpec | None:
+        return self.inner.layer(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +112,7 @@ class LayerSpec:
     sources: tuple[str | int, ...] | None = None  # `from:`; None = the previous layer
     loc: Loc = NOWHERE
     trainable: bool | None = None  # `trainable: false` (Keras's argument): its weights frozen
+    arg_locs: ArgLocs = field(default=NO_ARG_LOCS, compare=False)  # where each argument is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +124,7 @@ class RepeatSpec:
     name: str | None = None
     loc: Loc = NOWHERE
     trainable: bool | None = None  # `trainable: false`: every layer's weights frozen
+    times_loc: Loc | None = field(default=None, compare=False)  # where `times:`'s value is written
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ libyaml away from documents nested deep enough to crash it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ class Locator:
         # id(container) -> (the container, which it keeps alive so the id stays its own,
         # and its YAML children: item nodes of a list, (key, value) node pairs of a mapping)
         self.nodes: dict[int, tuple[Any, list[Any]]] = {}
-        self.key_index: dict[int, dict[str, Any]] = {}
+        self.key_index: dict[int, dict[str, tuple[Any, Any]]] = {}
         self.names: dict[str, Loc] = {}  # each word in a text value -> where it is first written
 
     def words(self, node: yaml.ScalarNode) -> None:
@@ -60,13 +61,45 @@ class Locator:
         return fallback or Loc(self.source)
 
     def key(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
+        """Where a mapping's key is written."""
         index = self._key_index(container)
         if index is not None and key in index:
-            return _loc(self.source, index[key])
+            return _loc(self.source, index[key][0])
         return fallback or Loc(self.source)
 
-    def _key_index(self, container: Any) -> dict[str, Any] | None:
-        """Key text -> key node of a mapping, built once on first use (asking about
+    def value(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
+        """Where the value of a mapping's key is written."""
+        index = self._key_index(container)
+        if index is not None and key in index:
+            return _loc(self.source, index[key][1])
+        return fallback or Loc(self.source)
+
+    def knows(self, container: Any) -> bool:
+        """Whether ``container`` was read from the YAML (a dict built in code was not)."""
+        hit = self.nodes.get(id(container))
+        return hit is not None and hit[0] is container
+
+    def text_offsets(self, container: Any, index: int) -> Callable[[int], Loc] | None:
+        """For a text item written on one line without escapes: offset in its text -> location.
+
+        ``- "Conv2d(1, 32, 5)"`` is parsed by the inline parser, which counts offsets in
+        the text; this turns them into the file's columns (None when they would not match).
+        """
+        hit = self.nodes.get(id(container))
+        if hit is None or hit[0] is not container or not 0 <= index < len(hit[1]):
+            return None
+        node = hit[1][index]
+        start, end = node.start_mark, node.end_mark
+        if not isinstance(node, yaml.ScalarNode) or start.line != end.line:
+            return None
+        quoted = node.style in ("'", '"')
+        if end.column - start.column != len(node.value) + (2 if quoted else 0):
+            return None  # escapes or folding: the text is not the file's characters
+        source, line, first = self.source, start.line + 1, start.column + 1 + quoted
+        return lambda offset: Loc(source, line, first + offset)
+
+    def _key_index(self, container: Any) -> dict[str, tuple[Any, Any]] | None:
+        """Key text -> (key node, value node) of a mapping, built once on first use (asking about
         every key of a large mapping would otherwise scan it once per key)."""
         cached = self.key_index.get(id(container))
         if cached is not None:
@@ -75,7 +108,7 @@ class Locator:
         if hit is None or hit[0] is not container or len(hit[1]) != len(container):
             return None
         # The mapping's keys are in the order of its YAML pairs.
-        index = {str(k): key_node for k, (key_node, _) in zip(container, hit[1], strict=True)}
+        index = {str(k): pair for k, pair in zip(container, hit[1], strict=True)}
         self.key_index[id(container)] = index
         return index
 
@@ -95,19 +128,20 @@ def read_file(path: str) -> str:
     """The text of a spec file, with clear errors for what is not one."""
     p = Path(path)
     if p.is_dir():
-        raise SpecError("is a directory, not a spec file", loc=Loc(path))
+        raise SpecError("is a directory, not a spec file", loc=Loc(path), code="not-a-file")
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise SpecError("no such file", loc=Loc(path)) from None
+        raise SpecError("no such file", loc=Loc(path), code="no-such-file") from None
     except OSError as e:
-        raise SpecError(f"cannot read the file: {e.strerror or e}", loc=Loc(path)) from None
+        raise SpecError(f"cannot read the file: {e.strerror or e}", loc=Loc(path),
+                        code="unreadable-file") from None
     try:
         return data.decode("utf-8").removeprefix("\ufeff")  # a BOM (utf-8-sig's codec costs an import)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise SpecError(f"the file is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
-                        loc=Loc(path, line)) from None
+                        loc=Loc(path, line), code="not-utf8") from None
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -230,7 +264,7 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
         line = text.count("\n", 0, deep) + 1
         col = deep - (text.rfind("\n", 0, deep) + 1) + 1
         raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep",
-                        loc=Loc(source, line, col))
+                        loc=Loc(source, line, col), code="too-deep")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -242,11 +276,11 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
                 e.context_mark.line != mark.line:
             what += f" (the {e.context.split()[-1] if e.context else 'part'} starts at line " \
                     f"{e.context_mark.line + 1}, column {e.context_mark.column + 1})"
-        raise SpecError(f"invalid YAML: {what}", loc=loc) from None
+        raise SpecError(f"invalid YAML: {what}", loc=loc, code="yaml-syntax") from None
     except yaml.YAMLError as e:
-        raise SpecError(f"invalid YAML: {e}", loc=Loc(source)) from None
+        raise SpecError(f"invalid YAML: {e}", loc=Loc(source), code="yaml-syntax") from None
     except RecursionError:
-        raise SpecError("invalid YAML: nested too deeply", loc=Loc(source)) from None
+        raise SpecError("invalid YAML: nested too deeply", loc=Loc(source), code="too-deep") from None
     finally:
         loader.dispose()
     if node is None:
@@ -254,7 +288,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
                         code="empty-spec", loc=Loc(source, 1, 1), hint=EMPTY_HINT)
     if "&" in text and "*" in text and _expanded_size(node, MAX_NODES) > MAX_NODES:
         raise SpecError(f"the document expands to more than {MAX_NODES:,} values "
-                        "(YAML aliases repeating each other?)", loc=_loc(source, node))
+                        "(YAML aliases repeating each other?)", loc=_loc(source, node),
+                        code="too-many-values")
     locator = Locator(source)
     data = _Plain(loader, locator).convert(node)
     return data, locator, _loc(source, node)
@@ -279,11 +314,11 @@ class _Plain:
             raise SpecError(
                 f"the document expands to more than {MAX_NODES:,} values "
                 "(YAML aliases repeating each other?)",
-                loc=_loc(self.locator.source, node),
+                loc=_loc(self.locator.source, node), code="too-many-values",
             )
         if depth > MAX_DEPTH:
             raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep",
-                            loc=_loc(self.locator.source, node))
+                            loc=_loc(self.locator.source, node), code="too-deep")
         src = self.locator.source
         if isinstance(node, yaml.ScalarNode):
             tag = node.tag
@@ -302,9 +337,11 @@ class _Plain:
                 shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
                 why = f"a number of {len(node.value):,} digits is too large" if \
                     isinstance(e, ValueError) else str(e)
-                raise SpecError(f"invalid value {shown!r}: {why}", loc=_loc(src, node)) from None
+                raise SpecError(f"invalid value {shown!r}: {why}", loc=_loc(src, node),
+                                code="too-large" if isinstance(e, ValueError) else "bad-value") from None
         if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
-            raise SpecError(f"the YAML tag {node.tag} is not supported in specs", loc=_loc(src, node))
+            raise SpecError(f"the YAML tag {node.tag} is not supported in specs", loc=_loc(src, node),
+                            code="yaml-tag")
         if isinstance(node, yaml.SequenceNode):
             out = [self.convert(child, depth + 1) for child in node.value]
             self.locator.add(out, node.value)
@@ -314,13 +351,15 @@ class _Plain:
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise SpecError("YAML merge keys (<<) are not supported in specs",
-                                    loc=_loc(src, key_node))
+                                    loc=_loc(src, key_node), code="yaml-merge-key")
                 key = self.convert(key_node, depth + 1, is_key=True)
                 if isinstance(key, list | dict):
-                    raise SpecError("a mapping key must be a word or number", loc=_loc(src, key_node))
+                    raise SpecError("a mapping key must be a word or number", loc=_loc(src, key_node),
+                                    code="bad-key")
                 if key in result:
-                    raise SpecError(f"key `{key}` appears twice", loc=_loc(src, key_node))
+                    raise SpecError(f"key `{key}` appears twice", loc=_loc(src, key_node),
+                                    code="duplicate-key")
                 result[key] = self.convert(value_node, depth + 1)
             self.locator.add(result, node.value)
             return result
-        raise SpecError("unsupported YAML node", loc=_loc(src, node))  # pragma: no cover
+        raise SpecError("unsupported YAML node", loc=_loc(src, node), code="yaml-syntax")  # pragma: no cover
