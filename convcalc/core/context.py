@@ -30,7 +30,8 @@ class Ctx:
     spec's variables, the explain steps and the open constraints.
     """
 
-    __slots__ = ("constraints", "env", "framework", "free", "layout", "nested", "rank", "steps")
+    __slots__ = ("cls", "constraints", "env", "framework", "free", "layout", "nested", "rank", "spelling",
+                 "steps")
 
     def __init__(
         self,
@@ -50,6 +51,10 @@ class Ctx:
         self.rank = rank
         self.nested = nested  # the engine's way to run a wrapped layer
         self.steps: list[Step] = []
+        # Whose spelling the layer was written in ("convcalc", "torch", "keras") and the
+        # framework's class name when it is one: set by the engine for each layer use.
+        self.spelling = "convcalc"
+        self.cls = ""
 
     # ---- framework facts
     @property

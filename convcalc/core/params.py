@@ -66,6 +66,63 @@ IGNORED: frozenset[str] = frozenset(
 )
 
 
+# Keyword arguments every Keras 3 layer takes through ``**kwargs`` (keras.layers.Layer.__init__;
+# ``name`` is read by the spec loader, ``input_shape``/``input_dim`` by the engine).
+KERAS_BASE: tuple[str, ...] = ("activity_regularizer", "trainable", "dtype", "autocast", "name",
+                               "input_shape", "input_dim")
+# Accepted on a framework's class name although the class has no such argument: convcalc's own
+# `trainable: false`, allowed on any layer (SPEC §11).  Documented; nothing else belongs here.
+EXTENSIONS: frozenset[str] = frozenset({"trainable"})
+
+
+class Signature(NamedTuple):
+    """A framework class's constructor, in the framework's own argument names."""
+
+    positional: tuple[str, ...]  # positional-or-keyword, in order
+    keyword: tuple[str, ...] = ()  # keyword-only (PyTorch's ``*, bias``; Keras's base ``**kwargs``)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*self.positional, *self.keyword)
+
+
+def signature(text: str) -> Signature:
+    """``"num_features, eps, *, bias"`` -> a :class:`Signature`; a final ``**`` adds :data:`KERAS_BASE`.
+
+    Written once per class from the framework's source; tests/test_signatures_oracle.py
+    compares every one with ``inspect.signature`` of the installed framework.
+    """
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    base = bool(words) and words[-1] == "**"
+    if base:
+        words.pop()
+    star = words.index("*") if "*" in words else len(words)
+    keyword = tuple(words[star + 1 :])
+    if base:
+        keyword += tuple(n for n in KERAS_BASE if n not in words)
+    return Signature(tuple(words[:star]), keyword)
+
+
+class CallForm(NamedTuple):
+    """How a spelling binds: its positional order (parameter names, or the framework's names of
+    arguments without shape effect) and, for a framework's class, the keywords it accepts."""
+
+    order: tuple[str, ...]
+    params: frozenset[str] | None = None  # parameters the class has (None: every one, convcalc's spelling)
+    ignored: frozenset[str] = frozenset()  # the class's arguments without shape effect (lower case)
+    cls: str = ""
+
+
+def call_form(sig: Signature, params: Sequence[Param], cls: str) -> CallForm:
+    """A framework class's :class:`CallForm`: each of its names is a parameter (under any alias,
+    a documented convcalc extension) or an argument without shape effect, accepted and ignored."""
+    by_name = names_index(params)
+    order = tuple(by_name.get(n.lower(), n) for n in sig.positional)
+    have = frozenset(by_name[n.lower()] for n in sig.names if n.lower() in by_name)
+    ignored = frozenset(n.lower() for n in sig.names if n.lower() not in by_name) | EXTENSIONS
+    return CallForm(order, have, ignored, cls)
+
+
 class Param(NamedTuple):
     """One argument of a layer type."""
 
@@ -304,8 +361,14 @@ def bind(
     *,
     type_name: str,
     ignored: frozenset[str] = frozenset(),
+    form: CallForm | None = None,
 ) -> dict[str, Any]:
-    """Match positional and named arguments to parameter names (raw values)."""
+    """Match positional and named arguments to parameter names (raw values).
+
+    With a framework class's ``form``, only that class's arguments are accepted (under any
+    of their names), as the framework accepts them; positional arguments without shape
+    effect are matched by position and dropped.
+    """
     if not spec.args and not spec.kwargs:  # `- relu`: nothing to match
         return {}
     by_name = names_index(params)
@@ -313,22 +376,37 @@ def bind(
     args = _gather(spec.args, params, order)
     if len(args) > len(order):
         shown = ", ".join(order) if order else "none"
+        who = form.cls if form is not None and form.cls else type_name
         raise SpecError(
-            f"{type_name} takes at most {len(order)} positional argument"
-            f"{'' if len(order) == 1 else 's'} ({shown}), got {len(args)}"
+            f"{who} takes at most {len(order)} positional argument"
+            f"{'' if len(order) == 1 else 's'} ({shown}), got {len(args)}",
+            code="too-many-positional",
         )
     for pname, raw in zip(order, args, strict=False):
-        out[pname] = raw
+        out[pname.lower() if pname not in by_name.values() else pname] = raw
     for key, raw in spec.kwargs.items():
-        canon = by_name.get(key.lower())
-        if canon is None:
-            if key.lower() in IGNORED or key.lower() in ignored:
+        low = key.lower()
+        canon = by_name.get(low)
+        if form is not None and form.params is not None:
+            if canon is None or canon not in form.params:
+                if low not in form.ignored:
+                    known = sorted({*form.params, *form.ignored} - EXTENSIONS)
+                    raise SpecError(f"{form.cls} has no argument `{key}`" + did_you_mean(key, known),
+                                    code="unknown-argument")
+                if low in out:
+                    raise SpecError(f"{form.cls}: argument `{key}` is given twice", code="argument-twice")
+                out[low] = raw
                 continue
-            raise SpecError(f"{type_name} has no argument `{key}`" + did_you_mean(key, by_name))
+        elif canon is None:
+            if low in IGNORED or low in ignored:
+                continue
+            raise SpecError(f"{type_name} has no argument `{key}`" + did_you_mean(key, by_name),
+                            code="unknown-argument")
         if canon in out:
-            raise SpecError(f"{type_name}: argument `{canon}` is given twice")
+            raise SpecError(f"{type_name}: argument `{canon}` is given twice", code="argument-twice")
         out[canon] = raw
-    return out
+    known_params = set(by_name.values())
+    return {k: v for k, v in out.items() if k in known_params}
 
 
 def _gather(args: tuple[Any, ...], params: Sequence[Param], order: Sequence[str]) -> tuple[Any, ...]:

@@ -95,8 +95,10 @@ def run_layer(
         accepted = A.names_index(layer.params)
         kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS or k.lower() in accepted}
         ls = replace(ls, kwargs=kw)
-    bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
+    bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored,
+                   form=resolved.form)
     ctx = context(rank)
+    ctx.spelling, ctx.cls = resolved.spelling, resolved.cls
     values = A.coerce_all(bound, layer.params, ctx, type_name)
     fmt = values.get("data_format")
     if fmt is not None and fmt != ctx.layout:

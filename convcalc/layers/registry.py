@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import SpecError, did_you_mean
+from ..core.params import CallForm
 from .base import Layer
 
 
@@ -19,14 +20,23 @@ class Resolved(NamedTuple):
     layer: Layer
     rank: int | None
     spelling: str  # "convcalc" | "torch" | "keras"
+    cls: str = ""  # the framework's class name, for its spellings
 
     @property
     def order(self) -> tuple[str, ...]:
+        form = self.form
+        if form is not None:
+            return form.order
         if self.spelling == "torch":
             return self.layer.torch_order
         if self.spelling == "keras":
             return self.layer.keras_order
         return self.layer.order
+
+    @property
+    def form(self) -> CallForm | None:
+        """The framework class's own call form, when the layer declares its signature."""
+        return self.layer.call_form(self.cls) if self.cls else None
 
 
 REGISTRY: dict[str, Layer] = {}  # kind -> layer
@@ -45,6 +55,11 @@ def register(cls: type[Layer]) -> type[Layer]:
     if layer.kind in REGISTRY:
         raise RuntimeError(f"layer kind {layer.kind!r} registered twice")
     REGISTRY[layer.kind] = layer
+    for attr, names in (("torch_order", layer.torch), ("keras_order", layer.keras)):
+        first = next(iter(names), None)
+        form = layer.call_form(first) if first else None
+        if form is not None:  # the listing and the schema show the first class's order
+            setattr(layer, attr, form.order)
     spellings: list[tuple[str, int | None]] = [(layer.kind, None)]
     spellings += [(f"{layer.kind}{r}d", r) for r in layer.ranks]
     spellings += [(a, None) for a in layer.aliases]
@@ -78,11 +93,11 @@ def lookup(written: str, framework: str) -> Resolved:
     if in_torch and in_keras:
         pick = _KERAS if framework == "keras" else _TORCH
         layer, rank = pick[name]
-        return Resolved(layer, rank, "keras" if framework == "keras" else "torch")
+        return Resolved(layer, rank, "keras" if framework == "keras" else "torch", name)
     if in_torch:
-        return Resolved(*_TORCH[name], "torch")
+        return Resolved(*_TORCH[name], "torch", name)
     if in_keras:
-        return Resolved(*_KERAS[name], "keras")
+        return Resolved(*_KERAS[name], "keras", name)
     key = normalize(name)
     if key in _NORMAL:
         return Resolved(*_NORMAL[key], "convcalc")
