@@ -80,6 +80,8 @@ class Signature(NamedTuple):
 
     positional: tuple[str, ...]  # positional-or-keyword, in order
     keyword: tuple[str, ...] = ()  # keyword-only (PyTorch's ``*, bias``; Keras's base ``**kwargs``)
+    required: tuple[str, ...] = ()  # required by the framework, and so by convcalc for this class
+    anything: bool = False  # takes any arguments and ignores them (torch.nn.Identity)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -87,20 +89,26 @@ class Signature(NamedTuple):
 
 
 def signature(text: str) -> Signature:
-    """``"num_features, eps, *, bias"`` -> a :class:`Signature`; a final ``**`` adds :data:`KERAS_BASE`.
+    """``"num_features, eps, *, bias"`` -> a :class:`Signature`.
 
+    ``name!`` is an argument the framework requires (convcalc then requires it for that
+    class too); a final ``**`` adds :data:`KERAS_BASE`; ``...`` takes any arguments.
     Written once per class from the framework's source; tests/test_signatures_oracle.py
     compares every one with ``inspect.signature`` of the installed framework.
     """
     words = [w.strip() for w in text.split(",") if w.strip()]
+    if words == ["..."]:
+        return Signature((), anything=True)
     base = bool(words) and words[-1] == "**"
     if base:
         words.pop()
+    required = tuple(w.rstrip("!") for w in words if w.endswith("!"))
+    words = [w.rstrip("!") for w in words]
     star = words.index("*") if "*" in words else len(words)
     keyword = tuple(words[star + 1 :])
     if base:
         keyword += tuple(n for n in KERAS_BASE if n not in words)
-    return Signature(tuple(words[:star]), keyword)
+    return Signature(tuple(words[:star]), keyword, required)
 
 
 class CallForm(NamedTuple):
@@ -111,16 +119,19 @@ class CallForm(NamedTuple):
     params: frozenset[str] | None = None  # parameters the class has (None: every one, convcalc's spelling)
     ignored: frozenset[str] = frozenset()  # the class's arguments without shape effect (lower case)
     cls: str = ""
+    required: tuple[str, ...] = ()  # bound names the class requires
+    anything: bool = False
 
 
 def call_form(sig: Signature, params: Sequence[Param], cls: str) -> CallForm:
     """A framework class's :class:`CallForm`: each of its names is a parameter (under any alias,
     a documented convcalc extension) or an argument without shape effect, accepted and ignored."""
     by_name = names_index(params)
-    order = tuple(by_name.get(n.lower(), n) for n in sig.positional)
+    order = tuple(by_name.get(n.lower(), n.lower()) for n in sig.positional)
     have = frozenset(by_name[n.lower()] for n in sig.names if n.lower() in by_name)
     ignored = frozenset(n.lower() for n in sig.names if n.lower() not in by_name) | EXTENSIONS
-    return CallForm(order, have, ignored, cls)
+    required = tuple(by_name.get(n.lower(), n.lower()) for n in sig.required)
+    return CallForm(order, have, ignored, cls, required, sig.anything)
 
 
 class Param(NamedTuple):
@@ -369,8 +380,10 @@ def bind(
     of their names), as the framework accepts them; positional arguments without shape
     effect are matched by position and dropped.
     """
-    if not spec.args and not spec.kwargs:  # `- relu`: nothing to match
+    if form is not None and form.anything:  # torch.nn.Identity(*args, **kwargs)
         return {}
+    if not spec.args and not spec.kwargs and (form is None or not form.required):
+        return {}  # `- relu`: nothing to match
     by_name = names_index(params)
     out: dict[str, Any] = {}
     args = _gather(spec.args, params, order)
@@ -383,7 +396,7 @@ def bind(
             code="too-many-positional",
         )
     for pname, raw in zip(order, args, strict=False):
-        out[pname.lower() if pname not in by_name.values() else pname] = raw
+        out[pname] = raw
     for key, raw in spec.kwargs.items():
         low = key.lower()
         canon = by_name.get(low)
@@ -405,6 +418,10 @@ def bind(
         if canon in out:
             raise SpecError(f"{type_name}: argument `{canon}` is given twice", code="argument-twice")
         out[canon] = raw
+    if form is not None:
+        for name in form.required:
+            if name not in out:
+                raise SpecError(f"{form.cls} needs the argument `{name}`", code="missing-argument")
     known_params = set(by_name.values())
     return {k: v for k, v in out.items() if k in known_params}
 

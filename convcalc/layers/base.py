@@ -39,34 +39,34 @@ class Layer:
     keras_order: ClassVar[tuple[str, ...]] = ()
     ignored: ClassVar[frozenset[str]] = frozenset()
     # The frameworks' constructors in their own argument names (:func:`convcalc.core.params.signature`
-    # text), for every class in ``torch``/``keras`` (``sigs`` overrides per class).  A class name with
-    # a signature accepts exactly that class's arguments, in its positional order.
+    # text), for every class in ``torch``/``keras`` (``torch_sigs``/``keras_sigs`` override per class).
+    # A class name with a signature accepts exactly that class's arguments, in its positional order.
     torch_sig: ClassVar[str | None] = None
     keras_sig: ClassVar[str | None] = None
-    sigs: ClassVar[Mapping[str, str]] = {}
+    torch_sigs: ClassVar[Mapping[str, str]] = {}
+    keras_sigs: ClassVar[Mapping[str, str]] = {}
     # Merge layers read several tensors; everything else reads one.
     multi_input: ClassVar[bool] = False
 
-    def signature_text(self, cls: str) -> str | None:
-        """The declared signature of one of the frameworks' class names, or None."""
-        if cls in self.sigs:
-            return self.sigs[cls]
-        if cls in self.torch and self.torch_sig is not None:
-            return self.torch_sig
-        if cls in self.keras and self.keras_sig is not None:
-            return self.keras_sig
+    def signature_text(self, cls: str, spelling: str) -> str | None:
+        """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""
+        if spelling == "torch" and cls in self.torch:
+            return self.torch_sigs.get(cls, self.torch_sig)
+        if spelling == "keras" and cls in self.keras:
+            return self.keras_sigs.get(cls, self.keras_sig)
         return None
 
-    def call_form(self, cls: str) -> A.CallForm | None:
+    def call_form(self, cls: str, spelling: str) -> A.CallForm | None:
         """How the class ``cls`` binds its arguments (computed once per class), or None without a
         declared signature (then the spelling's ``*_order`` applies, with convcalc's leniency)."""
         forms = self.__dict__.get("_forms")
         if forms is None:
             forms = self.__dict__["_forms"] = {}
-        if cls not in forms:
-            text = self.signature_text(cls)
-            forms[cls] = None if text is None else A.call_form(A.signature(text), self.params, cls)
-        return forms[cls]
+        key = (cls, spelling)
+        if key not in forms:
+            text = self.signature_text(cls, spelling)
+            forms[key] = None if text is None else A.call_form(A.signature(text), self.params, cls)
+        return forms[key]
 
     def keras_name(self, rank: int | None) -> str:
         """Keras's class for this type at ``rank`` (``Conv2D``), for messages; else convcalc's name."""

@@ -36,7 +36,7 @@ class Resolved(NamedTuple):
     @property
     def form(self) -> CallForm | None:
         """The framework class's own call form, when the layer declares its signature."""
-        return self.layer.call_form(self.cls) if self.cls else None
+        return self.layer.call_form(self.cls, self.spelling) if self.cls else None
 
 
 REGISTRY: dict[str, Layer] = {}  # kind -> layer
@@ -55,9 +55,9 @@ def register(cls: type[Layer]) -> type[Layer]:
     if layer.kind in REGISTRY:
         raise RuntimeError(f"layer kind {layer.kind!r} registered twice")
     REGISTRY[layer.kind] = layer
-    for attr, names in (("torch_order", layer.torch), ("keras_order", layer.keras)):
+    for attr, spelling, names in (("torch_order", "torch", layer.torch), ("keras_order", "keras", layer.keras)):
         first = next(iter(names), None)
-        form = layer.call_form(first) if first else None
+        form = layer.call_form(first, spelling) if first else None
         if form is not None:  # the listing and the schema show the first class's order
             setattr(layer, attr, form.order)
     spellings: list[tuple[str, int | None]] = [(layer.kind, None)]
