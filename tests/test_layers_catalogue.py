@@ -346,5 +346,5 @@ def test_catalogue_lists_every_type_within_width() -> None:
     assert all(len(line) <= WIDTH for line in text.splitlines())
     # Each spelling shows its own positional order with that framework's defaults.
     flat = " ".join(text.split())
-    assert "ConvTranspose1d/ConvTranspose2d/ConvTranspose3d(in_channels=none, out, kernel, stride=1" in flat
+    assert "ConvTranspose1d/ConvTranspose2d/ConvTranspose3d/…(in_channels=none, out, kernel, stride=1" in flat
     assert "Conv1DTranspose/Conv2DTranspose/Conv3DTranspose/…(out, kernel, stride=1, padding=valid" in flat

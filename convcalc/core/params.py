@@ -263,11 +263,13 @@ def _axes_nonneg(raw: Any, ctx: Ctx, what: str) -> tuple[Value, ...]:
 
 
 def _boolean(raw: Any, ctx: Ctx, what: str) -> bool:
+    """true or false; never text, even "True" (PyTorch's RNNs raise TypeError for it, and elsewhere
+    any text is truthy, so "False" would mean true)."""
     if isinstance(raw, bool):
         return raw
-    if isinstance(raw, str) and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise SpecError(f"{what} must be true or false, not {describe(raw)}")
+    hint = f" (write {raw.lower()} without quotes)" if isinstance(raw, str) and raw.lower() in (
+        "true", "false") else ""
+    raise SpecError(f"{what} must be true or false, not {describe(raw)}{hint}", code="not-a-boolean")
 
 
 def _real(raw: Any, ctx: Ctx, what: str) -> float:
@@ -319,7 +321,7 @@ NONNEG = Kind("int>=0", _nonneg, _INT_SCHEMA)
 INTEGER = Kind("int", _integer, _INT_SCHEMA)
 AXES = Kind("int>0 per axis", _axes_positive, _AXES_SCHEMA)
 AXES_NONNEG = Kind("int>=0 per axis", _axes_nonneg, _AXES_SCHEMA)
-BOOL = Kind("bool", _boolean, {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]})
+BOOL = Kind("bool", _boolean, {"type": "boolean"})
 REAL = Kind("number", _real, {"type": "number"})
 RAW = Kind("any", _raw, {})
 OPTIONAL_POSITIVE = optional(POSITIVE)

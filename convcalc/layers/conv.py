@@ -127,6 +127,12 @@ _DILATION = A.Param("dilation", A.AXES, 1)
 _GROUPS = A.Param("groups", A.POSITIVE, 1)
 _BIAS = A.Param("bias", A.BOOL, True)
 _PADDING_MODES = A.choice("zeros", "reflect", "replicate", "circular")
+# The frameworks' signatures (see Layer.torch_sig); PyTorch's Lazy classes have no in_channels.
+_TORCH_CONV = "out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, device, dtype"
+_TORCH_TCONV = ("out_channels, kernel_size, stride, padding, output_padding, groups, bias, dilation, "
+                "padding_mode, device, dtype")
+_KERAS_INIT = ("kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, "
+               "activity_regularizer, kernel_constraint, bias_constraint")
 
 
 @register
@@ -142,10 +148,12 @@ class Conv(Layer):
                 doc="PyTorch: reflect needs padding < input, circular padding <= input"),
     )
     order = ("out", "kernel", "stride", "padding", "dilation", "groups", "bias")
-    torch = per_rank("Conv{}d")
-    torch_order = ("in_channels", "out", "kernel", "stride", "padding", "dilation", "groups", "bias")
+    torch = per_rank("Conv{}d", "LazyConv{}d")
+    torch_sig = f"in_channels, {_TORCH_CONV}"
+    torch_sigs = dict.fromkeys(per_rank("LazyConv{}d"), _TORCH_CONV)  # in_channels from the first input
     keras = per_rank("Conv{}D", "Convolution{}D")
-    keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "groups")
+    keras_sig = ("filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation, "
+                 f"use_bias, {_KERAS_INIT}, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, spatial = _channels_in(ctx, inputs, a)
@@ -193,11 +201,16 @@ class ConvTranspose(Layer):
                 doc="PyTorch: only zeros for transposed convolutions"),
     )
     order = ("out", "kernel", "stride", "padding", "output_padding", "dilation", "groups", "bias")
-    torch = per_rank("ConvTranspose{}d")
-    torch_order = ("in_channels", "out", "kernel", "stride", "padding", "output_padding", "groups",
-                   "bias", "dilation")
+    torch = per_rank("ConvTranspose{}d", "LazyConvTranspose{}d")
+    torch_sig = f"in_channels, {_TORCH_TCONV}"
+    torch_sigs = dict.fromkeys(per_rank("LazyConvTranspose{}d"), _TORCH_TCONV)
     keras = per_rank("Conv{}DTranspose", "Convolution{}DTranspose")
-    keras_order = ("out", "kernel", "stride", "padding", "output_padding", "data_format", "dilation")
+    keras_sig = ("filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate, "
+                 f"activation, use_bias, {_KERAS_INIT}, **")
+    # Keras's 3-D class alone takes data_format before output_padding.
+    keras_sigs = dict.fromkeys(("Conv3DTranspose", "Convolution3DTranspose"),
+                               "filters, kernel_size, strides, padding, data_format, output_padding, "
+                               f"dilation_rate, activation, use_bias, {_KERAS_INIT}, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, spatial = _channels_in(ctx, inputs, a)
@@ -316,8 +329,9 @@ class DepthwiseConv(Layer):
     params = _DEPTHWISE_PARAMS
     order = _DEPTHWISE_ORDER
     keras = per_rank("DepthwiseConv{}D", ranks=ranks)
-    keras_order = ("kernel", "stride", "padding", "depth_multiplier", "data_format", "dilation", "activation",
-                   "bias")
+    keras_sig = ("kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, "
+                 "use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, "
+                 "activity_regularizer, depthwise_constraint, bias_constraint, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, out, windows, macs = _depthwise(ctx, inputs, a, self)
@@ -346,7 +360,10 @@ class SeparableConv(Layer):
     params = (_OUT, *_DEPTHWISE_PARAMS)
     order = ("out", *_DEPTHWISE_ORDER)
     keras = per_rank("SeparableConv{}D", "SeparableConvolution{}D", ranks=ranks)
-    keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "depth_multiplier")
+    keras_sig = ("filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier, "
+                 "activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer, "
+                 "depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer, "
+                 "depthwise_constraint, pointwise_constraint, bias_constraint, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, out, windows, depthwise_macs = _depthwise(ctx, inputs, a, self)

@@ -43,6 +43,7 @@ REGISTRY: dict[str, Layer] = {}  # kind -> layer
 _NORMAL: dict[str, tuple[Layer, int | None]] = {}
 _TORCH: dict[str, tuple[Layer, int | None]] = {}
 _KERAS: dict[str, tuple[Layer, int | None]] = {}
+_FROM_CLASS: dict[str, str] = {}  # _NORMAL keys that only a framework's class name put there
 
 
 def normalize(name: str) -> str:
@@ -65,11 +66,17 @@ def register(cls: type[Layer]) -> type[Layer]:
     spellings += [(a, None) for a in layer.aliases]
     spellings += [(f"{a}{r}d", r) for a in layer.aliases for r in layer.ranks]
     for name, rank in spellings:
-        _add(_NORMAL, normalize(name), layer, rank)
+        key = normalize(name)
+        if _FROM_CLASS.pop(key, None) is not None:
+            del _NORMAL[key]  # convcalc's own name wins over a class name read loosely
+        _add(_NORMAL, key, layer, rank)
     for table, names in ((_TORCH, layer.torch), (_KERAS, layer.keras)):
         for name, rank in names.items():
             _add(table, name, layer, rank)
-            _NORMAL.setdefault(normalize(name), (layer, rank))
+            key = normalize(name)
+            if key not in _NORMAL:
+                _NORMAL[key] = (layer, rank)
+                _FROM_CLASS[key] = name
     return cls
 
 

@@ -31,9 +31,9 @@ class Flatten(Layer):
     )
     order = ("start_dim", "end_dim")
     torch = {"Flatten": None}
-    torch_order = ("start_dim", "end_dim")
+    torch_sig = "start_dim, end_dim"
     keras = {"Flatten": None}
-    keras_order = ("data_format",)
+    keras_sig = "data_format, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -86,7 +86,7 @@ class Reshape(Layer):
     params = (A.Param("shape", TARGET_SHAPE, aliases=("target_shape",), variadic=True),)
     order = ("shape",)
     keras = {"Reshape": None}
-    keras_order = ("shape",)
+    keras_sig = "target_shape, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         return LayerOut(_fill_unknown(ctx, inputs[0], a["shape"], "target shape"))
@@ -102,7 +102,7 @@ class Unflatten(Layer):
     params = (A.Param("dim", A.INTEGER), A.Param("sizes", TARGET_SHAPE, aliases=("unflattened_size",)))
     order = ("dim", "sizes")
     torch = {"Unflatten": None}
-    torch_order = ("dim", "sizes")
+    torch_sig = "dim, unflattened_size"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -141,10 +141,10 @@ class Permute(Layer):
     doc = "Reorder axes: PyTorch form [0, 2, 1, 3] or Keras form [2, 1, 3]."
     params = (A.Param("dims", DIMS, variadic=True),)
     order = ("dims",)
-    torch = {"Permute": None}
-    torch_order = ("dims",)
+    torch = {"Permute": None}  # torchvision.ops.Permute(dims); torch.nn has no such class
+    torch_sig = "dims"
     keras = {"Permute": None}
-    keras_order = ("dims",)
+    keras_sig = "dims, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x, dims = inputs[0], a["dims"]
@@ -252,10 +252,9 @@ class ZeroPad(Layer):
     aliases = ("zero_pad", "zeropadding")
     params = (A.Param("padding", SIDES, 1), DATA_FORMAT)
     order = ("padding",)
-    torch = per_rank("ZeroPad{}d")
-    torch_order = ("padding",)
+    # PyTorch's ZeroPad1d/2d/3d read a flat tuple, last axis first: layers/padding.py.
     keras = per_rank("ZeroPadding{}D")
-    keras_order = ("padding", "data_format")
+    keras_sig = "padding, data_format, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         pairs = a["padding"]
@@ -277,7 +276,8 @@ class Cropping(Layer):
                       doc="default: 1 per side (1d, 3d), 0 (2d), as Keras"), DATA_FORMAT)
     order = ("cropping",)
     keras = per_rank("Cropping{}D")
-    keras_order = ("cropping", "data_format")
+    keras_sig = "cropping, data_format, **"
+    keras_sigs = {"Cropping1D": "cropping, **"}
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         pairs = a["cropping"]
@@ -343,10 +343,13 @@ class Upsample(Layer):
         DATA_FORMAT,
     )
     order = ("scale", "size")
-    torch = {"Upsample": None, "UpsamplingNearest2d": 2, "UpsamplingBilinear2d": 2}
-    torch_order = ("size", "scale", "mode", "align_corners")
+    # UpsamplingNearest2d takes any rank (it is Upsample(mode='nearest')); Bilinear2d only 2-D.
+    torch = {"Upsample": None, "UpsamplingNearest2d": None, "UpsamplingBilinear2d": 2}
+    torch_sig = "size, scale_factor, mode, align_corners, recompute_scale_factor"
+    torch_sigs = dict.fromkeys(("UpsamplingNearest2d", "UpsamplingBilinear2d"), "size, scale_factor")
     keras = per_rank("UpSampling{}D")
-    keras_order = ("size", "data_format", "interpolation")
+    keras_sig = "size, data_format, interpolation, **"
+    keras_sigs = {"UpSampling1D": "size, **", "UpSampling3D": "size, data_format, **"}
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -404,7 +407,6 @@ class _Shuffle(Layer):
 
     family = "reshaping"
     order = ("factor",)
-    torch_order = ("factor",)
     channels: ClassVar[F.Formula]  # the output channels from c and r
     spatial: ClassVar[F.Formula]  # the output height and width from n and r
 
@@ -430,6 +432,7 @@ class PixelShuffle(_Shuffle):
     aliases = ("depth_to_space",)
     params = (A.Param("factor", A.POSITIVE, aliases=("upscale_factor", "r")),)
     torch = {"PixelShuffle": None}
+    torch_sig = "upscale_factor"
     channels = F.SHUFFLE_CHANNELS
     spatial = F.UPSAMPLE_OUT
 
@@ -447,6 +450,7 @@ class PixelUnshuffle(_Shuffle):
     aliases = ("space_to_depth",)
     params = (A.Param("factor", A.POSITIVE, aliases=("downscale_factor", "r")),)
     torch = {"PixelUnshuffle": None}
+    torch_sig = "downscale_factor"
     channels = F.UNSHUFFLE_CHANNELS
     spatial = F.UNSHUFFLE_OUT
 
@@ -467,7 +471,7 @@ class RepeatVector(Layer):
     params = (A.Param("times", A.POSITIVE, aliases=("n",)),)
     order = ("times",)
     keras = {"RepeatVector": None}
-    keras_order = ("times",)
+    keras_sig = "n, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
