@@ -17,7 +17,6 @@ from ..errors import SpecError
 from .base import Layer
 from .registry import register
 
-
 # Classes that need feature axes: feature dropout and Softmax2d refuse a 0-d (scalar) input.
 _NO_SCALAR = frozenset({"Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d", "SpatialDropout1D",
                         "SpatialDropout2D", "SpatialDropout3D"})

@@ -128,7 +128,8 @@ _GROUPS = A.Param("groups", A.POSITIVE, 1)
 _BIAS = A.Param("bias", A.BOOL, True)
 _PADDING_MODES = A.choice("zeros", "reflect", "replicate", "circular")
 # The frameworks' signatures (see Layer.torch_sig); PyTorch's Lazy classes have no in_channels.
-_TORCH_CONV = "out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, device, dtype"
+_TORCH_CONV = ("out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, device, "
+               "dtype")
 _TORCH_TCONV = ("out_channels, kernel_size, stride, padding, output_padding, groups, bias, dilation, "
                 "padding_mode, device, dtype")
 _KERAS_INIT = ("kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, "
@@ -330,8 +331,8 @@ class DepthwiseConv(Layer):
     order = _DEPTHWISE_ORDER
     keras = per_rank("DepthwiseConv{}D", ranks=ranks)
     keras_sig = ("kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, "
-                 "use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, "
-                 "activity_regularizer, depthwise_constraint, bias_constraint, **")
+                 "use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, "
+                 "bias_regularizer, activity_regularizer, depthwise_constraint, bias_constraint, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, out, windows, macs = _depthwise(ctx, inputs, a, self)

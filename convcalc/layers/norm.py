@@ -74,8 +74,9 @@ class BatchNorm(Layer):
     torch_sigs = dict.fromkeys(per_rank("LazyBatchNorm{}d"), _TORCH_LAZY_SIG)
     keras = {"BatchNormalization": None}
     keras_sig = ("axis, momentum, epsilon, center, scale, beta_initializer, gamma_initializer, "
-                 "moving_mean_initializer, moving_variance_initializer, beta_regularizer, gamma_regularizer, "
-                 "beta_constraint, gamma_constraint, renorm, renorm_clipping, renorm_momentum, synchronized, **")
+                 "moving_mean_initializer, moving_variance_initializer, beta_regularizer, "
+                 "gamma_regularizer, beta_constraint, gamma_constraint, renorm, renorm_clipping, "
+                 "renorm_momentum, synchronized, **")
 
     def check_rank(self, shape: Shape, rank: int | None, type_name: str) -> None:
         # BatchNorm1d takes (C,) or (C, L); the others exactly C plus their spatial axes.

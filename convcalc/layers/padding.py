@@ -104,7 +104,8 @@ class _TorchPad(Layer):
                 f"({self.mode} padding; PyTorch refuses it)"))
 
 
-_PADDING = A.Param("padding", FLAT, doc="int, or PyTorch's flat (left, right, top, bottom, …), last axis first")
+_PADDING = A.Param("padding", FLAT,
+                   doc="int, or PyTorch's flat (left, right, top, bottom, …), last axis first")
 
 
 @register

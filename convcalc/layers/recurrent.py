@@ -148,8 +148,8 @@ class _Recurrent(Layer):
 
 # The frameworks' signatures (PyTorch's are its typing overloads; its RNN takes `nonlinearity` 4th).
 _TORCH_SIG = "input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional"
-_KERAS_HEAD = ("units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, "
-               "bias_initializer")
+_KERAS_HEAD = ("units, activation, recurrent_activation, use_bias, kernel_initializer, "
+               "recurrent_initializer, bias_initializer")
 _KERAS_REG = ("kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer, "
               "kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout")
 _KERAS_TAIL = "return_sequences, return_state, go_backwards, stateful, unroll"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..errors import SpecError, did_you_mean
 from ..core.params import CallForm
+from ..errors import SpecError, did_you_mean
 from .base import Layer
 
 
@@ -56,7 +56,8 @@ def register(cls: type[Layer]) -> type[Layer]:
     if layer.kind in REGISTRY:
         raise RuntimeError(f"layer kind {layer.kind!r} registered twice")
     REGISTRY[layer.kind] = layer
-    for attr, spelling, names in (("torch_order", "torch", layer.torch), ("keras_order", "keras", layer.keras)):
+    for attr, spelling, names in (("torch_order", "torch", layer.torch),
+                                  ("keras_order", "keras", layer.keras)):
         first = next(iter(names), None)
         form = layer.call_form(first, spelling) if first else None
         if form is not None:  # the listing and the schema show the first class's order
