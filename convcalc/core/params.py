@@ -241,7 +241,10 @@ def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], _T])
         return (each(raw, ctx, what),) * rank
     raw = split_axes(raw)
     if isinstance(raw, list | tuple):
-        if len(raw) == 1:
+        if len(raw) == 1 and rank > 1:
+            if ctx.spelling == "keras":  # Keras's standardize_tuple wants one value per axis
+                raise SpecError(f"{what} {list(raw)} has one value, but Keras's {ctx.cls} needs {rank} (one "
+                                f"per spatial axis) or a single number", code="keras-one-value-per-axis")
             raw = list(raw) * rank
         if len(raw) != rank:
             raise SpecError(

@@ -3,4 +3,4 @@
 A new layer module is added to this list and nowhere else.
 """
 
-from . import activation, conv, dense, merge, norm, padding, pool, recurrent, shape, wrappers  # noqa: F401
+from . import activation, conv, dense, merge, norm, padding, pool, recurrent, shape, upsample, wrappers  # noqa: F401

@@ -18,6 +18,7 @@ from ..core import params as A
 from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight
 from ..errors import SpecError
+from ..spec.model import split_axes
 from . import window as W
 from .base import Layer
 from .common import DATA_FORMAT, IN_CHANNELS, check_in_channels, kernel_and_bias, padding_repr, per_rank
@@ -120,7 +121,18 @@ def check_padding_mode(ctx: Ctx, mode: str, spatial: Shape, pads: Any) -> None:
 
 # The arguments convolutions share, in their usual order.
 _OUT = A.Param("out", A.POSITIVE)
-_KERNEL = A.Param("kernel", A.AXES)
+def _kernel(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
+    """Kernel sizes per axis; PyTorch's convolutions (unlike its pools) refuse a one-element list
+    on 2 or 3 axes (the weight gets one axis too few)."""
+    items = split_axes(raw)
+    one = isinstance(items, list | tuple) and len(items) == 1
+    if ctx.spelling == "torch" and one and (ctx.rank or 1) > 1:
+        raise SpecError(f"{what} {list(items)} has one value, but PyTorch's {ctx.cls} needs {ctx.rank} (one "
+                        "per spatial axis) or a single number", code="torch-conv-kernel-axes")
+    return A.AXES(raw, ctx, what)
+
+
+_KERNEL = A.Param("kernel", A.Kind(A.AXES.name, _kernel, A.AXES.schema))
 _STRIDE = A.Param("stride", A.AXES, 1)
 _PADDING = A.Param("padding", W.PADDING, 0, keras_default="valid")
 _DILATION = A.Param("dilation", A.AXES, 1)

@@ -1,5 +1,5 @@
 """Layers that only rearrange elements: flatten, reshape, permute, padding,
-cropping, upsampling, pixel shuffle, repeat.  None has parameters; their
+cropping, pixel shuffle, repeat (upsampling: upsample.py).  None has parameters; their
 MACs are 0 (they move or copy, they do not multiply)."""
 
 from __future__ import annotations
@@ -186,6 +186,8 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     rank = ctx.rank or 1
     raw = split_axes(raw)
     names = ctx.axis_names
+    if ctx.spelling == "keras":
+        return _keras_sides(raw, ctx, what, rank)
 
     def size(r: Any, label: str) -> Any:
         return A.INTEGER(r, ctx, label)
@@ -212,6 +214,38 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
         return tuple((v, v) for v in (size(r, f"{what} on axis {names[i]}") for i, r in enumerate(items)))
     raise SpecError(f"{what} {items} has {len(items)} values; give 1, {rank} (per axis) or {2 * rank} "
                     f"(PyTorch order, last axis first), or {rank} [before, after] pairs")
+
+
+def _keras_sides(raw: Any, ctx: Ctx, what: str, rank: int) -> tuple[tuple[Any, Any], ...]:
+    """Keras's ZeroPadding*D/Cropping*D reading: one size, or (1D) a (left, right) pair, or one entry
+    per axis, each a size or a (before, after) pair; every entry >= 0 (only ZeroPadding2D/3D take
+    one negative int for all sides, which crops)."""
+    names = ctx.axis_names
+    shape = "one size or a (left, right) pair" if rank == 1 else (
+        f"one size or {rank} entries (one per spatial axis, each a size or a (before, after) pair)")
+    if not isinstance(raw, list | tuple):
+        keep_sign = rank > 1 and what != "cropping"  # ZeroPadding2D(-1) crops every side
+        v = (A.INTEGER if keep_sign else A.NONNEG)(raw, ctx, what)
+        return ((v, v),) * rank
+    items = list(raw)
+    wrong = SpecError(f"Keras's {ctx.cls} takes {what} as {shape}, not {items}", code="keras-padding-form")
+    if rank == 1:
+        if len(items) != 2 or any(isinstance(r, list | tuple) for r in items):
+            raise wrong
+        return ((A.NONNEG(items[0], ctx, what), A.NONNEG(items[1], ctx, what)),)
+    if len(items) != rank:
+        raise wrong
+    out = []
+    for i, r in enumerate(items):
+        label = f"{what} on axis {names[i]}"
+        if isinstance(r, list | tuple):
+            if len(r) != 2:
+                raise wrong
+            out.append((A.NONNEG(r[0], ctx, label), A.NONNEG(r[1], ctx, label)))
+        else:
+            v = A.NONNEG(r, ctx, label)
+            out.append((v, v))
+    return tuple(out)
 
 
 SIDES = A.Kind("int|per-axis|[[before,after],..]|PyTorch flat", _sides,
@@ -289,105 +323,6 @@ class Cropping(Layer):
                 raise SpecError(f"cropping on axis {ctx.axis_names[i]} must not be negative ({b}, {e})")
         return LayerOut(_side_sizes(ctx, inputs[0], pairs, F.CROP_OUT, "cropping"),
                         windows=_shift_windows(-before for before, _ in pairs))
-
-
-# ------------------------------------------------------------- upsampling
-
-
-def _scale(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
-    """Per-axis scale factors: whole numbers (or expressions) or positive decimals (PyTorch)."""
-    rank = ctx.rank or 1
-
-    def one(r: Any, label: str) -> Any:
-        if isinstance(r, float) and not isinstance(r, bool):
-            if not r > 0 or r != r or r == float("inf"):
-                raise SpecError(f"{label} must be positive, not {r}")
-            return int(r) if r.is_integer() else r
-        return A.POSITIVE(r, ctx, label)
-
-    raw = split_axes(raw)
-    if isinstance(raw, list | tuple):
-        if len(raw) != rank:
-            raise SpecError(f"{what} has {len(raw)} values {list(raw)} but the input has {rank} spatial "
-                            f"ax{'i' if rank == 1 else 'e'}s")
-        return tuple(one(r, f"{what} on axis {ctx.axis_names[i]}") for i, r in enumerate(raw))
-    return (one(raw, what),) * rank
-
-
-SCALE = A.Kind("int|number per axis", _scale, {"anyOf": [{"type": "number"}, {"type": "string"},
-                                                         {"type": "array"}]})
-
-
-@register
-class Upsample(Layer):
-    """Resizes the spatial axes by a factor, or (PyTorch) to a size.
-
-    PyTorch ``Upsample(size, scale_factor)``: exactly one of the two; a scale
-    gives ``⌊n·scale⌋`` (decimals allowed, computed in double precision as
-    PyTorch does), a size is the output size.  Keras ``UpSampling1D/2D/3D(size=2)``:
-    ``size`` is a whole factor per axis, ``n·size``.  So under
-    ``framework: keras`` ``size`` means the factor, as Keras names it.
-    """
-
-    kind = "upsample"
-    family = "reshaping"
-    doc = "Upsampling by a scale factor, or (PyTorch) to a size; Keras's size is a factor."
-    ranks = (1, 2, 3)
-    aliases = ("upsampling", "interpolate")
-    params = (
-        A.Param("scale", A.optional(SCALE), None, aliases=("scale_factor",)),
-        A.Param("size", A.optional(A.AXES), None, doc="PyTorch: the output size; Keras: the factor"),
-        A.Param("mode", A.RAW, None, doc="no shape effect"),
-        A.Param("align_corners", A.RAW, None, doc="no shape effect"),
-        A.Param("interpolation", A.RAW, None, doc="no shape effect"),
-        DATA_FORMAT,
-    )
-    order = ("scale", "size")
-    # UpsamplingNearest2d takes any rank (it is Upsample(mode='nearest')); Bilinear2d only 2-D.
-    torch = {"Upsample": None, "UpsamplingNearest2d": None, "UpsamplingBilinear2d": 2}
-    torch_sig = "size, scale_factor, mode, align_corners, recompute_scale_factor"
-    torch_sigs = dict.fromkeys(("UpsamplingNearest2d", "UpsamplingBilinear2d"), "size, scale_factor")
-    keras = per_rank("UpSampling{}D")
-    keras_sig = "size, data_format, interpolation, **"
-    keras_sigs = {"UpSampling1D": "size, **", "UpSampling3D": "size, data_format, **"}
-
-    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        c, spatial = ctx.split(x)
-        scale, size = a["scale"], a["size"]
-        if scale is not None and size is not None:
-            raise SpecError("give one of scale (scale_factor) or size, not both")
-        if ctx.keras:
-            scale = size or scale or (2,) * len(spatial)
-        elif scale is None and size is None:
-            raise SpecError("give one of scale (scale_factor) or size")
-        elif size is not None:
-            return LayerOut(ctx.join(c, size))
-        out = []
-        for i, n in enumerate(spatial):
-            r = scale[i]
-            name = ctx.axis_names[i]
-            if isinstance(r, float):
-                if ctx.keras:
-                    raise SpecError(f"Keras's UpSampling takes whole factors, not {r}")
-                size_i = self._scaled(ctx, name, n, r)
-            else:
-                size_i = ctx.step(name, F.UPSAMPLE_OUT, n=n, r=r)
-            ctx.at_least(size_i, 1, lambda n=n, r=r, name=name: (
-                f"scale {r} leaves axis {name} of size {num.fmt(n)} with no elements"))
-            out.append(size_i)
-        return LayerOut(ctx.join(c, out))
-
-    @staticmethod
-    def _scaled(ctx: Ctx, name: str, n: Any, r: float) -> Any:
-        """PyTorch: ``floor(float(n) * scale)`` in double precision."""
-        if num.is_int(n):
-            v = int(float(n) * r // 1)
-        else:
-            sympy = num.sympy_module()
-            v = sympy.floor(n * sympy.Rational(repr(r)))
-        ctx.note(name, f"⌊{num.fmt(n)}·{r}⌋", v)
-        return v
 
 
 def _last3(ctx: Ctx, x: Shape, kind: str) -> tuple[tuple[Any, ...], Any, Any, Any]:
