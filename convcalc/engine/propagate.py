@@ -58,7 +58,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     tensors: dict[str, Shape] = {}
     for name, raw in inputs.items():
         try:
-            tensors[name] = A.shape_of(list(raw), context(), "input" if name == "input" else f"input {name}")
+            what = "input" if name == "input" else f"input {name}"
+            tensors[name] = A.shape_of(list(raw), context(), what) if raw else ()  # () is 0-d
         except SpecError as e:
             raise e.located(spec.input_loc or spec.loc) from None
     input_names = list(tensors)

@@ -90,6 +90,9 @@ def run_layer(
     layer = resolved.layer
     type_name = layer.type_name(rank)
     if not layer.multi_input:
+        if not in_shapes[0] and not layer.scalar:
+            raise SpecError(f"{type_name} needs an input with at least one axis, not a 0-d (scalar) one",
+                            code="scalar-input")
         layer.check_rank(in_shapes[0], rank, type_name)
     if any(k in SOURCE_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare)
         accepted = A.names_index(layer.params)

@@ -147,6 +147,7 @@ class PReLU(Layer):
 
     kind = "prelu"
     family = "no shape change"
+    scalar = True  # with one slope (PyTorch) or a 0-d alpha (Keras)
     doc = "max(x, 0) + a·min(x, 0) with learned a."
     params = (
         A.Param("num", A.POSITIVE, 1, aliases=("num_parameters",), doc="PyTorch: 1 or the channels"),
@@ -168,6 +169,9 @@ class PReLU(Layer):
             return LayerOut(x, (Weight("alpha", self._alpha_shape(x, a["shared_axes"])),))
         n = a["num"]
         if not (num.is_int(n) and n == 1):
+            if not x:
+                raise SpecError(f"num_parameters {num.fmt(n)} needs a channel axis; a 0-d (scalar) input "
+                                "takes 1", code="scalar-input")
             c = x[0]
             ctx.equal(n, c, lambda: f"num_parameters {num.fmt(n)} must be 1 or the input's channels "
                       f"{num.fmt(c)} (input {fmt_shape(x)})")

@@ -47,6 +47,8 @@ class Layer:
     keras_sigs: ClassVar[Mapping[str, str]] = {}
     # Merge layers read several tensors; everything else reads one.
     multi_input: ClassVar[bool] = False
+    # Takes a 0-d (scalar) input (element-wise layers, as in PyTorch); the others refuse one.
+    scalar: ClassVar[bool] = False
 
     def signature_text(self, cls: str, spelling: str) -> str | None:
         """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""
