@@ -113,7 +113,8 @@ CASES = [
     Y("input-negative", "input: [-1, 28, 28]\nlayers:\n  - relu\n", "1:1", "input[0]", "-1"),
     Y("input-bool", "input: [true, 28, 28]\nlayers:\n  - relu\n", "1:1", "input[0]", "boolean true"),
     Y("input-float", "input: 1.5\nlayers:\n  - relu\n", "1:1", "input", "1.5"),
-    Y("input-empty", "input: []\nlayers:\n  - relu\n", "1:1", "input", "[]"),
+    # `input: []` is a 0-d (scalar) input: element-wise layers take it (tests/test_framework_signatures.py).
+    Y("input-empty", "input: []\nlayers:\n  - conv2d: [8, 3]\n", "3:5", "conv2d", "0-d (scalar)"),
     Y("division-by-zero", HEAD + "  - conv2d: {out: 32, kernel: 3/0}\n", "3:5", "division by zero"),
     Y("inexact-division", HEAD + "  - conv2d: {out: 32, kernel: 7 / 2}\n", "3:5", "7 / 2",
       "not a whole number"),
