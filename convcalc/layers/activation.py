@@ -107,12 +107,13 @@ def _probability(raw: Any, ctx: Ctx, what: str) -> float:
 
 PROBABILITY = A.Kind("number in [0, 1]", _probability, {"type": "number", "minimum": 0, "maximum": 1})
 _PARAM_KINDS = {"rate": PROBABILITY}
+_DEFAULTS = {"rate": 0.5}  # PyTorch's p=0.5; Keras requires its rate (`rate!` in its signatures)
 # Keras checks these of ReLU and LeakyReLU (see _check_keras); elsewhere they have no effect.
 _KERAS_CHECKED = {"relu": ("max_value", "negative_slope", "threshold"), "leakyrelu": ("negative_slope",)}
 
 for _kind, _doc, _aliases, _pos, _torch, _keras in _TABLE:
     _names = (*_pos, *(n for n in _KERAS_CHECKED.get(_kind, ()) if n not in _pos))
-    _params = tuple(A.Param(p, _PARAM_KINDS.get(p, A.RAW), None, aliases=_PARAM_ALIASES.get(p, ()),
+    _params = tuple(A.Param(p, _PARAM_KINDS.get(p, A.RAW), _DEFAULTS.get(p), aliases=_PARAM_ALIASES.get(p, ()),
                             doc="no shape effect") for p in _names)
     register(
         type(

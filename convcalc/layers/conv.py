@@ -186,8 +186,8 @@ class Conv(Layer):
 # ------------------------------------------------------------ transposed
 
 OUTPUT_PADDING = A.Param(
-    "output_padding", A.optional(A.AXES_NONNEG), None,
-    doc="extra size on the right (PyTorch default 0; Keras default: inferred)",
+    "output_padding", A.optional(A.AXES_NONNEG), 0, keras_default=None,
+    doc="extra size on the right (Keras's default None: inferred)",
 )
 
 
