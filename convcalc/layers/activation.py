@@ -113,8 +113,8 @@ _KERAS_CHECKED = {"relu": ("max_value", "negative_slope", "threshold"), "leakyre
 
 for _kind, _doc, _aliases, _pos, _torch, _keras in _TABLE:
     _names = (*_pos, *(n for n in _KERAS_CHECKED.get(_kind, ()) if n not in _pos))
-    _params = tuple(A.Param(p, _PARAM_KINDS.get(p, A.RAW), _DEFAULTS.get(p), aliases=_PARAM_ALIASES.get(p, ()),
-                            doc="no shape effect") for p in _names)
+    _params = tuple(A.Param(p, _PARAM_KINDS.get(p, A.RAW), _DEFAULTS.get(p),
+                            aliases=_PARAM_ALIASES.get(p, ()), doc="no shape effect") for p in _names)
     register(
         type(
             _kind.title().replace("_", ""),
