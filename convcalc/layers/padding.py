@@ -69,11 +69,14 @@ class _TorchPad(Layer):
             p = (p,) * (2 * ctx.rank)
         axes = len(p) // 2
         if self.mode != "zeros":
-            rank = ctx.rank or axes
-            if axes != rank or len(x) not in (rank, rank + 1):
-                raise SpecError(f"{name} takes {2 * rank} padding values and an input of {rank} or "
-                                f"{rank + 1} axes, not {len(p)} values and {fmt_shape(x)} (PyTorch refuses "
-                                "it)", code="torch-pad-rank")
+            # F.pad's reflect/replicate/circular modes: m pairs pad an input of m or m + 1 axes (and
+            # CircularPad{r}d itself checks for r or r + 1), whatever the class's rank says.
+            ranks = [axes] + ([ctx.rank] if self.mode == "circular" and ctx.rank else [])
+            for r in ranks:
+                if axes > 3 or len(x) not in (r, r + 1):
+                    raise SpecError(f"{name} with {len(p)} padding values takes an input of {r} or {r + 1} "
+                                    f"axes (without the batch axis), not {fmt_shape(x)}; PyTorch refuses it",
+                                    code="torch-pad-rank")
         if axes > len(x):
             raise SpecError(f"{name} padding {list(p)} pads the last {axes} axes, but the input "
                             f"{fmt_shape(x)} has {len(x)} without the batch axis; PyTorch would pad the "

@@ -50,6 +50,9 @@ def _exact_axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     a one-element list on several axes)."""
     items = split_axes(raw)
     rank = ctx.rank or 1
+    if ctx.cls == "UpSampling1D" and isinstance(items, list | tuple):
+        raise SpecError(f"Keras's UpSampling1D takes one whole factor as its size, not {list(items)}",
+                        code="upsample-size-axes")
     if isinstance(items, list | tuple) and len(items) != rank:
         raise SpecError(f"{what} has {len(items)} values {list(items)} but the input has {rank} spatial "
                         f"ax{'i' if rank == 1 else 'e'}s", code="upsample-size-axes")
