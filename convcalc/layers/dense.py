@@ -15,6 +15,7 @@ from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight, fmt_shape
+from ..errors import SpecError
 from .base import Layer
 from .common import IN_CHANNELS, check_in_channels, kernel_and_bias
 from .registry import register
@@ -76,9 +77,15 @@ class Embedding(Layer):
         x = inputs[0]
         pad, vocab = a["padding_idx"], a["vocab"]
         if pad is not None and not ctx.keras:
-            ctx.at_least(vocab - 1, pad, lambda: f"padding_idx {num.fmt(pad)} must be within num_embeddings "
-                         f"{num.fmt(vocab)} (at most {num.fmt(vocab - 1)}); PyTorch refuses it")
-            ctx.at_least(pad, -vocab, lambda: f"padding_idx {num.fmt(pad)} must be within num_embeddings "
-                         f"{num.fmt(vocab)} (at least {num.fmt(-vocab)}); PyTorch refuses it")
+            def message() -> str:
+                return (f"padding_idx {num.fmt(pad)} must be within num_embeddings {num.fmt(vocab)} "
+                        f"({num.fmt(-vocab)} to {num.fmt(vocab - 1)}); PyTorch refuses it")
+
+            if num.is_int(pad) and num.is_int(vocab):
+                if not -vocab <= pad < vocab:
+                    raise SpecError(message(), code="padding-idx-range")
+            else:
+                ctx.at_least(vocab - 1, pad, message)
+                ctx.at_least(pad, -vocab, message)
         name = "embeddings" if ctx.keras else "weight"
         return LayerOut((*x, a["dim"]), (Weight(name, (a["vocab"], a["dim"])),))

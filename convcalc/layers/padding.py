@@ -102,9 +102,15 @@ class _TorchPad(Layer):
             return
         words, slack = _LIMITS[self.mode]
         for pad in (left, right):
-            ctx.at_least(n + slack, pad, lambda pad=pad: (
-                f"{name}: padding {num.fmt(pad)} must be {words} the input size {num.fmt(n)} on {label} "
-                f"({self.mode} padding; PyTorch refuses it)"))
+            def message(pad: Any = pad) -> str:
+                return (f"{name}: padding {num.fmt(pad)} must be {words} the input size {num.fmt(n)} on "
+                        f"{label} ({self.mode} padding; PyTorch refuses it)")
+
+            if num.is_int(n) and num.is_int(pad):
+                if pad > n + slack:
+                    raise SpecError(message(), code="torch-pad-too-large")
+            else:
+                ctx.at_least(n + slack, pad, message)
 
 
 _PADDING = A.Param("padding", FLAT,

@@ -221,18 +221,26 @@ def _keras_sides(raw: Any, ctx: Ctx, what: str, rank: int) -> tuple[tuple[Any, A
     per axis, each a size or a (before, after) pair; every entry >= 0 (only ZeroPadding2D/3D take
     one negative int for all sides, which crops)."""
     names = ctx.axis_names
+
+    def nonneg(r: Any, label: str) -> Any:
+        v = A.INTEGER(r, ctx, label)
+        if num.is_int(v) and v < 0:
+            raise SpecError(f"{label} must not be negative for Keras's {ctx.cls}, not {v}",
+                            code="keras-padding-negative")
+        return v
+
     shape = "one size or a (left, right) pair" if rank == 1 else (
         f"one size or {rank} entries (one per spatial axis, each a size or a (before, after) pair)")
     if not isinstance(raw, list | tuple):
         keep_sign = rank > 1 and what != "cropping"  # ZeroPadding2D(-1) crops every side
-        v = (A.INTEGER if keep_sign else A.NONNEG)(raw, ctx, what)
+        v = A.INTEGER(raw, ctx, what) if keep_sign else nonneg(raw, what)
         return ((v, v),) * rank
     items = list(raw)
     wrong = SpecError(f"Keras's {ctx.cls} takes {what} as {shape}, not {items}", code="keras-padding-form")
     if rank == 1:
         if len(items) != 2 or any(isinstance(r, list | tuple) for r in items):
             raise wrong
-        return ((A.NONNEG(items[0], ctx, what), A.NONNEG(items[1], ctx, what)),)
+        return ((nonneg(items[0], what), nonneg(items[1], what)),)
     if len(items) != rank:
         raise wrong
     out = []
@@ -241,9 +249,9 @@ def _keras_sides(raw: Any, ctx: Ctx, what: str, rank: int) -> tuple[tuple[Any, A
         if isinstance(r, list | tuple):
             if len(r) != 2:
                 raise wrong
-            out.append((A.NONNEG(r[0], ctx, label), A.NONNEG(r[1], ctx, label)))
+            out.append((nonneg(r[0], label), nonneg(r[1], label)))
         else:
-            v = A.NONNEG(r, ctx, label)
+            v = nonneg(r, label)
             out.append((v, v))
     return tuple(out)
 
