@@ -158,9 +158,11 @@ _TORCH_ACTS: list[tuple[str, tuple]] = [
 
 
 def torch_activation(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
-    if rng.random() < 0.15:
+    if rng.random() < 0.15:  # dims of every axis, the batch axis 0 and one out of range on each side
         cls = rng.choice(["Softmax", "LogSoftmax", "Softmin"])
-        return _call(cls, (rng.randint(-len(shape) - 1, len(shape)),)), shape
+        return _call(cls, (rng.randint(-len(shape) - 2, len(shape) + 1),)), shape
+    if rng.random() < 0.1:  # classes for inputs of some ranks only
+        return _call(rng.choice(["Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d"]), (0.5,)[:0]), shape
     cls, args = rng.choice(_TORCH_ACTS)
     return _call(cls, args), shape
 
@@ -305,9 +307,12 @@ _KERAS_ACTS: list[tuple[str, tuple, dict]] = [
 
 
 def keras_activation(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
-    if len(shape) in (2, 3, 4) and rng.random() < 0.15:
-        r = len(shape) - 1
+    if rng.random() < 0.15:  # for inputs of one rank only (sometimes another)
+        r = rng.choice([1, 2, 3, min(max(len(shape) - 1, 1), 3)])
         return _call(f"SpatialDropout{r}D", (0.2,)), shape
+    if rng.random() < 0.1:
+        axis: Any = rng.randint(-len(shape) - 2, len(shape) + 1)
+        return _call("Softmax", (axis if rng.random() < 0.8 else [axis, -1],)), shape
     cls, args, kw = rng.choice(_KERAS_ACTS)
     return _call(cls, args, kw), shape
 

@@ -15,11 +15,17 @@ from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight, fmt_shape
 from ..errors import SpecError
 from .base import Layer
+from .common import unbatched
 from .registry import register
 
 # Classes that need feature axes: feature dropout and Softmax2d refuse a 0-d (scalar) input.
 _NO_SCALAR = frozenset({"Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d", "SpatialDropout1D",
                         "SpatialDropout2D", "SpatialDropout3D"})
+
+
+# Classes that take inputs of some numbers of axes only (without the batch axis).
+_AXES = {"Dropout1d": (1, 2), "Softmax2d": (2, 3), "SpatialDropout1D": (2,), "SpatialDropout2D": (3,),
+         "SpatialDropout3D": (4,)}
 
 
 class _Elementwise(Layer):
@@ -31,9 +37,25 @@ class _Elementwise(Layer):
         if not x and ctx.cls in _NO_SCALAR:
             raise SpecError(f"{ctx.cls} needs an input with feature axes, not a 0-d (scalar) one",
                             code="scalar-input")
+        if ctx.cls in _AXES and len(x) not in _AXES[ctx.cls]:
+            ns = " or ".join(map(str, _AXES[ctx.cls]))
+            raise SpecError(f"{ctx.cls} takes an input of {ns} axes without the batch axis, not "
+                            f"{fmt_shape(x)}", code="input-rank")
+        if a.get("dim") is not None:
+            _check_dim(x, a["dim"])
         if ctx.keras:
             _check_keras(ctx, self.kind, a)
         return LayerOut(x)
+
+
+def _check_dim(x: Shape, dim: Any) -> None:
+    """Softmax's dim (Keras: axis, or a list of axes) must name an axis; the batch axis is 0."""
+    for d in dim if isinstance(dim, list | tuple) else [dim]:
+        if type(d) is not int:
+            raise SpecError(f"dim must be an axis number, not {A.describe(d)}", code="axis-out-of-range")
+        if unbatched(d, len(x), "dim") is None:
+            raise SpecError(f"dim {d} is out of range for the input {fmt_shape(x)} plus the batch axis "
+                            f"(valid: {-len(x) - 1} to {len(x)})", code="axis-out-of-range")
 
 
 def _check_keras(ctx: Ctx, kind: str, a: Mapping[str, Any]) -> None:
