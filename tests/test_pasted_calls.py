@@ -166,6 +166,7 @@ REFUSED = [
     ("pytorch", [3, 8, 8], "ReLU(inplace=True, negative_slope=0.1)", "unknown-argument", "negative_slope"),
     ("pytorch", [3, 8, 8], "ReLU(True, inplace=True)", "argument-twice", "inplace"),
     ("pytorch", [3, 8, 8], "Sigmoid(1)", "too-many-positional", "Sigmoid"),
+    ("pytorch", [3, 8, 8], "Conv2d(3, 8, Kernel_size=3)", "unknown-argument", "kernel_size"),
     ("keras", [8, 3], "SpatialDropout1D(0.5, noise_shape=None)", "unknown-argument", "noise_shape"),
     ("pytorch", [3, 5, 7], "ZeroPad2d((1, 2, 3))", "torch-pad-length", "divisible by 2"),
     ("pytorch", [5, 7], "ZeroPad3d(1)", "torch-pad-batch-axis", "batch axis"),

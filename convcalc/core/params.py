@@ -121,6 +121,7 @@ class CallForm(NamedTuple):
     cls: str = ""
     required: tuple[str, ...] = ()  # bound names the class requires
     anything: bool = False
+    names: tuple[str, ...] = ()  # the class's own argument names (for "did you mean")
 
 
 def call_form(sig: Signature, params: Sequence[Param], cls: str) -> CallForm:
@@ -131,7 +132,7 @@ def call_form(sig: Signature, params: Sequence[Param], cls: str) -> CallForm:
     have = frozenset(by_name[n.lower()] for n in sig.names if n.lower() in by_name)
     ignored = frozenset(n.lower() for n in sig.names if n.lower() not in by_name) | EXTENSIONS
     required = tuple(by_name.get(n.lower(), n.lower()) for n in sig.required)
-    return CallForm(order, have, ignored, cls, required, sig.anything)
+    return CallForm(order, have, ignored, cls, required, sig.anything, sig.names)
 
 
 class Param(NamedTuple):
@@ -406,9 +407,12 @@ def bind(
         low = key.lower()
         canon = by_name.get(low)
         if form is not None and form.params is not None:
+            if key != low:  # a framework's argument names are lower case, and Python is case-sensitive
+                canon = None
+                low = key
             if canon is None or canon not in form.params:
                 if low not in form.ignored:
-                    known = sorted({*form.params, *form.ignored} - EXTENSIONS)
+                    known = [n for n in form.names if n not in KERAS_BASE] or sorted(form.params)
                     raise SpecError(f"{form.cls} has no argument `{key}`" + did_you_mean(key, known),
                                     code="unknown-argument")
                 if low in out:
