@@ -152,6 +152,7 @@ def _check_required_and_defaults(spelling: str, cls: str, layer: Layer, sig: A.S
 
 
 _SAMPLE_ARGS = {"units": 2, "input_dim": 10, "output_dim": 4}
+_SAMPLE_KEYWORDS = {"implementation": 2, "alpha": 0.2}  # the rest: None
 
 
 def _accepts_keywords(klass: Any, positional: list[inspect.Parameter], names: list[str]) -> None:
@@ -162,7 +163,7 @@ def _accepts_keywords(klass: Any, positional: list[inspect.Parameter], names: li
     for name in names:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            klass(**required, **{name: None if name != "implementation" else 2})
+            klass(**required, **{name: _SAMPLE_KEYWORDS.get(name)})
 
 
 def test_every_class_is_checked() -> None:

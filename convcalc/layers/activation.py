@@ -87,7 +87,8 @@ _TABLE: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], dict[str, str], 
     ("logsoftmax", "log of softmax", ("log_softmax",), ("dim",), {"LogSoftmax": "dim"}, {}),
     ("softplus", "log(1 + e^x)", (), ("beta", "threshold"), {"Softplus": "beta, threshold"}, {}),
     ("leakyrelu", "max(x, a·x)", ("leaky_relu",), ("negative_slope",),
-     {"LeakyReLU": "negative_slope, inplace"}, {"LeakyReLU": "negative_slope, **"}),
+     {"LeakyReLU": "negative_slope, inplace"},
+     {"LeakyReLU": "negative_slope, *, alpha, **"}),  # alpha: Keras 3's deprecated name, still taken
     ("elu", "exponential linear unit", (), ("alpha",), {"ELU": "alpha, inplace"}, {"ELU": "alpha, **"}),
     ("selu", "scaled ELU", (), (), {"SELU": "inplace"}, {}),
     ("celu", "continuously differentiable ELU", (), ("alpha",), {"CELU": "alpha, inplace"}, {}),
@@ -115,7 +116,7 @@ _TABLE: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], dict[str, str], 
     ("activation", "a named activation function", (), ("activation",), {}, {"Activation": "activation!, **"}),
 )
 
-_PARAM_ALIASES = {"rate": ("p", "stddev"), "dim": ("axis",)}
+_PARAM_ALIASES = {"rate": ("p", "stddev"), "dim": ("axis",), "negative_slope": ("alpha",)}
 
 
 def _probability(raw: Any, ctx: Ctx, what: str) -> float:
