@@ -439,10 +439,12 @@ def check_all(configs: Sequence[Config], label: str) -> tuple[list[Verdict], lis
         (good if v.agree else bad).append(v)
     refusals = sum(v.refused for v in good)
     kinds = sorted({c.tag for c in configs})
+    pasted = [v for v in (*good, *bad) if v.config.tag.startswith("pasted_")]
     SUMMARY.append(
         f"{label}: {len(good)}/{len(configs)} configurations agree "
         f"({refusals} of them refused by both; {len(kinds)} generators; "
         f"{time.perf_counter() - start:.1f} s)"
+        + (f"; written as pasted calls: {sum(v.agree for v in pasted)}/{len(pasted)}" if pasted else "")
     )
     return good, bad
 
