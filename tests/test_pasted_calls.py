@@ -173,6 +173,7 @@ REFUSED = [
     ("pytorch", [3, 5, 7], "ReflectionPad2d(5)", "torch-pad-too-large", "smaller than"),
     ("pytorch", [3, 5, 7], "CircularPad2d((8, 0, 0, 0))", "torch-pad-too-large", "at most"),
     ("pytorch", [3, 5, 5, 5], "ReflectionPad2d(1)", "torch-pad-rank", "2 or 3 axes"),
+    ("keras", [5, 5, 3], "ZeroPad2d(1)", "torch-pad-layout", "channels_last"),
     ("pytorch", [], "Dropout2d()", "scalar-input", "0-d"),
     ("pytorch", [], "Linear(1, 3)", "scalar-input", "0-d"),
     ("pytorch", [], "PReLU(3)", "scalar-input", "0-d"),

@@ -62,6 +62,11 @@ class _TorchPad(Layer):
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x, p = inputs[0], a["padding"]
         name = ctx.cls or self.type_name(ctx.rank)
+        if ctx.channels_last:
+            # PyTorch pads the trailing axes, which under channels_last end with the channels.
+            raise SpecError(f"{name} pads the last axes of a channels-first tensor; under channels_last "
+                            "they would include the channels: use zeropad (per axis) or Keras's "
+                            "ZeroPadding1D/2D/3D", code="torch-pad-layout")
         if not isinstance(p, tuple):
             if ctx.rank is None:
                 raise SpecError(f"{name} with one padding size needs its rank ({self.kind}2d, …): "
@@ -93,7 +98,7 @@ class _TorchPad(Layer):
                 f"{num.fmt(size)}; it must be at least 1"))
             out[i] = size
         windows = None
-        if ctx.rank is not None and axes == ctx.rank == len(x) - 1 and not ctx.channels_last:
+        if ctx.rank is not None and axes == ctx.rank == len(x) - 1:
             windows = tuple(Window(1, 1, p[2 * (axes - 1 - k)]) for k in range(axes))
         return LayerOut(tuple(out), windows=windows)
 
