@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from ..arith import expr, num
 from ..errors import SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
+from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import Ctx
@@ -64,64 +65,6 @@ IGNORED: frozenset[str] = frozenset(
         "recompute_scale_factor", "antialias", "nonlinearity",
     }
 )
-
-
-# Keyword arguments every Keras 3 layer takes through ``**kwargs`` (keras.layers.Layer.__init__;
-# ``name`` is read by the spec loader, ``input_shape``/``input_dim`` by the engine).
-KERAS_BASE: tuple[str, ...] = ("activity_regularizer", "trainable", "dtype", "autocast", "name",
-                               "input_shape", "input_dim")
-# Accepted on a framework's class name although the class has no such argument: convcalc's own
-# `trainable: false`, allowed on any layer (SPEC §11).  Documented; nothing else belongs here.
-EXTENSIONS: frozenset[str] = frozenset({"trainable"})
-
-
-class Signature(NamedTuple):
-    """A framework class's constructor, in the framework's own argument names."""
-
-    positional: tuple[str, ...]  # positional-or-keyword, in order
-    keyword: tuple[str, ...] = ()  # keyword-only (PyTorch's ``*, bias``; Keras's base ``**kwargs``)
-    required: tuple[str, ...] = ()  # required by the framework, and so by convcalc for this class
-    anything: bool = False  # takes any arguments and ignores them (torch.nn.Identity)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (*self.positional, *self.keyword)
-
-
-def signature(text: str) -> Signature:
-    """``"num_features, eps, *, bias"`` -> a :class:`Signature`.
-
-    ``name!`` is an argument the framework requires (convcalc then requires it for that
-    class too); a final ``**`` adds :data:`KERAS_BASE`; ``...`` takes any arguments.
-    Written once per class from the framework's source; tests/test_signatures_oracle.py
-    compares every one with ``inspect.signature`` of the installed framework.
-    """
-    words = [w.strip() for w in text.split(",") if w.strip()]
-    if words == ["..."]:
-        return Signature((), anything=True)
-    base = bool(words) and words[-1] == "**"
-    if base:
-        words.pop()
-    required = tuple(w.rstrip("!") for w in words if w.endswith("!"))
-    words = [w.rstrip("!") for w in words]
-    star = words.index("*") if "*" in words else len(words)
-    keyword = tuple(words[star + 1 :])
-    if base:
-        keyword += tuple(n for n in KERAS_BASE if n not in words)
-    return Signature(tuple(words[:star]), keyword, required)
-
-
-class CallForm(NamedTuple):
-    """How a spelling binds: its positional order (parameter names, or the framework's names of
-    arguments without shape effect) and, for a framework's class, the keywords it accepts."""
-
-    order: tuple[str, ...]
-    params: frozenset[str] | None = None  # parameters the class has (None: every one, convcalc's spelling)
-    ignored: frozenset[str] = frozenset()  # the class's arguments without shape effect (lower case)
-    cls: str = ""
-    required: tuple[str, ...] = ()  # bound names the class requires
-    anything: bool = False
-    names: tuple[str, ...] = ()  # the class's own argument names (for "did you mean")
 
 
 def call_form(sig: Signature, params: Sequence[Param], cls: str) -> CallForm:
@@ -394,7 +337,8 @@ def bind(
     out: dict[str, Any] = {}
     args = _gather(spec.args, params, order)
     if len(args) > len(order):
-        shown = ", ".join(order) if order else "none"
+        framework_names = form.names[: len(order)] if form is not None else ()
+        shown = ", ".join(framework_names or order) if order else "none"
         who = form.cls if form is not None and form.cls else type_name
         raise SpecError(
             f"{who} takes at most {len(order)} positional argument"
