@@ -90,6 +90,8 @@ class Param(NamedTuple):
     # Last in a positional order: gathers the remaining positional sizes into one list,
     # as ``x.view(3, 5)`` / ``x.permute(0, 2, 1)`` read (``- reshape: [3, 5]``).
     variadic: bool = False
+    # How the table's label writes a value given for it (None: spec.model.raw_text, ``3×3``).
+    show: Callable[[Any], str] | None = None
 
     def default_for(self, framework: str) -> Any:
         if framework == "keras" and self.keras_default is not REQUIRED:

@@ -269,7 +269,7 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any]) 
     for p in params:
         if p.name not in bound:
             continue
-        text = raw_text(bound[p.name])
+        text = p.show(bound[p.name]) if p.show is not None else raw_text(bound[p.name])
         parts.append(text if p.default is A.REQUIRED else f"{p.name}={text}")
     return f"{type_name}({', '.join(parts)})" if parts else type_name
 

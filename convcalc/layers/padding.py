@@ -90,7 +90,8 @@ class _TorchPad(Layer):
         for j in range(axes):
             i = len(x) - 1 - j
             left, right = p[2 * j], p[2 * j + 1]
-            n, label = x[i], f"axis {i + 1}"
+            spatial = ctx.rank is not None and len(x) == ctx.rank + 1 and i >= 1
+            n, label = x[i], ctx.axis_names[i - 1] if spatial else f"axis {i + 1}"
             self._check_mode(ctx, name, n, left, right, label)
             size = ctx.step(label, F.PAD_OUT, n=n, pl=left, pr=right)
             ctx.at_least(size, 1, lambda size=size, n=n, label=label, left=left, right=right: (
@@ -118,7 +119,15 @@ class _TorchPad(Layer):
                 ctx.at_least(n + slack, pad, message)
 
 
-_PADDING = A.Param("padding", FLAT,
+def _show(raw: Any) -> str:
+    """PyTorch's tuple as written, ``(1, 2, 0, 1)``: not ``1×2×0×1``, which reads as sizes per axis."""
+    items = split_axes(raw)
+    if isinstance(items, list | tuple):
+        return "(" + ", ".join(map(str, items)) + ")"
+    return str(items)
+
+
+_PADDING = A.Param("padding", FLAT, show=_show,
                    doc="int, or PyTorch's flat (left, right, top, bottom, …), last axis first")
 
 
