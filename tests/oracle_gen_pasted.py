@@ -25,7 +25,6 @@ from oracle_gen import (
     maybe_invalid,
     per_axis,
     spatial,
-    spatial_input,
     split,
 )
 
@@ -162,7 +161,7 @@ def torch_activation(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCf
         cls = rng.choice(["Softmax", "LogSoftmax", "Softmin"])
         return _call(cls, (rng.randint(-len(shape) - 2, len(shape) + 1),)), shape
     if rng.random() < 0.1:  # classes for inputs of some ranks only
-        return _call(rng.choice(["Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d"]), (0.5,)[:0]), shape
+        return _call(rng.choice(["Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d"]), ()), shape
     cls, args = rng.choice(_TORCH_ACTS)
     return _call(cls, args), shape
 
@@ -425,4 +424,3 @@ PASTED: tuple[Gen, ...] = (
     Gen("pasted_scalar", BOTH, {}, scalar, lambda fw, s: False, first=lambda rng, fw: ()),
 )
 
-__all__ = ["PASTED", "spatial_input"]
