@@ -22,8 +22,11 @@ class Layer:
 
     ``kind`` is convcalc's name (``conv``); with ``ranks`` it also answers to
     ``conv1d``/``conv2d``/``conv3d``.  ``torch`` and ``keras`` map the
-    frameworks' class names to a rank (None: rankless), and ``*_order`` are
-    the positional orders of each spelling.
+    frameworks' class names to a rank (None: rankless).  Each class declares
+    its constructor (``torch_sig``/``keras_sig``, in the framework's argument
+    names), from which its positional order and accepted keywords come;
+    ``torch_order``/``keras_order`` are set from the first class's (a layer
+    without signatures keeps writing them by hand, with convcalc's leniency).
     """
 
     kind: ClassVar[str]
@@ -38,7 +41,7 @@ class Layer:
     keras: ClassVar[Mapping[str, int | None]] = {}
     keras_order: ClassVar[tuple[str, ...]] = ()
     ignored: ClassVar[frozenset[str]] = frozenset()
-    # The frameworks' constructors in their own argument names (:func:`convcalc.core.params.signature`
+    # The frameworks' constructors in their own argument names (:func:`convcalc.core.signatures.signature`
     # text), for every class in ``torch``/``keras`` (``torch_sigs``/``keras_sigs`` override per class).
     # A class name with a signature accepts exactly that class's arguments, in its positional order.
     torch_sig: ClassVar[str | None] = None
