@@ -191,7 +191,7 @@ def _analyze(spec: str, input_: str | None, framework: str | None, layout: str |
     try:
         return analyze(spec, input=input_, framework=framework, layout=layout, defines=names, source=source)
     except SpecError as e:
-        return e.located(Loc(source or source_name(spec))) if e.file is None else e
+        return e.with_location(Loc(source or source_name(spec))) if e.file is None else e
     except RecursionError:
         return SpecError("the spec is nested too deeply to analyse", code="too-deep",
                          loc=Loc(source or source_name(spec)))

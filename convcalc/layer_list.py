@@ -42,12 +42,13 @@ def _default(value: object) -> str:
     return f"={value}"
 
 
-def _signature(params: Sequence[Param], order: Sequence[str], framework: str) -> str:
+def _signature(params: Sequence[Param], order: Sequence[str], framework: str,
+               required: Sequence[str] = ()) -> str:
     by_name = {p.name: p for p in params}
     parts = []
     for name in order:
         p = by_name.get(name)
-        parts.append(name if p is None else f"{name}{_default(p.default_for(framework))}")
+        parts.append(name if p is None or name in required else f"{name}{_default(p.default_for(framework))}")
     return f"({', '.join(parts)})"
 
 
@@ -82,12 +83,18 @@ def entry(layer: Layer) -> list[str]:
     if layer.ranks:
         shown = layer.type_name(2 if 2 in layer.ranks else layer.ranks[0])
     lines += _wrap("convcalc", shown + _signature(layer.params, layer.order, "pytorch"))
-    if layer.torch:
-        lines += _wrap("PyTorch", _class_names(layer.torch)
-                       + _signature(layer.params, layer.torch_order, "pytorch"))
-    if layer.keras:
-        lines += _wrap("Keras", _class_names(layer.keras)
-                       + _signature(layer.params, layer.keras_order, "keras"))
+    for label, spelling, names, order, framework in (
+            ("PyTorch", "torch", layer.torch, layer.torch_order, "pytorch"),
+            ("Keras", "keras", layer.keras, layer.keras_order, "keras")):
+        # Classes whose own signatures differ (PyTorch's Lazy ones, ...) get a line each.
+        groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+        for cls in names:
+            form = layer.call_form(cls, spelling)
+            key = (form.order, form.required) if form is not None else (tuple(order), ())
+            groups.setdefault(key, []).append(cls)
+        for i, ((group_order, required), classes) in enumerate(groups.items()):
+            lines += _wrap(label if i == 0 else "", _class_names(classes)
+                           + _signature(layer.params, group_order, framework, required))
     positional = {*layer.order, *layer.torch_order, *layer.keras_order}
     keywords = []
     for p in layer.params:

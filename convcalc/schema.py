@@ -110,10 +110,11 @@ def _spellings(layer: Layer) -> dict[str, tuple[str, ...]]:
     own += [*layer.aliases, *(f"{a}{r}d" for a in layer.aliases for r in layer.ranks)]
     for n in own:
         names.setdefault(n, []).append(tuple(layer.order))
-    for n in layer.torch:
-        names.setdefault(n, []).append(tuple(layer.torch_order))
-    for n in layer.keras:
-        names.setdefault(n, []).append(tuple(layer.keras_order))
+    for spelling, classes, default in (("torch", layer.torch, layer.torch_order),
+                                       ("keras", layer.keras, layer.keras_order)):
+        for n in classes:
+            form = layer.call_form(n, spelling)  # the class's own order (LazyConv2d has no in_channels)
+            names.setdefault(n, []).append(form.order if form is not None else tuple(default))
     # A name both frameworks use (Embedding) takes either order: allow the longer.
     return {n: max(orders, key=len) for n, orders in names.items()}
 

@@ -31,6 +31,7 @@ from convcalc import SpecError
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 AUTO = "<auto>"  # in_channels & co.: filled in from the tensor that arrives (PyTorch)
+AUTO_LAST = "<auto-last>"  # a positional in_features & co.: the arriving tensor's last axis
 BATCH = 2
 
 # Framework argument name -> convcalc's own name (for the convcalc spelling).
@@ -63,9 +64,13 @@ class LayerCfg:
     cc_type: str | None = None  # e.g. "conv2d"; None: only the framework spelling exists
     spelling: str = "native"  # "native" (class name + framework kwargs) | "convcalc"
     auto: tuple[str, ...] = ()  # arguments filled in from the arriving tensor (dropped in convcalc spelling)
+    # Positional arguments, as pasted (``nn.ReLU(True)``): such a layer reaches convcalc as that call's
+    # text (``"Conv2d(3, 8, 3, padding=1)"``), read by its inline parser.
+    args: tuple[Any, ...] = ()
 
     def text(self) -> str:
-        args = ", ".join(f"{k}={_show(v)}" for k, v in self.kwargs.items())
+        named = (f"{k}={_show(v)}" for k, v in self.kwargs.items())
+        args = ", ".join([*(_show(v) for v in self.args), *named])
         name = self.cls if self.spelling == "native" or not self.cc_type else self.cc_type
         return f"{name}({args})"
 
@@ -143,6 +148,8 @@ def _plain(v: Any) -> Any:
 
 def layer_entry(lay: LayerCfg) -> Any:
     """The YAML-level entry for one layer (``{"Conv2d": {...}}`` or ``{"conv2d": {...}}``)."""
+    if lay.args:
+        return lay.text()
     if lay.spelling == "convcalc" and lay.cc_type:
         kwargs = {
             RENAME.get(k, k): _plain(v)
@@ -282,22 +289,28 @@ def build_torch(lay: LayerCfg) -> Any:
         conv = getattr(nn, lay.cls)(**kw, padding=0)
         pad = {1: nn.ZeroPad1d, 2: nn.ZeroPad2d, 3: nn.ZeroPad3d}[len(pads)](tuple(flat))
         return _Prefixed(nn.Sequential(pad, conv), "1.")
-    if lay.cls in ("LSTM", "GRU", "RNN"):
-        kw.setdefault("batch_first", True)
+    if lay.cls in ("LSTM", "GRU", "RNN") and len(lay.args) <= (5 if lay.cls == "RNN" else 4):
+        kw.setdefault("batch_first", True)  # (a positional call gives it itself)
     if hasattr(nn, lay.cls):
-        return getattr(nn, lay.cls)(**kw)
+        return getattr(nn, lay.cls)(*lay.args, **kw)
     return _torch_custom(lay.cls, kw)
 
 
 def run_torch(cfg: Config) -> Obs:
     import torch
 
-    x = torch.zeros((BATCH, *cfg.input), dtype=torch.long if cfg.int_input else torch.float32)
+    # A 0-d sample runs unbatched, as a 0-d tensor (with a batch axis PyTorch would read the batch
+    # as one 1-D sample).
+    batched = bool(cfg.input)
+    dtype = torch.long if cfg.int_input else torch.float32
+    x = torch.zeros((BATCH, *cfg.input) if batched else (), dtype=dtype)
     layers: list[LayerObs] = []
     resolved: list[LayerCfg] = []
     for i, lay in enumerate(cfg.layers, 1):
         auto = tuple(k for k, v in lay.kwargs.items() if v == AUTO)
-        lay = replace(lay, kwargs=_fill_auto(lay.kwargs, tuple(x.shape)), auto=auto)
+        shape = tuple(x.shape)
+        args = tuple(shape[1] if v == AUTO else shape[-1] if v == AUTO_LAST else v for v in lay.args)
+        lay = replace(lay, kwargs=_fill_auto(lay.kwargs, shape), auto=auto, args=args)
         resolved.append(lay)
         try:
             built = build_torch(lay)
@@ -318,7 +331,7 @@ def run_torch(cfg: Config) -> Obs:
             (n.removeprefix(prefix), tuple(p.shape), bool(p.requires_grad))
             for n, p in built.named_parameters()
         )
-        layers.append(LayerObs(tuple(y.shape[1:]), weights))
+        layers.append(LayerObs(tuple(y.shape[1:] if batched else y.shape), weights))
         x = y
     return Obs(layers, config=replace(cfg, layers=tuple(resolved)))
 
@@ -340,7 +353,7 @@ def build_keras(lay: LayerCfg) -> Any:
     import keras
 
     kw = {k: build_keras(v) if isinstance(v, LayerCfg) else v for k, v in lay.kwargs.items()}
-    return getattr(keras.layers, lay.cls)(**kw)
+    return getattr(keras.layers, lay.cls)(*lay.args, **kw)
 
 
 def _keras_weights(layer: Any) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
@@ -367,6 +380,8 @@ def run_keras(cfg: Config) -> Obs:
                 warnings.simplefilter("ignore")
                 layer = build_keras(lay)
                 y = layer(x)
+            if isinstance(y, list | tuple):  # return_state=True: output and states, several tensors
+                raise ValueError(f"{len(y)} output tensors (convcalc describes one per layer)")
         except Exception as e:
             return Obs(
                 layers,
@@ -454,10 +469,12 @@ def check_all(configs: Sequence[Config], label: str) -> tuple[list[Verdict], lis
         (good if v.agree else bad).append(v)
     refusals = sum(v.refused for v in good)
     kinds = sorted({c.tag for c in configs})
+    pasted = [v for v in (*good, *bad) if v.config.tag.startswith("pasted_")]
     SUMMARY.append(
         f"{label}: {len(good)}/{len(configs)} configurations agree "
         f"({refusals} of them refused by both; {len(kinds)} generators; "
         f"{time.perf_counter() - start:.1f} s)"
+        + (f"; written as pasted calls: {sum(v.agree for v in pasted)}/{len(pasted)}" if pasted else "")
     )
     return good, bad
 

@@ -840,12 +840,19 @@ TENSOR_OPS: tuple[Gen, ...] = (
 )
 
 
+def _all() -> tuple[Gen, ...]:
+    """These generators and those of layers written as users paste them (tests/oracle_gen_pasted.py)."""
+    from oracle_gen_pasted import PASTED
+
+    return (*GENERATORS, *PASTED)
+
+
 def available(fw: str) -> list[Gen]:
-    return [g for g in GENERATORS if g.available(fw)]
+    return [g for g in _all() if g.available(fw)]
 
 
 def skipped(fw: str) -> list[str]:
-    return [g.name for g in GENERATORS if fw in g.frameworks and not g.available(fw)]
+    return [g.name for g in _all() if fw in g.frameworks and not g.available(fw)]
 
 
 def generate(fw: str, n: int, seed: int = 20240613, first: tuple[Gen, ...] | None = None) -> list[Config]:

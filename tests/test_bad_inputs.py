@@ -73,7 +73,7 @@ CASES = [
     I("inline-arg-twice", "1x28x28 | conv(32, 3, kernel=3)", "duplicate-argument", "1:23"),
     I("inline-fractional-input", "3x32.5x32 | conv(8, 3)", "not-whole", "1:1"),
     I("inline-fractional-spaced", "3 x 32.5 x 32 | conv(8, 3)", "not-whole", "1:5"),
-    I("too-many-positional", "1x28x28 | conv(32, 3, 1, 0, 1, 1, true, 9)", "too-many-arguments", "1:41"),
+    I("too-many-arguments", "1x28x28 | conv(32, 3, 1, 0, 1, 1, true, 9)", "too-many-arguments", "1:41"),
     Y("missing-required-arg", HEAD + "  - conv2d: {out: 32}\n", "missing-argument", "3:5"),
     # ---- wrong kinds of values where a whole number belongs
     Y("kernel-true", HEAD + "  - conv2d: {out: 32, kernel: true}\n", "not-whole", "3:31"),
@@ -102,7 +102,8 @@ CASES = [
     Y("input-negative", "input: [-1, 28, 28]\nlayers:\n  - relu\n", "size-below-1", "1:1", "-1"),
     Y("input-bool", "input: [true, 28, 28]\nlayers:\n  - relu\n", "not-whole", "1:1"),
     Y("input-float", "input: 1.5\nlayers:\n  - relu\n", "bad-shape", "1:1", "1.5"),
-    Y("input-empty", "input: []\nlayers:\n  - relu\n", "bad-shape", "1:1"),
+    # `input: []` is a 0-d (scalar) input: element-wise layers take it (tests/test_pasted_calls.py).
+    Y("input-empty", "input: []\nlayers:\n  - conv2d: [8, 3]\n", "scalar-input", "3:5"),
     Y("division-by-zero", HEAD + "  - conv2d: {out: 32, kernel: 3/0}\n", "division-by-zero", "3:31"),
     Y("inexact-division", HEAD + "  - conv2d: {out: 32, kernel: 7 / 2}\n", "not-whole", "3:31"),
     Y("negative-exponent", HEAD + "  - conv2d: {out: 32, kernel: 2**-1}\n", "negative-exponent", "3:31"),

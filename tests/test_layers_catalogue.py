@@ -347,4 +347,6 @@ def test_catalogue_lists_every_type_within_width() -> None:
     # Each spelling shows its own positional order with that framework's defaults.
     flat = " ".join(text.split())
     assert "ConvTranspose1d/ConvTranspose2d/ConvTranspose3d(in_channels=none, out, kernel, stride=1" in flat
-    assert "Conv1DTranspose/Conv2DTranspose/Conv3DTranspose/…(out, kernel, stride=1, padding=valid" in flat
+    assert "Conv1DTranspose/Conv2DTranspose/Convolution1DTranspose/…(out, kernel, stride=1, padding" in flat
+    # a class whose own order differs gets its own line (Keras's 3-D transposed convolution)
+    assert "Conv3DTranspose/Convolution3DTranspose(out, kernel, stride=1, padding=valid, data_format" in flat

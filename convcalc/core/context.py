@@ -30,8 +30,8 @@ class Ctx:
     spec's variables, the explain steps and the open constraints.
     """
 
-    __slots__ = ("arg_loc", "batchless", "constraints", "env", "framework", "free", "layout", "nested",
-                 "rank", "steps")
+    __slots__ = ("arg_loc", "batchless", "cls", "constraints", "env", "framework", "free", "layout", "nested",
+                 "rank", "spelling", "steps")
 
     def __init__(
         self,
@@ -57,6 +57,10 @@ class Ctx:
         # Where an argument of the layer is written (the engine sets it): a layer's error about
         # an argument is located there, not only at the layer.
         self.arg_loc: Callable[[str], Loc | None] = _nowhere
+        # Whose spelling the layer was written in ("convcalc", "torch", "keras") and the
+        # framework's class name when it is one: set by the engine for each layer use.
+        self.spelling = "convcalc"
+        self.cls = ""
 
     # ---- framework facts
     @property

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
+from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import Ctx
@@ -66,6 +67,17 @@ IGNORED: frozenset[str] = frozenset(
 )
 
 
+def call_form(sig: Signature, params: Sequence[Param], cls: str) -> CallForm:
+    """A framework class's :class:`CallForm`: each of its names is a parameter (under any alias,
+    a documented convcalc extension) or an argument without shape effect, accepted and ignored."""
+    by_name = names_index(params)
+    order = tuple(by_name.get(n.lower(), n.lower()) for n in sig.positional)
+    have = frozenset(by_name[n.lower()] for n in sig.names if n.lower() in by_name)
+    ignored = frozenset(n.lower() for n in sig.names if n.lower() not in by_name) | EXTENSIONS
+    required = tuple(by_name.get(n.lower(), n.lower()) for n in sig.required)
+    return CallForm(order, have, ignored, cls, required, sig.anything, sig.names)
+
+
 class Param(NamedTuple):
     """One argument of a layer type."""
 
@@ -78,6 +90,8 @@ class Param(NamedTuple):
     # Last in a positional order: gathers the remaining positional sizes into one list,
     # as ``x.view(3, 5)`` / ``x.permute(0, 2, 1)`` read (``- reshape: [3, 5]``).
     variadic: bool = False
+    # How the table's label writes a value given for it (None: spec.model.raw_text, ``3×3``).
+    show: Callable[[Any], str] | None = None
 
     def default_for(self, framework: str) -> Any:
         if framework == "keras" and self.keras_default is not REQUIRED:
@@ -177,7 +191,10 @@ def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], _T])
         return (each(raw, ctx, what),) * rank
     raw = split_axes(raw)
     if isinstance(raw, list | tuple):
-        if len(raw) == 1:
+        if len(raw) == 1 and rank > 1:
+            if ctx.spelling == "keras":  # Keras's standardize_tuple wants one value per axis
+                raise SpecError(f"{what} {list(raw)} has one value, but Keras's {ctx.cls} needs {rank} (one "
+                                f"per spatial axis) or a single number", code="wrong-axis-count")
             raw = list(raw) * rank
         if len(raw) != rank:
             raise SpecError(
@@ -199,11 +216,13 @@ def _axes_nonneg(raw: Any, ctx: Ctx, what: str) -> tuple[Value, ...]:
 
 
 def _boolean(raw: Any, ctx: Ctx, what: str) -> bool:
+    """true or false; never text, even "True" (PyTorch's RNNs raise TypeError for it, and elsewhere
+    any text is truthy, so "False" would mean true)."""
     if isinstance(raw, bool):
         return raw
-    if isinstance(raw, str) and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise SpecError(f"{what} must be true or false, not {describe(raw)}", code="not-boolean")
+    hint = f" (write {raw.lower()} without quotes)" if isinstance(raw, str) and raw.lower() in (
+        "true", "false") else ""
+    raise SpecError(f"{what} must be true or false, not {describe(raw)}{hint}", code="not-boolean")
 
 
 def _real(raw: Any, ctx: Ctx, what: str) -> float:
@@ -255,7 +274,7 @@ NONNEG = Kind("int>=0", _nonneg, _INT_SCHEMA)
 INTEGER = Kind("int", _integer, _INT_SCHEMA)
 AXES = Kind("int>0 per axis", _axes_positive, _AXES_SCHEMA)
 AXES_NONNEG = Kind("int>=0 per axis", _axes_nonneg, _AXES_SCHEMA)
-BOOL = Kind("bool", _boolean, {"anyOf": [{"type": "boolean"}, {"enum": ["true", "false"]}]})
+BOOL = Kind("bool", _boolean, {"type": "boolean"})
 REAL = Kind("number", _real, {"type": "number"})
 RAW = Kind("any", _raw, {})
 OPTIONAL_POSITIVE = optional(POSITIVE)
@@ -309,30 +328,52 @@ def bind(
     *,
     type_name: str,
     ignored: frozenset[str] = frozenset(),
+    form: CallForm | None = None,
 ) -> dict[str, Any]:
     """Match positional and named arguments to parameter names (raw values).
 
     A mistake is located at the argument: the first positional one too many, the
-    misspelt or repeated key.
+    misspelt or repeated key.  With a framework class's ``form``, only that class's
+    arguments are accepted (under any of their names), as the framework accepts them;
+    positional arguments without shape effect are matched by position and dropped.
     """
-    if not spec.args and not spec.kwargs:  # `- relu`: nothing to match
+    if form is not None and form.anything:  # torch.nn.Identity(*args, **kwargs)
         return {}
+    if not spec.args and not spec.kwargs and (form is None or not form.required):
+        return {}  # `- relu`: nothing to match
     by_name = names_index(params)
     out: dict[str, Any] = {}
     args = _gather(spec.args, params, order)
     if len(args) > len(order):
-        shown = ", ".join(order) if order else "none"
+        framework_names = form.names[: len(order)] if form is not None else ()
+        shown = ", ".join(framework_names or order) if order else "none"
+        who = form.cls if form is not None and form.cls else type_name
         raise SpecError(
-            f"{type_name} takes at most {len(order)} positional argument"
+            f"{who} takes at most {len(order)} positional argument"
             f"{'' if len(order) == 1 else 's'} ({shown}), got {len(args)}",
             loc=spec.arg_locs.arg(len(order)), code="too-many-arguments",
         )
     for pname, raw in zip(order, args, strict=False):
         out[pname] = raw
     for key, raw in spec.kwargs.items():
-        canon = by_name.get(key.lower())
-        if canon is None:
-            if key.lower() in IGNORED or key.lower() in ignored:
+        low = key.lower()
+        canon = by_name.get(low)
+        if form is not None and form.params is not None:
+            if key != low:  # a framework's argument names are lower case, and Python is case-sensitive
+                canon = None
+                low = key
+            if canon is None or canon not in form.params:
+                if low not in form.ignored:
+                    known = [n for n in form.names if n not in KERAS_BASE] or sorted(form.params)
+                    raise SpecError(f"{form.cls} has no argument `{key}`" + did_you_mean(key, known),
+                                    loc=spec.arg_locs.key(key), code="unknown-argument")
+                if low in out:
+                    raise SpecError(f"{form.cls}: argument `{key}` is given twice",
+                                    loc=spec.arg_locs.key(key), code="duplicate-argument")
+                out[low] = raw
+                continue
+        elif canon is None:
+            if low in IGNORED or low in ignored:
                 continue
             raise SpecError(f"{type_name} has no argument `{key}`" + did_you_mean(key, by_name),
                             loc=spec.arg_locs.key(key), code="unknown-argument")
@@ -340,7 +381,13 @@ def bind(
             raise SpecError(f"{type_name}: argument `{canon}` is given twice", loc=spec.arg_locs.key(key),
                             code="duplicate-argument")
         out[canon] = raw
-    return out
+    if form is not None:
+        for name in form.required:
+            if name not in out:
+                raise SpecError(f"{form.cls} needs the argument `{name}`", loc=spec.loc,
+                                code="missing-argument")
+    known_params = set(by_name.values())
+    return {k: v for k, v in out.items() if k in known_params}
 
 
 def arg_loc(spec: LayerSpec, params: Sequence[Param], order: Sequence[str], name: str) -> Loc | None:

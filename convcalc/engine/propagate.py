@@ -64,7 +64,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     tensors: dict[str, Shape] = {}
     for name, raw in inputs.items():
         try:
-            tensors[name] = A.shape_of(list(raw), context(), "input" if name == "input" else f"input {name}")
+            what = "input" if name == "input" else f"input {name}"
+            tensors[name] = A.shape_of(list(raw), context(), what) if raw else ()  # () is 0-d
         except SpecError as e:
             raise e.with_location(spec.input_loc or spec.loc) from None
     input_names = list(tensors)
@@ -354,10 +355,13 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
         if p.name not in bound:
             continue
         raw = known(bound[p.name], env)
-        text = raw_text(raw)
-        if p.kind.listing and isinstance(raw, list | tuple):  # axes or sizes, not per-axis values
-            text = ", ".join(map(raw_text, raw))
-            text = text if p.variadic and p.default is A.REQUIRED else f"[{text}]"
+        if p.show is not None:  # the layer's own way to write it (PyTorch's flat pad tuple)
+            text = p.show(raw)
+        else:
+            text = raw_text(raw)
+            if p.kind.listing and isinstance(raw, list | tuple):  # axes or sizes, not per-axis values
+                text = ", ".join(map(raw_text, raw))
+                text = text if p.variadic and p.default is A.REQUIRED else f"[{text}]"
         parts.append(text if p.default is A.REQUIRED else f"{p.name}={text}")
     return f"{type_name}({', '.join(parts)})" if parts else type_name
 

@@ -118,14 +118,19 @@ def run_layer(
     layer = resolved.layer
     type_name = layer.type_name(rank)
     if not layer.multi_input and in_shapes:
+        if not in_shapes[0] and not layer.scalar:
+            raise SpecError(f"{type_name} needs an input with at least one axis, not a 0-d (scalar) one",
+                            code="scalar-input")
         layer.check_rank(in_shapes[0], rank, type_name)
     if any(k in SOURCE_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare)
         accepted = A.names_index(layer.params)
         kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS or k.lower() in accepted}
         ls = replace(ls, kwargs=kw)
-    bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored)
+    bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored,
+                   form=resolved.form)
     ctx = context(rank)
     ctx.batchless = batchless
+    ctx.spelling, ctx.cls = resolved.spelling, resolved.cls
     ctx.arg_loc = lambda name: A.arg_loc(ls, layer.params, resolved.order, name)
     if ls.arg_locs is not NO_ARG_LOCS and _holds_mapping(ls):  # a wrapped layer, written in YAML
         ctx.nested = Nested(ls)

@@ -22,8 +22,11 @@ class Layer:
 
     ``kind`` is convcalc's name (``conv``); with ``ranks`` it also answers to
     ``conv1d``/``conv2d``/``conv3d``.  ``torch`` and ``keras`` map the
-    frameworks' class names to a rank (None: rankless), and ``*_order`` are
-    the positional orders of each spelling.
+    frameworks' class names to a rank (None: rankless).  Each class declares
+    its constructor (``torch_sig``/``keras_sig``, in the framework's argument
+    names), from which its positional order and accepted keywords come;
+    ``torch_order``/``keras_order`` are set from the first class's (a layer
+    without signatures keeps writing them by hand, with convcalc's leniency).
     """
 
     kind: ClassVar[str]
@@ -38,11 +41,40 @@ class Layer:
     keras: ClassVar[Mapping[str, int | None]] = {}
     keras_order: ClassVar[tuple[str, ...]] = ()
     ignored: ClassVar[frozenset[str]] = frozenset()
+    # The frameworks' constructors in their own argument names (:func:`convcalc.core.signatures.signature`
+    # text), for every class in ``torch``/``keras`` (``torch_sigs``/``keras_sigs`` override per class).
+    # A class name with a signature accepts exactly that class's arguments, in its positional order.
+    torch_sig: ClassVar[str | None] = None
+    keras_sig: ClassVar[str | None] = None
+    torch_sigs: ClassVar[Mapping[str, str]] = {}
+    keras_sigs: ClassVar[Mapping[str, str]] = {}
     # Merge layers read several tensors; everything else reads one.
     multi_input: ClassVar[bool] = False
     # A source reads no tensor (a learnable tensor, like an input): ``from:`` is refused, its
     # output comes from its arguments alone and carries no batch axis (it broadcasts over it).
     source: ClassVar[bool] = False
+    # Takes a 0-d (scalar) input (element-wise layers, as in PyTorch); the others refuse one.
+    scalar: ClassVar[bool] = False
+
+    def signature_text(self, cls: str, spelling: str) -> str | None:
+        """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""
+        if spelling == "torch" and cls in self.torch:
+            return self.torch_sigs.get(cls, self.torch_sig)
+        if spelling == "keras" and cls in self.keras:
+            return self.keras_sigs.get(cls, self.keras_sig)
+        return None
+
+    def call_form(self, cls: str, spelling: str) -> A.CallForm | None:
+        """How the class ``cls`` binds its arguments (computed once per class), or None without a
+        declared signature (then the spelling's ``*_order`` applies, with convcalc's leniency)."""
+        forms = self.__dict__.get("_forms")
+        if forms is None:
+            forms = self.__dict__["_forms"] = {}
+        key = (cls, spelling)
+        if key not in forms:
+            text = self.signature_text(cls, spelling)
+            forms[key] = None if text is None else A.call_form(A.signature(text), self.params, cls)
+        return forms[key]
 
     def keras_name(self, rank: int | None) -> str:
         """Keras's class for this type at ``rank`` (``Conv2D``), for messages; else convcalc's name."""

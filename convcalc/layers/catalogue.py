@@ -3,5 +3,5 @@
 A new layer module is added to this list and nowhere else.
 """
 
-from . import activation, conv, dense, merge, norm, pool, recurrent, shape, wrappers  # noqa: F401, I001
-from . import padding, reduce, tensor  # noqa: F401  (today's networks: issue 13)
+from . import activation, conv, dense, merge, norm, padding, pool, recurrent, shape, upsample, wrappers  # noqa: F401, I001
+from . import reduce, tensor  # noqa: F401  (today's networks: issue 13)

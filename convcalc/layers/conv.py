@@ -18,6 +18,7 @@ from ..core import params as A
 from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight
 from ..errors import SpecError
+from ..spec.model import split_axes
 from . import window as W
 from .base import Layer
 from .common import DATA_FORMAT, IN_CHANNELS, check_in_channels, kernel_and_bias, padding_repr, per_rank
@@ -126,13 +127,31 @@ def check_padding_mode(ctx: Ctx, mode: str, spatial: Shape, pads: Any) -> None:
 
 # The arguments convolutions share, in their usual order.
 _OUT = A.Param("out", A.POSITIVE)
-_KERNEL = A.Param("kernel", A.AXES)
+def _kernel(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
+    """Kernel sizes per axis; PyTorch's convolutions (unlike its pools) refuse a one-element list
+    on 2 or 3 axes (the weight gets one axis too few)."""
+    items = split_axes(raw)
+    one = isinstance(items, list | tuple) and len(items) == 1
+    if ctx.spelling == "torch" and one and (ctx.rank or 1) > 1:
+        raise SpecError(f"{what} {list(items)} has one value, but PyTorch's {ctx.cls} needs {ctx.rank} (one "
+                        "per spatial axis) or a single number", code="wrong-axis-count")
+    return A.AXES(raw, ctx, what)
+
+
+_KERNEL = A.Param("kernel", A.Kind(A.AXES.name, _kernel, A.AXES.schema))
 _STRIDE = A.Param("stride", A.AXES, 1)
 _PADDING = A.Param("padding", W.PADDING, 0, keras_default="valid")
 _DILATION = A.Param("dilation", A.AXES, 1)
 _GROUPS = A.Param("groups", A.POSITIVE, 1)
 _BIAS = A.Param("bias", A.BOOL, True)
 _PADDING_MODES = A.choice("zeros", "reflect", "replicate", "circular")
+# The frameworks' signatures (see Layer.torch_sig); PyTorch's Lazy classes have no in_channels.
+_TORCH_CONV = ("out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, device, "
+               "dtype")
+_TORCH_TCONV = ("out_channels, kernel_size, stride, padding, output_padding, groups, bias, dilation, "
+                "padding_mode, device, dtype")
+_KERAS_INIT = ("kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, "
+               "activity_regularizer, kernel_constraint, bias_constraint")
 
 
 @register
@@ -148,10 +167,12 @@ class Conv(Layer):
                 doc="PyTorch: reflect needs padding < input, circular padding <= input"),
     )
     order = ("out", "kernel", "stride", "padding", "dilation", "groups", "bias")
-    torch = per_rank("Conv{}d")
-    torch_order = ("in_channels", "out", "kernel", "stride", "padding", "dilation", "groups", "bias")
+    torch = per_rank("Conv{}d", "LazyConv{}d")
+    torch_sig = f"in_channels, {_TORCH_CONV}"
+    torch_sigs = dict.fromkeys(per_rank("LazyConv{}d"), _TORCH_CONV)  # in_channels from the first input
     keras = per_rank("Conv{}D", "Convolution{}D")
-    keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "groups")
+    keras_sig = ("filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation, "
+                 f"use_bias, {_KERAS_INIT}, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, spatial = _channels_in(ctx, inputs, a)
@@ -171,8 +192,8 @@ class Conv(Layer):
 # ------------------------------------------------------------ transposed
 
 OUTPUT_PADDING = A.Param(
-    "output_padding", A.optional(A.AXES_NONNEG), None,
-    doc="extra size on the right (PyTorch default 0; Keras default: inferred)",
+    "output_padding", A.optional(A.AXES_NONNEG), 0, keras_default=None,
+    doc="extra size on the right (Keras's default None: inferred)",
 )
 
 
@@ -199,11 +220,16 @@ class ConvTranspose(Layer):
                 doc="PyTorch: only zeros for transposed convolutions"),
     )
     order = ("out", "kernel", "stride", "padding", "output_padding", "dilation", "groups", "bias")
-    torch = per_rank("ConvTranspose{}d")
-    torch_order = ("in_channels", "out", "kernel", "stride", "padding", "output_padding", "groups",
-                   "bias", "dilation")
+    torch = per_rank("ConvTranspose{}d", "LazyConvTranspose{}d")
+    torch_sig = f"in_channels, {_TORCH_TCONV}"
+    torch_sigs = dict.fromkeys(per_rank("LazyConvTranspose{}d"), _TORCH_TCONV)
     keras = per_rank("Conv{}DTranspose", "Convolution{}DTranspose")
-    keras_order = ("out", "kernel", "stride", "padding", "output_padding", "data_format", "dilation")
+    keras_sig = ("filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate, "
+                 f"activation, use_bias, {_KERAS_INIT}, **")
+    # Keras's 3-D class alone takes data_format before output_padding.
+    keras_sigs = dict.fromkeys(("Conv3DTranspose", "Convolution3DTranspose"),
+                               "filters, kernel_size, strides, padding, data_format, output_padding, "
+                               f"dilation_rate, activation, use_bias, {_KERAS_INIT}, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, spatial = _channels_in(ctx, inputs, a)
@@ -325,8 +351,9 @@ class DepthwiseConv(Layer):
     params = _DEPTHWISE_PARAMS
     order = _DEPTHWISE_ORDER
     keras = per_rank("DepthwiseConv{}D", ranks=ranks)
-    keras_order = ("kernel", "stride", "padding", "depth_multiplier", "data_format", "dilation", "activation",
-                   "bias")
+    keras_sig = ("kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, "
+                 "use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, "
+                 "bias_regularizer, activity_regularizer, depthwise_constraint, bias_constraint, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, out, windows, macs = _depthwise(ctx, inputs, a, self)
@@ -355,7 +382,10 @@ class SeparableConv(Layer):
     params = (_OUT, *_DEPTHWISE_PARAMS)
     order = ("out", *_DEPTHWISE_ORDER)
     keras = per_rank("SeparableConv{}D", "SeparableConvolution{}D", ranks=ranks)
-    keras_order = ("out", "kernel", "stride", "padding", "data_format", "dilation", "depth_multiplier")
+    keras_sig = ("filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier, "
+                 "activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer, "
+                 "depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer, "
+                 "depthwise_constraint, pointwise_constraint, bias_constraint, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, out, windows, depthwise_macs = _depthwise(ctx, inputs, a, self)

@@ -15,6 +15,7 @@ from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight, fmt_shape
+from ..errors import SpecError
 from .base import Layer
 from .common import IN_CHANNELS, check_in_channels, kernel_and_bias
 from .registry import register
@@ -29,9 +30,12 @@ class Dense(Layer):
     params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS)
     order = ("out", "bias")
     torch = {"Linear": None, "LazyLinear": None}
-    torch_order = ("in_channels", "out", "bias")
+    torch_sig = "in_features, out_features, bias, device, dtype"
+    torch_sigs = {"LazyLinear": "out_features, bias, device, dtype"}  # in_features from the first input
     keras = {"Dense": None}
-    keras_order = ("out",)
+    keras_sig = ("units, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, "
+                 "bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, lora_rank, "
+                 "lora_alpha, quantization_config, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -55,16 +59,33 @@ class Embedding(Layer):
     params = (
         A.Param("vocab", A.POSITIVE, aliases=("num_embeddings", "input_dim")),
         A.Param("dim", A.POSITIVE, aliases=("embedding_dim", "output_dim")),
-        A.Param("padding_idx", A.RAW, None, doc="no shape effect"),
+        A.Param("padding_idx", A.optional(A.INTEGER), None,
+                doc="no shape effect; PyTorch: within -vocab..vocab-1"),
         A.Param("input_length", A.RAW, None, doc="Keras 2; no shape effect"),
     )
     order = ("vocab", "dim")
     torch = {"Embedding": None}
-    torch_order = ("vocab", "dim", "padding_idx")
+    torch_sig = ("num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, "
+                 "sparse, _weight, _freeze, device, dtype")
     keras = {"Embedding": None}
-    keras_order = ("vocab", "dim")
+    # input_length: Keras 3 still takes it (popped from **kwargs, with a deprecation warning).
+    keras_sig = ("input_dim, output_dim, embeddings_initializer, embeddings_regularizer, "
+                 "embeddings_constraint, mask_zero, weights, lora_rank, lora_alpha, quantization_config, "
+                 "*, input_length, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
+        pad, vocab = a["padding_idx"], a["vocab"]
+        if pad is not None and not ctx.keras:
+            def message() -> str:
+                return (f"padding_idx {num.fmt(pad)} must be within num_embeddings {num.fmt(vocab)} "
+                        f"({num.fmt(-vocab)} to {num.fmt(vocab - 1)}); PyTorch refuses it")
+
+            if num.is_int(pad) and num.is_int(vocab):
+                if not -vocab <= pad < vocab:
+                    raise SpecError(message(), code="bad-argument")
+            else:
+                ctx.at_least(vocab - 1, pad, message, code="bad-argument")
+                ctx.at_least(pad, -vocab, message, code="bad-argument")
         name = "embeddings" if ctx.keras else "weight"
         return LayerOut((*x, a["dim"]), (Weight(name, (a["vocab"], a["dim"])),))

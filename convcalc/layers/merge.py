@@ -107,7 +107,7 @@ class _Elementwise(Layer):
     multi_input = True
     exactly: ClassVar[int | None] = None
     params = ()
-    keras_order = ()
+    keras_sig = "**"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         _count_inputs(self.kind, inputs, self.exactly)
@@ -210,7 +210,7 @@ class Concatenate(Concat):
     doc = "Keras's Concatenate: like concat, but `axis` defaults to -1 (the last axis)."
     aliases = ()
     keras = {"Concatenate": None}
-    keras_order = ("axis",)
+    keras_sig = "axis, **"
 
     def default_axis(self, ctx: Ctx) -> int:
         return -1

@@ -43,8 +43,13 @@ _AFFINE = A.Param("affine", A.BOOL, True, doc="PyTorch: learn weight and bias")
 _EPS = A.Param("eps", A.RAW, None, aliases=("epsilon",), doc="no shape effect")
 _CENTER = A.Param("center", A.BOOL, True, doc="Keras: learn beta")
 _SCALE = A.Param("scale", A.BOOL, True, doc="Keras: learn gamma")
-# PyTorch's BatchNorm and InstanceNorm take the same positional arguments.
-_TORCH_ORDER = ("in_channels", "eps", "momentum", "affine", "track_running_stats")
+# PyTorch 2.13's keyword-only `bias` (False: the weight alone) on BatchNorm, InstanceNorm, GroupNorm.
+_TORCH_BIAS = A.Param("bias", A.BOOL, True, doc="PyTorch: learn the bias (with affine)")
+# PyTorch's BatchNorm and InstanceNorm take the same arguments; the Lazy classes have no num_features.
+_TORCH_LAZY_SIG = "eps, momentum, affine, track_running_stats, device, dtype, *, bias"
+_TORCH_SIG = f"num_features, {_TORCH_LAZY_SIG}"
+_KERAS_AFFINE_SIG = ("beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, "
+                     "beta_constraint, gamma_constraint")
 
 
 @register
@@ -61,12 +66,17 @@ class BatchNorm(Layer):
         A.Param("axis", A.INTEGER, None, doc="Keras: the normalized axis (default: the channel axis)"),
         _CENTER,
         _SCALE,
+        _TORCH_BIAS,
     )
     order = ("affine",)
     torch = per_rank("BatchNorm{}d", "LazyBatchNorm{}d")
-    torch_order = _TORCH_ORDER
+    torch_sig = _TORCH_SIG
+    torch_sigs = dict.fromkeys(per_rank("LazyBatchNorm{}d"), _TORCH_LAZY_SIG)
     keras = {"BatchNormalization": None}
-    keras_order = ("axis", "momentum", "epsilon", "center", "scale")
+    keras_sig = ("axis, momentum, epsilon, center, scale, beta_initializer, gamma_initializer, "
+                 "moving_mean_initializer, moving_variance_initializer, beta_regularizer, "
+                 "gamma_regularizer, beta_constraint, gamma_constraint, renorm, renorm_clipping, "
+                 "renorm_momentum, synchronized, **")
 
     def check_rank(self, shape: Shape, rank: int | None, type_name: str) -> None:
         # BatchNorm1d takes (C,) or (C, L); the others exactly C plus their spatial axes.
@@ -84,7 +94,7 @@ class BatchNorm(Layer):
         if ctx.keras:
             moving = (Weight("moving_mean", (c,), False), Weight("moving_variance", (c,), False))
             return LayerOut(x, (*_affine(ctx, (c,), a["scale"], a["center"]), *moving))
-        return LayerOut(x, _affine(ctx, (c,)) if a["affine"] else ())
+        return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if a["affine"] else ())
 
 
 def _axis_list(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
@@ -128,9 +138,10 @@ class LayerNorm(Layer):
     )
     order = ("shape", "affine")
     torch = {"LayerNorm": None}
-    torch_order = ("shape", "eps", "affine", "bias")
+    torch_sig = "normalized_shape!, eps, elementwise_affine, bias, device, dtype"
     keras = {"LayerNormalization": None}
-    keras_order = ("axis", "eps", "center", "scale")
+    # rms_scaling: Keras 3 still takes it (popped from **kwargs, deprecated).
+    keras_sig = f"axis, epsilon, center, scale, {_KERAS_AFFINE_SIG}, *, rms_scaling, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -188,13 +199,13 @@ class GroupNorm(Layer):
         A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("num_channels",),
                 doc="checked against the input"),
         A.Param("axis", A.INTEGER, None, doc="Keras: the channel axis (default -1)"),
-        _EPS, _CENTER, _SCALE,
+        _EPS, _CENTER, _SCALE, _TORCH_BIAS,
     )
     order = ("groups", "affine")
     torch = {"GroupNorm": None}
-    torch_order = ("groups", "in_channels", "eps", "affine")
+    torch_sig = "num_groups, num_channels, eps, affine, device, dtype, *, bias"
     keras = {"GroupNormalization": None}
-    keras_order = ("groups", "axis", "eps", "center", "scale")
+    keras_sig = f"groups, axis, epsilon, center, scale, {_KERAS_AFFINE_SIG}, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -226,7 +237,7 @@ class GroupNorm(Layer):
         if not a["affine"]:
             return LayerOut(x)
         check_in_channels(ctx, x, c, given, "num_channels")
-        return LayerOut(x, _affine(ctx, (c,)))
+        return LayerOut(x, _affine(ctx, (c,), center=a["bias"]))
 
 
 @register
@@ -246,30 +257,38 @@ class InstanceNorm(Layer):
     ranks = (1, 2, 3)
     aliases = ("instance_norm", "instancenormalization")
     params = (
-        A.Param("affine", A.BOOL, False, doc="learn weight and bias"),
+        A.Param("affine", A.optional(A.BOOL), None,
+                doc="learn weight and bias (default false; PyTorch's Lazy classes: true)"),
         A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("num_features",),
                 doc="checked against the input when affine"),
         _EPS,
         A.Param("momentum", A.RAW, None, doc="no shape effect"),
-        A.Param("track_running_stats", A.BOOL, False, doc="buffers only; no parameters"),
+        A.Param("track_running_stats", A.optional(A.BOOL), None,
+                doc="buffers only (default false; PyTorch's Lazy classes: true)"),
+        _TORCH_BIAS,
     )
     order = ("affine",)
     torch = per_rank("InstanceNorm{}d", "LazyInstanceNorm{}d")
-    torch_order = _TORCH_ORDER
+    torch_sig = _TORCH_SIG
+    torch_sigs = dict.fromkeys(per_rank("LazyInstanceNorm{}d"), _TORCH_LAZY_SIG)
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
         c, spatial = ctx.split(x)
-        if a["affine"] or a["track_running_stats"]:
+        # PyTorch's LazyInstanceNorm*d default to affine=True, track_running_stats=True.
+        lazy = ctx.cls.startswith("Lazy")
+        affine = lazy if a["affine"] is None else a["affine"]
+        running = lazy if a["track_running_stats"] is None else a["track_running_stats"]
+        if affine or running:
             check_in_channels(ctx, x, c, a["in_channels"], "num_features")
-        if not ctx.keras and not a["track_running_stats"]:
+        if not ctx.keras and not running:
             # Without running statistics PyTorch normalizes with the sample's own
             # statistics, which needs at least two values per channel.
             per_channel = num.prod(spatial)
             ctx.at_least(per_channel, 2, lambda: f"instance normalization needs more than 1 spatial element "
                          f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
                          "refuses it unless track_running_stats=True)", code="size-below-1")
-        return LayerOut(x, _affine(ctx, (c,)) if a["affine"] else ())
+        return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if affine else ())
 
 
 @register
@@ -291,6 +310,8 @@ class LayerNorm2d(Layer):
     order = ("in_channels",)
     torch = {"LayerNorm2d": None}
     torch_order = ("in_channels", "eps", "affine", "bias")
+    # torchvision.models.convnext.LayerNorm2d(nn.LayerNorm): LayerNorm's constructor
+    torch_sig = "normalized_shape!, eps, elementwise_affine, bias, device, dtype"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]

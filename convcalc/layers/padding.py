@@ -1,167 +1,175 @@
-"""PyTorch's padding modules: Reflection, Replication, Constant and Circular, 1d/2d/3d.
+"""PyTorch's padding modules, read exactly as PyTorch reads them.
 
-They pad the last 1, 2 or 3 axes (as ``F.pad`` does, whatever the layout), by
-an int or PyTorch's flat tuple, last axis first ``(left, right, top, bottom,
-front, back)``, or per-axis [before, after] pairs; negative amounts crop.  As
-in PyTorch, a tuple of 2·k amounts pads the last k axes whatever the class's
-rank; reflection, replication and circular padding then take a sample of k
-or k + 1 axes (PyTorch's unbatched and batched forms), constant padding any
-sample of at least k axes.  PyTorch's checks, found before a run: reflection
-needs each amount below the input size (a mirror cannot repeat an edge),
-circular at most the input size (it wraps around once), and every output
-size is at least 1.  Without a rank in the name (``reflection_pad``) the rank
-is the input's spatial one, as for ``conv``.  No parameters, no MACs.
+``ZeroPad2d((1, 2))`` pads only the last axis (left 1, right 2): PyTorch's
+padding is a flat tuple, last axis first, ``(left, right, top, bottom,
+front, back)``, and pads as many trailing axes as it has pairs, whatever
+the module's name says (``ZeroPad2d`` on a (C, D, H, W) input pads H and
+W).  One int pads every side of the class's own number of axes.  Negative
+entries crop.  convcalc's own ``zeropad2d`` (SPEC §2) keeps its per-axis
+reading; only the exact-case class names come here.
+
+Reflection pads need each pad smaller than the axis it pads; circular pads
+at most that axis; replication pads take any size.  None has parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import AXIS_NAMES, LayerOut, Shape, Window, fmt_shape
+from ..core.types import LayerOut, Shape, Window, fmt_shape
 from ..errors import SpecError
 from ..spec.model import split_axes
 from .base import Layer
 from .common import per_rank
 from .registry import register
 
-Value = num.Value
+# The modes beside zeros, and the largest pad each allows relative to the padded axis n.
+_LIMITS = {"reflect": ("smaller than", -1), "circular": ("at most", 0)}
 
 
-def _amounts(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
-    """(before, after) per padded axis, first to last, from PyTorch's spellings: an int for every side, or
-    the flat tuple ``(left, right, top, bottom, …)``, last axis first, of up to ``2·rank`` amounts (a
-    shorter one pads only the last axes, as ``F.pad`` does); also ``rank`` [before, after] pairs."""
-    rank = ctx.rank or 1
+def _flat(raw: Any, ctx: Ctx, what: str) -> Any:
+    """One size, or PyTorch's flat tuple (kept as written: the rank decides what an int means)."""
     raw = split_axes(raw)
-    if not isinstance(raw, list | tuple):
-        v = A.INTEGER(raw, ctx, what)
-        return ((v, v),) * rank
-    items = list(raw)
-    if items and all(isinstance(r, list | tuple) for r in items):
-        if len(items) != rank or any(len(r) != 2 for r in items):
-            raise SpecError(f"{what} {items} must be {rank} [before, after] pair{'s' if rank > 1 else ''}",
+    if isinstance(raw, list | tuple):
+        if not raw or len(raw) % 2:
+            raise SpecError(f"{what} {list(raw)} has {len(raw)} values; PyTorch needs pairs (left, right, "
+                            "top, bottom, …, last axis first): padding length must be divisible by 2",
                             code="bad-padding")
-        return tuple((A.INTEGER(b, ctx, what), A.INTEGER(e, ctx, what)) for b, e in items)
-    if not items or len(items) % 2 or len(items) > 2 * rank:
-        raise SpecError(f"{what} {items} must be an int or PyTorch's flat tuple of 2 amounts per axis, last "
-                        f"axis first (up to {2 * rank} here)", code="bad-padding")
-    vals = [A.INTEGER(r, ctx, what) for r in items]
-    pairs = [(vals[2 * j], vals[2 * j + 1]) for j in range(len(vals) // 2)]
-    return tuple(reversed(pairs))
+        return tuple(A.INTEGER(r, ctx, what) for r in raw)
+    return A.INTEGER(raw, ctx, what)
 
 
-AMOUNTS = A.Kind("int|PyTorch flat tuple|[[before,after],..]", _amounts,
-                 {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]})
+FLAT = A.Kind("int|(left, right, top, bottom, ..)", _flat,
+              {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]})
 
 
-class _Pad(Layer):
+class _TorchPad(Layer):
     family = "reshaping"
     ranks = (1, 2, 3)
-    params: ClassVar[tuple[A.Param, ...]] = (A.Param("padding", AMOUNTS),)
-    order = ("padding",)
-    torch_order = ("padding",)
-    mode: ClassVar[str]  # F.pad's mode, for messages
-    # The largest amount PyTorch allows per side for an axis of n (None: any).
-    limit: ClassVar[Callable[[Value], Value] | None] = None
-    limit_text: ClassVar[str] = ""
+    mode = "zeros"
 
     def check_rank(self, shape: Shape, rank: int | None, type_name: str) -> None:
-        """Checked in :meth:`infer`: the padding's length, not the class name, says how many axes it pads."""
+        pass  # PyTorch pads the trailing axes of any input (checked in infer)
 
-    def sample_ranks(self, padded: int) -> Sequence[int]:
-        """PyTorch's unbatched and batched forms: the padded axes and one more (channels)."""
-        return (padded, padded + 1)
+    def infer_rank(self, shape: Shape) -> int | None:
+        return None
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        pairs = a["padding"]
-        rank = len(pairs)  # an int stands for every axis of the class's rank; a tuple pads len/2 axes
-        axis_names = AXIS_NAMES[max(ctx.rank or rank, rank)][-rank:]
-        if len(x) not in self.sample_ranks(rank):
-            names = ", ".join(("C", *axis_names))
-            allowed = " or ".join(str(r) for r in self.sample_ranks(rank)[:2])
-            more = " or more" if len(self.sample_ranks(rank)) > 2 else ""
-            raise SpecError(f"{self.kind}{ctx.rank}d with {2 * rank} padding amounts pads the last {rank} "
-                            f"ax{'i' if rank == 1 else 'e'}s of a sample of {allowed}{more} axes ({names}, "
-                            f"without the batch axis), but got {fmt_shape(x)}", code="wrong-rank")
-        lead, padded = x[: len(x) - rank], x[len(x) - rank :]
-        out = []
-        for i, (n, (before, after)) in enumerate(zip(padded, pairs, strict=True)):
-            name = axis_names[i]
-            self.check_amounts(ctx, n, before, after, name)
-            size = ctx.step(name, F.PAD_OUT, n=n, pl=before, pr=after)
-            ctx.at_least(size, 1, lambda size=size, n=n, name=name, before=before, after=after: (
-                f"padding {num.fmt(before)}+{num.fmt(after)} on axis {name} leaves {num.fmt(size)} of "
-                f"{num.fmt(n)}; it must be at least 1"), code="size-below-1")
-            out.append(size)
-        windows = tuple(Window(1, 1, before) for before, _ in pairs) if len(lead) == 1 else None
-        return LayerOut((*lead, *out), windows=windows)
+        x, p = inputs[0], a["padding"]
+        name = ctx.cls or self.type_name(ctx.rank)
+        if ctx.channels_last:
+            # PyTorch pads the trailing axes, which under channels_last end with the channels.
+            raise SpecError(f"{name} pads the last axes of a channels-first tensor; under channels_last "
+                            "they would include the channels: use zeropad (per axis) or Keras's "
+                            "ZeroPadding1D/2D/3D", code="layout-mismatch")
+        if not isinstance(p, tuple):
+            if ctx.rank is None:
+                raise SpecError(f"{name} with one padding size needs its rank ({self.kind}2d, …): "
+                                f"PyTorch's classes pad 1, 2 or 3 axes", code="wrong-rank")
+            p = (p,) * (2 * ctx.rank)
+        axes = len(p) // 2
+        if self.mode != "zeros":
+            # F.pad's reflect/replicate/circular modes: m pairs pad an input of m or m + 1 axes (and
+            # CircularPad{r}d itself checks for r or r + 1), whatever the class's rank says.
+            ranks = [axes] + ([ctx.rank] if self.mode == "circular" and ctx.rank else [])
+            for r in ranks:
+                if axes > 3 or len(x) not in (r, r + 1):
+                    raise SpecError(f"{name} with {len(p)} padding values takes an input of {r} or {r + 1} "
+                                    f"axes (without the batch axis), not {fmt_shape(x)}; PyTorch refuses it",
+                                    code="wrong-rank")
+        if axes > len(x):
+            raise SpecError(f"{name} padding {list(p)} pads the last {axes} axes, but the input "
+                            f"{fmt_shape(x)} has {len(x)} without the batch axis; PyTorch would pad the "
+                            "batch axis, which convcalc does not describe", code="batch-axis")
+        out = list(x)
+        for j in range(axes):
+            i = len(x) - 1 - j
+            left, right = p[2 * j], p[2 * j + 1]
+            spatial = ctx.rank is not None and len(x) == ctx.rank + 1 and i >= 1
+            n, label = x[i], ctx.axis_names[i - 1] if spatial else f"axis {i + 1}"
+            self._check_mode(ctx, name, n, left, right, label)
+            size = ctx.step(label, F.PAD_OUT, n=n, pl=left, pr=right)
+            ctx.at_least(size, 1, lambda size=size, n=n, label=label, left=left, right=right: (
+                f"{name}: padding {num.fmt(left)}+{num.fmt(right)} on {label} (size {num.fmt(n)}) leaves "
+                f"{num.fmt(size)}; it must be at least 1"), code="size-below-1")
+            out[i] = size
+        windows = None
+        if ctx.rank is not None and axes == ctx.rank == len(x) - 1:
+            windows = tuple(Window(1, 1, p[2 * (axes - 1 - k)]) for k in range(axes))
+        return LayerOut(tuple(out), windows=windows)
 
-    def check_amounts(self, ctx: Ctx, n: Value, before: Value, after: Value, name: str) -> None:
-        limit = type(self).limit
-        if limit is None:
+    def _check_mode(self, ctx: Ctx, name: str, n: Any, left: Any, right: Any, label: str) -> None:
+        if self.mode not in _LIMITS:
             return
-        for amount in (before, after):
-            if num.is_int(amount) and amount <= 0:
-                continue
-            ctx.at_least(limit(n), amount, lambda amount=amount: (
-                f"{self.mode} padding {num.fmt(before)}, {num.fmt(after)} on axis {name} of size "
-                f"{num.fmt(n)}: PyTorch needs each amount {self.limit_text} the input size"),
-                code="bad-padding")
+        words, slack = _LIMITS[self.mode]
+        for pad in (left, right):
+            def message(pad: Any = pad) -> str:
+                return (f"{name}: padding {num.fmt(pad)} must be {words} the input size {num.fmt(n)} on "
+                        f"{label} ({self.mode} padding; PyTorch refuses it)")
+
+            if num.is_int(n) and num.is_int(pad):
+                if pad > n + slack:
+                    raise SpecError(message(), code="bad-padding")
+            else:
+                ctx.at_least(n + slack, pad, message, code="bad-padding")
 
 
-
-@register
-class ReflectionPad(_Pad):
-    """Mirror padding without repeating the edge: each amount must be below the input size."""
-
-    kind = "reflection_pad"
-    doc = "Reflection (mirror) padding of the last axes; each amount < the input size (PyTorch's check)."
-    torch = per_rank("ReflectionPad{}d")
-    mode = "reflection"
-    limit = staticmethod(lambda n: n - 1)
-    limit_text = "below"
+def _show(raw: Any) -> str:
+    """PyTorch's tuple as written, ``(1, 2, 0, 1)``: not ``1×2×0×1``, which reads as sizes per axis."""
+    items = split_axes(raw)
+    if isinstance(items, list | tuple):
+        return "(" + ", ".join(map(str, items)) + ")"
+    return str(items)
 
 
-@register
-class ReplicationPad(_Pad):
-    """Edge padding: any amount."""
-
-    kind = "replication_pad"
-    doc = "Replication (edge) padding of the last axes."
-    torch = per_rank("ReplicationPad{}d")
-    mode = "replication"
+_PADDING = A.Param("padding", FLAT, show=_show,
+                   doc="int, or PyTorch's flat (left, right, top, bottom, …), last axis first")
 
 
 @register
-class CircularPad(_Pad):
-    """Wrap-around padding: each amount at most the input size (it wraps once)."""
-
-    kind = "circular_pad"
-    doc = "Circular (wrap-around) padding of the last axes; each amount <= the input size (PyTorch's check)."
-    torch = per_rank("CircularPad{}d")
-    mode = "circular"
-    limit = staticmethod(lambda n: n)
-    limit_text = "at most"
-
-
-@register
-class ConstantPad(_Pad):
-    """Padding with a constant ``value`` (any amount; negative crops)."""
-
+class ConstantPad(_TorchPad):
     kind = "constant_pad"
-    doc = "Constant padding of the last axes (PyTorch's ConstantPad; value has no shape effect)."
-    params = (A.Param("padding", AMOUNTS), A.Param("value", A.RAW, 0, doc="no shape effect"))
+    doc = "PyTorch's ZeroPad/ConstantPad: a flat (left, right, top, bottom, …) tuple, last axis first."
+    params = (_PADDING, A.Param("value", A.RAW, 0, doc="the fill value; no shape effect"))
     order = ("padding", "value")
-    torch = per_rank("ConstantPad{}d")
-    torch_order = ("padding", "value")
-    mode = "constant"
+    torch = per_rank("ZeroPad{}d", "ConstantPad{}d")
+    torch_sig = "padding"
+    torch_sigs = dict.fromkeys(per_rank("ConstantPad{}d"), "padding, value!")
 
-    def sample_ranks(self, padded: int) -> Sequence[int]:
-        """Any sample with at least the padded axes (fewer would pad the batch axis)."""
-        return range(padded, padded + 64)
+
+@register
+class ReflectionPad(_TorchPad):
+    kind = "reflection_pad"
+    doc = "PyTorch's ReflectionPad: like constant_pad; each pad must be smaller than its axis."
+    params = (_PADDING,)
+    order = ("padding",)
+    torch = per_rank("ReflectionPad{}d")
+    torch_sig = "padding"
+    mode = "reflect"
+
+
+@register
+class ReplicationPad(_TorchPad):
+    kind = "replication_pad"
+    doc = "PyTorch's ReplicationPad: like constant_pad, repeating the edge values."
+    params = (_PADDING,)
+    order = ("padding",)
+    torch = per_rank("ReplicationPad{}d")
+    torch_sig = "padding"
+    mode = "replicate"
+
+
+@register
+class CircularPad(_TorchPad):
+    kind = "circular_pad"
+    doc = "PyTorch's CircularPad: like constant_pad, wrapping around; each pad at most its axis."
+    params = (_PADDING,)
+    order = ("padding",)
+    torch = per_rank("CircularPad{}d")
+    torch_sig = "padding"
+    mode = "circular"

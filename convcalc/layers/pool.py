@@ -75,8 +75,8 @@ class _Pool(Layer):
         return LayerOut(ctx.join(c, [size for size, _ in axes]), windows=tuple(w for _, w in axes))
 
 
+_KERNEL = A.Param("kernel", A.AXES)
 _POOL_PARAMS = (
-    A.Param("kernel", A.AXES),
     A.Param("stride", A.OPTIONAL_AXES, None, doc="defaults to the kernel"),
     A.Param("padding", W.PADDING, 0, keras_default="valid"),
 )
@@ -88,6 +88,7 @@ class MaxPool(_Pool):
     doc = "Max pooling; `maxpool` infers the rank from its input."
     aliases = ("max_pooling", "maxpooling")
     params = (
+        _KERNEL._replace(keras_default=2, doc="Keras: default 2"),  # Keras 3's MaxPooling*D(pool_size=2)
         *_POOL_PARAMS,
         A.Param("dilation", A.AXES, 1),
         A.Param("ceil_mode", A.BOOL, False),
@@ -96,9 +97,20 @@ class MaxPool(_Pool):
     )
     order = ("kernel", "stride", "padding", "dilation", "ceil_mode")
     torch = per_rank("MaxPool{}d")
-    torch_order = ("kernel", "stride", "padding", "dilation", "return_indices", "ceil_mode")
+    torch_sig = "kernel_size, stride, padding, dilation, return_indices, ceil_mode"
     keras = per_rank("MaxPooling{}D", "MaxPool{}D")
-    keras_order = ("kernel", "stride", "padding", "data_format")
+    keras_sig = "pool_size, strides, padding, data_format, name, **"
+
+
+def _divisor(raw: Any, ctx: Ctx, what: str) -> Any:
+    """PyTorch's divisor_override: a whole number, not 0 ("divisor must be not zero")."""
+    if raw is None:
+        return None
+    v = A.INTEGER(raw, ctx, what)
+    if num.is_int(v) and v == 0:
+        raise SpecError("divisor_override must not be 0 (PyTorch refuses it: divisor must be not zero)",
+                        code="bad-argument")
+    return v
 
 
 @register
@@ -107,17 +119,20 @@ class AvgPool(_Pool):
     doc = "Average pooling; count_include_pad has no shape effect."
     aliases = ("average_pooling", "averagepooling", "avg_pool")
     params = (
+        _KERNEL,  # Keras 3's AveragePooling*D has no default pool_size
         *_POOL_PARAMS,
         A.Param("ceil_mode", A.BOOL, False),
         A.Param("count_include_pad", A.BOOL, True, doc="no shape effect"),
-        A.Param("divisor_override", A.RAW, None, doc="no shape effect"),
+        A.Param("divisor_override", A.Kind("int != 0", _divisor, A.INTEGER.schema), None,
+                doc="no shape effect; PyTorch refuses 0"),
         DATA_FORMAT,
     )
     order = ("kernel", "stride", "padding", "ceil_mode")
     torch = per_rank("AvgPool{}d")
-    torch_order = ("kernel", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+    torch_sig = "kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override"
+    torch_sigs = {"AvgPool1d": "kernel_size, stride, padding, ceil_mode, count_include_pad"}
     keras = per_rank("AveragePooling{}D", "AvgPool{}D")
-    keras_order = ("kernel", "stride", "padding", "data_format")
+    keras_sig = "pool_size, strides, padding, data_format, name, **"
 
 
 def _optional_axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
@@ -145,8 +160,8 @@ class _Adaptive(Layer):
         DATA_FORMAT,
     )
     order = ("size",)
-    torch_order = ("size", "return_indices")
-    keras_order = ("size", "data_format")
+    torch_sig = "output_size, return_indices"
+    keras_sig = "output_size, data_format, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c, spatial = ctx.split(inputs[0])
@@ -169,6 +184,7 @@ class AdaptiveAvgPool(_Adaptive):
     kind = "adaptive_avgpool"
     doc = "Adaptive average pooling to a fixed output size."
     torch = per_rank("AdaptiveAvgPool{}d")
+    torch_sig = "output_size"  # no return_indices: only the max pool returns indices
     keras = per_rank("AdaptiveAveragePooling{}D")
 
 
@@ -185,7 +201,7 @@ class _Global(Layer):
     ranks = (1, 2, 3)
     params = (A.Param("keepdims", A.BOOL, False), DATA_FORMAT)
     order = ("keepdims",)
-    keras_order = ("data_format", "keepdims")
+    keras_sig = "data_format, keepdims, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c, spatial = ctx.split(inputs[0])

@@ -61,6 +61,7 @@ class _Recurrent(Layer):
         A.Param("batch_first", A.BOOL, False, doc="no shape effect (shapes have no batch axis)"),
         A.Param("dropout", DROPOUT, 0.0, doc="between stacked layers; no shape effect"),
         A.Param("activation", A.RAW, None, doc="no shape effect"),
+        A.Param("return_state", A.BOOL, False, doc="Keras: refused (several outputs; not yet counted)"),
     )
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -86,6 +87,14 @@ class _Recurrent(Layer):
         return LayerOut(shape, tuple(weights), steps * macs)
 
     def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
+        if a["return_state"]:
+            raise SpecError(
+                f"return_state=True makes {self.cell} return its output and its final state"
+                f"{'s (h and c)' if self.gates == 4 else ''} as separate tensors; convcalc describes "
+                "one output per layer and would show only the first, so it refuses (leave out "
+                "return_state; the states have the hidden size)",
+                code="unsupported-argument",
+            )
         if ctx.keras and a["layers"] != 1:
             raise SpecError(
                 f"Keras's {self.cell} has no `layers` argument (got {num.fmt(a['layers'])}); stack one "
@@ -138,7 +147,15 @@ class _Recurrent(Layer):
         return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", self.cell).lower()
 
 
-_TORCH_ORDER = ("in_channels", "hidden", "layers", "bias", "batch_first", "dropout", "bidirectional")
+# The frameworks' signatures (PyTorch's are its typing overloads; its RNN takes `nonlinearity` 4th).
+_TORCH_SIG = "input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional"
+_KERAS_HEAD = ("units, activation, recurrent_activation, use_bias, kernel_initializer, "
+               "recurrent_initializer, bias_initializer")
+_KERAS_REG = ("kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer, "
+              "kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout")
+_KERAS_TAIL = "return_sequences, return_state, go_backwards, stateful, unroll"
+# Taken through **kwargs by Keras's LSTM and GRU (implementation) and its RNN base (zero_output_for_mask).
+_KERAS_KW = "*, implementation, zero_output_for_mask, **"
 
 
 @register
@@ -152,10 +169,11 @@ class RNN(_Recurrent):
                                           doc="PyTorch: no shape effect"))
     order = ("hidden", "layers", "bidirectional", "bias", "return_sequences")
     torch = {"RNN": None}
-    torch_order = ("in_channels", "hidden", "layers", "nonlinearity", "bias", "batch_first", "dropout",
-                   "bidirectional")
+    torch_sig = ("input_size, hidden_size, num_layers, nonlinearity, bias, batch_first, dropout, "
+                 "bidirectional, device, dtype")
     keras = {"SimpleRNN": None}
-    keras_order = ("hidden", "activation", "bias")
+    keras_sig = ("units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer, "
+                 f"{_KERAS_REG}, {_KERAS_TAIL}, seed, *, zero_output_for_mask, **")
 
 
 @register
@@ -171,9 +189,10 @@ class LSTM(_Recurrent):
     )
     order = ("hidden", "layers", "bidirectional", "bias", "return_sequences")
     torch = {"LSTM": None}
-    torch_order = (*_TORCH_ORDER, "proj_size")
+    torch_sig = f"{_TORCH_SIG}, proj_size, device, dtype"
     keras = {"LSTM": None}
-    keras_order = ("hidden", "activation", "recurrent_activation", "bias")
+    keras_sig = (f"{_KERAS_HEAD}, unit_forget_bias, {_KERAS_REG}, seed, {_KERAS_TAIL}, use_cudnn, "
+                 f"{_KERAS_KW}")
 
     def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
         super().check_options(ctx, a)
@@ -199,9 +218,9 @@ class GRU(_Recurrent):
     )
     order = ("hidden", "layers", "bidirectional", "bias", "return_sequences", "reset_after")
     torch = {"GRU": None}
-    torch_order = _TORCH_ORDER
+    torch_sig = f"{_TORCH_SIG}, device, dtype"
     keras = {"GRU": None}
-    keras_order = ("hidden", "activation", "recurrent_activation", "bias")
+    keras_sig = f"{_KERAS_HEAD}, {_KERAS_REG}, seed, {_KERAS_TAIL}, reset_after, use_cudnn, {_KERAS_KW}"
 
     def keras_bias_shape(self, gh: Any, a: Mapping[str, Any]) -> tuple[Any, ...]:
         return (2, gh) if a["reset_after"] else (gh,)

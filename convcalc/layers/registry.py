@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection
 from typing import NamedTuple
 
+from ..core.params import CallForm
 from ..errors import SpecError, did_you_mean
 from .base import Layer
 
@@ -21,20 +22,30 @@ class Resolved(NamedTuple):
     layer: Layer
     rank: int | None
     spelling: str  # "convcalc" | "torch" | "keras"
+    cls: str = ""  # the framework's class name, for its spellings
 
     @property
     def order(self) -> tuple[str, ...]:
+        form = self.form
+        if form is not None:
+            return form.order
         if self.spelling == "torch":
             return self.layer.torch_order
         if self.spelling == "keras":
             return self.layer.keras_order
         return self.layer.order
 
+    @property
+    def form(self) -> CallForm | None:
+        """The framework class's own call form, when the layer declares its signature."""
+        return self.layer.call_form(self.cls, self.spelling) if self.cls else None
+
 
 REGISTRY: dict[str, Layer] = {}  # kind -> layer
 _NORMAL: dict[str, tuple[Layer, int | None]] = {}
 _TORCH: dict[str, tuple[Layer, int | None]] = {}
 _KERAS: dict[str, tuple[Layer, int | None]] = {}
+_FROM_CLASS: dict[str, str] = {}  # _NORMAL keys that only a framework's class name put there
 
 
 def normalize(name: str) -> str:
@@ -47,16 +58,28 @@ def register(cls: type[Layer]) -> type[Layer]:
     if layer.kind in REGISTRY:
         raise RuntimeError(f"layer kind {layer.kind!r} registered twice")
     REGISTRY[layer.kind] = layer
+    for attr, spelling, names in (("torch_order", "torch", layer.torch),
+                                  ("keras_order", "keras", layer.keras)):
+        first = next(iter(names), None)
+        form = layer.call_form(first, spelling) if first else None
+        if form is not None:  # the listing and the schema show the first class's order
+            setattr(layer, attr, form.order)
     spellings: list[tuple[str, int | None]] = [(layer.kind, None)]
     spellings += [(f"{layer.kind}{r}d", r) for r in layer.ranks]
     spellings += [(a, None) for a in layer.aliases]
     spellings += [(f"{a}{r}d", r) for a in layer.aliases for r in layer.ranks]
     for name, rank in spellings:
-        _add(_NORMAL, normalize(name), layer, rank)
+        key = normalize(name)
+        if _FROM_CLASS.pop(key, None) is not None:
+            del _NORMAL[key]  # convcalc's own name wins over a class name read loosely
+        _add(_NORMAL, key, layer, rank)
     for table, names in ((_TORCH, layer.torch), (_KERAS, layer.keras)):
         for name, rank in names.items():
             _add(table, name, layer, rank)
-            _NORMAL.setdefault(normalize(name), (layer, rank))
+            key = normalize(name)
+            if key not in _NORMAL:
+                _NORMAL[key] = (layer, rank)
+                _FROM_CLASS[key] = name
     return cls
 
 
@@ -83,11 +106,11 @@ def lookup(written: str, framework: str, blocks: Collection[str] = ()) -> Resolv
     if in_torch and in_keras:
         pick = _KERAS if framework == "keras" else _TORCH
         layer, rank = pick[name]
-        return Resolved(layer, rank, "keras" if framework == "keras" else "torch")
+        return Resolved(layer, rank, "keras" if framework == "keras" else "torch", name)
     if in_torch:
-        return Resolved(*_TORCH[name], "torch")
+        return Resolved(*_TORCH[name], "torch", name)
     if in_keras:
-        return Resolved(*_KERAS[name], "keras")
+        return Resolved(*_KERAS[name], "keras", name)
     key = normalize(name)
     if key in _NORMAL:
         return Resolved(*_NORMAL[key], "convcalc")

@@ -1,5 +1,5 @@
 """Layers that only rearrange elements: flatten, reshape, permute, padding,
-cropping, upsampling, pixel shuffle, repeat.  None has parameters; their
+cropping, pixel shuffle, repeat (upsampling: upsample.py).  None has parameters; their
 MACs are 0 (they move or copy, they do not multiply)."""
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ class Flatten(Layer):
     )
     order = ("start_dim", "end_dim")
     torch = {"Flatten": None}
-    torch_order = ("start_dim", "end_dim")
+    torch_sig = "start_dim, end_dim"
     keras = {"Flatten": None}
-    keras_order = ("data_format",)
+    keras_sig = "data_format, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -88,7 +88,7 @@ class Reshape(Layer):
     params = (A.Param("shape", TARGET_SHAPE, aliases=("target_shape",), variadic=True),)
     order = ("shape",)
     keras = {"Reshape": None}
-    keras_order = ("shape",)
+    keras_sig = "target_shape, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         return LayerOut(_fill_unknown(ctx, inputs[0], a["shape"], "target shape"))
@@ -104,7 +104,7 @@ class Unflatten(Layer):
     params = (A.Param("dim", A.INTEGER), A.Param("sizes", TARGET_SHAPE, aliases=("unflattened_size",)))
     order = ("dim", "sizes")
     torch = {"Unflatten": None}
-    torch_order = ("dim", "sizes")
+    torch_sig = "dim, unflattened_size"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -144,10 +144,10 @@ class Permute(Layer):
     doc = "Reorder axes: PyTorch form [0, 2, 1, 3] or Keras form [2, 1, 3]."
     params = (A.Param("dims", DIMS, variadic=True),)
     order = ("dims",)
-    torch = {"Permute": None}
-    torch_order = ("dims",)
+    torch = {"Permute": None}  # torchvision.ops.Permute(dims); torch.nn has no such class
+    torch_sig = "dims"
     keras = {"Permute": None}
-    keras_order = ("dims",)
+    keras_sig = "dims, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x, dims = inputs[0], a["dims"]
@@ -192,6 +192,8 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     rank = ctx.rank or 1
     raw = split_axes(raw)
     names = ctx.axis_names
+    if ctx.spelling == "keras":
+        return _keras_sides(raw, ctx, what, rank)
 
     def size(r: Any, label: str) -> Any:
         return A.INTEGER(r, ctx, label)
@@ -220,6 +222,46 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     raise SpecError(f"{what} {items} has {len(items)} values; give 1, {rank} (per axis) or {2 * rank} "
                     f"(PyTorch order, last axis first), or {rank} [before, after] pairs",
                     code="wrong-axis-count")
+
+
+def _keras_sides(raw: Any, ctx: Ctx, what: str, rank: int) -> tuple[tuple[Any, Any], ...]:
+    """Keras's ZeroPadding*D/Cropping*D reading: one size, or (1D) a (left, right) pair, or one entry
+    per axis, each a size or a (before, after) pair; every entry >= 0 (only ZeroPadding2D/3D take
+    one negative int for all sides, which crops)."""
+    names = ctx.axis_names
+
+    def nonneg(r: Any, label: str) -> Any:
+        v = A.INTEGER(r, ctx, label)
+        if num.is_int(v) and v < 0:
+            raise SpecError(f"{label} must not be negative for Keras's {ctx.cls}, not {v}",
+                            code="negative-value")
+        return v
+
+    shape = "one size or a (left, right) pair" if rank == 1 else (
+        f"one size or {rank} entries (one per spatial axis, each a size or a (before, after) pair)")
+    if not isinstance(raw, list | tuple):
+        keep_sign = rank > 1 and what != "cropping"  # ZeroPadding2D(-1) crops every side
+        v = A.INTEGER(raw, ctx, what) if keep_sign else nonneg(raw, what)
+        return ((v, v),) * rank
+    items = list(raw)
+    wrong = SpecError(f"Keras's {ctx.cls} takes {what} as {shape}, not {items}", code="bad-padding")
+    if rank == 1:
+        if len(items) != 2 or any(isinstance(r, list | tuple) for r in items):
+            raise wrong
+        return ((nonneg(items[0], what), nonneg(items[1], what)),)
+    if len(items) != rank:
+        raise wrong
+    out = []
+    for i, r in enumerate(items):
+        label = f"{what} on axis {names[i]}"
+        if isinstance(r, list | tuple):
+            if len(r) != 2:
+                raise wrong
+            out.append((nonneg(r[0], label), nonneg(r[1], label)))
+        else:
+            v = nonneg(r, label)
+            out.append((v, v))
+    return tuple(out)
 
 
 SIDES = A.Kind("int|per-axis|[[before,after],..]|PyTorch flat", _sides,
@@ -260,10 +302,9 @@ class ZeroPad(Layer):
     aliases = ("zero_pad", "zeropadding")
     params = (A.Param("padding", SIDES, 1), DATA_FORMAT)
     order = ("padding",)
-    torch = per_rank("ZeroPad{}d")
-    torch_order = ("padding",)
+    # PyTorch's ZeroPad1d/2d/3d read a flat tuple, last axis first: layers/padding.py.
     keras = per_rank("ZeroPadding{}D")
-    keras_order = ("padding", "data_format")
+    keras_sig = "padding, data_format, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         pairs = a["padding"]
@@ -285,7 +326,8 @@ class Cropping(Layer):
                       doc="default: 1 per side (1d, 3d), 0 (2d), as Keras"), DATA_FORMAT)
     order = ("cropping",)
     keras = per_rank("Cropping{}D")
-    keras_order = ("cropping", "data_format")
+    keras_sig = "cropping, data_format, **"
+    keras_sigs = {"Cropping1D": "cropping, **"}
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         pairs = a["cropping"]
@@ -298,104 +340,6 @@ class Cropping(Layer):
                                 code="negative-value")
         return LayerOut(_side_sizes(ctx, inputs[0], pairs, F.CROP_OUT, "cropping"),
                         windows=_shift_windows(-before for before, _ in pairs))
-
-
-# ------------------------------------------------------------- upsampling
-
-
-def _scale(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
-    """Per-axis scale factors: whole numbers (or expressions) or positive decimals (PyTorch)."""
-    rank = ctx.rank or 1
-
-    def one(r: Any, label: str) -> Any:
-        if isinstance(r, float) and not isinstance(r, bool):
-            if not r > 0 or r != r or r == float("inf"):
-                raise SpecError(f"{label} must be positive, not {r}", code="size-below-1")
-            return int(r) if r.is_integer() else r
-        return A.POSITIVE(r, ctx, label)
-
-    raw = split_axes(raw)
-    if isinstance(raw, list | tuple):
-        if len(raw) != rank:
-            raise SpecError(f"{what} has {len(raw)} values {list(raw)} but the input has {rank} spatial "
-                            f"ax{'i' if rank == 1 else 'e'}s", code="wrong-axis-count")
-        return tuple(one(r, f"{what} on axis {ctx.axis_names[i]}") for i, r in enumerate(raw))
-    return (one(raw, what),) * rank
-
-
-SCALE = A.Kind("int|number per axis", _scale, {"anyOf": [{"type": "number"}, {"type": "string"},
-                                                         {"type": "array"}]})
-
-
-@register
-class Upsample(Layer):
-    """Resizes the spatial axes by a factor, or (PyTorch) to a size.
-
-    PyTorch ``Upsample(size, scale_factor)``: exactly one of the two; a scale
-    gives ``⌊n·scale⌋`` (decimals allowed, computed in double precision as
-    PyTorch does), a size is the output size.  Keras ``UpSampling1D/2D/3D(size=2)``:
-    ``size`` is a whole factor per axis, ``n·size``.  So under
-    ``framework: keras`` ``size`` means the factor, as Keras names it.
-    """
-
-    kind = "upsample"
-    family = "reshaping"
-    doc = "Upsampling by a scale factor, or (PyTorch) to a size; Keras's size is a factor."
-    ranks = (1, 2, 3)
-    aliases = ("upsampling", "interpolate")
-    params = (
-        A.Param("scale", A.optional(SCALE), None, aliases=("scale_factor",)),
-        A.Param("size", A.optional(A.AXES), None, doc="PyTorch: the output size; Keras: the factor"),
-        A.Param("mode", A.RAW, None, doc="no shape effect"),
-        A.Param("align_corners", A.RAW, None, doc="no shape effect"),
-        A.Param("interpolation", A.RAW, None, doc="no shape effect"),
-        DATA_FORMAT,
-    )
-    order = ("scale", "size")
-    torch = {"Upsample": None, "UpsamplingNearest2d": 2, "UpsamplingBilinear2d": 2}
-    torch_order = ("size", "scale", "mode", "align_corners")
-    keras = per_rank("UpSampling{}D")
-    keras_order = ("size", "data_format", "interpolation")
-
-    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        c, spatial = ctx.split(x)
-        scale, size = a["scale"], a["size"]
-        if scale is not None and size is not None:
-            raise SpecError("give one of scale (scale_factor) or size, not both",
-                            code="conflicting-arguments")
-        if ctx.keras:
-            scale = size or scale or (2,) * len(spatial)
-        elif scale is None and size is None:
-            raise SpecError("give one of scale (scale_factor) or size", code="missing-argument")
-        elif size is not None:
-            return LayerOut(ctx.join(c, size))
-        out = []
-        for i, n in enumerate(spatial):
-            r = scale[i]
-            name = ctx.axis_names[i]
-            if isinstance(r, float):
-                if ctx.keras:
-                    raise SpecError(f"Keras's UpSampling takes whole factors, not {r}",
-                                    code="not-in-framework")
-                size_i = self._scaled(ctx, name, n, r)
-            else:
-                size_i = ctx.step(name, F.UPSAMPLE_OUT, n=n, r=r)
-            ctx.at_least(size_i, 1, lambda n=n, r=r, name=name: (
-                f"scale {r} leaves axis {name} of size {num.fmt(n)} with no elements"), code="size-below-1")
-            out.append(size_i)
-        return LayerOut(ctx.join(c, out))
-
-    @staticmethod
-    def _scaled(ctx: Ctx, name: str, n: Any, r: float) -> Any:
-        """PyTorch: ``floor(float(n) * scale)`` in double precision."""
-        if num.is_int(n):
-            v = int(float(n) * r // 1)
-        else:
-            sympy = num.sympy_module()
-            v = sympy.floor(n * sympy.Rational(repr(r)))
-        ctx.note(name, f"⌊{num.fmt(n)}·{r}⌋", v)
-        return v
 
 
 def _last3(ctx: Ctx, x: Shape, kind: str) -> tuple[tuple[Any, ...], Any, Any, Any]:
@@ -416,7 +360,6 @@ class _Shuffle(Layer):
 
     family = "reshaping"
     order = ("factor",)
-    torch_order = ("factor",)
     channels: ClassVar[F.Formula]  # the output channels from c and r
     spatial: ClassVar[F.Formula]  # the output height and width from n and r
 
@@ -442,6 +385,7 @@ class PixelShuffle(_Shuffle):
     aliases = ("depth_to_space",)
     params = (A.Param("factor", A.POSITIVE, aliases=("upscale_factor", "r")),)
     torch = {"PixelShuffle": None}
+    torch_sig = "upscale_factor"
     channels = F.SHUFFLE_CHANNELS
     spatial = F.UPSAMPLE_OUT
 
@@ -459,6 +403,7 @@ class PixelUnshuffle(_Shuffle):
     aliases = ("space_to_depth",)
     params = (A.Param("factor", A.POSITIVE, aliases=("downscale_factor", "r")),)
     torch = {"PixelUnshuffle": None}
+    torch_sig = "downscale_factor"
     channels = F.UNSHUFFLE_CHANNELS
     spatial = F.UNSHUFFLE_OUT
 
@@ -479,7 +424,7 @@ class RepeatVector(Layer):
     params = (A.Param("times", A.POSITIVE, aliases=("n",)),)
     order = ("times",)
     keras = {"RepeatVector": None}
-    keras_order = ("times",)
+    keras_sig = "n, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]

@@ -70,8 +70,8 @@ class Parameter(Layer):
                 doc="false for a frozen tensor (requires_grad=False): non-trainable parameters"),
     )
     order = ("shape",)
-    torch = {"Parameter": None}
-    torch_order = ("shape",)  # Parameter(1, 768): the sizes, as torch.zeros(1, 768) takes them
+    # No PyTorch class name: torch.nn.Parameter takes a tensor, not sizes.  `Parameter(1, 768)`
+    # still reads (names match ignoring case) in convcalc's order: the sizes, as torch.zeros takes them.
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         shape = a["shape"]

@@ -46,7 +46,7 @@ class TimeDistributed(Layer):
     params = (_LAYER,)
     order = ("layer",)
     keras = {"TimeDistributed": None}
-    keras_order = ("layer",)
+    keras_sig = "layer, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -78,7 +78,7 @@ class Bidirectional(Layer):
     )
     order = ("layer", "merge_mode")
     keras = {"Bidirectional": None}
-    keras_order = ("layer", "merge_mode", "weights", "backward_layer")
+    keras_sig = "layer, merge_mode, weights, backward_layer, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]

@@ -194,8 +194,8 @@ def _raw_shape(raw: Any, loc: Loc, what: str) -> tuple[Any, ...]:
     raw = split_axes(raw)
     if isinstance(raw, int | str) and not isinstance(raw, bool):
         return (raw,)
-    if isinstance(raw, list) and raw:
-        return tuple(raw)
+    if isinstance(raw, list):
+        return tuple(raw)  # [] is a 0-d (scalar) input, as element-wise layers take it
     raise SpecError(f"{what} must be a shape such as [3, 224, 224] or 3x224x224, not {raw!r}", loc=loc,
                     code="bad-shape")
 
