@@ -263,3 +263,51 @@ class InstanceNorm(Layer):
                          f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
                          "refuses it unless track_running_stats=True)")
         return LayerOut(x, _affine(ctx, (c,)) if a["affine"] else ())
+
+
+@register
+class RMSNorm(Layer):
+    """Root-mean-square normalization (Llama's): a scale only, no shift.
+
+    PyTorch ``nn.RMSNorm(normalized_shape, eps, elementwise_affine)``: ``weight``
+    of the normalized trailing shape (none without ``elementwise_affine``); the
+    input must end in that shape.  Keras ``RMSNormalization(axis=-1, epsilon)``:
+    ``scale`` of the sizes of the normalized axes, sorted as Keras sorts them.
+    No MACs counted.
+    """
+
+    kind = "rmsnorm"
+    family = "normalization"
+    doc = "RMS normalization over the trailing axes (scale only)."
+    aliases = ("rms_norm", "rmsnormalization")
+    params = (
+        A.Param("shape", A.optional(A.SHAPE), None, aliases=("normalized_shape",),
+                doc="normalized trailing shape (default: the last axis)"),
+        A.Param("affine", A.BOOL, True, aliases=("elementwise_affine",), doc="learn the scale"),
+        A.Param("axis", A.optional(AXIS_LIST), None, doc="Keras: normalized axes (default -1)"),
+        _EPS,
+    )
+    order = ("shape", "affine")
+    torch = {"RMSNorm": None}
+    torch_order = ("shape", "eps", "affine")
+    keras = {"RMSNormalization": None}
+    keras_order = ("axis", "eps")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        shape = a["shape"]
+        if ctx.keras and shape is None:
+            axes = a["axis"] if a["axis"] is not None else (-1,)
+            indices = [_axis(x, ax) for ax in sorted(axes)]
+            if len(set(indices)) != len(indices):
+                raise SpecError(f"axis {list(axes)} names an axis twice", code="bad-axis")
+            return LayerOut(x, (Weight("scale", tuple(x[i] for i in indices)),))
+        if a["axis"] is not None:
+            raise SpecError("give either the normalized shape or (Keras) the axis, not both"
+                            if ctx.keras else "PyTorch's RMSNorm takes the normalized shape, not an axis",
+                            code="bad-argument")
+        shape = shape if shape is not None else (x[-1],)
+        LayerNorm._check_trailing(ctx, x, shape)
+        if ctx.keras:
+            return LayerOut(x, (Weight("scale", shape),))
+        return LayerOut(x, (Weight("weight", shape),) if a["affine"] else ())

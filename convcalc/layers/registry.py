@@ -33,6 +33,9 @@ REGISTRY: dict[str, Layer] = {}  # kind -> layer
 _NORMAL: dict[str, tuple[Layer, int | None]] = {}
 _TORCH: dict[str, tuple[Layer, int | None]] = {}
 _KERAS: dict[str, tuple[Layer, int | None]] = {}
+# Class names of the two frameworks that are one word when case is ignored but different
+# layers (PyTorch's MultiheadAttention, Keras's MultiHeadAttention): folded name -> framework -> layer.
+_FOLDED: dict[str, dict[str, tuple[Layer, int | None]]] = {}
 
 
 def normalize(name: str) -> str:
@@ -51,10 +54,14 @@ def register(cls: type[Layer]) -> type[Layer]:
     spellings += [(f"{a}{r}d", r) for a in layer.aliases for r in layer.ranks]
     for name, rank in spellings:
         _add(_NORMAL, normalize(name), layer, rank)
-    for table, names in ((_TORCH, layer.torch), (_KERAS, layer.keras)):
+    for table, names, fw in ((_TORCH, layer.torch, "pytorch"), (_KERAS, layer.keras, "keras")):
         for name, rank in names.items():
             _add(table, name, layer, rank)
-            _NORMAL.setdefault(normalize(name), (layer, rank))
+            key = normalize(name)
+            held = _NORMAL.setdefault(key, (layer, rank))
+            if held[0] is not layer or key in _FOLDED:
+                _FOLDED.setdefault(key, {}).setdefault(fw, (layer, rank))
+                _FOLDED[key].setdefault("pytorch" if fw == "keras" else "keras", held)
     return cls
 
 
@@ -84,6 +91,9 @@ def lookup(written: str, framework: str) -> Resolved:
     if in_keras:
         return Resolved(*_KERAS[name], "keras")
     key = normalize(name)
+    if key in _FOLDED:  # folded to one word, the framework's class decides
+        fw = "keras" if framework == "keras" else "pytorch"
+        return Resolved(*_FOLDED[key][fw], "keras" if fw == "keras" else "torch")
     if key in _NORMAL:
         return Resolved(*_NORMAL[key], "convcalc")
     raise SpecError(f"unknown layer type `{written}`" + did_you_mean(name, all_names()))
