@@ -255,7 +255,7 @@ class GroupedQueryAttention(Layer):
     (h·hd, E), ``k_proj.weight``/``v_proj.weight`` (kv·hd, E), ``o_proj.weight``
     (E, h·hd), without biases by default (``bias`` all four, ``qkv_bias`` only
     q/k/v, as Qwen2).  Rotary position embeddings have no parameters.  Keras's
-    ``GroupedQueryAttention(head_dim, num_query_heads, num_key_value_heads)`` is
+    ``GroupQueryAttention(head_dim, num_query_heads, num_key_value_heads)`` is
     called ``[query, value]`` or ``[query, value, key]``, with biases by default.
     """
 
@@ -280,12 +280,12 @@ class GroupedQueryAttention(Layer):
         A.Param("flash_attention", _SHAPE_FREE, None, doc="no shape effect"),
     )
     order = ("heads", "kv_heads", "head_dim")
-    keras = {"GroupedQueryAttention": None}
+    keras = {"GroupQueryAttention": None}
     keras_order = ("head_dim", "heads", "kv_heads", "dropout", "bias")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         if ctx.keras:
-            _reads("GroupedQueryAttention", inputs, 2, 3, "[query, value] or [query, value, key]")
+            _reads("GroupQueryAttention", inputs, 2, 3, "[query, value] or [query, value, key]")
         else:
             _reads("gqa", inputs, 1, 2, "[x] (self-attention) or [query, key_value]")
         q = inputs[0]
@@ -299,7 +299,7 @@ class GroupedQueryAttention(Layer):
         hd = a["head_dim"]
         if hd is None:
             if ctx.keras:
-                raise SpecError("GroupedQueryAttention needs head_dim", code="missing-argument")
+                raise SpecError("GroupQueryAttention needs head_dim", code="missing-argument")
             ctx.divides(h, e, lambda: f"the model width {num.fmt(e)} is not divisible by heads {num.fmt(h)}; "
                         "give head_dim")
             hd = num.floordiv(e, h)
@@ -316,7 +316,7 @@ class GroupedQueryAttention(Layer):
                 weights.append(Weight("attention_output/bias", (e,)))
         else:
             if a["use_gate"]:
-                raise SpecError("use_gate is an argument of Keras's GroupedQueryAttention",
+                raise SpecError("use_gate is an argument of Keras's GroupQueryAttention",
                                 code="bad-argument")
             qkv_bias = a["bias"] or a["qkv_bias"]
             weights = []

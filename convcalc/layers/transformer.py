@@ -190,6 +190,9 @@ class TransformerDecoderLayer(Composite):
 
 def _stack(layer: Any, times: Any, norm: Any, loc: Loc, read: Reader, sources: tuple[str | int, ...] | None
            ) -> list[Entry]:
+    if type(times) is int and times < 1:
+        raise SpecError(f"num_layers must be at least 1, not {times} (PyTorch's forward reads layers[0])",
+                        code="bad-argument")
     inner = read(layer)
     inner = LayerSpec(inner.type, inner.args, inner.kwargs, None, sources, loc)
     out: list[Entry] = [RepeatSpec(times, (inner,), "layers", loc)]
