@@ -40,7 +40,8 @@ class Attend(nn.Module):
         super().__init__()
         self.m = nn.MultiheadAttention(batch_first=True, **kw)
 
-    def forward(self, q: torch.Tensor, k: torch.Tensor | None = None, v: torch.Tensor | None = None) -> object:
+    def forward(self, q: torch.Tensor, k: torch.Tensor | None = None,
+                v: torch.Tensor | None = None) -> object:
         k = q if k is None else k
         return self.m(q, k, k if v is None else v)[0]
 
@@ -137,7 +138,8 @@ def test_keras_multi_head_attention_macs() -> None:
     for kw, q, v, k in [({"num_heads": 4, "key_dim": 8}, (6, 16), (9, 12), None),
                         ({"num_heads": 2, "key_dim": 4, "value_dim": 3, "output_shape": 5}, (7, 10), (7, 10),
                          (7, 6)),
-                        ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, (3, 4, 8), (2, 5, 8), None)]:
+                        ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, (3, 4, 8), (2, 5, 8),
+                         None)]:
         layer = keras.layers.MultiHeadAttention(**kw)
         tensors = [torch.zeros(1, *s) for s in (q, v, k) if s is not None]
         layer(*tensors)  # build outside the counter

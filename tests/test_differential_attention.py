@@ -64,7 +64,8 @@ TORCH_REFUSALS = [
                  id="encoder-heads"),
     pytest.param(_torch((5, 8), LayerCfg("TransformerEncoderLayer", {**ENC, "d_model": 12})),
                  id="encoder-width"),
-    pytest.param(_torch((5, 8), LayerCfg("TransformerDecoderLayer", ENC, reads=((4, 6),))), id="memory-width"),
+    pytest.param(_torch((5, 8), LayerCfg("TransformerDecoderLayer", ENC, reads=((4, 6),))),
+                 id="memory-width"),
     pytest.param(_torch((5, 8), LayerCfg("TransformerEncoder", {
         "encoder_layer": LayerCfg("TransformerEncoderLayer", ENC), "num_layers": 0})), id="no-layers"),
     pytest.param(_torch((5, 8), LayerCfg("Linear", {"in_features": 8, "out_features": 6}),
@@ -141,7 +142,8 @@ def test_transformer_default_weights() -> None:
     cfg = Config("pytorch", (6, 512), (LayerCfg("Transformer", {}, reads=((5, 512),)),))
     cc = oracle.run_convcalc(cfg)
     assert cc.layers[0].output == (5, 512)
-    assert cc.layers[0].weights == tuple(sorted((n, tuple(p.shape), True) for n, p in model.named_parameters()))
+    expected = sorted((n, tuple(p.shape), True) for n, p in model.named_parameters())
+    assert cc.layers[0].weights == tuple(expected)
     assert cc.params == sum(p.numel() for p in model.parameters()) == 44_140_544
 
 
