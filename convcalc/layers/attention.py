@@ -72,8 +72,8 @@ class MultiheadAttention(Layer):
 
     kind = "mha"
     family = "attention"
-    doc = ("PyTorch's MultiheadAttention: from one tensor (self-attention), [query, key_value] or "
-           "[query, key, value]; (L, E) per sample.")
+    doc = ("PyTorch's MultiheadAttention (lower-case h; Keras's MultiHeadAttention is keras_mha): from one "
+           "tensor (self-attention), [query, key_value] or [query, key, value]; (L, E) per sample.")
     multi_input = True
     params = (
         A.Param("embed_dim", A.POSITIVE, aliases=("embed", "dim")),
@@ -173,8 +173,8 @@ class KerasMultiHeadAttention(Layer):
 
     kind = "keras_mha"
     family = "attention"
-    doc = ("Keras's MultiHeadAttention: from [query, value] or [query, value, key]; output: the query's "
-           "shape with the last axis = output_shape.")
+    doc = ("Keras's MultiHeadAttention (capital H; PyTorch's MultiheadAttention is mha): from [query, value] "
+           "or [query, value, key]; output: the query's shape with the last axis = output_shape.")
     multi_input = True
     params = (
         A.Param("num_heads", A.POSITIVE, aliases=("heads",)),
