@@ -115,7 +115,8 @@ def test_encoder_stack_with_a_block_written_as_a_user_would() -> None:
     spec = """
 layers:
   - TransformerEncoder:
-      encoder_layer: {TransformerEncoderLayer: {d_model: 64, nhead: 4, dim_feedforward: 128, activation: gelu}}
+      encoder_layer:
+        TransformerEncoderLayer: {d_model: 64, nhead: 4, dim_feedforward: 128, activation: gelu}
       num_layers: 3
       norm: {LayerNorm: 64}
 """
