@@ -40,6 +40,9 @@ _GQA = "L*E*h*hd + S*(dk + dv)*kv*hd + 2*h*L*S*hd + L*h*hd*E"
 KERAS_MHA_MACS = (Formula("keras_mha_macs", _KERAS_MHA),
                   Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*h*vd"))  # without, with use_gate
 GQA_MACS = (Formula("gqa_macs", _GQA), Formula("gqa_gate_macs", _GQA + " + L*E*h*hd"))
+# Every output position reads every key position: no sliding window, no receptive field to carry
+# on (windows of another rank than the output end the field, as a flatten does).
+MIXES: tuple = ()
 _SHAPE_FREE = A.RAW  # accepted, no effect on shapes or parameters
 
 
@@ -128,7 +131,7 @@ class MultiheadAttention(Layer):
         s_att = s + int(a["add_bias_kv"]) + int(a["add_zero_attn"])
         ctx.step("head_dim", HEAD_DIM, E=e, h=h)
         macs = ctx.step("MACs", MHA_MACS, L=length, E=e, S=s, kdim=kdim, vdim=vdim, Sa=s_att)
-        return LayerOut((length, e), tuple(weights), macs)
+        return LayerOut((length, e), tuple(weights), macs, MIXES)
 
 
 def _axes(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...] | None:
@@ -242,7 +245,7 @@ class KerasMultiHeadAttention(Layer):
         macs = ctx.step("MACs", KERAS_MHA_MACS[a["use_gate"]], nq=num.prod(q[:-1]), nk=num.prod(k[:-1]),
                         dq=dq, dk=dk, dv=dv, h=h, kd=kd, vd=vd, do=num.prod(out_shape),
                         na=num.prod([k[i] for i in attended]))
-        return LayerOut((*q[:-1], *out_shape), tuple(weights), macs)
+        return LayerOut((*q[:-1], *out_shape), tuple(weights), macs, MIXES)
 
 
 @register
@@ -330,4 +333,4 @@ class GroupedQueryAttention(Layer):
                 weights.append(Weight("o_proj.bias", (e,)))
         macs = ctx.step("MACs", GQA_MACS[a["use_gate"]], L=length, E=e, S=s, h=h, kv=kvh, hd=hd,
                         dk=key[-1], dv=kv[-1])
-        return LayerOut((length, e), tuple(weights), macs)
+        return LayerOut((length, e), tuple(weights), macs, MIXES)
