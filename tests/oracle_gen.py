@@ -701,11 +701,13 @@ def gen_keras_mha(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, 
         out = (rng.randint(1, 9),) if rng.random() < 0.7 else (rng.randint(1, 4), rng.randint(1, 4))
         kw["output_shape"] = out[0] if len(out) == 1 and rng.random() < 0.5 else out
     attended = list(range(len(q) - 1))
-    if len(q) > 2 and rng.random() < 0.6:
+    if (len(q) > 2 and rng.random() < 0.6) or rng.random() < 0.1:
+        # Keras numbers them in the projected query (batch, *sequence, heads, dim); negatives count
+        # from its heads axis; the heads axis itself may be attended over too.
         attended = sorted(rng.sample(range(len(q) - 1), rng.randint(1, len(q) - 1)))
-        kw["attention_axes"] = tuple(a + 1 for a in attended) if rng.random() < 0.7 else attended[0] + 1
-        if isinstance(kw["attention_axes"], int):
-            attended = [attended[0]]
+        axes = [a + 1 for a in attended] + ([len(q)] if rng.random() < 0.2 else [])
+        axes = [a - len(q) - 1 if rng.random() < 0.3 else a for a in axes]
+        kw["attention_axes"] = tuple(axes) if len(axes) > 1 or rng.random() < 0.5 else axes[0]
     if rng.random() < 0.2:
         kw["use_gate"] = True
     if rng.random() < 0.35:

@@ -139,6 +139,8 @@ def test_keras_multi_head_attention_macs() -> None:
                         ({"num_heads": 2, "key_dim": 4, "value_dim": 3, "output_shape": 5}, (7, 10), (7, 10),
                          (7, 6)),
                         ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, (3, 4, 8), (2, 5, 8),
+                         None),
+                        ({"num_heads": 2, "key_dim": 4, "attention_axes": (1, -1)}, (3, 5, 8), (3, 5, 6),
                          None)]:
         layer = keras.layers.MultiHeadAttention(**kw)
         tensors = [torch.zeros(1, *s) for s in (q, v, k) if s is not None]

@@ -19,6 +19,8 @@ import oracle
 import oracle_gen
 from oracle import Config, LayerCfg
 
+import convcalc
+
 SAMPLE, FULL = 40, 400
 
 
@@ -77,6 +79,9 @@ KERAS_REFUSALS = [
     pytest.param(_keras((3, 5, 8), LayerCfg("MultiHeadAttention", {"num_heads": 2, "key_dim": 4,
                                                                    "attention_axes": 2},
                                             reads=((4, 6, 8),))), id="unattended-axis"),
+    pytest.param(_keras((3, 5, 8), LayerCfg("MultiHeadAttention", {"num_heads": 2, "key_dim": 4,
+                                                                   "attention_axes": 4},
+                                            reads=(None,))), id="attention-axis-out-of-range"),
     pytest.param(_keras((5, 8), LayerCfg("GroupQueryAttention", {"head_dim": 4, "num_query_heads": 3,
                                                                  "num_key_value_heads": 2},
                                          reads=(None,))), id="gqa-heads"),
@@ -145,6 +150,16 @@ def test_transformer_default_weights() -> None:
     expected = sorted((n, tuple(p.shape), True) for n, p in model.named_parameters())
     assert cc.layers[0].weights == tuple(expected)
     assert cc.params == sum(p.numel() for p in model.parameters()) == 44_140_544
+
+
+def test_attention_across_the_batch_is_refused() -> None:
+    """Keras accepts ``attention_axes=0`` (attending across the samples of a batch); what one sample
+    costs then depends on the batch, so convcalc, which describes one sample, says so instead."""
+    spec = {"framework": "keras", "inputs": {"q": [3, 8]},
+            "layers": [{"MultiHeadAttention": {"num_heads": 2, "key_dim": 4, "attention_axes": 0,
+                                               "from": ["q", "q"]}}]}
+    with pytest.raises(convcalc.SpecError, match="across the batch"):
+        convcalc.analyze(spec)
 
 
 def test_oracle_sees_a_block_difference() -> None:

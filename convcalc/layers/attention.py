@@ -155,6 +155,32 @@ _AXES = A.Kind("int|[int,..]", _axes, _INT_LIST_SCHEMA)
 _OUT_SHAPE = A.Kind("int|shape", _sizes, _INT_LIST_SCHEMA)
 
 
+def _attended(axes: tuple[int, ...] | None, q: Shape) -> tuple[tuple[int, ...], bool]:
+    """Keras's ``attention_axes`` as (indices of the query's sequence axes, whether the heads axis is one).
+
+    Keras numbers them in the projected query (batch, *sequence axes, heads, head dim), a negative
+    axis counting from its heads axis.  The default: every sequence axis.
+    """
+    n = len(q)  # the projected query's heads axis
+    if axes is None:
+        return tuple(range(n - 1)), False
+    seq, heads = set(), False
+    for ax in axes:
+        p = ax if ax >= 0 else n + 1 + ax
+        if p == 0:
+            raise SpecError(f"attention_axes {list(axes)}: axis {ax} attends across the batch; convcalc "
+                            "describes one sample", code="bad-axis")
+        if p == n:
+            heads = True
+        elif 1 <= p < n:
+            seq.add(p - 1)
+        else:
+            raise SpecError(f"attention_axes {list(axes)}: axis {ax} is out of range for the query "
+                            f"{fmt_shape(q)} (sequence axes 1 to {n - 1}, the heads axis {n}; batch is 0)",
+                            code="bad-axis")
+    return tuple(sorted(seq)), heads
+
+
 def _keras_proj(name: str, d_in: Value, heads: Value, dim: Value, bias: bool) -> list[Weight]:
     out = [Weight(f"{name}/kernel", (d_in, heads, dim))]
     return [*out, Weight(f"{name}/bias", (heads, dim))] if bias else out
@@ -216,18 +242,7 @@ class KerasMultiHeadAttention(Layer):
         if len(q) != len(v):
             raise SpecError(f"MultiHeadAttention: query {fmt_shape(q)} and value {fmt_shape(v)} have "
                             "different numbers of axes", code="attention-shapes")
-        rank = len(q) + 2  # the projected query (batch, ..., heads, dim)
-        axes = a["attention_axes"]
-        if axes is None:
-            attended = tuple(range(len(q) - 1))
-        else:
-            attended = tuple(sorted({(ax if ax >= 0 else rank - 1 + ax) - 1 for ax in axes}))
-            bad = [ax for ax, i in zip(axes, [(x if x >= 0 else rank - 1 + x) - 1 for x in axes],
-                                       strict=True) if not 0 <= i < len(q) - 1]
-            if bad:
-                raise SpecError(f"attention_axes {list(axes)}: axis {bad[0]} is not a sequence axis of the "
-                                f"query {fmt_shape(q)} (axes 1 to {len(q) - 1}; batch is 0, features last)",
-                                code="bad-axis")
+        attended, heads_too = _attended(a["attention_axes"], q)
         for i in range(len(q) - 1):
             if i not in attended:
                 ctx.equal(q[i], v[i], lambda i=i: f"query {fmt_shape(q)} and value {fmt_shape(v)} differ on "
@@ -244,7 +259,7 @@ class KerasMultiHeadAttention(Layer):
             weights.append(Weight("attention_output/bias", tuple(out_shape)))
         macs = ctx.step("MACs", KERAS_MHA_MACS[a["use_gate"]], nq=num.prod(q[:-1]), nk=num.prod(k[:-1]),
                         dq=dq, dk=dk, dv=dv, h=h, kd=kd, vd=vd, do=num.prod(out_shape),
-                        na=num.prod([k[i] for i in attended]))
+                        na=num.prod([k[i] for i in attended]) * (h if heads_too else 1))
         return LayerOut((*q[:-1], *out_shape), tuple(weights), macs, MIXES)
 
 
