@@ -110,8 +110,10 @@ class MultiheadAttention(Layer):
         ctx.equal(q[-1], e, lambda: f"was expecting embedding dimension of {num.fmt(e)}, but the query "
                   f"{fmt_shape(q)} has {num.fmt(q[-1])} (PyTorch's error)")
         for what, x, want, arg in (("key", k, kdim, "kdim"), ("value", v, vdim, "vdim")):
-            ctx.equal(x[-1], want, lambda x=x, want=want, what=what, arg=arg: (
-                f"the {what} {fmt_shape(x)} has {num.fmt(x[-1])} features but {arg} is {num.fmt(want)}"))
+            given = "" if a[arg] is not None else " (by default embed_dim)"
+            ctx.equal(x[-1], want, lambda x=x, want=want, what=what, arg=arg, given=given: (
+                f"the {what} {fmt_shape(x)} has {num.fmt(x[-1])} features but {arg}{given} is "
+                f"{num.fmt(want)}"))
         ctx.equal(k[0], v[0], lambda: f"key {fmt_shape(k)} and value {fmt_shape(v)} differ in "
                   "sequence length (PyTorch: key and value must have the same length)")
         packed = num.resolve(num.eq(kdim, e)) is True and num.resolve(num.eq(vdim, e)) is True

@@ -45,14 +45,15 @@ class Composite(Layer):
     """A layer type that is a block of other layers (expanded before propagation)."""
 
     family = "transformer"
-    multi_input = True
-    inputs: ClassVar[int] = 1  # how many tensors a use reads
+    inputs: ClassVar[int] = 1  # how many tensors a use reads (checked when it is expanded)
 
     def body(self, a: Mapping[str, Any], loc: Loc, read: Reader) -> list[Entry]:
         raise NotImplementedError
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        raise SpecError(f"{self.kind} is a built-in block; it cannot be wrapped", code="not-wrappable")
+        # Only a wrapper (timedistributed) gets here: every other use was expanded into its layers.
+        raise SpecError(f"{self.kind} is a built-in block of layers; it cannot be wrapped",
+                        code="not-wrappable")
 
 
 def _layer(type_: str, loc: Loc, name: str | None = None, sources: tuple[str | int, ...] | None = None,
