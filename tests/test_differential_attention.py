@@ -21,7 +21,7 @@ from oracle import Config, LayerCfg
 
 import convcalc
 
-SAMPLE, FULL = 40, 400
+SAMPLE, FULL = 28, 400
 
 
 def _generated(framework: str, n: int) -> list[Config]:

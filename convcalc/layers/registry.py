@@ -36,6 +36,7 @@ _KERAS: dict[str, tuple[Layer, int | None]] = {}
 # Class names of the two frameworks that are one word when case is ignored but different
 # layers (PyTorch's MultiheadAttention, Keras's MultiHeadAttention): folded name -> framework -> layer.
 _FOLDED: dict[str, dict[str, tuple[Layer, int | None]]] = {}
+_OWN: set[str] = set()  # convcalc's own spellings, folded
 
 
 def normalize(name: str) -> str:
@@ -54,11 +55,14 @@ def register(cls: type[Layer]) -> type[Layer]:
     spellings += [(f"{a}{r}d", r) for a in layer.aliases for r in layer.ranks]
     for name, rank in spellings:
         _add(_NORMAL, normalize(name), layer, rank)
+        _OWN.add(normalize(name))
     for table, names, fw in ((_TORCH, layer.torch, "pytorch"), (_KERAS, layer.keras, "keras")):
         for name, rank in names.items():
             _add(table, name, layer, rank)
             key = normalize(name)
             held = _NORMAL.setdefault(key, (layer, rank))
+            if key in _OWN:  # convcalc's own spelling of a layer keeps its name
+                continue
             if held[0] is not layer or key in _FOLDED:
                 _FOLDED.setdefault(key, {}).setdefault(fw, (layer, rank))
                 _FOLDED[key].setdefault("pytorch" if fw == "keras" else "keras", held)
