@@ -80,11 +80,6 @@ def _activation(raw: Any, loc: Loc, read: Reader) -> LayerSpec:
     return LayerSpec(spec.type, spec.args, spec.kwargs, "activation", None, loc)
 
 
-def _common(a: Mapping[str, Any]) -> tuple[Any, Any, Any, Any, Any, bool, bool]:
-    return (a["d_model"], a["nhead"], a["dim_feedforward"], a["dropout"], a["layer_norm_eps"],
-            flag(a["bias"], "bias"), flag(a["norm_first"], "norm_first"))
-
-
 _LAYER_PARAMS = (
     A.Param("d_model", A.POSITIVE, aliases=("embed_dim",)),
     A.Param("nhead", A.POSITIVE, aliases=("num_heads", "heads")),
