@@ -151,3 +151,25 @@ def test_transformer_is_pytorch_only() -> None:
 def test_keras_rmsnormalization() -> None:
     result = convcalc.analyze("4x5x6 | RMSNormalization(axis=[-2, -1])", framework="keras")
     assert [(w.name, w.shape) for w in result.layers[0].weights] == [("scale", (5, 6))]
+
+
+def test_builtin_blocks_inside_user_blocks_and_repeats() -> None:
+    """Named as blocks name their entries: by position inside a block, by round inside a repeat."""
+    spec = """
+input: [6, 32]
+blocks:
+  stage:
+    args: {width: 32}
+    layers:
+      - TransformerEncoderLayer: [$width, 4, 64]
+      - rmsnorm
+layers:
+  - stage: {name: s}
+  - repeat: {name: blocks, times: 2, layers: [{TransformerEncoderLayer: [32, 4, 64]}]}
+"""
+    result = convcalc.analyze(spec)
+    names = [r.name for r in result.layers]
+    assert "s.0.self_attn" in names and "s.rmsnorm_1" in names
+    assert "blocks.0.self_attn" in names and "blocks.1.norm2" in names
+    per_layer = 4 * 32**2 + 2 * 32 * 64 + 9 * 32 + 64
+    assert result.total_params == 3 * per_layer + 32
