@@ -16,7 +16,9 @@ too, because only here is it visible:
   transparent: its rounds are entries of the list that holds it.
 
 Every block use and every named ``repeat`` becomes a :class:`Group`: a table
-row above its layers with their total.
+row above its layers with their total.  A layer type that is a built-in block
+(PyTorch's transformer modules, :mod:`convcalc.layers.transformer`) is unrolled
+the same way, its entries made from its arguments (:mod:`convcalc.engine.builtins`).
 """
 
 from __future__ import annotations
