@@ -747,9 +747,10 @@ def gen_rmsnorm(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Es
     if fw == "keras":
         kw: dict[str, Any] = {}
         if len(shape) >= 2 and rng.random() < 0.4:
-            # Trailing axes only: Keras's torch backend (the harness's) normalizes nothing else.
-            kw["axis"] = rng.choice([-1, [-2, -1], len(shape)])
-        return spelled(rng, "RMSNormalization", kw, "rmsnorm"), shape
+            # trailing axes, or others (refused unless their sizes line up with the last ones)
+            kw["axis"] = rng.choice([-1, [-2, -1], len(shape), -2, 1, [1, len(shape)]])
+        ok = kw.get("axis", -1) in (-1, [-2, -1], len(shape))
+        return spelled(rng, "RMSNormalization", kw, "rmsnorm"), shape if ok else None
     n = rng.choice([1, 1, 2]) if len(shape) >= 2 else 1
     norm = list(shape[-n:])
     ok = True

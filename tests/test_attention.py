@@ -151,6 +151,8 @@ def test_transformer_is_pytorch_only() -> None:
 def test_keras_rmsnormalization() -> None:
     result = convcalc.analyze("4x5x6 | RMSNormalization(axis=[-2, -1])", framework="keras")
     assert [(w.name, w.shape) for w in result.layers[0].weights] == [("scale", (5, 6))]
+    with pytest.raises(SpecError, match="does not line up with the last axes"):
+        convcalc.analyze("4x5x6 | RMSNormalization(axis=-2)", framework="keras")
 
 
 def test_builtin_blocks_inside_user_blocks_and_repeats() -> None:

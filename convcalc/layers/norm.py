@@ -298,10 +298,12 @@ class RMSNorm(Layer):
         shape = a["shape"]
         if ctx.keras and shape is None:
             axes = a["axis"] if a["axis"] is not None else (-1,)
-            indices = [_axis(x, ax) for ax in sorted(axes)]
+            indices = sorted(_axis(x, ax) for ax in axes)
             if len(set(indices)) != len(indices):
                 raise SpecError(f"axis {list(axes)} names an axis twice", code="bad-axis")
-            return LayerOut(x, (Weight("scale", tuple(x[i] for i in indices)),))
+            scale = tuple(x[i] for i in indices)
+            self._check_scale(ctx, x, list(axes), indices, scale)
+            return LayerOut(x, (Weight("scale", scale),))
         if a["axis"] is not None:
             raise SpecError("give either the normalized shape or (Keras) the axis, not both"
                             if ctx.keras else "PyTorch's RMSNorm takes the normalized shape, not an axis",
@@ -311,3 +313,19 @@ class RMSNorm(Layer):
         if ctx.keras:
             return LayerOut(x, (Weight("scale", shape),))
         return LayerOut(x, (Weight("weight", shape),) if a["affine"] else ())
+
+    @staticmethod
+    def _check_scale(ctx: Ctx, x: Shape, axes: list[int], indices: list[int], scale: Shape) -> None:
+        """Keras multiplies by a scale of the normalized axes' sizes, lined up with the input's last
+        axes (the torch backend runs ``F.rms_norm`` on a contiguous run of axes, which needs those
+        sizes at the end; otherwise the scale broadcasts): it must fit there, or the output changes
+        shape or is refused."""
+        tail = x[len(x) - len(scale):]
+        contiguous = indices == list(range(indices[0], indices[0] + len(indices)))
+        for want, got in zip(scale, tail, strict=True):
+            fits = num.eq(want, got)
+            if not contiguous and num.resolve(num.eq(want, 1)) is True:
+                fits = True  # a size-1 scale axis broadcasts
+            ctx.require(fits, lambda: f"RMSNormalization's scale {fmt_shape(scale)} (axis {axes}) does not "
+                        f"line up with the last axes of the input {fmt_shape(x)}; Keras multiplies them "
+                        "together (normalize the trailing axes)")
