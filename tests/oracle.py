@@ -67,12 +67,16 @@ class LayerCfg:
     # Positional arguments, as pasted (``nn.ReLU(True)``): such a layer reaches convcalc as that call's
     # text (``"Conv2d(3, 8, 3, padding=1)"``), read by its inline parser.
     args: tuple[Any, ...] = ()
+    # More tensors the layer reads after the arriving one (attention, decoders): None reads the
+    # arriving tensor again (Keras's self-attention [x, x]), a shape an extra input of zeros.
+    reads: tuple[tuple[int, ...] | None, ...] = ()
 
     def text(self) -> str:
         named = (f"{k}={_show(v)}" for k, v in self.kwargs.items())
         args = ", ".join([*(_show(v) for v in self.args), *named])
         name = self.cls if self.spelling == "native" or not self.cc_type else self.cc_type
-        return f"{name}({args})"
+        extra = "".join(f" + {'x' if r is None else 'x'.join(map(str, r))}" for r in self.reads)
+        return f"{name}({args}){' reading' + extra if extra else ''}"
 
 
 def _show(v: Any) -> str:
@@ -160,25 +164,74 @@ def layer_entry(lay: LayerCfg) -> Any:
     return {lay.cls: {k: _plain(v) for k, v in lay.kwargs.items()}}
 
 
+def extra_name(i: int, j: int) -> str:
+    """The name of the j-th extra tensor layer i reads (both 1-based)."""
+    return f"extra{i}_{j}"
+
+
 def spec_dict(cfg: Config) -> dict[str, Any]:
-    return {
-        "framework": cfg.framework,
-        "input": list(cfg.input),
-        "layers": [layer_entry(lay) for lay in cfg.layers],
-    }
+    inputs: dict[str, Any] = {"input": list(cfg.input)}
+    layers = []
+    for i, lay in enumerate(cfg.layers, 1):
+        entry = layer_entry(lay)
+        if lay.reads:
+            sources: list[Any] = [-1]
+            for j, r in enumerate(lay.reads, 1):
+                if r is None:
+                    sources.append(-1)
+                else:
+                    inputs[extra_name(i, j)] = list(r)
+                    sources.append(extra_name(i, j))
+            entry = {entry: {}} if isinstance(entry, str) else entry
+            (kind, kwargs), = entry.items()
+            entry = {kind: {**kwargs, "from": sources}}
+        layers.append(entry)
+    out = {"framework": cfg.framework, "layers": layers}
+    return {**out, "inputs": inputs} if len(inputs) > 1 else {**out, "input": list(cfg.input)}
+
+
+# PyTorch modules that convcalc shows as a block of sub-layers: their weights are compared by full
+# name (``self_attn.in_proj_weight``), sorted, as the module registers them in its own order.
+BLOCKS = frozenset({"TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
+                    "TransformerDecoder", "Transformer"})
 
 
 def run_convcalc(cfg: Config) -> Obs:
     try:
         result = convcalc.analyze(spec_dict(cfg))
     except SpecError as e:
-        return Obs([], refused=str(e), refused_at=e.layer.index if e.layer else None)
-    return Obs(
-        [
-            LayerObs(tuple(r.output), tuple((w.name, tuple(w.shape), bool(w.trainable)) for w in r.weights))
-            for r in result.layers
-        ]
-    )
+        at = e.layer.index if e.layer else None
+        if at is not None and any(lay.cls in BLOCKS for lay in cfg.layers):
+            at = _refusing_layer(cfg)  # flat rows are not the config's layers: find which one
+        return Obs([], refused=str(e), refused_at=at)
+    if result.rows is None:
+        return Obs([_observed(r) for r in result.layers])
+    layers = []
+    for row in result.rows:
+        if row.depth:
+            continue
+        if row.span is None:
+            layers.append(_observed(row))
+            continue
+        first, last = row.span
+        weights = sorted((f"{leaf.name[len(row.name) + 1:]}.{w.name}", tuple(w.shape), bool(w.trainable))
+                         for leaf in result.layers[first - 1 : last] for w in leaf.weights)
+        layers.append(LayerObs(tuple(row.output), tuple(weights)))
+    return Obs(layers)
+
+
+def _observed(r: Any) -> LayerObs:
+    return LayerObs(tuple(r.output), tuple((w.name, tuple(w.shape), bool(w.trainable)) for w in r.weights))
+
+
+def _refusing_layer(cfg: Config) -> int | None:
+    """The first config layer (1-based) at which convcalc refuses the config cut there."""
+    for k in range(1, len(cfg.layers) + 1):
+        try:
+            convcalc.analyze(spec_dict(replace(cfg, layers=cfg.layers[:k])))
+        except SpecError:
+            return k
+    return None
 
 
 def registered(name: str, framework: str) -> bool:
@@ -276,10 +329,49 @@ class _Prefixed:
         self.module, self.prefix = module, prefix
 
 
+_SEQUENCE_MODULES = BLOCKS | {"MultiheadAttention"}
+
+
+def _build_plain(lay: LayerCfg) -> Any:
+    """A module given as an argument of another (an encoder layer, a final norm)."""
+    from torch import nn
+
+    return getattr(nn, lay.cls)(**{k: _build_plain(v) if isinstance(v, LayerCfg) else v
+                                   for k, v in lay.kwargs.items()})
+
+
+def _sequence_module(module: Any, cls: str) -> Any:
+    """Call a sequence module on batch-first tensors, as the harness holds them (query, key, value for
+    attention: one tensor is self-attention, two are [query, key_value])."""
+    from torch import nn
+
+    attention = [m for m in module.modules() if isinstance(m, nn.MultiheadAttention)]
+    batch_first = attention[0].batch_first if attention else True
+
+    class Call(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.m = module
+
+        def forward(self, *xs: Any) -> Any:
+            if not batch_first:
+                xs = tuple(x.transpose(0, 1) for x in xs)
+            if cls == "MultiheadAttention":
+                q, k = xs[0], xs[1] if len(xs) > 1 else xs[0]
+                y = self.m(q, k, xs[2] if len(xs) > 2 else k, need_weights=False)[0]
+            else:
+                y = self.m(*xs)
+            return y if batch_first else y.transpose(0, 1)
+
+    return Call()
+
+
 def build_torch(lay: LayerCfg) -> Any:
     from torch import nn
 
-    kw = dict(lay.kwargs)
+    kw = {k: _build_plain(v) if isinstance(v, LayerCfg) else v for k, v in lay.kwargs.items()}
+    if lay.cls in _SEQUENCE_MODULES:
+        return _Prefixed(_sequence_module(getattr(nn, lay.cls)(**kw), lay.cls), "m.")
     if lay.cls.startswith("Conv") and _has_pairs(kw.get("padding")):
         # Per-side padding is a convcalc extension: what it means in PyTorch is F.pad + conv.
         pads = [(p, p) if isinstance(p, int) else tuple(p) for p in kw.pop("padding")]
@@ -318,9 +410,10 @@ def run_torch(cfg: Config) -> Obs:
             if isinstance(built, _Prefixed):
                 built, prefix = built.module, built.prefix
             built.eval()
+            extras = [x if r is None else torch.zeros((BATCH, *r)) for r in lay.reads]
             with torch.no_grad(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                y = built(x)
+                y = built(x, *extras)
             if isinstance(y, tuple):  # RNNs: (output, state)
                 y = y[0]
         except Exception as e:  # the framework's refusal, whatever its type
@@ -331,6 +424,8 @@ def run_torch(cfg: Config) -> Obs:
             (n.removeprefix(prefix), tuple(p.shape), bool(p.requires_grad))
             for n, p in built.named_parameters()
         )
+        if lay.cls in BLOCKS:
+            weights = tuple(sorted(weights))
         layers.append(LayerObs(tuple(y.shape[1:] if batched else y.shape), weights))
         x = y
     return Obs(layers, config=replace(cfg, layers=tuple(resolved)))
@@ -379,7 +474,7 @@ def run_keras(cfg: Config) -> Obs:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 layer = build_keras(lay)
-                y = layer(x)
+                y = layer(x, *[x if r is None else ops.zeros((BATCH, *r)) for r in lay.reads])
             if isinstance(y, list | tuple):  # return_state=True: output and states, several tensors
                 raise ValueError(f"{len(y)} output tensors (convcalc describes one per layer)")
         except Exception as e:

@@ -646,6 +646,182 @@ def gen_bidirectional(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerC
     return LayerCfg("Bidirectional", {"layer": inner}), (*est[:-1], 2 * est[-1])
 
 
+# ------------------------------------------------------------------ attention and transformers
+
+
+def first_tokens_features(rng: random.Random, fw: str) -> Shape:
+    """A (sequence, features) sample whose features several head counts divide."""
+    return (rng.randint(1, 9), rng.choice([4, 6, 8, 12, 16]))
+
+
+def _heads(rng: random.Random, e: int) -> tuple[int, bool]:
+    """A head count for width e, and whether it divides e (sometimes not, on purpose)."""
+    if maybe_invalid(rng, 0.1):
+        bad = [h for h in range(2, e + 2) if e % h]
+        if bad:
+            return rng.choice(bad), False
+    return rng.choice([h for h in range(1, e + 1) if e % h == 0][:5]), True
+
+
+def gen_mha(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """PyTorch's MultiheadAttention: self-attention, [query, key_value] or [query, key, value]."""
+    length, e = shape
+    heads, ok = _heads(rng, e)
+    embed = e if not maybe_invalid(rng, 0.06) else e + heads
+    ok = ok and embed == e
+    kw: dict[str, Any] = {"embed_dim": embed, "num_heads": heads, "dropout": rng.choice([0.0, 0.1]),
+                          "bias": rng.random() < 0.8, "add_bias_kv": rng.random() < 0.3,
+                          "add_zero_attn": rng.random() < 0.2, "batch_first": rng.random() < 0.6}
+    mode = rng.choice(["self", "self", "kv", "qkv"])
+    reads: tuple[Shape, ...] = ()
+    if mode != "self":
+        s = rng.randint(1, 7)
+        kdim = rng.choice([embed, rng.randint(1, 10)])
+        vdim = kdim if mode == "kv" else rng.choice([embed, rng.randint(1, 10)])
+        if kdim != embed or rng.random() < 0.3:
+            kw["kdim"] = kdim
+        if vdim != embed or rng.random() < 0.3:
+            kw["vdim"] = vdim
+        s_v = s if not maybe_invalid(rng, 0.1) else s + 1
+        reads = ((s, kdim),) if mode == "kv" else ((s, kdim), (s_v, vdim))
+        ok = ok and s_v == s
+    cfg = spelled(rng, "MultiheadAttention", kw, "mha")
+    return LayerCfg(cfg.cls, cfg.kwargs, cfg.cc_type, cfg.spelling, reads=reads), (length, e) if ok else None
+
+
+def gen_keras_mha(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """Keras's MultiHeadAttention called [query, value] or [query, value, key], any query rank."""
+    q = shape
+    kw: dict[str, Any] = {"num_heads": rng.randint(1, 4), "key_dim": rng.randint(1, 8),
+                          "use_bias": rng.random() < 0.8}
+    if rng.random() < 0.4:
+        kw["value_dim"] = rng.randint(1, 8)
+    out: tuple[int, ...] = (q[-1],)
+    if rng.random() < 0.3:
+        out = (rng.randint(1, 9),) if rng.random() < 0.7 else (rng.randint(1, 4), rng.randint(1, 4))
+        kw["output_shape"] = out[0] if len(out) == 1 and rng.random() < 0.5 else out
+    attended = list(range(len(q) - 1))
+    if (len(q) > 2 and rng.random() < 0.6) or rng.random() < 0.1:
+        # Keras numbers them in the projected query (batch, *sequence, heads, dim); negatives count
+        # from its heads axis; the heads axis itself may be attended over too.
+        attended = sorted(rng.sample(range(len(q) - 1), rng.randint(1, len(q) - 1)))
+        axes = [a + 1 for a in attended] + ([len(q)] if rng.random() < 0.2 else [])
+        axes = [a - len(q) - 1 if rng.random() < 0.3 else a for a in axes]
+        kw["attention_axes"] = tuple(axes) if len(axes) > 1 or rng.random() < 0.5 else axes[0]
+    if rng.random() < 0.2:
+        kw["use_gate"] = True
+    if rng.random() < 0.35:
+        return LayerCfg("MultiHeadAttention", kw, "keras_mha", rng.choice(["native", "convcalc"]),
+                        reads=(None,)), (*q[:-1], *out)
+    v = tuple(rng.randint(1, 6) if i in attended else q[i] for i in range(len(q) - 1))
+    ok = True
+    if maybe_invalid(rng, 0.08) and len(attended) < len(q) - 1:
+        i = next(i for i in range(len(q) - 1) if i not in attended)
+        v = (*v[:i], q[i] + 1, *v[i + 1:])
+        ok = False
+    reads: tuple[Shape, ...] = ((*v, rng.randint(1, 9)),)
+    if rng.random() < 0.5:
+        k_len = v if not maybe_invalid(rng, 0.1) else (*v[:-1], v[-1] + 1)
+        ok = ok and k_len == v
+        reads = (*reads, (*k_len, rng.randint(1, 9)))
+    return LayerCfg("MultiHeadAttention", kw, "keras_mha", rng.choice(["native", "convcalc"]),
+                    reads=reads), (*q[:-1], *out) if ok else None
+
+
+def gen_keras_gqa(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """Keras's GroupQueryAttention called [query, value] or [query, value, key]."""
+    kv = rng.randint(1, 3)
+    heads = kv * rng.randint(1, 3) if not maybe_invalid(rng, 0.1) else kv * 2 + 1
+    kw = {"head_dim": rng.randint(1, 8), "num_query_heads": heads, "num_key_value_heads": kv,
+          "use_bias": rng.random() < 0.7}
+    ok = heads % kv == 0
+    s = rng.randint(1, 6)
+    reads: tuple[Shape | None, ...] = (None,) if rng.random() < 0.4 else ((s, rng.randint(1, 9)),)
+    if reads != (None,) and rng.random() < 0.4:
+        reads = (*reads, (s, rng.randint(1, 9)))
+    return LayerCfg("GroupQueryAttention", kw, "gqa", rng.choice(["native", "convcalc"]),
+                    reads=reads), shape if ok else None
+
+
+def gen_rmsnorm(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    if fw == "keras":
+        kw: dict[str, Any] = {}
+        if len(shape) >= 2 and rng.random() < 0.4:
+            # trailing axes, or others (refused unless their sizes line up with the last ones)
+            kw["axis"] = rng.choice([-1, [-2, -1], len(shape), -2, 1, [1, len(shape)]])
+        ok = kw.get("axis", -1) in (-1, [-2, -1], len(shape))
+        return spelled(rng, "RMSNormalization", kw, "rmsnorm"), shape if ok else None
+    n = rng.choice([1, 1, 2]) if len(shape) >= 2 else 1
+    norm = list(shape[-n:])
+    ok = True
+    if maybe_invalid(rng, 0.1):
+        norm[-1] += 1
+        ok = False
+    kw = {"normalized_shape": norm if n > 1 or rng.random() < 0.5 else norm[0],
+          "elementwise_affine": rng.random() < 0.8}
+    return spelled(rng, "RMSNorm", kw, "rmsnorm"), shape if ok else None
+
+
+def _transformer_layer_kwargs(rng: random.Random, e: int) -> tuple[dict[str, Any], bool]:
+    heads, ok = _heads(rng, e)
+    d = e if not maybe_invalid(rng, 0.05) else e + 2 * heads
+    kw: dict[str, Any] = {"d_model": d, "nhead": heads, "dim_feedforward": rng.choice([4, 8, 16, 24]),
+                          "dropout": rng.choice([0.0, 0.1]), "batch_first": rng.random() < 0.6,
+                          "norm_first": rng.random() < 0.4, "bias": rng.random() < 0.8}
+    if rng.random() < 0.3:
+        kw["activation"] = rng.choice(["gelu", "relu", LayerCfg("GELU")])
+    if rng.random() < 0.2:
+        kw["layer_norm_eps"] = 1e-6
+    return kw, ok and d == e
+
+
+def _spelled_block(rng: random.Random, cls: str, kw: dict[str, Any], cc: str,
+                   reads: tuple[Shape, ...] = ()) -> LayerCfg:
+    return LayerCfg(cls, kw, cc, "convcalc" if rng.random() < 0.3 else "native", reads=reads)
+
+
+def gen_encoder_layer(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    kw, ok = _transformer_layer_kwargs(rng, shape[-1])
+    cfg = _spelled_block(rng, "TransformerEncoderLayer", kw, "transformer_encoder_layer")
+    return cfg, shape if ok else None
+
+
+def gen_decoder_layer(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    kw, ok = _transformer_layer_kwargs(rng, shape[-1])
+    memory = (rng.randint(1, 7), shape[-1] if not maybe_invalid(rng, 0.06) else shape[-1] + 1)
+    ok = ok and memory[-1] == shape[-1]
+    cfg = _spelled_block(rng, "TransformerDecoderLayer", kw, "transformer_decoder_layer", (memory,))
+    return cfg, shape if ok else None
+
+
+def gen_stack(rng: random.Random, fw: str, shape: Shape, decoder: bool) -> tuple[LayerCfg, Est]:
+    kw, ok = _transformer_layer_kwargs(rng, shape[-1])
+    layer = LayerCfg("TransformerDecoderLayer" if decoder else "TransformerEncoderLayer", kw)
+    stack: dict[str, Any] = {"decoder_layer" if decoder else "encoder_layer": layer,
+                             "num_layers": rng.randint(1, 3)}
+    if rng.random() < 0.6:
+        stack["norm"] = LayerCfg("LayerNorm", {"normalized_shape": shape[-1]})
+    cls = "TransformerDecoder" if decoder else "TransformerEncoder"
+    reads = ((rng.randint(1, 7), shape[-1]),) if decoder else ()
+    return _spelled_block(rng, cls, stack, cls.lower().replace("transformer", "transformer_"), reads), (
+        shape if ok else None)
+
+
+def gen_transformer(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    kw, ok = _transformer_layer_kwargs(rng, shape[-1])
+    kw.update(num_encoder_layers=rng.randint(1, 2), num_decoder_layers=rng.randint(0, 2))
+    tgt = (rng.randint(1, 7), shape[-1])
+    return _spelled_block(rng, "Transformer", kw, "transformer", (tgt,)), tgt if ok else None
+
+
+def _sequences(fw: str, shape: Shape) -> bool:
+    return len(shape) == 2
+
+
+ATTENTION = ("mha", "keras_mha", "keras_gqa", "rmsnorm", "encoder_layer", "decoder_layer",
+             "encoder", "decoder", "transformer")
+
+
 def _pool(kind: str) -> Make:
     return lambda rng, fw, shape: gen_pool(rng, fw, shape, kind)
 
@@ -731,6 +907,22 @@ GENERATORS: tuple[Gen, ...] = (
         lambda fw, s: len(s) == 2,
         first=first_sequence,
     ),
+    only("pytorch", "mha", "MultiheadAttention", gen_mha, _sequences, first=first_tokens_features),
+    only("keras", "keras_mha", "MultiHeadAttention", gen_keras_mha, lambda fw, s: len(s) in (2, 3),
+         first=lambda rng, fw: (*((rng.randint(1, 5),) if rng.random() < 0.4 else ()),
+                                *first_tokens_features(rng, fw))),
+    only("keras", "keras_gqa", "GroupQueryAttention", gen_keras_gqa, _sequences,
+         first=first_tokens_features),
+    both("rmsnorm", "RMSNorm", "RMSNormalization", gen_rmsnorm, any_rank),
+    only("pytorch", "encoder_layer", "TransformerEncoderLayer", gen_encoder_layer, _sequences,
+         first=first_tokens_features),
+    only("pytorch", "decoder_layer", "TransformerDecoderLayer", gen_decoder_layer, _sequences,
+         first=first_tokens_features),
+    only("pytorch", "encoder", "TransformerEncoder", lambda rng, fw, s: gen_stack(rng, fw, s, False),
+         _sequences, first=first_tokens_features),
+    only("pytorch", "decoder", "TransformerDecoder", lambda rng, fw, s: gen_stack(rng, fw, s, True),
+         _sequences, first=first_tokens_features),
+    only("pytorch", "transformer", "Transformer", gen_transformer, _sequences, first=first_tokens_features),
 )
 
 # ------------------------------------------------------------------ tensor operations (issue 13)
@@ -855,12 +1047,13 @@ def skipped(fw: str) -> list[str]:
     return [g.name for g in _all() if fw in g.frameworks and not g.available(fw)]
 
 
-def generate(fw: str, n: int, seed: int = 20240613, first: tuple[Gen, ...] | None = None) -> list[Config]:
-    """``n`` configurations: round-robin over the available generators (or ``first``'s) for the first
-    layer; any available generator may follow (``first``'s too)."""
+def generate(fw: str, n: int, seed: int = 20240613, first: tuple[Gen, ...] | None = None,
+             only: tuple[str, ...] | None = None) -> list[Config]:
+    """``n`` configurations: round-robin over the available generators for the first layer (those
+    named in ``only``, or ``first``'s, when given); any available generator may follow (``first``'s too)."""
     rng = random.Random(f"{seed}-{fw}")
-    gens = available(fw)
-    followers = [g for g in gens if not g.int_input]
+    gens = [g for g in available(fw) if only is None or g.name in only]
+    followers = [g for g in available(fw) if not g.int_input]
     if first is not None:
         gens = [g for g in first if g.available(fw)]
         followers += gens

@@ -162,6 +162,26 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
         ("6x8 | chunk(4)", "pytorch", 1, ["size: ⌈6 / 4⌉ = 2", "outputs: ⌈6 / 2⌉ = 3"]),
         ("2x6 | transpose(1, 2) | matmul(from=[input, -1])", "pytorch", 2, ["MACs: 1·2·6·2 = 24"]),
     ],
+    "attention": [
+        ("10x512 | MultiheadAttention(512, 8)", "pytorch", 1, [
+            "head_dim: ⌊512 / 8⌋ = 64",
+            "MACs: 2·10·512^2 + 10·512·(512 + 512) + 2·10·10·512 = 10588160",
+            "params: in_proj_weight 1536·512 + in_proj_bias 1536 + out_proj.weight 512·512 + "
+            "out_proj.bias 512 = 786,432 + 1,536 + 262,144 + 512 = 1,050,624",
+        ]),
+        ("10x64 | gqa(4, 2, bias=true)", "pytorch", 1, [
+            "MACs: 10·64·4·16 + 10·(64 + 64)·2·16 + 2·4·10·10·16 + 10·4·16·64 = 135680",
+            "params: q_proj.weight 64·64 + q_proj.bias 64 + k_proj.weight 32·64 + k_proj.bias 32 + "
+            "v_proj.weight 32·64 + v_proj.bias 32 + o_proj.weight 64·64 + o_proj.bias 64 = 4,096 + 64 + "
+            "2,048 + 32 + 2,048 + 32 + 4,096 + 64 = 12,480",
+        ]),
+    ],
+    # A built-in block's rows are its sub-layers: each explains itself (here linear1).
+    "transformer": [
+        ("10x16 | TransformerEncoderLayer(16, 2, 32)", "pytorch", 5, [
+            "params: weight 32·16 + bias 32 = 512 + 32 = 544",
+        ]),
+    ],
 }
 # Lines that must be among a layer's explanation, for layers whose other lines may grow.
 SUBSET = {"recurrent"}

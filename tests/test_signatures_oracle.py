@@ -57,6 +57,8 @@ COMPUTED_DEFAULTS = {
     ("keras", "batchnorm", "axis"),
     ("keras", "groupnorm", "axis"),
     ("keras", "layernorm", "axis"),
+    # Keras's RMSNormalization(axis=-1): None means the last axis (RMSNorm.infer).
+    ("keras", "rmsnorm", "axis"),
     # Keras's Concatenate(axis=-1): Concatenate.default_axis.
     ("keras", "concatenate", "axis"),
 }

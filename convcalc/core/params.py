@@ -299,7 +299,8 @@ def shape_of(raw: Any, ctx: Ctx, what: str, *, allow_minus_one: bool = False) ->
     return tuple(out)
 
 
-SHAPE = Kind("shape", shape_of, {"anyOf": [{"type": "array", "items": _INT_SCHEMA}, {"type": "string"}]})
+SHAPE = Kind("shape", shape_of, {"anyOf": [{"type": "integer"}, {"type": "array", "items": _INT_SCHEMA},
+                                           {"type": "string"}]})  # one size, as shape_of reads it
 
 
 # ---------------------------------------------------------------- binding

@@ -16,7 +16,9 @@ too, because only here is it visible:
   transparent: its rounds are entries of the list that holds it.
 
 Every block use and every named ``repeat`` becomes a :class:`Group`: a table
-row above its layers with their total.
+row above its layers with their total.  A layer type that is a built-in block
+(PyTorch's transformer modules, :mod:`convcalc.layers.transformer`) is unrolled
+the same way, its entries made from its arguments (:mod:`convcalc.engine.builtins`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from typing import Any, NamedTuple
 from ..arith import expr, num
 from ..core.params import describe
 from ..errors import LayerRef, Loc, SpecError, did_you_mean
+from ..layers.registry import Resolved
 from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, UseArgLocs, raw_text
+from . import builtins
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
@@ -66,10 +70,11 @@ class Expansion(NamedTuple):
 class _Level(NamedTuple):
     """One layer list being expanded: what its indices count."""
 
-    input: tuple[Source, ...]  # what `-1` at the first entry reads
+    input: tuple[Source, ...]  # what `in` reads (and `-1` at the first entry, unless `start` says)
     outputs: list[Source]  # each entry's output so far
     what: str  # "the input" / "the input of block `b`"
     block: bool = False
+    start: tuple[Source, ...] | None = None  # a built-in block's `-1` at the first entry: its first input
 
 
 class _Scope(NamedTuple):
@@ -219,6 +224,7 @@ class Expander:
         self.positions: dict[str, int] = {}  # scope prefix -> entries made in it so far
         self.blocks = {_key(k): v for k, v in spec.blocks.items()}
         self.bodies: dict[Any, tuple[Any, ...]] = {}
+        self.composites: dict[str, Resolved | None] = {}
         self.work = 0
 
     def run(self) -> Expansion:
@@ -244,6 +250,10 @@ class Expander:
         block = self.blocks.get(_key(entry.type))
         if block is not None:
             self.block_use(block, entry, level, scope, forced_name, position)
+            return
+        composite = self.composite(entry.type)
+        if composite is not None:
+            self.builtin_use(composite, entry, level, scope, forced_name, position)
             return
         index = len(self.nodes) + 1
         if index > MAX_LAYERS:
@@ -305,7 +315,7 @@ class Expander:
             if pos >= 0:
                 return (level.outputs[pos],)
             if pos == -1:
-                return level.input
+                return level.input if level.start is None else level.start
             raise SpecError(f"from: {ref} reaches back {-ref} entries, but only "
                             f"{len(level.outputs)} come before this one in its list "
                             f"({-len(level.outputs) - 1} is {level.what})", code="bad-reference")
@@ -402,6 +412,26 @@ class Expander:
                        parent=name, stack=(*scope.stack, block.name),
                        frozen=scope.frozen or use.trainable is False)
         for e in self.body(block, use, args, ref):
+            self.entry(e, inner_level, inner)
+        self.close_group(group, level, record_output=True)
+
+    def composite(self, written: str) -> Resolved | None:
+        """The built-in block (a :class:`Composite` layer type) a type name means, if it is one."""
+        if written not in self.composites:
+            self.composites[written] = builtins.composite(written, self.spec.framework)
+        return self.composites[written]
+
+    def builtin_use(self, resolved: Resolved, use: LayerSpec, level: _Level, scope: _Scope,
+                    forced_name: str | None, position: int) -> None:
+        """A use of a built-in block (``TransformerEncoderLayer``...): its sub-layers as a block's."""
+        name, inputs, body = builtins.prepare(self, resolved, use, level, scope, forced_name, position)
+        group = self.open_group(name, use.type, _block_label(use.type, use), scope, use.loc, inputs)
+        inner_level = _Level(input=inputs, outputs=[], what=f"the input of {use.type}", block=True,
+                             start=inputs[:1])
+        prefix = name + "."
+        inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
+                       parent=name, stack=scope.stack)
+        for e in body:
             self.entry(e, inner_level, inner)
         self.close_group(group, level, record_output=True)
 

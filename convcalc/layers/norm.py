@@ -321,3 +321,71 @@ class LayerNorm2d(Layer):
         c = ctx.split(x)[0]
         check_in_channels(ctx, x, c, a["in_channels"], "normalized_shape")
         return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if a["affine"] else ())
+
+
+@register
+class RMSNorm(Layer):
+    """Root-mean-square normalization (Llama's): a scale only, no shift.
+
+    PyTorch ``nn.RMSNorm(normalized_shape, eps, elementwise_affine)``: ``weight``
+    of the normalized trailing shape (none without ``elementwise_affine``); the
+    input must end in that shape.  Keras ``RMSNormalization(axis=-1, epsilon)``:
+    ``scale`` of the sizes of the normalized axes, sorted as Keras sorts them.
+    No MACs counted.
+    """
+
+    kind = "rmsnorm"
+    family = "normalization"
+    doc = "RMS normalization over the trailing axes (scale only)."
+    aliases = ("rms_norm", "rmsnormalization")
+    params = (
+        A.Param("shape", A.optional(A.SHAPE), None, aliases=("normalized_shape",),
+                doc="normalized trailing shape (default: the last axis)"),
+        A.Param("affine", A.BOOL, True, aliases=("elementwise_affine",), doc="learn the scale"),
+        A.Param("axis", A.optional(AXIS_LIST), None, doc="Keras: normalized axes (default -1)"),
+        _EPS,
+    )
+    order = ("shape", "affine")
+    torch = {"RMSNorm": None}
+    torch_order = ("shape", "eps", "affine")
+    keras = {"RMSNormalization": None}
+    keras_order = ("axis", "eps")
+    torch_sig = "normalized_shape!, eps, elementwise_affine, device, dtype"
+    keras_sig = "axis, epsilon, **"
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        shape = a["shape"]
+        if ctx.keras and shape is None:
+            axes = a["axis"] if a["axis"] is not None else (-1,)
+            indices = sorted(_axis(x, ax) for ax in axes)
+            if len(set(indices)) != len(indices):
+                raise SpecError(f"axis {list(axes)} names an axis twice", code="bad-axis")
+            scale = tuple(x[i] for i in indices)
+            self._check_scale(ctx, x, list(axes), indices, scale)
+            return LayerOut(x, (Weight("scale", scale),))
+        if a["axis"] is not None:
+            raise SpecError("give either the normalized shape or (Keras) the axis, not both"
+                            if ctx.keras else "PyTorch's RMSNorm takes the normalized shape, not an axis",
+                            code="bad-argument")
+        shape = shape if shape is not None else (x[-1],)
+        LayerNorm._check_trailing(ctx, x, shape)
+        if ctx.keras:
+            return LayerOut(x, (Weight("scale", shape),))
+        return LayerOut(x, (Weight("weight", shape),) if a["affine"] else ())
+
+    @staticmethod
+    def _check_scale(ctx: Ctx, x: Shape, axes: list[int], indices: list[int], scale: Shape) -> None:
+        """Keras multiplies by a scale of the normalized axes' sizes, lined up with the input's last
+        axes (the torch backend runs ``F.rms_norm`` on a contiguous run of axes, which needs those
+        sizes at the end; otherwise the scale broadcasts): it must fit there, or the output changes
+        shape or is refused."""
+        tail = x[len(x) - len(scale):]
+        contiguous = indices == list(range(indices[0], indices[0] + len(indices)))
+        for want, got in zip(scale, tail, strict=True):
+            fits = num.eq(want, got)
+            if not contiguous and num.resolve(num.eq(want, 1)) is True:
+                fits = True  # a size-1 scale axis broadcasts
+            ctx.require(fits, lambda: f"RMSNormalization's scale {fmt_shape(scale)} (axis {axes}) does not "
+                        f"line up with the last axes of the input {fmt_shape(x)}; Keras multiplies them "
+                        "together (normalize the trailing axes)", code="shape-mismatch")

@@ -46,6 +46,11 @@ _NORMAL: dict[str, tuple[Layer, int | None]] = {}
 _TORCH: dict[str, tuple[Layer, int | None]] = {}
 _KERAS: dict[str, tuple[Layer, int | None]] = {}
 _FROM_CLASS: dict[str, str] = {}  # _NORMAL keys that only a framework's class name put there
+# Class names of the two frameworks that are one word when case is ignored but different
+# layers (PyTorch's MultiheadAttention, Keras's MultiHeadAttention): folded name -> framework ->
+# (layer, rank, class name).
+_FOLDED: dict[str, dict[str, tuple[Layer, int | None, str]]] = {}
+_OWN: set[str] = set()  # convcalc's own spellings, folded
 
 
 def normalize(name: str) -> str:
@@ -72,14 +77,23 @@ def register(cls: type[Layer]) -> type[Layer]:
         key = normalize(name)
         if _FROM_CLASS.pop(key, None) is not None:
             del _NORMAL[key]  # convcalc's own name wins over a class name read loosely
+            _FOLDED.pop(key, None)
         _add(_NORMAL, key, layer, rank)
-    for table, names in ((_TORCH, layer.torch), (_KERAS, layer.keras)):
+        _OWN.add(key)
+    for table, names, fw in ((_TORCH, layer.torch, "pytorch"), (_KERAS, layer.keras, "keras")):
         for name, rank in names.items():
             _add(table, name, layer, rank)
             key = normalize(name)
-            if key not in _NORMAL:
+            if key in _OWN:  # convcalc's own spelling of a layer keeps its name
+                continue
+            held = _NORMAL.get(key)
+            if held is None:
                 _NORMAL[key] = (layer, rank)
                 _FROM_CLASS[key] = name
+            elif held[0] is not layer or key in _FOLDED:
+                other = "pytorch" if fw == "keras" else "keras"
+                _FOLDED.setdefault(key, {}).setdefault(fw, (layer, rank, name))
+                _FOLDED[key].setdefault(other, (*held, _FROM_CLASS[key]))
     return cls
 
 
@@ -112,6 +126,10 @@ def lookup(written: str, framework: str, blocks: Collection[str] = ()) -> Resolv
     if in_keras:
         return Resolved(*_KERAS[name], "keras", name)
     key = normalize(name)
+    if key in _FOLDED:  # folded to one word, the framework's class decides
+        fw = "keras" if framework == "keras" else "pytorch"
+        layer, rank, cls = _FOLDED[key][fw]
+        return Resolved(layer, rank, "keras" if fw == "keras" else "torch", cls)
     if key in _NORMAL:
         return Resolved(*_NORMAL[key], "convcalc")
     close = closest_types(name)
@@ -179,6 +197,7 @@ KERAS_ALIASES: dict[str, str] = {
     **{f"AvgPool{r}D": f"AveragePooling{r}D" for r in (1, 2, 3)},
     **{f"GlobalAvgPool{r}D": f"GlobalAveragePooling{r}D" for r in (1, 2, 3)},
     **{f"GlobalMaxPool{r}D": f"GlobalMaxPooling{r}D" for r in (1, 2, 3)},
+    "GroupQueryAttention": "GroupedQueryAttention",
 }
 
 
