@@ -139,6 +139,10 @@ def analyze(
             if _layout_would_fix(loaded, parsed, layout, input, bound):
                 e.message += _layout_hint(loaded, parsed)
             raise
+        if parsed.imported is not None:
+            from .importers import finish
+
+            result.imported = finish(parsed, result)
         if parsed.expect is not None:
             result.expect = check(parsed, result)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit

@@ -123,6 +123,8 @@ class Result:
     framework_inferred_from: Evidence | None = None
     warnings: tuple[SpecWarning, ...] = ()  # shown on stderr and as JSON "warnings"
     env: dict[str, Value] = field(default_factory=dict)  # the names bound in this run (vars:, -D)
+    # read from a foreign format (SPEC §12): its name, the reader's notes and figures (JSON "imported")
+    imported: dict[str, Any] | None = None
 
     # ---- SPEC §9 API
     @property
@@ -195,6 +197,8 @@ class Result:
             else self.framework_inferred_from.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
         }
+        if self.imported is not None:
+            d["imported"] = self.imported
         if self.free_names:
             d["valid"] = self.valid
         d["expect"] = (

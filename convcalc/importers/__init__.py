@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Loc, SpecError
 from ..spec.model import Spec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..core.result import Result
 
 ZIP_MAGIC = b"PK\x03\x04"
 _DARKNET = re.compile(r"^\s*\[(net|network)\]\s*$", re.M)
@@ -56,6 +60,19 @@ def read_text(text: str, source: str) -> Spec | None:
     """A foreign format's text as a Spec; None when it is none of them (a convcalc spec)."""
     fmt = sniff(text, source)
     return None if fmt is None else reader(fmt)(text, source)
+
+
+def finish(spec: Spec, result: Result) -> dict[str, Any]:
+    """The JSON ``"imported"`` object: the format, the reader's notes, and its own figures."""
+    imported = spec.imported or {}
+    out: dict[str, Any] = {"format": imported.get("format"), "notes": list(imported.get("notes", ()))}
+    if out["format"] == "darknet":
+        from .darknet import bflops
+
+        out["darknet_bflops"] = round(bflops(result), 3)
+        out["notes"].append(f"Darknet BFLOPs {out['darknet_bflops']:.3f} (as darknet prints them: "
+                            "2·MACs of the convolutions, no bias)")
+    return out
 
 
 def read_path(path: str) -> Spec | None:

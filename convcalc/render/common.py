@@ -385,6 +385,8 @@ def write_warnings(items: Sequence[tuple[str, object]], err: TextIO) -> None:
     for _, item in items:
         if isinstance(item, Result):
             err.write("".join(f"warning: {w} [{w.code}]\n" for w in item.warnings))
+            if item.imported is not None:  # what a reader of a foreign format assumed (SPEC §12)
+                err.write("".join(f"note: {n}\n" for n in item.imported["notes"]))
 
 
 def title(result: Result) -> str:

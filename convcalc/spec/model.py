@@ -100,6 +100,8 @@ class Spec:
     # "params", "layers.conv1", "layers.conv1.output" ... -> where that key is written
     expect_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)
     outputs_loc: Loc | None = None
+    # read from a foreign format (SPEC §12): {"format": "darknet", "notes": (...)}; None: convcalc's own
+    imported: Mapping[str, Any] | None = None
 
     @property
     def resolved_layout(self) -> str:
