@@ -139,6 +139,7 @@ def analyze(
             if _layout_would_fix(loaded, parsed, layout, input, bound):
                 e.message += _layout_hint(loaded, parsed)
             raise
+        result.spec = parsed
         if parsed.imported is not None:
             from .importers import finish
 

@@ -125,6 +125,7 @@ class Result:
     env: dict[str, Value] = field(default_factory=dict)  # the names bound in this run (vars:, -D)
     # read from a foreign format (SPEC §12): its name, the reader's notes and figures (JSON "imported")
     imported: dict[str, Any] | None = None
+    spec: Any = None  # the Spec analysed (after the command line's overrides), for --format yaml
 
     # ---- SPEC §9 API
     @property

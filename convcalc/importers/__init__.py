@@ -25,6 +25,7 @@ _DARKNET = re.compile(r"^\s*\[(net|network)\]\s*$", re.M)
 _SECTION = re.compile(r"^\s*\[[a-z_]+\]\s*$", re.M)
 _REPR_CHILD = re.compile(r"^\s+\((\w+|\d+-\d+)\): \S", re.M)
 _REPR_HEAD = re.compile(r"^[A-Za-z_]\w*\(\s*$")
+_COMMENTS = re.compile(r"^(\s*#[^\n]*\n)+")
 _CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\(")
 
 
@@ -35,6 +36,7 @@ def sniff(text: str, source: str) -> str | None:
         return "keras-json"
     if _DARKNET.search(text) or (source.lower().endswith(".cfg") and _SECTION.search(text)):
         return "darknet"
+    stripped = _COMMENTS.sub("", stripped)  # pasted code may start with comment lines
     first = stripped.split("\n", 1)[0].rstrip()
     if _REPR_HEAD.match(first) and _REPR_CHILD.search(stripped):
         return "torch-repr"

@@ -172,7 +172,8 @@ class _Reader:
         if cls not in _KERAS:
             raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
                             code="keras-unknown-class", loc=loc)
-        kwargs = {k: _arg(v) for k, v in cfg.items() if k not in META_KEYS and v is not None}
+        kwargs = {k: _arg(v) for k, v in cfg.items()
+                  if k not in META_KEYS and v is not None and not _default(cls, k, v)}
         return LayerSpec(type=cls, kwargs=kwargs, name=name, sources=sources, loc=loc,
                          trainable=trainable)
 
@@ -188,6 +189,18 @@ class _Reader:
                                                cfg, build, top=False)
         self.blocks[name] = BlockSpec(name, {}, tuple(layers), self.loc(cfg.get("name")))
         return name
+
+
+# Keras's defaults, left out of the rows' labels (the catalogue's Keras signatures have the same)
+KERAS_DEFAULTS = {"data_format": "channels_last", "use_bias": True, "axis": -1,
+                  "center": True, "scale": True, "keepdims": False, "depth_multiplier": 1}
+
+
+def _default(cls: str, key: str, value: Any) -> bool:
+    if key in KERAS_DEFAULTS:
+        return bool(value == KERAS_DEFAULTS[key] and type(value) is type(KERAS_DEFAULTS[key]))
+    ones = (isinstance(value, list) and all(v == 1 for v in value)) or value == 1
+    return (key == "dilation_rate" and ones) or (key in ("strides", "groups") and "Conv" in cls and ones)
 
 
 def _mapping(raw: Any) -> Mapping[str, Any]:

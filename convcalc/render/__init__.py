@@ -19,6 +19,7 @@ FORMATS: dict[str, str] = {
     "csv": "convcalc.render.csv",
     "mermaid": "convcalc.render.mermaid",
     "dot": "convcalc.render.dot",
+    "yaml": "convcalc.render.yaml",
 }
 
 
