@@ -127,19 +127,20 @@ def analyze(
     Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
     """
     from .core.expect import check
-    from .engine.propagate import propagate
+    from .importers import propagator
 
     try:
         loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
         bound = {**(defines or {}), **names}
         try:
-            result = propagate(parsed, bound)
+            result = propagator(parsed)(parsed, bound)
         except SpecError as e:
             if _layout_would_fix(loaded, parsed, layout, input, bound):
                 e.message += _layout_hint(loaded, parsed)
             raise
-        result.spec = parsed
+        if result.spec is None:  # (a reader's own analysis may give the spec it ran)
+            result.spec = parsed
         if parsed.imported is not None:
             from .importers import finish
 

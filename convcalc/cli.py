@@ -117,6 +117,10 @@ def command(
     opts = Options(format=fmt, columns=cols, explain=explain, depth=depth, batch=batch,
                    width=width, color=color, quiet=quiet)
     items = [(spec, _analyze(spec, input_, framework, layout, names)) for spec in specs]
+    if fmt == "yaml":  # a network a convcalc spec cannot say is an error there (exit 2)
+        from .render.yaml import writable
+
+        items = [(spec, writable(item)) for spec, item in items]
     status = max(_status(item) for _, item in items)
     if draw_path is not None and not isinstance(items[0][1], SpecError):
         from .draw import write

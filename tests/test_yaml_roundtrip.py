@@ -13,13 +13,18 @@ from convcalc import api
 from convcalc.cli import command
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-INPUTS = {"pasted_torch.py": "3x8x8", "resnet18_print.txt": "3x224x224"}
+INPUTS = {"pasted_torch.py": "3x8x8", "resnet18_print.txt": "3x224x224", "vgg11_print.txt": "3x224x224"}
 FILES = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".json", ".cfg", ".py", ".txt"))
 
 
 def _network(d: dict[str, Any]) -> dict[str, Any]:
     """What must survive the trip: every layer's name, type, sources, shapes and weights; totals."""
-    layers = [{k: v for k, v in lay.items()} for lay in d["layers"]]
+    blocks = {lay["block"] for lay in d["layers"] if "block" in lay}
+
+    def last_of(block: str) -> str:  # a block's name reads as its last layer's output
+        return [lay["name"] for lay in d["layers"] if lay["name"].startswith(block + ".")][-1]
+
+    layers = [{**lay, "from": [last_of(s) if s in blocks else s for s in lay["from"]]} for lay in d["layers"]]
     return {"layers": layers, "totals": d["totals"], "output": d["output"], "input": d["input"],
             "framework": d["framework"], "layout": d["layout"]}
 
@@ -28,6 +33,9 @@ def _network(d: dict[str, Any]) -> dict[str, Any]:
 def test_round_trip(path: Path, tmp_path: Path) -> None:
     args = [str(path), "-f", "yaml"] + (["--input", INPUTS[path.name]] if path.name in INPUTS else [])
     r = CliRunner().invoke(command, args)
+    if path.name == "resnet18_print.txt":  # shapes unknown after the first downsample: no equivalent YAML
+        assert r.exit_code == 2 and "yaml-not-equivalent" not in r.stdout and "cannot write" in r.stderr
+        return
     assert r.exit_code == 0, r.stderr
     written = tmp_path / "written.yaml"
     written.write_text(r.stdout)

@@ -60,6 +60,8 @@ class LayerResult:
     memory: Value | None = None
     receptive_field: tuple[Value, ...] | None = None
     effective_stride: tuple[Value, ...] | None = None
+    # False: the shape cannot be known (print(model) text whose printed order stopped fitting)
+    shape_known: bool = True
 
     @property
     def is_block(self) -> bool:
@@ -76,7 +78,7 @@ class LayerResult:
             "name": self.name,
             "type": self.type,
             "from": list(self.sources),
-            "output": shape_json(self.output),
+            "output": shape_json(self.output) if self.shape_known else None,
             "weights": {w.name: shape_json(w.shape) for w in self.weights},
             "params": jsonable(self.params),
             "trainable": jsonable(self.trainable),

@@ -64,8 +64,21 @@ def read_text(text: str, source: str) -> Spec | None:
     return None if fmt is None else reader(fmt)(text, source)
 
 
+def propagator(spec: Spec) -> Callable[..., Result]:
+    """What turns ``spec`` into a Result: the engine, or for print(model) text its own chain."""
+    if (spec.imported or {}).get("format") == "torch-repr":
+        from .repr_chain import propagate_printed
+
+        return propagate_printed
+    from ..engine.propagate import propagate
+
+    return propagate
+
+
 def finish(spec: Spec, result: Result) -> dict[str, Any]:
     """The JSON ``"imported"`` object: the format, the reader's notes, and its own figures."""
+    if result.imported is not None:  # the reader's own analysis made it
+        return result.imported
     imported = spec.imported or {}
     out: dict[str, Any] = {"format": imported.get("format"), "notes": list(imported.get("notes", ()))}
     if out["format"] == "darknet":

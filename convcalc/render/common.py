@@ -145,7 +145,8 @@ def column(col: Column) -> Column:
     return col
 
 
-column(Column("shape", "Output shape", lambda r, res, o: shape(r.output, o)))
+column(Column("shape", "Output shape",
+              lambda r, res, o: shape(r.output, o) if r.shape_known else "unknown"))
 column(Column("weights", "Weights", lambda r, res, o: weights(r, o)))
 column(Column("params", "Params", lambda r, res, o: count(r.params),
               lambda res, o: count(res.total_params), numeric=True))

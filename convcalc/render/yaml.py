@@ -31,5 +31,18 @@ def lines(result: Result, opts: C.Options) -> list[str]:
     return dumps(result.spec, _order).rstrip("\n").split("\n")
 
 
+def writable(item: Any) -> Any:
+    """A result whose network a convcalc spec cannot say (print(model) text that stopped fitting)."""
+    from ..errors import Loc, SpecError
+
+    imported = getattr(item, "imported", None)
+    if imported is not None and imported.get("writable") is False:
+        return SpecError("cannot write it as an equivalent convcalc YAML file: its shapes are not all known "
+                         "or it has parameters the text does not show (see the notes)",
+                         code="yaml-not-equivalent", loc=Loc(item.source))
+    return item
+
+
 def render(items: list[tuple[str, Any]], opts: C.Options, out: TextIO, err: TextIO) -> None:
+    items = [(src, writable(item)) for src, item in items]
     C.render_each(items, opts, out, err, lines, between="---\n", failures_to_err=True)

@@ -26,9 +26,9 @@ def spec_data(spec: Spec, order: Order) -> dict[str, Any]:
     if spec.layout is not None:
         data["layout"] = spec.layout
     if len(spec.inputs) == 1 and "input" in spec.inputs:
-        data["input"] = [_plain(v) for v in spec.inputs["input"]]
+        data["input"] = [_dim(v) for v in spec.inputs["input"]]
     elif spec.inputs:
-        data["inputs"] = {k: [_plain(v) for v in shape] for k, shape in spec.inputs.items()}
+        data["inputs"] = {k: [_dim(v) for v in shape] for k, shape in spec.inputs.items()}
     if spec.vars:
         data["vars"] = {k: _plain(v) for k, v in spec.vars.items()}
     if spec.blocks:
@@ -106,6 +106,11 @@ class _Writer:
         if isinstance(raw, list | tuple):
             return [self.value(v) for v in raw]
         return _plain(raw)
+
+
+def _dim(raw: Any) -> Any:
+    """An input size: ``"224"`` (as --input gives it) as 224."""
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else _plain(raw)
 
 
 def _plain(raw: Any) -> Any:

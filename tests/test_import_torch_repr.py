@@ -1,0 +1,156 @@
+"""print(model) text read back: parameters exact, shapes equal to PyTorch's where the printed order fits,
+"unknown" (never a guess) from where it stops fitting.
+
+The texts are printed here by torch itself: generated nn.Sequential stacks (tests/oracle_gen.py's
+PyTorch configurations) and torchvision's module trees rebuilt with torchvision's class names
+(tests/torchvision_like.py; torchvision itself does not install next to the CPU torch here).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from convcalc import api
+from convcalc.errors import SpecError
+
+torch = pytest.importorskip("torch")
+
+import oracle  # noqa: E402
+import oracle_gen  # noqa: E402
+import torchvision_like as tv  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _outputs(model: Any, x: Any) -> dict[str, tuple[int, ...]]:
+    """Every leaf module's output shape in a real forward pass, by its dotted name."""
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def hook(name: str) -> Any:
+        def record(mod: Any, inputs: Any, out: Any) -> None:  # returns None: the output stays
+            shapes.setdefault(name, tuple(out.shape[1:]))
+        return record
+
+    hooks = [m.register_forward_hook(hook(name))
+             for name, m in model.named_modules() if name and not list(m.children())]
+    with torch.no_grad():
+        model(x)
+    for h in hooks:
+        h.remove()
+    return shapes
+
+
+def _read(model: Any, shape: tuple[int, ...], tmp_path: Path) -> Any:
+    path = tmp_path / "model.txt"
+    path.write_text(str(model) + "\n")
+    return api.analyze(str(path), input="x".join(map(str, shape)))
+
+
+def test_generated_sequentials_agree(tmp_path: Path) -> None:
+    """Generated PyTorch stacks, printed by torch, read back: params and every leaf's shape agree."""
+    configs = [c for c in oracle_gen.generate("pytorch", 80, seed=15) if not c.int_input]
+    checked, bad = 0, []
+    for cfg in configs:
+        obs = oracle.run_torch(cfg)
+        if obs.refused is not None or any(lay.cls in ("LSTM", "GRU", "RNN") or not hasattr(torch.nn, lay.cls)
+                                          for lay in cfg.layers):
+            continue  # a Sequential cannot chain an RNN's (output, state); custom classes print no sizes
+        built = [oracle.build_torch(lay) for lay in obs.config.layers]
+        model = torch.nn.Sequential(*(getattr(b, "module", b) for b in built))
+        x = torch.zeros(2, *cfg.input)
+        want = _outputs(model, x)
+        checked += 1
+        hidden_ceil = any(lay.cls.startswith("AvgPool") and lay.kwargs.get("ceil_mode") for lay in cfg.layers)
+        try:
+            result = _read(model, cfg.input, tmp_path)
+            assert result.total_params == sum(p.numel() for p in model.parameters())
+            if any(lay.cls.startswith("AvgPool") for lay in cfg.layers):  # its repr hides ceil_mode
+                assert any("prints no ceil_mode" in n for n in result.imported["notes"])
+            for row in result.layers:
+                if not hidden_ceil:
+                    assert not row.shape_known or tuple(row.output) == want[row.name], row.name
+        except (AssertionError, SpecError) as e:
+            bad.append(f"{cfg.text()}\n{model}\n{e}")
+    oracle.SUMMARY.append(f"print(model) import: agrees on {checked - len(bad)} of {checked}")
+    assert not bad, "\n".join(bad[:5])
+
+
+def test_resnet18_params_exact_and_shapes_unknown_after_the_downsample(tmp_path: Path) -> None:
+    model = tv.ResNet()
+    result = _read(model, (3, 64, 64), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters()) == 11_689_512
+    want = _outputs(model, torch.zeros(1, 3, 64, 64))
+    rows = {r.name: r for r in result.layers}
+    first_unknown = next(r for r in result.layers if not r.shape_known)
+    assert first_unknown.name == "layer2.0.downsample.0"
+    for r in result.layers:
+        if r.shape_known:
+            assert tuple(r.output) == want[r.name]
+    assert not rows["fc"].shape_known and result.to_dict()["layers"][-1]["output"] is None
+    block = result.layer("layer1.0")
+    assert block.is_block and block.params == 2 * (36_864 + 128)
+    notes = result.imported["notes"]
+    assert any("printed order is taken as the forward order" in n for n in notes)
+    assert any("stops fitting at layer2.0.downsample.0" in n for n in notes)
+
+
+def test_vgg_flatten_assumed_and_every_shape_known(tmp_path: Path) -> None:
+    model = tv.vgg11()
+    result = _read(model, (3, 224, 224), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters()) == 132_863_336
+    assert tuple(result.output) == (1000,)
+    assert any("torch.flatten(x, 1) assumed" in n for n in result.imported["notes"])
+    want = _outputs(model, torch.zeros(1, 3, 224, 224))
+    assert all(tuple(r.output) == want[r.name] for r in result.layers if r.name in want)
+
+
+def test_modulelist_compression_and_multihead_attention(tmp_path: Path) -> None:
+    model = tv.Stack()
+    assert "(0-3): 4 x Sequential(" in str(model)
+    result = _read(model, (10, 16), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters())
+    assert [r.name for r in result.layers if r.name.endswith(".1")][:4] == [f"blocks.{i}.1" for i in range(4)]
+    assert result.layer("attn.in_proj").params == 3 * 32 * 32 + 3 * 32
+    notes = " ".join(result.imported["notes"])
+    assert "MultiheadAttention prints only its out_proj" in notes and "Stack" in notes
+
+
+def test_vit_hidden_parameters_known_by_class_name(tmp_path: Path) -> None:
+    """torchvision's ViT keeps class_token and pos_embedding outside its printed children."""
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pos_embedding = torch.nn.Parameter(torch.zeros(1, 17, 32))
+            self.ln = torch.nn.LayerNorm(32, eps=1e-6)
+
+    class VisionTransformer(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.class_token = torch.nn.Parameter(torch.zeros(1, 1, 32))
+            self.conv_proj = torch.nn.Conv2d(3, 32, kernel_size=8, stride=8)
+            self.encoder = Encoder()
+            self.heads = torch.nn.Sequential(torch.nn.Linear(32, 10))
+
+    model = VisionTransformer()
+    result = _read(model, (3, 32, 32), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters())
+
+
+def test_yaml_refused_when_shapes_are_unknown() -> None:
+    from click.testing import CliRunner
+
+    from convcalc.cli import command
+
+    r = CliRunner().invoke(command, [str(ROOT / "examples" / "resnet18_print.txt"), "-i", "3x224x224",
+                                     "-f", "yaml"])
+    assert r.exit_code == 2 and "cannot write it as an equivalent convcalc YAML" in r.stderr
+
+
+def test_needs_input() -> None:
+    with pytest.raises(SpecError) as e:
+        api.analyze(str(ROOT / "examples" / "resnet18_print.txt"))
+    assert e.value.code == "repr-needs-input"
