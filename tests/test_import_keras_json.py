@@ -91,6 +91,7 @@ def _functional() -> Any:
     inner_in = keras.Input((8,))
     inner = keras.Model(inner_in, layers.Dense(4)(layers.Dense(6, trainable=False)(inner_in)), name="head")
     seq = keras.Sequential([layers.Dense(3), layers.ReLU()], name="tail")
+    seq.trainable = False  # a frozen nested model: all its weights non-trainable
     z = layers.Concatenate()([inner(x), meta])
     return keras.Model([image, meta], [seq(z), x], name="two_inputs")
 
@@ -146,3 +147,14 @@ def test_keras_applications(name: str, params: int, tmp_path: Path) -> None:
     model = getattr(keras.applications, name)(weights=None)
     assert model.count_params() == params
     _check(model, tmp_path)
+
+
+def test_unknown_class_is_named(tmp_path: Path) -> None:
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((4, 4, 3)), layers.Rescaling(1 / 255), layers.Flatten()])
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(json.loads(model.to_json()), indent=1))
+    with pytest.raises(SpecError, match="Keras layer class 'Rescaling'") as e:
+        api.analyze(str(path))
+    assert e.value.code == "keras-unknown-class" and e.value.line is not None

@@ -114,7 +114,8 @@ def read(text: str, source: str) -> Spec:
     except SpecError as e:
         raise e.located(src.loc(start)) from None
     return Spec(source=source, layers=tuple(layers), inputs=inputs, blocks=reader.blocks, name=reader.name,
-                loc=Loc(source, 1, 1), input_loc=reader.input_loc or Loc(source, 1, 1))
+                loc=Loc(source, 1, 1), input_loc=reader.input_loc or Loc(source, 1, 1),
+                imported={"format": "code", "notes": ()})
 
 
 class _Reader:

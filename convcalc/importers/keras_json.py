@@ -91,7 +91,7 @@ class _Reader:
         return Spec(source=self.source, layers=tuple(layers), inputs=inputs,
                     name=config.get("name"), framework="keras", blocks=dict(self.blocks),
                     outputs=outputs, loc=Loc(self.source, 1, 1), input_loc=Loc(self.source, 1, 1),
-                    framework_loc=Loc(self.source, 1, 1))
+                    framework_loc=Loc(self.source, 1, 1), imported={"format": "keras-json", "notes": ()})
 
     def graph(self, kind: str, config: Mapping[str, Any], build: Mapping[str, Any], *, top: bool,
               ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec], tuple[str, ...] | None]:
