@@ -154,3 +154,41 @@ def test_needs_input() -> None:
     with pytest.raises(SpecError) as e:
         api.analyze(str(ROOT / "examples" / "resnet18_print.txt"))
     assert e.value.code == "repr-needs-input"
+
+
+def test_convnext_layer_scale_and_layernorm2d(tmp_path: Path) -> None:
+    """ConvNeXt's CNBlock keeps layer_scale outside its children; LayerNorm2d and Permute print no shape."""
+
+    class Permute(torch.nn.Module):
+        def __init__(self, dims: list[int]) -> None:
+            super().__init__()
+            self.dims = dims
+
+    class LayerNorm2d(torch.nn.LayerNorm):
+        pass
+
+    class CNBlock(torch.nn.Module):
+        def __init__(self, dim: int) -> None:
+            super().__init__()
+            self.block = torch.nn.Sequential(
+                torch.nn.Conv2d(dim, dim, kernel_size=7, padding=3, groups=dim), Permute([0, 2, 3, 1]),
+                torch.nn.LayerNorm(dim, eps=1e-6), torch.nn.Linear(dim, 4 * dim), torch.nn.GELU(),
+                torch.nn.Linear(4 * dim, dim), Permute([0, 3, 1, 2]))
+            self.layer_scale = torch.nn.Parameter(torch.ones(dim, 1, 1))
+
+    class ConvNeXt(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.features = torch.nn.Sequential(
+                torch.nn.Sequential(torch.nn.Conv2d(3, 16, kernel_size=4, stride=4), LayerNorm2d(16)),
+                CNBlock(16))
+
+    model = ConvNeXt()
+    result = _read(model, (3, 32, 32), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters())
+    assert result.layer("features.1.layer_scale").params == 16
+    rows = {r.name: r for r in result.layers}
+    assert tuple(rows["features.0.1"].output) == (16, 8, 8) and not rows["features.1.block.1"].shape_known
+    notes = result.imported["notes"]
+    assert not any("may be hidden" in n for n in notes)  # every class here is torchvision's
+    assert any(n.startswith("features.1.block.1 (Permute)") and "unknown" in n for n in notes), notes

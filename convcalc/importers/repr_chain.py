@@ -36,6 +36,10 @@ KNOWN = frozenset((
 ))
 
 
+# torchvision's leaves that hold no parameters but print too little to know their output
+PARAMETER_FREE = frozenset(("Permute",))
+
+
 @dataclass
 class _Entry:
     spec: LayerSpec
@@ -67,8 +71,10 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
             known = propagate(chain, bound) if chain is not None else None
             known_upto = stop
             if stop < len(entries) and entries[stop].opaque:
-                notes.append(f"{entries[stop].spec.name} ({entries[stop].spec.type}) is not a layer convcalc "
-                             "knows: shapes from this row on are unknown")
+                ls = entries[stop].spec
+                free = ls.type in PARAMETER_FREE
+                what = "prints too little to know its output" if free else "is not a layer convcalc knows"
+                notes.append(f"{ls.name} ({ls.type}) {what}: shapes from this row on are unknown")
             break
         except SpecError as e:
             if e.layer is None or e.layer.index == 1:
@@ -125,9 +131,10 @@ def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
                 c = _first_int(node.extra)
                 out.append(_Entry(LayerSpec("identity", name=ls.name, loc=ls.loc), parents,
                                   (Weight("weight", (c,)), Weight("bias", (c,)))))
-            elif not is_type_name(cls):
+            elif cls in PARAMETER_FREE or not is_type_name(cls):
                 out.append(_Entry(ls, parents, opaque=True))
-                unknown.append(node.cls)
+                if cls not in PARAMETER_FREE:
+                    unknown.append(node.cls)
             else:
                 out.append(_Entry(ls, parents))
             if cls.startswith("AvgPool") and not any("ceil_mode" in n for n in notes):
