@@ -192,3 +192,20 @@ def test_convnext_layer_scale_and_layernorm2d(tmp_path: Path) -> None:
     notes = result.imported["notes"]
     assert not any("may be hidden" in n for n in notes)  # every class here is torchvision's
     assert any(n.startswith("features.1.block.1 (Permute)") and "unknown" in n for n in notes), notes
+
+
+@pytest.mark.parametrize("fmt", ["table", "plain", "json", "csv", "markdown", "mermaid", "dot"])
+def test_every_format_shows_unknown_shapes(fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from convcalc.cli import command
+
+    path = str(ROOT / "examples" / "resnet18_print.txt")
+    r = CliRunner().invoke(command, [path, "-i", "3x224x224", "-f", fmt])
+    assert r.exit_code == 0, r.output
+    if fmt in ("table", "plain", "markdown"):
+        assert "11,689,512" in r.stdout and "unknown" in r.stdout
+    if fmt == "json":
+        assert '"output": null' in r.stdout
+    if fmt == "csv":  # the fc row: its weights, an empty shape
+        assert "ResNet,52,fc,dense,,,,weight:1000x512 bias:1000,513000," in r.stdout
