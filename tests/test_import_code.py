@@ -78,8 +78,25 @@ def test_names_are_kept() -> None:
     ("nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU()", "code-unclosed", 1),
     ("keras.Sequential([layers.Dense(3), keras.Input(shape=(4,))])", "code-input-not-first", 36),
     ("nn.Sequential()", "code-empty", 1),
+    ("model = keras.Sequential([layers.Dense(3)])\nmodel.add(layers.Dense(2))", "code-trailing-text", 1),
 ])
 def test_bad_code(code: str, code_: str, column: int) -> None:
     with pytest.raises(SpecError) as e:
         api.analyze(code, input="4")
     assert (e.value.code, e.value.column) == (code_, column)
+
+
+def test_layers_separated_by_commas_without_a_wrapper() -> None:
+    torch = pytest.importorskip("torch")
+    code = "nn.Conv2d(3, 16, 3),\n nn.ReLU(),\n nn.Flatten(), nn.Linear(576, 10)"
+    model = eval(f"nn.Sequential({code})", {"nn": torch.nn})
+    params = sum(p.numel() for p in model.parameters())
+    assert api.analyze(code, input="3x8x8").total_params == params == 6_218
+
+
+def test_print_model_fragment_without_its_head() -> None:
+    text = ("(0): Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1))\n(1): ReLU()\n"
+            "(2): Flatten(start_dim=1, end_dim=-1)")
+    result = api.analyze(text, input="3x8x8")
+    assert result.total_params == 448 and tuple(result.output) == (576,)
+    assert [r.name for r in result.layers] == ["0", "1", "2"]

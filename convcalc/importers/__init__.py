@@ -25,6 +25,9 @@ _DARKNET = re.compile(r"^\s*\[(net|network)\]\s*$", re.M)
 _SECTION = re.compile(r"^\s*\[[a-z_]+\]\s*$", re.M)
 _REPR_CHILD = re.compile(r"^\s+\((\w+|\d+-\d+)\): \S", re.M)
 _REPR_HEAD = re.compile(r"^[A-Za-z_]\w*\(\s*$")
+_REPR_FRAGMENT = re.compile(r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\(")
+_CALL_START = re.compile(r"^[A-Za-z_][\w.]*\s*\(")
+_CALL = re.compile(r"^[A-Za-z_][\w.]*\s*\(.*\)$", re.S)
 _COMMENTS = re.compile(r"^(\s*#[^\n]*\n)+")
 _CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\(")
 
@@ -38,11 +41,21 @@ def sniff(text: str, source: str) -> str | None:
         return "darknet"
     stripped = _COMMENTS.sub("", stripped)  # pasted code may start with comment lines
     first = stripped.split("\n", 1)[0].rstrip()
-    if _REPR_HEAD.match(first) and _REPR_CHILD.search(stripped):
+    if (_REPR_HEAD.match(first) and _REPR_CHILD.search(stripped)) or _REPR_FRAGMENT.match(stripped):
         return "torch-repr"
-    if _CODE.match(stripped):
+    if _CODE.match(stripped) or _is_call_list(stripped):
         return "code"
     return None
+
+
+def _is_call_list(text: str) -> bool:
+    """``nn.Conv2d(3, 16, 3), nn.ReLU()``: layer calls separated by commas (pasted without a wrapper)."""
+    if not _CALL_START.match(text):
+        return False
+    from .code import _items
+
+    items = _items(text, 0, len(text))
+    return len(items) > 1 and all(_CALL.match(raw) for raw, _ in items)
 
 
 def reader(fmt: str) -> Callable[[str, str], Spec]:

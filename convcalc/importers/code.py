@@ -110,7 +110,16 @@ def read(text: str, source: str) -> Spec:
     start = m.end() if m else 0
     try:
         reader = _Reader(src)
-        inputs, layers = reader.sequential(start)
+        if _SEQUENTIAL.match(re.match(r"\s*([\w.]*)", clean[start:]).group(1)):  # type: ignore[union-attr]
+            inputs, layers = reader.sequential(start)
+        else:  # layers separated by commas, without a wrapper
+            inputs, layers = reader.layers(_items(clean, start, len(clean)), start)
+        rest = clean[reader.end:] if reader.end is not None else ""
+        if rest.strip():
+            at = reader.end + len(rest) - len(rest.lstrip())  # type: ignore[operator]
+            raise SpecError(f"text after the Sequential(...) is not read: {rest.strip()[:40]!r} "
+                            "(convcalc reads one Sequential; put every layer inside it)",
+                            code="code-trailing-text", loc=src.loc(at))
     except SpecError as e:
         raise e.located(src.loc(start)) from None
     return Spec(source=source, layers=tuple(layers), inputs=inputs, blocks=reader.blocks, name=reader.name,
@@ -124,10 +133,13 @@ class _Reader:
         self.blocks: dict[str, BlockSpec] = {}
         self.input_loc: Loc | None = None
         self.name: str | None = None  # keras.Sequential([...], name="mnist")
+        self.end: int | None = None  # where the top Sequential(...) ends
 
     def sequential(self, start: int, top: bool = True) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec]]:
         text = self.src.text
         name, open_, close = _call(text, start)
+        if top:
+            self.end = close + 1
         if not _SEQUENTIAL.match(name):
             raise SpecError(f"expected nn.Sequential(...) or keras.Sequential([...]), not {name}(",
                             code="code-not-sequential", loc=self.src.loc(start))
@@ -142,6 +154,11 @@ class _Reader:
             items = _items(text, list_start + 1, list_end)
         elif len(items) == 1 and re.match(r"^(collections\.)?OrderedDict\s*\(", items[0][0]):
             return {}, self.ordered(items[0][1])
+        return self.layers(items, start)
+
+    def layers(self, items: list[tuple[str, int]], start: int,
+               ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec]]:
+        """The items of a layer list: Input first (optional), layers, nested Sequentials."""
         inputs: dict[str, tuple[Any, ...]] = {}
         layers: list[LayerSpec] = []
         for raw, off in items:

@@ -82,6 +82,11 @@ def parse(text: str, source: str) -> Node:
             out.append(Node(full, cls, " ".join(extras), loc, kids, leaf=not kids))
         return out
 
+    if lines[0][1].lstrip().startswith("("):  # a fragment: the children of a model, its head cut off
+        kids: list[Node] = []
+        while pos < len(lines):
+            kids.extend(node("\0"))
+        return Node("", "Sequential", "", Loc(source, 1, 1), [_rename(k, "") for k in kids], leaf=False)
     roots = node("")
     if pos < len(lines):
         raise SpecError("text after the end of the printed model", code="repr-bad-line",
