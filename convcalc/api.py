@@ -42,6 +42,10 @@ def load(spec: SpecSource, *, source: str | None = None, infer: bool = True) -> 
 
 def _read(spec: SpecSource, source: str | None) -> Spec:
     if isinstance(spec, Mapping):
+        if "class_name" in spec:  # a Keras model config, json.loads(model.to_json())
+            from .importers.keras_json import read_data
+
+            return read_data(spec, source or "<dict>")
         return from_data(spec, source or "<dict>")
     if isinstance(spec, PathLike):
         return _read_file(str(spec), source)

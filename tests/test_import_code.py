@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from roundtrip import assert_round_trip
 
 from convcalc import api
 from convcalc.errors import SpecError
@@ -42,6 +43,7 @@ def test_torch_code_agrees_with_torch(code: str, shape: tuple[int, ...]) -> None
     model = eval(code.removeprefix("model = "), {"nn": torch.nn, "torch": torch, "OrderedDict": OrderedDict})
     y = model(torch.zeros(2, *shape))
     result = api.analyze(code, input="x".join(map(str, shape)))
+    assert_round_trip(result)
     assert result.framework == "pytorch"
     assert result.total_params == sum(p.numel() for p in model.parameters())
     assert tuple(result.output) == tuple(y.shape[1:])
@@ -62,6 +64,7 @@ def test_keras_code_agrees_with_keras(code: str) -> None:
         warnings.simplefilter("ignore")
         model = eval(code, {"keras": keras, "layers": keras.layers})
     result = api.analyze(code)
+    assert_round_trip(result)
     assert result.framework == "keras"
     assert result.total_params == model.count_params()
     assert result.trainable_params == sum(int(w.numpy().size) for w in model.trainable_weights)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from roundtrip import assert_round_trip
 
 from convcalc import api
 from convcalc.errors import SpecError
@@ -84,7 +85,9 @@ def _simulate(text: str) -> tuple[int, float, list[tuple[int, int, int]]]:
 def _check(text: str, tmp_path: Path, name: str) -> dict:
     path = tmp_path / name
     path.write_text(text)
-    d = api.analyze(str(path)).to_dict()
+    result = api.analyze(str(path))
+    assert_round_trip(result)
+    d = result.to_dict()
     params, flops, outs = _simulate(text)
     assert d["totals"]["params"] == params
     assert d["imported"]["darknet_bflops"] == pytest.approx(flops, abs=5e-4)

@@ -16,6 +16,7 @@ from typing import Any
 import oracle
 import oracle_gen
 import pytest
+from roundtrip import assert_round_trip
 
 from convcalc import api
 from convcalc.errors import SpecError
@@ -53,6 +54,7 @@ def _check(model: Any, tmp_path: Path, *, archive: bool = False) -> None:
     rows = {row.name: row for row in result.table_rows()}
     for name, shape in _shapes(model).items():
         assert tuple(rows[name].output) == shape, name
+    assert_round_trip(result)
 
 
 def _sequential(cfg: oracle.Config) -> Any:
@@ -158,3 +160,9 @@ def test_unknown_class_is_named(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="Keras layer class 'Rescaling'") as e:
         api.analyze(str(path))
     assert e.value.code == "keras-unknown-class" and e.value.line is not None
+
+
+def test_a_parsed_config_dict(tmp_path: Path) -> None:
+    """The Python API takes json.loads(model.to_json()) as it is."""
+    model = _functional()
+    assert api.analyze(json.loads(model.to_json())).total_params == model.count_params()

@@ -21,6 +21,7 @@ torch = pytest.importorskip("torch")
 import oracle  # noqa: E402
 import oracle_gen  # noqa: E402
 import torchvision_like as tv  # noqa: E402
+from roundtrip import assert_round_trip  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +70,8 @@ def test_generated_sequentials_agree(tmp_path: Path) -> None:
             assert result.total_params == sum(p.numel() for p in model.parameters())
             if any(lay.cls.startswith("AvgPool") for lay in cfg.layers):  # its repr hides ceil_mode
                 assert any("prints no ceil_mode" in n for n in result.imported["notes"])
+            assert result.imported["writable"]
+            assert_round_trip(result)
             for row in result.layers:
                 if not hidden_ceil:
                     assert not row.shape_known or tuple(row.output) == want[row.name], row.name
@@ -103,6 +106,7 @@ def test_vgg_flatten_assumed_and_every_shape_known(tmp_path: Path) -> None:
     assert result.total_params == sum(p.numel() for p in model.parameters()) == 132_863_336
     assert tuple(result.output) == (1000,)
     assert any("torch.flatten(x, 1) assumed" in n for n in result.imported["notes"])
+    assert_round_trip(result)
     want = _outputs(model, torch.zeros(1, 3, 224, 224))
     assert all(tuple(r.output) == want[r.name] for r in result.layers if r.name in want)
 
@@ -209,3 +213,11 @@ def test_every_format_shows_unknown_shapes(fmt: str) -> None:
         assert '"output": null' in r.stdout
     if fmt == "csv":  # the fc row: its weights, an empty shape
         assert "ResNet,52,fc,dense,,,,weight:1000x512 bias:1000,513000," in r.stdout
+
+
+def test_shipped_fixtures_are_what_torch_prints() -> None:
+    """examples/*_print.txt stay what tests/make_print_fixtures.py writes with this torch."""
+    import make_print_fixtures as m
+
+    for name, build in m.FIXTURES.items():
+        assert (ROOT / "examples" / name).read_text() == f"{build()}\n", name

@@ -40,6 +40,11 @@ def read(text: str, source: str) -> Spec:
     return _Reader(text, source).model(data)
 
 
+def read_data(data: Mapping[str, Any], source: str) -> Spec:
+    """A Keras model config already parsed (``json.loads(model.to_json())``) -> Spec."""
+    return _Reader("", source).model(data)
+
+
 def read_archive(path: str) -> Spec:
     """The ``config.json`` of a ``.keras`` zip archive -> Spec."""
     try:
