@@ -13,7 +13,8 @@ from pathlib import Path
 import torchvision_like as tv
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-FIXTURES = {"resnet18_print.txt": tv.ResNet, "vgg11_print.txt": tv.vgg11}
+FIXTURES = {"resnet18_print.txt": tv.ResNet, "vgg11_print.txt": tv.vgg11,
+            "densenet121_print.txt": tv.DenseNet}
 
 
 def main() -> None:

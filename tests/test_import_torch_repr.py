@@ -27,12 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _outputs(model: Any, x: Any) -> dict[str, tuple[int, ...]]:
-    """Every leaf module's output shape in a real forward pass, by its dotted name."""
+    """Every leaf module's output shape in a real forward pass, by its dotted name (called once)."""
     shapes: dict[str, tuple[int, ...]] = {}
+
+    calls: dict[str, int] = {}
 
     def hook(name: str) -> Any:
         def record(mod: Any, inputs: Any, out: Any) -> None:  # returns None: the output stays
             shapes.setdefault(name, tuple(out.shape[1:]))
+            calls[name] = calls.get(name, 0) + 1
         return record
 
     hooks = [m.register_forward_hook(hook(name))
@@ -41,7 +44,7 @@ def _outputs(model: Any, x: Any) -> dict[str, tuple[int, ...]]:
         model(x)
     for h in hooks:
         h.remove()
-    return shapes
+    return {n: s for n, s in shapes.items() if calls[n] == 1}  # a module called twice has no one shape
 
 
 def _read(model: Any, shape: tuple[int, ...], tmp_path: Path) -> Any:
@@ -81,23 +84,65 @@ def test_generated_sequentials_agree(tmp_path: Path) -> None:
     assert not bad, "\n".join(bad[:5])
 
 
-def test_resnet18_params_exact_and_shapes_unknown_after_the_downsample(tmp_path: Path) -> None:
+def test_resnet18_residuals_followed_and_every_shape_exact(tmp_path: Path) -> None:
+    """torchvision's BasicBlock: downsample reads the block input, the sum follows; every shape is torch's."""
     model = tv.ResNet()
     result = _read(model, (3, 64, 64), tmp_path)
     assert result.total_params == sum(p.numel() for p in model.parameters()) == 11_689_512
     want = _outputs(model, torch.zeros(1, 3, 64, 64))
-    rows = {r.name: r for r in result.layers}
-    first_unknown = next(r for r in result.layers if not r.shape_known)
-    assert first_unknown.name == "layer2.0.downsample.0"
+    assert all(r.shape_known for r in result.layers)
     for r in result.layers:
-        if r.shape_known:
-            assert tuple(r.output) == want[r.name]
-    assert not rows["fc"].shape_known and result.to_dict()["layers"][-1]["output"] is None
+        if r.name in want:
+            assert tuple(r.output) == want[r.name], r.name
+    assert tuple(result.output) == (1000,)
+    assert result.layer("layer2.0.downsample.0").sources == ("layer1.1.add",)
+    assert result.layer("layer2.0.add").sources == ("layer2.0.bn2", "layer2.0.downsample.1")
     block = result.layer("layer1.0")
     assert block.is_block and block.params == 2 * (36_864 + 128)
+    assert any("downsample (if any) reads the block's input" in n for n in result.imported["notes"])
+
+
+def test_resnet50_bottlenecks(tmp_path: Path) -> None:
+    model = tv.ResNet((3, 4, 6, 3), block=tv.Bottleneck)
+    result = _read(model, (3, 64, 64), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters()) == 25_557_032
+    want = _outputs(model, torch.zeros(1, 3, 64, 64))
+    for r in result.layers:
+        assert r.shape_known and (r.name not in want or tuple(r.output) == want[r.name]), r.name
+
+
+def test_densenet_params_exact_and_shapes_unknown_after_the_first_concatenation(tmp_path: Path) -> None:
+    model = tv.DenseNet()
+    result = _read(model, (3, 224, 224), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters()) == 7_978_856
+    first_unknown = next(r for r in result.layers if not r.shape_known)
+    assert first_unknown.name == "features.denseblock1.denselayer2.norm1"
+    assert result.to_dict()["layers"][-1]["output"] is None and result.outputs == {}
+    rows = result.table_rows()
+    assert next(r for r in rows if r.name == "features.denseblock1").shape_known is False
     notes = result.imported["notes"]
-    assert any("printed order is taken as the forward order" in n for n in notes)
-    assert any("stops fitting at layer2.0.downsample.0" in n for n in notes)
+    assert any("stops fitting at features.denseblock1.denselayer2.norm1" in n for n in notes)
+
+
+def test_squeeze_excitation_multiplies_its_input(tmp_path: Path) -> None:
+    """torchvision's SqueezeExcitation: scale * input, so the shapes after it stay known and right."""
+
+    class SqueezeExcitation(torch.nn.Module):
+        def __init__(self, c: int, squeeze: int) -> None:
+            super().__init__()
+            self.avgpool = torch.nn.AdaptiveAvgPool2d(1)
+            self.fc1 = torch.nn.Conv2d(c, squeeze, 1)
+            self.fc2 = torch.nn.Conv2d(squeeze, c, 1)
+            self.activation = torch.nn.ReLU()
+            self.scale_activation = torch.nn.Sigmoid()
+
+        def forward(self, x: Any) -> Any:
+            return self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x))))) * x
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), SqueezeExcitation(8, 2), torch.nn.Conv2d(8, 4, 3))
+    result = _read(model, (3, 16, 16), tmp_path)
+    assert result.total_params == sum(p.numel() for p in model.parameters())
+    assert tuple(result.output) == tuple(model(torch.zeros(1, 3, 16, 16)).shape[1:]) == (4, 12, 12)
 
 
 def test_vgg_flatten_assumed_and_every_shape_known(tmp_path: Path) -> None:
@@ -149,7 +194,7 @@ def test_yaml_refused_when_shapes_are_unknown() -> None:
 
     from convcalc.cli import command
 
-    r = CliRunner().invoke(command, [str(ROOT / "examples" / "resnet18_print.txt"), "-i", "3x224x224",
+    r = CliRunner().invoke(command, [str(ROOT / "examples" / "densenet121_print.txt"), "-i", "3x224x224",
                                      "-f", "yaml"])
     assert r.exit_code == 2 and "cannot write it as an equivalent convcalc YAML" in r.stderr
 
@@ -204,15 +249,15 @@ def test_every_format_shows_unknown_shapes(fmt: str) -> None:
 
     from convcalc.cli import command
 
-    path = str(ROOT / "examples" / "resnet18_print.txt")
+    path = str(ROOT / "examples" / "densenet121_print.txt")
     r = CliRunner().invoke(command, [path, "-i", "3x224x224", "-f", fmt])
     assert r.exit_code == 0, r.output
     if fmt in ("table", "plain", "markdown"):
-        assert "11,689,512" in r.stdout and "unknown" in r.stdout
+        assert "7,978,856" in r.stdout and "unknown" in r.stdout
     if fmt == "json":
         assert '"output": null' in r.stdout
-    if fmt == "csv":  # the fc row: its weights, an empty shape
-        assert "ResNet,52,fc,dense,,,,weight:1000x512 bias:1000,513000," in r.stdout
+    if fmt == "csv":  # the classifier row: its weights, an empty shape
+        assert ",classifier,dense,,,,weight:1000x1024 bias:1000,1025000," in r.stdout
 
 
 def test_shipped_fixtures_are_what_torch_prints() -> None:

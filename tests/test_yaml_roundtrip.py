@@ -13,7 +13,10 @@ from convcalc import api
 from convcalc.cli import command
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-INPUTS = {"pasted_torch.py": "3x8x8", "resnet18_print.txt": "3x224x224", "vgg11_print.txt": "3x224x224"}
+INPUTS = {"pasted_torch.py": "3x8x8", "resnet18_print.txt": "3x224x224", "vgg11_print.txt": "3x224x224",
+          "densenet121_print.txt": "3x224x224"}
+# print(model) texts with torchvision's residuals or unknown shapes: no equivalent convcalc YAML yet
+NOT_WRITABLE = ("resnet18_print.txt", "densenet121_print.txt")
 FILES = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".json", ".cfg", ".py", ".txt"))
 
 
@@ -33,7 +36,7 @@ def _network(d: dict[str, Any]) -> dict[str, Any]:
 def test_round_trip(path: Path, tmp_path: Path) -> None:
     args = [str(path), "-f", "yaml"] + (["--input", INPUTS[path.name]] if path.name in INPUTS else [])
     r = CliRunner().invoke(command, args)
-    if path.name == "resnet18_print.txt":  # shapes unknown after the first downsample: no equivalent YAML
+    if path.name in NOT_WRITABLE:
         assert r.exit_code == 2 and "yaml-not-equivalent" not in r.stdout and "cannot write" in r.stderr
         return
     assert r.exit_code == 0, r.stderr

@@ -36,6 +36,9 @@ KNOWN = frozenset((
 ))
 
 
+# torchvision's classes whose children run side by side on one input (Inception's branches, Fire's expands)
+BRANCHING = frozenset(("InceptionA", "InceptionB", "InceptionC", "InceptionD", "InceptionE", "Inception",
+                       "Fire"))
 # torchvision's leaves that hold no parameters but print too little to know their output
 PARAMETER_FREE = frozenset(("Permute",))
 
@@ -46,6 +49,7 @@ class _Entry:
     parents: tuple[Node, ...]  # containers, outermost first (the root left out)
     hidden: tuple[Weight, ...] | None = None  # weights the text does not show (an added row)
     opaque: bool = False  # a class convcalc does not know: the chain cannot pass it
+    stop: str | None = None  # the chain stops before this entry, for this reason
 
 
 def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
@@ -57,20 +61,24 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
                         code="repr-needs-input", loc=spec.loc)
     root: Node = spec.imported["tree"]  # type: ignore[index]
     notes: list[str] = ["the text does not record the forward pass: the printed order is taken as the "
-                        "forward order, and skips (residuals, concatenations) are not visible"]
+                        "forward order, except where torchvision's classes say otherwise (below); other "
+                        "skips (residuals, concatenations) are not visible"]
     entries = _entries(root, spec, notes)
     shape_in = spec.inputs["input"]
     known_upto = len(entries)  # entries [0, known_upto) have known shapes
     flattened: set[str] = set()
     known: Result | None = None
     while True:
-        stop = next((i for i, e in enumerate(entries[:known_upto]) if e.opaque), known_upto)
+        stop = next((i for i, e in enumerate(entries[:known_upto]) if e.opaque or e.stop), known_upto)
         chain = Spec(source=spec.source, layers=tuple(e.spec for e in entries[:stop]), inputs=spec.inputs,
                      framework="pytorch", loc=spec.loc, input_loc=spec.input_loc) if stop else None
         try:
             known = propagate(chain, bound) if chain is not None else None
             known_upto = stop
-            if stop < len(entries) and entries[stop].opaque:
+            if stop < len(entries) and entries[stop].stop:
+                notes.append(f"{entries[stop].spec.name}: {entries[stop].stop}: shapes from this row on are "
+                             "unknown (parameters are still counted)")
+            elif stop < len(entries) and entries[stop].opaque:
                 ls = entries[stop].spec
                 free = ls.type in PARAMETER_FREE
                 what = "prints too little to know its output" if free else "is not a layer convcalc knows"
@@ -109,7 +117,8 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
         result.spec = replace(chain, layers=_nest(entries[:known_upto], 0, "", blocks), blocks=blocks,
                               name=spec.name, imported=spec.imported)
     result.imported = {"format": "torch-repr", "notes": notes, "shapes_known_to": known_upto,
-                       "writable": known_upto == len(entries) and not any(e.hidden for e in entries)}
+                       "writable": known_upto == len(entries)
+                       and not any(e.hidden or e.spec.sources for e in entries)}
     return result
 
 
@@ -153,12 +162,18 @@ def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
             notes.append(f"{node.name}: MultiheadAttention prints only its out_proj: E = {e} taken from it, "
                          f"and in_proj ({3 * e}x{e} and its bias, 3E² + 3E) added with PyTorch's defaults "
                          "(kdim = vdim = E)")
-        for child in node.children:
+        start = len(out)
+        for n, child in enumerate(node.children):
             if node.cls == "MultiheadAttention" and hidden:
                 out.append(_Entry(LayerSpec("identity", name=f"{node.name}.in_proj", loc=node.loc), inner,
                                   hidden))
                 hidden = ()
+            first = len(out)
             walk(child, inner)
+            if node.cls in BRANCHING and n > 0 and len(out) > first:
+                out[first].stop = (f"{node.cls} runs its children as parallel branches on one input, "
+                                   "which the text does not show")
+        _forward(node, inner, out, start, notes)
 
     walk(root, ())
     if root.cls not in KNOWN:
@@ -168,6 +183,35 @@ def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
         notes.append(f"{names}: not torchvision classes convcalc knows; parameters they hold directly "
                      "(nn.Parameter, not a child module) are not in the text and may be hidden")
     return out
+
+
+def _forward(node: Node, inner: tuple[Node, ...], out: list[_Entry], start: int, notes: list[str]) -> None:
+    """torchvision's forward where it is not the printed order: the residual of ResNet's blocks
+    (``downsample`` reads the block's input, the sum follows), SqueezeExcitation's ``scale * input``."""
+    if start == len(out) or node.cls not in ("BasicBlock", "Bottleneck", "SqueezeExcitation"):
+        return
+    before = out[start - 1].spec.name if start else "input"
+    if node.cls == "SqueezeExcitation":
+        out.append(_Entry(LayerSpec("multiply", name=f"{node.name}.scale_input", loc=node.loc,
+                                    sources=(str(out[-1].spec.name), str(before))), inner))
+        _note_once(notes, "SqueezeExcitation: its output is scale × input, as torchvision's forward computes")
+        return
+    path = f"{node.name}.downsample"
+    ds = [i for i in range(start, len(out)) if any(p.name == path for p in out[i].parents)]
+    main = out[(ds[0] if ds else len(out)) - 1].spec.name
+    if ds:
+        out[ds[0]].spec = replace(out[ds[0]].spec, sources=(before,))
+    skip = out[ds[-1]].spec.name if ds else before
+    out.append(_Entry(LayerSpec("add", name=f"{node.name}.add", loc=node.loc, sources=(str(main), str(skip))),
+                      inner))
+    _note_once(notes, f"{node.cls}: torchvision's forward is followed: the downsample (if any) reads the "
+               "block's input, and the sum of the two paths is a row of its own (the ReLU after it is the "
+               "block's `relu` again, no row)")
+
+
+def _note_once(notes: list[str], note: str) -> None:
+    if note not in notes:
+        notes.append(note)
 
 
 def _hidden(node: Node, spec: Spec, root: Node) -> tuple[Weight, ...]:
