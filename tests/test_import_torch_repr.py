@@ -109,6 +109,8 @@ def test_resnet50_bottlenecks(tmp_path: Path) -> None:
     want = _outputs(model, torch.zeros(1, 3, 64, 64))
     for r in result.layers:
         assert r.shape_known and (r.name not in want or tuple(r.output) == want[r.name]), r.name
+    assert result.imported["writable"]
+    assert_round_trip(result)
 
 
 def test_densenet_params_exact_and_shapes_unknown_after_the_first_concatenation(tmp_path: Path) -> None:

@@ -112,13 +112,16 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
                     else {}, layers=layers, memory=known.memory if known else 0,
                     warnings=known.warnings if known else ())
     result.rows = _block_rows(layers, entries)
+    writable = known_upto == len(entries) and not any(e.hidden for e in entries)
     if chain is not None:  # what --format yaml writes: the chain as run, its containers as blocks
         blocks: dict[str, BlockSpec] = {}
-        result.spec = replace(chain, layers=_nest(entries[:known_upto], 0, "", blocks), blocks=blocks,
-                              name=spec.name, imported=spec.imported)
+        try:
+            nested = _nest(entries[:known_upto], 0, "", "input", blocks)
+            result.spec = replace(chain, layers=nested, blocks=blocks, name=spec.name, imported=spec.imported)
+        except ValueError:  # a `from:` that block scopes cannot say
+            writable = False
     result.imported = {"format": "torch-repr", "notes": notes, "shapes_known_to": known_upto,
-                       "writable": known_upto == len(entries)
-                       and not any(e.hidden or e.spec.sources for e in entries)}
+                       "writable": writable}
     return result
 
 
@@ -286,26 +289,50 @@ def _in_features(ls: LayerSpec) -> Any:
     return ls.kwargs.get("in_features", ls.args[0] if ls.args else None)
 
 
-def _nest(entries: list[_Entry], depth: int, prefix: str, blocks: dict[str, BlockSpec],
+def _nest(entries: list[_Entry], depth: int, prefix: str, block_in: str, blocks: dict[str, BlockSpec],
           ) -> tuple[LayerSpec, ...]:
-    """The entries of one container as layers: each child container a block of its own."""
+    """The entries of one container as layers: each child container a block of its own.
+
+    ``from:`` names become the block's local names (``in`` for the container's input, a
+    child block's name for that child's last layer); ValueError when that cannot be said.
+    """
+    last = {}  # a child block's name -> its last entry's name
+    for e in entries:
+        if len(e.parents) > depth:
+            last[e.parents[depth].name] = e.spec.name
+
+    def local(name: str) -> str:
+        if name == block_in:
+            return "in"
+        rel = name[len(prefix):] if name.startswith(prefix) else None
+        if rel is None or (rel not in {(x.spec.name or "")[len(prefix):] for x in entries}):
+            raise ValueError(name)
+        child = f"{prefix}{rel.split('.')[0]}"
+        if "." in rel and last.get(child) != name:
+            raise ValueError(name)
+        return rel.split(".")[0] if "." in rel else rel
+
     out: list[LayerSpec] = []
     i = 0
     while i < len(entries):
         e = entries[i]
-        local = (e.spec.name or "")[len(prefix):]
+        sources = tuple(local(str(x)) for x in e.spec.sources) if e.spec.sources else None
         if len(e.parents) == depth:
-            out.append(replace(e.spec, name=local))
+            out.append(replace(e.spec, name=(e.spec.name or "")[len(prefix):], sources=sources))
             i += 1
             continue
         node = e.parents[depth]
         j = i
         while j < len(entries) and len(entries[j].parents) > depth and entries[j].parents[depth] is node:
             j += 1
+        inner = [replace(entries[i], spec=replace(e.spec, sources=None)), *entries[i + 1:j]] if sources else \
+            entries[i:j]
+        use_in = str(entries[i - 1].spec.name) if i else block_in
         name = f"{node.cls}_{len(blocks) + 1}"
         blocks[name] = BlockSpec(name, {}, (), node.loc)  # reserve the name before the children's
-        blocks[name] = BlockSpec(name, {}, _nest(entries[i:j], depth + 1, node.name + ".", blocks), node.loc)
-        out.append(LayerSpec(name, name=node.name[len(prefix):], loc=node.loc))
+        body = _nest(inner, depth + 1, node.name + ".", str(e.spec.sources[0]) if sources else use_in, blocks)
+        blocks[name] = BlockSpec(name, {}, body, node.loc)
+        out.append(LayerSpec(name, name=node.name[len(prefix):], sources=sources, loc=node.loc))
         i = j
     return tuple(out)
 
