@@ -63,15 +63,22 @@ def _simulate(text: str) -> tuple[int, float, list[tuple[int, int, int]]]:
             n, k, st = int(sec["filters"]), int(sec["size"]), int(sec.get("stride", 1))
             pad = k // 2 if int(sec.get("pad", 0)) else 0
             oh, ow = (h + 2 * pad - k) // st + 1, (w + 2 * pad - k) // st + 1
-            bn = int(sec.get("batch_normalize", 0))
-            params += n * c * k * k + n + (n if bn else 0)  # weights, biases (BN beta), BN scales
-            flops += 2.0 * n * k * k * c * oh * ow / 1e9
+            bn, g = int(sec.get("batch_normalize", 0)), int(sec.get("groups", 1))
+            params += n * c // g * k * k + n + (n if bn else 0)  # weights, biases (BN beta), BN scales
+            flops += 2.0 * n * k * k * c / g * oh * ow / 1e9
             c, h, w = n, oh, ow
         elif kind == "maxpool":
             st = int(sec.get("stride", 1))
             k = int(sec.get("size", st))
             p = int(sec.get("padding", k - 1))
             h, w = (h + p - k) // st + 1, (w + p - k) // st + 1
+        elif kind == "avgpool":
+            h = w = 1
+        elif kind == "connected":
+            n, inputs = int(sec["output"]), c * h * w
+            params += inputs * n + n
+            flops += 2.0 * inputs * n / 1e9
+            c, h, w = n, 1, 1
         elif kind == "upsample":
             h, w = h * int(sec["stride"]), w * int(sec["stride"])
         elif kind == "route":
@@ -94,7 +101,8 @@ def _check(text: str, tmp_path: Path, name: str) -> dict:
     rows = {row["block"] if "block" in row else row["name"]: row["output"] for row in d["layers"]}
     for i, out in enumerate(outs):
         named = [k for k in rows if k.endswith(f"_{i}")]
-        assert named and tuple(rows[named[0]]) == out, (i, named)
+        got = tuple(rows[named[0]]) if named else ()
+        assert got == out or (len(got) == 1 and out == (got[0], 1, 1)), (i, named)  # connected: (n,)
     return d
 
 
@@ -113,6 +121,15 @@ def test_yolov3_tiny_example(tmp_path: Path) -> None:
     assert d["totals"]["params"] == 8_852_366
     assert round(d["imported"]["darknet_bflops"], 3) == 5.565
     assert any("BFLOPs" in n for n in d["imported"]["notes"])
+
+
+def test_groups_pools_and_connected(tmp_path: Path) -> None:
+    text = ("[net]\nwidth=20\nheight=20\nchannels=3\n\n" + _conv(8, 3) + "\n\n"
+            + _conv(8, 3, 2).replace("pad=1", "pad=1\ngroups=4") + "\n\n[maxpool]\nsize=3\nstride=1\n\n"
+            "[maxpool]\nsize=2\nstride=2\n\n[avgpool]\n\n[connected]\noutput=5\nactivation=linear\n\n"
+            "[softmax]\ngroups=1\n")
+    d = _check(text, tmp_path, "small.cfg")
+    assert d["output"] == [5]
 
 
 def test_recognised_by_content_whatever_the_name(tmp_path: Path) -> None:

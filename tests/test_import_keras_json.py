@@ -102,6 +102,13 @@ def test_functional_graph_with_nested_models_and_frozen_layers(tmp_path: Path) -
     _check(_functional(), tmp_path)
 
 
+def test_a_frozen_model(tmp_path: Path) -> None:
+    """model.trainable = False: every weight non-trainable (BatchNormalization's 4C too)."""
+    model = _functional()
+    model.trainable = False
+    _check(model, tmp_path)
+
+
 def test_keras_archive(tmp_path: Path) -> None:
     """The config.json inside a .keras zip is read like to_json()."""
     _check(_functional(), tmp_path, archive=True)

@@ -99,7 +99,7 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
 
         out["darknet_bflops"] = round(bflops(result), 3)
         out["notes"].append(f"Darknet BFLOPs {out['darknet_bflops']:.3f} (as darknet prints them: "
-                            "2·MACs of the convolutions, no bias)")
+                            "2·MACs of the convolutional and connected layers, no bias)")
     return out
 
 

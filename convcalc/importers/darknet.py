@@ -155,8 +155,9 @@ class _Reader:
         pad = size // 2 if sec.int("pad", 0) else sec.int("padding", 0)
         act = _activation(sec, "logistic")
         name = _block_name("conv_bn" if bn else "conv", act)
+        groups = sec.int("groups", 1)
         self.block(f"conv_{i}", name, sec, filters=sec.int("filters", 1), size=size,
-                   stride=sec.int("stride", 1), pad=pad, groups=sec.int("groups", 1))
+                   stride=sec.int("stride", 1), pad=pad, **({"groups": groups} if groups != 1 else {}))
 
     def block(self, use: str, name: str, sec: _Section, **args: Any) -> None:
         if name not in self.blocks:
@@ -225,5 +226,7 @@ def _define(name: str) -> BlockSpec:
 
 
 def bflops(result: Any) -> float:
-    """Darknet's BFLOPs: 2·n·k·k·c/groups·oh·ow over the convolutions (no bias), in 10⁹."""
-    return 2 * sum(int(row.macs) for row in result.layers if row.type.startswith("conv")) / 1e9
+    """Darknet's BFLOPs: 2·n·k·k·c/groups·oh·ow over the convolutions and 2·in·out over the
+    connected layers (no bias, nothing else), in 10⁹, as darknet prints them."""
+    counted = [row.macs for row in result.layers if row.type.startswith("conv") or row.type == "dense"]
+    return 2 * sum(int(m) for m in counted) / 1e9

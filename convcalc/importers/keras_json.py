@@ -15,6 +15,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import Loc, SpecError
@@ -93,6 +94,8 @@ class _Reader:
         config = _mapping(data.get("config"))
         top_build = _mapping(data.get("build_config"))
         inputs, layers, outputs = self.graph(data["class_name"], config, top_build, top=True)
+        if config.get("trainable") is False:  # model.trainable = False: every weight frozen
+            layers = [replace(ls, trainable=False) for ls in layers]
         return Spec(source=self.source, layers=tuple(layers), inputs=inputs,
                     name=config.get("name"), framework="keras", blocks=dict(self.blocks),
                     outputs=outputs, loc=Loc(self.source, 1, 1), input_loc=Loc(self.source, 1, 1),
