@@ -67,7 +67,16 @@ def _sequential(cfg: oracle.Config) -> Any:
 
 def test_generated_keras_stacks_agree(tmp_path: Path) -> None:
     """Generated stacks of every catalogue layer Keras has, written by Keras, read back equal."""
-    configs = [c for c in oracle_gen.generate("keras", 120, seed=15) if oracle.run_keras(c).refused is None]
+    _generated_agree(tmp_path, 120)
+
+
+@pytest.mark.slow
+def test_generated_keras_stacks_agree_full(tmp_path: Path) -> None:
+    _generated_agree(tmp_path, 600)
+
+
+def _generated_agree(tmp_path: Path, n: int) -> None:
+    configs = [c for c in oracle_gen.generate("keras", n, seed=15) if oracle.run_keras(c).refused is None]
     bad = []
     for i, cfg in enumerate(configs):
         model = _sequential(cfg)
@@ -76,7 +85,8 @@ def test_generated_keras_stacks_agree(tmp_path: Path) -> None:
             _check(model, tmp_path / str(i))
         except (AssertionError, SpecError) as e:
             bad.append(f"{cfg.text()}: {e}")
-    oracle.SUMMARY.append(f"Keras JSON import: agrees on {len(configs) - len(bad)} of {len(configs)}")
+    oracle.SUMMARY.append(f"Keras JSON import ({n} generated): agrees on {len(configs) - len(bad)} of "
+                          f"{len(configs)}")
     assert not bad, "\n".join(bad[:10])
 
 

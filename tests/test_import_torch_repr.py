@@ -55,7 +55,16 @@ def _read(model: Any, shape: tuple[int, ...], tmp_path: Path) -> Any:
 
 def test_generated_sequentials_agree(tmp_path: Path) -> None:
     """Generated PyTorch stacks, printed by torch, read back: params and every leaf's shape agree."""
-    configs = [c for c in oracle_gen.generate("pytorch", 80, seed=15) if not c.int_input]
+    _generated_agree(tmp_path, 80)
+
+
+@pytest.mark.slow
+def test_generated_sequentials_agree_full(tmp_path: Path) -> None:
+    _generated_agree(tmp_path, 600)
+
+
+def _generated_agree(tmp_path: Path, n: int) -> None:
+    configs = [c for c in oracle_gen.generate("pytorch", n, seed=15) if not c.int_input]
     checked, bad = 0, []
     for cfg in configs:
         obs = oracle.run_torch(cfg)
@@ -73,14 +82,15 @@ def test_generated_sequentials_agree(tmp_path: Path) -> None:
             assert result.total_params == sum(p.numel() for p in model.parameters())
             if any(lay.cls.startswith("AvgPool") for lay in cfg.layers):  # its repr hides ceil_mode
                 assert any("prints no ceil_mode" in n for n in result.imported["notes"])
-            assert result.imported["writable"]
-            assert_round_trip(result)
+            if not hidden_ceil:  # (read without the ceil_mode the text hides, a later layer may misfit)
+                assert result.imported["writable"]
+                assert_round_trip(result)
             for row in result.layers:
                 if not hidden_ceil:
                     assert not row.shape_known or tuple(row.output) == want[row.name], row.name
         except (AssertionError, SpecError) as e:
             bad.append(f"{cfg.text()}\n{model}\n{e}")
-    oracle.SUMMARY.append(f"print(model) import: agrees on {checked - len(bad)} of {checked}")
+    oracle.SUMMARY.append(f"print(model) import ({n} generated): agrees on {checked - len(bad)} of {checked}")
     assert not bad, "\n".join(bad[:5])
 
 
