@@ -183,3 +183,14 @@ def test_a_parsed_config_dict(tmp_path: Path) -> None:
     """The Python API takes json.loads(model.to_json()) as it is."""
     model = _functional()
     assert api.analyze(json.loads(model.to_json())).total_params == model.count_params()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "params"), [
+    ("VGG16", 138_357_544), ("DenseNet121", 8_062_504), ("InceptionV3", 23_851_784),
+    ("Xception", 22_910_480), ("MobileNet", 4_253_864), ("ResNet50V2", 25_613_800), ("ResNet101", 44_707_176),
+])
+def test_more_keras_applications(name: str, params: int, tmp_path: Path) -> None:
+    model = getattr(keras.applications, name)(weights=None)
+    assert model.count_params() == params
+    _check(model, tmp_path)
