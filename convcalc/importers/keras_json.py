@@ -175,9 +175,7 @@ class _Reader:
         if cls in MODELS:
             block = self.nested(cls, cfg, _mapping(_mapping(entry).get("build_config")))
             return LayerSpec(type=block, name=name, sources=sources, loc=loc, trainable=trainable)
-        from ..layers.registry import _KERAS  # the Keras class names the catalogue has
-
-        if cls not in _KERAS:
+        if not _keras_class(cls):
             raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
                             code="keras-unknown-class", loc=loc)
         kwargs = {k: _arg(v) for k, v in cfg.items()
@@ -209,6 +207,16 @@ def _default(cls: str, key: str, value: Any) -> bool:
         return bool(value == KERAS_DEFAULTS[key] and type(value) is type(KERAS_DEFAULTS[key]))
     ones = (isinstance(value, list) and all(v == 1 for v in value)) or value == 1
     return (key == "dilation_rate" and ones) or (key in ("strides", "groups") and "Conv" in cls and ones)
+
+
+def _keras_class(cls: str) -> bool:
+    """Whether the catalogue has ``cls`` as one of Keras's class names (not only a convcalc spelling)."""
+    from ..layers.registry import lookup
+
+    try:
+        return lookup(cls, "keras").spelling == "keras"
+    except SpecError:
+        return False
 
 
 def _mapping(raw: Any) -> Mapping[str, Any]:
