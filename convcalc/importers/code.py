@@ -228,7 +228,9 @@ def _lazy(ls: LayerSpec) -> LayerSpec:
         return ls
     from ..layers.registry import lookup
 
-    order = lookup(bare, "pytorch").order[1:]
+    order = lookup(bare, "pytorch").order
+    if order and order[0] == "in_channels":  # a signature that still starts with the input size
+        order = order[1:]
     if len(ls.args) > len(order):
         raise SpecError(f"{bare} takes at most {len(order)} positional arguments", code="too-many-args",
                         loc=ls.loc)
