@@ -41,18 +41,20 @@ def load(spec: SpecSource, *, source: str | None = None, infer: bool = True) -> 
 
 
 def _read(spec: SpecSource, source: str | None) -> Spec:
-    from .layers.registry import is_type_name  # the catalogue loads only when a spec is read
     if isinstance(spec, Mapping):
+        if "class_name" in spec:  # a Keras model config, json.loads(model.to_json())
+            from .importers.keras_json import read_data
+
+            return read_data(spec, source or "<dict>")
         return from_data(spec, source or "<dict>")
     if isinstance(spec, PathLike):
-        path = str(spec)
-        return load_text(read_file(path), source or path, is_type_name)
+        return _read_file(str(spec), source)
     if not isinstance(spec, str):
         raise SpecError(f"cannot read a spec from {type(spec).__name__}", code="bad-source")
     if not spec.strip():
         raise SpecError("the spec is empty", loc=Loc(source or "<inline>", 1, 1), code="empty-spec")
     if spec == "-":
-        return load_text(sys.stdin.read(), source or "<stdin>", is_type_name)
+        return _read_any(sys.stdin.read(), source or "<stdin>")
     if "\n" not in spec and len(spec) < 4096:
         p = Path(spec)
         try:
@@ -60,10 +62,28 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
         except OSError:  # e.g. a long inline spec: "File name too long"
             is_file = False
         if is_file:
-            return load_text(read_file(spec), source or spec, is_type_name)
+            return _read_file(spec, source)
         if looks_like_path(spec):
             raise SpecError("no such file", loc=Loc(spec), code="no-such-file")
-    return load_text(spec, source or "<inline>", is_type_name)
+    return _read_any(spec, source or "<inline>")
+
+
+def _read_file(path: str, source: str | None) -> Spec:
+    """A file: a ``.keras`` archive, a foreign format recognised by content, or a convcalc spec."""
+    from .importers import read_path
+
+    archive = read_path(path)
+    if archive is not None:
+        return archive
+    return _read_any(read_file(path), source or path)
+
+
+def _read_any(text: str, source: str) -> Spec:
+    """Text in one of the formats of SPEC §12, else a convcalc spec (YAML or inline)."""
+    from .importers import read_text
+    from .layers.registry import is_type_name
+
+    return read_text(text, source) or load_text(text, source, is_type_name)
 
 
 def override(
@@ -111,20 +131,26 @@ def analyze(
     Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
     """
     from .core.expect import check
-    from .engine.propagate import propagate
+    from .importers import propagator
 
     try:
         loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
         bound = {**(defines or {}), **names}
         try:
-            result = propagate(parsed, bound)
+            result = propagator(parsed)(parsed, bound)
         except SpecError as e:
             if not _layout_changed(loaded, parsed, layout, input):
                 raise
             # Whether the written layout would run is decided only if the hint is shown (printed,
             # or read as `e.hint`): a failing spec is not propagated a second time on the way out.
             raise e.with_hint(lambda: _layout_hint(loaded, parsed, bound)) from None
+        if result.spec is None:  # (a reader's own analysis may give the spec it ran)
+            result.spec = parsed
+        if parsed.imported is not None:
+            from .importers import finish
+
+            result.imported = finish(parsed, result)
         if parsed.expect is not None:
             result.expect = check(parsed, result)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit

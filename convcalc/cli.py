@@ -162,6 +162,10 @@ def command(
         sys.exit(run_diff(specs[0], specs[1], opts, sys.stdout, sys.stderr,
                           lambda spec, source: _analyze(spec, input_, framework, layout, names, source)))
     items = [_analyze(spec, input_, framework, layout, names) for spec in specs]
+    if fmt == "yaml":  # a network a convcalc spec cannot say is an error there (exit 2)
+        from .render.yaml import writable
+
+        items = [writable(item) for item in items]
     status = max(_status(item) for item in items)
     if draw_path is not None and not isinstance(items[0], SpecError):
         from .draw import write

@@ -123,7 +123,7 @@ def test_quiet_prints_only_failures_and_errors(failing: str) -> None:
     [
         pytest.param(["-c", "shape,flops", VALID], "unknown column `flops`", id="unknown-column"),
         pytest.param([], "give at least one SPEC", id="no-spec"),
-        pytest.param(["-f", "yaml", VALID], "Invalid value for '-f'", id="unknown-format"),
+        pytest.param(["-f", "toml", VALID], "Invalid value for '-f'", id="unknown-format"),
     ],
 )
 def test_command_line_mistakes_exit_2(args: list[str], message: str) -> None:

@@ -71,6 +71,8 @@ class LayerResult:
         if self.parts is None:
             return {self.name: self.output}
         return {f"{self.name}.{k}": shape for k, shape in enumerate(self.parts)}
+    # False: the shape cannot be known (print(model) text whose printed order stopped fitting)
+    shape_known: bool = True
 
     @property
     def is_block(self) -> bool:
@@ -87,8 +89,9 @@ class LayerResult:
             "name": self.name,
             "type": self.type,
             "from": list(self.sources),
-            # several outputs: an object keyed by the names they are read by, as the spec's "output"
-            "output": shape_json(self.output) if self.parts is None
+            # several outputs: an object keyed by the names they are read by, as the spec's "output";
+            # null when the shape cannot be known (print(model) text whose order stopped fitting)
+            "output": None if not self.shape_known else shape_json(self.output) if self.parts is None
             else {k: shape_json(v) for k, v in self.outputs.items()},
             "weights": {w.name: shape_json(w.shape) for w in self.weights},
             "params": jsonable(self.params),
@@ -138,6 +141,9 @@ class Result:
     framework_inferred_from: Evidence | None = None
     warnings: tuple[SpecWarning, ...] = ()  # shown on stderr and as JSON "warnings"
     env: dict[str, Value] = field(default_factory=dict)  # the names bound in this run (vars:, -D)
+    # read from a foreign format (SPEC §12): its name, the reader's notes and figures (JSON "imported")
+    imported: dict[str, Any] | None = None
+    spec: Any = None  # the Spec analysed (after the command line's overrides), for --format yaml
 
     # ---- SPEC §9 API
     @property
@@ -211,6 +217,8 @@ class Result:
             else self.framework_inferred_from.to_dict(),
             "warnings": [w.to_dict() for w in self.warnings],
         }
+        if self.imported is not None:
+            d["imported"] = self.imported
         if self.free_names:
             d["valid"] = self.valid
         d["expect"] = (

@@ -152,7 +152,8 @@ def _memory_total(res: Result, opts: Options) -> str:
     return activations(batched(res.memory - free, opts) + free, replace(opts, batch=None))
 
 
-column(Column("shape", "Output shape", lambda r, res, o: output_cell(r, o)))
+column(Column("shape", "Output shape",
+              lambda r, res, o: output_cell(r, o) if r.shape_known else "unknown"))
 column(Column("weights", "Weights", lambda r, res, o: weights(r, o)))
 column(Column("params", "Params", lambda r, res, o: count(r.params),
               lambda res, o: count(res.total_params), numeric=True))

@@ -47,8 +47,9 @@ def rows(result: Result) -> list[list[Any]]:
             result.source, spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
             " ".join(map(str, layer["from"])), output, weights, layer["params"],
             layer["trainable"], layer["non_trainable"], layer["macs"],
-            layer["memory"]["elements"], layer["memory"]["bytes"],
-            _axes(layer["receptive_field"]), _axes(layer["effective_stride"]),
+            *(("", "", "", "") if "memory" not in layer else (  # a shape not known: none of these
+                layer["memory"]["elements"], layer["memory"]["bytes"],
+                _axes(layer["receptive_field"]), _axes(layer["effective_stride"]))),
         ])
     return out
 

@@ -48,8 +48,11 @@ def stderr_lines(item: Item, opts: Options) -> list[str]:
     """
     if isinstance(item, SpecError):
         return [error_line(item)]
-    warnings = [] if opts.quiet or opts.format == "json" else [
-        opts.text(f"warning: {w} [{w.code}]") for w in item.warnings]
+    if opts.quiet or opts.format == "json":  # JSON lists them in the document
+        return failure_lines(item, opts)
+    warnings = [opts.text(f"warning: {w} [{w.code}]") for w in item.warnings]
+    if item.imported is not None:  # what a reader of a foreign format assumed (SPEC §12)
+        warnings += [opts.text(f"note: {n}") for n in item.imported["notes"]]
     return warnings + failure_lines(item, opts)
 
 

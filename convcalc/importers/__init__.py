@@ -1,0 +1,121 @@
+"""Readers of the files people already have (SPEC §12), one module per foreign format.
+
+Each reader turns its text into a convcalc :class:`~convcalc.spec.model.Spec`
+and never imports a framework: the data flows one way, text → Spec → Result.
+:func:`sniff` is the one place that recognises a format, by content first and
+the file name second; :func:`read_path` and :func:`read_text` are what
+:func:`convcalc.api.load` calls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Loc, SpecError
+from ..spec.model import Spec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..core.result import Result
+
+ZIP_MAGIC = b"PK\x03\x04"
+_DARKNET = re.compile(r"^\s*\[(net|network)\]\s*$", re.M)
+_SECTION = re.compile(r"^\s*\[[a-z_]+\]\s*$", re.M)
+_REPR_CHILD = re.compile(r"^\s+\((\w+|\d+-\d+)\): \S", re.M)
+_REPR_HEAD = re.compile(r"^[A-Za-z_]\w*\(\s*$")
+_REPR_FRAGMENT = re.compile(r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\(")
+_CALL_START = re.compile(r"^[A-Za-z_][\w.]*\s*\(")
+_CALL = re.compile(r"^[A-Za-z_][\w.]*\s*\(.*\)$", re.S)
+_COMMENTS = re.compile(r"^(\s*#[^\n]*\n)+")
+_CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\(")
+
+
+def sniff(text: str, source: str) -> str | None:
+    """Which foreign format ``text`` is (``keras-json``, ``darknet``, ``torch-repr``, ``code``), or None."""
+    stripped = text.lstrip()
+    if stripped.startswith("{") and '"class_name"' in stripped[:4096]:
+        return "keras-json"
+    if _DARKNET.search(text) or (source.lower().endswith(".cfg") and _SECTION.search(text)):
+        return "darknet"
+    stripped = _COMMENTS.sub("", stripped)  # pasted code may start with comment lines
+    first = stripped.split("\n", 1)[0].rstrip()
+    if (_REPR_HEAD.match(first) and _REPR_CHILD.search(stripped)) or _REPR_FRAGMENT.match(stripped):
+        return "torch-repr"
+    if _CODE.match(stripped) or _is_call_list(stripped):
+        return "code"
+    return None
+
+
+def _is_call_list(text: str) -> bool:
+    """``nn.Conv2d(3, 16, 3), nn.ReLU()``: layer calls separated by commas (pasted without a wrapper)."""
+    if not _CALL_START.match(text):
+        return False
+    from .code import _items
+
+    items = _items(text, 0, len(text))
+    return len(items) > 1 and all(_CALL.match(raw) for raw, _ in items)
+
+
+def reader(fmt: str) -> Callable[[str, str], Spec]:
+    """The reader of one format (imported only when that format is read)."""
+    if fmt == "keras-json":
+        from .keras_json import read
+    elif fmt == "darknet":
+        from .darknet import read
+    elif fmt == "torch-repr":
+        from .torch_repr import read
+    else:
+        from .code import read
+    return read
+
+
+def read_text(text: str, source: str) -> Spec | None:
+    """A foreign format's text as a Spec; None when it is none of them (a convcalc spec)."""
+    fmt = sniff(text, source)
+    return None if fmt is None else reader(fmt)(text, source)
+
+
+def propagator(spec: Spec) -> Callable[..., Result]:
+    """What turns ``spec`` into a Result: the engine, or for print(model) text its own chain."""
+    if (spec.imported or {}).get("format") == "torch-repr":
+        from .repr_chain import propagate_printed
+
+        return propagate_printed
+    from ..engine.propagate import propagate
+
+    return propagate
+
+
+def finish(spec: Spec, result: Result) -> dict[str, Any]:
+    """The JSON ``"imported"`` object: the format, the reader's notes, and its own figures."""
+    if result.imported is not None:  # the reader's own analysis made it
+        return result.imported
+    imported = spec.imported or {}
+    out: dict[str, Any] = {"format": imported.get("format"), "notes": list(imported.get("notes", ()))}
+    if out["format"] == "darknet":
+        from .darknet import bflops
+
+        out["darknet_bflops"] = round(bflops(result), 3)
+        out["notes"].append(f"Darknet BFLOPs {out['darknet_bflops']:.3f} (as darknet prints them: "
+                            "2·MACs of the convolutional and connected layers, no bias)")
+    return out
+
+
+def read_path(path: str) -> Spec | None:
+    """A ``.keras`` archive (a zip holding ``config.json``); None for any other file."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            head = f.read(4)
+    except OSError:
+        return None
+    if head != ZIP_MAGIC:
+        if path.lower().endswith(".keras"):
+            raise SpecError("a .keras file is a zip archive holding config.json, but this file is "
+                            "not a zip archive", code="keras-not-zip", loc=Loc(path))
+        return None
+    from .keras_json import read_archive
+
+    return read_archive(path)

@@ -1,0 +1,271 @@
+"""Keras model JSON: ``model.to_json()`` and the ``config.json`` inside a ``.keras`` archive.
+
+Sequential models are a list of layers; Functional ones list every layer with
+its ``inbound_nodes``, in Keras 3's form (``__keras_tensor__`` objects whose
+``keras_history`` is ``[layer, node, tensor]``) or Keras 2's
+(``[[name, node, tensor, kwargs], ...]``).  A nested model (a ``Functional``
+or ``Sequential`` layer) becomes a convcalc block.  A layer's config keys are
+passed to the layer under Keras's own names, which the catalogue's Keras
+signatures accept; a class convcalc does not have is an error naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from ..errors import Loc, SpecError
+from ..spec.model import BlockSpec, LayerSpec, Spec
+
+MODELS = ("Sequential", "Functional", "Model")
+INPUTS = ("InputLayer",)
+# config keys that are not layer arguments (the layer's identity and numerics)
+META_KEYS = frozenset({"name", "trainable", "dtype", "registered_name", "module", "build_config",
+                       "batch_input_shape", "batch_shape", "input_shape", "ragged", "renorm",
+                       "renorm_clipping", "renorm_momentum",
+                       # no effect on shapes or weights (ReLU's cap and threshold)
+                       "max_value", "threshold", "zero_output_for_mask", "implementation"})
+
+
+def read(text: str, source: str) -> Spec:
+    """A Keras model's JSON text -> Spec (framework keras)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SpecError(f"the Keras model JSON is not valid JSON: {e.msg}", code="bad-json",
+                        loc=Loc(source, e.lineno, e.colno)) from None
+    return _Reader(text, source).model(data)
+
+
+def read_data(data: Mapping[str, Any], source: str) -> Spec:
+    """A Keras model config already parsed (``json.loads(model.to_json())``) -> Spec."""
+    return _Reader("", source).model(data)
+
+
+def read_archive(path: str) -> Spec:
+    """The ``config.json`` of a ``.keras`` zip archive -> Spec."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            try:
+                raw = z.read("config.json")
+            except KeyError:
+                raise SpecError("the .keras archive holds no config.json", code="keras-no-config",
+                                loc=Loc(path)) from None
+    except zipfile.BadZipFile as e:
+        raise SpecError(f"the .keras archive is not a valid zip file: {e}", code="keras-not-zip",
+                        loc=Loc(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError("config.json in the .keras archive is not UTF-8 text", code="bad-json",
+                        loc=Loc(path)) from None
+    return read(text, path)
+
+
+class _Reader:
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+        self.blocks: dict[str, BlockSpec] = {}
+
+    def loc(self, name: str | None) -> Loc:
+        """Where a layer's ``"name": "..."`` is written (JSON has no other positions to give)."""
+        if name is None:
+            return Loc(self.source)
+        m = re.search(r'"name"\s*:\s*' + re.escape(json.dumps(name)), self.text)
+        if m is None:
+            return Loc(self.source)
+        off = m.start()
+        return Loc(self.source, self.text.count("\n", 0, off) + 1,
+                   off - (self.text.rfind("\n", 0, off) + 1) + 1)
+
+    def fail(self, message: str, *, code: str, name: str | None = None) -> SpecError:
+        return SpecError(message, code=code, loc=self.loc(name))
+
+    def model(self, data: Any) -> Spec:
+        if not isinstance(data, Mapping) or data.get("class_name") not in MODELS:
+            got = data.get("class_name") if isinstance(data, Mapping) else type(data).__name__
+            raise self.fail(f"a Keras model JSON has class_name Sequential or Functional at its top, "
+                            f"not {got!r}", code="keras-not-a-model")
+        config = _mapping(data.get("config"))
+        top_build = _mapping(data.get("build_config"))
+        inputs, layers, outputs = self.graph(data["class_name"], config, top_build, top=True)
+        if config.get("trainable") is False:  # model.trainable = False: every weight frozen
+            layers = [replace(ls, trainable=False) for ls in layers]
+        return Spec(source=self.source, layers=tuple(layers), inputs=inputs,
+                    name=config.get("name"), framework="keras", blocks=dict(self.blocks),
+                    outputs=outputs, loc=Loc(self.source, 1, 1), input_loc=Loc(self.source, 1, 1),
+                    framework_loc=Loc(self.source, 1, 1), imported={"format": "keras-json", "notes": ()})
+
+    def graph(self, kind: str, config: Mapping[str, Any], build: Mapping[str, Any], *, top: bool,
+              ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec], tuple[str, ...] | None]:
+        """A model's inputs, layers and outputs; inside a block, its input is ``in``."""
+        raw_layers = config.get("layers")
+        if not isinstance(raw_layers, list):
+            raise self.fail(f"the {kind} model {config.get('name')!r} has no `layers` list",
+                            code="keras-no-layers", name=config.get("name"))
+        if kind == "Sequential":
+            return self.sequential(config, raw_layers, build, top=top)
+        return self.functional(config, raw_layers, top=top)
+
+    def sequential(self, config: Mapping[str, Any], raw_layers: list[Any], build: Mapping[str, Any],
+                   *, top: bool) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec], None]:
+        inputs: dict[str, tuple[Any, ...]] = {}
+        layers: list[LayerSpec] = []
+        shape = config.get("build_input_shape") or build.get("input_shape")
+        for entry in raw_layers:
+            cls, cfg = _class(entry)
+            if cls in INPUTS:
+                shape = _batch_shape(cfg) or shape
+                continue
+            layers.append(self.layer(entry, None if layers or top else ("in",)))
+        if shape is not None and top:
+            inputs["input"] = tuple(shape[1:])
+        if not layers:
+            raise self.fail(f"the Sequential model {config.get('name')!r} has no layers",
+                            code="keras-no-layers", name=config.get("name"))
+        return inputs, layers, None
+
+    def functional(self, config: Mapping[str, Any], raw_layers: list[Any], *, top: bool,
+                   ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec], tuple[str, ...]]:
+        inputs: dict[str, tuple[Any, ...]] = {}
+        input_names: list[str] = []
+        layers: list[LayerSpec] = []
+        for entry in raw_layers:
+            cls, cfg = _class(entry)
+            name = str(_mapping(entry).get("name") or cfg.get("name"))
+            if cls in INPUTS:
+                shape = _batch_shape(cfg)
+                if shape is None:
+                    raise self.fail(f"the InputLayer {name!r} gives no shape", code="keras-no-input-shape",
+                                    name=name)
+                inputs[name] = tuple(shape[1:])
+                input_names.append(name)
+                continue
+            nodes = _mapping(entry).get("inbound_nodes") or []
+            if len(nodes) > 1:
+                raise self.fail(f"layer {name!r} ({cls}) is called {len(nodes)} times (a shared layer): "
+                                "shared layers are not read yet", code="keras-shared-layer", name=name)
+            sources = tuple(self.node_sources(nodes[0], name)) if nodes else None
+            if not top:
+                sources = tuple("in" if s in input_names else s for s in sources or ())
+            layers.append(self.layer(entry, sources))
+        if not top and len(input_names) != 1:
+            raise self.fail(f"the nested model {config.get('name')!r} has {len(input_names)} inputs: "
+                            "nested models with several inputs are not read yet",
+                            code="keras-nested-inputs", name=config.get("name"))
+        outputs = tuple(t[0] for t in _triples(config.get("output_layers")))
+        return (inputs if top else {}), layers, outputs
+
+    def node_sources(self, node: Any, name: str) -> Iterator[str]:
+        for layer, index, _tensor in _history(node):
+            if index != 0:
+                raise self.fail(f"layer {name!r} reads node {index} of layer {layer!r}, a shared layer: "
+                                "shared layers are not read yet", code="keras-shared-layer", name=name)
+            yield layer
+
+    def layer(self, entry: Any, sources: tuple[str, ...] | None) -> LayerSpec:
+        cls, cfg = _class(entry)
+        name = str(_mapping(entry).get("name") or cfg.get("name"))
+        trainable = False if cfg.get("trainable") is False else None
+        loc = self.loc(name)
+        if cls in MODELS:
+            block = self.nested(cls, cfg, _mapping(_mapping(entry).get("build_config")))
+            return LayerSpec(type=block, name=name, sources=sources, loc=loc, trainable=trainable)
+        if not _keras_class(cls):
+            raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
+                            code="keras-unknown-class", loc=loc)
+        kwargs = {k: _arg(v) for k, v in cfg.items()
+                  if k not in META_KEYS and v is not None and not _default(cls, k, v)}
+        return LayerSpec(type=cls, kwargs=kwargs, name=name, sources=sources, loc=loc,
+                         trainable=trainable)
+
+    def nested(self, cls: str, cfg: Mapping[str, Any], build: Mapping[str, Any]) -> str:
+        """A model used as a layer: a block holding its layers, named after the model."""
+        from ..layers.registry import is_type_name
+
+        base = str(cfg.get("name") or cls.lower())
+        name = base if not is_type_name(base) else f"{base}_model"
+        while name in self.blocks:
+            name += "_"
+        _inputs, layers, _outputs = self.graph("Sequential" if cls == "Sequential" else "Functional",
+                                               cfg, build, top=False)
+        self.blocks[name] = BlockSpec(name, {}, tuple(layers), self.loc(cfg.get("name")))
+        return name
+
+
+# Keras's defaults, left out of the rows' labels (the catalogue's Keras signatures have the same)
+KERAS_DEFAULTS = {"data_format": "channels_last", "use_bias": True, "axis": -1,
+                  "center": True, "scale": True, "keepdims": False, "depth_multiplier": 1}
+
+
+def _default(cls: str, key: str, value: Any) -> bool:
+    if key in KERAS_DEFAULTS:
+        return bool(value == KERAS_DEFAULTS[key] and type(value) is type(KERAS_DEFAULTS[key]))
+    ones = (isinstance(value, list) and all(v == 1 for v in value)) or value == 1
+    return (key == "dilation_rate" and ones) or (key in ("strides", "groups") and "Conv" in cls and ones)
+
+
+def _keras_class(cls: str) -> bool:
+    """Whether the catalogue has ``cls`` as one of Keras's class names (not only a convcalc spelling)."""
+    from ..layers.registry import lookup
+
+    try:
+        return lookup(cls, "keras").spelling == "keras"
+    except SpecError:
+        return False
+
+
+def _mapping(raw: Any) -> Mapping[str, Any]:
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def _class(entry: Any) -> tuple[str, Mapping[str, Any]]:
+    entry = _mapping(entry)
+    return str(entry.get("class_name")), _mapping(entry.get("config"))
+
+
+def _batch_shape(cfg: Mapping[str, Any]) -> list[Any] | None:
+    shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+    return list(shape) if isinstance(shape, list) else None
+
+
+def _arg(value: Any) -> Any:
+    """A config value as a layer argument: tuples stay lists; a nested layer's config is its layer."""
+    if isinstance(value, Mapping) and "class_name" in value and "config" in value:
+        cls, cfg = _class(value)
+        return {cls: {k: _arg(v) for k, v in cfg.items() if k not in META_KEYS and v is not None}}
+    if isinstance(value, list):
+        return [_arg(v) for v in value]
+    return value
+
+
+def _triples(raw: Any) -> list[list[Any]]:
+    """``input_layers``/``output_layers``: a flat ``[name, 0, 0]`` for one tensor, else a list of them."""
+    if not isinstance(raw, list) or not raw:
+        return []
+    if isinstance(raw[0], str):
+        return [raw]
+    return [t for t in raw if isinstance(t, list) and t and isinstance(t[0], str)]
+
+
+def _history(node: Any) -> Iterator[tuple[str, int, int]]:
+    """The tensors a call node reads, in order: Keras 3 ``keras_history`` or Keras 2 lists."""
+    if isinstance(node, Mapping):
+        if node.get("class_name") == "__keras_tensor__":
+            hist = _mapping(node.get("config")).get("keras_history")
+            if isinstance(hist, list) and len(hist) >= 3:
+                yield str(hist[0]), int(hist[1]), int(hist[2])
+            return
+        yield from _history(node.get("args", []))
+        return
+    if isinstance(node, list):
+        if len(node) >= 3 and isinstance(node[0], str) and isinstance(node[1], int):  # Keras 2
+            yield node[0], node[1], int(node[2])
+            return
+        for item in node:
+            yield from _history(item)

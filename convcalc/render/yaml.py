@@ -1,0 +1,53 @@
+"""``--format yaml``: each spec written as an equivalent convcalc YAML file (SPEC §12).
+
+Whatever a spec was read from (a Keras JSON, a Darknet cfg, pasted code, an
+inline spec), the YAML written here reads back to the same network with the
+same totals.  Several specs are separate YAML documents (``---``); errors go
+to standard error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from ..core.result import Result
+from .options import Options
+from .run import Item, render_each
+
+
+def _order(type_: str, framework: str) -> tuple[Sequence[str], bool] | None:
+    """The type's positional order, and whether its last parameter takes the remaining values."""
+    from ..errors import SpecError
+    from ..layers.registry import lookup
+
+    try:
+        resolved = lookup(type_, framework)
+    except SpecError:
+        return None
+    order = resolved.order
+    params = {p.name: p for p in resolved.layer.params}
+    last = params.get(order[-1]) if order else None
+    return order, bool(last is not None and last.variadic)
+
+
+def lines(result: Result, opts: Options) -> list[str]:
+    from ..spec.write import dumps
+
+    return dumps(result.spec, _order).rstrip("\n").split("\n")
+
+
+def writable(item: Any) -> Any:
+    """A result whose network a convcalc spec cannot say (print(model) text that stopped fitting)."""
+    from ..errors import Loc, SpecError
+
+    imported = getattr(item, "imported", None)
+    if imported is not None and imported.get("writable") is False:
+        return SpecError("cannot write it as an equivalent convcalc YAML file: its shapes are not all known "
+                         "or it has parameters the text does not show (see the notes)",
+                         code="yaml-not-equivalent", loc=Loc(item.source))
+    return item
+
+
+def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
+    render_each([writable(item) for item in items], opts, out, err, lines, between="---\n")
