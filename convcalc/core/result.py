@@ -60,6 +60,9 @@ class LayerResult:
     memory: Value | None = None
     receptive_field: tuple[Value, ...] | None = None
     effective_stride: tuple[Value, ...] | None = None
+    shared_with: str | None = None  # `share:`: the layer whose module this use is (0 own params)
+    tied_to: str | None = None  # `tie:`: the layer whose weight this dense uses
+    skipped: bool = False  # `if:` was false: the layer passed its input through
 
     @property
     def is_block(self) -> bool:
@@ -85,6 +88,11 @@ class LayerResult:
         }
         if self.block is not None:
             d["block"] = self.block
+        for key in ("shared_with", "tied_to"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        if self.skipped:
+            d["skipped"] = True
         if self.memory is not None:
             d["memory"] = memory_json(self.memory)
             d["receptive_field"] = _opt_json(self.receptive_field)

@@ -97,10 +97,13 @@ def _parse(text: str) -> expr.Node:
 class Substitution:
     """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
 
-    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value]) -> None:
+    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value],
+                 skip: frozenset[str] = frozenset(), lenient: bool = False) -> None:
         self.args = args
         self.block = block
         self.env = env
+        self.skip = skip  # `$i` and `for:` names of a repeat inside: put in by the repeat itself
+        self.lenient = lenient  # a repeat's round: other `$names` are the enclosing block's
 
     def arg(self, name: str) -> Any:
         if name not in self.args:
@@ -122,17 +125,26 @@ class Substitution:
             return {k: self.sub(v) for k, v in raw.items()}
         if isinstance(raw, LayerSpec):
             return replace(raw, args=tuple(self.sub(a) for a in raw.args),
-                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()})
+                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, when=self.sub(raw.when))
         if isinstance(raw, RepeatSpec):
-            return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers))
+            inner = Substitution(self.args, self.block, self.env, self.skip | {"i", *raw.each},
+                                 self.lenient)
+            return replace(raw, times=self.sub(raw.times), layers=tuple(inner.sub(e) for e in raw.layers),
+                           each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()})
         return raw
+
+    def keeps(self, name: str) -> bool:
+        """``$name`` left as written: a name a repeat inside binds, or not ours in a round."""
+        return name in self.skip or (self.lenient and name not in self.args)
 
     def text(self, raw: str) -> Any:
         whole = _WHOLE_ARG.match(raw)
-        if whole:
+        if whole and not self.keeps(whole.group(1)):
             return self.arg(whole.group(1))
 
         def put(m: re.Match[str]) -> str:
+            if self.keeps(m.group(1)):
+                return m.group(0)
             v = self.arg(m.group(1))
             if isinstance(v, bool) or not isinstance(v, int | str):
                 raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
@@ -151,13 +163,14 @@ def _mentions_arg(raw: Any) -> bool:
     if isinstance(raw, int | float | bool) or raw is None:
         return False
     if isinstance(raw, LayerSpec):
-        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs)
+        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs) or _mentions_arg(raw.when)
     if isinstance(raw, list | tuple):
         return any(_mentions_arg(r) for r in raw)
     if isinstance(raw, Mapping):
         return any(_mentions_arg(v) for v in raw.values())
     if isinstance(raw, RepeatSpec):
-        return _mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
+        return (_mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
+                or _mentions_arg(list(raw.each.values())))
     return False
 
 
@@ -189,6 +202,7 @@ class Expander:
         self.blocks = {_key(k): v for k, v in spec.blocks.items()}
         self.bodies: dict[Any, tuple[Any, ...]] = {}
         self.work = 0
+        self.spans: dict[str, tuple[int, int, str, str]] = {}  # group -> first, last, type, label
 
     def run(self) -> Expansion:
         top = _Level(input=(0,), outputs=[], what="the input")
@@ -228,10 +242,48 @@ class Expander:
                 self.declare(name, index, entry.loc)
             except SpecError as e:  # an input's name: raised when the propagator reaches the layer
                 error = error or e
+        share = tie = None
+        reads: tuple[tuple[str, Source], ...] = ()
+        try:
+            if entry.share is not None:
+                share = self.layer_ref(entry.share, scope, "share")
+            if entry.tie is not None:
+                tie = self.layer_ref(entry.tie, scope, "tie")
+            reads = self.reads(entry, level, scope, index)
+        except SpecError as e:
+            error = error or e.located(entry.loc)
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
-                               scope.lookup, error, scope.frozen))
+                               scope.lookup, error, scope.frozen, share, tie, entry.when, reads))
         level.outputs.append(index)
 
+    def layer_ref(self, name: str, scope: _Scope, key: str) -> Ref:
+        """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
+        for prefix in scope.lookup:
+            if prefix + name in self.spans:
+                raise SpecError(f"{key}: `{name}` is a block use; a layer {key}s a layer (to share a "
+                                f"whole block, write `share: {name}` on a use of the same block)",
+                                code=f"{key}-block")
+        return Ref(name, scope.lookup)
+
+    def reads(self, entry: LayerSpec, level: _Level, scope: _Scope, index: int
+              ) -> tuple[tuple[str, Source], ...]:
+        """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
+        texts = [t for t in _strings((entry.args, list(entry.kwargs.values()), entry.when)) if "size(" in t]
+        out: dict[str, Source] = {}
+        for text in texts:
+            try:
+                tensors = expr.tensors(_parse(text))
+            except SpecError:
+                continue  # the layer's own reading of the argument says what is wrong
+            for tensor in tensors:
+                if tensor in out:
+                    continue
+                found = self.source(tensor, level, scope, index)
+                if len(found) != 1:
+                    raise SpecError(f"size({tensor}, ...): `{tensor}` is {len(found)} tensors here; "
+                                    "name one (in.0, in.1, ...)", code="size-of-several")
+                out[tensor] = found[0]
+        return tuple(out.items())
     def position(self, prefix: str) -> int:
         n = self.positions.get(prefix, 0)
         self.positions[prefix] = n + 1
@@ -292,12 +344,21 @@ class Expander:
     # ---------------------------------------------------------------- repeat
     def repeat(self, rep: RepeatSpec, level: _Level, scope: _Scope) -> None:
         times = self.times(rep)
+        if rep.each and len(next(iter(rep.each.values()))) != times:
+            raise SpecError(f"repeat: times is {times} but the for: lists have "
+                            f"{len(next(iter(rep.each.values())))} values", code="for-lengths-differ",
+                            loc=rep.loc)
+        self.check_for(rep)
         if rep.trainable is False:
             scope = scope._replace(frozen=True)
+        rounds: list[tuple[int, int]] = []  # each round's flat indices (first, last + 1)
         if rep.name is None:  # transparent: its rounds are entries of the list holding it
-            for _ in range(times):
-                for e in rep.layers:
+            for i in range(times):
+                start = len(self.nodes)
+                for e in self.round(rep, i):
                     self.entry(e, level, scope)
+                rounds.append((start, len(self.nodes)))
+            self.share_rounds(rep, rounds)
             return
         self.position(scope.prefix)  # one entry of its list, as the group it is
         name = scope.prefix + rep.name
@@ -306,14 +367,60 @@ class Expander:
                                              len(self.nodes) + 1, name))
         inner = scope._replace(depth=scope.depth + 1, parent=name)
         for i in range(times):
-            if len(rep.layers) == 1 and not _named(rep.layers[0]):
-                self.entry(rep.layers[0], level, inner, forced_name=f"{name}.{i}")
-                continue
-            prefix = f"{name}.{i}."
-            round_scope = inner._replace(prefix=prefix, lookup=(prefix, *scope.lookup))
-            for e in rep.layers:
-                self.entry(e, level, round_scope)
+            start = len(self.nodes)
+            entries = self.round(rep, i)
+            if len(entries) == 1 and not _named(entries[0]):
+                self.entry(entries[0], level, inner, forced_name=f"{name}.{i}")
+            else:
+                prefix = f"{name}.{i}."
+                round_scope = inner._replace(prefix=prefix, lookup=(prefix, *scope.lookup))
+                for e in entries:
+                    self.entry(e, level, round_scope)
+            rounds.append((start, len(self.nodes)))
+        self.share_rounds(rep, rounds)
         self.close_group(group, level, record_output=False)
+
+    def round(self, rep: RepeatSpec, i: int) -> tuple[LayerSpec | RepeatSpec, ...]:
+        """Round ``i``'s entries: ``$i`` and the ``for:`` values put in, the values passed to the
+        block uses that take an argument of that name."""
+        values = {k: v[i] for k, v in rep.each.items()}
+        if not values and not any(_mentions_arg(e) for e in rep.layers):
+            return rep.layers
+        subst = Substitution({"i": i, **values}, "repeat", self.env, lenient=True)
+        out = []
+        for e in rep.layers:
+            e = subst(e)
+            block = self.blocks.get(_key(e.type)) if isinstance(e, LayerSpec) else None
+            if block is not None and values:
+                given = {*list(block.args)[:len(e.args)], *e.kwargs}
+                extra = {k: v for k, v in values.items() if k in block.args and k not in given}
+                if extra:
+                    e = replace(e, kwargs={**e.kwargs, **extra})
+            out.append(e)
+        return tuple(out)
+
+    def check_for(self, rep: RepeatSpec) -> None:
+        for key in rep.each:
+            takes = any(isinstance(e, LayerSpec) and key in getattr(self.blocks.get(_key(e.type)), "args", ())
+                        for e in rep.layers)
+            if not takes and not re.search(rf"\${key}\b", repr(rep.layers)):
+                raise SpecError(f"repeat: for: `{key}` is used by nothing (no block in its layers takes "
+                                f"an argument `{key}`, and no `${key}` is written)", code="for-unused",
+                                loc=rep.loc)
+
+    def share_rounds(self, rep: RepeatSpec, rounds: list[tuple[int, int]]) -> None:
+        """``share: true``: round k's j-th layer is the first round's j-th layer (ALBERT)."""
+        if not rep.share or len(rounds) < 2:
+            return
+        first, end = rounds[0]
+        for i, (start, stop) in enumerate(rounds[1:], 1):
+            if stop - start != end - first:
+                raise SpecError(f"repeat: share: true, but round {i} has {stop - start} layers and the "
+                                f"first {end - first}", code="share-mismatch", loc=rep.loc)
+            for k in range(stop - start):
+                node = self.nodes[start + k]
+                if node.share is None:
+                    self.nodes[start + k] = node._replace(share=first + k + 1)
 
     def times(self, rep: RepeatSpec) -> int:
         raw = rep.times
@@ -357,16 +464,48 @@ class Expander:
         except SpecError as e:
             raise e.located(use.loc, ref) from None
         inputs = self.sources(use, level, scope, index, name)
-        group = self.open_group(name, block.name, _block_label(block.name, use), scope, use.loc, inputs)
+        label = _block_label(block.name, use)
+        shared = self.shared_group(block, use, scope, label, ref) if use.share is not None else None
+        group = self.open_group(name, block.name, label, scope, use.loc, inputs)
         inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
                              block=True)
         prefix = name + "."
         inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
                        parent=name, stack=(*scope.stack, block.name),
                        frozen=scope.frozen or use.trainable is False)
+        start = len(self.nodes)
         for e in self.body(block, args, ref):
             self.entry(e, inner_level, inner)
+        if shared is not None:
+            first, last = shared[0], shared[1]
+            if len(self.nodes) - start != last - first + 1:
+                raise SpecError(f"share: `{name}` has {len(self.nodes) - start} layers, the block use it "
+                                f"shares {last - first + 1}", code="share-mismatch", loc=use.loc, layer=ref)
+            for k in range(start, len(self.nodes)):
+                if self.nodes[k].share is None:
+                    self.nodes[k] = self.nodes[k]._replace(share=first + k - start)
         self.close_group(group, level, record_output=True)
+        self.spans[name] = (group.first, group.last, block.name, label)
+
+    def shared_group(self, block: BlockSpec, use: LayerSpec, scope: _Scope, label: str,
+                     ref: LayerRef) -> tuple[int, int, str, str]:
+        """The earlier use of the same block that ``share:`` names (its layers are shared one by one)."""
+        target = str(use.share)
+        for prefix in scope.lookup:
+            span = self.spans.get(prefix + target)
+            if span is not None:
+                break
+        else:
+            later = any(prefix + target in self.names for prefix in scope.lookup)
+            raise SpecError(f"share: `{target}` is not an earlier use of block `{block.name}`"
+                            + (" (it is a layer; a block use shares a block use)" if later else
+                               " (share names a block use that comes before this one)"),
+                            code="share-unknown", loc=use.loc, layer=ref)
+        if span[2] != block.name:
+            raise SpecError(f"share: `{target}` is a use of block `{span[2]}` ({span[3]}), this is "
+                            f"`{block.name}` ({label}): a shared module is the same block",
+                            code="share-mismatch", loc=use.loc, layer=ref)
+        return span
 
     def body(self, block: BlockSpec, args: Mapping[str, Any], ref: LayerRef) -> tuple[Any, ...]:
         """The block's layers with ``$args`` put in (the same arguments: the same layers)."""
@@ -443,6 +582,17 @@ def _frozen(raw: Any) -> Any:
     if isinstance(raw, list | tuple):
         return ("[", *(_frozen(r) for r in raw))
     return (type(raw).__name__, raw)
+
+
+def _strings(raw: Any) -> list[str]:
+    """Every text inside a raw value (arguments, nested lists and mappings)."""
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list | tuple):
+        return [t for r in raw for t in _strings(r)]
+    if isinstance(raw, Mapping):
+        return [t for r in raw.values() for t in _strings(r)]
+    return []
 
 
 def _named(entry: LayerSpec | RepeatSpec) -> bool:

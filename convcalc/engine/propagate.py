@@ -23,6 +23,7 @@ from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
+from . import sharing
 from .run_layer import NESTED, Memo, frozen, layer_rank
 from .variables import Names, resolve_vars
 
@@ -80,6 +81,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     types: dict[str, Resolved] = {}  # type as written -> layer type (big nets repeat a few types)
     refs = Refs(layers, by_name, input_names, expansion.names)
     memo = Memo(constraints)
+    group_names = {g.name for g in groups}
     for node in nodes:
         index = len(layers) + 1
         ls = node.spec
@@ -103,10 +105,30 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
-            bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context)
+            size = sharing.sizes_reader(node, refs, tensors, index)
+            runs = sharing.condition(node, env, free, size)
+            if runs:
+                bound, steps, out = memo.run(resolved, sharing.with_sizes(ls, size), in_shapes, rank, context)
+            else:
+                bound, steps, out = {}, (), sharing.skipped(in_shapes)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
+            label = _label(type_name, layer.params, bound) if runs else f"{ls.type} (skipped: if false)"
+            shared = tied = None
+            for key, ref in (("share", node.share), ("tie", node.tie)):
+                if ref is None or not runs:
+                    continue
+                src = sharing.source_row(ref, key, layers, by_name, expansion.names, group_names, index)
+                use_frozen = node.frozen or ls.trainable is False
+                if key == "share":
+                    out, frozen_source = sharing.share(out, type_name, label, src, use_frozen)
+                    shared = src.name if out.weights else None  # nothing to share: no mark
+                else:
+                    out, frozen_source = sharing.tie(out, layer.family, src, use_frozen)
+                    tied = src.name
+                if frozen_source is not None:
+                    warnings.append(frozen_source._replace(loc=ls.loc))
         except SpecError as e:
             raise e.located(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
         name = namer.name(node, resolved, type_name)
@@ -119,7 +141,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             index=index,
             name=name,
             type=type_name,
-            label=_label(type_name, layer.params, bound),
+            label=label,
             sources=sources,
             input_shapes=in_shapes,
             output=out.shape,
@@ -135,6 +157,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             memory=num.prod(out.shape),
             receptive_field=None if field is None else field.rf,
             effective_stride=None if field is None else field.jump,
+            shared_with=shared,
+            tied_to=tied,
+            skipped=not runs,
         )
         layers.append(row)
         by_name[name] = row
@@ -258,6 +283,7 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
     """(parameters, trainable parameters) of a layer's weights."""
+    weights = [w for w in weights if w.shared is None]  # another layer's (share:, tie:): counted there
     sizes = [w.size for w in weights]
     if all(w.trainable for w in weights):
         params = num.total(sizes)

@@ -38,6 +38,10 @@ def rows(result: Result) -> list[list[Any]]:
     out = []
     for layer in doc["layers"]:
         weights = " ".join(f"{k}:{_axes(v)}" for k, v in layer["weights"].items())
+        if "shared_with" in layer:  # counted at that layer (SPEC §11)
+            weights = f"shared with {layer['shared_with']}"
+        elif "tied_to" in layer:
+            weights = f"tied to {layer['tied_to']}; {weights}"
         out.append([
             result.source, spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
             " ".join(map(str, layer["from"])), _axes(layer["output"]), weights, layer["params"],

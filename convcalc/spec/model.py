@@ -34,6 +34,9 @@ class LayerSpec:
     sources: tuple[str | int, ...] | None = None  # `from:`; None = the previous layer
     loc: Loc = NOWHERE
     trainable: bool | None = None  # `trainable: false` (Keras's argument): its weights frozen
+    share: str | None = None  # `share: LAYER`: the same module as LAYER (SPEC §11)
+    tie: str | None = None  # `tie: LAYER`: a dense whose weight is LAYER's
+    when: Raw = None  # `if:`: a condition; when false the layer passes its input through
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,8 @@ class RepeatSpec:
     name: str | None = None
     loc: Loc = NOWHERE
     trainable: bool | None = None  # `trainable: false`: every layer's weights frozen
+    share: bool = False  # `share: true`: every round uses the first round's weights (ALBERT)
+    each: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)  # `for:` lists
 
 
 @dataclass(frozen=True, slots=True)

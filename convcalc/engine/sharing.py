@@ -1,0 +1,184 @@
+"""Shared modules, tied weights (SPEC §11), ``if:`` and ``size(tensor, axis)`` at one layer use.
+
+- ``share: LAYER`` (and ``repeat: {share: true}``, a block use sharing another):
+  the use is LAYER's module again.  It must be the same type with the same
+  arguments and weight shapes; its weights are LAYER's, so they count once, at
+  LAYER, while its MACs and activations count at every use.  One module has
+  one ``trainable`` flag, as in PyTorch (``requires_grad`` belongs to the
+  parameter) and Keras (``layer.trainable``): a frozen source freezes every use,
+  and ``trainable: false`` on a use freezes the module, its source included
+  (with a warning, since that row is written elsewhere).
+- ``tie: LAYER`` on a dense: its weight is LAYER's (an embedding or a dense,
+  the same shape up to a transpose), counted there; its own bias is new.
+- ``if:`` false: the layer passes its first input through, like an identity
+  (no weights, no MACs), and keeps its row, marked skipped, so that every
+  index and name that reads it still does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..arith import expr, num
+from ..core.result import LayerResult
+from ..core.types import LayerOut, Shape, Weight
+from ..errors import SpecError, SpecWarning
+from ..spec.model import LayerSpec
+from .refs import Node, Ref, Refs
+from .run_layer import frozen
+
+Value = num.Value
+
+
+def sizes_reader(node: Node, refs: Refs, tensors: Mapping[str, Shape], index: int
+                 ) -> Callable[[str, Value], Value] | None:
+    """``size(tensor, axis)`` for the tensors this node names (None: it names none)."""
+    if not node.reads:
+        return None
+    shapes = {text: tensors[refs.resolve(source, index)] for text, source in node.reads}
+
+    def size(tensor: str, axis: Value) -> Value:
+        shape = shapes[tensor]
+        if not num.is_int(axis) or not -len(shape) <= axis < len(shape):
+            raise SpecError(f"size({tensor}, {num.fmt(axis)}): `{tensor}` has {len(shape)} axes "
+                            f"(0 .. {len(shape) - 1}; no batch axis)", code="size-axis")
+        return shape[axis]
+
+    return size
+
+
+def condition(node: Node, env: Mapping[str, Value], free: Callable[[str], Value],
+              size: Callable[[str, Value], Value] | None) -> bool:
+    """The layer's ``if:``: true or false (a free name it cannot decide is an error)."""
+    raw = node.when
+    if raw is None or isinstance(raw, bool):
+        return raw is not False
+    if isinstance(raw, int):
+        raise SpecError(f"if: {raw} is a number, not a condition", code="number-not-condition")
+    value = expr.evaluate(expr.parse(str(raw)), env, free, size)
+    if not isinstance(value, bool):
+        raise SpecError(f"if: {raw} is a number ({num.fmt(value)}), not a condition (compare it: "
+                        "== != < <= > >=)", code="number-not-condition")
+    return value
+
+
+def with_sizes(ls: LayerSpec, size: Callable[[str, Value], Value] | None) -> LayerSpec:
+    """The layer's arguments with every ``size(tensor, axis)`` worked out to its number."""
+    if size is None:
+        return ls
+
+    def put(raw: Any) -> Any:
+        if isinstance(raw, str) and "size(" in raw:
+            node = _substitute(expr.parse(raw), size)
+            return expr.render(node, pretty=False)
+        if isinstance(raw, list | tuple):
+            return [put(r) for r in raw]
+        return raw
+
+    from dataclasses import replace
+
+    return replace(ls, args=tuple(put(a) for a in ls.args), kwargs={k: put(v) for k, v in ls.kwargs.items()})
+
+
+def _substitute(node: expr.Node, size: Callable[[str, Value], Value]) -> expr.Node:
+    if isinstance(node, expr.Call):
+        if node.func == "size":
+            axis = expr.evaluate(node.args[1], {})
+            value = size(node.args[0].id, axis)  # type: ignore[union-attr]
+            if not num.is_int(value):
+                raise SpecError(f"size({node.args[0].id}, {axis}) is {num.fmt(value)}: a layer's "  # type: ignore[union-attr]
+                                "arguments take size() of whole-number sizes only", code="size-symbolic")
+            return expr.Num(value) if value >= 0 else expr.Neg(expr.Num(-value))
+        return node._replace(args=tuple(_substitute(a, size) for a in node.args))
+    if isinstance(node, expr.Bin):
+        return node._replace(left=_substitute(node.left, size), right=_substitute(node.right, size))
+    if isinstance(node, expr.Neg | expr.Not):
+        return node._replace(operand=_substitute(node.operand, size))
+    if isinstance(node, expr.Cond):
+        return expr.Cond(*(_substitute(x, size) for x in node))
+    return node
+
+
+def skipped(in_shapes: Sequence[Shape]) -> LayerOut:
+    """``if:`` false: the first input, unchanged."""
+    return LayerOut(in_shapes[0])
+
+
+def source_row(ref: Any, key: str, layers: Sequence[LayerResult], by_name: Mapping[str, LayerResult],
+               known: Mapping[str, int], groups: set[str], index: int) -> LayerResult:
+    """The earlier layer ``share:``/``tie:`` names (the module a chain of shares ends at)."""
+    if isinstance(ref, int):  # a round of a shared repeat, a layer of a shared block use
+        row = layers[ref - 1]
+    else:
+        assert isinstance(ref, Ref)
+        row = None
+        for prefix in ref.scopes:
+            name = prefix + ref.name
+            if name in by_name and name not in groups:
+                row = by_name[name]
+                break
+        if row is None:
+            later = next((known[p + ref.name] for p in ref.scopes if p + ref.name in known), None)
+            if later is not None and later >= index:
+                raise SpecError(f"{key}: `{ref.name}` comes at or after this layer (layer {later}, this "
+                                f"is layer {index}); {key} names an earlier layer", code=f"{key}-later")
+            raise SpecError(f"{key}: no layer named `{ref.name}` before this one", code=f"{key}-unknown")
+    while row.shared_with is not None:
+        row = by_name[row.shared_with]
+    return row
+
+
+def share(out: LayerOut, type_name: str, label: str, src: LayerResult, frozen_use: bool
+          ) -> tuple[LayerOut, SpecWarning | None]:
+    """This use's weights as the source's (counted there); the same module or an error."""
+    mine = [tuple(w.shape) for w in out.weights]
+    theirs = [tuple(w.shape) for w in src.weights]
+    if src.type != type_name or src.label != label or mine != theirs:
+        raise SpecError(f"share: `{src.name}` is {src.label} with weights {_shapes(src.weights)}, this "
+                        f"layer is {label} with weights {_shapes(out.weights)}: a shared module has the "
+                        "same type, arguments and weight shapes", code="share-mismatch")
+    warning = _freeze_source(src, range(len(src.weights)), "share") if frozen_use else None
+    weights = tuple(w._replace(trainable=s.trainable, shared=src.name)
+                    for w, s in zip(out.weights, src.weights, strict=True))
+    return out._replace(weights=weights), warning
+
+
+def tie(out: LayerOut, kind: str, src: LayerResult, frozen_use: bool
+        ) -> tuple[LayerOut, SpecWarning | None]:
+    """A dense's weight as ``src``'s (an embedding's or a dense's, up to a transpose)."""
+    if kind != "dense":
+        raise SpecError(f"tie: is for a dense layer's weight (an LM head tied to its embedding), "
+                        f"not {kind}", code="tie-not-dense")
+    if not src.weights or not out.weights:
+        raise SpecError(f"tie: `{src.name}` has no weight to tie to", code="tie-shape-mismatch")
+    w, t = out.weights[0], src.weights[0]
+    if len(w.shape) != 2 or tuple(w.shape) not in (tuple(t.shape), tuple(t.shape)[::-1]):
+        raise SpecError(f"tie: this layer's {w.name} is {_shapes((w,))} but `{src.name}`'s {t.name} is "
+                        f"{_shapes((t,))}: a tied weight has the same shape, up to a transpose",
+                        code="tie-shape-mismatch")
+    warning = _freeze_source(src, (0,), "tie") if frozen_use else None
+    tied = w._replace(trainable=False if not t.trainable else w.trainable, shared=src.name)
+    return out._replace(weights=(tied, *out.weights[1:])), warning
+
+
+def _freeze_source(src: LayerResult, which: Any, key: str) -> SpecWarning | None:
+    """``trainable: false`` on a use: the one module (or tied weight) is frozen, at its source too."""
+    weights = list(src.weights)
+    if not any(weights[i].trainable for i in which):
+        return None
+    for i in which:
+        weights[i] = weights[i]._replace(trainable=False)
+    src.weights = tuple(weights)
+    src.trainable = num.total([w.size for w in weights if w.trainable and w.shared is None])
+    return SpecWarning(f"{key}-freezes-source",
+                       f"trainable: false on a {'shared' if key == 'share' else 'tied'} use freezes the "
+                       f"one module it is: `{src.name}`'s weights are counted non-trainable too",
+                       None, None)
+
+
+def _shapes(weights: Sequence[Weight]) -> str:
+    return ", ".join("×".join(num.fmt(d) for d in w.shape) for w in weights) or "none"
+
+
+__all__ = ["condition", "frozen", "share", "sizes_reader", "skipped", "source_row", "tie", "with_sizes"]
