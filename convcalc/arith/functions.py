@@ -38,7 +38,9 @@ def whole(v: Any, what: str) -> Any:
 
 
 def _text(v: Fraction) -> str:
-    return f"{float(v):g}" if v.denominator in (2, 4, 5, 8, 10, 20, 25, 50, 100) else f"{v.numerator}/{v.denominator}"
+    if v.denominator in (2, 4, 5, 8, 10, 20, 25, 50, 100):  # a short decimal: 1.5, 0.25
+        return f"{float(v):g}"
+    return f"{v.numerator}/{v.denominator}"
 
 
 def _concrete(func: str, *values: Any) -> None:

@@ -19,11 +19,11 @@ from ..core.types import Constraint, LayerOut, Shape, Weight
 from ..errors import LayerRef, SpecError, SpecWarning, did_you_mean
 from ..layers.registry import Resolved, lookup
 from ..spec.model import LayerSpec, Spec, raw_text, split_axes
+from . import sharing
 from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
-from . import sharing
 from .run_layer import NESTED, Memo, frozen, layer_rank
 from .variables import Names, resolve_vars
 
