@@ -79,6 +79,7 @@ class _Scope(NamedTuple):
     parent: str | None  # innermost group name
     stack: tuple[str, ...]  # blocks being expanded (recursion check)
     frozen: bool = False  # inside a block use or repeat written with `trainable: false`
+    guards: tuple[Any, ...] = ()  # the `if:` of the block uses around it
 
 
 class _NotConcrete(Exception):
@@ -203,6 +204,9 @@ class Expander:
         self.bodies: dict[Any, tuple[Any, ...]] = {}
         self.work = 0
         self.spans: dict[str, tuple[int, int, str, str]] = {}  # group -> first, last, type, label
+        # size(in, 0) in a block use's arguments reads the use's input, wherever the argument
+        # lands inside the block: the tensor is pinned to a name that means it everywhere.
+        self.pinned: dict[str, Source] = {}
 
     def run(self) -> Expansion:
         top = _Level(input=(0,), outputs=[], what="the input")
@@ -244,17 +248,40 @@ class Expander:
                 error = error or e
         share = tie = None
         reads: tuple[tuple[str, Source], ...] = ()
+        when = (*scope.guards, *(() if entry.when is None else (entry.when,)))
         try:
             if entry.share is not None:
                 share = self.layer_ref(entry.share, scope, "share")
             if entry.tie is not None:
                 tie = self.layer_ref(entry.tie, scope, "tie")
-            reads = self.reads(entry, level, scope, index)
+            reads = self.reads(entry, when, level, scope, index)
         except SpecError as e:
             error = error or e.located(entry.loc)
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
-                               scope.lookup, error, scope.frozen, share, tie, entry.when, reads))
+                               scope.lookup, error, scope.frozen, share, tie, when, reads))
         level.outputs.append(index)
+
+    def pin(self, raw: Any, level: _Level, scope: _Scope, index: int) -> Any:
+        """``size(in, 0)`` in a block use's arguments: ``in`` pinned to the use's input."""
+        if isinstance(raw, list | tuple):
+            return [self.pin(r, level, scope, index) for r in raw]
+        if not isinstance(raw, str) or "size(" not in raw:
+            return raw
+        try:
+            node = _parse(raw)
+        except SpecError:
+            return raw
+        names: dict[str, str] = {}
+        for tensor in expr.tensors(node):
+            if tensor in self.pinned or tensor in names:
+                continue
+            found = self.source(tensor, level, scope, index)
+            if len(found) != 1:
+                raise SpecError(f"size({tensor}, ...): `{tensor}` is {len(found)} tensors here; name one "
+                                "(in.0, in.1, ...)", code="size-of-several")
+            names[tensor] = f"__tensor{len(self.pinned)}"
+            self.pinned[names[tensor]] = found[0]
+        return expr.render(_rename_tensors(node, names), pretty=False) if names else raw
 
     def layer_ref(self, name: str, scope: _Scope, key: str) -> Ref:
         """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
@@ -265,10 +292,10 @@ class Expander:
                                 code=f"{key}-block")
         return Ref(name, scope.lookup)
 
-    def reads(self, entry: LayerSpec, level: _Level, scope: _Scope, index: int
+    def reads(self, entry: LayerSpec, when: tuple[Any, ...], level: _Level, scope: _Scope, index: int
               ) -> tuple[tuple[str, Source], ...]:
         """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
-        texts = [t for t in _strings((entry.args, list(entry.kwargs.values()), entry.when)) if "size(" in t]
+        texts = [t for t in _strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
         out: dict[str, Source] = {}
         for text in texts:
             try:
@@ -278,7 +305,8 @@ class Expander:
             for tensor in tensors:
                 if tensor in out:
                     continue
-                found = self.source(tensor, level, scope, index)
+                found = (self.pinned[tensor],) if tensor in self.pinned else \
+                    self.source(tensor, level, scope, index)
                 if len(found) != 1:
                     raise SpecError(f"size({tensor}, ...): `{tensor}` is {len(found)} tensors here; "
                                     "name one (in.0, in.1, ...)", code="size-of-several")
@@ -459,12 +487,15 @@ class Expander:
             name = f"{scope.prefix}{block.name}_{self.counters[key]}"
         index = len(self.nodes) + 1
         ref = LayerRef(index, name, block.name)
+        label = _block_label(block.name, use)  # as written, before size() is pinned
         try:
+            use = replace(use, args=tuple(self.pin(a, level, scope, index) for a in use.args),
+                          kwargs={k: self.pin(v, level, scope, index) for k, v in use.kwargs.items()},
+                          when=self.pin(use.when, level, scope, index))
             args = bind_block(block, use, self.env)
         except SpecError as e:
             raise e.located(use.loc, ref) from None
         inputs = self.sources(use, level, scope, index, name)
-        label = _block_label(block.name, use)
         shared = self.shared_group(block, use, scope, label, ref) if use.share is not None else None
         group = self.open_group(name, block.name, label, scope, use.loc, inputs)
         inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
@@ -472,7 +503,8 @@ class Expander:
         prefix = name + "."
         inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
                        parent=name, stack=(*scope.stack, block.name),
-                       frozen=scope.frozen or use.trainable is False)
+                       frozen=scope.frozen or use.trainable is False,
+                       guards=(*scope.guards, *(() if use.when is None else (use.when,))))
         start = len(self.nodes)
         for e in self.body(block, args, ref):
             self.entry(e, inner_level, inner)
@@ -582,6 +614,22 @@ def _frozen(raw: Any) -> Any:
     if isinstance(raw, list | tuple):
         return ("[", *(_frozen(r) for r in raw))
     return (type(raw).__name__, raw)
+
+
+def _rename_tensors(node: expr.Node, names: Mapping[str, str]) -> expr.Node:
+    """The tree with the tensors of ``size()`` calls renamed."""
+    if isinstance(node, expr.Call):
+        args = tuple(_rename_tensors(a, names) for a in node.args)
+        if node.func == "size" and isinstance(args[0], expr.Name) and args[0].id in names:
+            args = (expr.Name(names[args[0].id]), *args[1:])
+        return node._replace(args=args)
+    if isinstance(node, expr.Bin):
+        return node._replace(left=_rename_tensors(node.left, names), right=_rename_tensors(node.right, names))
+    if isinstance(node, expr.Neg | expr.Not):
+        return node._replace(operand=_rename_tensors(node.operand, names))
+    if isinstance(node, expr.Cond):
+        return expr.Cond(*(_rename_tensors(x, names) for x in node))
+    return node
 
 
 def _strings(raw: Any) -> list[str]:

@@ -45,7 +45,7 @@ class Node(NamedTuple):
     frozen: bool = False  # `trainable: false` on a block use or repeat around it
     share: Source | None = None  # `share:` / a shared repeat or block use: the module it is
     tie: Source | None = None  # `tie:`: the layer whose weight this dense uses
-    when: object = None  # `if:` as written ($args put in): true, false or an expression
+    when: tuple[object, ...] = ()  # its `if:` and its block uses': true, false or expressions
     reads: tuple[tuple[str, Source], ...] = ()  # size(tensor, axis): each tensor as written
 
 

@@ -50,10 +50,14 @@ def sizes_reader(node: Node, refs: Refs, tensors: Mapping[str, Shape], index: in
 
 def condition(node: Node, env: Mapping[str, Value], free: Callable[[str], Value],
               size: Callable[[str, Value], Value] | None) -> bool:
-    """The layer's ``if:``: true or false (a free name it cannot decide is an error)."""
-    raw = node.when
-    if raw is None or isinstance(raw, bool):
-        return raw is not False
+    """The layer's ``if:`` and those of the block uses around it: all true, or false."""
+    return all(_truth(raw, env, free, size) for raw in node.when)
+
+
+def _truth(raw: Any, env: Mapping[str, Value], free: Callable[[str], Value],
+           size: Callable[[str, Value], Value] | None) -> bool:
+    if isinstance(raw, bool):
+        return raw
     if isinstance(raw, int):
         raise SpecError(f"if: {raw} is a number, not a condition", code="number-not-condition")
     value = expr.evaluate(expr.parse(str(raw)), env, free, size)
@@ -71,7 +75,10 @@ def with_sizes(ls: LayerSpec, size: Callable[[str, Value], Value] | None) -> Lay
     def put(raw: Any) -> Any:
         if isinstance(raw, str) and "size(" in raw:
             node = _substitute(expr.parse(raw), size)
-            return expr.render(node, pretty=False)
+            try:  # `24 * 6` reads better as 144 in the label, when nothing else is needed
+                return expr.evaluate(node, {})
+            except SpecError:
+                return expr.render(node, pretty=False)
         if isinstance(raw, list | tuple):
             return [put(r) for r in raw]
         return raw
