@@ -13,11 +13,10 @@ import json
 from typing import Any
 
 import pytest
+from _cli import run
 
 import convcalc
 from convcalc.errors import SpecError
-
-from _cli import run
 
 E, V, T = 768, 50257, 16
 
@@ -142,7 +141,8 @@ def test_issue14_gpt2_and_albert_against_pytorch_with_real_tying_and_sharing() -
             self.pooler = nn.Linear(E, E)
 
         def forward(self, tokens: Any, positions: Any, types: Any) -> Any:
-            x = self.mapping_in(self.norm(self.word(tokens) + self.position(positions) + self.token_type(types)))
+            x = self.word(tokens) + self.position(positions) + self.token_type(types)
+            x = self.mapping_in(self.norm(x))
             for _ in range(12):
                 x = self.layer(x)
             return torch.tanh(self.pooler(x))
@@ -184,9 +184,11 @@ def test_issue14_share_errors() -> None:
     assert e.code == "share-mismatch"
     e = _error({**dense, "blocks": blocks, "layers": [{"b": {"share": "x"}}, {"b": {"name": "x"}}]})
     assert e.code == "share-unknown"
-    e = _error({**dense, "blocks": blocks, "layers": [{"b": {"name": "x"}}, {"dense": {"out": 4, "share": "x"}}]})
+    e = _error({**dense, "blocks": blocks,
+                "layers": [{"b": {"name": "x"}}, {"dense": {"out": 4, "share": "x"}}]})
     assert e.code == "share-block"
-    e = _error({**dense, "layers": [{"repeat": {"times": 2, "share": True, "layers": [{"dense": "4 + 4 * $i"}]}}]})
+    e = _error({**dense, "layers": [{"repeat": {"times": 2, "share": True,
+                                                 "layers": [{"dense": "4 + 4 * $i"}]}}]})
     assert e.code == "share-mismatch"  # round 1 is dense(8), round 0 dense(4)
 
 
@@ -197,7 +199,8 @@ def test_issue14_tie_errors() -> None:
     e = _error({"input": [3, 8, 8], "layers": [{"conv2d": {"name": "c", "out": 3, "kernel": 1}},
                                                {"conv2d": {"out": 3, "kernel": 1, "tie": "c"}}]})
     assert e.code == "tie-not-dense"
-    e = _error({"input": [4], "layers": [{"dense": {"out": 4, "tie": "later"}}, {"dense": {"name": "later", "out": 4}}]})
+    e = _error({"input": [4], "layers": [{"dense": {"out": 4, "tie": "later"}},
+                                         {"dense": {"name": "later", "out": 4}}]})
     assert e.code == "tie-later"
 
 
