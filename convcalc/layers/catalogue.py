@@ -3,4 +3,16 @@
 A new layer module is added to this list and nowhere else.
 """
 
-from . import activation, conv, dense, merge, norm, pool, recurrent, shape, wrappers  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    conv,
+    conv_recurrent,
+    dense,
+    merge,
+    norm,
+    pool,
+    preprocessing,
+    recurrent,
+    shape,
+    wrappers,
+)

@@ -61,6 +61,7 @@ class _Recurrent(Layer):
         A.Param("batch_first", A.BOOL, False, doc="no shape effect (shapes have no batch axis)"),
         A.Param("dropout", DROPOUT, 0.0, doc="between stacked layers; no shape effect"),
         A.Param("activation", A.RAW, None, doc="no shape effect"),
+        A.Param("return_state", A.BOOL, False, doc="Keras: refused (the states are extra outputs)"),
     )
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -75,6 +76,10 @@ class _Recurrent(Layer):
         check_in_channels(ctx, x, features, given, mismatch=lambda: f"input_size is {num.fmt(given)} but the "
                           f"input {fmt_shape(x)} has {num.fmt(features)} features per step")
         self.check_options(ctx, a)
+        if a["return_state"]:
+            raise SpecError(f"{self.cell}(return_state=True) returns the states as extra outputs, which "
+                            "convcalc's one-output rows cannot hold yet; leave return_state out (the first "
+                            "output's shape is the same)", code="return-state-unsupported")
         # Every weight stacks its gates' rows: this product is in each shape below.
         gh = ctx.step(f"{self.gates} gate{'s' if self.gates > 1 else ''} × hidden", GATE_ROWS,
                       g=self.gates, h=a["hidden"])
