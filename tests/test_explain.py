@@ -155,6 +155,9 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     # Shape-only layers: nothing to work out, and nothing is printed.
     "no shape change": [("32x12x12 | relu | dropout(0.5)", "pytorch", 2, [])],
     "merge": [("3x4x4 | relu | add(from=[input, -1])", "pytorch", 2, [])],
+    # issue 14: adapt()'s statistics are non-trainable, a scalar count included
+    "preprocessing": [("8x8x3 | Normalization | RandomFlip", "keras", 1, [
+        "non-trainable: mean 3 + variance 3 + count 1 = 3 + 3 + 1 = 7"])],
 }
 # Lines that must be among a layer's explanation, for layers whose other lines may grow.
 SUBSET = {"recurrent"}

@@ -24,19 +24,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..arith import expr, num
 from ..core.params import describe
-from ..errors import LayerRef, Loc, SpecError, did_you_mean
-from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
+from ..errors import LayerRef, Loc, SpecError
+from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec
 from .refs import Node, Ref, Source
+from .substitution import (
+    NotConcrete,
+    Substitution,
+    bind_block,
+    block_label,
+    frozen_key,
+    mentions_arg,
+    parse,
+    refuse,
+    rename_tensors,
+    strings,
+)
 
 MAX_LAYERS = 200_000
-_ARG = re.compile(r"\$([A-Za-z_]\w*)")
-_WHOLE_ARG = re.compile(r"^\s*\$([A-Za-z_]\w*)\s*$")
-_SIMPLE = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
 
 
 @dataclass(slots=True)
@@ -80,113 +88,6 @@ class _Scope(NamedTuple):
     stack: tuple[str, ...]  # blocks being expanded (recursion check)
     frozen: bool = False  # inside a block use or repeat written with `trainable: false`
     guards: tuple[Any, ...] = ()  # the `if:` of the block uses around it
-
-
-class _NotConcrete(Exception):
-    pass
-
-
-def _refuse(name: str) -> num.Value:
-    raise _NotConcrete(name)
-
-
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> expr.Node:
-    return expr.parse(text)
-
-
-class Substitution:
-    """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
-
-    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value],
-                 skip: frozenset[str] = frozenset(), lenient: bool = False) -> None:
-        self.args = args
-        self.block = block
-        self.env = env
-        self.skip = skip  # `$i` and `for:` names of a repeat inside: put in by the repeat itself
-        self.lenient = lenient  # a repeat's round: other `$names` are the enclosing block's
-
-    def arg(self, name: str) -> Any:
-        if name not in self.args:
-            raise SpecError(f"block `{self.block}` has no argument `${name}`"
-                            + did_you_mean(name, self.args)
-                            + (f" (its arguments: {', '.join(self.args)})" if self.args else
-                               " (it declares no `args:`)"))
-        return self.args[name]
-
-    def __call__(self, raw: Any) -> Any:
-        return self.sub(raw) if _mentions_arg(raw) else raw
-
-    def sub(self, raw: Any) -> Any:
-        if isinstance(raw, str):
-            return self.text(raw) if "$" in raw else raw
-        if isinstance(raw, list | tuple):
-            return [self.sub(r) for r in raw]
-        if isinstance(raw, Mapping):
-            return {k: self.sub(v) for k, v in raw.items()}
-        if isinstance(raw, LayerSpec):
-            return replace(raw, args=tuple(self.sub(a) for a in raw.args),
-                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, when=self.sub(raw.when))
-        if isinstance(raw, RepeatSpec):
-            inner = Substitution(self.args, self.block, self.env, self.skip | {"i", *raw.each},
-                                 self.lenient)
-            return replace(raw, times=self.sub(raw.times), layers=tuple(inner.sub(e) for e in raw.layers),
-                           each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()})
-        return raw
-
-    def keeps(self, name: str) -> bool:
-        """``$name`` left as written: a name a repeat inside binds, or not ours in a round."""
-        return name in self.skip or (self.lenient and name not in self.args)
-
-    def text(self, raw: str) -> Any:
-        whole = _WHOLE_ARG.match(raw)
-        if whole and not self.keeps(whole.group(1)):
-            return self.arg(whole.group(1))
-
-        def put(m: re.Match[str]) -> str:
-            if self.keeps(m.group(1)):
-                return m.group(0)
-            v = self.arg(m.group(1))
-            if isinstance(v, bool) or not isinstance(v, int | str):
-                raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
-                                f"the expression {raw!r} (block `{self.block}`)")
-            text = str(v).strip()
-            return text if _SIMPLE.match(text) else f"({text})"
-
-        out = _ARG.sub(put, raw)
-        return fold(out, self.env)
-
-
-def _mentions_arg(raw: Any) -> bool:
-    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy)."""
-    if isinstance(raw, str):
-        return "$" in raw
-    if isinstance(raw, int | float | bool) or raw is None:
-        return False
-    if isinstance(raw, LayerSpec):
-        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs) or _mentions_arg(raw.when)
-    if isinstance(raw, list | tuple):
-        return any(_mentions_arg(r) for r in raw)
-    if isinstance(raw, Mapping):
-        return any(_mentions_arg(v) for v in raw.values())
-    if isinstance(raw, RepeatSpec):
-        return (_mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
-                or _mentions_arg(list(raw.each.values())))
-    return False
-
-
-def fold(text: str, env: Mapping[str, num.Value]) -> Any:
-    """An expression that needs only ``vars`` becomes its number (cleaner labels)."""
-    try:
-        v = expr.evaluate(_parse(text), env, _refuse)
-    except (_NotConcrete, SpecError, RecursionError):
-        return text
-    return v if num.is_int(v) else text
-
-
-def _describe(v: Any) -> str:
-
-    return describe(v)
 
 
 class Expander:
@@ -268,7 +169,7 @@ class Expander:
         if not isinstance(raw, str) or "size(" not in raw:
             return raw
         try:
-            node = _parse(raw)
+            node = parse(raw)
         except SpecError:
             return raw
         names: dict[str, str] = {}
@@ -281,7 +182,7 @@ class Expander:
                                 "(in.0, in.1, ...)", code="size-of-several")
             names[tensor] = f"__tensor{len(self.pinned)}"
             self.pinned[names[tensor]] = found[0]
-        return expr.render(_rename_tensors(node, names), pretty=False) if names else raw
+        return expr.render(rename_tensors(node, names), pretty=False) if names else raw
 
     def layer_ref(self, name: str, scope: _Scope, key: str) -> Ref:
         """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
@@ -295,11 +196,11 @@ class Expander:
     def reads(self, entry: LayerSpec, when: tuple[Any, ...], level: _Level, scope: _Scope, index: int
               ) -> tuple[tuple[str, Source], ...]:
         """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
-        texts = [t for t in _strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
+        texts = [t for t in strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
         out: dict[str, Source] = {}
         for text in texts:
             try:
-                tensors = expr.tensors(_parse(text))
+                tensors = expr.tensors(parse(text))
             except SpecError:
                 continue  # the layer's own reading of the argument says what is wrong
             for tensor in tensors:
@@ -412,7 +313,7 @@ class Expander:
         """Round ``i``'s entries: ``$i`` and the ``for:`` values put in, the values passed to the
         block uses that take an argument of that name."""
         values = {k: v[i] for k, v in rep.each.items()}
-        if not values and not any(_mentions_arg(e) for e in rep.layers):
+        if not values and not any(mentions_arg(e) for e in rep.layers):
             return rep.layers
         subst = Substitution({"i": i, **values}, "repeat", self.env, lenient=True)
         out = []
@@ -454,12 +355,12 @@ class Expander:
         raw = rep.times
         try:
             if isinstance(raw, str):
-                v = expr.evaluate(_parse(raw), self.env, _refuse)
+                v = expr.evaluate(parse(raw), self.env, refuse)
             elif type(raw) is int:
                 v = raw
             else:
-                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}")
-        except _NotConcrete as e:
+                raise SpecError(f"repeat: times must be a whole number, not {describe(raw)}")
+        except NotConcrete as e:
             raise SpecError(f"repeat: times {raw!r} must be a number, but `{e.args[0]}` is not bound "
                             "(set it in `vars:` or with -D)", loc=rep.loc) from None
         except SpecError as e:
@@ -487,7 +388,7 @@ class Expander:
             name = f"{scope.prefix}{block.name}_{self.counters[key]}"
         index = len(self.nodes) + 1
         ref = LayerRef(index, name, block.name)
-        label = _block_label(block.name, use)  # as written, before size() is pinned
+        label = block_label(block.name, use)  # as written, before size() is pinned
         try:
             use = replace(use, args=tuple(self.pin(a, level, scope, index) for a in use.args),
                           kwargs={k: self.pin(v, level, scope, index) for k, v in use.kwargs.items()},
@@ -542,7 +443,7 @@ class Expander:
     def body(self, block: BlockSpec, args: Mapping[str, Any], ref: LayerRef) -> tuple[Any, ...]:
         """The block's layers with ``$args`` put in (the same arguments: the same layers)."""
         try:
-            key: Any = (block.name, _frozen(args))
+            key: Any = (block.name, frozen_key(args))
             hash(key)
         except TypeError:
             key = None
@@ -572,75 +473,6 @@ class Expander:
         self.declare(group.name, group.last, group.loc, LayerRef(group.first, group.name, group.type))
         if record_output:
             level.outputs.append(Ref(group.name, ("",)))
-
-
-def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -> dict[str, Any]:
-    """The use's arguments by name, defaults filled in (in the order of ``args:``)."""
-    names = list(block.args)
-    if len(use.args) > len(names):
-        shown = ", ".join(names) if names else "none"
-        raise SpecError(f"block `{block.name}` takes at most {len(names)} positional argument"
-                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}")
-    bound: dict[str, Any] = dict(zip(names, use.args, strict=False))
-    for key, raw in use.kwargs.items():
-        if key not in block.args:
-            raise SpecError(f"block `{block.name}` has no argument `{key}`" + did_you_mean(key, names)
-                            + (f" (its arguments: {', '.join(names)})" if names else
-                               " (it declares no `args:`)"))
-        if key in bound:
-            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice")
-        bound[key] = raw
-    missing = [n for n in names if n not in bound and block.args[n] is None]
-    if missing:
-        raise SpecError(f"block `{block.name}` needs the argument{'s' if len(missing) > 1 else ''} "
-                        + ", ".join(f"`{m}`" for m in missing)
-                        + f" (its arguments: {', '.join(names)})")
-    for n in names:
-        if n not in bound:  # a default may use the arguments before it: {out: 64, mid: $out // 4}
-            bound[n] = Substitution(bound, block.name, env)(block.args[n])
-    return bound
-
-
-def _block_label(name: str, use: LayerSpec) -> str:
-    parts = [raw_text(a) for a in use.args]
-    parts += [f"{k}={raw_text(v)}" for k, v in use.kwargs.items()]
-    return f"{name}({', '.join(parts)})" if parts else name
-
-
-def _frozen(raw: Any) -> Any:
-    """A hashable stand-in for raw argument values (cache keys)."""
-    if isinstance(raw, Mapping):
-        return tuple((k, _frozen(v)) for k, v in raw.items())
-    if isinstance(raw, list | tuple):
-        return ("[", *(_frozen(r) for r in raw))
-    return (type(raw).__name__, raw)
-
-
-def _rename_tensors(node: expr.Node, names: Mapping[str, str]) -> expr.Node:
-    """The tree with the tensors of ``size()`` calls renamed."""
-    if isinstance(node, expr.Call):
-        args = tuple(_rename_tensors(a, names) for a in node.args)
-        if node.func == "size" and isinstance(args[0], expr.Name) and args[0].id in names:
-            args = (expr.Name(names[args[0].id]), *args[1:])
-        return node._replace(args=args)
-    if isinstance(node, expr.Bin):
-        return node._replace(left=_rename_tensors(node.left, names), right=_rename_tensors(node.right, names))
-    if isinstance(node, expr.Neg | expr.Not):
-        return node._replace(operand=_rename_tensors(node.operand, names))
-    if isinstance(node, expr.Cond):
-        return expr.Cond(*(_rename_tensors(x, names) for x in node))
-    return node
-
-
-def _strings(raw: Any) -> list[str]:
-    """Every text inside a raw value (arguments, nested lists and mappings)."""
-    if isinstance(raw, str):
-        return [raw]
-    if isinstance(raw, list | tuple):
-        return [t for r in raw for t in _strings(r)]
-    if isinstance(raw, Mapping):
-        return [t for r in raw.values() for t in _strings(r)]
-    return []
 
 
 def _named(entry: LayerSpec | RepeatSpec) -> bool:

@@ -76,7 +76,7 @@ def _factor(text: str) -> str:
 
 def _sum_line(label: str, group: Sequence[Weight]) -> str:
     """``params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832``."""
-    terms = [f"{w.name} {'·'.join(_factor(dim(d)) for d in w.shape)}" for w in group]
+    terms = [f"{w.name} {'·'.join(_factor(dim(d)) for d in w.shape) or 1}" for w in group]  # () is 1
     sizes = [w.size for w in group]
     total = num.total(sizes)  # the form the Params column shows
     partial = ""
