@@ -85,3 +85,19 @@ def test_issue14_generated_against_keras(name: str, n: int) -> None:
 def test_issue14_generated_against_keras_full() -> None:
     for name in ("normalization", "image_preprocessing", "conv_lstm"):
         _generated(name, 300)
+
+
+def test_issue14_keras_efficientnet_b0_with_its_normalization() -> None:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "keras_efficientnet_b0.yaml"
+    result = convcalc.analyze(str(path))
+    assert (result.total_params, result.non_trainable_params) == (5_330_571, 42_023)
+    keras = pytest.importorskip("keras")
+    model = keras.applications.EfficientNetB0(weights=None)
+    assert model.count_params() == result.total_params
+    theirs = [tuple((w.name, tuple(w.shape), bool(w.trainable)) for w in layer.weights)
+              for layer in model.layers if layer.weights]
+    ours = [tuple((w.name, tuple(w.shape), w.trainable) for w in row.weights)
+            for row in result.layers if row.weights]
+    assert ours == theirs
