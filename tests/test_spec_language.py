@@ -173,6 +173,14 @@ def test_issue14_size_in_reshape_and_in_dot_one() -> None:
     assert info.value.code == "size-axis"
 
 
+def test_issue14_size_of_a_symbolic_size_in_arguments() -> None:
+    r = convcalc.analyze({"input": ["C", "H", "W"], "layers": [
+        {"reshape": {"shape": [-1, "size(in, 1) * size(in, 2)"]}}, {"dense": "2 * size(in, 0)"}]})
+    c, h, w = (num.symbol(n) for n in "CHW")
+    assert r.layers[0].output == (c, h * w) and r.output == (c, 2 * c)
+    assert r.layers[0].label == "reshape(-1×H*W)"
+
+
 def test_issue14_share_of_a_block_use_in_a_for_repeat_is_the_same_module_each_level() -> None:
     spec = {"inputs": {"p3": [8, 8, 8], "p4": [8, 4, 4]},
             "blocks": {"head": {"layers": [{"conv2d": {"out": 8, "kernel": 3, "padding": 1}}]}},

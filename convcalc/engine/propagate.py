@@ -49,8 +49,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     expansion = expand(spec, env)
     nodes, groups = expansion.nodes, expansion.groups
 
-    def context(rank: int | None = None) -> Ctx:
-        return Ctx(framework, layout, env, free, constraints, rank, NESTED)
+    def context(rank: int | None = None, names: Mapping[str, Value] | None = None) -> Ctx:
+        """``names``: a layer's symbolic ``size()`` values (SPEC §4 sizes in its arguments)."""
+        return Ctx(framework, layout, {**env, **names} if names else env, free, constraints, rank, NESTED)
 
     inputs = dict(spec.inputs)
     if not inputs and nodes:
@@ -108,13 +109,18 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             size = sharing.sizes_reader(node, refs, tensors, index)
             runs = sharing.condition(node, env, free, size)
             if runs:
-                bound, steps, out = memo.run(resolved, sharing.with_sizes(ls, size), in_shapes, rank, context)
+                run, names = sharing.with_sizes(ls, size, index)
+                bound, steps, out = memo.run(resolved, run, in_shapes, rank,
+                                             lambda r, names=names: context(r, names))
             else:
-                bound, steps, out = {}, (), sharing.skipped(in_shapes)
+                names, bound, steps, out = {}, {}, (), sharing.skipped(in_shapes)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
             label = _label(type_name, layer.params, bound) if runs else f"{ls.type} (skipped: if false)"
+            for size_name in sorted(names, key=len, reverse=True):  # a symbolic size() as itself
+                text = num.fmt(names[size_name])
+                label = label.replace(size_name, text if text.isidentifier() else f"({text})")
             shared = tied = None
             for key, ref in (("share", node.share), ("tie", node.tie)):
                 if ref is None or not runs:

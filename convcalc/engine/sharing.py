@@ -67,14 +67,18 @@ def _truth(raw: Any, env: Mapping[str, Value], free: Callable[[str], Value],
     return value
 
 
-def with_sizes(ls: LayerSpec, size: Callable[[str, Value], Value] | None) -> LayerSpec:
-    """The layer's arguments with every ``size(tensor, axis)`` worked out to its number."""
+def with_sizes(ls: LayerSpec, size: Callable[[str, Value], Value] | None, index: int
+               ) -> tuple[LayerSpec, dict[str, Value]]:
+    """The layer's arguments with every ``size(tensor, axis)`` worked out: a whole number is
+    written in; a symbolic size becomes a name (unique to this layer) bound in the returned
+    names, for the layer's context."""
+    names: dict[str, Value] = {}
     if size is None:
-        return ls
+        return ls, names
 
     def put(raw: Any) -> Any:
         if isinstance(raw, str) and "size(" in raw:
-            node = _substitute(expr.parse(raw), size)
+            node = _substitute(expr.parse(raw), size, names, index)
             try:  # `24 * 6` reads better as 144 in the label, when nothing else is needed
                 return expr.evaluate(node, {})
             except SpecError:
@@ -85,26 +89,31 @@ def with_sizes(ls: LayerSpec, size: Callable[[str, Value], Value] | None) -> Lay
 
     from dataclasses import replace
 
-    return replace(ls, args=tuple(put(a) for a in ls.args), kwargs={k: put(v) for k, v in ls.kwargs.items()})
+    args = tuple(put(a) for a in ls.args)
+    return replace(ls, args=args, kwargs={k: put(v) for k, v in ls.kwargs.items()}), names
 
 
-def _substitute(node: expr.Node, size: Callable[[str, Value], Value]) -> expr.Node:
-    if isinstance(node, expr.Call):
-        if node.func == "size":
-            axis = expr.evaluate(node.args[1], {})
-            value = size(node.args[0].id, axis)  # type: ignore[union-attr]
-            if not num.is_int(value):
-                raise SpecError(f"size({node.args[0].id}, {axis}) is {num.fmt(value)}: a layer's "  # type: ignore[union-attr]
-                                "arguments take size() of whole-number sizes only", code="size-symbolic")
-            return expr.Num(value) if value >= 0 else expr.Neg(expr.Num(-value))
-        return node._replace(args=tuple(_substitute(a, size) for a in node.args))
-    if isinstance(node, expr.Bin):
-        return node._replace(left=_substitute(node.left, size), right=_substitute(node.right, size))
-    if isinstance(node, expr.Neg | expr.Not):
-        return node._replace(operand=_substitute(node.operand, size))
-    if isinstance(node, expr.Cond):
-        return expr.Cond(*(_substitute(x, size) for x in node))
-    return node
+def _substitute(node: expr.Node, size: Callable[[str, Value], Value], names: dict[str, Value],
+                index: int) -> expr.Node:
+    def go(n: expr.Node) -> expr.Node:
+        if isinstance(n, expr.Call):
+            if n.func == "size":
+                value = size(n.args[0].id, expr.evaluate(n.args[1], {}))  # type: ignore[union-attr]
+                if not num.is_int(value):  # the memo keys on the text: the name is this layer's own
+                    name = f"__size{index}_{len(names)}"
+                    names[name] = value
+                    return expr.Name(name)
+                return expr.Num(value) if value >= 0 else expr.Neg(expr.Num(-value))
+            return n._replace(args=tuple(go(a) for a in n.args))
+        if isinstance(n, expr.Bin):
+            return n._replace(left=go(n.left), right=go(n.right))
+        if isinstance(n, expr.Neg | expr.Not):
+            return n._replace(operand=go(n.operand))
+        if isinstance(n, expr.Cond):
+            return expr.Cond(*(go(x) for x in n))
+        return n
+
+    return go(node)
 
 
 def skipped(in_shapes: Sequence[Shape]) -> LayerOut:
