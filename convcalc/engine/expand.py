@@ -38,6 +38,7 @@ from .substitution import (
     block_label,
     frozen_key,
     mentions_arg,
+    mentions_size,
     parse,
     refuse,
     rename_tensors,
@@ -149,15 +150,16 @@ class Expander:
                 error = error or e
         share = tie = None
         reads: tuple[tuple[str, Source], ...] = ()
-        when = (*scope.guards, *(() if entry.when is None else (entry.when,)))
-        try:
-            if entry.share is not None:
-                share = self.layer_ref(entry.share, scope, "share")
-            if entry.tie is not None:
-                tie = self.layer_ref(entry.tie, scope, "tie")
-            reads = self.reads(entry, when, level, scope, index)
-        except SpecError as e:
-            error = error or e.located(entry.loc)
+        when = scope.guards if entry.when is None else (*scope.guards, entry.when)
+        if entry.share is not None or entry.tie is not None or when or mentions_size(entry):
+            try:
+                if entry.share is not None:
+                    share = self.layer_ref(entry.share, scope, "share")
+                if entry.tie is not None:
+                    tie = self.layer_ref(entry.tie, scope, "tie")
+                reads = self.reads(entry, when, level, scope, index)
+            except SpecError as e:
+                error = error or e.located(entry.loc)
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
                                scope.lookup, error, scope.frozen, share, tie, when, reads))
         level.outputs.append(index)

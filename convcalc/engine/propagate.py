@@ -106,33 +106,31 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
-            size = sharing.sizes_reader(node, refs, tensors, index)
-            runs = sharing.condition(node, env, free, size)
-            if runs:
-                run, names = sharing.with_sizes(ls, size, index)
+            runs, run, names = True, ls, {}
+            if node.reads or node.when:  # size() or if: (issue 14); most layers have neither
+                size = sharing.sizes_reader(node, refs, tensors, index)
+                runs = sharing.condition(node, env, free, size)
+                if runs:
+                    run, names = sharing.with_sizes(ls, size, index)
+            if not runs:
+                bound, steps, out = {}, (), sharing.skipped(in_shapes)
+            elif names:  # symbolic size() values: names of this layer's own in its context
                 bound, steps, out = memo.run(resolved, run, in_shapes, rank,
                                              lambda r, names=names: context(r, names))
             else:
-                names, bound, steps, out = {}, {}, (), sharing.skipped(in_shapes)
+                bound, steps, out = memo.run(resolved, run, in_shapes, rank, context)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
             label = _label(type_name, layer.params, bound) if runs else f"{ls.type} (skipped: if false)"
-            for size_name in sorted(names, key=len, reverse=True):  # a symbolic size() as itself
-                text = num.fmt(names[size_name])
-                label = label.replace(size_name, text if text.isidentifier() else f"({text})")
+            if names:
+                label = sharing.label_sizes(label, names)
             shared = tied = None
-            for key, ref in (("share", node.share), ("tie", node.tie)):
-                if ref is None or not runs:
-                    continue
-                src = sharing.source_row(ref, key, layers, by_name, expansion.names, group_names, index)
-                use_frozen = node.frozen or ls.trainable is False
-                if key == "share":
-                    out, frozen_source = sharing.share(out, type_name, label, src, use_frozen)
-                    shared = src.name if out.weights else None  # nothing to share: no mark
-                else:
-                    out, frozen_source = sharing.tie(out, layer.family, src, use_frozen)
-                    tied = src.name
+            if (node.share is not None or node.tie is not None) and runs:
+                out, shared, tied, frozen_source = sharing.apply(
+                    node, out, type_name, label, layer.family,
+                    lambda ref, key, index=index: sharing.source_row(ref, key, layers, by_name,
+                                                                     expansion.names, group_names, index))
                 if frozen_source is not None:
                     warnings.append(frozen_source._replace(loc=ls.loc))
         except SpecError as e:
@@ -141,7 +139,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
-        params, trainable = _counts(out.weights)
+        params, trainable = _counts(out.weights if shared is None and tied is None
+                                    else [w for w in out.weights if w.shared is None])
         field = fields.add(name, sources, in_shapes, out.shape, out.windows)
         row = LayerResult(
             index=index,
@@ -289,7 +288,6 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
     """(parameters, trainable parameters) of a layer's weights."""
-    weights = [w for w in weights if w.shared is None]  # another layer's (share:, tie:): counted there
     sizes = [w.size for w in weights]
     if all(w.trainable for w in weights):
         params = num.total(sizes)

@@ -116,6 +116,36 @@ def _substitute(node: expr.Node, size: Callable[[str, Value], Value], names: dic
     return go(node)
 
 
+def label_sizes(label: str, names: Mapping[str, Value]) -> str:
+    """A row's label with each symbolic size() name written as its expression."""
+    for name in sorted(names, key=len, reverse=True):
+        text = num.fmt(names[name])
+        label = label.replace(name, text if text.isidentifier() else f"({text})")
+    return label
+
+
+Applied = tuple[LayerOut, str | None, str | None, SpecWarning | None]
+
+
+def apply(node: Node, out: LayerOut, type_name: str, label: str, family: str,
+          row: Callable[[Any, str], LayerResult]) -> Applied:
+    """``share:``/``tie:`` on one use: (its output, shared with, tied to, a freezing warning).
+
+    The weights of another layer stay in the row (their shapes, for the reader and the
+    framework comparison) but are marked as that layer's, so they count there only."""
+    frozen_use = node.frozen or node.spec.trainable is False
+    shared = tied = warning = None
+    if node.share is not None:
+        src = row(node.share, "share")
+        out, warning = share(out, type_name, label, src, frozen_use)
+        shared = src.name if out.weights else None  # nothing to share: no mark
+    if node.tie is not None:
+        src = row(node.tie, "tie")
+        out, tie_warning = tie(out, family, src, frozen_use)
+        tied, warning = src.name, warning or tie_warning
+    return out, shared, tied, warning
+
+
 def skipped(in_shapes: Sequence[Shape]) -> LayerOut:
     """``if:`` false: the first input, unchanged."""
     return LayerOut(in_shapes[0])
@@ -197,4 +227,5 @@ def _shapes(weights: Sequence[Weight]) -> str:
     return ", ".join("×".join(num.fmt(d) for d in w.shape) for w in weights) or "none"
 
 
-__all__ = ["condition", "frozen", "share", "sizes_reader", "skipped", "source_row", "tie", "with_sizes"]
+__all__ = ["apply", "condition", "frozen", "label_sizes", "share", "sizes_reader", "skipped", "source_row",
+           "tie", "with_sizes"]

@@ -188,6 +188,16 @@ def rename_tensors(node: expr.Node, names: Mapping[str, str]) -> expr.Node:
     return node
 
 
+def mentions_size(entry: LayerSpec) -> bool:
+    """Whether a layer entry's arguments call ``size()`` (cheap: most hold no text at all)."""
+    for raw in (*entry.args, *entry.kwargs.values()):
+        if type(raw) is int or raw is None or type(raw) is bool:
+            continue
+        if any("size(" in t for t in strings(raw)):
+            return True
+    return False
+
+
 def strings(raw: Any) -> list[str]:
     """Every text inside a raw value (arguments, nested lists and mappings)."""
     if isinstance(raw, str):

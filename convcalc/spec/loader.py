@@ -252,9 +252,9 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None) -> LayerSp
         sources=_sources(meta.get("from"), loc),
         loc=loc,
         trainable=trainable_flag(meta.get("trainable"), loc),
-        share=_layer_name(meta.get("share"), loc, "share"),
-        tie=_layer_name(meta.get("tie"), loc, "tie"),
-        when=_condition(meta.get("if"), loc) if "if" in meta else None,
+        share=_layer_name(meta["share"], loc, "share") if "share" in meta else None,
+        tie=_layer_name(meta["tie"], loc, "tie") if "tie" in meta else None,
+        when=_condition(meta["if"], loc) if "if" in meta else None,
     )
 
 
