@@ -10,6 +10,7 @@ module called 12 times); PyTorch's ``parameters()`` counts a shared tensor once.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -286,3 +287,11 @@ def test_issue14_siamese_keras_shared_dense_counts_once() -> None:
     out = keras.layers.Dense(1)(keras.layers.Subtract()([tower(left), tower(right)]))
     model = keras.Model([left, right], out)
     assert result.total_params == model.count_params() == 32 * 16 + 16 + 17
+
+
+def test_issue14_a_shared_block_use_row_says_whose_weights_it_has() -> None:
+    result = convcalc.analyze(str(Path(__file__).resolve().parent.parent / "examples" / "retinanet_head.yaml"))
+    rows = {r.name: r for r in result.table_rows()}
+    assert rows["cls_p5"].shared_with == "cls_p3" and rows["cls_p5"].params == 0
+    assert rows["cls_p5"].macs == rows["cls_p3"].macs // 16  # MACs at every level: 16x fewer pixels
+    assert rows["cls_p3"].shared_with is None and rows["cls_p3"].params == 4_248_115

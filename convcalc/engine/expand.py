@@ -61,6 +61,7 @@ class Group:
     inputs: tuple[Source, ...]  # what the group reads (for its row's `from`)
     first: int  # flat 1-based index of its first layer
     last: int = 0  # ... and of its last (first > last: an empty repeat)
+    shared_with: str | None = None  # `share:` on a block use: the use whose weights it has
 
 
 class Expansion(NamedTuple):
@@ -105,7 +106,8 @@ class Expander:
         self.blocks = {_key(k): v for k, v in spec.blocks.items()}
         self.bodies: dict[Any, tuple[Any, ...]] = {}
         self.work = 0
-        self.spans: dict[str, tuple[int, int, str, str]] = {}  # group -> first, last, type, label
+        # group -> first, last, type, label, the use whose weights it has (itself, unless shared)
+        self.spans: dict[str, tuple[int, int, str, str, str]] = {}
         # size(in, 0) in a block use's arguments reads the use's input, wherever the argument
         # lands inside the block: the tensor is pinned to a name that means it everywhere.
         self.pinned: dict[str, Source] = {}
@@ -401,6 +403,8 @@ class Expander:
         inputs = self.sources(use, level, scope, index, name)
         shared = self.shared_group(block, use, scope, label, ref) if use.share is not None else None
         group = self.open_group(name, block.name, label, scope, use.loc, inputs)
+        if shared is not None:
+            group.shared_with = shared[4]
         inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
                              block=True)
         prefix = name + "."
@@ -420,10 +424,10 @@ class Expander:
                 if self.nodes[k].share is None:
                     self.nodes[k] = self.nodes[k]._replace(share=first + k - start)
         self.close_group(group, level, record_output=True)
-        self.spans[name] = (group.first, group.last, block.name, label)
+        self.spans[name] = (group.first, group.last, block.name, label, group.shared_with or name)
 
     def shared_group(self, block: BlockSpec, use: LayerSpec, scope: _Scope, label: str,
-                     ref: LayerRef) -> tuple[int, int, str, str]:
+                     ref: LayerRef) -> tuple[int, int, str, str, str]:
         """The earlier use of the same block that ``share:`` names (its layers are shared one by one)."""
         target = str(use.share)
         for prefix in scope.lookup:

@@ -249,6 +249,7 @@ def _rows(
                 block=g.parent,
                 depth=g.depth,
                 span=(g.first, g.last),
+                shared_with=g.shared_with,
             ))
         rows.append(row)
     return rows

@@ -51,10 +51,10 @@ def shape(s: Sequence[Value], opts: Options) -> str:
 def weights(row: LayerResult, opts: Options) -> str:
     """``32×1×5×5, 32``; frozen weights in brackets; another layer's weights by its name
     (``shared with cls_p3.0``, ``tied to wte``), since they are counted there."""
+    if row.shared_with is not None:  # a layer's, or a block use's (each of its layers is too)
+        return f"shared with {row.shared_with}"
     if row.is_block:
         return ""
-    if row.shared_with is not None:
-        return f"shared with {row.shared_with}"
     parts = []
     for w in row.weights:
         text = f"tied to {w.shared}" if w.shared is not None else axes([dim(d) for d in w.shape])
