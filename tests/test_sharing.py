@@ -290,7 +290,8 @@ def test_issue14_siamese_keras_shared_dense_counts_once() -> None:
 
 
 def test_issue14_a_shared_block_use_row_says_whose_weights_it_has() -> None:
-    result = convcalc.analyze(str(Path(__file__).resolve().parent.parent / "examples" / "retinanet_head.yaml"))
+    path = Path(__file__).resolve().parent.parent / "examples" / "retinanet_head.yaml"
+    result = convcalc.analyze(str(path))
     rows = {r.name: r for r in result.table_rows()}
     assert rows["cls_p5"].shared_with == "cls_p3" and rows["cls_p5"].params == 0
     assert rows["cls_p5"].macs == rows["cls_p3"].macs // 16  # MACs at every level: 16x fewer pixels
