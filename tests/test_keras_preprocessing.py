@@ -57,7 +57,7 @@ def test_issue14_shapes_of_the_image_layers() -> None:
 def test_issue14_return_state_is_refused_not_ignored(layer: dict[str, object]) -> None:
     with pytest.raises(SpecError) as info:
         convcalc.analyze(keras_spec([5, 3], layer))
-    assert info.value.code == "return-state-unsupported"
+    assert info.value.code == "unsupported-argument"
 
 
 def _generated(name: str, n: int) -> None:

@@ -175,16 +175,16 @@ def test_issue14_share_errors() -> None:
     e = _error({**dense, "layers": [{"dense": {"name": "a", "out": 4}}, {"dense": {"out": 5, "share": "a"}}]})
     assert e.code == "share-mismatch" and "4×4, 4" in e.message and "5×4, 5" in e.message
     e = _error({**dense, "layers": [{"dense": {"out": 4, "share": "nope"}}]})
-    assert e.code == "share-unknown"
+    assert e.code == "bad-reference"
     e = _error({**dense, "layers": [{"dense": {"out": 4, "share": "b"}}, {"dense": {"name": "b", "out": 4}}]})
-    assert e.code == "share-later" and "layer 2" in e.message
+    assert e.code == "forward-reference" and "layer 2" in e.message
     blocks = {"b": {"args": {"o": 4}, "layers": [{"dense": "$o"}]}, "c": {"layers": [{"dense": 4}]}}
     e = _error({**dense, "blocks": blocks, "layers": [{"b": {"name": "x"}}, {"c": {"share": "x"}}]})
     assert e.code == "share-mismatch" and "`b`" in e.message and "`c`" in e.message
     e = _error({**dense, "blocks": blocks, "layers": [{"b": {"name": "x"}}, {"b": {"o": 5, "share": "x"}}]})
     assert e.code == "share-mismatch"
     e = _error({**dense, "blocks": blocks, "layers": [{"b": {"share": "x"}}, {"b": {"name": "x"}}]})
-    assert e.code == "share-unknown"
+    assert e.code == "bad-reference"
     e = _error({**dense, "blocks": blocks,
                 "layers": [{"b": {"name": "x"}}, {"dense": {"out": 4, "share": "x"}}]})
     assert e.code == "share-block"
@@ -202,7 +202,7 @@ def test_issue14_tie_errors() -> None:
     assert e.code == "tie-not-dense"
     e = _error({"input": [4], "layers": [{"dense": {"out": 4, "tie": "later"}},
                                          {"dense": {"name": "later", "out": 4}}]})
-    assert e.code == "tie-later"
+    assert e.code == "forward-reference"
 
 
 def test_issue14_keras_tie_is_up_to_a_transpose_and_keeps_the_bias() -> None:

@@ -32,7 +32,7 @@ def whole(v: Any, what: str) -> Any:
     if type(v) is Fraction:
         if v.denominator != 1:
             raise SpecError(f"{what} is {_text(v)}, not a whole number (sizes are whole numbers; "
-                            "use floor, ceil or round)", code="not-whole-number")
+                            "use floor, ceil or round)", code="not-whole")
         return int(v)
     return v
 
@@ -49,7 +49,7 @@ def _concrete(func: str, *values: Any) -> None:
             names = sorted(str(s) for s in getattr(v, "free_symbols", ()))
             raise SpecError(f"{func}() needs numbers, but its argument depends on the free name"
                             f"{'s' if len(names) > 1 else ''} {', '.join(names) or v} (bind it in "
-                            "`vars:` or with -D)", code="function-needs-number")
+                            "`vars:` or with -D)", code="unbound-name")
 
 
 def floor(v: Any) -> Any:
@@ -69,7 +69,7 @@ def ceil(v: Any) -> Any:
 def round_half_even(v: Any, digits: Any = None) -> Any:
     """Python's ``round``: halves to the even neighbour."""
     if digits is not None:
-        raise SpecError("round() takes one argument here: sizes are whole numbers", code="bad-function-call")
+        raise SpecError("round() takes one argument here: sizes are whole numbers", code="bad-expression")
     if type(v) is int:
         return v
     _concrete("round", v)
@@ -83,7 +83,7 @@ def make_divisible(v: Any, divisor: Any, min_value: Any = None) -> Any:
     _concrete("make_divisible", v, divisor, *(() if min_value is None else (min_value,)))
     if divisor <= 0 or int(divisor) != divisor:
         raise SpecError(f"make_divisible: the divisor must be a positive whole number, not {divisor}",
-                        code="bad-function-call")
+                        code="bad-argument")
     divisor = int(divisor)
     if min_value is None:
         min_value = divisor

@@ -24,28 +24,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..arith import expr, num
 from ..core.params import describe
-from ..errors import LayerRef, Loc, SpecError
-from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec
+from ..errors import LayerRef, Loc, SpecError, did_you_mean
+from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
+from . import sharing
 from .refs import Node, Ref, Source
-from .substitution import (
-    NotConcrete,
-    Substitution,
-    bind_block,
-    block_label,
-    frozen_key,
-    mentions_arg,
-    mentions_size,
-    parse,
-    refuse,
-    rename_tensors,
-    strings,
-)
 
 MAX_LAYERS = 200_000
+_ARG = re.compile(r"\$([A-Za-z_]\w*)")
+_WHOLE_ARG = re.compile(r"^\s*\$([A-Za-z_]\w*)\s*$")
+_SIMPLE = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
 
 
 @dataclass(slots=True)
@@ -90,6 +82,113 @@ class _Scope(NamedTuple):
     stack: tuple[str, ...]  # blocks being expanded (recursion check)
     frozen: bool = False  # inside a block use or repeat written with `trainable: false`
     guards: tuple[Any, ...] = ()  # the `if:` of the block uses around it
+
+
+class _NotConcrete(Exception):
+    pass
+
+
+def _refuse(name: str) -> num.Value:
+    raise _NotConcrete(name)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> expr.Node:
+    return expr.parse(text)
+
+
+class Substitution:
+    """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
+
+    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value],
+                 skip: frozenset[str] = frozenset(), lenient: bool = False) -> None:
+        self.args = args
+        self.block = block
+        self.env = env
+        self.skip = skip  # `$i` and `for:` names of a repeat inside: put in by the repeat itself
+        self.lenient = lenient  # a repeat's round: other `$names` are the enclosing block's
+
+    def arg(self, name: str) -> Any:
+        if name not in self.args:
+            raise SpecError(f"block `{self.block}` has no argument `${name}`"
+                            + did_you_mean(name, self.args)
+                            + (f" (its arguments: {', '.join(self.args)})" if self.args else
+                               " (it declares no `args:`)"))
+        return self.args[name]
+
+    def __call__(self, raw: Any) -> Any:
+        return self.sub(raw) if _mentions_arg(raw) else raw
+
+    def sub(self, raw: Any) -> Any:
+        if isinstance(raw, str):
+            return self.text(raw) if "$" in raw else raw
+        if isinstance(raw, list | tuple):
+            return [self.sub(r) for r in raw]
+        if isinstance(raw, Mapping):
+            return {k: self.sub(v) for k, v in raw.items()}
+        if isinstance(raw, LayerSpec):
+            return replace(raw, args=tuple(self.sub(a) for a in raw.args),
+                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, when=self.sub(raw.when))
+        if isinstance(raw, RepeatSpec):
+            inner = Substitution(self.args, self.block, self.env, self.skip | {"i", *raw.each},
+                                 self.lenient)
+            return replace(raw, times=self.sub(raw.times), layers=tuple(inner.sub(e) for e in raw.layers),
+                           each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()})
+        return raw
+
+    def keeps(self, name: str) -> bool:
+        """``$name`` left as written: a name a repeat inside binds, or not ours in a round."""
+        return name in self.skip or (self.lenient and name not in self.args)
+
+    def text(self, raw: str) -> Any:
+        whole = _WHOLE_ARG.match(raw)
+        if whole and not self.keeps(whole.group(1)):
+            return self.arg(whole.group(1))
+
+        def put(m: re.Match[str]) -> str:
+            if self.keeps(m.group(1)):
+                return m.group(0)
+            v = self.arg(m.group(1))
+            if isinstance(v, bool) or not isinstance(v, int | str):
+                raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
+                                f"the expression {raw!r} (block `{self.block}`)")
+            text = str(v).strip()
+            return text if _SIMPLE.match(text) else f"({text})"
+
+        out = _ARG.sub(put, raw)
+        return fold(out, self.env)
+
+
+def _mentions_arg(raw: Any) -> bool:
+    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy)."""
+    if isinstance(raw, str):
+        return "$" in raw
+    if isinstance(raw, int | float | bool) or raw is None:
+        return False
+    if isinstance(raw, LayerSpec):
+        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs) or _mentions_arg(raw.when)
+    if isinstance(raw, list | tuple):
+        return any(_mentions_arg(r) for r in raw)
+    if isinstance(raw, Mapping):
+        return any(_mentions_arg(v) for v in raw.values())
+    if isinstance(raw, RepeatSpec):
+        return (_mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
+                or _mentions_arg(list(raw.each.values())))
+    return False
+
+
+def fold(text: str, env: Mapping[str, num.Value]) -> Any:
+    """An expression that needs only ``vars`` becomes its number (cleaner labels)."""
+    try:
+        v = expr.evaluate(_parse(text), env, _refuse)
+    except (_NotConcrete, SpecError, RecursionError):
+        return text
+    return v if num.is_int(v) else text
+
+
+def _describe(v: Any) -> str:
+
+    return describe(v)
 
 
 class Expander:
@@ -153,7 +252,7 @@ class Expander:
         share = tie = None
         reads: tuple[tuple[str, Source], ...] = ()
         when = scope.guards if entry.when is None else (*scope.guards, entry.when)
-        if entry.share is not None or entry.tie is not None or when or mentions_size(entry):
+        if entry.share is not None or entry.tie is not None or when or sharing.mentions_size(entry):
             try:
                 if entry.share is not None:
                     share = self.layer_ref(entry.share, scope, "share")
@@ -173,7 +272,7 @@ class Expander:
         if not isinstance(raw, str) or "size(" not in raw:
             return raw
         try:
-            node = parse(raw)
+            node = _parse(raw)
         except SpecError:
             return raw
         names: dict[str, str] = {}
@@ -186,7 +285,7 @@ class Expander:
                                 "(in.0, in.1, ...)", code="size-of-several")
             names[tensor] = f"__tensor{len(self.pinned)}"
             self.pinned[names[tensor]] = found[0]
-        return expr.render(rename_tensors(node, names), pretty=False) if names else raw
+        return expr.render(sharing.rename_tensors(node, names), pretty=False) if names else raw
 
     def layer_ref(self, name: str, scope: _Scope, key: str) -> Ref:
         """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
@@ -200,11 +299,11 @@ class Expander:
     def reads(self, entry: LayerSpec, when: tuple[Any, ...], level: _Level, scope: _Scope, index: int
               ) -> tuple[tuple[str, Source], ...]:
         """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
-        texts = [t for t in strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
+        texts = [t for t in sharing.strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
         out: dict[str, Source] = {}
         for text in texts:
             try:
-                tensors = expr.tensors(parse(text))
+                tensors = expr.tensors(_parse(text))
             except SpecError:
                 continue  # the layer's own reading of the argument says what is wrong
             for tensor in tensors:
@@ -291,7 +390,7 @@ class Expander:
                 for e in self.round(rep, i):
                     self.entry(e, level, scope)
                 rounds.append((start, len(self.nodes)))
-            self.share_rounds(rep, rounds)
+            sharing.share_rounds(self.nodes, rep, rounds)
             return
         self.position(scope.prefix)  # one entry of its list, as the group it is
         name = scope.prefix + rep.name
@@ -310,14 +409,14 @@ class Expander:
                 for e in entries:
                     self.entry(e, level, round_scope)
             rounds.append((start, len(self.nodes)))
-        self.share_rounds(rep, rounds)
+        sharing.share_rounds(self.nodes, rep, rounds)
         self.close_group(group, level, record_output=False)
 
     def round(self, rep: RepeatSpec, i: int) -> tuple[LayerSpec | RepeatSpec, ...]:
         """Round ``i``'s entries: ``$i`` and the ``for:`` values put in, the values passed to the
         block uses that take an argument of that name."""
         values = {k: v[i] for k, v in rep.each.items()}
-        if not values and not any(mentions_arg(e) for e in rep.layers):
+        if not values and not any(_mentions_arg(e) for e in rep.layers):
             return rep.layers
         subst = Substitution({"i": i, **values}, "repeat", self.env, lenient=True)
         out = []
@@ -341,30 +440,16 @@ class Expander:
                                 f"an argument `{key}`, and no `${key}` is written)", code="for-unused",
                                 loc=rep.loc)
 
-    def share_rounds(self, rep: RepeatSpec, rounds: list[tuple[int, int]]) -> None:
-        """``share: true``: round k's j-th layer is the first round's j-th layer (ALBERT)."""
-        if not rep.share or len(rounds) < 2:
-            return
-        first, end = rounds[0]
-        for i, (start, stop) in enumerate(rounds[1:], 1):
-            if stop - start != end - first:
-                raise SpecError(f"repeat: share: true, but round {i} has {stop - start} layers and the "
-                                f"first {end - first}", code="share-mismatch", loc=rep.loc)
-            for k in range(stop - start):
-                node = self.nodes[start + k]
-                if node.share is None:
-                    self.nodes[start + k] = node._replace(share=first + k + 1)
-
     def times(self, rep: RepeatSpec) -> int:
         raw = rep.times
         try:
             if isinstance(raw, str):
-                v = expr.evaluate(parse(raw), self.env, refuse)
+                v = expr.evaluate(_parse(raw), self.env, _refuse)
             elif type(raw) is int:
                 v = raw
             else:
-                raise SpecError(f"repeat: times must be a whole number, not {describe(raw)}")
-        except NotConcrete as e:
+                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}")
+        except _NotConcrete as e:
             raise SpecError(f"repeat: times {raw!r} must be a number, but `{e.args[0]}` is not bound "
                             "(set it in `vars:` or with -D)", loc=rep.loc) from None
         except SpecError as e:
@@ -392,7 +477,7 @@ class Expander:
             name = f"{scope.prefix}{block.name}_{self.counters[key]}"
         index = len(self.nodes) + 1
         ref = LayerRef(index, name, block.name)
-        label = block_label(block.name, use)  # as written, before size() is pinned
+        label = _block_label(block.name, use)  # as written, before size() is pinned
         try:
             use = replace(use, args=tuple(self.pin(a, level, scope, index) for a in use.args),
                           kwargs={k: self.pin(v, level, scope, index) for k, v in use.kwargs.items()},
@@ -401,7 +486,8 @@ class Expander:
         except SpecError as e:
             raise e.located(use.loc, ref) from None
         inputs = self.sources(use, level, scope, index, name)
-        shared = self.shared_group(block, use, scope, label, ref) if use.share is not None else None
+        shared = None if use.share is None else \
+            sharing.shared_group(self.spans, self.names, block, use, scope.lookup, label, ref)
         group = self.open_group(name, block.name, label, scope, use.loc, inputs)
         if shared is not None:
             group.shared_with = shared[4]
@@ -426,30 +512,10 @@ class Expander:
         self.close_group(group, level, record_output=True)
         self.spans[name] = (group.first, group.last, block.name, label, group.shared_with or name)
 
-    def shared_group(self, block: BlockSpec, use: LayerSpec, scope: _Scope, label: str,
-                     ref: LayerRef) -> tuple[int, int, str, str, str]:
-        """The earlier use of the same block that ``share:`` names (its layers are shared one by one)."""
-        target = str(use.share)
-        for prefix in scope.lookup:
-            span = self.spans.get(prefix + target)
-            if span is not None:
-                break
-        else:
-            later = any(prefix + target in self.names for prefix in scope.lookup)
-            raise SpecError(f"share: `{target}` is not an earlier use of block `{block.name}`"
-                            + (" (it is a layer; a block use shares a block use)" if later else
-                               " (share names a block use that comes before this one)"),
-                            code="share-unknown", loc=use.loc, layer=ref)
-        if span[2] != block.name:
-            raise SpecError(f"share: `{target}` is a use of block `{span[2]}` ({span[3]}), this is "
-                            f"`{block.name}` ({label}): a shared module is the same block",
-                            code="share-mismatch", loc=use.loc, layer=ref)
-        return span
-
     def body(self, block: BlockSpec, args: Mapping[str, Any], ref: LayerRef) -> tuple[Any, ...]:
         """The block's layers with ``$args`` put in (the same arguments: the same layers)."""
         try:
-            key: Any = (block.name, frozen_key(args))
+            key: Any = (block.name, _frozen(args))
             hash(key)
         except TypeError:
             key = None
@@ -479,6 +545,48 @@ class Expander:
         self.declare(group.name, group.last, group.loc, LayerRef(group.first, group.name, group.type))
         if record_output:
             level.outputs.append(Ref(group.name, ("",)))
+
+
+def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -> dict[str, Any]:
+    """The use's arguments by name, defaults filled in (in the order of ``args:``)."""
+    names = list(block.args)
+    if len(use.args) > len(names):
+        shown = ", ".join(names) if names else "none"
+        raise SpecError(f"block `{block.name}` takes at most {len(names)} positional argument"
+                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}")
+    bound: dict[str, Any] = dict(zip(names, use.args, strict=False))
+    for key, raw in use.kwargs.items():
+        if key not in block.args:
+            raise SpecError(f"block `{block.name}` has no argument `{key}`" + did_you_mean(key, names)
+                            + (f" (its arguments: {', '.join(names)})" if names else
+                               " (it declares no `args:`)"))
+        if key in bound:
+            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice")
+        bound[key] = raw
+    missing = [n for n in names if n not in bound and block.args[n] is None]
+    if missing:
+        raise SpecError(f"block `{block.name}` needs the argument{'s' if len(missing) > 1 else ''} "
+                        + ", ".join(f"`{m}`" for m in missing)
+                        + f" (its arguments: {', '.join(names)})")
+    for n in names:
+        if n not in bound:  # a default may use the arguments before it: {out: 64, mid: $out // 4}
+            bound[n] = Substitution(bound, block.name, env)(block.args[n])
+    return bound
+
+
+def _block_label(name: str, use: LayerSpec) -> str:
+    parts = [raw_text(a) for a in use.args]
+    parts += [f"{k}={raw_text(v)}" for k, v in use.kwargs.items()]
+    return f"{name}({', '.join(parts)})" if parts else name
+
+
+def _frozen(raw: Any) -> Any:
+    """A hashable stand-in for raw argument values (cache keys)."""
+    if isinstance(raw, Mapping):
+        return tuple((k, _frozen(v)) for k, v in raw.items())
+    if isinstance(raw, list | tuple):
+        return ("[", *(_frozen(r) for r in raw))
+    return (type(raw).__name__, raw)
 
 
 def _named(entry: LayerSpec | RepeatSpec) -> bool:

@@ -13,6 +13,9 @@
 - ``if:`` false: the layer passes its first input through, like an identity
   (no weights, no MACs), and keeps its row, marked skipped, so that every
   index and name that reads it still does.
+
+The expander (:mod:`convcalc.engine.expand`) uses the helpers at the end: which rounds
+and block uses share, and which tensors ``size()`` reads.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from typing import Any
 from ..arith import expr, num
 from ..core.result import LayerResult
 from ..core.types import LayerOut, Shape, Weight
-from ..errors import SpecError, SpecWarning
-from ..spec.model import LayerSpec
+from ..errors import LayerRef, SpecError, SpecWarning
+from ..spec.model import BlockSpec, LayerSpec, RepeatSpec
 from .refs import Node, Ref, Refs
 from .run_layer import frozen
 
@@ -42,7 +45,7 @@ def sizes_reader(node: Node, refs: Refs, tensors: Mapping[str, Shape], index: in
         shape = shapes[tensor]
         if not num.is_int(axis) or not -len(shape) <= axis < len(shape):
             raise SpecError(f"size({tensor}, {num.fmt(axis)}): `{tensor}` has {len(shape)} axes "
-                            f"(0 .. {len(shape) - 1}; no batch axis)", code="size-axis")
+                            f"(0 .. {len(shape) - 1}; no batch axis)", code="bad-axis")
         return shape[axis]
 
     return size
@@ -168,8 +171,8 @@ def source_row(ref: Any, key: str, layers: Sequence[LayerResult], by_name: Mappi
             later = next((known[p + ref.name] for p in ref.scopes if p + ref.name in known), None)
             if later is not None and later >= index:
                 raise SpecError(f"{key}: `{ref.name}` comes at or after this layer (layer {later}, this "
-                                f"is layer {index}); {key} names an earlier layer", code=f"{key}-later")
-            raise SpecError(f"{key}: no layer named `{ref.name}` before this one", code=f"{key}-unknown")
+                                f"is layer {index}); {key} names an earlier layer", code="forward-reference")
+            raise SpecError(f"{key}: no layer named `{ref.name}` before this one", code="bad-reference")
     while row.shared_with is not None:
         row = by_name[row.shared_with]
     return row
@@ -227,5 +230,84 @@ def _shapes(weights: Sequence[Weight]) -> str:
     return ", ".join("×".join(num.fmt(d) for d in w.shape) for w in weights) or "none"
 
 
-__all__ = ["apply", "condition", "frozen", "label_sizes", "share", "sizes_reader", "skipped", "source_row",
-           "tie", "with_sizes"]
+# ---------------------------------------------------------------- while expanding (expand.py)
+
+Span = tuple[int, int, str, str, str]  # a block use: first, last, block, label, whose weights
+
+
+def share_rounds(nodes: list[Node], rep: RepeatSpec, rounds: list[tuple[int, int]]) -> None:
+    """``share: true``: round k's j-th layer is the first round's j-th layer (ALBERT)."""
+    if not rep.share or len(rounds) < 2:
+        return
+    first, end = rounds[0]
+    for i, (start, stop) in enumerate(rounds[1:], 1):
+        if stop - start != end - first:
+            raise SpecError(f"repeat: share: true, but round {i} has {stop - start} layers and the "
+                            f"first {end - first}", code="share-mismatch", loc=rep.loc)
+        for k in range(stop - start):
+            node = nodes[start + k]
+            if node.share is None:
+                nodes[start + k] = node._replace(share=first + k + 1)
+
+
+def shared_group(spans: Mapping[str, Span], names: Mapping[str, int], block: BlockSpec, use: LayerSpec,
+                 lookup: Sequence[str], label: str, ref: LayerRef) -> Span:
+    """The earlier use of the same block that ``share:`` names (its layers are shared one by one)."""
+    target = str(use.share)
+    for prefix in lookup:
+        span = spans.get(prefix + target)
+        if span is not None:
+            break
+    else:
+        later = any(prefix + target in names for prefix in lookup)
+        raise SpecError(f"share: `{target}` is not an earlier use of block `{block.name}`"
+                        + (" (it is a layer; a block use shares a block use)" if later else
+                           " (share names a block use that comes before this one)"),
+                        code="bad-reference", loc=use.loc, layer=ref)
+    if span[2] != block.name:
+        raise SpecError(f"share: `{target}` is a use of block `{span[2]}` ({span[3]}), this is "
+                        f"`{block.name}` ({label}): a shared module is the same block",
+                        code="share-mismatch", loc=use.loc, layer=ref)
+    return span
+
+
+def rename_tensors(node: expr.Node, names: Mapping[str, str]) -> expr.Node:
+    """The tree with the tensors of ``size()`` calls renamed."""
+    if isinstance(node, expr.Call):
+        args = tuple(rename_tensors(a, names) for a in node.args)
+        if node.func == "size" and isinstance(args[0], expr.Name) and args[0].id in names:
+            args = (expr.Name(names[args[0].id]), *args[1:])
+        return node._replace(args=args)
+    if isinstance(node, expr.Bin):
+        return node._replace(left=rename_tensors(node.left, names), right=rename_tensors(node.right, names))
+    if isinstance(node, expr.Neg | expr.Not):
+        return node._replace(operand=rename_tensors(node.operand, names))
+    if isinstance(node, expr.Cond):
+        return expr.Cond(*(rename_tensors(x, names) for x in node))
+    return node
+
+
+def mentions_size(entry: LayerSpec) -> bool:
+    """Whether a layer entry's arguments call ``size()`` (cheap: most hold no text at all)."""
+    for raw in (*entry.args, *entry.kwargs.values()):
+        if type(raw) is int or raw is None or type(raw) is bool:
+            continue
+        if any("size(" in t for t in strings(raw)):
+            return True
+    return False
+
+
+def strings(raw: Any) -> list[str]:
+    """Every text inside a raw value (arguments, nested lists and mappings)."""
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list | tuple):
+        return [t for r in raw for t in strings(r)]
+    if isinstance(raw, Mapping):
+        return [t for r in raw.values() for t in strings(r)]
+    return []
+
+
+__all__ = ["apply", "condition", "frozen", "label_sizes", "mentions_size", "rename_tensors", "share",
+           "share_rounds", "shared_group", "sizes_reader", "skipped", "source_row", "strings", "tie",
+           "with_sizes"]

@@ -33,7 +33,7 @@ def refuse_return_state(a: Mapping[str, Any], cls: str) -> None:
     if a["return_state"]:
         raise SpecError(f"{cls}(return_state=True) returns the states as extra outputs, which convcalc's "
                         "one-output rows cannot hold yet; leave return_state out (the first output's "
-                        "shape is the same)", code="return-state-unsupported")
+                        "shape is the same)", code="unsupported-argument")
 
 
 @register
@@ -68,7 +68,7 @@ class ConvLSTM(Layer):
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         if not ctx.keras:
             raise SpecError("ConvLSTM is a Keras layer (PyTorch has none): write `framework: keras`",
-                            code="keras-only")
+                            code="not-in-framework")
         refuse_return_state(a, "ConvLSTM")
         x = inputs[0]
         steps, (c, spatial) = x[0], ctx.split(x[1:])

@@ -59,7 +59,7 @@ class Normalization(Layer):
         kept = _axes(a["axis"], x)
         if (a["mean"] is None) != (a["variance"] is None):
             raise SpecError("Normalization takes both mean and variance, or neither (then adapt() "
-                            "learns them)", code="normalization-mean-variance")
+                            "learns them)", code="missing-argument")
         if a["mean"] is not None:
             return LayerOut(x)
         stats = tuple(x[i] for i in kept)
@@ -84,7 +84,7 @@ class Rescaling(Layer):
 def _image(ctx: Ctx, x: Shape, cls: str) -> tuple[Any, Shape]:
     if len(x) != 3:
         raise SpecError(f"{cls} takes an image (height, width, channels; no batch axis), not "
-                        f"{fmt_shape(x)} ({len(x)} axes)", code="not-an-image")
+                        f"{fmt_shape(x)} ({len(x)} axes)", code="wrong-rank")
     return ctx.split(x)
 
 

@@ -61,7 +61,7 @@ class _Recurrent(Layer):
         A.Param("batch_first", A.BOOL, False, doc="no shape effect (shapes have no batch axis)"),
         A.Param("dropout", DROPOUT, 0.0, doc="between stacked layers; no shape effect"),
         A.Param("activation", A.RAW, None, doc="no shape effect"),
-        A.Param("return_state", A.BOOL, False, doc="Keras: refused (the states are extra outputs)"),
+        A.Param("return_state", A.BOOL, False, doc="Keras: refused (several outputs; not yet counted)"),
     )
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -76,10 +76,6 @@ class _Recurrent(Layer):
         check_in_channels(ctx, x, features, given, mismatch=lambda: f"input_size is {num.fmt(given)} but the "
                           f"input {fmt_shape(x)} has {num.fmt(features)} features per step")
         self.check_options(ctx, a)
-        if a["return_state"]:
-            raise SpecError(f"{self.cell}(return_state=True) returns the states as extra outputs, which "
-                            "convcalc's one-output rows cannot hold yet; leave return_state out (the first "
-                            "output's shape is the same)", code="return-state-unsupported")
         # Every weight stacks its gates' rows: this product is in each shape below.
         gh = ctx.step(f"{self.gates} gate{'s' if self.gates > 1 else ''} × hidden", GATE_ROWS,
                       g=self.gates, h=a["hidden"])
@@ -91,6 +87,14 @@ class _Recurrent(Layer):
         return LayerOut(shape, tuple(weights), steps * macs)
 
     def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
+        if a["return_state"]:
+            raise SpecError(
+                f"return_state=True makes {self.cell} return its output and its final state"
+                f"{'s (h and c)' if self.gates == 4 else ''} as separate tensors; convcalc describes "
+                "one output per layer and would show only the first, so it refuses (leave out "
+                "return_state; the states have the hidden size)",
+                code="unsupported-argument",
+            )
         if ctx.keras and a["layers"] != 1:
             raise SpecError(
                 f"Keras's {self.cell} has no `layers` argument (got {num.fmt(a['layers'])}); stack one "

@@ -263,7 +263,7 @@ def _layer_name(raw: Any, loc: Loc, key: str) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int) or not str(raw).strip():
-        raise SpecError(f"{key}: names an earlier layer, not {raw!r}", code=f"{key}-not-a-name", loc=loc)
+        raise SpecError(f"{key}: names an earlier layer, not {raw!r}", code="bad-name", loc=loc)
     return str(raw)
 
 
@@ -271,7 +271,7 @@ def _condition(raw: Any, loc: Loc) -> Any:
     """``if:``: true, false, or an expression such as ``$stride == 1 and size(in, 0) == $out``."""
     if isinstance(raw, bool) or (isinstance(raw, str) and raw.strip()):
         return raw
-    raise SpecError(f"if: takes a condition such as `$stride == 1`, not {raw!r}", code="bad-condition",
+    raise SpecError(f"if: takes a condition such as `$stride == 1`, not {raw!r}", code="bad-expression",
                     loc=loc)
 
 
@@ -321,7 +321,7 @@ def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[
         raise SpecError("repeat needs `times` (or `for:` lists)", loc=loc)
     share = value.get("share", False)
     if not isinstance(share, bool):
-        raise SpecError(f"repeat: share must be true or false, not {share!r}", code="share-not-bool", loc=loc)
+        raise SpecError(f"repeat: share must be true or false, not {share!r}", code="not-boolean", loc=loc)
     layers = layer_list(value["layers"], locator, locator.key(value, "layers", loc), "repeat")
     if "trainable" in meta and "trainable" in value:
         raise SpecError("repeat: `trainable` is given twice", loc=loc)
@@ -337,12 +337,12 @@ def _for_lists(raw: Any, loc: Loc) -> dict[str, tuple[Any, ...]]:
         return {}
     if not isinstance(raw, Mapping) or not raw:
         raise SpecError("repeat: for: maps argument names to lists, e.g. {out: [16, 24], stride: [1, 2]}",
-                        code="bad-for", loc=loc)
+                        code="bad-repeat", loc=loc)
     out: dict[str, tuple[Any, ...]] = {}
     for k, v in raw.items():
         if not isinstance(k, str) or not k.isidentifier() or not isinstance(v, list):
             raise SpecError(f"repeat: for: {k!r} must name an argument and give a list, not {v!r}",
-                            code="bad-for", loc=loc)
+                            code="bad-repeat", loc=loc)
         out[k] = tuple(v)
     lengths = {k: len(v) for k, v in out.items()}
     if len(set(lengths.values())) > 1:
