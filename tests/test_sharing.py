@@ -296,3 +296,10 @@ def test_issue14_a_shared_block_use_row_says_whose_weights_it_has() -> None:
     assert rows["cls_p5"].shared_with == "cls_p3" and rows["cls_p5"].params == 0
     assert rows["cls_p5"].macs == rows["cls_p3"].macs // 16  # MACs at every level: 16x fewer pixels
     assert rows["cls_p3"].shared_with is None and rows["cls_p3"].params == 4_248_115
+
+
+def test_issue14_a_tie_to_a_tied_head_is_a_tie_to_the_embedding() -> None:
+    r = convcalc.analyze({"input": [4], "layers": [
+        {"embedding": {"name": "e", "vocab": 10, "dim": 5}}, {"dense": {"name": "h1", "out": 10, "tie": "e"}},
+        {"dense": {"out": 5}}, {"dense": {"name": "h2", "out": 10, "tie": "h1"}}]})
+    assert r.layer("h2").tied_to == "e" and r.total_params == 50 + 10 + 55 + 10

@@ -21,6 +21,7 @@ and block uses share, and which tensors ``size()`` reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..arith import expr, num
@@ -90,8 +91,6 @@ def with_sizes(ls: LayerSpec, size: Callable[[str, Value], Value] | None, index:
             return [put(r) for r in raw]
         return raw
 
-    from dataclasses import replace
-
     args = tuple(put(a) for a in ls.args)
     return replace(ls, args=args, kwargs={k: put(v) for k, v in ls.kwargs.items()}), names
 
@@ -145,7 +144,7 @@ def apply(node: Node, out: LayerOut, type_name: str, label: str, family: str,
     if node.tie is not None:
         src = row(node.tie, "tie")
         out, tie_warning = tie(out, family, src, frozen_use)
-        tied, warning = src.name, warning or tie_warning
+        tied, warning = out.weights[0].shared, warning or tie_warning
     return out, shared, tied, warning
 
 
@@ -207,7 +206,8 @@ def tie(out: LayerOut, kind: str, src: LayerResult, frozen_use: bool
                         f"{_shapes((t,))}: a tied weight has the same shape, up to a transpose",
                         code="tie-shape-mismatch")
     warning = _freeze_source(src, (0,), "tie") if frozen_use else None
-    tied = w._replace(trainable=False if not t.trainable else w.trainable, shared=src.name)
+    # tied to a weight that is itself another's (a second tied head): the owner's
+    tied = w._replace(trainable=False if not t.trainable else w.trainable, shared=t.shared or src.name)
     return out._replace(weights=(tied, *out.weights[1:])), warning
 
 
