@@ -29,6 +29,10 @@ REF_LAYERS = {"$ref": "#/$defs/layers"}
 REF_SHAPE = {"$ref": "#/$defs/shape"}
 NAME = {"type": ["string", "integer"]}
 TRAINABLE = {"type": "boolean", "description": "false: the weights are frozen (non-trainable)"}
+SHARE = {"type": ["string", "integer"], "description": "the same module as this earlier layer (SPEC §11)"}
+TIE = {"type": ["string", "integer"], "description": "a dense whose weight is this earlier layer's"}
+WHEN = {"type": ["boolean", "string"], "description": "a condition; when false the layer passes its input"}
+META = {"share": SHARE, "tie": TIE, "if": WHEN}
 FROM = {
     "anyOf": [
         {"type": ["string", "integer"]},
@@ -82,7 +86,7 @@ def _args(layer: Layer, order: Sequence[str], kinds: _Kinds) -> dict[str, Any]:
     own_ignored = {n: {} for n in sorted(layer.ignored) if n not in named}
     mapping = {
         "type": "object",
-        "properties": {**named, "name": NAME, "from": FROM, "trainable": TRAINABLE, **own_ignored},
+        "properties": {**named, "name": NAME, "from": FROM, "trainable": TRAINABLE, **META, **own_ignored},
         # arguments without shape effect, accepted by every layer (evaluated by this $ref)
         "allOf": [{"$ref": "#/$defs/ignored_args"}],
         "unevaluatedProperties": False,
@@ -161,8 +165,9 @@ def schema() -> dict[str, Any]:
     repeat = {
         "type": "object",
         "properties": {"times": A.POSITIVE.schema, "layers": REF_LAYERS, "name": NAME,
-                       "trainable": TRAINABLE},
-        "required": ["times", "layers"],
+                       "trainable": TRAINABLE, "share": {"type": "boolean"},
+                       "for": {"type": "object", "additionalProperties": {"type": "array"}}},
+        "required": ["layers"],
         "additionalProperties": False,
     }
     entry = {
@@ -173,7 +178,7 @@ def schema() -> dict[str, Any]:
                 "type": "object",
                 "description": "`type: arguments`, with optional `name` and `from`",
                 "properties": {
-                    "name": NAME, "from": FROM, "trainable": TRAINABLE, **type_props,
+                    "name": NAME, "from": FROM, "trainable": TRAINABLE, **META, **type_props,
                     # `repeat: {times, layers}` unrolls layers; a layer type may also be called so
                     "repeat": {"anyOf": [repeat, type_props["repeat"]]} if "repeat" in type_props
                     else repeat,

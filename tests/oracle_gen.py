@@ -820,6 +820,80 @@ def _sequences(fw: str, shape: Shape) -> bool:
 
 ATTENTION = ("mha", "keras_mha", "keras_gqa", "rmsnorm", "encoder_layer", "decoder_layer",
              "encoder", "decoder", "transformer")
+# ------------------------------------------------------------------ Keras preprocessing (issue 14)
+
+
+def gen_normalization(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """Keras's Normalization: adapt()-style statistics (2C + 1 weights), or mean/variance given."""
+    kw: dict[str, Any] = {}
+    r = len(shape)
+    pick = rng.random()
+    if pick < 0.2:
+        kw["axis"] = None
+    elif pick < 0.5:
+        kw["axis"] = rng.choice([i for i in range(1, r + 1)] + [-1])
+    elif pick < 0.6 and r >= 2:
+        kw["axis"] = tuple(sorted(rng.sample(range(1, r + 1), 2)))
+    elif pick < 0.7:
+        kw["axis"] = r + 1  # outside the input: refused
+    if rng.random() < 0.2:
+        kw["mean"], kw["variance"] = 0.5, 2.0
+    return spelled(rng, "Normalization", kw, "normalization"), None if kw.get("axis") == r + 1 else shape
+
+
+SHAPE_KEEPING = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+                 "RandomBrightness", "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness",
+                 "RandomShear", "RandomInvert", "RandomPosterization", "RandomColorDegeneration",
+                 "RandomGaussianBlur", "RandomErasing", "RandomPerspective", "RandomColorJitter",
+                 "RandomElasticTransform")
+
+
+def gen_image_preprocessing(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """Rescaling, Resizing, CenterCrop, RandomCrop and the shape-keeping Random* layers (images)."""
+    h, w = rng.randint(1, 12), rng.randint(1, 12)
+    pick = rng.random()
+    if pick < 0.15:
+        return LayerCfg("Rescaling", {"scale": 1 / 255, "offset": rng.choice([0.0, -1.0])}), shape
+    if pick < 0.45:
+        cls = rng.choice(["Resizing", "CenterCrop", "RandomCrop"])
+        if cls == "RandomCrop":  # a crop larger than the image is refused by Keras
+            h, w = rng.randint(1, shape[0] + 1), rng.randint(1, shape[1] + 1)
+        kw = {"height": h, "width": w}
+        ok = cls != "RandomCrop" or (h <= shape[0] and w <= shape[1])
+        return LayerCfg(cls, kw), (h, w, shape[-1]) if ok else None
+    colour = ("RandomHue", "RandomSaturation", "RandomColorJitter", "RandomColorDegeneration",
+              "RandomGrayscale", "RandomBrightness", "RandomContrast", "RandomSharpness", "RandomInvert",
+              "RandomPosterization")
+    # Keras's colour layers read RGB: only 3-channel images get them
+    cls = rng.choice([c for c in SHAPE_KEEPING if shape[-1] == 3 or c not in colour])
+    kw = {"RandomFlip": {"mode": rng.choice(["horizontal", "vertical", "horizontal_and_vertical"])},
+          "RandomZoom": {"height_factor": 0.2}, "RandomTranslation": {"height_factor": 0.1,
+                                                                       "width_factor": 0.1},
+          "RandomShear": {"x_factor": 0.1}, "RandomColorJitter": {"brightness_factor": 0.1},
+          "RandomGrayscale": {}, "RandomErasing": {}, "RandomElasticTransform": {},
+          "RandomGaussianBlur": {}, "RandomPerspective": {}, "RandomInvert": {},
+          "RandomPosterization": {"factor": 4}}.get(cls, {"factor": 0.2})
+    return LayerCfg(cls, kw), shape
+
+
+def first_image(rng: random.Random, fw: str) -> Shape:
+    return (rng.randint(2, 16), rng.randint(2, 16), rng.choice([1, 3, 3, 4]))
+
+
+def gen_conv_lstm(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """Keras's ConvLSTM1D/2D/3D on (time, *spatial, channels)."""
+    rank = len(shape) - 2
+    k = per_axis(rng, rank, lambda: rng.choice([1, 2, 3]))
+    s = per_axis(rng, rank, lambda: rng.choice([1, 1, 2]))
+    kw: dict[str, Any] = {"filters": rng.randint(1, 12), "kernel_size": k, "strides": s,
+                          "padding": rng.choice(["valid", "same"]),
+                          "return_sequences": rng.random() < 0.5, "use_bias": rng.random() < 0.85}
+    return LayerCfg(f"ConvLSTM{rank}D", kw), None
+
+
+def first_video(rng: random.Random, fw: str) -> Shape:
+    rank = rng.choice([1, 2, 2, 3])
+    return (rng.randint(1, 4), *(rng.randint(3, 9) for _ in range(rank)), rng.choice([1, 2, 3]))
 
 
 def _pool(kind: str) -> Make:
@@ -899,6 +973,11 @@ GENERATORS: tuple[Gen, ...] = (
             (rng.randint(1, 5), *spatial_input(rng, fw, 2)) if rng.random() < 0.5 else first_sequence(rng, fw)
         ),
     ),
+    only("keras", "normalization", "Normalization", gen_normalization, any_rank),
+    only("keras", "image_preprocessing", "Rescaling", gen_image_preprocessing, lambda fw, s: len(s) == 3,
+         first=first_image),
+    Gen("conv_lstm", ("keras",), {"keras": ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")}, gen_conv_lstm,
+        lambda fw, s: False, first=first_video),
     Gen(
         "bidirectional",
         ("keras",),

@@ -82,7 +82,7 @@ CASES = [
     I("inline-kernel-float", "1x28x28 | conv(32, 2.5)", "not-whole", "1:20", "2.5"),
     Y("kernel-text", HEAD + "  - conv2d: {out: 32, kernel: 3 apples}\n", "bad-expression", "3:31"),
     Y("kernel-text-decimal", HEAD + '  - conv2d: {out: 32, kernel: "3.5"}\n',
-      "bad-expression", "3:31", "3.5"),
+      "not-whole", "3:31", "3.5"),
     Y("kernel-negative", HEAD + "  - conv2d: {out: 32, kernel: -3}\n", "size-below-1", "3:31", "-3"),
     Y("out-zero", HEAD + "  - conv2d: {out: 0, kernel: 3}\n", "size-below-1", "3:19", "0"),
     Y("stride-zero", HEAD + "  - conv2d: {out: 4, kernel: 3, stride: 0}\n", "size-below-1", "3:41", "0"),

@@ -106,6 +106,8 @@ def translate(path: Path) -> tuple[Any, convcalc.Result]:
     for node, row in zip(expansion.nodes, result.layers, strict=True):
         if [index.get(s) for s in row.sources] != [row.index - 1]:  # a block's name = its last layer
             raise Untranslatable(f"layer {row.name} reads {row.sources} (a branch)")
+        if node.reads or node.when or node.share is not None or node.tie is not None:
+            raise Untranslatable(f"layer {row.name} uses size(), if:, share: or tie: (issue 14)")
         resolved = lookup(node.spec.type, spec.framework)
         layer = resolved.layer
         if layer.multi_input:

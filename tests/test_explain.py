@@ -182,6 +182,9 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
             "params: weight 32·16 + bias 32 = 512 + 32 = 544",
         ]),
     ],
+    # issue 14: adapt()'s statistics are non-trainable, a scalar count included
+    "preprocessing": [("8x8x3 | Normalization | RandomFlip", "keras", 1, [
+        "non-trainable: mean 3 + variance 3 + count 1 = 3 + 3 + 1 = 7"])],
 }
 # Lines that must be among a layer's explanation, for layers whose other lines may grow.
 SUBSET = {"recurrent"}

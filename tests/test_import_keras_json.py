@@ -173,10 +173,10 @@ def test_keras_applications(name: str, params: int, tmp_path: Path) -> None:
 def test_unknown_class_is_named(tmp_path: Path) -> None:
     from keras import layers
 
-    model = keras.Sequential([keras.Input((4, 4, 3)), layers.Rescaling(1 / 255), layers.Flatten()])
+    model = keras.Sequential([keras.Input((4, 4, 3)), layers.UnitNormalization(), layers.Flatten()])
     path = tmp_path / "m.json"
     path.write_text(json.dumps(json.loads(model.to_json()), indent=1))
-    with pytest.raises(SpecError, match="Keras layer class 'Rescaling'") as e:
+    with pytest.raises(SpecError, match="Keras layer class 'UnitNormalization'") as e:
         api.analyze(str(path))
     assert e.value.code == "keras-unknown-class" and e.value.line is not None
 

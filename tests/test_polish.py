@@ -171,7 +171,8 @@ def names(result: convcalc.Result) -> list[str]:
 @pytest.mark.parametrize(("example", "groups"), [
     ("resnet18.yaml", ["layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer4.1"]),
     ("resnet50.yaml", ["layer1.2", "layer2.3", "layer3.5", "layer4.2"]),
-    ("mobilenet_v2.yaml", [f"features.{i}" for i in range(19)] + ["features.3.conv"]),
+    # issue 14: the stage table of the paper (features.STAGE.BLOCK), no longer torchvision's flat list
+    ("mobilenet_v2.yaml", ["stem", "last", *(f"features.{i}" for i in range(7)), "features.1.1.expand"]),
 ])
 def test_examples_name_their_blocks_as_torchvision_does(example: str, groups: list[str]) -> None:
     result = convcalc.analyze(EXAMPLES / example)

@@ -38,7 +38,7 @@ REFERENCE: dict[str, tuple[int, Any]] = {
     "vgg16": (138_357_544, (1000,)),
     "alexnet": (61_100_840, (1000,)),
     "unet": (31_030_658, (2, 388, 388)),
-    "retinanet_head": (33_457_075, {"cls_logits": (49104, 91), "bbox_regression": (49104, 4)}),
+    "retinanet_head": (6_691_415, {"cls_logits": (49104, 91), "bbox_regression": (49104, 4)}),
 }
 
 
@@ -202,11 +202,12 @@ def _retinanet_head() -> Any:
         tower = [m for _ in range(4) for m in (nn.Conv2d(256, 256, 3, padding=1), nn.ReLU())]
         return nn.Sequential(*tower, nn.Conv2d(256, 9 * k, 3, padding=1))
 
-    class Heads(nn.Module):  # one head per level (convcalc counts each block use)
+    class Heads(nn.Module):  # torchvision's: one head of each kind, shared over the levels (issue 14)
         def __init__(self) -> None:
             super().__init__()
-            self.cls = nn.ModuleList([head(91) for _ in range(5)])
-            self.box = nn.ModuleList([head(4) for _ in range(5)])
+            cls, box = head(91), head(4)
+            self.cls = nn.ModuleList([cls] * 5)
+            self.box = nn.ModuleList([box] * 5)
 
         def forward(self, *levels: Any) -> Any:
             def run(heads: Any, k: int) -> Any:
@@ -229,7 +230,7 @@ BUILDERS: dict[str, tuple[Callable[[], Any], int | None]] = {
     "vgg16": (torch_models.vgg16, 138_357_544),
     "alexnet": (_alexnet, 61_100_840),
     "unet": (_unet, None),
-    "retinanet_head": (_retinanet_head, None),
+    "retinanet_head": (_retinanet_head, 6_691_415),  # torchvision's RetinaNetHead(256, 9, 91)
 }
 
 

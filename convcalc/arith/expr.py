@@ -7,17 +7,24 @@ tree both computes a size and prints it with the numbers put in for
 ``--explain``.  Evaluation works on ints and, unchanged, on sympy
 expressions: ``//`` is floor division and ``ceildiv`` ceiling division.
 
-Grammar: integers, names (``C``, ``$width``), ``+ - * / // % **``,
-parentheses, and in formulas the calls ``ceildiv``, ``max``, ``min``.
+Grammar: integers, decimals (``0.25``), names (``C``, ``$width``), ``+ - * /
+// % **``, parentheses, the calls of :mod:`convcalc.arith.functions` (``min``,
+``max``, ``round``, ``floor``, ``ceil``, ``ceildiv``, ``make_divisible``) and
+``size(tensor, axis)``, comparisons (``== != < <= > >=``), ``and``/``or``/``not``
+and the conditional value ``a if condition else b``.  Decimals and inexact ``/``
+inside ``floor``/``ceil``/``round``/``make_divisible`` are exact fractions; every
+other value must come out a whole number (or a condition, in ``if:``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from fractions import Fraction
+from typing import Any, NamedTuple
 
 from ..errors import SpecError
+from . import functions as fn
 from . import num
 
 MAX_LENGTH = 2000
@@ -27,7 +34,8 @@ Value = num.Value
 
 
 class Num(NamedTuple):
-    value: int
+    value: int | Fraction
+    text: str | None = None  # a decimal as written (0.25)
 
 
 class Name(NamedTuple):
@@ -49,14 +57,31 @@ class Call(NamedTuple):
     args: tuple[Node, ...]
 
 
-Node = Num | Name | Neg | Bin | Call
+class Not(NamedTuple):
+    operand: Node
+
+
+class Cond(NamedTuple):
+    """``then if test else other``."""
+
+    test: Node
+    then: Node
+    other: Node
+
+
+Node = Num | Name | Neg | Bin | Call | Not | Cond
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<int>\d+)|(?P<name>\$?[A-Za-z_][A-Za-z_0-9]*)|(?P<op>\*\*|//|[-+*/%(),]))"
+    r"\s*(?:(?P<dec>\d*\.\d+)|(?P<int>\d+)|(?P<name>\$?[A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_0-9]+)*)"
+    r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%(),<>]))"
 )
-_BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "//": 20, "%": 20, "**": 40}
+_COMPARE = ("==", "!=", "<", "<=", ">", ">=")
+_BINARY = {"or": 2, "and": 3, **dict.fromkeys(_COMPARE, 5),
+           "+": 10, "-": 10, "*": 20, "/": 20, "//": 20, "%": 20, "**": 40}
+_NOT_PRECEDENCE = 4
+_COND_PRECEDENCE = 1
 _UNARY_PRECEDENCE = 30
-FUNCTIONS = ("ceildiv", "max", "min")
+FUNCTIONS = ("ceildiv", "max", "min", "floor", "ceil", "round", "make_divisible", "size")
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
@@ -73,7 +98,8 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
             col = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
             raise SpecError(
                 f"cannot read expression {text!r}: unexpected {rest[0]!r} at position {col + 1}"
-                " (allowed: integers, names, + - * / // % ** and parentheses)", code="bad-expression"
+                " (allowed: numbers, names, + - * / // % **, comparisons, and/or/not, "
+                "`a if c else b`, parentheses and function calls)", code="bad-expression"
             )
         kind = m.lastgroup or "op"
         tokens.append((kind, m.group(kind), m.start(kind)))
@@ -121,7 +147,18 @@ class _Parser:
         left = self.atom(depth)
         while True:
             tok = self.peek()
-            if tok is None or tok[0] != "op" or tok[1] not in _BINARY:
+            if tok is None:
+                return left
+            if tok[:2] == ("name", "if"):
+                if min_prec > _COND_PRECEDENCE:
+                    return left
+                self.pos += 1
+                test = self.expression(_COND_PRECEDENCE + 1, depth + 1)
+                if self.take()[1] != "else":
+                    raise self.fail("`a if condition else b` needs its `else`")
+                left = Cond(test, left, self.expression(_COND_PRECEDENCE, depth + 1))
+                continue
+            if tok[1] not in _BINARY or (tok[0] == "name") != (tok[1] in ("and", "or")):
                 return left
             prec = _BINARY[tok[1]]
             if prec < min_prec:
@@ -129,13 +166,21 @@ class _Parser:
             self.pos += 1
             # ** is right-associative; everything else is left-associative.
             right = self.expression(prec if tok[1] == "**" else prec + 1, depth + 1)
+            if tok[1] in _COMPARE and isinstance(left, Bin) and left.op in _COMPARE:
+                raise self.fail("chained comparisons (a < b < c) are not allowed; use `and`")
             left = Bin(tok[1], left, right)
 
     def atom(self, depth: int) -> Node:
         kind, text, _ = self.take()
         if kind == "int":
             return Num(int(text))
+        if kind == "dec":
+            return Num(Fraction(text), text)
         if kind == "name":
+            if text == "not":
+                return Not(self.expression(_NOT_PRECEDENCE, depth + 1))
+            if text in ("and", "or", "if", "else"):
+                raise self.fail(f"unexpected {text!r}")
             nxt = self.peek()
             if nxt is not None and nxt[1] == "(":
                 if not self.functions or text not in FUNCTIONS:
@@ -146,6 +191,13 @@ class _Parser:
                     self.pos += 1
                     args.append(self.expression(0, depth + 1))
                 self.expect(")")
+                low, high = fn.ARITY[text]
+                if not low <= len(args) <= high:
+                    want = str(low) if low == high else f"{low} to {high}" if high < 99 else f"{low} or more"
+                    raise self.fail(f"{text}() takes {want} argument{'s' if high > 1 else ''}, "
+                                    f"got {len(args)}")
+                if text == "size" and not isinstance(args[0], Name):
+                    raise self.fail("size(tensor, axis) names a tensor first: size(in, 0)")
                 return Call(text, tuple(args))
             return Name(text)
         if text == "(":
@@ -159,8 +211,8 @@ class _Parser:
         raise self.fail(f"unexpected {text!r}")
 
 
-def parse(text: str, *, functions: bool = False) -> Node:
-    """Parse ``text``; ``functions`` allows ``ceildiv/max/min`` (formulas only)."""
+def parse(text: str, *, functions: bool = True) -> Node:
+    """Parse ``text`` (``functions=False``: no function calls)."""
     return _Parser(text, functions).parse()
 
 
@@ -168,16 +220,35 @@ def names(node: Node) -> set[str]:
     """Every name the expression mentions."""
     if isinstance(node, Name):
         return {node.id}
-    if isinstance(node, Neg):
+    if isinstance(node, Neg | Not):
         return names(node.operand)
     if isinstance(node, Bin):
         return names(node.left) | names(node.right)
+    if isinstance(node, Cond):
+        return names(node.test) | names(node.then) | names(node.other)
     if isinstance(node, Call):
         out: set[str] = set()
-        for a in node.args:
+        for a in node.args[1:] if node.func == "size" else node.args:  # size's tensor is no name
             out |= names(a)
         return out
     return set()
+
+
+def tensors(node: Node) -> list[str]:
+    """The tensors ``size(tensor, axis)`` reads, in order."""
+    out: list[str] = []
+    if isinstance(node, Call):
+        if node.func == "size" and isinstance(node.args[0], Name):
+            out.append(node.args[0].id)
+        for a in node.args:
+            out.extend(tensors(a))
+    elif isinstance(node, Neg | Not):
+        out.extend(tensors(node.operand))
+    elif isinstance(node, Bin):
+        out.extend(tensors(node.left) + tensors(node.right))
+    elif isinstance(node, Cond):
+        out.extend(tensors(node.test) + tensors(node.then) + tensors(node.other))
+    return out
 
 
 _OPS: dict[str, Callable[[Value, Value], Value]] = {
@@ -189,25 +260,136 @@ _OPS: dict[str, Callable[[Value, Value], Value]] = {
     "%": num.mod,
     "**": num.power,
 }
-_FUNCS: dict[str, Callable[..., Value]] = {"ceildiv": num.ceildiv, "max": num.maximum, "min": num.minimum}
+_FUNCS: dict[str, Callable[..., Value]] = {
+    "ceildiv": fn.ceildiv, "max": lambda *xs: fn.extremum("max", *xs),
+    "min": lambda *xs: fn.extremum("min", *xs), "floor": fn.floor, "ceil": fn.ceil,
+    "round": fn.round_half_even, "make_divisible": fn.make_divisible,
+}
+# Formulas (compiled, ints and sympy only) use num's versions directly.
+_FORMULA_FUNCS: dict[str, Callable[..., Value]] = {"ceildiv": num.ceildiv, "max": num.maximum,
+                                                   "min": num.minimum}
 
 
-def evaluate(node: Node, env: Mapping[str, Value], unknown: Callable[[str], Value] | None = None) -> Value:
-    """Value of ``node``; a name missing from ``env`` goes to ``unknown``."""
-    if isinstance(node, Num):
-        return node.value
-    if isinstance(node, Name):
-        if node.id in env:
-            return env[node.id]
-        if unknown is None:
-            raise SpecError(f"unknown name {node.id!r}", code="unbound-name")
-        return unknown(node.id)
-    if isinstance(node, Neg):
-        return -evaluate(node.operand, env, unknown)
-    if isinstance(node, Bin):
-        v = _OPS[node.op](evaluate(node.left, env, unknown), evaluate(node.right, env, unknown))
+Sizes = Callable[[str, Value], Value]  # size(tensor, axis): the axis of a tensor's shape
+
+
+def evaluate(node: Node, env: Mapping[str, Value], unknown: Callable[[str], Value] | None = None,
+             sizes: Sizes | None = None) -> Any:
+    """Value of ``node``; a name missing from ``env`` goes to ``unknown``.
+
+    A whole number (or a sympy expression), or a bool for a condition; exact
+    fractions live only inside the rounding functions and are refused when a
+    value stays fractional.
+    """
+    return fn.whole(_Eval(env, unknown, sizes).value(node, False), "the value")
+
+
+class _Eval:
+    def __init__(self, env: Mapping[str, Value], unknown: Callable[[str], Value] | None,
+                 sizes: Sizes | None) -> None:
+        self.env, self.unknown, self.sizes = env, unknown, sizes
+
+    def value(self, node: Node, exact: bool) -> Any:
+        """``exact``: inside floor/ceil/round/make_divisible, where ``/`` may leave a fraction."""
+        if isinstance(node, Num):
+            return node.value
+        if isinstance(node, Name):
+            if node.id in self.env:
+                return self.env[node.id]
+            if self.unknown is None:
+                raise SpecError(f"unknown name {node.id!r}", code="unbound-name")
+            return self.unknown(node.id)
+        if isinstance(node, Neg):
+            return -self.number(node.operand, exact)
+        if isinstance(node, Not):
+            return not self.truth(node.operand)
+        if isinstance(node, Cond):
+            return self.value(node.then if self.truth(node.test) else node.other, exact)
+        if isinstance(node, Bin):
+            return self.binary(node, exact)
+        return self.call(node, exact)
+
+    def number(self, node: Node, exact: bool) -> Any:
+        v = self.value(node, exact)
+        if isinstance(v, bool):
+            raise SpecError(f"a condition ({render(node, pretty=False)}) stands where a number belongs",
+                            code="condition-not-number")
+        return v
+
+    def truth(self, node: Node) -> bool:
+        v = self.value(node, False)
+        if isinstance(v, bool):
+            return v
+        raise SpecError(f"{render(node, pretty=False)} is a number ({num.fmt(fn.whole(v, 'it'))}), not a "
+                        "condition (compare it: == != < <= > >=)", code="number-not-condition")
+
+    def binary(self, node: Bin, exact: bool) -> Any:
+        op = node.op
+        if op == "and":
+            return self.truth(node.left) and self.truth(node.right)
+        if op == "or":
+            return self.truth(node.left) or self.truth(node.right)
+        a, b = self.number(node.left, exact), self.number(node.right, exact)
+        if op in _COMPARE:
+            return _compare(op, a, b, node)
+        if type(a) is Fraction or type(b) is Fraction:
+            if not (fn.is_exact(a) and fn.is_exact(b)):  # a decimal with a free name: sympy's Rational
+                a, b = _sympy_rational(a), _sympy_rational(b)
+            elif op == "/":
+                _nonzero(b)
+                q = Fraction(a) / b
+                return q if exact else fn.whole(q, f"{render(node, pretty=False)}")
+        if op == "/" and exact and type(a) is int and type(b) is int:
+            _nonzero(b)
+            return Fraction(a, b)
+        v = _OPS[op](a, b)
         return num.check_size(v, "the value") if type(v) is int else v
-    return _FUNCS[node.func](*(evaluate(a, env, unknown) for a in node.args))
+
+    def call(self, node: Call, exact: bool) -> Any:
+        f = node.func
+        if f == "size":
+            return self.size(node)
+        arg = node.args[0]
+        if f in fn.SYMBOLIC_DIVISION and isinstance(arg, Bin) and arg.op == "/":
+            top, bottom = self.number(arg.left, True), self.number(arg.right, True)
+            if not (fn.is_exact(top) and fn.is_exact(bottom)):  # ⌊a/b⌋, ⌈a/b⌉ with free names
+                return fn.SYMBOLIC_DIVISION[f](_sympy_rational(top), _sympy_rational(bottom))
+        args = [self.number(a, exact or f in fn.ROUNDING) for a in node.args]
+        return _FUNCS[f](*args)
+
+    def size(self, node: Call) -> Value:
+        tensor = node.args[0].id  # type: ignore[union-attr]
+        if self.sizes is None:
+            raise SpecError(f"size({tensor}, ...) reads a tensor's shape: it can be used in a layer's "
+                            "arguments and its `if:`", code="size-outside-layer")
+        return self.sizes(tensor, fn.whole(self.number(node.args[1], False), "the axis of size()"))
+
+
+def _nonzero(b: Any) -> None:
+    if b == 0:
+        raise SpecError("division by zero in /", code="division-by-zero")
+
+
+def _sympy_rational(v: Any) -> Any:
+    if type(v) is Fraction:
+        return num.sympy_module().Rational(v.numerator, v.denominator)
+    return v
+
+
+def _compare(op: str, a: Any, b: Any, node: Node) -> bool:
+    if fn.is_exact(a) and fn.is_exact(b):
+        return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    sympy = num.sympy_module()
+    a, b = _sympy_rational(a), _sympy_rational(b)
+    rel = {"==": lambda: num.eq(a, b), "!=": lambda: sympy.Not(num.eq(a, b)),
+           "<": lambda: num.ge(b, a + 1), "<=": lambda: num.ge(b, a),
+           ">": lambda: num.ge(a, b + 1), ">=": lambda: num.ge(a, b)}[op]()
+    verdict = num.resolve(rel)
+    if verdict is None:
+        raise SpecError(f"cannot decide {render(node, pretty=False)}: it depends on a free name "
+                        f"({num.fmt(a)} {op} {num.fmt(b)}); bind it in `vars:` or with -D",
+                        code="unbound-name")
+    return verdict
 
 
 def exact_divisions(
@@ -217,6 +399,8 @@ def exact_divisions(
     out: list[tuple[Value, Value]] = []
 
     def walk(n: Node) -> None:
+        if isinstance(n, Call) and n.func in fn.ROUNDING:
+            return  # a `/` inside floor, ceil, round, make_divisible need not divide evenly
         if isinstance(n, Bin):
             if n.op == "/":
                 out.append((evaluate(n.left, env, unknown), evaluate(n.right, env, unknown)))
@@ -247,7 +431,10 @@ def compile_node(node: Node) -> Callable[[Mapping[str, Value]], Value]:
         op = _OPS[node.op]
         left, right = compile_node(node.left), compile_node(node.right)
         return lambda env: op(left(env), right(env))
-    func = _FUNCS[node.func]
+    if not isinstance(node, Call) or node.func not in _FORMULA_FUNCS:
+        raise SpecError(f"formulas use ceildiv, max and min only, not {render(node, pretty=False)}",
+                        code="bad-expression")
+    func = _FORMULA_FUNCS[node.func]
     args = tuple(compile_node(a) for a in node.args)
     return lambda env: func(*(a(env) for a in args))
 
@@ -260,6 +447,10 @@ def _prec(node: Node, pretty: bool) -> int:
         return 100 if pretty and node.op == "//" else _BINARY[node.op]
     if isinstance(node, Neg):
         return _UNARY_PRECEDENCE
+    if isinstance(node, Not):
+        return _NOT_PRECEDENCE
+    if isinstance(node, Cond):
+        return _COND_PRECEDENCE
     return 100
 
 
@@ -293,7 +484,14 @@ def render(node: Node, subst: Mapping[str, str] | None = None, *, pretty: bool =
 
     def go(n: Node) -> str:
         if isinstance(n, Num):
-            return str(n.value)
+            return n.text or str(n.value)
+        if isinstance(n, Not):
+            inner = go(n.operand)
+            return f"not {inner}" if _prec(n.operand, pretty) > _NOT_PRECEDENCE else f"not ({inner})"
+        if isinstance(n, Cond):
+            parts = [go(x) if _prec(x, pretty) > _COND_PRECEDENCE else f"({go(x)})"
+                     for x in (n.then, n.test, n.other)]
+            return f"{parts[0]} if {parts[1]} else {parts[2]}"
         if isinstance(n, Name):
             s = table.get(n.id, n.id)
             # A substituted negative number or expression must stay one operand.

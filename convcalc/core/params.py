@@ -244,7 +244,9 @@ def optional(kind: Kind) -> Kind:
     return Kind(kind.name, coerce, {"anyOf": [kind.schema, {"type": "null"}]}, kind.listing)
 
 
-_EXPR_SCHEMA = {"type": "string", "pattern": r"^[\s\w$+\-*/%()]+$"}
+# an expression: names, numbers (0.25), operators, calls (make_divisible(v, 8), size(in.1, 0)),
+# comparisons and `a if c else b`
+_EXPR_SCHEMA = {"type": "string", "pattern": r"^[\s\w$.,+\-*/%()<>=!]+$"}
 _INT_SCHEMA = {"anyOf": [{"type": "integer"}, _EXPR_SCHEMA]}
 _AXES_SCHEMA = {
     "anyOf": [

@@ -64,6 +64,11 @@ class LayerResult:
     # (``output`` is then the first).  None: one output.
     parts: tuple[Shape, ...] | None = None
     batchless: bool = False  # a `parameter` (or made of them only): no batch axis, not multiplied by --batch
+    # False: the shape cannot be known (print(model) text whose printed order stopped fitting)
+    shape_known: bool = True
+    shared_with: str | None = None  # `share:`: the layer whose module this use is (0 own params)
+    tied_to: str | None = None  # `tie:`: the layer whose weight this dense uses
+    skipped: bool = False  # `if:` was false: the layer passed its input through
 
     @property
     def outputs(self) -> dict[str, Shape]:
@@ -71,8 +76,6 @@ class LayerResult:
         if self.parts is None:
             return {self.name: self.output}
         return {f"{self.name}.{k}": shape for k, shape in enumerate(self.parts)}
-    # False: the shape cannot be known (print(model) text whose printed order stopped fitting)
-    shape_known: bool = True
 
     @property
     def is_block(self) -> bool:
@@ -103,6 +106,11 @@ class LayerResult:
             d["block"] = self.block
         if self.batchless:
             d["batchless"] = True
+        for key in ("shared_with", "tied_to"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        if self.skipped:
+            d["skipped"] = True
         if self.memory is not None:
             d["memory"] = memory_json(self.memory)
             d["receptive_field"] = _opt_json(self.receptive_field)

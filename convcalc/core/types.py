@@ -23,6 +23,7 @@ class Weight(NamedTuple):
     name: str
     shape: Shape
     trainable: bool = True
+    shared: str | None = None  # another layer's weight (`share:`/`tie:`): counted there, not here
 
     @property
     def size(self) -> Value:

@@ -34,7 +34,7 @@ from ..core.params import describe
 from ..errors import LayerRef, Loc, SpecError, did_you_mean
 from ..layers.registry import Resolved
 from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, UseArgLocs, raw_text
-from . import builtins
+from . import builtins, sharing
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
@@ -56,6 +56,7 @@ class Group:
     inputs: tuple[Source, ...]  # what the group reads (for its row's `from`)
     first: int  # flat 1-based index of its first layer
     last: int = 0  # ... and of its last (first > last: an empty repeat)
+    shared_with: str | None = None  # `share:` on a block use: the use whose weights it has
 
 
 class Expansion(NamedTuple):
@@ -84,6 +85,7 @@ class _Scope(NamedTuple):
     parent: str | None  # innermost group name
     stack: tuple[str, ...]  # blocks being expanded (recursion check)
     frozen: bool = False  # inside a block use or repeat written with `trainable: false`
+    guards: tuple[Any, ...] = ()  # the `if:` of the block uses around it
 
 
 class _NotConcrete(Exception):
@@ -103,10 +105,13 @@ class Substitution:
     """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
 
     def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value],
+                 skip: frozenset[str] = frozenset(), lenient: bool = False,
                  where: Callable[[str], Loc | None] | None = None) -> None:
         self.args = args
         self.block = block
         self.env = env
+        self.skip = skip  # `$i` and `for:` names of a repeat inside: put in by the repeat itself
+        self.lenient = lenient  # a repeat's round: other `$names` are the enclosing block's
         self.where = where  # block argument -> where the use writes its value
 
     def arg(self, name: str) -> Any:
@@ -129,10 +134,14 @@ class Substitution:
             return {k: self.sub(v) for k, v in raw.items()}
         if isinstance(raw, LayerSpec):
             return replace(raw, args=tuple(self.sub(a) for a in raw.args),
-                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, arg_locs=self.moved(raw))
+                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, when=self.sub(raw.when),
+                           arg_locs=self.moved(raw))
         if isinstance(raw, RepeatSpec):
             times = _whole_arg(raw.times)
-            return replace(raw, times=self.sub(raw.times), layers=tuple(self.sub(e) for e in raw.layers),
+            inner = Substitution(self.args, self.block, self.env, self.skip | {"i", *raw.each},
+                                 self.lenient, self.where)
+            return replace(raw, times=self.sub(raw.times), layers=tuple(inner.sub(e) for e in raw.layers),
+                           each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()},
                            times_loc=(self.where(times) if times and self.where else None) or raw.times_loc)
         return raw
 
@@ -144,12 +153,18 @@ class Substitution:
         values = {k: n for k, n in ((k, _whole_arg(v)) for k, v in raw.kwargs.items()) if n}
         return UseArgLocs(raw.arg_locs, args, values, self.where) if args or values else raw.arg_locs
 
+    def keeps(self, name: str) -> bool:
+        """``$name`` left as written: a name a repeat inside binds, or not ours in a round."""
+        return name in self.skip or (self.lenient and name not in self.args)
+
     def text(self, raw: str) -> Any:
         whole = _WHOLE_ARG.match(raw)
-        if whole:
+        if whole and not self.keeps(whole.group(1)):
             return self.arg(whole.group(1))
 
         def put(m: re.Match[str]) -> str:
+            if self.keeps(m.group(1)):
+                return m.group(0)
             v = self.arg(m.group(1))
             if isinstance(v, bool) or not isinstance(v, int | str):
                 raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
@@ -187,13 +202,14 @@ def _mentions_arg(raw: Any) -> bool:
     if isinstance(raw, int | float | bool) or raw is None:
         return False
     if isinstance(raw, LayerSpec):
-        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs)
+        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs) or _mentions_arg(raw.when)
     if isinstance(raw, list | tuple):
         return any(_mentions_arg(r) for r in raw)
     if isinstance(raw, Mapping):
         return any(_mentions_arg(v) for v in raw.values())
     if isinstance(raw, RepeatSpec):
-        return _mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
+        return (_mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
+                or _mentions_arg(list(raw.each.values())))
     return False
 
 
@@ -226,6 +242,11 @@ class Expander:
         self.bodies: dict[Any, tuple[Any, ...]] = {}
         self.composites: dict[str, Resolved | None] = {}
         self.work = 0
+        # group -> first, last, type, label, the use whose weights it has (itself, unless shared)
+        self.spans: dict[str, tuple[int, int, str, str, str]] = {}
+        # size(in, 0) in a block use's arguments reads the use's input, wherever the argument
+        # lands inside the block: the tensor is pinned to a name that means it everywhere.
+        self.pinned: dict[str, Source] = {}
 
     def run(self) -> Expansion:
         top = _Level(input=(0,), outputs=[], what="the input")
@@ -271,10 +292,75 @@ class Expander:
                 self.declare(name, index, entry.arg_locs.value("name") or entry.loc)
             except SpecError as e:  # an input's name: raised when the propagator reaches the layer
                 error = error or e
+        share = tie = None
+        reads: tuple[tuple[str, Source], ...] = ()
+        when = scope.guards if entry.when is None else (*scope.guards, entry.when)
+        if entry.share is not None or entry.tie is not None or when or sharing.mentions_size(entry):
+            try:
+                if entry.share is not None:
+                    share = self.layer_ref(entry.share, scope, "share")
+                if entry.tie is not None:
+                    tie = self.layer_ref(entry.tie, scope, "tie")
+                reads = self.reads(entry, when, level, scope, index)
+            except SpecError as e:
+                error = error or e.with_location(entry.loc)
         self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
-                               scope.lookup, error, scope.frozen))
+                               scope.lookup, error, scope.frozen, share, tie, when, reads))
         level.outputs.append(index)
 
+    def pin(self, raw: Any, level: _Level, scope: _Scope, index: int) -> Any:
+        """``size(in, 0)`` in a block use's arguments: ``in`` pinned to the use's input."""
+        if isinstance(raw, list | tuple):
+            return [self.pin(r, level, scope, index) for r in raw]
+        if not isinstance(raw, str) or "size(" not in raw:
+            return raw
+        try:
+            node = _parse(raw)
+        except SpecError:
+            return raw
+        names: dict[str, str] = {}
+        for tensor in expr.tensors(node):
+            if tensor in self.pinned or tensor in names:
+                continue
+            found = self.source(tensor, level, scope, index)
+            if len(found) != 1:
+                raise SpecError(f"size({tensor}, ...): `{tensor}` is {len(found)} tensors here; name one "
+                                "(in.0, in.1, ...)", code="size-of-several")
+            names[tensor] = f"__tensor{len(self.pinned)}"
+            self.pinned[names[tensor]] = found[0]
+        return expr.render(sharing.rename_tensors(node, names), pretty=False) if names else raw
+
+    def layer_ref(self, name: str, scope: _Scope, key: str) -> Ref:
+        """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
+        for prefix in scope.lookup:
+            if prefix + name in self.spans:
+                message = (f"{key}: `{name}` is a block use; a layer {key}s a layer (to share a "
+                           f"whole block, write `share: {name}` on a use of the same block)")
+                if key == "share":
+                    raise SpecError(message, code="share-block")
+                raise SpecError(message, code="tie-block")
+        return Ref(name, scope.lookup)
+
+    def reads(self, entry: LayerSpec, when: tuple[Any, ...], level: _Level, scope: _Scope, index: int
+              ) -> tuple[tuple[str, Source], ...]:
+        """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
+        texts = [t for t in sharing.strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
+        out: dict[str, Source] = {}
+        for text in texts:
+            try:
+                tensors = expr.tensors(_parse(text))
+            except SpecError:
+                continue  # the layer's own reading of the argument says what is wrong
+            for tensor in tensors:
+                if tensor in out:
+                    continue
+                found = (self.pinned[tensor],) if tensor in self.pinned else \
+                    self.source(tensor, level, scope, index)
+                if len(found) != 1:
+                    raise SpecError(f"size({tensor}, ...): `{tensor}` is {len(found)} tensors here; "
+                                    "name one (in.0, in.1, ...)", code="size-of-several")
+                out[tensor] = found[0]
+        return tuple(out.items())
     def position(self, prefix: str) -> int:
         n = self.positions.get(prefix, 0)
         self.positions[prefix] = n + 1
@@ -336,12 +422,21 @@ class Expander:
     # ---------------------------------------------------------------- repeat
     def repeat(self, rep: RepeatSpec, level: _Level, scope: _Scope) -> None:
         times = self.times(rep)
+        if rep.each and len(next(iter(rep.each.values()))) != times:
+            raise SpecError(f"repeat: times is {times} but the for: lists have "
+                            f"{len(next(iter(rep.each.values())))} values", code="for-lengths-differ",
+                            loc=rep.loc)
+        self.check_for(rep)
         if rep.trainable is False:
             scope = scope._replace(frozen=True)
+        rounds: list[tuple[int, int]] = []  # each round's flat indices (first, last + 1)
         if rep.name is None:  # transparent: its rounds are entries of the list holding it
-            for _ in range(times):
-                for e in rep.layers:
+            for i in range(times):
+                start = len(self.nodes)
+                for e in self.round(rep, i):
                     self.entry(e, level, scope)
+                rounds.append((start, len(self.nodes)))
+            sharing.share_rounds(self.nodes, rep, rounds)
             return
         self.position(scope.prefix)  # one entry of its list, as the group it is
         name = scope.prefix + rep.name
@@ -350,14 +445,46 @@ class Expander:
                                              len(self.nodes) + 1, name))
         inner = scope._replace(depth=scope.depth + 1, parent=name)
         for i in range(times):
-            if len(rep.layers) == 1 and not _named(rep.layers[0]):
-                self.entry(rep.layers[0], level, inner, forced_name=f"{name}.{i}")
-                continue
-            prefix = f"{name}.{i}."
-            round_scope = inner._replace(prefix=prefix, lookup=(prefix, *scope.lookup))
-            for e in rep.layers:
-                self.entry(e, level, round_scope)
+            start = len(self.nodes)
+            entries = self.round(rep, i)
+            if len(entries) == 1 and not _named(entries[0]):
+                self.entry(entries[0], level, inner, forced_name=f"{name}.{i}")
+            else:
+                prefix = f"{name}.{i}."
+                round_scope = inner._replace(prefix=prefix, lookup=(prefix, *scope.lookup))
+                for e in entries:
+                    self.entry(e, level, round_scope)
+            rounds.append((start, len(self.nodes)))
+        sharing.share_rounds(self.nodes, rep, rounds)
         self.close_group(group, level, record_output=False)
+
+    def round(self, rep: RepeatSpec, i: int) -> tuple[LayerSpec | RepeatSpec, ...]:
+        """Round ``i``'s entries: ``$i`` and the ``for:`` values put in, the values passed to the
+        block uses that take an argument of that name."""
+        values = {k: v[i] for k, v in rep.each.items()}
+        if not values and not any(_mentions_arg(e) for e in rep.layers):
+            return rep.layers
+        subst = Substitution({"i": i, **values}, "repeat", self.env, lenient=True)
+        out = []
+        for e in rep.layers:
+            e = subst(e)
+            block = self.blocks.get(_key(e.type)) if isinstance(e, LayerSpec) else None
+            if block is not None and values:
+                given = {*list(block.args)[:len(e.args)], *e.kwargs}
+                extra = {k: v for k, v in values.items() if k in block.args and k not in given}
+                if extra:
+                    e = replace(e, kwargs={**e.kwargs, **extra})
+            out.append(e)
+        return tuple(out)
+
+    def check_for(self, rep: RepeatSpec) -> None:
+        for key in rep.each:
+            takes = any(isinstance(e, LayerSpec) and key in getattr(self.blocks.get(_key(e.type)), "args", ())
+                        for e in rep.layers)
+            if not takes and not re.search(rf"\${key}\b", repr(rep.layers)):
+                raise SpecError(f"repeat: for: `{key}` is used by nothing (no block in its layers takes "
+                                f"an argument `{key}`, and no `${key}` is written)", code="for-unused",
+                                loc=rep.loc)
 
     def times(self, rep: RepeatSpec) -> int:
         raw = rep.times
@@ -399,21 +526,40 @@ class Expander:
             name = f"{scope.prefix}{block.name}_{self.counters[key]}"
         index = len(self.nodes) + 1
         ref = LayerRef(index, name, block.name)
+        label = _block_label(block.name, use)  # as written, before size() is pinned
         try:
+            use = replace(use, args=tuple(self.pin(a, level, scope, index) for a in use.args),
+                          kwargs={k: self.pin(v, level, scope, index) for k, v in use.kwargs.items()},
+                          when=self.pin(use.when, level, scope, index))
             args = bind_block(block, use, self.env)
         except SpecError as e:
             raise e.with_location(use.loc, ref) from None
         inputs = self.sources(use, level, scope, index, name)
-        group = self.open_group(name, block.name, _block_label(block.name, use), scope, use.loc, inputs)
+        shared = None if use.share is None else \
+            sharing.shared_group(self.spans, self.names, block, use, scope.lookup, label, ref)
+        group = self.open_group(name, block.name, label, scope, use.loc, inputs)
+        if shared is not None:
+            group.shared_with = shared[4]
         inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
                              block=True)
         prefix = name + "."
         inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
                        parent=name, stack=(*scope.stack, block.name),
-                       frozen=scope.frozen or use.trainable is False)
+                       frozen=scope.frozen or use.trainable is False,
+                       guards=(*scope.guards, *(() if use.when is None else (use.when,))))
+        start = len(self.nodes)
         for e in self.body(block, use, args, ref):
             self.entry(e, inner_level, inner)
+        if shared is not None:
+            first, last = shared[0], shared[1]
+            if len(self.nodes) - start != last - first + 1:
+                raise SpecError(f"share: `{name}` has {len(self.nodes) - start} layers, the block use it "
+                                f"shares {last - first + 1}", code="share-mismatch", loc=use.loc, layer=ref)
+            for k in range(start, len(self.nodes)):
+                if self.nodes[k].share is None:
+                    self.nodes[k] = self.nodes[k]._replace(share=first + k - start)
         self.close_group(group, level, record_output=True)
+        self.spans[name] = (group.first, group.last, block.name, label, group.shared_with or name)
 
     def composite(self, written: str) -> Resolved | None:
         """The built-in block (a :class:`Composite` layer type) a type name means, if it is one."""
@@ -446,7 +592,7 @@ class Expander:
             key = None
         if key is not None and key in self.bodies:
             return self.bodies[key]
-        subst = Substitution(args, block.name, self.env, _use_where(block, use))
+        subst = Substitution(args, block.name, self.env, where=_use_where(block, use))
         out = []
         for e in block.layers:
             try:

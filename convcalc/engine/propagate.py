@@ -19,6 +19,7 @@ from ..core.types import Constraint, LayerOut, Shape, Weight
 from ..errors import LayerRef, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
 from ..spec.model import LayerSpec, Spec, raw_text, split_axes
+from . import sharing
 from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
@@ -50,8 +51,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     expansion = expand(spec, env)
     nodes, groups = expansion.nodes, expansion.groups
 
-    def context(rank: int | None = None) -> Ctx:
-        return Ctx(framework, layout, env, free, constraints, rank, NESTED)
+    def context(rank: int | None = None, names: Mapping[str, Value] | None = None) -> Ctx:
+        """``names``: a layer's symbolic ``size()`` values (SPEC §4 sizes in its arguments)."""
+        return Ctx(framework, layout, {**env, **names} if names else env, free, constraints, rank, NESTED)
 
     inputs = dict(spec.inputs)
     if not inputs and nodes:
@@ -87,6 +89,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     batchless: set[str] = set()  # tensors without a batch axis: parameters and what is made of them only
     refs = Refs(layers, by_name, input_names, expansion.names, parts)
     memo = Memo(constraints)
+    group_names = {g.name for g in groups}
     for node in nodes:
         index = len(layers) + 1
         ls = node.spec
@@ -111,10 +114,33 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             flags = tuple(s in batchless for s in sources)
-            bound, steps, out = memo.run(resolved, ls, in_shapes, rank, context, flags)
+            runs, run, names = True, ls, {}
+            if node.reads or node.when:  # size() or if: (issue 14); most layers have neither
+                size = sharing.sizes_reader(node, refs, tensors, index)
+                runs = sharing.condition(node, env, free, size)
+                if runs:
+                    run, names = sharing.with_sizes(ls, size, index)
+            if not runs:
+                bound, steps, out = {}, (), sharing.skipped(in_shapes)
+            elif names:  # symbolic size() values: names of this layer's own in its context
+                bound, steps, out = memo.run(resolved, run, in_shapes, rank,
+                                             lambda r, names=names: context(r, names), flags)
+            else:
+                bound, steps, out = memo.run(resolved, run, in_shapes, rank, context, flags)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
+            label = _label(type_name, layer.params, bound, env) if runs else f"{ls.type} (skipped: if false)"
+            if names:
+                label = sharing.label_sizes(label, names)
+            shared = tied = None
+            if (node.share is not None or node.tie is not None) and runs:
+                out, shared, tied, frozen_source = sharing.apply(
+                    node, out, type_name, label, layer.family,
+                    lambda ref, key, index=index: sharing.source_row(ref, key, layers, by_name,
+                                                                     expansion.names, group_names, index))
+                if frozen_source is not None:
+                    warnings.append(frozen_source._replace(loc=ls.loc))
         except SpecError as e:
             raise e.with_location(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
         name = namer.name(node, resolved, type_name)
@@ -126,7 +152,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
                             f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
-        params, trainable = _counts(out.weights)
+        params, trainable = _counts(out.weights if shared is None and tied is None
+                                    else [w for w in out.weights if w.shared is None])
         # A tensor without a batch axis sees no input position: receptive fields run through the others.
         batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
         field_in = ([s for s, _ in batched], [shape for _, shape in batched])
@@ -141,7 +168,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             index=index,
             name=name,
             type=type_name,
-            label=_label(type_name, layer.params, bound, env),
+            label=label,
             sources=sources,
             input_shapes=in_shapes,
             output=out.shape,
@@ -159,6 +186,9 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             effective_stride=None if field is None else field.jump,
             parts=out.parts,
             batchless=layer.source or bool(sources and all(flags)),
+            shared_with=shared,
+            tied_to=tied,
+            skipped=not runs,
         )
         layers.append(row)
         if row.batchless:
@@ -255,6 +285,7 @@ def _rows(
                 block=g.parent,
                 depth=g.depth,
                 span=(g.first, g.last),
+                shared_with=g.shared_with,
             ))
         rows.append(row)
     return rows

@@ -43,6 +43,10 @@ class Node(NamedTuple):
     lookup: tuple[str, ...] = ("",)  # scope prefixes for its names, innermost first
     error: SpecError | None = None  # a `from:` found wrong while expanding, raised at this layer
     frozen: bool = False  # `trainable: false` on a block use or repeat around it
+    share: Source | None = None  # `share:` / a shared repeat or block use: the module it is
+    tie: Source | None = None  # `tie:`: the layer whose weight this dense uses
+    when: tuple[object, ...] = ()  # its `if:` and its block uses': true, false or expressions
+    reads: tuple[tuple[str, Source], ...] = ()  # size(tensor, axis): each tensor as written
 
 
 class Refs:

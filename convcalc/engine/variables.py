@@ -81,7 +81,7 @@ def check_defines(defines: Mapping[str, Any], spec_vars: Mapping[str, Any], used
                             code="out-of-range", loc=loc)
 
 
-MAX_VAR_CHAIN = 100
+MAX_VAR_CHAIN = 64  # links of vars naming vars; each link costs ~10 Python frames of evaluation
 
 
 def resolve_vars(

@@ -179,7 +179,7 @@ class _Reader:
         if not _keras_class(cls):
             raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
                             code="keras-unknown-class", loc=loc)
-        kwargs = {k: _arg(v) for k, v in cfg.items()
+        kwargs = {k: _arg(v) for k, v in _constructor_config(cls, cfg).items()
                   if k not in META_KEYS and v is not None and not _default(cls, k, v)}
         return LayerSpec(type=cls, kwargs=kwargs, name=name, sources=sources, loc=loc,
                          trainable=trainable)
@@ -201,6 +201,25 @@ class _Reader:
 # Keras's defaults, left out of the rows' labels (the catalogue's Keras signatures have the same)
 KERAS_DEFAULTS = {"data_format": "channels_last", "use_bias": True, "axis": -1,
                   "center": True, "scale": True, "keepdims": False, "depth_multiplier": 1}
+
+
+def _constructor_config(cls: str, cfg: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A layer's config as its constructor takes it.
+
+    Keras writes some values after normalising them: ZeroPadding2D(-1) (one negative int, which
+    crops every side, the only negative Keras's constructor takes) is saved as ((-1, -1), (-1, -1)),
+    which the constructor would refuse; and the ConvLSTM layers save their base class's `unroll`,
+    which their constructor does not take.
+    """
+    out = dict(cfg)
+    if cls.startswith("ConvLSTM"):
+        out.pop("unroll", None)
+    pad = out.get("padding")
+    if cls in ("ZeroPadding2D", "ZeroPadding3D") and isinstance(pad, list) and pad:
+        flat = [v for pair in pad if isinstance(pair, list) for v in pair]
+        if len(flat) == 2 * len(pad) and len(set(flat)) == 1 and isinstance(flat[0], int) and flat[0] < 0:
+            out["padding"] = flat[0]
+    return out
 
 
 def _default(cls: str, key: str, value: Any) -> bool:

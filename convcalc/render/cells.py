@@ -66,11 +66,15 @@ def shape(s: Sequence[Value], opts: Options) -> str:
 
 
 def weights(row: LayerResult, opts: Options) -> str:
+    """``32×1×5×5, 32``; frozen weights in brackets; another layer's weights by its name
+    (``shared with cls_p3.0``, ``tied to wte``), since they are counted there."""
+    if row.shared_with is not None:  # a layer's, or a block use's (each of its layers is too)
+        return f"shared with {row.shared_with}"
     if row.is_block:
         return ""
     parts = []
     for w in row.weights:
-        text = axes([dim(d) for d in w.shape])
+        text = f"tied to {w.shared}" if w.shared is not None else axes([dim(d) for d in w.shape])
         parts.append(text if w.trainable else f"({text})")
     return ", ".join(parts)
 

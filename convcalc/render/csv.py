@@ -43,6 +43,10 @@ def rows(result: Result) -> list[list[Any]]:
             output = " ".join(f"{k}:{_axes(v)}" for k, v in output.items())
         else:
             output = _axes(output)
+        if "shared_with" in layer:  # counted at that layer (SPEC §11)
+            weights = f"shared with {layer['shared_with']}"
+        elif "tied_to" in layer:
+            weights = f"tied to {layer['tied_to']}; {weights}"
         out.append([
             result.source, spec, layer["index"], layer["name"], layer["type"], layer.get("block", ""),
             " ".join(map(str, layer["from"])), output, weights, layer["params"],

@@ -23,8 +23,13 @@ def _explain(row: LayerResult) -> list[str]:
     lines = [step.text(dim) for step in row.steps]
     if row.is_block:
         return lines
-    trainable = [w for w in row.weights if w.trainable]
-    frozen = [w for w in row.weights if not w.trainable]
+    for w in row.weights:
+        if w.shared is not None:
+            lines.append(f"{w.name}: {'shared with' if row.shared_with else 'tied to'} {w.shared} "
+                         "(counted there)")
+    own = [w for w in row.weights if w.shared is None]
+    trainable = [w for w in own if w.trainable]
+    frozen = [w for w in own if not w.trainable]
     for label, group in (("params" if not frozen else "trainable", trainable), ("non-trainable", frozen)):
         if not group:
             continue
@@ -58,7 +63,7 @@ def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:
 
 def _sum_line(label: str, group: Sequence[Weight]) -> str:
     """``params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832``."""
-    terms = [f"{w.name} {'·'.join(factor(dim(d)) for d in w.shape)}" for w in group]
+    terms = [f"{w.name} {'·'.join(factor(dim(d)) for d in w.shape) or 1}" for w in group]  # () is 1
     sizes = [w.size for w in group]
     total = num.total(sizes)  # the form the Params column shows
     partial = ""

@@ -113,6 +113,9 @@ class LayerSpec:
     loc: Loc = NOWHERE
     trainable: bool | None = None  # `trainable: false` (Keras's argument): its weights frozen
     arg_locs: ArgLocs = field(default=NO_ARG_LOCS, compare=False)  # where each argument is written
+    share: str | None = None  # `share: LAYER`: the same module as LAYER (SPEC §11)
+    tie: str | None = None  # `tie: LAYER`: a dense whose weight is LAYER's
+    when: Raw = None  # `if:`: a condition; when false the layer passes its input through
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,8 @@ class RepeatSpec:
     loc: Loc = NOWHERE
     trainable: bool | None = None  # `trainable: false`: every layer's weights frozen
     times_loc: Loc | None = field(default=None, compare=False)  # where `times:`'s value is written
+    share: bool = False  # `share: true`: every round uses the first round's weights (ALBERT)
+    each: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)  # `for:` lists
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,10 @@ class _Writer:
                 rep["name"] = entry.name
             if entry.trainable is not None:
                 rep["trainable"] = entry.trainable
+            if entry.share:
+                rep["share"] = True
+            if entry.each:
+                rep["for"] = {k: [self.value(v) for v in vs] for k, vs in entry.each.items()}
             return {"repeat": rep}
         args = self.named(entry)
         meta: dict[str, Any] = {}
@@ -84,6 +88,9 @@ class _Writer:
             meta["from"] = list(entry.sources) if len(entry.sources) != 1 else entry.sources[0]
         if entry.trainable is not None:
             meta["trainable"] = entry.trainable
+        for key, value in (("share", entry.share), ("tie", entry.tie), ("if", entry.when)):
+            if value is not None:
+                meta[key] = _plain(value)
         if not args and not meta:
             return entry.type
         return {entry.type: {**meta, **args}}
