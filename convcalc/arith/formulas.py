@@ -9,6 +9,8 @@ layers live here, in the manner of Keras's ``operation_utils``.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -20,11 +22,14 @@ Value = num.Value
 class Formula:
     """A named formula: ``CONV_OUT(n=28, k=5, ...)`` computes, ``.render`` explains."""
 
-    __slots__ = ("_fn", "_node", "name", "text")
+    __slots__ = ("_fn", "_node", "lhs", "name", "symbols", "text")
 
-    def __init__(self, name: str, text: str) -> None:
+    def __init__(self, name: str, text: str, lhs: str = "out", symbols: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.text = text
+        self.lhs = lhs  # what the rule gives: ``out = ...``, ``MACs = ...``
+        # What each name stands for: GLOSSARY's meaning unless this formula gives its own.
+        self.symbols = dict(symbols or {})
         self._node: expr.Node | None = None  # parsed on first use: most runs use a few formulas
         self._fn: Callable[[Mapping[str, Value]], Value] | None = None
 
@@ -41,8 +46,22 @@ class Formula:
         return fn(env)
 
     def symbolic(self) -> str:
-        """The formula itself, pretty-printed (``⌊(n + pl + pr − d·(k − 1) − 1) / s⌋ + 1``)."""
+        """The formula itself, pretty-printed (``⌊(n + p_l + p_r − d·(k − 1) − 1) / s⌋ + 1``)."""
         return expr.render(self.node)
+
+    def glossary(self) -> list[tuple[str, str]]:
+        """Each name of the formula with its meaning, in the order the rule shows them."""
+        order = sorted(expr.names(self.node), key=lambda n: _first(self.text, n))
+        return [(n, self.symbols.get(n) or GLOSSARY.get(n, "")) for n in order]
+
+    def rule(self, named: set[tuple[str, str]] | None = None) -> str:
+        """``out = ⌊(n + p_l + …) / s⌋ + 1   n input, p_l padding left, …``: the rule, naming the
+        symbols not yet in ``named`` (which it extends: a symbol is named the first time it appears)."""
+        seen = set() if named is None else named
+        fresh = [(n, m) for n, m in self.glossary() if (n, m) not in seen]
+        seen.update(fresh)
+        words = ", ".join(f"{n} {m}" for n, m in fresh)
+        return f"{self.lhs} = {self.symbolic()}" + (f"   {words}" if words else "")
 
     def render(self, env: Mapping[str, Value], fmt: Callable[[Value], str] = num.fmt) -> str:
         """The formula with the numbers of ``env`` put in (each written by ``fmt``)."""
@@ -50,6 +69,21 @@ class Formula:
 
     def __repr__(self) -> str:
         return f"Formula({self.name}: {self.text})"
+
+
+def _first(text: str, name: str) -> int:
+    m = re.search(rf"(?<![A-Za-z_0-9]){re.escape(name)}(?![A-Za-z_0-9])", text)
+    return m.start() if m else len(text)
+
+
+# The meaning of each name in the formulas: the same name is the same thing in every rule
+# (a formula that needs a name for something else says so in its own ``symbols``).
+GLOSSARY: dict[str, str] = {
+    "n": "input size", "p_l": "padding left", "p_r": "padding right", "d": "dilation",
+    "k": "kernel", "s": "stride", "op": "output padding", "c_l": "cropping left",
+    "c_r": "cropping right", "r": "factor", "c": "channels", "t": "total padding",
+    "out": "output size", "G": "gates", "h": "hidden size",
+}
 
 
 class Step(NamedTuple):
@@ -69,22 +103,22 @@ class Step(NamedTuple):
 
 
 # Convolution and pooling along one axis (PyTorch's and Keras's 'valid' rule):
-# n input size, pl/pr padding on each side, k kernel, s stride, d dilation.
-CONV_OUT = Formula("conv_out", "(n + pl + pr - d*(k - 1) - 1) // s + 1")
+# n input size, p_l/p_r padding on each side, k kernel, s stride, d dilation.
+CONV_OUT = Formula("conv_out", "(n + p_l + p_r - d*(k - 1) - 1) // s + 1")
 # PyTorch pooling with ceil_mode=True, before the last-window rule.
-POOL_OUT_CEIL = Formula("pool_out_ceil", "ceildiv(n + pl + pr - d*(k - 1) - 1, s) + 1")
+POOL_OUT_CEIL = Formula("pool_out_ceil", "ceildiv(n + p_l + p_r - d*(k - 1) - 1, s) + 1")
 # PyTorch drops a last window that would start inside the right padding.
-POOL_LAST_START = Formula("pool_last_start", "(out - 1)*s")
-POOL_LAST_LIMIT = Formula("pool_last_limit", "n + pl")
+POOL_LAST_START = Formula("pool_last_start", "(out - 1)*s", lhs="start")
+POOL_LAST_LIMIT = Formula("pool_last_limit", "n + p_l", lhs="limit")
 # 'same' with stride: Keras's rule (and PyTorch's with stride 1).
 SAME_OUT = Formula("same_out", "ceildiv(n, s)")
 # The window a dilated kernel covers.
-EFFECTIVE_KERNEL = Formula("effective_kernel", "d*(k - 1) + 1")
+EFFECTIVE_KERNEL = Formula("effective_kernel", "d*(k - 1) + 1", lhs="k_eff")
 # 'same' padding in total along one axis (PyTorch puts the odd one on the right).
-SAME_PAD_TOTAL = Formula("same_pad_total", "d*(k - 1)")
+SAME_PAD_TOTAL = Formula("same_pad_total", "d*(k - 1)", lhs="t")
 
 # Transposed convolution along one axis.  PyTorch: op is output_padding.
-TCONV_OUT = Formula("tconv_out", "(n - 1)*s - pl - pr + d*(k - 1) + op + 1")
+TCONV_OUT = Formula("tconv_out", "(n - 1)*s - p_l - p_r + d*(k - 1) + op + 1")
 # Keras Conv*DTranspose without output_padding: 'valid' and 'same'.
 TCONV_VALID = Formula("tconv_valid", "n*s + max(d*(k - 1) + 1 - s, 0)")
 TCONV_SAME = Formula("tconv_same", "n*s")
@@ -92,10 +126,10 @@ TCONV_SAME = Formula("tconv_same", "n*s")
 TCONV_VALID_OP = Formula("tconv_valid_op", "(n - 1)*s + d*(k - 1) + 1 + op")
 TCONV_SAME_OP = Formula("tconv_same_op", "(n - 1)*s + (d*(k - 1) + 1) % 2 + op")
 # Zero padding and cropping along one axis.
-PAD_OUT = Formula("pad_out", "n + pl + pr")
-CROP_OUT = Formula("crop_out", "n - cl - cr")
+PAD_OUT = Formula("pad_out", "n + p_l + p_r")
+CROP_OUT = Formula("crop_out", "n - c_l - c_r")
 # Upsampling by an integer factor; pixel shuffle moves r² channels into space.
 UPSAMPLE_OUT = Formula("upsample_out", "n*r")
-SHUFFLE_CHANNELS = Formula("shuffle_channels", "c // r**2")
-UNSHUFFLE_CHANNELS = Formula("unshuffle_channels", "c*r**2")
+SHUFFLE_CHANNELS = Formula("shuffle_channels", "c // r**2", lhs="c_out")
+UNSHUFFLE_CHANNELS = Formula("unshuffle_channels", "c*r**2", lhs="c_out")
 UNSHUFFLE_OUT = Formula("unshuffle_out", "n // r")

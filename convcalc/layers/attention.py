@@ -30,16 +30,22 @@ from .base import Layer
 from .registry import register
 
 Value = num.Value
-HEAD_DIM = Formula("head_dim", "E // h")
+_ATT = {"E": "embedding size", "h": "heads", "L": "query length", "S": "key length",
+        "kdim": "key features", "vdim": "value features", "Sa": "key positions attended",
+        "nq": "query positions", "nk": "key positions", "na": "key positions each query attends",
+        "dq": "query features", "dk": "key features", "dv": "value features", "kd": "key size per head",
+        "vd": "value size per head", "do": "output features", "kv": "key/value heads", "hd": "head size"}
+HEAD_DIM = Formula("head_dim", "E // h", lhs="head_dim", symbols=_ATT)
 # Projections of q, k, v and the output, then QKᵀ and the weighted sum of values
 # (Sa: key positions attended, S plus bias_k and the zero position when added).
-MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(kdim + vdim) + 2*L*Sa*E")
+MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(kdim + vdim) + 2*L*Sa*E", lhs="MACs", symbols=_ATT)
 # nq/nk query/key positions, na key positions each query attends, do output features, g the gate.
 _KERAS_MHA = "nq*dq*h*kd + nk*dk*h*kd + nk*dv*h*vd + nq*h*vd*do + nq*na*h*(kd + vd)"
 _GQA = "L*E*h*hd + S*(dk + dv)*kv*hd + 2*h*L*S*hd + L*h*hd*E"
-KERAS_MHA_MACS = (Formula("keras_mha_macs", _KERAS_MHA),
-                  Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*h*vd"))  # without, with use_gate
-GQA_MACS = (Formula("gqa_macs", _GQA), Formula("gqa_gate_macs", _GQA + " + L*E*h*hd"))
+KERAS_MHA_MACS = (Formula("keras_mha_macs", _KERAS_MHA, lhs="MACs", symbols=_ATT),
+                  Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*h*vd", lhs="MACs", symbols=_ATT))  # without, with use_gate
+GQA_MACS = (Formula("gqa_macs", _GQA, lhs="MACs", symbols=_ATT),
+            Formula("gqa_gate_macs", _GQA + " + L*E*h*hd", lhs="MACs", symbols=_ATT))
 # Every output position reads every key position: no sliding window, no receptive field to carry
 # on (windows of another rank than the output end the field, as a flatten does).
 MIXES: tuple = ()

@@ -32,7 +32,7 @@ from .common import check_in_channels
 from .registry import register
 
 # The rows of every weight matrix and bias: each of the G gates has `hidden` units.
-GATE_ROWS = Formula("gate_rows", "g*h")
+GATE_ROWS = Formula("gate_rows", "G*h", lhs="rows")
 
 
 def _dropout(raw: Any, ctx: Ctx, what: str) -> float:
@@ -78,7 +78,7 @@ class _Recurrent(Layer):
         self.check_options(ctx, a)
         # Every weight stacks its gates' rows: this product is in each shape below.
         gh = ctx.step(f"{self.gates} gate{'s' if self.gates > 1 else ''} × hidden", GATE_ROWS,
-                      g=self.gates, h=a["hidden"])
+                      G=self.gates, h=a["hidden"])
         if ctx.keras:
             weights, width, macs = self.keras_weights(ctx, features, a, gh)
         else:

@@ -275,9 +275,9 @@ def _side_sizes(ctx: Ctx, x: Shape, pairs: Any, formula: Any, verb: str) -> Shap
         before, after = pairs[i]
         name = ctx.axis_names[i]
         if formula is F.PAD_OUT:
-            size = ctx.step(name, formula, n=n, pl=before, pr=after)
+            size = ctx.step(name, formula, n=n, p_l=before, p_r=after)
         else:
-            size = ctx.step(name, formula, n=n, cl=before, cr=after)
+            size = ctx.step(name, formula, n=n, c_l=before, c_r=after)
         ctx.at_least(size, 1, lambda size=size, n=n, name=name, before=before, after=after: (
             f"{verb} {num.fmt(before)}+{num.fmt(after)} on axis {name} leaves {num.fmt(size)} of "
             f"{num.fmt(n)}; it must be at least 1"), code="size-below-1")

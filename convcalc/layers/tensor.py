@@ -32,11 +32,12 @@ from .registry import register
 Value = num.Value
 
 # Python's slicing along one axis, with start b and stop e already clamped to [0, n] (at most 0: empty).
-SLICE_LEN = F.Formula("slice_len", "ceildiv(e - b, s)")
+SLICE_LEN = F.Formula("slice_len", "ceildiv(e - b, s)", symbols={"b": "start", "e": "stop", "s": "step"})
 # torch.chunk: pieces of ⌈n/N⌉ (the last smaller), so possibly fewer than N of them.
-CHUNK_SIZE = F.Formula("chunk_size", "ceildiv(n, N)")
-CHUNK_COUNT = F.Formula("chunk_count", "ceildiv(n, c)")
-MATMUL_MACS = F.Formula("matmul_macs", "B*L*d*S")
+CHUNK_SIZE = F.Formula("chunk_size", "ceildiv(n, N)", lhs="size", symbols={"N": "chunks"})
+CHUNK_COUNT = F.Formula("chunk_count", "ceildiv(n, m)", lhs="outputs", symbols={"m": "chunk size"})
+MATMUL_MACS = F.Formula("matmul_macs", "B*L*d*S", lhs="MACs", symbols={
+    "B": "batch of matrices", "L": "rows", "d": "inner size", "S": "columns"})
 
 
 def sample_axis(axis: Any, x: Shape, what: str) -> int:
@@ -192,7 +193,7 @@ def _pieces(ctx: Ctx, n: Value, size: Value, i: int) -> tuple[Value, ...]:
         raise SpecError(f"splitting axis {i + 1} of size {num.fmt(n)} into pieces of {num.fmt(size)} gives a "
                         "number of outputs that depends on the sizes; bind them (-D) or give the sizes",
                         code="symbolic-output-count")
-    count = ctx.step("outputs", CHUNK_COUNT, n=n, c=size)
+    count = ctx.step("outputs", CHUNK_COUNT, n=n, m=size)
     return (size,) * (count - 1) + (n - size * (count - 1),)
 
 
@@ -281,7 +282,7 @@ def _sections(raw: Any, ctx: Ctx, what: str) -> Any:
 SECTIONS = A.Kind("int|[int,..]", _sections,
                   {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]}, listing=True)
 # torch.tensor_split into N sections: piece j of n has ⌈(n − j)/N⌉ (the first n mod N one longer).
-SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, N)")
+SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, N)", lhs="size", symbols={"j": "piece", "N": "sections"})
 
 
 @register

@@ -88,13 +88,13 @@ def slide(
     name = ctx.axis_names[axis]
     pl, pr = pads
     if ceil_mode:
-        out = ctx.step(name, POOL_OUT_CEIL, n=n, pl=pl, pr=pr, d=d, k=k, s=s)
+        out = ctx.step(name, POOL_OUT_CEIL, n=n, p_l=pl, p_r=pr, d=d, k=k, s=s)
         start = POOL_LAST_START(out=out, s=s)
-        limit = POOL_LAST_LIMIT(n=n, pl=pl)
+        limit = POOL_LAST_LIMIT(n=n, p_l=pl)
         if num.is_int(start) and num.is_int(limit):
             rule = (
                 f"last window starts at {POOL_LAST_START.render({'out': out, 's': s})} = {start} "
-                f"{'≥' if start >= limit else '<'} {POOL_LAST_LIMIT.render({'n': n, 'pl': pl})} "
+                f"{'≥' if start >= limit else '<'} {POOL_LAST_LIMIT.render({'n': n, 'p_l': pl})} "
                 f"= {limit}"
             )
             if start >= limit:
@@ -108,10 +108,10 @@ def slide(
             # sides alike with pl ≤ k/2 < d·(k−1) + 1, so ⌈a/s⌉ ≤ ⌈(n + pl)/s⌉ and a
             # window starting at or beyond n + pl is exactly one too many.
             out = num.minimum(out, num.ceildiv(limit, s))
-            ctx.note(name, f"the last window must start before n + pl = {num.fmt(limit)}: "
-                     f"min(that, ⌈(n + pl)/s⌉)", out)
+            ctx.note(name, f"the last window must start before n + p_l = {num.fmt(limit)}: "
+                     f"min(that, ⌈(n + p_l)/s⌉)", out)
     else:
-        out = ctx.step(name, CONV_OUT, n=n, pl=pl, pr=pr, d=d, k=k, s=s)
+        out = ctx.step(name, CONV_OUT, n=n, p_l=pl, p_r=pr, d=d, k=k, s=s)
 
     def message() -> str:
         eff = EFFECTIVE_KERNEL(d=d, k=k)
