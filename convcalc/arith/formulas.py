@@ -92,14 +92,14 @@ class Step(NamedTuple):
     label: str
     formula: Formula | None
     env: Mapping[str, Value]
-    value: Value
+    value: Value | None  # None: a note that states a fact, with no number to arrive at
     note: str = ""
 
     def text(self, fmt: Callable[[Value], str] = num.fmt) -> str:
         """``H: ⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24``; ``fmt`` writes the numbers
         (sympy's syntax by default; the renderers pass their own, ``⌈T/2⌉``)."""
         body = self.note if self.formula is None else self.formula.render(self.env, fmt)
-        return f"{self.label}: {body} = {fmt(self.value)}"
+        return f"{self.label}: {body}" + ("" if self.value is None else f" = {fmt(self.value)}")
 
 
 # Convolution and pooling along one axis (PyTorch's and Keras's 'valid' rule):

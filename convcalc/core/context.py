@@ -110,7 +110,7 @@ class Ctx:
         self.steps.append(Step(label, formula, env, v))
         return v
 
-    def note(self, label: str, text: str, value: Value) -> None:
+    def note(self, label: str, text: str, value: Value | None = None) -> None:
         """Record an explain line that is not a formula (a rule, a choice)."""
         self.steps.append(Step(label, None, {}, value, note=text))
 

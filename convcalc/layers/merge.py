@@ -102,6 +102,16 @@ def _broadcast_dim(ctx: Ctx, kind: str, inputs: Sequence[Shape], a: Value, b: Va
     return num.maximum(a, b)
 
 
+def _agreement(inputs: Sequence[Shape], back: int, size: Value) -> str:
+    """``16 and 16 are equal``, ``1 broadcasts to 8``: how the inputs agree on one axis (``back``:
+    counted from the right, where shapes align)."""
+    sizes = [s[-back] if back <= len(s) else None for s in inputs]
+    text = ", ".join("(none)" if d is None else num.fmt(d) for d in sizes)
+    if all(d is not None and num.fmt(d) == num.fmt(size) for d in sizes):
+        return f"{text}: equal, {num.fmt(size)}"
+    return f"{text}: broadcast (a size 1 or a missing axis stretches) to {num.fmt(size)}"
+
+
 class _Elementwise(Layer):
     family = "merge"
     multi_input = True
@@ -111,7 +121,10 @@ class _Elementwise(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         _count_inputs(self.kind, inputs, self.exactly)
-        return LayerOut(broadcast(ctx, self.kind, inputs))
+        out = broadcast(ctx, self.kind, inputs)
+        for i, size in enumerate(out):
+            ctx.note(f"axis {i + 1}", _agreement(inputs, len(out) - i, size))
+        return LayerOut(out)
 
 
 @register

@@ -288,6 +288,9 @@ class InstanceNorm(Layer):
             ctx.at_least(per_channel, 2, lambda: f"instance normalization needs more than 1 spatial element "
                          f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
                          "refuses it unless track_running_stats=True)", code="size-below-1")
+        if not affine:
+            ctx.note("normalized", f"each of the {num.fmt(c)} channels over its own "
+                     f"{'·'.join(num.fmt(n) for n in spatial)} values; affine off, so no parameters")
         return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if affine else ())
 
 

@@ -205,6 +205,8 @@ class _Global(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c, spatial = ctx.split(inputs[0])
+        ctx.note("window", f"the whole {'×'.join(num.fmt(n) for n in spatial)} map: one value per channel, "
+                 f"{num.fmt(c)} channels")
         if a["keepdims"]:
             return LayerOut(ctx.join(c, (1,) * len(spatial)))
         return LayerOut((c,))

@@ -45,7 +45,14 @@ class Flatten(Layer):
         if end < start:
             raise SpecError(f"flatten: end_dim {a['end_dim']} comes before start_dim {a['start_dim']} "
                             f"for input {fmt_shape(x)}", code="bad-axis")
-        return LayerOut((*x[:start], num.prod(x[start : end + 1]), *x[end + 1 :]))
+        merged = num.prod(x[start : end + 1])
+        ctx.note(f"axes {start + 1}–{end + 1}", _product(x[start : end + 1]), merged)
+        return LayerOut((*x[:start], merged, *x[end + 1 :]))
+
+
+def _product(sizes: Sequence[Any]) -> str:
+    """``32·12·12``: the sizes multiplied, as --explain writes them."""
+    return "·".join(num.fmt(d) if num.is_int(d) else f"({num.fmt(d)})" for d in sizes) or "1"
 
 
 # ------------------------------------------------------------------ reshape
@@ -65,6 +72,8 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
     if len(unknown) > 1:
         raise SpecError(f"{what} {fmt_shape(target)} has {len(unknown)} unknown sizes (-1); at most one",
                         code="bad-shape")
+    if len(x) > 1:
+        ctx.note("elements", _product(x), total)
     if not unknown:
         ctx.equal(num.prod(target), total, lambda: (
             f"{what} {fmt_shape(target)} holds {num.fmt(num.prod(target))} elements but the input "
@@ -75,6 +84,9 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
         f"{what} {fmt_shape(target)}: the input {fmt_shape(x)} has {num.fmt(total)} elements, "
         f"not a multiple of {num.fmt(known)}"), code="not-divisible")
     fill = num.floordiv(total, known) if num.is_int(total) and num.is_int(known) else total / known
+    others = [d for i, d in enumerate(target) if i != unknown[0]]
+    ctx.note(f"-1 (axis {unknown[0] + 1})", f"{num.fmt(total)} / " + (
+        _product(others) if len(others) < 2 else f"({_product(others)})"), fill)
     return tuple(fill if i == unknown[0] else d for i, d in enumerate(target))
 
 
@@ -113,6 +125,7 @@ class Unflatten(Layer):
             raise SpecError("unflatten cannot split the batch axis (dim 0)", code="bad-axis")
         what = f"sizes for axis {a['dim']} (of size {num.fmt(x[i])})"
         sizes = _fill_unknown(ctx, (x[i],), a["sizes"], what)
+        ctx.note(f"axis {i + 1}", _product(sizes), x[i])
         return LayerOut((*x[:i], *sizes, *x[i + 1 :]))
 
 
@@ -175,6 +188,8 @@ class Permute(Layer):
                 raise SpecError(f"dims {list(dims)} must be a permutation of 1..{n} (Keras form) or include "
                                 "the batch axis 0 (PyTorch form)", code="bad-axis")
             perm = [d - 1 for d in dims]
+        ctx.note("axes", ", ".join(f"{i + 1} ← input axis {p + 1} ({num.fmt(x[p])})"
+                                   for i, p in enumerate(perm)))
         return LayerOut(tuple(x[p] for p in perm))
 
 
@@ -431,4 +446,5 @@ class RepeatVector(Layer):
         if len(x) != 1:
             raise SpecError(f"repeat_vector takes a vector (F,), not {fmt_shape(x)} ({len(x)} axes); "
                             "flatten it first", code="wrong-rank")
+        ctx.note("steps", f"the {num.fmt(x[0])}-vector repeated", a["times"])
         return LayerOut((a["times"], x[0]))

@@ -162,6 +162,7 @@ class Select(Layer):
                     f"(valid: -{num.fmt(n)} to {num.fmt(n - 1)})")
 
         ctx.at_least(n, k + 1 if k >= 0 else -k, message, code="index-out-of-range")
+        ctx.note(f"axis {i + 1}", f"index {k} of {num.fmt(n)} is taken, the axis is removed")
         return LayerOut((*x[:i], *x[i + 1 :]))
 
 
@@ -334,6 +335,7 @@ class Unbind(Layer):
             raise SpecError(f"unbind of axis {i + 1} of symbolic size {num.fmt(n)}: the number of outputs "
                             "depends on it; bind it (-D)", code="symbolic-output-count")
         shape = (*x[:i], *x[i + 1 :])
+        ctx.note("outputs", f"one per index of axis {i + 1}", n)
         return LayerOut(shape, parts=(shape,) * n)
 
 
@@ -366,6 +368,7 @@ class Transpose(Layer):
         x = list(inputs[0])
         i, j = (sample_axis(d, inputs[0], "transpose axis") for d in a["dims"])
         x[i], x[j] = x[j], x[i]
+        ctx.note("axes", f"{i + 1} ({num.fmt(x[j])}) and {j + 1} ({num.fmt(x[i])}) swap places")
         return LayerOut(tuple(x))
 
 

@@ -64,6 +64,9 @@ def _explain(row: LayerResult, named: set[tuple[str, str]]) -> list[str]:
             lines.append(f"rule: {step.formula.rule(named)}")
         lines.append(step.text(dim))
     if row.is_block:
+        if row.span is not None:
+            first, last = row.span
+            lines.append(f"params: the sum of its layers {first} to {last}, {count(row.params)}")
         return lines
     trainable = [w for w in row.weights if w.trainable]
     frozen = [w for w in row.weights if not w.trainable]
