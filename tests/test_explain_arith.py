@@ -1,0 +1,125 @@
+"""Every worked explain line ``label: expression = value`` is parsed by convcalc's own expression
+parser (arith/expr.py, ⌊a / b⌋ read as a // b and ⌈a / b⌉ as ceildiv(a, b), so the ``/`` inside
+is exact) and evaluates to the value it shows: over every example and a sample of specs."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import convcalc
+from convcalc.arith import expr
+from convcalc.errors import SpecError
+from convcalc.render.explain import explain_lines
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
+
+
+def _close(text: str, i: int, close: str) -> int:
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] in "⌊⌈(":
+            depth += 1
+        elif text[j] in "⌋⌉)":
+            depth -= 1
+            if depth == 0:
+                assert text[j] == close or close == ")", text
+                return j
+    raise AssertionError(f"unbalanced {text!r}")
+
+
+def _split_fraction(inner: str) -> tuple[str, str]:
+    depth = 0
+    for j, ch in enumerate(inner):
+        depth += ch in "⌊⌈(" and 1 or (ch in "⌋⌉)" and -1 or 0)
+        if depth == 0 and inner.startswith(" / ", j):
+            return inner[:j], inner[j + 3:]
+    raise AssertionError(f"no fraction in {inner!r}")
+
+
+def to_parser(text: str) -> str:
+    """The pretty explain syntax in the parser's: ⌊a / b⌋ → ((a) // (b)), ⌈a / b⌉ → ceildiv(a, b)."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "⌊⌈":
+            j = _close(text, i, "⌋" if ch == "⌊" else "⌉")
+            a, b = _split_fraction(text[i + 1:j])
+            a, b = to_parser(a), to_parser(b)
+            out.append(f"(({a}) // ({b}))" if ch == "⌊" else f"ceildiv({a}, {b})")
+            i = j + 1
+            continue
+        out.append({"·": "*", "×": "*", "−": "-", "^": "**"}.get(ch, ch))
+        i += 1
+    return "".join(out)
+
+
+def _number(text: str) -> int | None:
+    t = text.replace(",", "").strip()
+    return int(t) if t.lstrip("-").isdigit() else None
+
+
+def checked_lines(result: convcalc.Result) -> tuple[int, list[str]]:
+    """(how many lines were evaluated, the lines whose arithmetic is wrong)."""
+    n, wrong = 0, []
+    for layer in result.table_rows():
+        for line in explain_lines(layer):
+            if line.startswith("rule:") or ": " not in line:
+                continue
+            body = line.split(": ", 1)[1]
+            terms = body.split(", ") if line.startswith(("params", "trainable", "non-trainable")) else [body]
+            for term in terms:
+                parts = term.split(" = ")
+                value = _number(parts[-1])
+                if len(parts) < 2 or value is None:
+                    continue
+                head = parts[0]
+                if term is not body or line.startswith(("params", "trainable", "non-trainable")):
+                    head = head.split(" ", 1)[1]  # ``weight 32·1·5·5``: the weight's name first
+                for e in (head, *parts[1:-1]):
+                    try:
+                        node = expr.parse(to_parser(e), functions=True)
+                    except SpecError:
+                        continue  # prose ("last window starts at …"), not an expression
+                    n += 1
+                    if expr.evaluate(node, {}) != value:
+                        wrong.append(f"{layer.name}: {line}")
+    return n, wrong
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_explains_its_arithmetic(path: Path) -> None:
+    n, wrong = checked_lines(convcalc.analyze(str(path)))
+    assert not wrong, wrong
+    assert n > 0
+
+
+def _sample(rng: random.Random) -> str:
+    c, h, w = rng.randint(1, 8), rng.randint(8, 40), rng.randint(8, 40)
+    k, s, p, d = rng.randint(1, 5), rng.randint(1, 3), rng.randint(0, 2), rng.randint(1, 2)
+    pool = rng.choice(["maxpool(2)", "maxpool(3, 2, 1, ceil_mode=true)", "avgpool(2, ceil_mode=true)",
+                       "upsample(scale=2)", "zeropad2d([[1, 2], [0, 1]])"])
+    return (f"{c}x{h}x{w} | conv({rng.randint(1, 16)}, {k}, {s}, {p}, {d}) | {pool} | "
+            f"conv({rng.randint(1, 8)}, 3, padding=same) | flatten | dense({rng.randint(1, 20)})")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sampled_specs_explain_their_arithmetic(seed: int) -> None:
+    rng = random.Random(seed)
+    try:
+        result = convcalc.analyze(_sample(rng))
+    except SpecError:
+        pytest.skip("an invalid sample (a kernel larger than its input)")
+    n, wrong = checked_lines(result)
+    assert not wrong, wrong
+    assert n >= 6
+
+
+def test_the_parser_is_really_used() -> None:
+    """A wrong sum is caught: the check is not a formality."""
+    assert expr.evaluate(expr.parse(to_parser("⌊(28 + 2 + 2 − 1·(5 − 1) − 1) / 2⌋ + 1"), functions=True),
+                         {}) == 14
+    assert expr.evaluate(expr.parse(to_parser("⌈7 / 2⌉"), functions=True), {}) == 4
+    assert expr.evaluate(expr.parse(to_parser("32·12·12"), functions=True), {}) != 4609
