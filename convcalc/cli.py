@@ -152,7 +152,8 @@ def command(
         names = _defines(defines)
     except SpecError as e:
         raise click.UsageError(e.message) from None
-    opts = Options(format=fmt, columns=cols, explain=explain, explain_layers=explain_layers, depth=depth, batch=batch,
+    opts = Options(format=fmt, columns=cols, explain=explain, explain_layers=explain_layers, depth=depth,
+                   batch=batch,
                    width=width, color=color, quiet=quiet)
     if diff:
         from .diff import run_diff

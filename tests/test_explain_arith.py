@@ -33,7 +33,7 @@ def _close(text: str, i: int, close: str) -> int:
 def _split_fraction(inner: str) -> tuple[str, str]:
     depth = 0
     for j, ch in enumerate(inner):
-        depth += ch in "⌊⌈(" and 1 or (ch in "⌋⌉)" and -1 or 0)
+        depth += (ch in "⌊⌈(") - (ch in "⌋⌉)")
         if depth == 0 and inner.startswith(" / ", j):
             return inner[:j], inner[j + 3:]
     raise AssertionError(f"no fraction in {inner!r}")

@@ -10,8 +10,7 @@ layers live here, in the manner of Keras's ``operation_utils``.
 from __future__ import annotations
 
 import re
-
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from . import expr, num
@@ -24,7 +23,8 @@ class Formula:
 
     __slots__ = ("_fn", "_node", "lhs", "name", "symbols", "text")
 
-    def __init__(self, name: str, text: str, lhs: str = "out", symbols: Mapping[str, str] | None = None) -> None:
+    def __init__(self, name: str, text: str, lhs: str = "out",
+                 symbols: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.text = text
         self.lhs = lhs  # what the rule gives: ``out = ...``, ``MACs = ...``
@@ -60,7 +60,10 @@ class Formula:
         seen = set() if named is None else named
         fresh = [(n, m) for n, m in self.glossary() if (n, m) not in seen]
         seen.update(fresh)
-        words = ", ".join(f"{n} {m}" for n, m in fresh)
+        groups: dict[str, list[str]] = {}  # n_1/n_2/n_3 sizes of the merged axes: one meaning, once
+        for n, m in fresh:
+            groups.setdefault(m, []).append(n)
+        words = ", ".join(f"{'/'.join(ns)} {m}" for m, ns in groups.items())
         return f"{self.lhs} = {self.symbolic()}" + (f"   {words}" if words else "")
 
     def render(self, env: Mapping[str, Value], fmt: Callable[[Value], str] = num.fmt) -> str:
@@ -84,6 +87,38 @@ GLOSSARY: dict[str, str] = {
     "c_r": "cropping right", "r": "factor", "c": "channels", "t": "total padding",
     "out": "output size", "G": "gates", "h": "hidden size",
 }
+
+
+_PRODUCTS: dict[tuple[int, str, str], Formula] = {}
+
+
+def product(k: int, lhs: str = "out", meaning: str = "sizes of the merged axes") -> Formula:
+    """``n_1·n_2·…·n_k``: axes multiplied together (flatten, a reshape's element count), one
+    Formula per arity, so a product explains itself like every other rule."""
+    key = (k, lhs, meaning)
+    if key not in _PRODUCTS:
+        names = [f"n_{i + 1}" for i in range(k)]
+        _PRODUCTS[key] = Formula(f"product{k}_{lhs}", "*".join(names) or "1", lhs=lhs,
+                                 symbols=dict.fromkeys(names, meaning))
+    return _PRODUCTS[key]
+
+
+def product_env(sizes: Sequence[Value]) -> dict[str, Value]:
+    """The names :func:`product` multiplies, bound to ``sizes``."""
+    return {f"n_{i + 1}": v for i, v in enumerate(sizes)}
+
+
+# A reshape's -1: the elements left over for it (``/`` is exact: a remainder is an error).
+_FILLS: dict[int, Formula] = {}
+
+
+def fill(k: int) -> Formula:
+    """``N / (m_1·…·m_k)``: the size that keeps the element count, given the other k sizes."""
+    if k not in _FILLS:
+        names = [f"m_{i + 1}" for i in range(k)]
+        _FILLS[k] = Formula(f"fill{k}", f"N / ({'*'.join(names) or '1'})", lhs="-1",
+                            symbols={"N": "elements", **dict.fromkeys(names, "the other sizes")})
+    return _FILLS[k]
 
 
 class Step(NamedTuple):

@@ -38,7 +38,8 @@ _ATT = {"E": "embedding size", "h": "heads", "L": "query length", "S": "key leng
 HEAD_DIM = Formula("head_dim", "E // h", lhs="head_dim", symbols=_ATT)
 # Projections of q, k, v and the output, then QKᵀ and the weighted sum of values
 # (Sa: key positions attended, S plus bias_k and the zero position when added).
-MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(kdim + vdim) + 2*L*Sa*E", lhs="MACs", symbols=_ATT)
+MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(kdim + vdim) + 2*L*Sa*E", lhs="MACs",
+                   symbols=_ATT)
 # nq/nk query/key positions, na key positions each query attends, do output features, g the gate.
 _KERAS_MHA = "nq*dq*h*kd + nk*dk*h*kd + nk*dv*h*vd + nq*h*vd*do + nq*na*h*(kd + vd)"
 _GQA = "L*E*h*hd + S*(dk + dv)*kv*hd + 2*h*L*S*hd + L*h*hd*E"

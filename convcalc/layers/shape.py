@@ -46,13 +46,9 @@ class Flatten(Layer):
             raise SpecError(f"flatten: end_dim {a['end_dim']} comes before start_dim {a['start_dim']} "
                             f"for input {fmt_shape(x)}", code="bad-axis")
         merged = num.prod(x[start : end + 1])
-        ctx.note(f"axes {start + 1}–{end + 1}", _product(x[start : end + 1]), merged)
+        sizes = x[start : end + 1]
+        ctx.step(f"axes {start + 1}–{end + 1}", F.product(len(sizes)), **F.product_env(sizes))
         return LayerOut((*x[:start], merged, *x[end + 1 :]))
-
-
-def _product(sizes: Sequence[Any]) -> str:
-    """``32·12·12``: the sizes multiplied, as --explain writes them."""
-    return "·".join(num.fmt(d) if num.is_int(d) else f"({num.fmt(d)})" for d in sizes) or "1"
 
 
 # ------------------------------------------------------------------ reshape
@@ -73,7 +69,7 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
         raise SpecError(f"{what} {fmt_shape(target)} has {len(unknown)} unknown sizes (-1); at most one",
                         code="bad-shape")
     if len(x) > 1:
-        ctx.note("elements", _product(x), total)
+        ctx.step("elements", F.product(len(x), "N", "input sizes"), **F.product_env(x))
     if not unknown:
         ctx.equal(num.prod(target), total, lambda: (
             f"{what} {fmt_shape(target)} holds {num.fmt(num.prod(target))} elements but the input "
@@ -85,8 +81,8 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
         f"not a multiple of {num.fmt(known)}"), code="not-divisible")
     fill = num.floordiv(total, known) if num.is_int(total) and num.is_int(known) else total / known
     others = [d for i, d in enumerate(target) if i != unknown[0]]
-    ctx.note(f"-1 (axis {unknown[0] + 1})", f"{num.fmt(total)} / " + (
-        _product(others) if len(others) < 2 else f"({_product(others)})"), fill)
+    ctx.step(f"-1 (axis {unknown[0] + 1})", F.fill(len(others)), N=total,
+             **{f"m_{i + 1}": d for i, d in enumerate(others)})
     return tuple(fill if i == unknown[0] else d for i, d in enumerate(target))
 
 
@@ -125,7 +121,7 @@ class Unflatten(Layer):
             raise SpecError("unflatten cannot split the batch axis (dim 0)", code="bad-axis")
         what = f"sizes for axis {a['dim']} (of size {num.fmt(x[i])})"
         sizes = _fill_unknown(ctx, (x[i],), a["sizes"], what)
-        ctx.note(f"axis {i + 1}", _product(sizes), x[i])
+        ctx.step(f"axis {i + 1}", F.product(len(sizes), "n", "sizes it splits into"), **F.product_env(sizes))
         return LayerOut((*x[:i], *sizes, *x[i + 1 :]))
 
 

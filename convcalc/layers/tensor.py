@@ -283,7 +283,8 @@ def _sections(raw: Any, ctx: Ctx, what: str) -> Any:
 SECTIONS = A.Kind("int|[int,..]", _sections,
                   {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]}, listing=True)
 # torch.tensor_split into N sections: piece j of n has ⌈(n − j)/N⌉ (the first n mod N one longer).
-SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, N)", lhs="size", symbols={"j": "piece", "N": "sections"})
+SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, N)", lhs="size",
+                         symbols={"j": "piece", "N": "sections"})
 
 
 @register
