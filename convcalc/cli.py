@@ -153,8 +153,7 @@ def command(
     except SpecError as e:
         raise click.UsageError(e.message) from None
     opts = Options(format=fmt, columns=cols, explain=explain, explain_layers=explain_layers, depth=depth,
-                   batch=batch,
-                   width=width, color=color, quiet=quiet)
+                   batch=batch, width=width, color=color, quiet=quiet)
     if diff:
         from .diff import run_diff
         from .render.diff import FORMATS as DIFF_FORMATS

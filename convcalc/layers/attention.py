@@ -43,8 +43,8 @@ MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(kdim + vdim) + 2*L*Sa*E", lhs="M
 # nq/nk query/key positions, na key positions each query attends, do output features, g the gate.
 _KERAS_MHA = "nq*dq*h*kd + nk*dk*h*kd + nk*dv*h*vd + nq*h*vd*do + nq*na*h*(kd + vd)"
 _GQA = "L*E*h*hd + S*(dk + dv)*kv*hd + 2*h*L*S*hd + L*h*hd*E"
-KERAS_MHA_MACS = (Formula("keras_mha_macs", _KERAS_MHA, lhs="MACs", symbols=_ATT),
-                  Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*h*vd", lhs="MACs", symbols=_ATT))  # without, with use_gate
+KERAS_MHA_MACS = (Formula("keras_mha_macs", _KERAS_MHA, lhs="MACs", symbols=_ATT),  # without, with use_gate
+                  Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*h*vd", lhs="MACs", symbols=_ATT))
 GQA_MACS = (Formula("gqa_macs", _GQA, lhs="MACs", symbols=_ATT),
             Formula("gqa_gate_macs", _GQA + " + L*E*h*hd", lhs="MACs", symbols=_ATT))
 # Every output position reads every key position: no sliding window, no receptive field to carry
