@@ -21,6 +21,16 @@ def hw(*steps: str) -> list[str]:
     return [f"{axis}: {step}" for axis in "HW" for step in steps]
 
 
+def keras_same(n: int, s: int, k: int, out: int, t: int) -> list[str]:
+    """Keras's 'same' on H and W: ⌈n / s⌉, then the padding the last window needs, split with the
+    odd pixel on the right."""
+    return [line for axis in "HW" for line in (
+        f"{axis}: ⌈{n} / {s}⌉ = {out}",
+        f"same padding {axis}: max(({out} − 1)·{s} + 1·({k} − 1) + 1 − {n}, 0) = {t}",
+        f"p_l {axis}: ⌊{t} / 2⌋ = {t // 2}",
+        f"p_r {axis}: {t} − {t // 2} = {t - t // 2}")]
+
+
 # family -> cases: (spec, framework, layer index (1-based), expected explain lines)
 CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     "convolution": [
@@ -33,7 +43,7 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
             "params: weight 4·3·3·3 = 108",
         ]),
         ("28x28x1 | Conv2D(8, 3, strides=2, padding=same)", "keras", 1, [
-            *hw("⌈28 / 2⌉ = 14"),
+            *keras_same(28, 2, 3, 14, 1),
             "params: kernel 3·3·1·8 + bias 8 = 72 + 8 = 80",
         ]),
         # PyTorch padding='same': d·(k − 1) in total, the odd one on the right
@@ -83,7 +93,7 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
             "L: last window starts at (3 − 1)·2 = 4 < 5 + 0 = 5, inside the input, so it stays: out = 3",
         ]),
         ("4x9x9 | avgpool(2)", "pytorch", 1, hw("⌊(9 + 0 + 0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 4")),
-        ("7x7x4 | MaxPooling2D(2, padding=same)", "keras", 1, hw("⌈7 / 2⌉ = 4")),
+        ("7x7x4 | MaxPooling2D(2, padding=same)", "keras", 1, keras_same(7, 2, 2, 4, 1)),
     ],
     "dense": [
         ("5x7x20 | dense(3)", "pytorch", 1, ["params: weight 3·20 + bias 3 = 60 + 3 = 63"]),
@@ -91,10 +101,12 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
         ("12 | embedding(1000, 16)", "pytorch", 1, ["params: weight 1000·16 = 16,000"]),
     ],
     "normalization": [
-        ("16x8x8 | batchnorm2d", "pytorch", 1, ["params: weight 16 + bias 16 = 16 + 16 = 32"]),
+        ("16x8x8 | batchnorm2d", "pytorch", 1, ["by the rule: 2·16 = 32",
+                                                 "params: weight 16 + bias 16 = 16 + 16 = 32"]),
         ("6x10 | layernorm(10)", "pytorch", 1, ["params: weight 10 + bias 10 = 10 + 10 = 20"]),
         ("6x4x4 | groupnorm(3)", "pytorch", 1, ["params: weight 6 + bias 6 = 6 + 6 = 12"]),
         ("8x8x16 | BatchNormalization()", "keras", 1, [
+            "by the rule: 2·16 + 2·16 = 64",
             "trainable: gamma 16 + beta 16 = 16 + 16 = 32",
             "non-trainable: moving_mean 16 + moving_variance 16 = 16 + 16 = 32",
         ]),
@@ -144,7 +156,9 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
         # one line per direction, then their sum
         ("10x8 | Bidirectional(LSTM(16))", "keras", 1, [
             "4 gates × hidden: 4·16 = 64",  # forward
+            "by the rule: 4·(16·8 + 16·16 + 16) = 1600",
             "4 gates × hidden: 4·16 = 64",  # backward (Keras may be given another backward_layer)
+            "by the rule: 4·(16·8 + 16·16 + 16) = 1600",
             "params forward_lstm: forward_lstm/kernel 8·64 + forward_lstm/recurrent_kernel 16·64"
             " + forward_lstm/bias 64 = 512 + 1,024 + 64 = 1,600",
             "params backward_lstm: backward_lstm/kernel 8·64 + backward_lstm/recurrent_kernel 16·64"

@@ -21,15 +21,16 @@ Value = num.Value
 class Formula:
     """A named formula: ``CONV_OUT(n=28, k=5, ...)`` computes, ``.render`` explains."""
 
-    __slots__ = ("_fn", "_node", "lhs", "name", "symbols", "text")
+    __slots__ = ("_fn", "_node", "lhs", "name", "remark", "symbols", "text")
 
     def __init__(self, name: str, text: str, lhs: str = "out",
-                 symbols: Mapping[str, str] | None = None) -> None:
+                 symbols: Mapping[str, str] | None = None, remark: str = "") -> None:
         self.name = name
         self.text = text
         self.lhs = lhs  # what the rule gives: ``out = ...``, ``MACs = ...``
         # What each name stands for: GLOSSARY's meaning unless this formula gives its own.
         self.symbols = dict(symbols or {})
+        self.remark = remark  # why the rule is so, where the frameworks differ (printed with the rule)
         self._node: expr.Node | None = None  # parsed on first use: most runs use a few formulas
         self._fn: Callable[[Mapping[str, Value]], Value] | None = None
 
@@ -52,6 +53,8 @@ class Formula:
     def glossary(self) -> list[tuple[str, str]]:
         """Each name of the formula with its meaning, in the order the rule shows them."""
         order = sorted(expr.names(self.node), key=lambda n: _first(self.text, n))
+        if self.lhs != "out" and (self.lhs in self.symbols or self.lhs in GLOSSARY):
+            order.insert(0, self.lhs)  # p_l = ⌊t / 2⌋: what the rule gives is named too
         return [(n, self.symbols.get(n) or GLOSSARY.get(n, "")) for n in order]
 
     def rule(self, named: set[tuple[str, str]] | None = None) -> str:
@@ -64,7 +67,8 @@ class Formula:
         for n, m in fresh:
             groups.setdefault(m, []).append(n)
         words = ", ".join(f"{'/'.join(ns)} {m}" for m, ns in groups.items())
-        return f"{self.lhs} = {self.symbolic()}" + (f"   {words}" if words else "")
+        return (f"{self.lhs} = {self.symbolic()}" + (f"   {words}" if words else "")
+                + (f"   ({self.remark})" if self.remark else ""))
 
     def render(self, env: Mapping[str, Value], fmt: Callable[[Value], str] = num.fmt) -> str:
         """The formula with the numbers of ``env`` put in (each written by ``fmt``)."""
@@ -150,7 +154,14 @@ SAME_OUT = Formula("same_out", "ceildiv(n, s)")
 # The window a dilated kernel covers.
 EFFECTIVE_KERNEL = Formula("effective_kernel", "d*(k - 1) + 1", lhs="k_eff")
 # 'same' padding in total along one axis (PyTorch puts the odd one on the right).
-SAME_PAD_TOTAL = Formula("same_pad_total", "d*(k - 1)", lhs="t")
+SAME_PAD_TOTAL = Formula("same_pad_total", "d*(k - 1)", lhs="t",
+                         remark="PyTorch's 'same', stride 1: the input size kept")
+# Keras's (TensorFlow's) 'same': as much as the last window needs to reach the end.
+KERAS_SAME_PAD_TOTAL = Formula("keras_same_pad_total", "max((out - 1)*s + d*(k - 1) + 1 - n, 0)", lhs="t",
+                               remark="Keras: what the last window needs to reach the end")
+# Both split it alike: the odd pixel goes on the right.
+SAME_PAD_LEFT = Formula("same_pad_left", "t // 2", lhs="p_l")
+SAME_PAD_RIGHT = Formula("same_pad_right", "t - p_l", lhs="p_r", remark="the odd pixel on the right")
 
 # Transposed convolution along one axis.  PyTorch: op is output_padding.
 TCONV_OUT = Formula("tconv_out", "(n - 1)*s - p_l - p_r + d*(k - 1) + op + 1")
@@ -160,6 +171,23 @@ TCONV_SAME = Formula("tconv_same", "n*s")
 # Keras with output_padding given: 'valid' pads nothing, 'same' keeps the kernel's parity.
 TCONV_VALID_OP = Formula("tconv_valid_op", "(n - 1)*s + d*(k - 1) + 1 + op")
 TCONV_SAME_OP = Formula("tconv_same_op", "(n - 1)*s + (d*(k - 1) + 1) % 2 + op")
+# Parameters where the frameworks count differently (SPEC §2).  Batch normalization:
+BN_TORCH_PARAMS = Formula("bn_torch_params", "2*c", lhs="params",
+                          remark="PyTorch: weight and bias; the running mean and variance are buffers, "
+                                 "not counted")
+BN_KERAS_PARAMS = Formula("bn_keras_params", "2*c + 2*c", lhs="params",
+                          remark="Keras: 2C trainable (gamma, beta) + 2C non-trainable (moving mean, "
+                                 "variance), all in the total")
+# Recurrent layers, one layer and direction: G gates, each a W (h×i), a U (h×h) and the biases.
+_RNN = {"i": "input features"}
+RNN_TORCH_PARAMS = Formula("rnn_torch_params", "G*(h*i + h*h + 2*h)", lhs="params", symbols=_RNN,
+                           remark="PyTorch: two bias vectors per gate, b_ih and b_hh")
+RNN_KERAS_PARAMS = Formula("rnn_keras_params", "G*(h*i + h*h + h)", lhs="params", symbols=_RNN,
+                           remark="Keras: one bias vector per gate")
+RNN_KERAS_TWO_BIAS_PARAMS = Formula("rnn_keras_reset_after_params", "G*(h*i + h*h + 2*h)", lhs="params",
+                                    symbols=_RNN, remark="Keras GRU with reset_after: two bias vectors")
+RNN_NO_BIAS_PARAMS = Formula("rnn_no_bias_params", "G*(h*i + h*h)", lhs="params", symbols=_RNN,
+                             remark="no bias")
 # Zero padding and cropping along one axis.
 PAD_OUT = Formula("pad_out", "n + p_l + p_r")
 CROP_OUT = Formula("crop_out", "n - c_l - c_r")

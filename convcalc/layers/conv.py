@@ -88,8 +88,7 @@ def resolve_padding(
 
 
 # PyTorch's padding='same': d·(k−1) in total (SAME_PAD_TOTAL), the odd one on the right.
-SAME_PAD_LEFT = F.Formula("same_pad_left", "t // 2", lhs="p_l")
-SAME_PAD_RIGHT = F.Formula("same_pad_right", "t - p_l", lhs="p_r")
+SAME_PAD_LEFT, SAME_PAD_RIGHT = F.SAME_PAD_LEFT, F.SAME_PAD_RIGHT
 
 
 def _torch_same_pads(ctx: Ctx, axis: int, k: Any, d: Any) -> tuple[Any, Any]:

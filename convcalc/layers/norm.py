@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
@@ -93,7 +94,11 @@ class BatchNorm(Layer):
         check_in_channels(ctx, x, c, a["in_channels"], "num_features")
         if ctx.keras:
             moving = (Weight("moving_mean", (c,), False), Weight("moving_variance", (c,), False))
+            if a["scale"] and a["center"]:
+                ctx.step("by the rule", F.BN_KERAS_PARAMS, c=c)
             return LayerOut(x, (*_affine(ctx, (c,), a["scale"], a["center"]), *moving))
+        if a["affine"] and a["bias"]:
+            ctx.step("by the rule", F.BN_TORCH_PARAMS, c=c)
         return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if a["affine"] else ())
 
 

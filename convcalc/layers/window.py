@@ -17,10 +17,13 @@ from ..arith import num
 from ..arith.formulas import (
     CONV_OUT,
     EFFECTIVE_KERNEL,
+    KERAS_SAME_PAD_TOTAL,
     POOL_LAST_LIMIT,
     POOL_LAST_START,
     POOL_OUT_CEIL,
     SAME_OUT,
+    SAME_PAD_LEFT,
+    SAME_PAD_RIGHT,
 )
 from ..core import params as A
 from ..core.context import Ctx
@@ -136,9 +139,12 @@ def slide(
 def same(ctx: Ctx, axis: int, n: Value, k: Value, s: Value, d: Value = 1) -> tuple[Value, Window]:
     """Keras's 'same': ⌈n / s⌉ whatever the kernel, and the window it slides, padded
     in total as much as the last window needs to reach the end, the odd one on the right."""
-    out = ctx.step(ctx.axis_names[axis], SAME_OUT, n=n, s=s)
-    total = num.maximum((num.ceildiv(n, s) - 1) * s + d * (k - 1) + 1 - n, 0)
-    return out, _window(k, s, d, total // 2)
+    name = ctx.axis_names[axis]
+    out = ctx.step(name, SAME_OUT, n=n, s=s)
+    total = ctx.step(f"same padding {name}", KERAS_SAME_PAD_TOTAL, out=out, s=s, d=d, k=k, n=n)
+    left = ctx.step(f"p_l {name}", SAME_PAD_LEFT, t=total)
+    ctx.step(f"p_r {name}", SAME_PAD_RIGHT, t=total, p_l=left)
+    return out, _window(k, s, d, left)
 
 
 def _window(k: Value, s: Value, d: Value, pad_left: Value) -> Window:
