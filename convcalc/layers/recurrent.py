@@ -98,9 +98,10 @@ class _Recurrent(Layer):
         elif not ctx.keras:
             formula = F.RNN_TORCH_PARAMS
         else:
-            formula = F.RNN_KERAS_TWO_BIAS_PARAMS if len(self.keras_bias_shape(1, a)) == 2 else F.RNN_KERAS_PARAMS
-        where = "layer 1, one direction" if a["layers"] != 1 or a["bidirectional"] else ""
-        ctx.step(f"by the rule{f' ({where})' if where else ''}", formula, G=self.gates, h=a["hidden"], i=features)
+            two = len(self.keras_bias_shape(1, a)) == 2
+            formula = F.RNN_KERAS_TWO_BIAS_PARAMS if two else F.RNN_KERAS_PARAMS
+        where = " (layer 1, one direction)" if a["layers"] != 1 or a["bidirectional"] else ""
+        ctx.step(f"by the rule{where}", formula, G=self.gates, h=a["hidden"], i=features)
 
     def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
         if a["return_state"]:
