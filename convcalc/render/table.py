@@ -258,6 +258,15 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
     rule(b.get_bottom(widths))
 
 
+def _widen(g: _Grid, longest: int) -> None:
+    """Make the box wide enough for explain lines of ``longest`` characters (within the console),
+    the room going to the Layer column, so that a rule wraps only when the screen is too narrow."""
+    width = sum(g.widths) + 2 + len(g.widths) - 1
+    want = min(longest + 4 + _PAD + 2, g.console.width)
+    if want > width:
+        g.widths[LABEL] += want - width
+
+
 def _fold(text: str, width: int) -> list[str]:
     """An explain line cut at spaces to fit ``width`` (its continuations indented), padded to it."""
     import textwrap
@@ -327,6 +336,8 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
                   no_wrap=[False, True, False, *(False for _ in cols)])
         # explain lines across the box under each row (not wrapped in a cell, which they would widen)
         notes = {i + 1: lines for i, lines in explained_rows(rows, opts).items()}
+        if notes:
+            _widen(g, max(grid_len for lines in notes.values() for grid_len in map(len, lines)))
         _draw(buf, g, title(item),
               styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
               bold_rows=[row.is_block for row in rows], notes=notes)
