@@ -34,8 +34,8 @@ def _split_fraction(inner: str) -> tuple[str, str]:
     depth = 0
     for j, ch in enumerate(inner):
         depth += (ch in "⌊⌈(") - (ch in "⌋⌉)")
-        if depth == 0 and inner.startswith(" / ", j):
-            return inner[:j], inner[j + 3:]
+        if depth == 0 and ch == "/":  # ``a / b`` in a formula, ``(T − 1)/2`` in a symbolic size
+            return inner[:j], inner[j + 1:]
     raise AssertionError(f"no fraction in {inner!r}")
 
 
@@ -88,6 +88,25 @@ def _table_agreement(layer: convcalc.LayerResult, lines: list[str]) -> list[str]
     return wrong
 
 
+def _equations(line: str) -> list[tuple[list[str], str]]:
+    """The ``expression = … = value`` chains of an explain line (a params line: one per weight,
+    the weight's name left out), as texts; none for a rule line or prose."""
+    if line.startswith("rule:") or ": " not in line:
+        return []
+    body = line.split(": ", 1)[1]
+    params = line.startswith(("params", "trainable", "non-trainable"))
+    out = []
+    for term in body.split(", ") if params else [body]:
+        *exprs, value = term.split(" = ")
+        if not exprs:
+            continue
+        first = exprs[0].split(" ", 1)
+        if params and len(first) == 2 and _number(first[0]) is None:
+            exprs[0] = first[1]  # ``weight 32·1·5·5``: the weight's name first
+        out.append((exprs, value))
+    return out
+
+
 def checked_lines(result: convcalc.Result) -> tuple[int, list[str]]:
     """(how many lines were evaluated, the lines whose arithmetic is wrong or disagrees with the table)."""
     n, wrong = 0, []
@@ -96,20 +115,11 @@ def checked_lines(result: convcalc.Result) -> tuple[int, list[str]]:
         if all(isinstance(v, int) for v in (layer.params, layer.macs, *layer.output)):
             wrong += _table_agreement(layer, lines)
         for line in lines:
-            if line.startswith("rule:") or ": " not in line:
-                continue
-            body = line.split(": ", 1)[1]
-            terms = body.split(", ") if line.startswith(("params", "trainable", "non-trainable")) else [body]
-            for term in terms:
-                parts = term.split(" = ")
-                value = _number(parts[-1])
-                if len(parts) < 2 or value is None:
-                    continue
-                head = parts[0]
-                first = head.split(" ", 1)[0]
-                if line.startswith(("params", "trainable", "non-trainable")) and _number(first) is None:
-                    head = head.split(" ", 1)[1]  # ``weight 32·1·5·5``: the weight's name first
-                for e in (head, *parts[1:-1]):
+            for exprs, shown in _equations(line):
+                value = _number(shown)
+                if value is None:
+                    continue  # a size with free names: see the sample points below
+                for e in exprs:
                     try:
                         node = expr.parse(to_parser(e), functions=True)
                     except SpecError:
@@ -188,3 +198,49 @@ def test_a_wrong_line_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(formulas.Step, "text", off_by_one)
     _, wrong = checked_lines(convcalc.analyze("1x28x28 | conv(32, 5) | maxpool(2) | flatten | dense(10)"))
     assert len(wrong) >= 5, wrong  # H and W twice, the flatten product, and the table disagrees too
+
+
+SYMBOLIC = [
+    "2*CxTx80 | conv(8, 3, 2) | maxpool(2, ceil_mode=true) | flatten | reshape([-1, 2]) | dense(4)",
+    "3xHxW | conv(16, 5, 2, 2) | conv(8, 3, padding=same) | avgpool(2) | flatten | dense(10)",
+    "TxE | lstm(H) | dense(3)",
+]
+POINTS = [{"C": 3, "T": 50, "H": 37, "W": 41, "E": 12}, {"C": 5, "T": 97, "H": 64, "W": 29, "E": 7}]
+
+
+def _at(text: str, point: dict[str, int]) -> int | None:
+    try:
+        node = expr.parse(to_parser(text), functions=True)
+    except SpecError:
+        return None  # prose
+    return expr.evaluate(node, point)
+
+
+@pytest.mark.parametrize("spec", SYMBOLIC)
+@pytest.mark.parametrize("point", POINTS, ids=lambda p: "-".join(f"{k}{v}" for k, v in p.items()))
+def test_symbolic_lines_hold_at_sample_points(spec: str, point: dict[str, int]) -> None:
+    """A line with free names holds once they are given values, and gives what the same spec
+    computes with those values bound."""
+    symbolic = convcalc.analyze(spec)
+    bound = convcalc.analyze(spec, defines={k: v for k, v in point.items() if k in spec})
+    checked = 0
+    for sym, num_layer in zip(symbolic.table_rows(), bound.table_rows(), strict=True):
+        numeric: dict[str, list[int]] = {}
+        for line in explain_lines(num_layer):
+            label, _, body = line.partition(": ")
+            if " = " in body and _number(body.rsplit(" = ", 1)[1]) is not None:
+                numeric.setdefault(label, []).append(_number(body.rsplit(" = ", 1)[1]))
+        for line in explain_lines(sym):
+            label, _, body = line.partition(": ")
+            for exprs, value in _equations(line):
+                v = _at(value, point)
+                if v is None:
+                    continue
+                for e in exprs:
+                    got = _at(e, point)
+                    if got is not None:
+                        assert got == v, (line, point)
+                        checked += 1
+                if label in AXES or label.startswith("axes"):
+                    assert v in numeric.get(label, []), (line, point, numeric)
+    assert checked >= 4
