@@ -169,7 +169,7 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     # Shape-only layers: nothing to work out, and nothing is printed.
     "no shape change": [("32x12x12 | relu | dropout(0.5)", "pytorch", 2, [])],
     "merge": [("3x4x4 | relu | add(from=[input, -1])", "pytorch", 2,
-               ["axis 1: 3, 3: equal, 3", "axis 2: 4, 4: equal, 4", "axis 3: 4, 4: equal, 4"])],
+               ["axis 1: 3, 3 equal → 3", "axis 2: 4, 4 equal → 4", "axis 3: 4, 4 equal → 4"])],
     "tensor": [
         # Python's slicing: start -3 is 5 on 8, stop 100 clamps to 8, then every 2nd
         ("6x8 | slice(2, -3, 100, 2)", "pytorch", 1, ["axis 2: ⌈(8 − 5) / 2⌉ = 2"]),

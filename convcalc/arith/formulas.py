@@ -117,11 +117,11 @@ _FILLS: dict[int, Formula] = {}
 
 
 def fill(k: int) -> Formula:
-    """``N / (m_1·…·m_k)``: the size that keeps the element count, given the other k sizes."""
+    """``total / (m_1·…·m_k)``: the size that keeps the element count, given the other k sizes."""
     if k not in _FILLS:
         names = [f"m_{i + 1}" for i in range(k)]
-        _FILLS[k] = Formula(f"fill{k}", f"N / ({'*'.join(names) or '1'})", lhs="-1",
-                            symbols={"N": "elements", **dict.fromkeys(names, "the other sizes")})
+        _FILLS[k] = Formula(f"fill{k}", f"total / ({'*'.join(names) or '1'})", lhs="-1",
+                            symbols={"total": "elements", **dict.fromkeys(names, "the other sizes")})
     return _FILLS[k]
 
 

@@ -30,23 +30,23 @@ from .base import Layer
 from .registry import register
 
 Value = num.Value
-_ATT = {"E": "embedding size", "h": "heads", "L": "query length", "S": "key length",
-        "kdim": "key features", "vdim": "value features", "Sa": "key positions attended",
+_ATT = {"E": "embedding size", "n_h": "heads", "L": "query length", "S": "key length",
+        "Sa": "key positions attended",
         "nq": "query positions", "nk": "key positions", "na": "key positions each query attends",
         "dq": "query features", "dk": "key features", "dv": "value features", "kd": "key size per head",
         "vd": "value size per head", "do": "output features", "kv": "key/value heads", "hd": "head size"}
-HEAD_DIM = Formula("head_dim", "E // h", lhs="head_dim", symbols=_ATT)
+HEAD_DIM = Formula("head_dim", "E // n_h", lhs="head_dim", symbols=_ATT)
 # Projections of q, k, v and the output, then QKᵀ and the weighted sum of values
 # (Sa: key positions attended, S plus bias_k and the zero position when added).
-MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(kdim + vdim) + 2*L*Sa*E", lhs="MACs",
+MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(dk + dv) + 2*L*Sa*E", lhs="MACs",
                    symbols=_ATT)
 # nq/nk query/key positions, na key positions each query attends, do output features, g the gate.
-_KERAS_MHA = "nq*dq*h*kd + nk*dk*h*kd + nk*dv*h*vd + nq*h*vd*do + nq*na*h*(kd + vd)"
-_GQA = "L*E*h*hd + S*(dk + dv)*kv*hd + 2*h*L*S*hd + L*h*hd*E"
+_KERAS_MHA = "nq*dq*n_h*kd + nk*dk*n_h*kd + nk*dv*n_h*vd + nq*n_h*vd*do + nq*na*n_h*(kd + vd)"
+_GQA = "L*E*n_h*hd + S*(dk + dv)*kv*hd + 2*n_h*L*S*hd + L*n_h*hd*E"
 KERAS_MHA_MACS = (Formula("keras_mha_macs", _KERAS_MHA, lhs="MACs", symbols=_ATT),  # without, with use_gate
-                  Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*h*vd", lhs="MACs", symbols=_ATT))
+                  Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*n_h*vd", lhs="MACs", symbols=_ATT))
 GQA_MACS = (Formula("gqa_macs", _GQA, lhs="MACs", symbols=_ATT),
-            Formula("gqa_gate_macs", _GQA + " + L*E*h*hd", lhs="MACs", symbols=_ATT))
+            Formula("gqa_gate_macs", _GQA + " + L*E*n_h*hd", lhs="MACs", symbols=_ATT))
 # Every output position reads every key position: no sliding window, no receptive field to carry
 # on (windows of another rank than the output end the field, as a flatten does).
 MIXES: tuple = ()
@@ -145,8 +145,8 @@ class MultiheadAttention(Layer):
             weights.append(Weight("out_proj.bias", (e,)))
         length, s = q[0], k[0]
         s_att = s + int(a["add_bias_kv"]) + int(a["add_zero_attn"])
-        ctx.step("head_dim", HEAD_DIM, E=e, h=h)
-        macs = ctx.step("MACs", MHA_MACS, L=length, E=e, S=s, kdim=kdim, vdim=vdim, Sa=s_att)
+        ctx.step("head_dim", HEAD_DIM, E=e, n_h=h)
+        macs = ctx.step("MACs", MHA_MACS, L=length, E=e, S=s, dk=kdim, dv=vdim, Sa=s_att)
         return LayerOut((length, e), tuple(weights), macs, MIXES)
 
 
@@ -276,7 +276,7 @@ class KerasMultiHeadAttention(Layer):
         if bias:
             weights.append(Weight("attention_output/bias", tuple(out_shape)))
         macs = ctx.step("MACs", KERAS_MHA_MACS[a["use_gate"]], nq=num.prod(q[:-1]), nk=num.prod(k[:-1]),
-                        dq=dq, dk=dk, dv=dv, h=h, kd=kd, vd=vd, do=num.prod(out_shape),
+                        dq=dq, dk=dk, dv=dv, n_h=h, kd=kd, vd=vd, do=num.prod(out_shape),
                         na=num.prod([k[i] for i in attended]) * (h if heads_too else 1))
         return LayerOut((*q[:-1], *out_shape), tuple(weights), macs, MIXES)
 
@@ -368,6 +368,6 @@ class GroupedQueryAttention(Layer):
             weights.append(Weight("o_proj.weight", (e, h * hd)))
             if a["bias"]:
                 weights.append(Weight("o_proj.bias", (e,)))
-        macs = ctx.step("MACs", GQA_MACS[a["use_gate"]], L=length, E=e, S=s, h=h, kv=kvh, hd=hd,
+        macs = ctx.step("MACs", GQA_MACS[a["use_gate"]], L=length, E=e, S=s, n_h=h, kv=kvh, hd=hd,
                         dk=key[-1], dv=kv[-1])
         return LayerOut((length, e), tuple(weights), macs, MIXES)

@@ -103,13 +103,14 @@ def _broadcast_dim(ctx: Ctx, kind: str, inputs: Sequence[Shape], a: Value, b: Va
 
 
 def _agreement(inputs: Sequence[Shape], back: int, size: Value) -> str:
-    """``16 and 16 are equal``, ``1 broadcasts to 8``: how the inputs agree on one axis (``back``:
+    """``16, 16 equal → 16``, ``1, 8 → 8 (size 1 stretches)``: how the inputs agree on one axis (``back``:
     counted from the right, where shapes align)."""
     sizes = [s[-back] if back <= len(s) else None for s in inputs]
     text = ", ".join("(none)" if d is None else num.fmt(d) for d in sizes)
     if all(d is not None and num.fmt(d) == num.fmt(size) for d in sizes):
-        return f"{text}: equal, {num.fmt(size)}"
-    return f"{text}: broadcast (a size 1 or a missing axis stretches) to {num.fmt(size)}"
+        return f"{text} equal → {num.fmt(size)}"
+    why = "a missing axis" if None in sizes else "size 1"
+    return f"{text} → {num.fmt(size)} ({why} stretches)"
 
 
 class _Elementwise(Layer):

@@ -69,7 +69,7 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
         raise SpecError(f"{what} {fmt_shape(target)} has {len(unknown)} unknown sizes (-1); at most one",
                         code="bad-shape")
     if len(x) > 1:
-        ctx.step("elements", F.product(len(x), "N", "input sizes"), **F.product_env(x))
+        ctx.step("elements", F.product(len(x), "total", "input sizes"), **F.product_env(x))
     if not unknown:
         ctx.equal(num.prod(target), total, lambda: (
             f"{what} {fmt_shape(target)} holds {num.fmt(num.prod(target))} elements but the input "
@@ -81,7 +81,7 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
         f"not a multiple of {num.fmt(known)}"), code="not-divisible")
     fill = num.floordiv(total, known) if num.is_int(total) and num.is_int(known) else total / known
     others = [d for i, d in enumerate(target) if i != unknown[0]]
-    ctx.step(f"-1 (axis {unknown[0] + 1})", F.fill(len(others)), N=total,
+    ctx.step(f"-1 (axis {unknown[0] + 1})", F.fill(len(others)), total=total,
              **{f"m_{i + 1}": d for i, d in enumerate(others)})
     return tuple(fill if i == unknown[0] else d for i, d in enumerate(target))
 

@@ -32,12 +32,12 @@ from .registry import register
 Value = num.Value
 
 # Python's slicing along one axis, with start b and stop e already clamped to [0, n] (at most 0: empty).
-SLICE_LEN = F.Formula("slice_len", "ceildiv(e - b, s)", symbols={"b": "start", "e": "stop", "s": "step"})
+SLICE_LEN = F.Formula("slice_len", "ceildiv(e - b, s)", symbols={"b": "start", "e": "stop"})
 # torch.chunk: pieces of ⌈n/N⌉ (the last smaller), so possibly fewer than N of them.
-CHUNK_SIZE = F.Formula("chunk_size", "ceildiv(n, N)", lhs="size", symbols={"N": "chunks"})
+CHUNK_SIZE = F.Formula("chunk_size", "ceildiv(n, q)", lhs="size", symbols={"q": "pieces asked for"})
 CHUNK_COUNT = F.Formula("chunk_count", "ceildiv(n, m)", lhs="outputs", symbols={"m": "chunk size"})
-MATMUL_MACS = F.Formula("matmul_macs", "B*L*d*S", lhs="MACs", symbols={
-    "B": "batch of matrices", "L": "rows", "d": "inner size", "S": "columns"})
+MATMUL_MACS = F.Formula("matmul_macs", "B*M*K*N", lhs="MACs", symbols={
+    "B": "batch of matrices", "M": "rows", "K": "inner size", "N": "columns"})
 
 
 def sample_axis(axis: Any, x: Shape, what: str) -> int:
@@ -239,7 +239,7 @@ class Split(Layer):
     def _chunk(ctx: Ctx, n: Value, chunks: Value, i: int) -> tuple[Value, ...]:
         if not num.is_int(chunks):
             raise SpecError(f"chunks must be a number, not {num.fmt(chunks)}", code="symbolic-output-count")
-        size = ctx.step("size", CHUNK_SIZE, n=n, N=chunks)
+        size = ctx.step("size", CHUNK_SIZE, n=n, q=chunks)
         if num.is_int(n):
             return _pieces(ctx, n, size, i)
         # A symbolic axis: exactly N pieces when (N - 1) pieces of ⌈n/N⌉ leave some of it for the last
@@ -283,8 +283,8 @@ def _sections(raw: Any, ctx: Ctx, what: str) -> Any:
 SECTIONS = A.Kind("int|[int,..]", _sections,
                   {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]}, listing=True)
 # torch.tensor_split into N sections: piece j of n has ⌈(n − j)/N⌉ (the first n mod N one longer).
-SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, N)", lhs="size",
-                         symbols={"j": "piece", "N": "sections"})
+SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, q)", lhs="size",
+                         symbols={"j": "piece", "q": "pieces asked for"})
 
 
 @register
@@ -310,7 +310,7 @@ class TensorSplit(Layer):
             if not num.is_int(cuts):
                 raise SpecError(f"sections must be a number, not {num.fmt(cuts)}",
                                 code="symbolic-output-count")
-            parts = [ctx.step(f"piece {j}", SECTION_SIZE, n=n, j=j, N=cuts) for j in range(cuts)]
+            parts = [ctx.step(f"piece {j}", SECTION_SIZE, n=n, j=j, q=cuts) for j in range(cuts)]
         for j, size in enumerate(parts):
             ctx.at_least(size, 1, lambda j=j, size=size: (
                 f"tensor_split of axis {i + 1} (size {num.fmt(n)}) by {_text_list(cuts)}: piece {j} would be "
@@ -410,7 +410,7 @@ class MatMul(Layer):
                                   f"{num.fmt(d)} and {num.fmt(d2)} differ"), code="shape-mismatch")
         lead = broadcast_dims(ctx, "matmul", (xm[:-2], ym[:-2]), (x, y))
         out = (*lead, *((L,) if len(x) > 1 else ()), *((S,) if len(y) > 1 else ()))
-        macs = ctx.step("MACs", MATMUL_MACS, B=num.prod(lead), L=L, d=d, S=S)
+        macs = ctx.step("MACs", MATMUL_MACS, B=num.prod(lead), M=L, K=d, N=S)
         return LayerOut(out, macs=macs)
 
     @staticmethod
