@@ -180,12 +180,22 @@ CASES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     "attention": [
         ("10x512 | MultiheadAttention(512, 8)", "pytorch", 1, [
             "head_dim: ⌊512 / 8⌋ = 64",
-            "MACs: 2·10·512^2 + 10·512·(512 + 512) + 2·10·10·512 = 10588160",
+            # the projections, then QKᵀ and AV, each by its own rule, then their sum
+            "MACs q and out projections: 2·10·512^2 = 5242880",
+            "MACs k and v projections: 10·512·(512 + 512) = 5242880",
+            "MACs QKᵀ: 10·10·512 = 51200",
+            "MACs AV: 10·10·512 = 51200",
+            "MACs: 5242880 + 5242880 + 51200 + 51200 = 10588160",
             "params: in_proj_weight 1536·512 + in_proj_bias 1536 + out_proj.weight 512·512 + "
             "out_proj.bias 512 = 786,432 + 1,536 + 262,144 + 512 = 1,050,624",
         ]),
         ("10x64 | gqa(4, 2, bias=true)", "pytorch", 1, [
-            "MACs: 10·64·4·16 + 10·(64 + 64)·2·16 + 2·4·10·10·16 + 10·4·16·64 = 135680",
+            "MACs q projection: 10·64·4·16 = 40960",
+            "MACs k and v projections: 10·(64 + 64)·2·16 = 40960",  # 2 key/value heads, shared
+            "MACs QKᵀ: 4·10·10·16 = 6400",
+            "MACs AV: 4·10·10·16 = 6400",
+            "MACs out projection: 10·4·16·64 = 40960",
+            "MACs: 40960 + 40960 + 6400 + 6400 + 40960 = 135680",
             "params: q_proj.weight 64·64 + q_proj.bias 64 + k_proj.weight 32·64 + k_proj.bias 32 + "
             "v_proj.weight 32·64 + v_proj.bias 32 + o_proj.weight 64·64 + o_proj.bias 64 = 4,096 + 64 + "
             "2,048 + 32 + 2,048 + 32 + 4,096 + 64 = 12,480",
