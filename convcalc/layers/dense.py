@@ -48,6 +48,9 @@ class Dense(Layer):
             else f"in_features is {num.fmt(given)} but the input has {num.fmt(n_in)} features",
         )
         weights = kernel_and_bias(ctx, (n_in, n_out), (n_out, n_in), n_out, a["bias"])
+        if len(x) > 1:  # the same weights at every position of the leading axes
+            ctx.note("positions", f"the last axis ({num.fmt(n_in)} → {num.fmt(n_out)}) at each of "
+                     f"{'·'.join(num.fmt(v) for v in x[:-1])}, with the same weights")
         return LayerOut((*x[:-1], n_out), weights, n_in * n_out * num.prod(x[:-1]))
 
 
@@ -88,4 +91,6 @@ class Embedding(Layer):
                 ctx.at_least(vocab - 1, pad, message, code="bad-argument")
                 ctx.at_least(pad, -vocab, message, code="bad-argument")
         name = "embeddings" if ctx.keras else "weight"
+        ctx.note("lookup", f"each of the {'·'.join(num.fmt(v) for v in x)} token ids (0 to "
+                 f"{num.fmt(vocab - 1)}) picks its row of {num.fmt(a['dim'])} from the table")
         return LayerOut((*x, a["dim"]), (Weight(name, (a["vocab"], a["dim"])),))
