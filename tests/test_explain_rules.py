@@ -4,11 +4,14 @@ for one thing across all formulas, and the params line in its teaching form."""
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections import defaultdict
 
 import convcalc
 import convcalc.layers
+from _cli import run
+
 from convcalc.arith import formulas as F
 from convcalc.arith.formulas import Formula
 from convcalc.render.explain import explain_lines
@@ -75,9 +78,7 @@ def test_the_frameworks_parameter_rules() -> None:
     assert "by the rule: 2·16 = 32" in torch_bn
 
 
-def test_explain_layer_chooses_rows(tmp_path: object) -> None:
-    from _cli import run
-
+def test_explain_layer_chooses_rows() -> None:
     r = run("-x", "-f", "plain", "--explain-layer", "2", "--explain-layer", "dense_1",
             "1x28x28 | conv(32,5) | maxpool(2) | flatten | dense(10)")
     assert r.status == 0
@@ -88,3 +89,6 @@ def test_explain_layer_chooses_rows(tmp_path: object) -> None:
     assert bad.status == 2
     assert "--explain-layer dense: no layer is named 'dense'; the closest: dense_1" in bad.err
     assert run("-f", "json", "--explain-layer", "conv_2", "1x8x8 | conv(2, 3)").status == 2
+    doc = json.loads(run("-f", "json", "--explain-layer", "flatten_1", "1x8x8 | conv(2, 3) | flatten").out)
+    assert "explain" not in doc["layers"][0]
+    assert doc["layers"][1]["explain"][-1] == "axes 1-3: 2*6*6 = 72"

@@ -30,15 +30,20 @@ def explained_rows(rows: Sequence[LayerResult], opts: Options, pretty: bool = Tr
     if not opts.explain:
         return {}
     named: set[tuple[str, str]] = set()
-    chosen = set(opts.explain_layers)
     out = {}
     for i, row in enumerate(rows):
-        if chosen and not chosen & ({row.name} if row.is_block else {row.name, str(row.index)}):
+        if not chosen(row, opts):
             continue
         lines = explain_lines(row, opts if not pretty else None, named)
         if lines:
             out[i] = lines
     return out
+
+
+def chosen(row: LayerResult, opts: Options) -> bool:
+    """Whether ``--explain-layer`` (when given) names this row, by name or row number."""
+    wanted = opts.explain_layers
+    return not wanted or row.name in wanted or (not row.is_block and str(row.index) in wanted)
 
 
 def check_selection(rows: Sequence[LayerResult], wanted: Sequence[str]) -> None:
