@@ -8,10 +8,10 @@ import json
 import pkgutil
 from collections import defaultdict
 
-import convcalc
-import convcalc.layers
 from _cli import run
 
+import convcalc
+import convcalc.layers
 from convcalc.arith import formulas as F
 from convcalc.arith.formulas import Formula
 from convcalc.render.explain import explain_lines
