@@ -93,18 +93,29 @@ GLOSSARY: dict[str, str] = {
 }
 
 
-_PRODUCTS: dict[tuple[int, str, str], Formula] = {}
+_FOLDS: dict[tuple[str, int, str, str], Formula] = {}
+
+
+def _fold(op: str, k: int, lhs: str, meaning: str) -> Formula:
+    key = (op, k, lhs, meaning)
+    if key not in _FOLDS:
+        names = [f"n_{i + 1}" for i in range(k)]
+        text = op.join(names) or ("1" if op == "*" else "0")
+        _FOLDS[key] = Formula(f"{'product' if op == '*' else 'sum'}{k}_{lhs}_{meaning}", text, lhs=lhs,
+                              symbols=dict.fromkeys(names, meaning))
+    return _FOLDS[key]
 
 
 def product(k: int, lhs: str = "out", meaning: str = "sizes of the merged axes") -> Formula:
     """``n_1·n_2·…·n_k``: axes multiplied together (flatten, a reshape's element count), one
     Formula per arity, so a product explains itself like every other rule."""
-    key = (k, lhs, meaning)
-    if key not in _PRODUCTS:
-        names = [f"n_{i + 1}" for i in range(k)]
-        _PRODUCTS[key] = Formula(f"product{k}_{lhs}", "*".join(names) or "1", lhs=lhs,
-                                 symbols=dict.fromkeys(names, meaning))
-    return _PRODUCTS[key]
+    return _fold("*", k, lhs, meaning)
+
+
+def sum_of(k: int, lhs: str, meaning: str) -> Formula:
+    """``n_1 + n_2 + … + n_k`` (a concatenation's axis, the terms of a count), bound with
+    :func:`product_env`."""
+    return _fold(" + ", k, lhs, meaning)
 
 
 def product_env(sizes: Sequence[Value]) -> dict[str, Value]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..arith import formulas as F
 from ..arith import num
 from ..arith.formulas import Formula
 from ..core import params as A
@@ -76,9 +77,7 @@ GQA_MACS = (_GQA, (*_GQA, _part("gate", "gqa_gate", "L*E*n_h*hd")))  # without, 
 def attention_macs(ctx: Ctx, parts: tuple[Part, ...], **env: Value) -> Value:
     """Each term of the MACs by its own rule (recorded for --explain), and their sum."""
     values = [ctx.step(f"MACs {label}", formula, **env) for label, formula in parts]
-    total = num.total(values)
-    ctx.note("MACs", " + ".join(num.fmt(v) for v in values), total)
-    return total
+    return ctx.step("MACs", F.sum_of(len(values), "MACs", "the terms above"), **F.product_env(values))
 # Every output position reads every key position: no sliding window, no receptive field to carry
 # on (windows of another rank than the output end the field, as a flatten does).
 MIXES: tuple = ()

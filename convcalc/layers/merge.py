@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
@@ -191,8 +192,8 @@ def concat_shapes(ctx: Ctx, kind: str, inputs: Sequence[Shape], axis: Any) -> Sh
                 f"({num.fmt(a)} vs {num.fmt(b)}); only the concatenation axis {i + 1} may differ "
                 "(the batch axis is 0)"), code="shape-mismatch")
     sizes = [s[i] for s in inputs]
-    total = sum(sizes[1:], sizes[0])
-    ctx.note(f"axis {i + 1}", " + ".join(num.fmt(s) for s in sizes), total)
+    along = F.sum_of(len(sizes), "out", "sizes along the axis")
+    total = ctx.step(f"axis {i + 1}", along, **F.product_env(sizes))
     return (*first[:i], total, *first[i + 1 :])
 
 

@@ -224,8 +224,7 @@ class Split(Layer):
         if chunks is not None:
             parts = self._chunk(ctx, n, chunks, i)
         elif isinstance(sizes, tuple):
-            total = num.total(sizes)
-            ctx.note("sum", " + ".join(num.fmt(s) for s in sizes), total)
+            total = ctx.step("sum", F.sum_of(len(sizes), "n", "sizes asked for"), **F.product_env(sizes))
             ctx.equal(total, n, lambda: (
                 f"split sizes [{', '.join(num.fmt(s) for s in sizes)}] add up to {num.fmt(total)}, but axis "
                 f"{i + 1} of {fmt_shape(x)} has {num.fmt(n)} (torch.split needs them to sum exactly)"),
