@@ -148,7 +148,10 @@ class Step(NamedTuple):
     def text(self, fmt: Callable[[Value], str] = num.fmt) -> str:
         """``H: ⌊(28 + 0 + 0 − 1·(5 − 1) − 1) / 1⌋ + 1 = 24``; ``fmt`` writes the numbers
         (sympy's syntax by default; the renderers pass their own, ``⌈T/2⌉``)."""
-        body = self.note if self.formula is None else self.formula.render(self.env, fmt)
+        if self.formula is not None:
+            body = self.formula.render(self.env, fmt)
+        else:  # a note's numbers ({n}) are written like the formulas' (⌊T/2⌋, not floor(T/2))
+            body = self.note.format_map({k: fmt(v) for k, v in self.env.items()}) if self.env else self.note
         return f"{self.label}: {body}" + ("" if self.value is None else f" = {fmt(self.value)}")
 
 

@@ -294,8 +294,10 @@ class InstanceNorm(Layer):
                          f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
                          "refuses it unless track_running_stats=True)", code="size-below-1")
         if not affine:
-            ctx.note("normalized", f"each of the {num.fmt(c)} channels over its own "
-                     f"{'·'.join(num.fmt(n) for n in spatial)} values; affine off, so no parameters")
+            ctx.note("normalized", "each of the {c} channels over its own "
+                     + "·".join(f"{{n_{i}}}" for i in range(len(spatial)))
+                     + " values; affine off, so no parameters", c=c,
+                     **{f"n_{i}": n for i, n in enumerate(spatial)})
         return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if affine else ())
 
 

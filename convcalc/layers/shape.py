@@ -184,8 +184,8 @@ class Permute(Layer):
                 raise SpecError(f"dims {list(dims)} must be a permutation of 1..{n} (Keras form) or include "
                                 "the batch axis 0 (PyTorch form)", code="bad-axis")
             perm = [d - 1 for d in dims]
-        ctx.note("axes", ", ".join(f"{i + 1} ← input axis {p + 1} ({num.fmt(x[p])})"
-                                   for i, p in enumerate(perm)))
+        ctx.note("axes", ", ".join(f"{i + 1} ← input axis {p + 1} ({{n_{p}}})" for i, p in enumerate(perm)),
+                 **{f"n_{p}": x[p] for p in perm})
         return LayerOut(tuple(x[p] for p in perm))
 
 
@@ -442,5 +442,5 @@ class RepeatVector(Layer):
         if len(x) != 1:
             raise SpecError(f"repeat_vector takes a vector (F,), not {fmt_shape(x)} ({len(x)} axes); "
                             "flatten it first", code="wrong-rank")
-        ctx.note("steps", f"the {num.fmt(x[0])}-vector repeated", a["times"])
+        ctx.note("steps", "the {n}-vector repeated", a["times"], n=x[0])
         return LayerOut((a["times"], x[0]))

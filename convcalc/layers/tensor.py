@@ -162,7 +162,7 @@ class Select(Layer):
                     f"(valid: -{num.fmt(n)} to {num.fmt(n - 1)})")
 
         ctx.at_least(n, k + 1 if k >= 0 else -k, message, code="index-out-of-range")
-        ctx.note(f"axis {i + 1}", f"index {k} of {num.fmt(n)} is taken, the axis is removed")
+        ctx.note(f"axis {i + 1}", f"index {k} of {{n}} is taken, the axis is removed", n=n)
         return LayerOut((*x[:i], *x[i + 1 :]))
 
 
@@ -368,7 +368,7 @@ class Transpose(Layer):
         x = list(inputs[0])
         i, j = (sample_axis(d, inputs[0], "transpose axis") for d in a["dims"])
         x[i], x[j] = x[j], x[i]
-        ctx.note("axes", f"{i + 1} ({num.fmt(x[j])}) and {j + 1} ({num.fmt(x[i])}) swap places")
+        ctx.note("axes", f"{i + 1} ({{a}}) and {j + 1} ({{b}}) swap places", a=x[j], b=x[i])
         return LayerOut(tuple(x))
 
 

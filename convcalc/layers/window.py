@@ -111,8 +111,8 @@ def slide(
             # sides alike with pl ≤ k/2 < d·(k−1) + 1, so ⌈a/s⌉ ≤ ⌈(n + pl)/s⌉ and a
             # window starting at or beyond n + pl is exactly one too many.
             out = num.minimum(out, num.ceildiv(limit, s))
-            ctx.note(name, f"the last window must start before n + p_l = {num.fmt(limit)}: "
-                     f"min(that, ⌈(n + p_l)/s⌉)", out)
+            ctx.note(name, "the last window must start before n + p_l = {limit}: "
+                     "min(that, ⌈(n + p_l)/s⌉)", out, limit=limit)
     else:
         out = ctx.step(name, CONV_OUT, n=n, p_l=pl, p_r=pr, d=d, k=k, s=s)
 
