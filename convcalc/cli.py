@@ -56,6 +56,8 @@ def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
               show_default=True, help="Output format.")
 @click.option("-x", "--explain", is_flag=True, help="Show every formula with the numbers put in.")
+@click.option("--explain-layer", "explain_layers", multiple=True, metavar="LAYER",
+              help="Explain only this layer (a name or a row number; repeatable).")
 @click.option("--framework", type=click.Choice(["pytorch", "keras"]), help="Override the spec's framework.")
 @click.option("--layout", type=click.Choice(["channels_first", "channels_last"]),
               help="Override the spec's layout (default: the framework's).")
@@ -86,6 +88,7 @@ def command(
     specs: tuple[str, ...],
     fmt: str,
     explain: bool,
+    explain_layers: tuple[str, ...],
     framework: str | None,
     layout: str | None,
     input_: str | None,
@@ -149,8 +152,8 @@ def command(
         names = _defines(defines)
     except SpecError as e:
         raise click.UsageError(e.message) from None
-    opts = Options(format=fmt, columns=cols, explain=explain, depth=depth, batch=batch,
-                   width=width, color=color, quiet=quiet)
+    opts = Options(format=fmt, columns=cols, explain=explain, explain_layers=explain_layers, depth=depth,
+                   batch=batch, width=width, color=color, quiet=quiet)
     if diff:
         from .diff import run_diff
         from .render.diff import FORMATS as DIFF_FORMATS
@@ -166,6 +169,8 @@ def command(
         from .render.yaml import writable
 
         items = [writable(item) for item in items]
+    if explain_layers:
+        items = [_check_explained(item, explain_layers) for item in items]
     status = max(_status(item) for item in items)
     if draw_path is not None and not isinstance(items[0], SpecError):
         from .draw import write
@@ -185,6 +190,19 @@ def command(
         sys.stdout.flush()
         click.echo(last, err=True)
     sys.exit(status)
+
+
+def _check_explained(item: Any, wanted: tuple[str, ...]) -> Any:
+    """The Result, or the SpecError of an ``--explain-layer`` that names no layer of it."""
+    if isinstance(item, SpecError):
+        return item
+    from .render.explain import check_selection
+
+    try:
+        check_selection(item.table_rows(), wanted)
+    except SpecError as e:
+        return e.with_location(Loc(item.source))
+    return item
 
 
 def _analyze(spec: str, input_: str | None, framework: str | None, layout: str | None,

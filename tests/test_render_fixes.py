@@ -113,7 +113,7 @@ def test_symbolic_weight_shapes_are_grouped(fmt: str, cell: str) -> None:
 
 def test_explain_sums_parenthesise_compound_factors() -> None:
     dense = convcalc.analyze("3xHxW | conv(16,3) | dense(10)").layers[-1]
-    assert explain_lines(dense)[-1] == "params: weight 10·(W − 2) + bias 10 = 10·W − 10"
+    assert explain_lines(dense)[-1] == "params: weight 10·(W − 2) = 10·W − 20, bias 10, total 10·W − 10"
 
 
 # ---------------------------------------------------------------- 4. human-readable sizes
@@ -144,11 +144,14 @@ def test_json_carries_explain_steps_per_layer() -> None:
     doc = json.loads(run("-f", "json", "-x", "1x28x28 | conv(32,5) | flatten").out)
     conv, flat = doc["layers"]
     assert conv["explain"] == [
+        "rule: out = floor((n + p_l + p_r - d*(k - 1) - 1) / s) + 1   n input size, p_l padding left, "
+        "p_r padding right, d dilation, k kernel, s stride",
         "H: floor((28 + 0 + 0 - 1*(5 - 1) - 1) / 1) + 1 = 24",
         "W: floor((28 + 0 + 0 - 1*(5 - 1) - 1) / 1) + 1 = 24",
-        "params: weight 32*1*5*5 + bias 32 = 800 + 32 = 832",
+        "params: weight 32*1*5*5 = 800, bias 32, total 832",
     ]
-    assert flat["explain"] == []
+    assert flat["explain"] == ["rule: out = n_1*n_2*n_3   n_1/n_2/n_3 sizes of the merged axes",
+                               "axes 1-3: 32*24*24 = 18432"]
     assert "explain" not in json.loads(run("-f", "json", PASSING).out)["layers"][0]
 
 
@@ -213,7 +216,7 @@ def test_explain_total_is_written_like_the_params_cell() -> None:
     r = run("-x", "-f", "plain", "1x8xT | conv(4,3,2) | flatten | dense(2)")
     cell = next(line for line in r.out.splitlines() if line.startswith("3 "))
     total = next(line for line in r.out.splitlines() if "params: weight" in line and "2*" in line)
-    assert total.rsplit("= ", 1)[1].strip() in cell
+    assert total.rsplit("total ", 1)[1].strip() in cell
 
 
 def test_piped_table_follows_columns(monkeypatch: pytest.MonkeyPatch) -> None:

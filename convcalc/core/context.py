@@ -110,9 +110,10 @@ class Ctx:
         self.steps.append(Step(label, formula, env, v))
         return v
 
-    def note(self, label: str, text: str, value: Value) -> None:
-        """Record an explain line that is not a formula (a rule, a choice)."""
-        self.steps.append(Step(label, None, {}, value, note=text))
+    def note(self, label: str, text: str, value: Value | None = None, **numbers: Value) -> None:
+        """Record an explain line that is not a formula (a rule, a choice); ``{name}`` in
+        ``text`` is one of ``numbers``, written when the line is printed, as the renderer writes sizes."""
+        self.steps.append(Step(label, None, numbers, value, note=text))
 
     def fail(self, message: str, *, code: str, arg: str | None = None) -> SpecError:
         """An error of kind ``code``, located at the argument ``arg`` when it is about one."""

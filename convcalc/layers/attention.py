@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..arith import formulas as F
 from ..arith import num
 from ..arith.formulas import Formula
 from ..core import params as A
@@ -30,16 +31,53 @@ from .base import Layer
 from .registry import register
 
 Value = num.Value
-HEAD_DIM = Formula("head_dim", "E // h")
-# Projections of q, k, v and the output, then QKᵀ and the weighted sum of values
-# (Sa: key positions attended, S plus bias_k and the zero position when added).
-MHA_MACS = Formula("mha_macs", "2*L*E**2 + S*E*(kdim + vdim) + 2*L*Sa*E")
-# nq/nk query/key positions, na key positions each query attends, do output features, g the gate.
-_KERAS_MHA = "nq*dq*h*kd + nk*dk*h*kd + nk*dv*h*vd + nq*h*vd*do + nq*na*h*(kd + vd)"
-_GQA = "L*E*h*hd + S*(dk + dv)*kv*hd + 2*h*L*S*hd + L*h*hd*E"
-KERAS_MHA_MACS = (Formula("keras_mha_macs", _KERAS_MHA),
-                  Formula("keras_mha_gate_macs", _KERAS_MHA + " + nq*dq*h*vd"))  # without, with use_gate
-GQA_MACS = (Formula("gqa_macs", _GQA), Formula("gqa_gate_macs", _GQA + " + L*E*h*hd"))
+_ATT = {"E": "embedding size", "n_h": "heads", "L": "query length", "S": "key length",
+        "Sa": "key positions attended",
+        "nq": "query positions", "nk": "key positions", "na": "key positions each query attends",
+        "dq": "query features", "dk": "key features", "dv": "value features", "kd": "key size per head",
+        "vd": "value size per head", "do": "output features", "kv": "key/value heads", "hd": "head size"}
+HEAD_DIM = Formula("head_dim", "E // n_h", lhs="head_dim", symbols=_ATT)
+Part = tuple[str, Formula]  # one term of the MACs: what it multiplies, and how
+
+
+def _part(label: str, name: str, text: str) -> Part:
+    return label, Formula(name, text, lhs=f"MACs({label})", symbols=_ATT)
+
+
+# The MACs of attention, term by term: the projections, then QKᵀ (every query against every key
+# it attends) and AV (the weighted sum of values), each its own rule, so --explain shows them.
+# PyTorch (Sa: key positions attended, S plus bias_k and the zero position when added):
+MHA_MACS: tuple[Part, ...] = (
+    _part("q and out projections", "mha_qo", "2*L*E**2"),
+    _part("k and v projections", "mha_kv", "S*E*(dk + dv)"),
+    _part("QKᵀ", "mha_qk", "L*Sa*E"),
+    _part("AV", "mha_av", "L*Sa*E"),
+)
+# Keras (nq/nk query/key positions, na key positions each query attends, do output features);
+# use_gate adds a gate projection.
+_KERAS_MHA: tuple[Part, ...] = (
+    _part("q projection", "keras_mha_q", "nq*dq*n_h*kd"),
+    _part("k projection", "keras_mha_k", "nk*dk*n_h*kd"),
+    _part("v projection", "keras_mha_v", "nk*dv*n_h*vd"),
+    _part("out projection", "keras_mha_o", "nq*n_h*vd*do"),
+    _part("QKᵀ", "keras_mha_qk", "nq*na*n_h*kd"),
+    _part("AV", "keras_mha_av", "nq*na*n_h*vd"),
+)
+KERAS_MHA_MACS = (_KERAS_MHA, (*_KERAS_MHA, _part("gate", "keras_mha_gate", "nq*dq*n_h*vd")))
+_GQA: tuple[Part, ...] = (
+    _part("q projection", "gqa_q", "L*E*n_h*hd"),
+    _part("k and v projections", "gqa_kv", "S*(dk + dv)*kv*hd"),
+    _part("QKᵀ", "gqa_qk", "n_h*L*S*hd"),
+    _part("AV", "gqa_av", "n_h*L*S*hd"),
+    _part("out projection", "gqa_o", "L*n_h*hd*E"),
+)
+GQA_MACS = (_GQA, (*_GQA, _part("gate", "gqa_gate", "L*E*n_h*hd")))  # without, with use_gate
+
+
+def attention_macs(ctx: Ctx, parts: tuple[Part, ...], **env: Value) -> Value:
+    """Each term of the MACs by its own rule (recorded for --explain), and their sum."""
+    values = [ctx.step(f"MACs {label}", formula, **env) for label, formula in parts]
+    return ctx.step("MACs", F.sum_of(len(values), "MACs", "the terms above"), **F.product_env(values))
 # Every output position reads every key position: no sliding window, no receptive field to carry
 # on (windows of another rank than the output end the field, as a flatten does).
 MIXES: tuple = ()
@@ -138,8 +176,8 @@ class MultiheadAttention(Layer):
             weights.append(Weight("out_proj.bias", (e,)))
         length, s = q[0], k[0]
         s_att = s + int(a["add_bias_kv"]) + int(a["add_zero_attn"])
-        ctx.step("head_dim", HEAD_DIM, E=e, h=h)
-        macs = ctx.step("MACs", MHA_MACS, L=length, E=e, S=s, kdim=kdim, vdim=vdim, Sa=s_att)
+        ctx.step("head_dim", HEAD_DIM, E=e, n_h=h)
+        macs = attention_macs(ctx, MHA_MACS, L=length, E=e, S=s, dk=kdim, dv=vdim, Sa=s_att)
         return LayerOut((length, e), tuple(weights), macs, MIXES)
 
 
@@ -268,9 +306,9 @@ class KerasMultiHeadAttention(Layer):
         weights.append(Weight("attention_output/kernel", (h, vd, *out_shape)))
         if bias:
             weights.append(Weight("attention_output/bias", tuple(out_shape)))
-        macs = ctx.step("MACs", KERAS_MHA_MACS[a["use_gate"]], nq=num.prod(q[:-1]), nk=num.prod(k[:-1]),
-                        dq=dq, dk=dk, dv=dv, h=h, kd=kd, vd=vd, do=num.prod(out_shape),
-                        na=num.prod([k[i] for i in attended]) * (h if heads_too else 1))
+        macs = attention_macs(ctx, KERAS_MHA_MACS[a["use_gate"]], nq=num.prod(q[:-1]), nk=num.prod(k[:-1]),
+                              dq=dq, dk=dk, dv=dv, n_h=h, kd=kd, vd=vd, do=num.prod(out_shape),
+                              na=num.prod([k[i] for i in attended]) * (h if heads_too else 1))
         return LayerOut((*q[:-1], *out_shape), tuple(weights), macs, MIXES)
 
 
@@ -361,6 +399,6 @@ class GroupedQueryAttention(Layer):
             weights.append(Weight("o_proj.weight", (e, h * hd)))
             if a["bias"]:
                 weights.append(Weight("o_proj.bias", (e,)))
-        macs = ctx.step("MACs", GQA_MACS[a["use_gate"]], L=length, E=e, S=s, h=h, kv=kvh, hd=hd,
-                        dk=key[-1], dv=kv[-1])
+        macs = attention_macs(ctx, GQA_MACS[a["use_gate"]], L=length, E=e, S=s, n_h=h, kv=kvh, hd=hd,
+                              dk=key[-1], dv=kv[-1])
         return LayerOut((length, e), tuple(weights), macs, MIXES)

@@ -1,6 +1,6 @@
 """Convolutions.
 
-PyTorch: ``out = ⌊(n + pl + pr − d·(k−1) − 1) / s⌋ + 1`` per axis, weight
+PyTorch: ``out = ⌊(n + p_l + p_r − d·(k−1) − 1) / s⌋ + 1`` per axis, weight
 ``(c_out, c_in/groups, *k)``; ``padding='same'`` only with stride 1.
 Keras: ``valid`` is the same rule with no padding, ``same``/``causal`` give
 ``⌈n / s⌉``; kernel ``(*k, c_in/groups, c_out)``; strides and dilation above
@@ -88,16 +88,15 @@ def resolve_padding(
 
 
 # PyTorch's padding='same': d·(k−1) in total (SAME_PAD_TOTAL), the odd one on the right.
-SAME_PAD_LEFT = F.Formula("same_pad_left", "t // 2")
-SAME_PAD_RIGHT = F.Formula("same_pad_right", "t - pl")
+SAME_PAD_LEFT, SAME_PAD_RIGHT = F.SAME_PAD_LEFT, F.SAME_PAD_RIGHT
 
 
 def _torch_same_pads(ctx: Ctx, axis: int, k: Any, d: Any) -> tuple[Any, Any]:
     """The pads of PyTorch's 'same' on one axis, each step recorded for --explain."""
     name = ctx.axis_names[axis]
     total = ctx.step(f"same padding {name}", F.SAME_PAD_TOTAL, d=d, k=k)
-    left = ctx.step(f"pl {name}", SAME_PAD_LEFT, t=total)
-    return left, ctx.step(f"pr {name}", SAME_PAD_RIGHT, t=total, pl=left)
+    left = ctx.step(f"p_l {name}", SAME_PAD_LEFT, t=total)
+    return left, ctx.step(f"p_r {name}", SAME_PAD_RIGHT, t=total, p_l=left)
 
 
 def check_keras_dilation(ctx: Ctx, stride: Sequence[Any], dilation: Sequence[Any]) -> None:
@@ -259,7 +258,7 @@ class ConvTranspose(Layer):
                                 f"{num.fmt(pr)} on axis {name}", loc=ctx.arg_loc("padding"),
                                 code="bad-padding")
             self._check_op(ctx, name, op[i], s[i], d[i])
-            size = ctx.step(name, F.TCONV_OUT, n=n, s=s[i], pl=pl, pr=pr, d=d[i], k=k[i], op=op[i])
+            size = ctx.step(name, F.TCONV_OUT, n=n, s=s[i], p_l=pl, p_r=pr, d=d[i], k=k[i], op=op[i])
             ctx.at_least(size, 1, lambda size=size, n=n, i=i, pl=pl: (
                 f"output size on axis {ctx.axis_names[i]} would be {num.fmt(size)} (input {num.fmt(n)}, "
                 f"kernel {num.fmt(k[i])}, stride {num.fmt(s[i])}, padding {num.fmt(pl)} on each side); "

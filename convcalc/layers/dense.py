@@ -48,6 +48,11 @@ class Dense(Layer):
             else f"in_features is {num.fmt(given)} but the input has {num.fmt(n_in)} features",
         )
         weights = kernel_and_bias(ctx, (n_in, n_out), (n_out, n_in), n_out, a["bias"])
+        if len(x) > 1:  # the same weights at every position of the leading axes
+            lead = {f"n_{i}": v for i, v in enumerate(x[:-1])}
+            ctx.note("positions", "the last axis ({n_in} → {n_out}) at each of "
+                     + "·".join(f"{{{k}}}" for k in lead) + ", with the same weights",
+                     n_in=n_in, n_out=n_out, **lead)
         return LayerOut((*x[:-1], n_out), weights, n_in * n_out * num.prod(x[:-1]))
 
 
@@ -88,4 +93,7 @@ class Embedding(Layer):
                 ctx.at_least(vocab - 1, pad, message, code="bad-argument")
                 ctx.at_least(pad, -vocab, message, code="bad-argument")
         name = "embeddings" if ctx.keras else "weight"
+        ctx.note("lookup", "each of the " + "·".join(f"{{n_{i}}}" for i in range(len(x)))
+                 + " token ids (0 to {last}) picks its row of {dim} from the table",
+                 last=vocab - 1, dim=a["dim"], **{f"n_{i}": v for i, v in enumerate(x)})
         return LayerOut((*x, a["dim"]), (Weight(name, (a["vocab"], a["dim"])),))

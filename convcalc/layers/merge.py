@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
@@ -102,6 +103,17 @@ def _broadcast_dim(ctx: Ctx, kind: str, inputs: Sequence[Shape], a: Value, b: Va
     return num.maximum(a, b)
 
 
+def _agreement(inputs: Sequence[Shape], back: int, size: Value) -> str:
+    """``16, 16 equal → 16``, ``1, 8 → 8 (size 1 stretches)``: how the inputs agree on one axis (``back``:
+    counted from the right, where shapes align)."""
+    sizes = [s[-back] if back <= len(s) else None for s in inputs]
+    text = ", ".join("(none)" if d is None else num.fmt(d) for d in sizes)
+    if all(d is not None and num.fmt(d) == num.fmt(size) for d in sizes):
+        return f"{text} equal → {num.fmt(size)}"
+    why = "a missing axis" if None in sizes else "size 1"
+    return f"{text} → {num.fmt(size)} ({why} stretches)"
+
+
 class _Elementwise(Layer):
     family = "merge"
     multi_input = True
@@ -111,7 +123,10 @@ class _Elementwise(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         _count_inputs(self.kind, inputs, self.exactly)
-        return LayerOut(broadcast(ctx, self.kind, inputs))
+        out = broadcast(ctx, self.kind, inputs)
+        for i, size in enumerate(out):
+            ctx.note(f"axis {i + 1}", _agreement(inputs, len(out) - i, size))
+        return LayerOut(out)
 
 
 @register
@@ -177,8 +192,8 @@ def concat_shapes(ctx: Ctx, kind: str, inputs: Sequence[Shape], axis: Any) -> Sh
                 f"({num.fmt(a)} vs {num.fmt(b)}); only the concatenation axis {i + 1} may differ "
                 "(the batch axis is 0)"), code="shape-mismatch")
     sizes = [s[i] for s in inputs]
-    total = sum(sizes[1:], sizes[0])
-    ctx.note(f"axis {i + 1}", " + ".join(num.fmt(s) for s in sizes), total)
+    along = F.sum_of(len(sizes), "out", "sizes along the axis")
+    total = ctx.step(f"axis {i + 1}", along, **F.product_env(sizes))
     return (*first[:i], total, *first[i + 1 :])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
@@ -93,7 +94,11 @@ class BatchNorm(Layer):
         check_in_channels(ctx, x, c, a["in_channels"], "num_features")
         if ctx.keras:
             moving = (Weight("moving_mean", (c,), False), Weight("moving_variance", (c,), False))
+            if a["scale"] and a["center"]:
+                ctx.step("by the rule", F.BN_KERAS_PARAMS, c=c)
             return LayerOut(x, (*_affine(ctx, (c,), a["scale"], a["center"]), *moving))
+        if a["affine"] and a["bias"]:
+            ctx.step("by the rule", F.BN_TORCH_PARAMS, c=c)
         return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if a["affine"] else ())
 
 
@@ -288,6 +293,11 @@ class InstanceNorm(Layer):
             ctx.at_least(per_channel, 2, lambda: f"instance normalization needs more than 1 spatial element "
                          f"per channel, but the input {fmt_shape(x)} has {num.fmt(per_channel)} (PyTorch "
                          "refuses it unless track_running_stats=True)", code="size-below-1")
+        if not affine:
+            ctx.note("normalized", "each of the {c} channels over its own "
+                     + "·".join(f"{{n_{i}}}" for i in range(len(spatial)))
+                     + " values; affine off, so no parameters", c=c,
+                     **{f"n_{i}": n for i, n in enumerate(spatial)})
         return LayerOut(x, _affine(ctx, (c,), center=a["bias"]) if affine else ())
 
 

@@ -93,7 +93,7 @@ class _TorchPad(Layer):
             spatial = ctx.rank is not None and len(x) == ctx.rank + 1 and i >= 1
             n, label = x[i], ctx.axis_names[i - 1] if spatial else f"axis {i + 1}"
             self._check_mode(ctx, name, n, left, right, label)
-            size = ctx.step(label, F.PAD_OUT, n=n, pl=left, pr=right)
+            size = ctx.step(label, F.PAD_OUT, n=n, p_l=left, p_r=right)
             ctx.at_least(size, 1, lambda size=size, n=n, label=label, left=left, right=right: (
                 f"{name}: padding {num.fmt(left)}+{num.fmt(right)} on {label} (size {num.fmt(n)}) leaves "
                 f"{num.fmt(size)}; it must be at least 1"), code="size-below-1")

@@ -174,8 +174,8 @@ class _Adaptive(Layer):
             )
         out = tuple(n if o is None else o for n, o in zip(spatial, a["size"], strict=True))
         for name, n, o, size in zip(ctx.axis_names, spatial, a["size"], out, strict=True):
-            ctx.note(name, f"the output size, given (input {num.fmt(n)})" if o is not None else
-                     "None keeps the input's size", size)
+            ctx.note(name, "the output size, given (input {n})" if o is not None else
+                     "None keeps the input's size", size, n=n)
         return LayerOut(ctx.join(c, out))
 
 
@@ -205,6 +205,9 @@ class _Global(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c, spatial = ctx.split(inputs[0])
+        ctx.note("window", "the whole " + "×".join(f"{{n_{i}}}" for i in range(len(spatial)))
+                 + " map: one value per channel, {c} channels", c=c,
+                 **{f"n_{i}": n for i, n in enumerate(spatial)})
         if a["keepdims"]:
             return LayerOut(ctx.join(c, (1,) * len(spatial)))
         return LayerOut((c,))

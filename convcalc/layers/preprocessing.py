@@ -98,7 +98,9 @@ class _Sized(Layer):
     params = (A.Param("height", A.POSITIVE), A.Param("width", A.POSITIVE), DATA_FORMAT)
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        c, _ = _image(ctx, inputs[0], self.cls)
+        c, (h, w) = _image(ctx, inputs[0], self.cls)
+        ctx.note("H, W", f"{self.cls} gives height × width as asked: {{h}}×{{w}} → {{oh}}×{{ow}}, "
+                 "the channels kept", None, h=h, w=w, oh=a["height"], ow=a["width"])
         return LayerOut(ctx.join(c, (a["height"], a["width"])))
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from ..arith import formulas as F
 from ..arith import num
 from ..arith.formulas import Formula
 from ..core import params as A
@@ -32,7 +33,7 @@ from .common import check_in_channels
 from .registry import register
 
 # The rows of every weight matrix and bias: each of the G gates has `hidden` units.
-GATE_ROWS = Formula("gate_rows", "g*h")
+GATE_ROWS = Formula("gate_rows", "G*h", lhs="rows")
 
 
 def _dropout(raw: Any, ctx: Ctx, what: str) -> float:
@@ -78,13 +79,29 @@ class _Recurrent(Layer):
         self.check_options(ctx, a)
         # Every weight stacks its gates' rows: this product is in each shape below.
         gh = ctx.step(f"{self.gates} gate{'s' if self.gates > 1 else ''} × hidden", GATE_ROWS,
-                      g=self.gates, h=a["hidden"])
+                      G=self.gates, h=a["hidden"])
         if ctx.keras:
             weights, width, macs = self.keras_weights(ctx, features, a, gh)
         else:
             weights, width, macs = self.torch_weights(features, a, gh)
+        self.explain_params(ctx, features, a)
         shape = (steps, width) if a["return_sequences"] else (width,)
         return LayerOut(shape, tuple(weights), steps * macs)
+
+    def explain_params(self, ctx: Ctx, features: Any, a: Mapping[str, Any]) -> None:
+        """The framework's rule for the first layer and direction, where PyTorch and Keras differ
+        (PyTorch's two bias vectors); a projected LSTM has its own extra matrix, and no line."""
+        if a.get("proj_size"):
+            return
+        if not a["bias"]:
+            formula = F.RNN_NO_BIAS_PARAMS
+        elif not ctx.keras:
+            formula = F.RNN_TORCH_PARAMS
+        else:
+            two = len(self.keras_bias_shape(1, a)) == 2
+            formula = F.RNN_KERAS_TWO_BIAS_PARAMS if two else F.RNN_KERAS_PARAMS
+        where = " (layer 1, one direction)" if a["layers"] != 1 or a["bidirectional"] else ""
+        ctx.step(f"by the rule{where}", formula, G=self.gates, h=a["hidden"], i=features)
 
     def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
         if a["return_state"]:

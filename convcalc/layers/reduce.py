@@ -47,6 +47,8 @@ class _Reduce(Layer):
         if len(set(axes)) != len(axes):
             raise SpecError(f"{self.kind}: axis {list(a['axis'])} names an axis twice (PyTorch: 'appears "
                             "multiple times in the list of dims')", code="duplicate-axis")
+        ctx.note("reduced", ", ".join(f"axis {i + 1} ({{n_{i}}})" for i in sorted(axes))
+                 + (", kept as size 1" if a["keepdims"] else ", removed"), **{f"n_{i}": x[i] for i in axes})
         if a["keepdims"]:
             return LayerOut(tuple(1 if i in axes else d for i, d in enumerate(x)))
         return LayerOut(tuple(d for i, d in enumerate(x) if i not in axes))

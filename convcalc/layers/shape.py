@@ -45,7 +45,10 @@ class Flatten(Layer):
         if end < start:
             raise SpecError(f"flatten: end_dim {a['end_dim']} comes before start_dim {a['start_dim']} "
                             f"for input {fmt_shape(x)}", code="bad-axis")
-        return LayerOut((*x[:start], num.prod(x[start : end + 1]), *x[end + 1 :]))
+        merged = num.prod(x[start : end + 1])
+        sizes = x[start : end + 1]
+        ctx.step(f"axes {start + 1}–{end + 1}", F.product(len(sizes)), **F.product_env(sizes))
+        return LayerOut((*x[:start], merged, *x[end + 1 :]))
 
 
 # ------------------------------------------------------------------ reshape
@@ -65,6 +68,8 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
     if len(unknown) > 1:
         raise SpecError(f"{what} {fmt_shape(target)} has {len(unknown)} unknown sizes (-1); at most one",
                         code="bad-shape")
+    if len(x) > 1:
+        ctx.step("elements", F.product(len(x), "total", "input sizes"), **F.product_env(x))
     if not unknown:
         ctx.equal(num.prod(target), total, lambda: (
             f"{what} {fmt_shape(target)} holds {num.fmt(num.prod(target))} elements but the input "
@@ -75,6 +80,9 @@ def _fill_unknown(ctx: Ctx, x: Shape, target: Shape, what: str) -> Shape:
         f"{what} {fmt_shape(target)}: the input {fmt_shape(x)} has {num.fmt(total)} elements, "
         f"not a multiple of {num.fmt(known)}"), code="not-divisible")
     fill = num.floordiv(total, known) if num.is_int(total) and num.is_int(known) else total / known
+    others = [d for i, d in enumerate(target) if i != unknown[0]]
+    ctx.step(f"-1 (axis {unknown[0] + 1})", F.fill(len(others)), total=total,
+             **{f"m_{i + 1}": d for i, d in enumerate(others)})
     return tuple(fill if i == unknown[0] else d for i, d in enumerate(target))
 
 
@@ -113,6 +121,7 @@ class Unflatten(Layer):
             raise SpecError("unflatten cannot split the batch axis (dim 0)", code="bad-axis")
         what = f"sizes for axis {a['dim']} (of size {num.fmt(x[i])})"
         sizes = _fill_unknown(ctx, (x[i],), a["sizes"], what)
+        ctx.step(f"axis {i + 1}", F.product(len(sizes), "n", "sizes it splits into"), **F.product_env(sizes))
         return LayerOut((*x[:i], *sizes, *x[i + 1 :]))
 
 
@@ -175,6 +184,8 @@ class Permute(Layer):
                 raise SpecError(f"dims {list(dims)} must be a permutation of 1..{n} (Keras form) or include "
                                 "the batch axis 0 (PyTorch form)", code="bad-axis")
             perm = [d - 1 for d in dims]
+        ctx.note("axes", ", ".join(f"{i + 1} ← input axis {p + 1} ({{n_{p}}})" for i, p in enumerate(perm)),
+                 **{f"n_{p}": x[p] for p in perm})
         return LayerOut(tuple(x[p] for p in perm))
 
 
@@ -275,9 +286,9 @@ def _side_sizes(ctx: Ctx, x: Shape, pairs: Any, formula: Any, verb: str) -> Shap
         before, after = pairs[i]
         name = ctx.axis_names[i]
         if formula is F.PAD_OUT:
-            size = ctx.step(name, formula, n=n, pl=before, pr=after)
+            size = ctx.step(name, formula, n=n, p_l=before, p_r=after)
         else:
-            size = ctx.step(name, formula, n=n, cl=before, cr=after)
+            size = ctx.step(name, formula, n=n, c_l=before, c_r=after)
         ctx.at_least(size, 1, lambda size=size, n=n, name=name, before=before, after=after: (
             f"{verb} {num.fmt(before)}+{num.fmt(after)} on axis {name} leaves {num.fmt(size)} of "
             f"{num.fmt(n)}; it must be at least 1"), code="size-below-1")
@@ -431,4 +442,5 @@ class RepeatVector(Layer):
         if len(x) != 1:
             raise SpecError(f"repeat_vector takes a vector (F,), not {fmt_shape(x)} ({len(x)} axes); "
                             "flatten it first", code="wrong-rank")
+        ctx.note("steps", "the {n}-vector repeated", a["times"], n=x[0])
         return LayerOut((a["times"], x[0]))

@@ -32,11 +32,12 @@ from .registry import register
 Value = num.Value
 
 # Python's slicing along one axis, with start b and stop e already clamped to [0, n] (at most 0: empty).
-SLICE_LEN = F.Formula("slice_len", "ceildiv(e - b, s)")
+SLICE_LEN = F.Formula("slice_len", "ceildiv(e - b, s)", symbols={"b": "start", "e": "stop"})
 # torch.chunk: pieces of ⌈n/N⌉ (the last smaller), so possibly fewer than N of them.
-CHUNK_SIZE = F.Formula("chunk_size", "ceildiv(n, N)")
-CHUNK_COUNT = F.Formula("chunk_count", "ceildiv(n, c)")
-MATMUL_MACS = F.Formula("matmul_macs", "B*L*d*S")
+CHUNK_SIZE = F.Formula("chunk_size", "ceildiv(n, q)", lhs="size", symbols={"q": "pieces asked for"})
+CHUNK_COUNT = F.Formula("chunk_count", "ceildiv(n, m)", lhs="outputs", symbols={"m": "chunk size"})
+MATMUL_MACS = F.Formula("matmul_macs", "B*M*K*N", lhs="MACs", symbols={
+    "B": "batch of matrices", "M": "rows", "K": "inner size", "N": "columns"})
 
 
 def sample_axis(axis: Any, x: Shape, what: str) -> int:
@@ -161,6 +162,7 @@ class Select(Layer):
                     f"(valid: -{num.fmt(n)} to {num.fmt(n - 1)})")
 
         ctx.at_least(n, k + 1 if k >= 0 else -k, message, code="index-out-of-range")
+        ctx.note(f"axis {i + 1}", f"index {k} of {{n}} is taken, the axis is removed", n=n)
         return LayerOut((*x[:i], *x[i + 1 :]))
 
 
@@ -192,7 +194,7 @@ def _pieces(ctx: Ctx, n: Value, size: Value, i: int) -> tuple[Value, ...]:
         raise SpecError(f"splitting axis {i + 1} of size {num.fmt(n)} into pieces of {num.fmt(size)} gives a "
                         "number of outputs that depends on the sizes; bind them (-D) or give the sizes",
                         code="symbolic-output-count")
-    count = ctx.step("outputs", CHUNK_COUNT, n=n, c=size)
+    count = ctx.step("outputs", CHUNK_COUNT, n=n, m=size)
     return (size,) * (count - 1) + (n - size * (count - 1),)
 
 
@@ -222,8 +224,7 @@ class Split(Layer):
         if chunks is not None:
             parts = self._chunk(ctx, n, chunks, i)
         elif isinstance(sizes, tuple):
-            total = num.total(sizes)
-            ctx.note("sum", " + ".join(num.fmt(s) for s in sizes), total)
+            total = ctx.step("sum", F.sum_of(len(sizes), "n", "sizes asked for"), **F.product_env(sizes))
             ctx.equal(total, n, lambda: (
                 f"split sizes [{', '.join(num.fmt(s) for s in sizes)}] add up to {num.fmt(total)}, but axis "
                 f"{i + 1} of {fmt_shape(x)} has {num.fmt(n)} (torch.split needs them to sum exactly)"),
@@ -237,7 +238,7 @@ class Split(Layer):
     def _chunk(ctx: Ctx, n: Value, chunks: Value, i: int) -> tuple[Value, ...]:
         if not num.is_int(chunks):
             raise SpecError(f"chunks must be a number, not {num.fmt(chunks)}", code="symbolic-output-count")
-        size = ctx.step("size", CHUNK_SIZE, n=n, N=chunks)
+        size = ctx.step("size", CHUNK_SIZE, n=n, q=chunks)
         if num.is_int(n):
             return _pieces(ctx, n, size, i)
         # A symbolic axis: exactly N pieces when (N - 1) pieces of ⌈n/N⌉ leave some of it for the last
@@ -281,7 +282,8 @@ def _sections(raw: Any, ctx: Ctx, what: str) -> Any:
 SECTIONS = A.Kind("int|[int,..]", _sections,
                   {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "array"}]}, listing=True)
 # torch.tensor_split into N sections: piece j of n has ⌈(n − j)/N⌉ (the first n mod N one longer).
-SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, N)")
+SECTION_SIZE = F.Formula("section_size", "ceildiv(n - j, q)", lhs="size",
+                         symbols={"j": "piece", "q": "pieces asked for"})
 
 
 @register
@@ -307,7 +309,7 @@ class TensorSplit(Layer):
             if not num.is_int(cuts):
                 raise SpecError(f"sections must be a number, not {num.fmt(cuts)}",
                                 code="symbolic-output-count")
-            parts = [ctx.step(f"piece {j}", SECTION_SIZE, n=n, j=j, N=cuts) for j in range(cuts)]
+            parts = [ctx.step(f"piece {j}", SECTION_SIZE, n=n, j=j, q=cuts) for j in range(cuts)]
         for j, size in enumerate(parts):
             ctx.at_least(size, 1, lambda j=j, size=size: (
                 f"tensor_split of axis {i + 1} (size {num.fmt(n)}) by {_text_list(cuts)}: piece {j} would be "
@@ -333,6 +335,7 @@ class Unbind(Layer):
             raise SpecError(f"unbind of axis {i + 1} of symbolic size {num.fmt(n)}: the number of outputs "
                             "depends on it; bind it (-D)", code="symbolic-output-count")
         shape = (*x[:i], *x[i + 1 :])
+        ctx.note("outputs", f"one per index of axis {i + 1}", n)
         return LayerOut(shape, parts=(shape,) * n)
 
 
@@ -365,6 +368,7 @@ class Transpose(Layer):
         x = list(inputs[0])
         i, j = (sample_axis(d, inputs[0], "transpose axis") for d in a["dims"])
         x[i], x[j] = x[j], x[i]
+        ctx.note("axes", f"{i + 1} ({{a}}) and {j + 1} ({{b}}) swap places", a=x[j], b=x[i])
         return LayerOut(tuple(x))
 
 
@@ -405,7 +409,7 @@ class MatMul(Layer):
                                   f"{num.fmt(d)} and {num.fmt(d2)} differ"), code="shape-mismatch")
         lead = broadcast_dims(ctx, "matmul", (xm[:-2], ym[:-2]), (x, y))
         out = (*lead, *((L,) if len(x) > 1 else ()), *((S,) if len(y) > 1 else ()))
-        macs = ctx.step("MACs", MATMUL_MACS, B=num.prod(lead), L=L, d=d, S=S)
+        macs = ctx.step("MACs", MATMUL_MACS, B=num.prod(lead), M=L, K=d, N=S)
         return LayerOut(out, macs=macs)
 
     @staticmethod

@@ -17,10 +17,13 @@ from ..arith import num
 from ..arith.formulas import (
     CONV_OUT,
     EFFECTIVE_KERNEL,
+    KERAS_SAME_PAD_TOTAL,
     POOL_LAST_LIMIT,
     POOL_LAST_START,
     POOL_OUT_CEIL,
     SAME_OUT,
+    SAME_PAD_LEFT,
+    SAME_PAD_RIGHT,
 )
 from ..core import params as A
 from ..core.context import Ctx
@@ -88,13 +91,13 @@ def slide(
     name = ctx.axis_names[axis]
     pl, pr = pads
     if ceil_mode:
-        out = ctx.step(name, POOL_OUT_CEIL, n=n, pl=pl, pr=pr, d=d, k=k, s=s)
+        out = ctx.step(name, POOL_OUT_CEIL, n=n, p_l=pl, p_r=pr, d=d, k=k, s=s)
         start = POOL_LAST_START(out=out, s=s)
-        limit = POOL_LAST_LIMIT(n=n, pl=pl)
+        limit = POOL_LAST_LIMIT(n=n, p_l=pl)
         if num.is_int(start) and num.is_int(limit):
             rule = (
                 f"last window starts at {POOL_LAST_START.render({'out': out, 's': s})} = {start} "
-                f"{'≥' if start >= limit else '<'} {POOL_LAST_LIMIT.render({'n': n, 'pl': pl})} "
+                f"{'≥' if start >= limit else '<'} {POOL_LAST_LIMIT.render({'n': n, 'p_l': pl})} "
                 f"= {limit}"
             )
             if start >= limit:
@@ -108,10 +111,10 @@ def slide(
             # sides alike with pl ≤ k/2 < d·(k−1) + 1, so ⌈a/s⌉ ≤ ⌈(n + pl)/s⌉ and a
             # window starting at or beyond n + pl is exactly one too many.
             out = num.minimum(out, num.ceildiv(limit, s))
-            ctx.note(name, f"the last window must start before n + pl = {num.fmt(limit)}: "
-                     f"min(that, ⌈(n + pl)/s⌉)", out)
+            ctx.note(name, "the last window must start before n + p_l = {limit}: "
+                     "min(that, ⌈(n + p_l)/s⌉)", out, limit=limit)
     else:
-        out = ctx.step(name, CONV_OUT, n=n, pl=pl, pr=pr, d=d, k=k, s=s)
+        out = ctx.step(name, CONV_OUT, n=n, p_l=pl, p_r=pr, d=d, k=k, s=s)
 
     def message() -> str:
         eff = EFFECTIVE_KERNEL(d=d, k=k)
@@ -136,9 +139,12 @@ def slide(
 def same(ctx: Ctx, axis: int, n: Value, k: Value, s: Value, d: Value = 1) -> tuple[Value, Window]:
     """Keras's 'same': ⌈n / s⌉ whatever the kernel, and the window it slides, padded
     in total as much as the last window needs to reach the end, the odd one on the right."""
-    out = ctx.step(ctx.axis_names[axis], SAME_OUT, n=n, s=s)
-    total = num.maximum((num.ceildiv(n, s) - 1) * s + d * (k - 1) + 1 - n, 0)
-    return out, _window(k, s, d, total // 2)
+    name = ctx.axis_names[axis]
+    out = ctx.step(name, SAME_OUT, n=n, s=s)
+    total = ctx.step(f"same padding {name}", KERAS_SAME_PAD_TOTAL, out=out, s=s, d=d, k=k, n=n)
+    left = ctx.step(f"p_l {name}", SAME_PAD_LEFT, t=total)
+    ctx.step(f"p_r {name}", SAME_PAD_RIGHT, t=total, p_l=left)
+    return out, _window(k, s, d, left)
 
 
 def _window(k: Value, s: Value, d: Value, pad_left: Value) -> Window:

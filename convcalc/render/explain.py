@@ -2,26 +2,76 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 
 from ..arith import num
 from ..core.result import LayerResult
 from ..core.types import Weight
+from ..errors import SpecError
 from .ascii import ascii_text
 from .cells import count, dim, factor
 from .options import Options
 
 
-def explain_lines(row: LayerResult, opts: Options | None = None) -> list[str]:
-    """The formulas of a layer with its numbers, then how its parameters add up."""
-    lines = _explain(row)
+def explain_lines(row: LayerResult, opts: Options | None = None,
+                  named: set[tuple[str, str]] | None = None) -> list[str]:
+    """The rule of each formula of a layer (once), the formula with its numbers on each axis,
+    then how its parameters add up.  ``named``: the symbols already named earlier in the same
+    output (a renderer passes one set for a whole table, so each symbol is named once)."""
+    lines = _explain(row, set() if named is None else named)
     return lines if opts is None or opts.pretty else [ascii_text(line) for line in lines]
 
 
-def _explain(row: LayerResult) -> list[str]:
-    lines = [step.text(dim) for step in row.steps]
+def explained_rows(rows: Sequence[LayerResult], opts: Options, pretty: bool = True) -> dict[int, list[str]]:
+    """The explain lines of a table, by position in ``rows``: the layers ``--explain-layer``
+    chose (all with ``--explain``), each symbol named once for the whole table."""
+    if not opts.explain:
+        return {}
+    named: set[tuple[str, str]] = set()
+    out = {}
+    for i, row in enumerate(rows):
+        if not chosen(row, opts):
+            continue
+        lines = explain_lines(row, opts if not pretty else None, named)
+        if lines:
+            out[i] = lines
+    return out
+
+
+def chosen(row: LayerResult, opts: Options) -> bool:
+    """Whether ``--explain-layer`` (when given) names this row, by name or row number."""
+    wanted = opts.explain_layers
+    return not wanted or row.name in wanted or (not row.is_block and str(row.index) in wanted)
+
+
+def check_selection(rows: Sequence[LayerResult], wanted: Sequence[str]) -> None:
+    """Every ``--explain-layer`` names a layer (by name or row number), else an error naming the
+    closest names."""
+    names = [r.name for r in rows]
+    numbers = {str(r.index) for r in rows if not r.is_block}
+    for w in wanted:
+        if w in names or w in numbers:
+            continue
+        close = difflib.get_close_matches(w, names, n=3, cutoff=0.5)
+        hint = f"; the closest: {', '.join(close)}" if close else ""
+        what = f"no row {w}: the rows are 1 to {len(numbers)}" if w.isdigit() else f"no layer is named {w!r}"
+        raise SpecError(f"--explain-layer {w}: {what}{hint}", code="unknown-explain-layer")
+
+
+def _explain(row: LayerResult, named: set[tuple[str, str]]) -> list[str]:
+    lines: list[str] = []
+    ruled: set[str] = set()
+    for step in row.steps:
+        if step.formula is not None and step.formula.name not in ruled:
+            ruled.add(step.formula.name)
+            lines.append(f"rule: {step.formula.rule(named)}")
+        lines.append(step.text(dim))
     if row.is_block:
+        if row.span is not None:
+            first, last = row.span
+            lines.append(f"params: the sum of its layers {first} to {last}, {count(row.params)}")
         return lines
     for w in row.weights:
         if w.shared is not None:
@@ -62,13 +112,16 @@ def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:
 
 
 def _sum_line(label: str, group: Sequence[Weight]) -> str:
-    """``params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832``."""
-    terms = [f"{w.name} {'·'.join(factor(dim(d)) for d in w.shape) or 1}" for w in group]  # () is 1
-    sizes = [w.size for w in group]
-    total = num.total(sizes)  # the form the Params column shows
-    partial = ""
-    if len(group) > 1 and all(num.is_int(n) for n in sizes):
-        partial = " = " + " + ".join(count(n) for n in sizes)
-    return f"{label}: {' + '.join(terms)}{partial} = {count(total)}"
+    """``params: weight 32·1·5·5 = 800, bias 32, total 832``: each weight's shape multiplied
+    out, then the sum (the form the Params column shows)."""
+    terms = []
+    for w in group:
+        term = f"{w.name} {'·'.join(factor(dim(d)) for d in w.shape) or 1}"  # a 0-d weight: 1
+        if len(w.shape) > 1:
+            term += f" = {count(w.size)}"
+        terms.append(term)
+    if len(group) > 1:
+        terms.append(f"total {count(num.total([w.size for w in group]))}")
+    return f"{label}: {', '.join(terms)}"
 
 

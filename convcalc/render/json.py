@@ -13,7 +13,7 @@ from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from ..errors import SpecError
-from .explain import explain_lines
+from .explain import chosen, explain_lines
 from .options import Options
 from .run import Item, each
 
@@ -25,7 +25,8 @@ def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
     if opts is not None and opts.explain:
         ascii_opts = Options(format="plain")
         for layer, d in zip(item.layers, doc["layers"], strict=True):
-            d["explain"] = explain_lines(layer, ascii_opts)
+            if chosen(layer, opts):  # --explain-layer: only the layers it names
+                d["explain"] = explain_lines(layer, ascii_opts)
     return doc
 
 

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from ..errors import SpecError, format_error
 from .cells import COLUMNS, title, visible_rows
-from .explain import explain_lines
+from .explain import explained_rows
 from .footer import failed_of, totals_lines
 from .options import Options
 from .run import Item, render_each
@@ -40,7 +40,9 @@ def lines(result: Any, opts: Options) -> list[str]:
     headers = ["#", "Name", "Layer", *(c.header for c in cols)]
     numeric = [True, False, False, *(c.numeric for c in cols)]
     rows: list[list[str]] = []
-    for row in visible_rows(result, opts):
+    shown = visible_rows(result, opts)
+    explained = explained_rows(shown, opts)
+    for i, row in enumerate(shown):
         name = "&nbsp;&nbsp;" * row.depth + row.name
         rows.append([
             "" if row.is_block else str(row.index),
@@ -48,10 +50,8 @@ def lines(result: Any, opts: Options) -> list[str]:
             code(row.label),
             *(c.cell(row, result, opts) for c in cols),
         ])
-        if opts.explain:
-            explain = explain_lines(row)
-            if explain:
-                rows.append(["", "", "<br>".join(explain), *("" for _ in cols)])
+        if i in explained:
+            rows.append(["", "", "<br>".join(explained[i]), *("" for _ in cols)])
     rows.append(["", "**Total**", "",
                  *(f"**{c.total(result, opts)}**" if c.total else "" for c in cols)])
     out = [f"### {title(result)}", "", *table(headers, rows, numeric), ""]

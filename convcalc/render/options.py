@@ -14,6 +14,7 @@ class Options:
     format: str = "table"
     columns: tuple[str, ...] = ("shape", "weights", "params")
     explain: bool = False
+    explain_layers: tuple[str, ...] = ()  # --explain-layer: only these (names or row numbers)
     depth: int | None = None
     batch: int | None = None
     width: int | None = None
@@ -22,6 +23,8 @@ class Options:
     pretty: bool = True  # unicode (× ⌊⌋ ·); False for plain output: every line in ASCII
 
     def __post_init__(self) -> None:
+        if self.explain_layers and not self.explain:
+            object.__setattr__(self, "explain", True)
         if self.format == "plain":  # SPEC §6: the table in ASCII, whoever builds the options
             object.__setattr__(self, "pretty", False)
 

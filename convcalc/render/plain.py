@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from . import grid
 from .ascii import ascii_text
 from .cells import COLUMNS, title, visible_rows
-from .explain import explain_lines
+from .explain import explained_rows
 from .footer import totals_lines
 from .options import Options
 from .run import Item, render_each
@@ -35,8 +35,9 @@ def lines(result: Any, opts: Options) -> list[str]:
     headers = ["#", "Name", "Layer", *(c.header for c in cols)]
     numeric = [True, False, False, *(c.numeric for c in cols)]
     body: list[list[str]] = []
-    explain_after: dict[int, list[str]] = {}
-    for row in visible_rows(result, opts):
+    rows = visible_rows(result, opts)
+    explain_after = {i + 1: lines for i, lines in explained_rows(rows, opts, pretty=False).items()}
+    for row in rows:
         indent = "  " * row.depth
         body.append([
             "" if row.is_block else str(row.index),
@@ -44,8 +45,6 @@ def lines(result: Any, opts: Options) -> list[str]:
             text(row.label),
             *(text(c.cell(row, result, opts)) for c in cols),
         ])
-        if opts.explain:
-            explain_after[len(body)] = explain_lines(row, opts)
     laid_out = _grid(headers, body, numeric)
     out = [text(title(result)), ""]
     for i, line in enumerate(laid_out):

@@ -22,7 +22,7 @@ from ..core.result import LayerResult
 from ..errors import SpecError
 from . import grid
 from .cells import COLUMNS, title, visible_rows
-from .explain import explain_lines
+from .explain import explained_rows
 from .footer import totals_lines
 from .options import Options
 from .run import Item, each
@@ -209,8 +209,10 @@ class _Grid:
         return [f" {set_cell_size(line.plain, width - _PAD)} " for line in lines] or [" " * width]
 
 
-def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bool]) -> None:
-    """Title, box and rows of one table (rich's HEAVY_HEAD box, title left above)."""
+def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bool],
+          notes: dict[int, list[str]] | None = None) -> None:
+    """Title, box and rows of one table (rich's HEAVY_HEAD box, title left above); ``notes``:
+    lines printed across the whole box under a body row (``--explain``), by row number."""
     from rich import box
     from rich.text import Text
 
@@ -250,7 +252,31 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
         edges = (b.foot_left, b.foot_vertical, b.foot_right) if r == last else \
             (b.mid_left, b.mid_vertical, b.mid_right)
         row(r, *edges, bold_styles if bold_rows[r - 1] else styles)
+        for text in (notes or {}).get(r, ()):
+            for piece in _fold(text, table_width - 4):
+                out.cells(b.mid_left, [f" {piece} "], "", b.mid_right, ["italic"])
     rule(b.get_bottom(widths))
+
+
+def _widen(g: _Grid, longest: int) -> None:
+    """Make the box wide enough for explain lines of ``longest`` characters (within the console),
+    the room going to the Layer column, so that a rule wraps only when the screen is too narrow."""
+    width = sum(g.widths) + 2 + len(g.widths) - 1
+    want = min(longest + 4 + _PAD + 2, g.console.width)
+    if want > width:
+        g.widths[LABEL] += want - width
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """An explain line cut at spaces to fit ``width`` (its continuations indented), padded to it."""
+    import textwrap
+
+    from rich.cells import set_cell_size
+
+    pieces = textwrap.wrap("    " + text, max(width, 20), subsequent_indent="        ",
+                           break_long_words=True, drop_whitespace=True) or [""]
+    pieces[0] = "    " + pieces[0].lstrip() if pieces[0].startswith("    ") else pieces[0]
+    return [set_cell_size(p, width) for p in pieces]
 
 
 # The console width when the output is not a terminal and --width is not given: no limit, so
@@ -308,18 +334,13 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
         ]
         g = _Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                   no_wrap=[False, True, False, *(False for _ in cols)])
+        # explain lines across the box under each row (not wrapped in a cell, which they would widen)
+        notes = {i + 1: lines for i, lines in explained_rows(rows, opts).items()}
+        if notes:
+            _widen(g, max(grid_len for lines in notes.values() for grid_len in map(len, lines)))
         _draw(buf, g, title(item),
               styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
-              bold_rows=[row.is_block for row in rows])
-        if opts.explain:  # full-width lines under each layer's name, not wrapped in a cell
-            buf.line(("Formulas", "bold"))
-            for row in rows:
-                lines = explain_lines(row)
-                if lines:
-                    buf.line((f"{'' if row.is_block else row.index:>3} {row.name}  ", ""),
-                             (row.label, "dim"))
-                    for line in lines:
-                        buf.line(("      " + line, "italic"), wrap=False)
+              bold_rows=[row.is_block for row in rows], notes=notes)
         for line in totals_lines(item, opts):
             buf.line((line, "bold red" if line.startswith("Expectations FAILED") else ""))
         tip = depth_tip(rows, opts, screen_height(opts, out))
