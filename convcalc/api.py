@@ -13,6 +13,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from .core.framework import Layout, parse_framework, parse_layout
 from .core.result import Result
 from .errors import Loc, SpecError
 from .spec.loader import from_data, load_text, looks_like_path
@@ -76,14 +77,10 @@ def override(
     """Command-line overrides: ``--input``, ``--framework``, a layout."""
     changes: dict[str, Any] = {}
     if framework is not None:
-        fw = framework.lower()
-        fw = {"torch": "pytorch", "tensorflow": "keras"}.get(fw, fw)
-        if fw not in ("pytorch", "keras"):
-            raise SpecError(f"framework must be pytorch or keras, not {framework!r}", code="bad-framework")
-        changes["framework"] = fw
+        changes["framework"] = parse_framework(framework)
         changes["framework_inferred_from"] = None
     if layout is not None:
-        changes["layout"] = layout
+        changes["layout"] = parse_layout(layout)
     if input is not None:
         raw = split_axes(input) if isinstance(input, str) else list(input)
         if isinstance(raw, str):
@@ -154,7 +151,7 @@ def _layout_hint(written: Spec, read: Spec, bound: Mapping[str, Any]) -> str | N
         return None
 
     def axes(layout: str) -> str:
-        return "channels first" if layout == "channels_first" else "channels last"
+        return "channels first" if layout == Layout.CHANNELS_FIRST else "channels last"
 
     return (f"the spec is written for {written.framework}, {axes(written.resolved_layout)}; "
             f"as {read.framework} its shapes are read {axes(read.resolved_layout)}: "

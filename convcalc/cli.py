@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .core.framework import FRAMEWORKS, LAYOUTS
 from .errors import Loc, SpecError
 from .render import FORMATS
 
@@ -56,8 +57,8 @@ def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
               show_default=True, help="Output format.")
 @click.option("-x", "--explain", is_flag=True, help="Show every formula with the numbers put in.")
-@click.option("--framework", type=click.Choice(["pytorch", "keras"]), help="Override the spec's framework.")
-@click.option("--layout", type=click.Choice(["channels_first", "channels_last"]),
+@click.option("--framework", type=click.Choice(FRAMEWORKS), help="Override the spec's framework.")
+@click.option("--layout", type=click.Choice(LAYOUTS),
               help="Override the spec's layout (default: the framework's).")
 @click.option("-i", "--input", "input_", metavar="SHAPE",
               help="Give or override the input shape (3x224x224).")

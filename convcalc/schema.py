@@ -155,7 +155,8 @@ def _expect() -> dict[str, Any]:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of a convcalc spec file."""
-    from .spec.loader import FRAMEWORKS, LAYOUTS, TOP_KEYS
+    from .core.framework import FRAMEWORK_ALIASES, FRAMEWORKS, LAYOUTS
+    from .spec.loader import TOP_KEYS
     arg_defs, type_props = _layer_defs()
     names = sorted(type_props)
     repeat = {
@@ -187,7 +188,7 @@ def schema() -> dict[str, Any]:
     top: dict[str, Any] = {
         "name": NAME,
         "description": {"type": "string"},
-        "framework": {"enum": [*FRAMEWORKS, "torch", "tensorflow"]},
+        "framework": {"enum": [*FRAMEWORKS, *FRAMEWORK_ALIASES]},
         "layout": {"enum": list(LAYOUTS)},
         "input": REF_SHAPE,
         "inputs": {"type": "object", "additionalProperties": REF_SHAPE, "minProperties": 1},

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..arith import expr, num
 from ..arith.formulas import Formula, Step
 from ..errors import Loc, SpecError
+from .framework import Framework, Layout, split_channels
 from .types import AXIS_NAMES, Constraint, Shape, Value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,8 +36,8 @@ class Ctx:
 
     def __init__(
         self,
-        framework: str,
-        layout: str,
+        framework: Framework,
+        layout: Layout,
         env: Mapping[str, Value],
         free: Callable[[str], Value],
         constraints: list[Constraint],
@@ -65,11 +66,11 @@ class Ctx:
     # ---- framework facts
     @property
     def keras(self) -> bool:
-        return self.framework == "keras"
+        return self.framework == Framework.KERAS
 
     @property
     def channels_last(self) -> bool:
-        return self.layout == "channels_last"
+        return self.layout == Layout.CHANNELS_LAST
 
     @property
     def axis_names(self) -> tuple[str, ...]:
@@ -79,9 +80,7 @@ class Ctx:
 
     def split(self, shape: Shape) -> tuple[Value, Shape]:
         """(channels, spatial sizes) of a feature map in this layout."""
-        if self.channels_last:
-            return shape[-1], shape[:-1]
-        return shape[0], shape[1:]
+        return split_channels(shape, self.layout)
 
     def join(self, channels: Value, spatial: Sequence[Value]) -> Shape:
         if self.channels_last:

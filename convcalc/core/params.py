@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
+from .framework import Framework
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +95,7 @@ class Param(NamedTuple):
     show: Callable[[Any], str] | None = None
 
     def default_for(self, framework: str) -> Any:
-        if framework == "keras" and self.keras_default is not REQUIRED:
+        if framework == Framework.KERAS and self.keras_default is not REQUIRED:
             return self.keras_default
         return self.default
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..arith import num
+from ..core.framework import split_channels
 from ..core.result import LayerResult, Result, Shape
 from ..render.cells import shape
 from ..render.options import Options
@@ -138,12 +139,6 @@ def family(layer: LayerResult | None) -> str:
     return "other"
 
 
-def _split(shape: Shape, layout: str) -> tuple[num.Value, tuple[num.Value, ...]]:
-    if layout == "channels_last":
-        return shape[-1], tuple(shape[:-1])
-    return shape[0], tuple(shape[1:])
-
-
 def _foldable(layer: LayerResult, stage: Stage, readers: Mapping[str, int],
               alias: Mapping[str, str]) -> bool:
     """A layer that a paper figure would not draw as a box of its own."""
@@ -198,7 +193,7 @@ def _geometry(st: Stage, layout: str, sizes: Mapping[str, int]) -> None:
         st.kind, st.t, st.h = "merge", 24.0, 24.0
         return
     if len(st.shape) >= 2:
-        c, spatial = _split(st.shape, layout)
+        c, spatial = split_channels(st.shape, layout)
         hw = [concrete(v, sizes) for v in spatial[-2:]]
         hh, ww = (hw[0], hw[1]) if len(hw) == 2 else (hw[0], 1)
         st.kind, st.rows_hw = "map", (hh, ww)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..core.framework import Framework
 from ..errors import SpecError
 from ..layers.registry import Resolved, keras_auto_name, keras_class, lookup
 from ..spec.model import LayerSpec
@@ -24,7 +25,7 @@ class Namer:
     """Hands out default names in the order layers are built."""
 
     def __init__(self, framework: str) -> None:
-        self.keras = framework == "keras"
+        self.keras = framework == Framework.KERAS
         self.counters: dict[tuple[str, str], int] = {}  # (scope, type) -> uses so far
         self.keras_counters: dict[tuple[str, str], int] = {}  # (scope, Keras name) -> names given
         self.bases: dict[tuple[str, str | None], str | None] = {}  # (written, type) -> Keras name
@@ -62,7 +63,7 @@ class Namer:
     def _keras_name(self, written: str, resolved: Resolved | None, type_name: str | None) -> str | None:
         if resolved is None:  # a wrapped layer: its type as written (its rank from the spelling)
             try:
-                resolved = lookup(written, "keras")
+                resolved = lookup(written, Framework.KERAS)
             except SpecError:
                 return None
         rank = resolved.rank

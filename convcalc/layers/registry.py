@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection
 from typing import NamedTuple
 
+from ..core.framework import Framework
 from ..core.params import CallForm
 from ..errors import SpecError, did_you_mean
 from .base import Layer
@@ -80,7 +81,8 @@ def register(cls: type[Layer]) -> type[Layer]:
             _FOLDED.pop(key, None)
         _add(_NORMAL, key, layer, rank)
         _OWN.add(key)
-    for table, names, fw in ((_TORCH, layer.torch, "pytorch"), (_KERAS, layer.keras, "keras")):
+    for table, names, fw in ((_TORCH, layer.torch, Framework.PYTORCH),
+                             (_KERAS, layer.keras, Framework.KERAS)):
         for name, rank in names.items():
             _add(table, name, layer, rank)
             key = normalize(name)
@@ -91,7 +93,7 @@ def register(cls: type[Layer]) -> type[Layer]:
                 _NORMAL[key] = (layer, rank)
                 _FROM_CLASS[key] = name
             elif held[0] is not layer or key in _FOLDED:
-                other = "pytorch" if fw == "keras" else "keras"
+                other = Framework.PYTORCH if fw is Framework.KERAS else Framework.KERAS
                 _FOLDED.setdefault(key, {}).setdefault(fw, (layer, rank, name))
                 _FOLDED[key].setdefault(other, (*held, _FROM_CLASS[key]))
     return cls
@@ -118,18 +120,18 @@ def lookup(written: str, framework: str, blocks: Collection[str] = ()) -> Resolv
             break
     in_torch, in_keras = name in _TORCH, name in _KERAS
     if in_torch and in_keras:
-        pick = _KERAS if framework == "keras" else _TORCH
-        layer, rank = pick[name]
-        return Resolved(layer, rank, "keras" if framework == "keras" else "torch", name)
+        keras = framework == Framework.KERAS
+        layer, rank = (_KERAS if keras else _TORCH)[name]
+        return Resolved(layer, rank, "keras" if keras else "torch", name)
     if in_torch:
         return Resolved(*_TORCH[name], "torch", name)
     if in_keras:
         return Resolved(*_KERAS[name], "keras", name)
     key = normalize(name)
     if key in _FOLDED:  # folded to one word, the framework's class decides
-        fw = "keras" if framework == "keras" else "pytorch"
+        fw = Framework.KERAS if framework == Framework.KERAS else Framework.PYTORCH
         layer, rank, cls = _FOLDED[key][fw]
-        return Resolved(layer, rank, "keras" if fw == "keras" else "torch", cls)
+        return Resolved(layer, rank, "keras" if fw is Framework.KERAS else "torch", cls)
     if key in _NORMAL:
         return Resolved(*_NORMAL[key], "convcalc")
     close = closest_types(name)
@@ -179,9 +181,9 @@ def spelling_frameworks(written: str) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     in_torch, in_keras = bare in _TORCH, bare in _KERAS
     if in_torch != in_keras:
-        out.append(("pytorch" if in_torch else "keras", bare))
+        out.append((Framework.PYTORCH if in_torch else Framework.KERAS, bare))
     if prefix:
-        by_prefix = "pytorch" if prefix in _TORCH_PREFIXES else "keras"
+        by_prefix = Framework.PYTORCH if prefix in _TORCH_PREFIXES else Framework.KERAS
         if not out or out[0][0] != by_prefix:
             out.append((by_prefix, name))
     return tuple(out)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from ..core.framework import Framework, Layout
 from ..errors import Loc
 
 Raw = Any  # int | str | bool | float | None | list | dict | LayerSpec
@@ -165,8 +166,8 @@ class Spec:
     # input name -> raw shape, without the batch axis
     inputs: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)
     name: str | None = None
-    framework: str = "pytorch"
-    layout: str | None = None  # None: the framework's own
+    framework: Framework = Framework.PYTORCH
+    layout: Layout | None = None  # None: the framework's own
     vars: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
     var_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)  # where each var is written
     blocks: Mapping[str, BlockSpec] = field(default_factory=lambda: EMPTY)
@@ -186,10 +187,10 @@ class Spec:
     name_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)
 
     @property
-    def resolved_layout(self) -> str:
+    def resolved_layout(self) -> Layout:
         if self.layout:
             return self.layout
-        return "channels_last" if self.framework == "keras" else "channels_first"
+        return Framework(self.framework).layout
 
 
 _PER_AXIS = re.compile(r"^[^x]+(x[^x]+)+$")
