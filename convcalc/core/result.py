@@ -71,6 +71,9 @@ class LayerResult:
         if self.parts is None:
             return {self.name: self.output}
         return {f"{self.name}.{k}": shape for k, shape in enumerate(self.parts)}
+    # How --draw shows the layer, from its type's class (Layer.drawing, Layer.glyph); not in the JSON.
+    drawing: str = "other"
+    glyph: str = ""
 
     @property
     def is_block(self) -> bool:

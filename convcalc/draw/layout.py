@@ -36,9 +36,6 @@ FAMILY_NAMES = {
     "norm": "normalisation", "dense": "dense", "flat": "reshape", "merge": "merge",
     "other": "other",
 }
-MERGE_SYMBOLS = {"add": "+", "sum": "+", "multiply": "×", "mul": "×", "subtract": "−",
-                 "sub": "−", "average": "avg", "mean": "avg", "maximum": "max", "max": "max",
-                 "minimum": "min", "min": "min"}
 
 
 # ---------------------------------------------------------------- sizes
@@ -117,26 +114,12 @@ class Stage:
 
 
 def family(layer: LayerResult | None) -> str:
+    """The colour family of a drawn layer: its type's own (``Layer.drawing``), or ``input``."""
     if layer is None:
         return "input"
-    t = layer.type.lower()
-    if len(layer.sources) > 1:
+    if len(layer.sources) > 1:  # a layer reading several tensors draws as where they meet
         return "merge"
-    if t == "transpose":  # swaps two axes: a reshape, not a transposed convolution
-        return "flat"
-    if "transpose" in t or "upsampl" in t or "deconv" in t:
-        return "up"
-    if "pool" in t:
-        return "pool"
-    if t.startswith("conv"):
-        return "conv"
-    if "norm" in t or t in ("bn",):
-        return "norm"
-    if t in ("dense", "linear", "embedding") or "rnn" in t or "lstm" in t or "gru" in t:
-        return "dense"
-    if t in ("flatten", "reshape", "permute", "squeeze", "unsqueeze"):
-        return "flat"
-    return "other"
+    return layer.drawing if layer.drawing in COLOURS else "other"
 
 
 def _foldable(layer: LayerResult, stage: Stage, readers: Mapping[str, int],

@@ -159,6 +159,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             effective_stride=None if field is None else field.jump,
             parts=out.parts,
             batchless=layer.source or bool(sources and all(flags)),
+            drawing=layer.drawing,
+            glyph=layer.glyph,
         )
         layers.append(row)
         if row.batchless:
@@ -300,7 +302,7 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
     """
     if node.frozen or not (resolved.spelling == "keras" and resolved.layer.family == "wrappers"):
         return frozen(out), None
-    cls = resolved.layer.keras_name(None)
+    cls = resolved.layer.keras_class(None)
     return out, SpecWarning(
         "keras-wrapper-trainable",
         f"Keras 3 freezes nothing when trainable=False is given to {cls} itself: model.summary() "

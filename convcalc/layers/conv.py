@@ -25,7 +25,8 @@ from .common import DATA_FORMAT, IN_CHANNELS, check_in_channels, kernel_and_bias
 from .registry import register
 
 
-# Shared by the layer modules: arguments, checks and name tables that several families use.
+# Shared by the convolutions of this module (depthwise and separable too); pool.py reuses
+# resolve_padding.  Helpers of several families live in layers/common.py.
 def _channels_in(ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> tuple[Any, Shape]:
     """The input's channels, checked against a given in_channels, and its spatial sizes."""
     x = inputs[0]
@@ -59,7 +60,7 @@ def resolve_padding(
     kind = layer.kind
     if ctx.keras and not isinstance(padding, str):
         raise SpecError(
-            f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same'"
+            f"Keras's {layer.keras_class(rank)} takes padding 'valid' or 'same'"
             f"{' or causal' if rank == 1 and kind == 'conv' else ''}, not {padding_repr(padding)}; "
             f"put a zeropad{rank}d layer before it for explicit padding", loc=ctx.arg_loc("padding"),
             code="bad-padding"
@@ -69,7 +70,8 @@ def resolve_padding(
             raise SpecError("padding 'causal' is only for 1-D convolutions", loc=ctx.arg_loc("padding"),
                             code="bad-padding")
         if ctx.keras and kind != "conv":
-            raise SpecError(f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same', not 'causal'",
+            raise SpecError(f"Keras's {layer.keras_class(rank)} takes padding 'valid' or 'same', "
+                            "not 'causal'",
                             loc=ctx.arg_loc("padding"), code="bad-padding")
         # PyTorch has no such option; convcalc reads it as Keras does (left padding), stated in the README.
         return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True))
@@ -158,6 +160,7 @@ _KERAS_INIT = ("kernel_initializer, bias_initializer, kernel_regularizer, bias_r
 class Conv(Layer):
     kind = "conv"
     family = "convolution"
+    drawing = "conv"
     doc = "Convolution; `conv` infers the rank from its input."
     ranks = (1, 2, 3)
     aliases = ("convolution",)
@@ -211,6 +214,7 @@ class ConvTranspose(Layer):
 
     kind = "conv_transpose"
     family = "convolution"
+    drawing = "up"
     doc = "Transposed convolution (upsampling by the stride)."
     ranks = (1, 2, 3)
     aliases = ("convtranspose", "deconv", "conv_t")
@@ -345,6 +349,7 @@ class DepthwiseConv(Layer):
 
     kind = "depthwise_conv"
     family = "convolution"
+    drawing = "conv"
     doc = "Depthwise convolution (Keras DepthwiseConv; PyTorch: conv with groups=c_in)."
     ranks = (1, 2)
     aliases = ("depthwiseconv", "dwconv")
@@ -376,6 +381,7 @@ class SeparableConv(Layer):
 
     kind = "separable_conv"
     family = "convolution"
+    drawing = "conv"
     doc = "Depthwise-separable convolution (depthwise, then 1×1 pointwise)."
     ranks = (1, 2)
     aliases = ("separableconv", "sepconv")

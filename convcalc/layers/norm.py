@@ -56,6 +56,7 @@ _KERAS_AFFINE_SIG = ("beta_initializer, gamma_initializer, beta_regularizer, gam
 class BatchNorm(Layer):
     kind = "batchnorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Batch normalization over the channel axis."
     ranks = (1, 2, 3)
     aliases = ("batch_norm", "batchnormalization", "bn")
@@ -124,6 +125,7 @@ class LayerNorm(Layer):
 
     kind = "layernorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Layer normalization over the trailing axes."
     aliases = ("layer_norm", "layernormalization", "ln")
     params = (
@@ -191,6 +193,7 @@ class GroupNorm(Layer):
 
     kind = "groupnorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Group normalization over the channel axis."
     aliases = ("group_norm", "groupnormalization", "gn")
     params = (
@@ -253,6 +256,7 @@ class InstanceNorm(Layer):
 
     kind = "instancenorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Instance normalization (per sample and channel)."
     ranks = (1, 2, 3)
     aliases = ("instance_norm", "instancenormalization")
@@ -298,6 +302,7 @@ class LayerNorm2d(Layer):
 
     kind = "layernorm2d"
     family = "normalization"
+    drawing = "norm"
     doc = "LayerNorm over the channels of a feature map (ConvNeXt's LayerNorm2d): weight and bias of C."
     aliases = ("channel_layernorm", "layernorm_channels")
     params = (
@@ -336,6 +341,7 @@ class RMSNorm(Layer):
 
     kind = "rmsnorm"
     family = "normalization"
+    drawing = "norm"
     doc = "RMS normalization over the trailing axes (scale only)."
     aliases = ("rms_norm", "rmsnormalization")
     params = (

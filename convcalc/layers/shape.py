@@ -23,6 +23,7 @@ from .registry import register
 class Flatten(Layer):
     kind = "flatten"
     family = "reshaping"
+    drawing = "flat"
     doc = "Merge axes start_dim..end_dim into one (batch axis is 0)."
     params = (
         A.Param("start_dim", A.INTEGER, 1),
@@ -84,6 +85,7 @@ class Reshape(Layer):
 
     kind = "reshape"
     family = "reshaping"
+    drawing = "flat"
     doc = "Same elements, new shape (no batch axis; one -1 allowed)."
     params = (A.Param("shape", TARGET_SHAPE, aliases=("target_shape",), variadic=True),)
     order = ("shape",)
@@ -100,6 +102,7 @@ class Unflatten(Layer):
 
     kind = "unflatten"
     family = "reshaping"
+    drawing = "flat"
     doc = "Split axis `dim` (batch is 0) into `sizes`."
     params = (A.Param("dim", A.INTEGER), A.Param("sizes", TARGET_SHAPE, aliases=("unflattened_size",)))
     order = ("dim", "sizes")
@@ -141,6 +144,7 @@ class Permute(Layer):
 
     kind = "permute"
     family = "reshaping"
+    drawing = "flat"
     doc = "Reorder axes: PyTorch form [0, 2, 1, 3] or Keras form [2, 1, 3]."
     params = (A.Param("dims", DIMS, variadic=True),)
     order = ("dims",)
@@ -297,6 +301,7 @@ class ZeroPad(Layer):
 
     kind = "zeropad"
     family = "reshaping"
+    drawing = "other"
     doc = "Zero padding on the spatial axes."
     ranks = (1, 2, 3)
     aliases = ("zero_pad", "zeropadding")
@@ -319,6 +324,7 @@ class Cropping(Layer):
 
     kind = "cropping"
     family = "reshaping"
+    drawing = "other"
     doc = "Cropping on the spatial axes (Keras Cropping1D/2D/3D)."
     ranks = (1, 2, 3)
     aliases = ("crop",)
@@ -359,6 +365,7 @@ class _Shuffle(Layer):
     """Moves r×r blocks between the channels and the last two axes; the subclasses say which way."""
 
     family = "reshaping"
+    drawing = "other"
     order = ("factor",)
     channels: ClassVar[F.Formula]  # the output channels from c and r
     spatial: ClassVar[F.Formula]  # the output height and width from n and r
@@ -419,6 +426,7 @@ class RepeatVector(Layer):
 
     kind = "repeat_vector"
     family = "reshaping"
+    drawing = "other"
     doc = "Repeat a vector n times: (F,) -> (n, F)."
     aliases = ("repeat",)
     params = (A.Param("times", A.POSITIVE, aliases=("n",)),)

@@ -76,6 +76,7 @@ class Upsample(Layer):
 
     kind = "upsample"
     family = "reshaping"
+    drawing = "up"
     doc = "Upsampling by a scale factor, or (PyTorch) to a size; Keras's size is a factor."
     ranks = (1, 2, 3)
     aliases = ("upsampling", "interpolate")
