@@ -23,6 +23,7 @@ from .core.expect import KEYS as EXPECT_KEYS
 from .core.expect import LAYER_KEYS as EXPECT_LAYER_KEYS
 from .layers.base import Layer
 from .layers.registry import REGISTRY
+from .spec.model import INPUT_KEYS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REF_LAYERS = {"$ref": "#/$defs/layers"}
@@ -41,8 +42,6 @@ COUNT = {
         {"type": "string", "pattern": r"^\s*[0-9][0-9_,]*(\.[0-9]+)?\s*[KkMmGgTt]?\s*$"},
     ]
 }
-# Keras's input_shape= and friends on a first layer set the input (SPEC §2).
-INPUT_KEYS = ("input_shape", "batch_input_shape", "input_dim")
 
 
 def _param_names(layer: Layer) -> dict[str, A.Param]:

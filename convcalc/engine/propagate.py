@@ -18,7 +18,7 @@ from ..core.result import LayerResult, Result
 from ..core.types import Constraint, LayerOut, Shape, Weight
 from ..errors import LayerRef, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
-from ..spec.model import LayerSpec, Spec, raw_text, split_axes
+from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
 from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
@@ -55,7 +55,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
 
     inputs = dict(spec.inputs)
     if not inputs and nodes:
-        inputs = _input_from_first_layer(nodes[0].spec)
+        inputs = _input_from_first_layer(nodes[0].spec, framework)
         if free.declared is not None:  # Keras's input_shape=(H, W, 3) declares H and W too
             free.declared |= declared_names({}, inputs)
     if not inputs:
@@ -329,21 +329,16 @@ def _prefix_sums(values: Sequence[Value]) -> list[int] | None:
     return out
 
 
-def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
+def _input_from_first_layer(first: LayerSpec, framework: str) -> dict[str, tuple[Any, ...]]:
     """Keras's ``input_shape=`` (or ``input_dim=``) on the first layer sets the input."""
-    kw = first.kwargs
-    for key in ("input_shape", "batch_input_shape"):
-        if key in kw:
-            raw = kw[key]
-            raw = list(raw) if isinstance(raw, list | tuple) else split_axes(raw)
-            if not isinstance(raw, list):
-                raw = [raw]
-            if key == "batch_input_shape":
-                raw = raw[1:]
-            return {"input": tuple(raw)}
-    if "input_dim" in kw and first.type.lower() not in ("embedding",):
-        return {"input": (kw["input_dim"],)}
-    return {}
+    if not any(k in INPUT_KEYS for k in first.kwargs):
+        return {}
+    try:
+        own = A.names_index(lookup(first.type, framework).layer.params)
+    except SpecError:  # an unknown type: reported when the layer runs
+        own = {}
+    raw = input_from_keys(first.kwargs, own)
+    return {} if raw is None else {"input": raw}
 
 
 def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],

@@ -20,12 +20,13 @@ from dataclasses import replace
 
 from ..core.framework import Framework
 from ..errors import Loc, SpecError
-from .model import Evidence, LayerSpec, RepeatSpec, Spec
+from .model import INPUT_KEYS, Evidence, LayerSpec, RepeatSpec, Spec
 
 # A written type name -> (framework, the spelling that says so) for each hint it holds.
 Spelled = Callable[[str], tuple[tuple[str, str], ...]]
 
-KERAS_ARGUMENTS = ("input_shape", "batch_input_shape")  # arguments only Keras layers take
+# Arguments only Keras layers take (input_dim is also an argument of PyTorch-spelt embeddings).
+KERAS_ARGUMENTS = tuple(k for k in INPUT_KEYS if k != "input_dim")
 _CALL_TEXT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*\(")
 
 

@@ -10,7 +10,7 @@ meaning depends on the layer that reads them; the layer's parameter kinds
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -191,6 +191,30 @@ class Spec:
         if self.layout:
             return self.layout
         return Framework(self.framework).layout
+
+
+# Keras lets the first layer give the network's input: ``Dense(64, input_shape=(20,))`` (SPEC §2).
+INPUT_KEYS = ("input_shape", "batch_input_shape", "input_dim")
+
+
+def input_from_keys(kwargs: Mapping[str, Raw], own: Container[str]) -> tuple[Raw, ...] | None:
+    """The input shape a first layer's ``input_shape=`` (or its relatives) gives, if any.
+
+    ``own`` holds the argument names (lower case) the layer's type takes itself:
+    such a key is the layer's argument, not the input (Embedding's ``input_dim``
+    is its vocabulary).
+    """
+    for key in INPUT_KEYS:
+        if key not in kwargs or key in own:
+            continue
+        raw = kwargs[key]
+        if key == "input_dim":
+            return (raw,)
+        raw = list(raw) if isinstance(raw, list | tuple) else split_axes(raw)
+        if not isinstance(raw, list):
+            raw = [raw]
+        return tuple(raw[1:] if key == "batch_input_shape" else raw)
+    return None
 
 
 _PER_AXIS = re.compile(r"^[^x]+(x[^x]+)+$")
