@@ -107,23 +107,20 @@ def analyze(
 
     Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
     """
-    from .core.expect import check
-    from .engine.propagate import propagate
+    from .engine.propagate import analyse
 
     try:
         loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
         bound = {**(defines or {}), **names}
         try:
-            result = propagate(parsed, bound)
+            result = analyse(parsed, bound)
         except SpecError as e:
             if not _layout_changed(loaded, parsed, layout, input):
                 raise
             # Whether the written layout would run is decided only if the hint is shown (printed,
             # or read as `e.hint`): a failing spec is not propagated a second time on the way out.
             raise e.with_hint(lambda: _layout_hint(loaded, parsed, bound)) from None
-        if parsed.expect is not None:
-            result.expect = check(parsed, result)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit
         raise SpecError("the spec is nested too deeply to analyse",
                         loc=Loc(source or "<spec>"), code="too-deep") from None
@@ -143,10 +140,10 @@ def _layout_changed(loaded: Spec, parsed: Spec, layout: str | None, input: Any) 
 def _layout_hint(written: Spec, read: Spec, bound: Mapping[str, Any]) -> str | None:
     """Why a spec that works for its own framework fails once --framework changes the layout;
     None when it fails in its written layout too (then the layout is not the reason)."""
-    from .engine.propagate import propagate
+    from .engine.propagate import analyse
 
     try:
-        propagate(replace(read, layout=written.resolved_layout), bound)
+        analyse(replace(read, layout=written.resolved_layout), bound)
     except (SpecError, RecursionError):
         return None
 

@@ -15,14 +15,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..core.framework import Framework
-from ..errors import SpecError
+from ..errors import LayerRef, SpecError
 from ..layers.registry import Resolved, keras_auto_name, keras_class, lookup
 from ..spec.model import LayerSpec
 from .refs import Node
 
 
 class Namer:
-    """Hands out default names in the order layers are built."""
+    """Hands out default names in the order layers are built: one rule for the rows and for errors."""
 
     def __init__(self, framework: str) -> None:
         self.keras = framework == Framework.KERAS
@@ -52,6 +52,22 @@ class Namer:
             n = self.keras_counters.get((node.scope, base), 0)
             return f"{node.scope}{base}" + (f"_{n}" if n else "")
         return f"{node.scope}{type_name}_{self.counters.get((node.scope, type_name), 0) + 1}"
+
+    def ref(self, index: int, node: Node, resolved: Resolved | None, type_name: str | None) -> LayerRef:
+        """The layer an error is about, named as its row would be (:meth:`peek`).
+
+        While the type is not known yet (an unknown type, or ``conv`` before its
+        rank is read from its input) the layer is named by its type as far as
+        known, in its block's scope, without a number: the row it would have
+        become cannot be told.
+        """
+        if type_name is None and resolved is not None and (resolved.rank is not None
+                                                          or not resolved.layer.ranks):
+            type_name = resolved.layer.type_name(resolved.rank)
+        if type_name is not None and resolved is not None:
+            return LayerRef(index, self.peek(node, resolved, type_name), type_name)
+        partial = node.spec.type if resolved is None else resolved.layer.type_name(None)
+        return LayerRef(index, node.name or f"{node.scope}{partial}", partial)
 
     def _keras_base(self, written: str, resolved: Resolved | None,
                     type_name: str | None = None) -> str | None:
