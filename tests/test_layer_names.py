@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from convcalc import analyze
@@ -42,3 +44,19 @@ def test_block_rows_number_their_layers_per_block_use() -> None:
     spec = {"input": [3, 8, 8], "blocks": {"stage": {"layers": [{"conv": [4, 3, 1, 1]}, {"relu": None}]}},
             "layers": [{"stage": {"name": "a"}}, {"stage": {"name": "b"}}]}
     assert [row.name for row in analyze(spec).layers] == ["a.conv2d_1", "a.relu_1", "b.conv2d_1", "b.relu_1"]
+
+
+FROM_ERRORS = [
+    # layers, the layer name the error must carry (the table's default name)
+    ([{"conv2d": [4, 1]}, {"conv2d": {"out": 4, "kernel": 1, "from": "nope"}}], "conv2d_2"),
+    ([{"conv2d": {"out": 4, "kernel": 1, "from": -5}}], "conv2d_1"),
+    (["relu", {"relu": {"from": 7}}], "relu_2"),
+    ([{"b": {"name": "x"}}], "x.conv2d_1"),  # inside a block: its scoped default name
+]
+
+
+@pytest.mark.parametrize(("layers", "name"), FROM_ERRORS)
+def test_from_errors_name_the_layer_as_the_table_does(layers: list[Any], name: str) -> None:
+    blocks = {"b": {"layers": ["relu", {"conv2d": {"out": 4, "kernel": 1, "from": -3}}]}}
+    e = _error({"input": [3, 8, 8], "blocks": blocks, "layers": layers})
+    assert e.layer is not None and e.layer.name == name, str(e)
