@@ -287,7 +287,7 @@ class Softmin(_Elementwise):
 
 
 @register
-class Softmax2d(_Elementwise):
+class Softmax2d(_Elementwise):  # (C, H, W) with or without the batch axis: see _AXES
     kind = "softmax2d"
     doc = "softmax over the channels"
     torch = {"Softmax2d": None}
