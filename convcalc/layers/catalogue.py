@@ -3,5 +3,5 @@
 A new layer module is added to this list and nowhere else.
 """
 
-from . import activation, conv, dense, merge, norm, padding, pool, recurrent, shape, upsample, wrappers  # noqa: F401, I001
+from . import activation, prelu, conv, dense, merge, norm, padding, pool, recurrent, shape, upsample, wrappers  # noqa: F401, I001
 from . import attention, reduce, tensor, transformer  # noqa: F401  (today's networks: issue 13)
