@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .types import LayerOut
 
 
+_KERAS, _CHANNELS_LAST = Framework.KERAS, Layout.CHANNELS_LAST  # module globals: asked for every layer
+
+
 class Nested(Protocol):
     """What a wrapper layer asks of the engine: read the layer it wraps, and run it on a shape."""
 
@@ -66,11 +69,11 @@ class Ctx:
     # ---- framework facts
     @property
     def keras(self) -> bool:
-        return self.framework == Framework.KERAS
+        return self.framework == _KERAS
 
     @property
     def channels_last(self) -> bool:
-        return self.layout == Layout.CHANNELS_LAST
+        return self.layout == _CHANNELS_LAST
 
     @property
     def axis_names(self) -> tuple[str, ...]:

@@ -19,8 +19,16 @@ from typing import TypeVar
 from ..errors import Loc, SpecError, did_you_mean
 
 
-class _StrEnum(str, Enum):
-    """A ``str`` enum whose members print as their values on every Python (3.10's Enum does not)."""
+class _AsValue:
+    """Members print as their values on every Python (3.10's ``str`` enums do not).
+
+    A plain mixin rather than an Enum base: one Enum class fewer to build at start-up.
+    Hashing and ``==`` are ``str``'s own (it comes before Enum in the MRO), so a member
+    finds the dictionary entries of its value and costs no more to compare.
+    """
+
+    __slots__ = ()
+    value: str
 
     def __str__(self) -> str:
         return str(self.value)
@@ -28,11 +36,8 @@ class _StrEnum(str, Enum):
     def __format__(self, spec: str) -> str:
         return format(str(self.value), spec)
 
-    def __hash__(self) -> int:  # Enum hashes the member's name; a key must find its value's entries
-        return str.__hash__(self)
 
-
-class Framework(_StrEnum):
+class Framework(_AsValue, str, Enum):
     PYTORCH = "pytorch"
     KERAS = "keras"
 
@@ -42,11 +47,13 @@ class Framework(_StrEnum):
         return Layout.CHANNELS_LAST if self is Framework.KERAS else Layout.CHANNELS_FIRST
 
 
-class Layout(_StrEnum):
+class Layout(_AsValue, str, Enum):
     CHANNELS_FIRST = "channels_first"
     CHANNELS_LAST = "channels_last"
 
 
+# Read by the hot paths (every layer asks): a module global costs less than the class attribute.
+_CHANNELS_LAST = Layout.CHANNELS_LAST
 FRAMEWORKS: tuple[str, ...] = tuple(f.value for f in Framework)
 LAYOUTS: tuple[str, ...] = tuple(lay.value for lay in Layout)
 FRAMEWORK_ALIASES: dict[str, Framework] = {"torch": Framework.PYTORCH, "tensorflow": Framework.KERAS}
@@ -79,6 +86,6 @@ T = TypeVar("T")
 
 def split_channels(shape: Sequence[T], layout: str) -> tuple[T, tuple[T, ...]]:
     """(channels, spatial sizes) of a feature map without the batch axis, in ``layout``."""
-    if layout == Layout.CHANNELS_LAST:
+    if layout == _CHANNELS_LAST:
         return shape[-1], tuple(shape[:-1])
     return shape[0], tuple(shape[1:])

@@ -132,6 +132,8 @@ class Result:
     free names (``valid``) and the ``expect:`` outcome (``expect``) passed in.
     """
 
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as before (its lists are); no generated hash
+
     source: str
     name: str | None
     framework: str

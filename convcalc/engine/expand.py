@@ -33,7 +33,6 @@ from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved
 from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
 from . import builtins
-from .block_args import NotConcrete, Substitution, bind_block, frozen, parse_cached, refuse_free, use_where
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
@@ -231,6 +230,8 @@ class Expander:
         self.close_group(group, level, record_output=False)
 
     def times(self, rep: RepeatSpec) -> int:
+        from .block_args import NotConcrete, parse_cached, refuse_free  # only specs with repeats need it
+
         raw = rep.times
         try:
             if isinstance(raw, str):
@@ -254,6 +255,8 @@ class Expander:
     # ---------------------------------------------------------------- blocks
     def block_use(self, block: BlockSpec, use: LayerSpec, level: _Level, scope: _Scope,
                   forced_name: str | None, position: int) -> None:
+        from .block_args import bind_block  # only specs with blocks need it
+
         if block.name in scope.stack:
             chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
             raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
@@ -310,6 +313,8 @@ class Expander:
              ref: LayerRef) -> tuple[Any, ...]:
         """The block's layers with ``$args`` put in (the same use and arguments: the same layers;
         a use repeated by ``repeat:`` is one use, written once)."""
+        from .block_args import Substitution, frozen, use_where
+
         try:
             key: Any = (block.name, use.loc, frozen(args))
             hash(key)
@@ -362,4 +367,4 @@ def expand_layers(spec: Spec, env: Mapping[str, num.Value] | None = None) -> Exp
     return Expander(spec, env or {}).run()
 
 
-__all__ = ["Expansion", "Group", "Substitution", "bind_block", "expand_layers"]
+__all__ = ["Expansion", "Group", "expand_layers"]

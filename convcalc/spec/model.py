@@ -106,6 +106,8 @@ class UseArgLocs(ArgLocs):
 class LayerSpec:
     """One layer entry as written: type, positional and named arguments."""
 
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
+
     type: str
     args: tuple[Raw, ...] = ()
     kwargs: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
@@ -120,6 +122,8 @@ class LayerSpec:
 class RepeatSpec:
     """``repeat: {times: N, layers: [...]}``: the layers N times over."""
 
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
+
     times: Raw
     layers: tuple[LayerSpec | RepeatSpec, ...]
     name: str | None = None
@@ -131,6 +135,8 @@ class RepeatSpec:
 @dataclass(frozen=True, slots=True)
 class BlockSpec:
     """A reusable, parameterised list of layers (``blocks:``)."""
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
 
     name: str
     args: Mapping[str, Raw]  # argument name -> default (None = required)
@@ -160,6 +166,8 @@ class Evidence(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Spec:
     """A whole network description."""
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
 
     source: str
     layers: tuple[LayerSpec | RepeatSpec, ...]
