@@ -21,6 +21,7 @@ from typing import Any
 from .core import params as A
 from .core.expect import KEYS as EXPECT_KEYS
 from .core.expect import LAYER_KEYS as EXPECT_LAYER_KEYS
+from .core.framework import Spelling
 from .layers.base import Layer
 from .layers.registry import REGISTRY
 from .spec.model import INPUT_KEYS
@@ -109,8 +110,8 @@ def _spellings(layer: Layer) -> dict[str, tuple[str, ...]]:
     own += [*layer.aliases, *(f"{a}{r}d" for a in layer.aliases for r in layer.ranks)]
     for n in own:
         names.setdefault(n, []).append(tuple(layer.order))
-    for spelling, classes, default in (("torch", layer.torch, layer.torch_order),
-                                       ("keras", layer.keras, layer.keras_order)):
+    for spelling, classes, default in ((Spelling.TORCH, layer.torch, layer.torch_order),
+                                       (Spelling.KERAS, layer.keras, layer.keras_order)):
         for n in classes:
             form = layer.call_form(n, spelling)  # the class's own order (LazyConv2d has no in_channels)
             names.setdefault(n, []).append(form.order if form is not None else tuple(default))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..arith import expr, num
 from ..arith.formulas import Formula, Step
 from ..errors import Loc, SpecError
-from .framework import Framework, Layout, split_channels
+from .framework import Framework, Layout, Spelling, split_channels
 from .types import AXIS_NAMES, Constraint, Shape, Value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,7 +63,7 @@ class Ctx:
         self.arg_loc: Callable[[str], Loc | None] = _nowhere
         # Whose spelling the layer was written in ("convcalc", "torch", "keras") and the
         # framework's class name when it is one: set by the engine for each layer use.
-        self.spelling = "convcalc"
+        self.spelling: str = Spelling.CONVCALC
         self.cls = ""
 
     # ---- framework facts

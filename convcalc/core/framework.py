@@ -52,6 +52,14 @@ class Layout(_AsValue, str, Enum):
     CHANNELS_LAST = "channels_last"
 
 
+class Spelling(_AsValue, str, Enum):
+    """Whose name a layer type is written with: convcalc's own, a PyTorch class or a Keras class."""
+
+    CONVCALC = "convcalc"
+    TORCH = "torch"
+    KERAS = "keras"
+
+
 # Read by the hot paths (every layer asks): a module global costs less than the class attribute.
 _CHANNELS_LAST = Layout.CHANNELS_LAST
 FRAMEWORKS: tuple[str, ...] = tuple(f.value for f in Framework)

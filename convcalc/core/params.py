@@ -18,7 +18,7 @@ from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
 from ._per_type import coerce_plan, names_index
-from .framework import Framework
+from .framework import Framework, Spelling
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -194,7 +194,7 @@ def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], _T])
     raw = split_axes(raw)
     if isinstance(raw, list | tuple):
         if len(raw) == 1 and rank > 1:
-            if ctx.spelling == "keras":  # Keras's standardize_tuple wants one value per axis
+            if ctx.spelling == Spelling.KERAS:  # Keras's standardize_tuple wants one value per axis
                 raise SpecError(f"{what} {list(raw)} has one value, but Keras's {ctx.cls} needs {rank} (one "
                                 f"per spatial axis) or a single number", code="wrong-axis-count")
             raw = list(raw) * rank

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.result import LayerResult, Result
 from ..core.types import Constraint, LayerOut, Shape, Weight
 from ..errors import LayerRef, Loc, SpecError, SpecWarning
@@ -348,7 +349,7 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
     given to the ``Bidirectional``/``TimeDistributed`` constructor (``model.summary()``
     and training count its weights as trainable); convcalc counts them so, and says it.
     """
-    if node.frozen or not (resolved.spelling == "keras" and resolved.layer.family == "wrappers"):
+    if node.frozen or not (resolved.spelling == Spelling.KERAS and resolved.layer.family == "wrappers"):
         return frozen(out), None
     cls = resolved.layer.keras_class(None)
     return out, SpecWarning(

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.types import AXIS_NAMES, LayerOut, Shape, fmt_shape
 from ..errors import SpecError
 
@@ -64,9 +65,9 @@ class Layer:
 
     def signature_text(self, cls: str, spelling: str) -> str | None:
         """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""
-        if spelling == "torch" and cls in self.torch:
+        if spelling == Spelling.TORCH and cls in self.torch:
             return self.torch_sigs.get(cls, self.torch_sig)
-        if spelling == "keras" and cls in self.keras:
+        if spelling == Spelling.KERAS and cls in self.keras:
             return self.keras_sigs.get(cls, self.keras_sig)
         return None
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from typing import NamedTuple
 
-from ..core.framework import Framework
+from ..core.framework import Framework, Spelling
 from ..core.params import CallForm
 from ..errors import SpecError, did_you_mean
 from .base import Layer
@@ -22,7 +22,7 @@ class Resolved(NamedTuple):
 
     layer: Layer
     rank: int | None
-    spelling: str  # "convcalc" | "torch" | "keras"
+    spelling: Spelling
     cls: str = ""  # the framework's class name, for its spellings
 
     @property
@@ -30,9 +30,9 @@ class Resolved(NamedTuple):
         form = self.form
         if form is not None:
             return form.order
-        if self.spelling == "torch":
+        if self.spelling == Spelling.TORCH:
             return self.layer.torch_order
-        if self.spelling == "keras":
+        if self.spelling == Spelling.KERAS:
             return self.layer.keras_order
         return self.layer.order
 
@@ -64,8 +64,8 @@ def register(cls: type[Layer]) -> type[Layer]:
     if layer.kind in REGISTRY:
         raise RuntimeError(f"layer kind {layer.kind!r} registered twice")
     REGISTRY[layer.kind] = layer
-    for attr, spelling, names in (("torch_order", "torch", layer.torch),
-                                  ("keras_order", "keras", layer.keras)):
+    for attr, spelling, names in (("torch_order", Spelling.TORCH, layer.torch),
+                                  ("keras_order", Spelling.KERAS, layer.keras)):
         first = next(iter(names), None)
         form = layer.call_form(first, spelling) if first else None
         if form is not None:  # the listing and the schema show the first class's order
@@ -122,18 +122,18 @@ def lookup(written: str, framework: str, blocks: Collection[str] = ()) -> Resolv
     if in_torch and in_keras:
         keras = framework == Framework.KERAS
         layer, rank = (_KERAS if keras else _TORCH)[name]
-        return Resolved(layer, rank, "keras" if keras else "torch", name)
+        return Resolved(layer, rank, Spelling.KERAS if keras else Spelling.TORCH, name)
     if in_torch:
-        return Resolved(*_TORCH[name], "torch", name)
+        return Resolved(*_TORCH[name], Spelling.TORCH, name)
     if in_keras:
-        return Resolved(*_KERAS[name], "keras", name)
+        return Resolved(*_KERAS[name], Spelling.KERAS, name)
     key = normalize(name)
     if key in _FOLDED:  # folded to one word, the framework's class decides
         fw = Framework.KERAS if framework == Framework.KERAS else Framework.PYTORCH
         layer, rank, cls = _FOLDED[key][fw]
-        return Resolved(layer, rank, "keras" if fw is Framework.KERAS else "torch", cls)
+        return Resolved(layer, rank, Spelling.KERAS if fw is Framework.KERAS else Spelling.TORCH, cls)
     if key in _NORMAL:
-        return Resolved(*_NORMAL[key], "convcalc")
+        return Resolved(*_NORMAL[key], Spelling.CONVCALC)
     close = closest_types(name)
     named = [f"`{c}`" for c in close]
     which = " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)

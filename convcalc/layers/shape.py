@@ -11,6 +11,7 @@ from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.types import LayerOut, Shape, Window, fmt_shape
 from ..errors import SpecError
 from ..spec.model import split_axes
@@ -196,7 +197,7 @@ def _sides(raw: Any, ctx: Ctx, what: str) -> tuple[tuple[Any, Any], ...]:
     rank = ctx.rank or 1
     raw = split_axes(raw)
     names = ctx.axis_names
-    if ctx.spelling == "keras":
+    if ctx.spelling == Spelling.KERAS:
         return _keras_sides(raw, ctx, what, rank)
 
     def size(r: Any, label: str) -> Any:
