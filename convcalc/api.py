@@ -13,6 +13,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from .core.framework import Layout, parse_framework, parse_layout
 from .core.result import Result
 from .errors import Loc, SpecError
 from .spec.loader import from_data, load_text, looks_like_path
@@ -96,14 +97,10 @@ def override(
     """Command-line overrides: ``--input``, ``--framework``, a layout."""
     changes: dict[str, Any] = {}
     if framework is not None:
-        fw = framework.lower()
-        fw = {"torch": "pytorch", "tensorflow": "keras"}.get(fw, fw)
-        if fw not in ("pytorch", "keras"):
-            raise SpecError(f"framework must be pytorch or keras, not {framework!r}", code="bad-framework")
-        changes["framework"] = fw
+        changes["framework"] = parse_framework(framework)
         changes["framework_inferred_from"] = None
     if layout is not None:
-        changes["layout"] = layout
+        changes["layout"] = parse_layout(layout)
     if input is not None:
         raw = split_axes(input) if isinstance(input, str) else list(input)
         if isinstance(raw, str):
@@ -130,8 +127,7 @@ def analyze(
 
     Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
     """
-    from .core.expect import check
-    from .importers import propagator
+    from .importers import finish, propagator
 
     try:
         loaded = load(spec, source=source, infer=framework is None)
@@ -145,14 +141,10 @@ def analyze(
             # Whether the written layout would run is decided only if the hint is shown (printed,
             # or read as `e.hint`): a failing spec is not propagated a second time on the way out.
             raise e.with_hint(lambda: _layout_hint(loaded, parsed, bound)) from None
-        if result.spec is None:  # (a reader's own analysis may give the spec it ran)
-            result.spec = parsed
-        if parsed.imported is not None:
-            from .importers import finish
-
-            result.imported = finish(parsed, result)
-        if parsed.expect is not None:
-            result.expect = check(parsed, result)
+        if result.spec is None or parsed.imported is not None:
+            # the spec as analysed (for --format yaml), and what a foreign format's reader found
+            result = replace(result, spec=result.spec or parsed,
+                             imported=finish(parsed, result) if parsed.imported is not None else None)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit
         raise SpecError("the spec is nested too deeply to analyse",
                         loc=Loc(source or "<spec>"), code="too-deep") from None
@@ -172,15 +164,15 @@ def _layout_changed(loaded: Spec, parsed: Spec, layout: str | None, input: Any) 
 def _layout_hint(written: Spec, read: Spec, bound: Mapping[str, Any]) -> str | None:
     """Why a spec that works for its own framework fails once --framework changes the layout;
     None when it fails in its written layout too (then the layout is not the reason)."""
-    from .engine.propagate import propagate
+    from .engine.propagate import analyse
 
     try:
-        propagate(replace(read, layout=written.resolved_layout), bound)
+        analyse(replace(read, layout=written.resolved_layout), bound)
     except (SpecError, RecursionError):
         return None
 
     def axes(layout: str) -> str:
-        return "channels first" if layout == "channels_first" else "channels last"
+        return "channels first" if layout == Layout.CHANNELS_FIRST else "channels last"
 
     return (f"the spec is written for {written.framework}, {axes(written.resolved_layout)}; "
             f"as {read.framework} its shapes are read {axes(read.resolved_layout)}: "

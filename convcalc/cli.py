@@ -7,7 +7,6 @@ Kept thin on purpose: the work is in :mod:`convcalc.api` and the output in
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from typing import Any
@@ -15,6 +14,8 @@ from typing import Any
 import click
 
 from . import __version__
+from ._collector import run_without_collector
+from .core.framework import FRAMEWORKS, LAYOUTS
 from .errors import Loc, SpecError
 from .render import FORMATS
 
@@ -58,8 +59,8 @@ def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @click.option("-x", "--explain", is_flag=True, help="Show every formula with the numbers put in.")
 @click.option("--explain-layer", "explain_layers", multiple=True, metavar="LAYER",
               help="Explain only this layer (a name or a row number; repeatable).")
-@click.option("--framework", type=click.Choice(["pytorch", "keras"]), help="Override the spec's framework.")
-@click.option("--layout", type=click.Choice(["channels_first", "channels_last"]),
+@click.option("--framework", type=click.Choice(FRAMEWORKS), help="Override the spec's framework.")
+@click.option("--layout", type=click.Choice(LAYOUTS),
               help="Override the spec's layout (default: the framework's).")
 @click.option("-i", "--input", "input_", metavar="SHAPE",
               help="Give or override the input shape (3x224x224).")
@@ -230,17 +231,7 @@ def source_name(spec: str) -> str:
 
 
 def main() -> None:
-    # A run builds its specs' data, prints it and exits, leaving no cyclic garbage worth
-    # collecting; the cyclic collector would only re-scan the growing tree of layers, a
-    # fifth of the time of a 10,000-layer spec.  (The Python API leaves the collector on.)
-    gc.disable()
-    try:
-        command(prog_name="convcalc")
-    finally:
-        # Python's shutdown ends with a full collection over every object alive, most of
-        # them click's and rich's (about 10 ms, an eighth of a run); frozen objects are
-        # skipped.  Nothing is lost: files, atexit handlers and output are finished as usual.
-        gc.freeze()
+    run_without_collector(lambda: command(prog_name="convcalc"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Sequence
 
+from .core.framework import Framework, Spelling
 from .core.params import ALIASES, REQUIRED, Param
 from .layers.base import Layer
 from .layers.registry import REGISTRY
@@ -82,10 +83,10 @@ def entry(layer: Layer) -> list[str]:
     shown = layer.kind
     if layer.ranks:
         shown = layer.type_name(2 if 2 in layer.ranks else layer.ranks[0])
-    lines += _wrap("convcalc", shown + _signature(layer.params, layer.order, "pytorch"))
+    lines += _wrap("convcalc", shown + _signature(layer.params, layer.order, Framework.PYTORCH))
     for label, spelling, names, order, framework in (
-            ("PyTorch", "torch", layer.torch, layer.torch_order, "pytorch"),
-            ("Keras", "keras", layer.keras, layer.keras_order, "keras")):
+            ("PyTorch", Spelling.TORCH, layer.torch, layer.torch_order, Framework.PYTORCH),
+            ("Keras", Spelling.KERAS, layer.keras, layer.keras_order, Framework.KERAS)):
         # Classes whose own signatures differ (PyTorch's Lazy ones, ...) get a line each.
         groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
         for cls in names:
@@ -159,7 +160,7 @@ def _only(word: str, by_family: dict[str, list[Layer]],
         if fam.lower() == wanted:
             return by_family, [fam]
     try:
-        layer = lookup(word, "pytorch").layer
+        layer = lookup(word, Framework.PYTORCH).layer
     except SpecError:
         import difflib
 

@@ -21,8 +21,10 @@ from typing import Any
 from .core import params as A
 from .core.expect import KEYS as EXPECT_KEYS
 from .core.expect import LAYER_KEYS as EXPECT_LAYER_KEYS
+from .core.framework import Spelling
 from .layers.base import Layer
 from .layers.registry import REGISTRY
+from .spec.model import INPUT_KEYS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REF_LAYERS = {"$ref": "#/$defs/layers"}
@@ -45,8 +47,6 @@ COUNT = {
         {"type": "string", "pattern": r"^\s*[0-9][0-9_,]*(\.[0-9]+)?\s*[KkMmGgTt]?\s*$"},
     ]
 }
-# Keras's input_shape= and friends on a first layer set the input (SPEC §2).
-INPUT_KEYS = ("input_shape", "batch_input_shape", "input_dim")
 
 
 def _param_names(layer: Layer) -> dict[str, A.Param]:
@@ -114,8 +114,8 @@ def _spellings(layer: Layer) -> dict[str, tuple[str, ...]]:
     own += [*layer.aliases, *(f"{a}{r}d" for a in layer.aliases for r in layer.ranks)]
     for n in own:
         names.setdefault(n, []).append(tuple(layer.order))
-    for spelling, classes, default in (("torch", layer.torch, layer.torch_order),
-                                       ("keras", layer.keras, layer.keras_order)):
+    for spelling, classes, default in ((Spelling.TORCH, layer.torch, layer.torch_order),
+                                       (Spelling.KERAS, layer.keras, layer.keras_order)):
         for n in classes:
             form = layer.call_form(n, spelling)  # the class's own order (LazyConv2d has no in_channels)
             names.setdefault(n, []).append(form.order if form is not None else tuple(default))
@@ -159,7 +159,8 @@ def _expect() -> dict[str, Any]:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of a convcalc spec file."""
-    from .spec.loader import FRAMEWORKS, LAYOUTS, TOP_KEYS
+    from .core.framework import FRAMEWORK_ALIASES, FRAMEWORKS, LAYOUTS
+    from .spec.loader import TOP_KEYS
     arg_defs, type_props = _layer_defs()
     names = sorted(type_props)
     repeat = {
@@ -192,7 +193,7 @@ def schema() -> dict[str, Any]:
     top: dict[str, Any] = {
         "name": NAME,
         "description": {"type": "string"},
-        "framework": {"enum": [*FRAMEWORKS, "torch", "tensorflow"]},
+        "framework": {"enum": [*FRAMEWORKS, *FRAMEWORK_ALIASES]},
         "layout": {"enum": list(LAYOUTS)},
         "input": REF_SHAPE,
         "inputs": {"type": "object", "additionalProperties": REF_SHAPE, "minProperties": 1},

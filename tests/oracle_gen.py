@@ -9,8 +9,9 @@ It also guesses the next shape with the textbook formula, only to choose
 sensible arguments for the next layer of a stack: the comparison itself uses
 what the framework really computes.
 
-A generator whose layer types convcalc has not registered yet is skipped
-(another part of the catalogue may still be in progress).
+Every registered layer type is made by some generator, and every class name a
+generator says it uses must be registered: tests/test_catalogue_coverage.py
+fails otherwise, so a new layer type cannot go without generator rows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from oracle import AUTO, Config, LayerCfg, registered
+from oracle import AUTO, Config, LayerCfg
 
 Shape = tuple[int, ...]
 Est = Shape | None  # the next shape, or None when the layer is (probably) refused
@@ -76,14 +77,14 @@ class Gen:
 
     name: str
     frameworks: tuple[str, ...]
-    requires: dict[str, tuple[str, ...]]  # framework -> spellings convcalc must know
+    requires: dict[str, tuple[str, ...]]  # framework -> the spellings it writes (all registered)
     make: Make
     accepts: Accepts
     first: Callable[[random.Random, str], Shape] | None = None
     int_input: bool = False  # takes token indices (only as first layer)
 
     def available(self, fw: str) -> bool:
-        return fw in self.frameworks and all(registered(n, fw) for n in self.requires.get(fw, ()))
+        return fw in self.frameworks
 
     def input(self, rng: random.Random, fw: str) -> Shape:
         if self.first is not None:
@@ -441,6 +442,24 @@ _TORCH_ACT = [
     ("ELU", {}),
     ("SiLU", {}),
     ("Hardswish", {}),
+    ("ReLU6", {}),
+    ("Mish", {}),
+    ("Hardsigmoid", {}),
+    ("LogSoftmax", {"dim": -1}),
+    ("Softmin", {"dim": 1}),
+    ("Softplus", {}),
+    ("SELU", {}),
+    ("CELU", {"alpha": 0.5}),
+    ("Hardtanh", {"min_val": -2.0, "max_val": 2.0}),
+    ("Softsign", {}),
+    ("LogSigmoid", {}),
+    ("Softmax2d", {}),  # (C, H, W) with or without the batch axis: other ranks are refused
+    ("Tanhshrink", {}),
+    ("Softshrink", {"lambd": 0.5}),
+    ("Hardshrink", {"lambd": 0.5}),
+    ("Threshold", {"threshold": 0.1, "value": 0.0}),
+    ("RReLU", {"lower": 0.1, "upper": 0.3}),
+    ("StochasticDepth", {"p": 0.2, "mode": "row"}),  # torchvision's (timm's DropPath alike)
 ]
 _KERAS_ACT = [
     ("ReLU", {}),
@@ -588,6 +607,63 @@ def gen_pixel_shuffle(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerC
         c // (f * f),
         *[n * f for n in sp],
     ) if ok else None
+
+
+def gen_pixel_unshuffle(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    c, sp = split(fw, shape)
+    f = rng.choice([1, 2, 2, 3])
+    ok = all(n % f == 0 for n in sp)
+    est = (c * f * f, *[n // f for n in sp]) if ok else None
+    return spelled(rng, "PixelUnshuffle", {"downscale_factor": f}, "pixel_unshuffle"), est
+
+
+def gen_unflatten(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """One axis (batch is 0) split in two, one of them sometimes -1; now and then a size not dividing."""
+    i = rng.randrange(len(shape))
+    n = shape[i]
+    divisors = [d for d in range(1, n + 1) if n % d == 0]
+    a = rng.choice(divisors)
+    sizes: list[int] = [a, n // a]
+    if rng.random() < 0.4:
+        sizes[rng.randint(0, 1)] = -1
+    est: Est = (*shape[:i], a, n // a, *shape[i + 1 :])
+    if maybe_invalid(rng, 0.1):
+        sizes, est = [a + 1, -1] if rng.random() < 0.5 else [a, n // a + 1], None
+    dim = i + 1 if rng.random() < 0.7 else i - len(shape)
+    return spelled(rng, "Unflatten", {"dim": dim, "unflattened_size": tuple(sizes)}, "unflatten"), est
+
+
+# A merge's class in each framework (PyTorch has none: convcalc's name, run as the torch function).
+_MERGES = {
+    "keras": ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"),
+    "pytorch": ("add", "subtract", "multiply", "average", "maximum", "minimum", "concat", "concatenate"),
+}
+
+
+def gen_merge(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """The previous tensor merged with itself (same shapes) or with the network's input (any)."""
+    cls = rng.choice(_MERGES[fw])
+    kind = cls.lower()
+    reads = rng.choice([(-1, -1), (-1, -1), (-1, 0), (0, -1), (-1, -1, 0)])
+    kw: dict[str, Any] = {}
+    cat = kind in ("concat", "concatenate")
+    axis = -1
+    if cat and rng.random() < 0.6:
+        axis = rng.choice([*range(1, len(shape) + 1), -1])
+        kw["axis"] = axis
+    elif cat and kind == "concat":
+        axis = 1 if fw == "pytorch" else -1
+    if fw == "keras" and kind == "concatenate" and "axis" not in kw and rng.random() < 0.4:
+        lay = spelled(rng, cls, kw, "concat", p_cc=1.0)  # convcalc's concat: the channel axis, here -1
+    else:
+        lay = spelled(rng, cls, kw, kind if fw == "keras" else None)
+    lay = LayerCfg(lay.cls, lay.kwargs, lay.cc_type, lay.spelling, merge_from=reads)
+    if reads != (-1, -1):
+        return lay, None  # the input's shape may differ: let the frameworks say
+    if not cat:
+        return lay, shape
+    i = axis if axis > 0 else len(shape) + 1 + axis
+    return lay, (*shape[: i - 1], 2 * shape[i - 1], *shape[i:])
 
 
 def gen_prelu(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
@@ -938,8 +1014,9 @@ GENERATORS: tuple[Gen, ...] = (
     ),
     both("batchnorm", "BatchNorm2d", "BatchNormalization", gen_batchnorm, lambda fw, s: len(s) >= 1),
     both("flatten", "Flatten", "Flatten", gen_flatten, lambda fw, s: len(s) >= 2),
-    Gen("activation", BOTH, {}, gen_activation, any_rank),
-    # the rest of the catalogue (skipped until registered)
+    Gen("activation", BOTH,
+        {"pytorch": tuple(c for c, _ in _TORCH_ACT), "keras": tuple(c for c, _ in _KERAS_ACT)},
+        gen_activation, any_rank),
     both("conv_transpose", "ConvTranspose2d", "Conv2DTranspose", gen_conv_transpose, spatial),
     only("keras", "depthwise_conv", "DepthwiseConv2D", gen_depthwise, _ranks(1, 2),
          first=_first_spatial(1, 2)),
@@ -964,6 +1041,12 @@ GENERATORS: tuple[Gen, ...] = (
         first=lambda rng, fw: spatial_input(rng, fw, 2),
     ),
     both("prelu", "PReLU", "PReLU", gen_prelu, any_rank),
+    only(
+        "pytorch", "pixel_unshuffle", "PixelUnshuffle", gen_pixel_unshuffle, _ranks(2),
+        first=lambda rng, fw: spatial_input(rng, fw, 2),
+    ),
+    only("pytorch", "unflatten", "Unflatten", gen_unflatten, any_rank),
+    Gen("merge", BOTH, {fw: names for fw, names in _MERGES.items()}, gen_merge, any_rank),
     both("reshape", "reshape", "Reshape", gen_reshape, any_rank),
     both("permute", "permute", "Permute", gen_permute, any_rank),
     only("keras", "repeat_vector", "RepeatVector", gen_repeat, lambda fw, s: len(s) == 1),
@@ -974,8 +1057,9 @@ GENERATORS: tuple[Gen, ...] = (
         ),
     ),
     only("keras", "normalization", "Normalization", gen_normalization, any_rank),
-    only("keras", "image_preprocessing", "Rescaling", gen_image_preprocessing, lambda fw, s: len(s) == 3,
-         first=first_image),
+    Gen("image_preprocessing", ("keras",),
+        {"keras": ("Rescaling", "Resizing", "CenterCrop", "RandomCrop", *SHAPE_KEEPING)},
+        gen_image_preprocessing, lambda fw, s: len(s) == 3, first=first_image),
     Gen("conv_lstm", ("keras",), {"keras": ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")}, gen_conv_lstm,
         lambda fw, s: False, first=first_video),
     Gen(
@@ -1106,7 +1190,7 @@ TENSOR_OPS: tuple[Gen, ...] = (
     only("pytorch", "slice", "slice", gen_slice, _ranks_at_least(1)),
     only("pytorch", "select", "select", gen_select, _ranks_at_least(2)),
     only("pytorch", "transpose", "transpose", gen_transpose, _ranks_at_least(1)),
-    only("pytorch", "reduce", "mean", gen_reduce, _ranks_at_least(1)),
+    Gen("reduce", ("pytorch",), {"pytorch": ("mean", "sum", "amax", "amin")}, gen_reduce, _ranks_at_least(1)),
     only("pytorch", "layernorm2d", "LayerNorm2d", gen_layernorm2d, _ranks(2), first=_first_spatial(2)),
 )
 
@@ -1120,10 +1204,6 @@ def _all() -> tuple[Gen, ...]:
 
 def available(fw: str) -> list[Gen]:
     return [g for g in _all() if g.available(fw)]
-
-
-def skipped(fw: str) -> list[str]:
-    return [g.name for g in _all() if fw in g.frameworks and not g.available(fw)]
 
 
 def generate(fw: str, n: int, seed: int = 20240613, first: tuple[Gen, ...] | None = None,

@@ -21,18 +21,16 @@ import pytest
 from click.testing import CliRunner
 
 from convcalc.cli import command
-from convcalc.errors import SpecError
-from convcalc.layers.registry import lookup
 
 
-def Y(id: str, text: str, code: str, loc: str, *numbers: str, needs: str | None = None) -> object:
+def Y(id: str, text: str, code: str, loc: str, *numbers: str) -> object:
     """A YAML case: the error's ``code``, ``loc`` (``line:col`` in m.yaml) and numbers of its message."""
-    return pytest.param("yaml", text, code, loc, numbers, needs, id=id)
+    return pytest.param("yaml", text, code, loc, numbers, id=id)
 
 
-def I(id: str, text: str, code: str, loc: str, *numbers: str, needs: str | None = None) -> object:  # noqa: E743
+def I(id: str, text: str, code: str, loc: str, *numbers: str) -> object:  # noqa: E743
     """An inline case: ``loc`` is ``line:col`` in <inline>."""
-    return pytest.param("inline", text, code, loc, numbers, needs, id=id)
+    return pytest.param("inline", text, code, loc, numbers, id=id)
 
 
 HEAD = "input: [1, 28, 28]\nlayers:\n"
@@ -137,26 +135,26 @@ CASES = [
     Y("causal-on-2d", HEAD + "  - conv2d: {out: 3, kernel: 3, padding: causal}\n", "bad-padding", "3:42"),
     # ---- reshape / permute / flatten
     Y("reshape-count", HEAD + "  - reshape: {shape: [3, 5]}\n",
-      "element-count-mismatch", "3:5", "15", "784", needs="reshape"),
+      "element-count-mismatch", "3:5", "15", "784"),
     Y("reshape-two-unknown", HEAD + "  - reshape: {shape: [-1, -1]}\n",
-      "bad-shape", "3:5", "-1", needs="reshape"),
+      "bad-shape", "3:5", "-1"),
     Y("reshape-not-multiple", HEAD + "  - reshape: {shape: [5, -1]}\n",
-      "not-divisible", "3:5", "784", needs="reshape"),
+      "not-divisible", "3:5", "784"),
     Y("permute-repeated-axis", HEAD + "  - permute: {dims: [0, 1, 1, 2]}\n",
-      "bad-axis", "3:5", "[0, 1, 1, 2]", needs="permute"),
+      "bad-axis", "3:5", "[0, 1, 1, 2]"),
     Y("permute-out-of-range", HEAD + "  - permute: {dims: [0, 1, 2, 5]}\n",
-      "bad-axis", "3:5", "[0, 1, 2, 5]", needs="permute"),
+      "bad-axis", "3:5", "[0, 1, 2, 5]"),
     Y("flatten-out-of-range", HEAD + "  - flatten\n  - flatten: {start_dim: 2}\n", "bad-axis", "4:5"),
     Y("flatten-batch-axis", HEAD + "  - flatten: {start_dim: 0}\n", "bad-axis", "3:5"),
     Y("flatten-reversed", HEAD + "  - flatten: {start_dim: 3, end_dim: 1}\n", "bad-axis", "3:5"),
     # ---- merges and references
     Y("add-shape-mismatch", HEAD + "  - conv2d: {out: 4, kernel: 3, name: a}\n"
       "  - conv2d: {out: 4, kernel: 5, name: b, from: input}\n  - add: {from: [a, b]}\n",
-      "shape-mismatch", "5:5", "4×26×26", "4×24×24", needs="add"),
+      "shape-mismatch", "5:5", "4×26×26", "4×24×24"),
     Y("concat-shape-mismatch", HEAD + "  - conv2d: {out: 32, kernel: 3, name: a}\n"
-      "  - concat: {from: [a, input]}\n", "shape-mismatch", "4:5", "32×26×26", "1×28×28", needs="concat"),
+      "  - concat: {from: [a, input]}\n", "shape-mismatch", "4:5", "32×26×26", "1×28×28"),
     Y("merge-unknown-ref", "input: [10]\nlayers:\n  - dense: {out: 5, name: x}\n  - add: {from: [x, nope]}\n",
-      "bad-reference", "4:17", needs="add"),
+      "bad-reference", "4:17"),
     Y("one-input-layer-two-sources", "input: [10]\nlayers:\n  - dense: {out: 5, name: x}\n"
       "  - dense: {out: 5, from: [x, x]}\n", "wrong-input-count", "4:27", "2"),
     Y("unknown-ref", HEAD + "  - relu: {name: a}\n  - relu: {from: b}\n", "bad-reference", "4:18"),
@@ -176,16 +174,16 @@ CASES = [
     Y("outputs-unknown", HEAD + "  - relu\noutputs: [nope]\n", "bad-reference", "4:1"),
     Y("block-bad-arg",
       "input: [1, 28, 28]\nblocks:\n  b: {args: {out: 4}, layers: [{conv2d: {out: $out, kernel: 3}}]}\n"
-      "layers:\n  - b: {ot: 3}\n", "unknown-argument", "5:9", needs="repeat"),
+      "layers:\n  - b: {ot: 3}\n", "unknown-argument", "5:9"),
     Y("block-recursive",
       "input: [1, 28, 28]\nblocks:\n  b: {args: {out: 4}, layers: [{b: 3}]}\nlayers:\n  - b: 3\n",
-      "block-recursion", "3:32", needs="repeat"),
+      "block-recursion", "3:32"),
     Y("block-arg-outside-block", HEAD + "  - conv2d: {out: $out, kernel: 3}\n",
       "block-argument-outside", "3:19"),
     Y("repeat-negative", HEAD + "  - repeat: {times: -1, layers: [relu]}\n",
-      "negative-value", "3:21", "-1", needs="repeat"),
+      "negative-value", "3:21", "-1"),
     Y("repeat-bool", HEAD + "  - repeat: {times: true, layers: [relu]}\n",
-      "not-whole", "3:21", needs="repeat"),
+      "not-whole", "3:21"),
     # ---- vars
     Y("vars-circle",
       "input: [1, 28, 28]\nvars:\n  A: B + 1\n  B: A * 2\nlayers:\n  - conv2d: {out: A, kernel: 3}\n",
@@ -216,14 +214,6 @@ FILE_CASES = [
 ]
 
 
-def _registered(type_name: str) -> bool:
-    try:
-        lookup(type_name, "pytorch")
-    except SpecError:
-        return False
-    return True
-
-
 def _run(args: list[str]) -> tuple[int, str, object]:
     result = CliRunner().invoke(command, args)
     return result.exit_code, result.stderr + result.stdout, result.exception
@@ -244,11 +234,9 @@ def _check(code: int, text: str, exc: object, where: str, words: tuple[str, ...]
         assert w in text, f"expected {w!r} in:\n{text}"
 
 
-@pytest.mark.parametrize(("kind", "text", "code", "loc", "numbers", "needs"), CASES)
-def test_bad_input(kind: str, text: str, code: str, loc: str, numbers: tuple[str, ...], needs: str | None,
+@pytest.mark.parametrize(("kind", "text", "code", "loc", "numbers"), CASES)
+def test_bad_input(kind: str, text: str, code: str, loc: str, numbers: tuple[str, ...],
                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if needs and not _registered(needs):
-        pytest.skip(f"layer type {needs!r} is not registered yet")
     monkeypatch.chdir(tmp_path)
     if kind == "yaml":
         Path("m.yaml").write_text(text, encoding="utf-8")

@@ -1,4 +1,12 @@
-"""JSON exactly as SPEC §7, and the Python API of SPEC §9 that it mirrors."""
+"""The JSON document of SPEC §7 and the Python API of SPEC §9 that it mirrors.
+
+Covered here: the keys and their order, symbolic values as strings, several
+outputs, the error object, ``Result.to_dict()`` equal to ``--format json`` for
+every example, the API's attributes and overrides, and the typed package.  The
+other formats are covered elsewhere: table, plain, markdown and csv by the
+golden files of test_cli.py, mermaid and dot by test_diagrams.py, the SVG
+drawing by test_draw.py.
+"""
 
 from __future__ import annotations
 

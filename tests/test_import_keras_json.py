@@ -76,9 +76,10 @@ def test_generated_keras_stacks_agree_full(tmp_path: Path) -> None:
 
 
 def _generated_agree(tmp_path: Path, n: int) -> None:
-    # A Sequential's layers read one tensor each: attention's extra inputs need a Functional model.
+    # A Sequential's layers read one tensor each: attention and merges need a Functional model.
     configs = [c for c in oracle_gen.generate("keras", n, seed=15)
-               if not any(lay.reads for lay in c.layers) and oracle.run_keras(c).refused is None]
+               if not any(lay.reads or lay.merge_from for lay in c.layers)
+               and oracle.run_keras(c).refused is None]
     bad = []
     for i, cfg in enumerate(configs):
         model = _sequential(cfg)

@@ -70,7 +70,7 @@ def _generated_agree(tmp_path: Path, n: int) -> None:
     for cfg in configs:
         obs = oracle.run_torch(cfg)
         if obs.refused is not None or any(lay.cls in ("LSTM", "GRU", "RNN") or not hasattr(torch.nn, lay.cls)
-                                          or lay.reads or lay.cls in oracle.BLOCKS
+                                          or lay.reads or lay.merge_from or lay.cls in oracle.BLOCKS
                                           or lay.cls == "MultiheadAttention" for lay in cfg.layers):
             # A Sequential cannot chain an RNN's (output, state), call attention with (q, k, v) or
             # show a transformer module's residuals (the oracle wraps those); custom classes print no sizes.

@@ -1,8 +1,10 @@
-"""The catalogue beyond conv/pool/dense: one table of cases per family, each checked twice.
+"""The catalogue: tables of cases, one row or more for every layer type, each checked twice.
 
 Every row gives a spec, the output shape and the weights (name and shape,
 in the framework's order) worked out by hand from the framework's rule, and
-a builder for the same layer in PyTorch or Keras.  ``test_numbers`` checks
+a builder for the same layer in PyTorch or Keras (merges, which read two
+tensors, have a table of their own).  tests/test_catalogue_coverage.py
+fails when a registered type has no row here.  ``test_numbers`` checks
 convcalc against the hand-worked values; ``test_oracle`` builds the layer in
 the installed framework, runs zeros through it and checks that the
 framework agrees with the same values (skipped when the framework is
@@ -28,6 +30,38 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 Build = Callable[[Any], Any] | None
 W = list[tuple[str, tuple[int, ...]]]
+
+
+def _fn(f: Callable[[Any], Any]) -> Build:
+    """A torch module whose forward is ``f``: the tensor functions a PyTorch forward() writes."""
+    def build(nn: Any) -> Any:
+        class Function(nn.Module):
+            def forward(self, x: Any) -> Any:
+                return f(x)
+
+        return Function()
+
+    return build
+
+
+def _self_attention(nn: Any) -> Any:
+    class SelfAttention(nn.MultiheadAttention):  # attn(x, x, x): its output, not the weights
+        def forward(self, x: Any) -> Any:  # type: ignore[override]
+            return super().forward(x, x, x)[0]
+
+    return SelfAttention(8, 2, batch_first=True)
+
+
+def _layernorm2d(nn: Any) -> Any:
+    import oracle  # torchvision's LayerNorm2d, reproduced there (torchvision is no dependency)
+
+    return oracle._torch_tensor_op("LayerNorm2d", {"num_channels": 3}, None)
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
 
 # (id, framework, spec, output shape, weights, builder(nn or keras.layers))
 TORCH_CASES: list[tuple[str, str, tuple[int, ...], W, Build]] = [
@@ -93,6 +127,87 @@ TORCH_CASES: list[tuple[str, str, tuple[int, ...], W, Build]] = [
     ("permute-torch-form", "6x5x4 | permute([0, 2, 1, 3])", (5, 6, 4), [], None),
     ("reshape", "6x5x4 | reshape([-1, 10])", (12, 10), [], None),
     ("hardtanh", "6x5x5 | Hardtanh(-1, 1)", (6, 5, 5), [], lambda nn: nn.Hardtanh(-1, 1)),
+    # pooling, normalisation, reshaping and embedding basics
+    ("maxpool2d", "3x8x8 | MaxPool2d(2)", (3, 4, 4), [], lambda nn: nn.MaxPool2d(2)),
+    ("avgpool2d-padded", "3x8x8 | AvgPool2d(3, 2, 1)", (3, 4, 4), [], lambda nn: nn.AvgPool2d(3, 2, 1)),
+    ("adaptive-avgpool2d", "3x8x6 | AdaptiveAvgPool2d((2, 3))", (3, 2, 3), [],
+     lambda nn: nn.AdaptiveAvgPool2d((2, 3))),
+    ("adaptive-maxpool1d", "3x9 | AdaptiveMaxPool1d(4)", (3, 4), [], lambda nn: nn.AdaptiveMaxPool1d(4)),
+    ("batchnorm2d", "6x5x5 | BatchNorm2d(6)", (6, 5, 5), [("weight", (6,)), ("bias", (6,))],
+     lambda nn: nn.BatchNorm2d(6)),
+    ("flatten", "3x4x5 | Flatten()", (60,), [], lambda nn: nn.Flatten()),
+    ("flatten-range", "3x4x5 | Flatten(2, 3)", (3, 20), [], lambda nn: nn.Flatten(2, 3)),
+    # activations and dropout: no shape change, no weights (PReLU above has one)
+    ("relu", "6x5 | ReLU()", (6, 5), [], lambda nn: nn.ReLU()),
+    ("relu6", "6x5 | ReLU6()", (6, 5), [], lambda nn: nn.ReLU6()),
+    ("gelu-tanh", "6x5 | GELU(approximate='tanh')", (6, 5), [], lambda nn: nn.GELU(approximate="tanh")),
+    ("silu", "6x5 | SiLU()", (6, 5), [], lambda nn: nn.SiLU()),
+    ("mish", "6x5 | Mish()", (6, 5), [], lambda nn: nn.Mish()),
+    ("sigmoid", "6x5 | Sigmoid()", (6, 5), [], lambda nn: nn.Sigmoid()),
+    ("hardsigmoid", "6x5 | Hardsigmoid()", (6, 5), [], lambda nn: nn.Hardsigmoid()),
+    ("hardswish", "6x5 | Hardswish()", (6, 5), [], lambda nn: nn.Hardswish()),
+    ("tanh", "6x5 | Tanh()", (6, 5), [], lambda nn: nn.Tanh()),
+    ("softmax", "6x5 | Softmax(dim=1)", (6, 5), [], lambda nn: nn.Softmax(dim=1)),
+    ("logsoftmax", "6x5 | LogSoftmax(dim=-1)", (6, 5), [], lambda nn: nn.LogSoftmax(dim=-1)),
+    ("softplus", "6x5 | Softplus()", (6, 5), [], lambda nn: nn.Softplus()),
+    ("leakyrelu", "6x5 | LeakyReLU(0.2)", (6, 5), [], lambda nn: nn.LeakyReLU(0.2)),
+    ("elu", "6x5 | ELU(alpha=0.5)", (6, 5), [], lambda nn: nn.ELU(alpha=0.5)),
+    ("selu", "6x5 | SELU()", (6, 5), [], lambda nn: nn.SELU()),
+    ("celu", "6x5 | CELU(0.5)", (6, 5), [], lambda nn: nn.CELU(0.5)),
+    ("softsign", "6x5 | Softsign()", (6, 5), [], lambda nn: nn.Softsign()),
+    ("logsigmoid", "6x5 | LogSigmoid()", (6, 5), [], lambda nn: nn.LogSigmoid()),
+    ("softmin", "6x5 | Softmin(dim=1)", (6, 5), [], lambda nn: nn.Softmin(dim=1)),
+    ("softmax2d", "6x5x4 | Softmax2d()", (6, 5, 4), [], lambda nn: nn.Softmax2d()),
+    ("tanhshrink", "6x5 | Tanhshrink()", (6, 5), [], lambda nn: nn.Tanhshrink()),
+    ("softshrink", "6x5 | Softshrink(0.5)", (6, 5), [], lambda nn: nn.Softshrink(0.5)),
+    ("hardshrink", "6x5 | Hardshrink(lambd=0.5)", (6, 5), [], lambda nn: nn.Hardshrink(lambd=0.5)),
+    ("threshold", "6x5 | Threshold(0.1, 20.0)", (6, 5), [], lambda nn: nn.Threshold(0.1, 20.0)),
+    ("rrelu", "6x5 | RReLU(0.1, 0.3)", (6, 5), [], lambda nn: nn.RReLU(0.1, 0.3)),
+    ("dropout2d", "6x5x5 | Dropout2d(0.3)", (6, 5, 5), [], lambda nn: nn.Dropout2d(0.3)),
+    ("identity", "6x5 | Identity()", (6, 5), [], lambda nn: nn.Identity()),
+    # tensor operations: what a PyTorch forward() writes with torch functions
+    ("slice", "6x5 | slice(2, 1, 4)", (6, 3), [], _fn(lambda x: x[:, :, 1:4])),
+    ("select", "6x5x4 | select(1, 2)", (5, 4), [], _fn(lambda x: x.select(1, 2))),
+    ("transpose", "6x5x4 | transpose(1, 2)", (5, 6, 4), [], _fn(lambda x: x.transpose(1, 2))),
+    ("mean", "6x5x4 | mean(2)", (6, 4), [], _fn(lambda x: x.mean(dim=2))),
+    ("sum-keepdims", "6x5 | sum(1, keepdims=true)", (1, 5), [], _fn(lambda x: x.sum(dim=1, keepdim=True))),
+    ("amax-two-axes", "6x5x4 | amax([1, 2])", (4,), [], _fn(lambda x: x.amax(dim=(1, 2)))),
+    ("amin-last", "6x5 | amin(-1)", (6,), [], _fn(lambda x: x.amin(dim=-1))),
+    ("chunk", "6x5 | chunk(3, 1)", (2, 5), [], _fn(lambda x: _torch().chunk(x, 3, dim=1))),
+    ("split", "6x5 | split(2, 1)", (2, 5), [], _fn(lambda x: _torch().split(x, 2, dim=1))),
+    ("tensor-split", "6x5 | tensor_split(3, 2)", (6, 2), [],
+     _fn(lambda x: _torch().tensor_split(x, 3, dim=2))),
+    ("unbind", "6x5 | unbind(1)", (5,), [], _fn(lambda x: _torch().unbind(x, 1))),
+    ("matmul", "input: [4, 5]\nlayers:\n  - {transpose: [1, 2], name: t}\n  - {matmul: {from: [input, t]}}\n",
+     (4, 4), [], _fn(lambda x: x @ x.transpose(1, 2))),
+    # a parameter's weight sits on its own row: tests/oracle_graphs.py runs it against nn.Parameter
+    ("parameter-added", "input: [4, 5]\nlayers:\n  - {parameter: {shape: [5]}, name: p}\n"
+     "  - {add: {from: [input, p]}}\n", (4, 5), [], None),
+    ("reflection-pad", "3x5x5 | ReflectionPad2d(1)", (3, 7, 7), [], lambda nn: nn.ReflectionPad2d(1)),
+    ("replication-pad", "3x5 | ReplicationPad1d((1, 2))", (3, 8), [], lambda nn: nn.ReplicationPad1d((1, 2))),
+    ("circular-pad", "3x5x5 | CircularPad2d(1)", (3, 7, 7), [], lambda nn: nn.CircularPad2d(1)),
+    ("layernorm2d", "3x5x5 | LayerNorm2d(3)", (3, 5, 5), [("weight", (3,)), ("bias", (3,))], _layernorm2d),
+    ("stochastic-depth", "6x5 | StochasticDepth(0.2, row)", (6, 5), [], _fn(lambda x: x)),  # eval: x
+    ("rmsnorm", "6x5 | RMSNorm(5)", (6, 5), [("weight", (5,))], lambda nn: nn.RMSNorm(5)),
+    ("mha", "6x8 | MultiheadAttention(8, 2, batch_first=true)", (6, 8),
+     [("in_proj_weight", (24, 8)), ("in_proj_bias", (24,)), ("out_proj.weight", (8, 8)),
+      ("out_proj.bias", (8,))], _self_attention),
+    # transformer modules are built-in blocks: their last row is the last norm (the counts of the
+    # whole module are checked against torch in tests/test_attention.py and the differential tests)
+    ("encoder-layer", "6x8 | TransformerEncoderLayer(8, 2, 16, batch_first=true)", (6, 8),
+     [("weight", (8,)), ("bias", (8,))], None),
+    ("encoder", "input: [6, 8]\nlayers:\n  - TransformerEncoder: {encoder_layer: "
+     "{TransformerEncoderLayer: [8, 2, 16]}, num_layers: 2}\n", (6, 8),
+     [("weight", (8,)), ("bias", (8,))], None),
+    ("decoder-layer", "inputs: {tgt: [5, 8], memory: [6, 8]}\nlayers:\n  - TransformerDecoderLayer: "
+     "{d_model: 8, nhead: 2, dim_feedforward: 16, from: [tgt, memory]}\n", (5, 8),
+     [("weight", (8,)), ("bias", (8,))], None),
+    ("decoder", "inputs: {tgt: [5, 8], memory: [6, 8]}\nlayers:\n  - TransformerDecoder: {decoder_layer: "
+     "{TransformerDecoderLayer: [8, 2, 16]}, num_layers: 1, from: [tgt, memory]}\n", (5, 8),
+     [("weight", (8,)), ("bias", (8,))], None),
+    ("transformer", "inputs: {src: [6, 8], tgt: [5, 8]}\nlayers:\n  - Transformer: {d_model: 8, nhead: 2, "
+     "num_encoder_layers: 1, num_decoder_layers: 1, dim_feedforward: 16, from: [src, tgt]}\n", (5, 8),
+     [("weight", (8,)), ("bias", (8,))], None),
 ]
 
 KERAS_CASES: list[tuple[str, str, tuple[int, ...], W, Build]] = [
@@ -173,6 +288,53 @@ KERAS_CASES: list[tuple[str, str, tuple[int, ...], W, Build]] = [
     ("repeat-convcalc-name", "5 | repeat(3)", (3, 5), [], lambda L: L.RepeatVector(3)),
     ("upsampling2d", "5x6x3 | UpSampling2D((2, 3))", (10, 18, 3), [], lambda L: L.UpSampling2D((2, 3))),
     ("upsampling-default", "5x3 | UpSampling1D()", (10, 3), [], lambda L: L.UpSampling1D()),
+    ("batchnormalization", "5x6x3 | BatchNormalization()", (5, 6, 3),
+     [("gamma", (3,)), ("beta", (3,)), ("moving_mean", (3,)), ("moving_variance", (3,))],
+     lambda L: L.BatchNormalization()),
+    ("embedding", "7 | Embedding(10, 4)", (7, 4), [("embeddings", (10, 4))], lambda L: L.Embedding(10, 4)),
+    ("global-avgpool2d", "5x6x3 | GlobalAveragePooling2D()", (3,), [],
+     lambda L: L.GlobalAveragePooling2D()),
+    ("global-maxpool1d-keepdims", "5x3 | GlobalMaxPooling1D(keepdims=true)", (1, 3), [],
+     lambda L: L.GlobalMaxPooling1D(keepdims=True)),
+    ("activation-by-name", "5x3 | Activation(tanh)", (5, 3), [], lambda L: L.Activation("tanh")),
+    ("keras-relu", "5x3 | ReLU()", (5, 3), [], lambda L: L.ReLU()),
+    ("keras-gaussian-noise", "5x3 | GaussianNoise(0.1)", (5, 3), [], lambda L: L.GaussianNoise(0.1)),
+    # attention reads [query, value]: run against Keras in tests/test_differential_attention.py
+    ("keras-mha", "input: [6, 8]\nlayers:\n  - MultiHeadAttention: {num_heads: 2, key_dim: 4, "
+     "from: [input, input]}\n",
+     (6, 8), [("query/kernel", (8, 2, 4)), ("query/bias", (2, 4)), ("key/kernel", (8, 2, 4)),
+              ("key/bias", (2, 4)),
+              ("value/kernel", (8, 2, 4)), ("value/bias", (2, 4)), ("attention_output/kernel", (2, 4, 8)),
+              ("attention_output/bias", (8,))], None),
+    ("keras-gqa", "input: [6, 8]\nlayers:\n  - GroupedQueryAttention: {head_dim: 4, num_query_heads: 4, "
+     "num_key_value_heads: 2, from: [input, input]}\n", (6, 8),
+     [("query/kernel", (8, 4, 4)), ("query/bias", (4, 4)), ("key/kernel", (8, 2, 4)), ("key/bias", (2, 4)),
+      ("value/kernel", (8, 2, 4)), ("value/bias", (2, 4)), ("attention_output/kernel", (4, 4, 8)),
+      ("attention_output/bias", (8,))], None),
+    # Keras's preprocessing layers and ConvLSTM (issue 14)
+    ("keras-normalization", "8x8x3 | Normalization()", (8, 8, 3),
+     [("mean", (3,)), ("variance", (3,)), ("count", ())], lambda L: L.Normalization()),
+    ("keras-rescaling", "8x8x3 | Rescaling(0.5)", (8, 8, 3), [], lambda L: L.Rescaling(0.5)),
+    ("keras-resizing", "8x8x3 | Resizing(4, 6)", (4, 6, 3), [], lambda L: L.Resizing(4, 6)),
+    ("keras-center-crop", "8x8x3 | CenterCrop(4, 6)", (4, 6, 3), [], lambda L: L.CenterCrop(4, 6)),
+    ("keras-random-crop", "8x8x3 | RandomCrop(4, 6)", (4, 6, 3), [], lambda L: L.RandomCrop(4, 6)),
+    ("keras-conv-lstm2d", "5x8x8x3 | ConvLSTM2D(4, 3)", (6, 6, 4),
+     [("kernel", (3, 3, 3, 16)), ("recurrent_kernel", (3, 3, 4, 16)), ("bias", (16,))],
+     lambda L: L.ConvLSTM2D(4, 3)),
+    *((f"keras-{cls}", f"8x8x3 | {cls}({', '.join(f'{k}={v!r}' for k, v in kw.items())})", (8, 8, 3), [],
+       lambda L, cls=cls, kw=kw: getattr(L, cls)(**kw))
+      for cls, kw in {
+          "RandomFlip": {"mode": "horizontal"}, "RandomRotation": {"factor": 0.2},
+          "RandomZoom": {"height_factor": 0.2},
+          "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.1},
+          "RandomContrast": {"factor": 0.2}, "RandomBrightness": {"factor": 0.2}, "RandomGrayscale": {},
+          "RandomHue": {"factor": 0.2}, "RandomSaturation": {"factor": 0.2},
+          "RandomSharpness": {"factor": 0.2},
+          "RandomShear": {"x_factor": 0.1}, "RandomInvert": {}, "RandomPosterization": {"factor": 4},
+          "RandomColorDegeneration": {"factor": 0.2}, "RandomGaussianBlur": {}, "RandomErasing": {},
+          "RandomPerspective": {}, "RandomColorJitter": {"brightness_factor": 0.1},
+          "RandomElasticTransform": {},
+      }.items()),
 ]
 
 CASES = [pytest.param("pytorch", *row[1:], id=row[0]) for row in TORCH_CASES] + [
@@ -236,6 +398,67 @@ def test_oracle(framework: str, spec: str, shape: tuple[int, ...], weights: W, b
     got_shape, got_weights = run(build, in_shape)
     assert got_shape == shape
     assert got_weights == weights
+
+
+# Merges read two tensors: (id, framework, the shapes of inputs a and b, the layer entry, output
+# shape, builder).  The builder gives PyTorch's function of the tensors (torch has no merge
+# modules) or the Keras layer, called on the list.
+MERGE_CASES: list[tuple[str, str, tuple[list[int], list[int]], dict[str, Any], tuple[int, ...], Build]] = [
+    ("add-broadcast", "pytorch", ([3, 4, 4], [3, 1, 4]), {"add": {}}, (3, 4, 4), lambda t: t.add),
+    ("subtract", "pytorch", ([5], [5]), {"subtract": {}}, (5,), lambda t: t.sub),
+    ("multiply-broadcast", "pytorch", ([2, 3], [1, 3]), {"multiply": {}}, (2, 3), lambda t: t.mul),
+    ("average", "pytorch", ([4, 5], [4, 5]), {"average": {}}, (4, 5), lambda t: lambda a, b: (a + b) / 2),
+    ("maximum-both-ways", "pytorch", ([2, 1, 3], [2, 4, 1]), {"maximum": {}}, (2, 4, 3),
+     lambda t: t.maximum),
+    ("minimum", "pytorch", ([6], [1]), {"minimum": {}}, (6,), lambda t: t.minimum),
+    ("concat-channels", "pytorch", ([3, 4, 4], [5, 4, 4]), {"concat": {}}, (8, 4, 4),
+     lambda t: lambda a, b: t.cat([a, b], dim=1)),
+    ("concatenate-last", "pytorch", ([4, 3], [4, 2]), {"concatenate": {}}, (4, 5),
+     lambda t: lambda a, b: t.cat([a, b], dim=-1)),
+    ("keras-add", "keras", ([4, 4, 3], [4, 4, 3]), {"Add": {}}, (4, 4, 3), lambda L: L.Add()),
+    ("keras-subtract", "keras", ([5, 2], [5, 2]), {"Subtract": {}}, (5, 2), lambda L: L.Subtract()),
+    ("keras-multiply-broadcast", "keras", ([4, 1, 3], [4, 5, 3]), {"Multiply": {}}, (4, 5, 3),
+     lambda L: L.Multiply()),
+    ("keras-average", "keras", ([6], [6]), {"Average": {}}, (6,), lambda L: L.Average()),
+    ("keras-maximum", "keras", ([2, 3], [2, 3]), {"Maximum": {}}, (2, 3), lambda L: L.Maximum()),
+    ("keras-minimum", "keras", ([2, 3], [2, 3]), {"Minimum": {}}, (2, 3), lambda L: L.Minimum()),
+    ("keras-concatenate-axis1", "keras", ([4, 4, 3], [2, 4, 3]), {"Concatenate": {"axis": 1}}, (6, 4, 3),
+     lambda L: L.Concatenate(axis=1)),
+    ("keras-concat-channels", "keras", ([4, 4, 3], [4, 4, 5]), {"concat": {}}, (4, 4, 8),
+     lambda L: L.Concatenate()),
+]
+
+
+def _merge_spec(framework: str, shapes: tuple[list[int], list[int]], entry: dict[str, Any]) -> dict[str, Any]:
+    (kind, kwargs), = entry.items()
+    return {"framework": framework, "inputs": {"a": shapes[0], "b": shapes[1]},
+            "layers": [{kind: {**kwargs, "from": ["a", "b"]}}]}
+
+
+_MERGE_PARAMS = [pytest.param(*row[1:], id=row[0]) for row in MERGE_CASES]
+
+
+@pytest.mark.parametrize(("framework", "shapes", "entry", "shape", "build"), _MERGE_PARAMS)
+def test_merge_numbers(framework: str, shapes: tuple[list[int], list[int]], entry: dict[str, Any],
+                       shape: tuple[int, ...], build: Build) -> None:
+    layer = convcalc.analyze(_merge_spec(framework, shapes, entry)).layers[-1]
+    assert layer.output == shape and layer.weights == () and layer.params == 0
+
+
+@pytest.mark.parametrize(("framework", "shapes", "entry", "shape", "build"), _MERGE_PARAMS)
+def test_merge_oracle(framework: str, shapes: tuple[list[int], list[int]], entry: dict[str, Any],
+                      shape: tuple[int, ...], build: Build) -> None:
+    """The installed framework merges tensors of these shapes into the shape the table states."""
+    assert build is not None
+    if framework == "keras":
+        keras = pytest.importorskip("keras")
+        import numpy as np
+
+        y = build(keras.layers)([np.zeros((2, *s), "float32") for s in shapes])
+    else:
+        torch = pytest.importorskip("torch")
+        y = build(torch)(*(torch.zeros(2, *s) for s in shapes))
+    assert tuple(y.shape[1:]) == shape
 
 
 # (id, framework, spec, words the message must contain, framework builder that must raise)

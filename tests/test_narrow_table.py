@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convcalc
-from convcalc.render import grid
+from convcalc.render import _table_layout as grid
 
 
 @pytest.mark.parametrize("width", [80, 120])

@@ -102,10 +102,7 @@ def power(a: Value, b: Value) -> Value:
         raise SpecError(f"negative exponent {b}: sizes are whole numbers", code="negative-exponent")
     if is_int(a) and is_int(b) and abs(a) > 1 and b * max(abs(a).bit_length(), 1) > MAX_BITS:
         raise SpecError(f"{a}**{b} is too large (more than {MAX_BITS:,} bits)", code="too-large")
-    if not is_int(b):
-        # Symbolic exponents are legal but rare; keep them symbolic.
-        return a**b
-    return a**b
+    return a**b  # a symbolic exponent stays symbolic
 
 
 def maximum(*xs: Value) -> Value:
@@ -172,8 +169,6 @@ def resolve(cond: Any) -> bool | None:
     """Decide a comparison: True, False, or None when sympy cannot tell."""
     if cond is True or cond is False:
         return cond
-    if isinstance(cond, bool):
-        return bool(cond)
     sympy = sympy_module()
     if cond == sympy.true:
         return True

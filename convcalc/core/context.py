@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..arith import expr, num
 from ..arith.formulas import Formula, Step
 from ..errors import Loc, SpecError
+from .framework import Framework, Layout, Spelling, split_channels
 from .types import AXIS_NAMES, Constraint, Shape, Value
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..spec.model import LayerSpec
     from .types import LayerOut
+
+
+_KERAS, _CHANNELS_LAST = Framework.KERAS, Layout.CHANNELS_LAST  # module globals: asked for every layer
 
 
 class Nested(Protocol):
@@ -35,8 +39,8 @@ class Ctx:
 
     def __init__(
         self,
-        framework: str,
-        layout: str,
+        framework: Framework,
+        layout: Layout,
         env: Mapping[str, Value],
         free: Callable[[str], Value],
         constraints: list[Constraint],
@@ -59,17 +63,17 @@ class Ctx:
         self.arg_loc: Callable[[str], Loc | None] = _nowhere
         # Whose spelling the layer was written in ("convcalc", "torch", "keras") and the
         # framework's class name when it is one: set by the engine for each layer use.
-        self.spelling = "convcalc"
+        self.spelling: str = Spelling.CONVCALC
         self.cls = ""
 
     # ---- framework facts
     @property
     def keras(self) -> bool:
-        return self.framework == "keras"
+        return self.framework == _KERAS
 
     @property
     def channels_last(self) -> bool:
-        return self.layout == "channels_last"
+        return self.layout == _CHANNELS_LAST
 
     @property
     def axis_names(self) -> tuple[str, ...]:
@@ -79,9 +83,7 @@ class Ctx:
 
     def split(self, shape: Shape) -> tuple[Value, Shape]:
         """(channels, spatial sizes) of a feature map in this layout."""
-        if self.channels_last:
-            return shape[-1], shape[:-1]
-        return shape[0], shape[1:]
+        return split_channels(shape, self.layout)
 
     def join(self, channels: Value, spatial: Sequence[Value]) -> Shape:
         if self.channels_last:

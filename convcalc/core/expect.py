@@ -7,14 +7,15 @@ Each check compares an expected value with the computed one and records a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import Spec, split_axes
-from .result import Result, jsonable, shape_json
+from .result import LayerResult, jsonable, shape_json
+from .types import Shape
 
 KEYS = ("output", "params", "params_max", "trainable", "non_trainable", "macs", "macs_max", "layers")
 LAYER_KEYS = ("output", "params", "trainable", "non_trainable", "macs")
@@ -106,20 +107,36 @@ def count(raw: Any, what: str) -> int:
     raise SpecError(f"expect.{what} must be a count such as 217706 or 25M, not {raw!r}", code="expect-type")
 
 
-def check(spec: Spec, result: Result) -> Outcome:
-    """Compare ``spec.expect`` with ``result``."""
+def check(spec: Spec, outputs: Mapping[str, Shape], layers: Sequence[LayerResult],
+          rows: Sequence[LayerResult] | None = None, env: Mapping[str, Any] | None = None) -> Outcome:
+    """Compare ``spec.expect`` with what the layers computed (``rows``: with block rows, if any;
+    ``env``: the spec's names, for expected sizes written as expressions).
+
+    Called before the :class:`~convcalc.core.result.Result` is built, which holds the outcome.
+    """
     out = Outcome()
-    _Checker(spec, result, out).run(spec.expect or {})
+    _Checker(spec, outputs, layers, layers if rows is None else rows, env or {}, out).run(spec.expect or {})
     return out
 
 
 class _Checker:
     """One spec's expectations; an error names the key it is about (``expect.layers.conv9``)."""
 
-    def __init__(self, spec: Spec, result: Result, out: Outcome) -> None:
+    def __init__(self, spec: Spec, outputs: Mapping[str, Shape], layers: Sequence[LayerResult],
+                 rows: Sequence[LayerResult], env: Mapping[str, Any], out: Outcome) -> None:
         self.spec = spec
-        self.result = result
+        self.env = env
+        self.outputs = outputs
+        self.rows = rows
         self.out = out
+        params = num.total([layer.params for layer in layers])
+        trainable = num.total([layer.trainable for layer in layers])
+        self.totals = {  # as Result's total_params, trainable_params, ... compute them
+            "params": params,
+            "trainable": trainable,
+            "non_trainable": params - trainable,
+            "macs": num.total([layer.macs for layer in layers]),
+        }
 
     def loc(self, path: str) -> Loc | None:
         """Where the key ``path`` (dotted) is written, else where ``expect:`` is."""
@@ -134,7 +151,7 @@ class _Checker:
         return Failure(what, expected, actual, relation, f"expect.{path}", self.loc(path))
 
     def run(self, exp: Mapping[str, Any]) -> None:
-        result, out = self.result, self.out
+        outputs, out = self.outputs, self.out
         for key in exp:
             if key not in KEYS:
                 raise self.error(str(key), f"expect: unknown key `{key}`" + did_you_mean(str(key), KEYS),
@@ -143,22 +160,16 @@ class _Checker:
             want = exp["output"]
             if isinstance(want, Mapping):
                 for name, shape in want.items():
-                    if name not in result.outputs:
+                    if name not in outputs:
                         raise self.error(f"output.{name}", f"expect.output: no output named '{name}'"
-                                         + did_you_mean(str(name), result.outputs), code="bad-reference")
-                    self.shape(f"output {name}", shape, result.outputs[name], f"output.{name}")
+                                         + did_you_mean(str(name), outputs), code="bad-reference")
+                    self.shape(f"output {name}", shape, outputs[name], f"output.{name}")
             else:
-                if len(result.outputs) > 1:
+                if len(outputs) > 1:
                     raise self.error("output", "expect.output: the network has several outputs; "
                                      "give them as {name: shape}", code="expect-type")
-                self.shape("output", want, next(iter(result.outputs.values())), "output")
-        totals = {
-            "params": result.total_params,
-            "trainable": result.trainable_params,
-            "non_trainable": result.non_trainable_params,
-            "macs": result.total_macs,
-        }
-        for key, actual in totals.items():
+                self.shape("output", want, next(iter(outputs.values())), "output")
+        for key, actual in self.totals.items():
             if key in exp:
                 want_count = self.count(exp[key], key)
                 out.record(_equal(want_count, actual), self.failure(key, key, want_count, jsonable(actual)))
@@ -173,7 +184,7 @@ class _Checker:
         if not isinstance(layers, Mapping):
             raise self.error("layers", "expect.layers must map layer names to {output: ..., params: ...}",
                              code="expect-type")
-        names = {layer.name: layer for layer in self.result.table_rows()}  # block rows too
+        names = {layer.name: layer for layer in self.rows}  # block rows too
         for name, want in layers.items():
             path = f"layers.{name}"
             if name not in names:
@@ -245,7 +256,7 @@ class _Checker:
         if text.isdigit():
             return int(text)
         try:
-            return expr.evaluate(expr.parse(text), self.result.env, num.symbol)
+            return expr.evaluate(expr.parse(text), self.env, num.symbol)
         except SpecError:  # a form the spec language does not write (`floor(T/4)`): compared as text
             return text
 

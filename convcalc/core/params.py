@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
+from ._per_type import coerce_plan, names_index
+from .framework import Framework, Spelling
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +96,7 @@ class Param(NamedTuple):
     show: Callable[[Any], str] | None = None
 
     def default_for(self, framework: str) -> Any:
-        if framework == "keras" and self.keras_default is not REQUIRED:
+        if framework == Framework.KERAS and self.keras_default is not REQUIRED:
             return self.keras_default
         return self.default
 
@@ -192,7 +194,7 @@ def per_axis(raw: Any, ctx: Ctx, what: str, each: Callable[[Any, Ctx, str], _T])
     raw = split_axes(raw)
     if isinstance(raw, list | tuple):
         if len(raw) == 1 and rank > 1:
-            if ctx.spelling == "keras":  # Keras's standardize_tuple wants one value per axis
+            if ctx.spelling == Spelling.KERAS:  # Keras's standardize_tuple wants one value per axis
                 raise SpecError(f"{what} {list(raw)} has one value, but Keras's {ctx.cls} needs {rank} (one "
                                 f"per spatial axis) or a single number", code="wrong-axis-count")
             raw = list(raw) * rank
@@ -308,22 +310,6 @@ SHAPE = Kind("shape", shape_of, {"anyOf": [{"type": "integer"}, {"type": "array"
 # ---------------------------------------------------------------- binding
 
 
-_NAMES: dict[int, tuple[Sequence[Param], dict[str, str]]] = {}
-
-
-def names_index(params: Sequence[Param]) -> dict[str, str]:
-    """Every accepted spelling (lower case) -> parameter name; computed once per layer type."""
-    hit = _NAMES.get(id(params))
-    if hit is not None and hit[0] is params:
-        return hit[1]
-    by_name: dict[str, str] = {}
-    for p in params:
-        for n in p.names:
-            by_name.setdefault(n.lower(), p.name)
-    _NAMES[id(params)] = (params, by_name)  # keeps `params` alive, so the id stays its own
-    return by_name
-
-
 def bind(
     spec: LayerSpec,
     params: Sequence[Param],
@@ -424,20 +410,6 @@ def _is_size(raw: Any) -> bool:
     return isinstance(raw, int | str) and not isinstance(raw, bool)
 
 
-_PLANS: dict[tuple[int, str], tuple[Sequence[Param], tuple[tuple[str, Any, Any], ...]]] = {}
-
-
-def _plan(params: Sequence[Param], framework: str) -> tuple[tuple[str, Any, Any], ...]:
-    """(name, coerce, default) of each parameter; computed once per layer type and framework."""
-    key = (id(params), framework)
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is params:
-        return hit[1]
-    plan = tuple((p.name, p.kind.coerce, p.default_for(framework)) for p in params)
-    _PLANS[key] = (params, plan)  # keeps `params` alive, so the id stays its own
-    return plan
-
-
 def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type_name: str,
                where: Callable[[str], Loc | None] | None = None) -> dict[str, Any]:
     """Checked values of every parameter, defaults filled in.
@@ -445,7 +417,7 @@ def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type
     ``where(name)``: where parameter ``name``'s value is written, asked only when it is wrong.
     """
     values: dict[str, Any] = {}
-    for name, coerce, default in _plan(params, ctx.framework):
+    for name, coerce, default in coerce_plan(params, ctx.framework):
         if name in bound:
             raw = bound[name]
         else:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..arith import num
+from ..core.framework import split_channels
 from ..core.result import LayerResult, Result, Shape
 from ..render.cells import shape
 from ..render.options import Options
@@ -35,9 +36,6 @@ FAMILY_NAMES = {
     "norm": "normalisation", "dense": "dense", "flat": "reshape", "merge": "merge",
     "other": "other",
 }
-MERGE_SYMBOLS = {"add": "+", "sum": "+", "multiply": "×", "mul": "×", "subtract": "−",
-                 "sub": "−", "average": "avg", "mean": "avg", "maximum": "max", "max": "max",
-                 "minimum": "min", "min": "min"}
 
 
 # ---------------------------------------------------------------- sizes
@@ -116,32 +114,12 @@ class Stage:
 
 
 def family(layer: LayerResult | None) -> str:
+    """The colour family of a drawn layer: its type's own (``Layer.drawing``), or ``input``."""
     if layer is None:
         return "input"
-    t = layer.type.lower()
-    if len(layer.sources) > 1:
+    if len(layer.sources) > 1:  # a layer reading several tensors draws as where they meet
         return "merge"
-    if t == "transpose":  # swaps two axes: a reshape, not a transposed convolution
-        return "flat"
-    if "transpose" in t or "upsampl" in t or "deconv" in t:
-        return "up"
-    if "pool" in t:
-        return "pool"
-    if t.startswith("conv"):
-        return "conv"
-    if "norm" in t or t in ("bn",):
-        return "norm"
-    if t in ("dense", "linear", "embedding") or "rnn" in t or "lstm" in t or "gru" in t:
-        return "dense"
-    if t in ("flatten", "reshape", "permute", "squeeze", "unsqueeze"):
-        return "flat"
-    return "other"
-
-
-def _split(shape: Shape, layout: str) -> tuple[num.Value, tuple[num.Value, ...]]:
-    if layout == "channels_last":
-        return shape[-1], tuple(shape[:-1])
-    return shape[0], tuple(shape[1:])
+    return layer.drawing if layer.drawing in COLOURS else "other"
 
 
 def _foldable(layer: LayerResult, stage: Stage, readers: Mapping[str, int],
@@ -198,7 +176,7 @@ def _geometry(st: Stage, layout: str, sizes: Mapping[str, int]) -> None:
         st.kind, st.t, st.h = "merge", 24.0, 24.0
         return
     if len(st.shape) >= 2:
-        c, spatial = _split(st.shape, layout)
+        c, spatial = split_channels(st.shape, layout)
         hw = [concrete(v, sizes) for v in spatial[-2:]]
         hh, ww = (hw[0], hw[1]) if len(hw) == 2 else (hw[0], 1)
         st.kind, st.rows_hw = "map", (hh, ww)

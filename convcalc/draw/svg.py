@@ -16,7 +16,6 @@ from .layout import (
     LINE_H,
     MARGIN,
     MAX_ROW_WIDTH,
-    MERGE_SYMBOLS,
     Stage,
     arc_levels,
     build_stages,
@@ -222,8 +221,8 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
         if st.kind == "merge":
             r = st.t / 2
             cx = st.x + r
-            sym = MERGE_SYMBOLS.get(st.main.type.lower() if st.main else "", "")
-            sym = sym or (st.main.type[:3] if st.main else "?")
+            # the type's own sign (Layer.glyph), else the start of its name
+            sym = (st.main.glyph or st.main.type[:3]) if st.main else "?"
             cv.add(f'<circle cx="{_f(cx)}" cy="{_f(yc)}" r="{_f(r)}" fill="{colour}"/>')
             cv.text(cx, yc + 5, sym, "merge-symbol")
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core import params as A
+from ..core.framework import Framework
 from ..errors import LayerRef, SpecError
 from ..layers.registry import Resolved, lookup
 from ..layers.transformer import Composite, Entry
@@ -49,7 +50,7 @@ def prepare(expander: Any, resolved: Resolved, use: LayerSpec, level: Any, scope
         name = f"{layer.kind}_{expander.counters[key]}"
     index = len(expander.nodes) + 1
     try:
-        if expander.spec.framework == "keras":
+        if expander.spec.framework == Framework.KERAS:
             raise SpecError(f"{use.type} is a PyTorch module; Keras 3 has no such layer",
                             code="not-in-framework")
         bound = A.bind(use, layer.params, resolved.order, type_name=use.type, ignored=layer.ignored)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from ..arith import num
+from ..core.framework import Framework, Layout
 from ..core.result import LayerResult
 from ..core.types import AXIS_NAMES, Shape, fmt_shape
 from ..errors import LayerRef, SpecWarning
@@ -23,7 +24,7 @@ def leading_one(row: LayerResult, kind: str, shape: Shape, layout: str) -> SpecW
     """
     if not shape or type(shape[0]) is not int or shape[0] != 1:
         return None
-    axes = ("C", *AXIS_NAMES[3]) if layout == "channels_first" else (*AXIS_NAMES[3], "C")
+    axes = ("C", *AXIS_NAMES[3]) if layout == Layout.CHANNELS_FIRST else (*AXIS_NAMES[3], "C")
     read = ", ".join(f"{a} = {num.fmt(d)}" for a, d in zip(axes, shape, strict=True))
     return SpecWarning(
         "leading-1-read-as-axis",
@@ -66,7 +67,7 @@ def unused_layers(layers: Sequence[LayerResult], by_name: Mapping[str, LayerResu
         if row.params != 0:
             counted = (f"; its {_count(row.params)} parameters are counted in the totals, as PyTorch "
                        "counts every module" + (" (a Keras Model built from the outputs leaves them "
-                                                "out)" if framework == "keras" else ""))
+                                                "out)" if framework == Framework.KERAS else ""))
         out.append(SpecWarning(
             "unused-layer",
             f"no output depends on this layer{counted}; is a `from:` or `outputs:` wrong?",

@@ -6,7 +6,7 @@ too, because only here is it visible:
 
 - ``$arg`` in a block's layers is replaced by the use's argument (the raw
   value where it stands alone, its text inside an expression, which is then
-  folded to a number when it needs nothing but ``vars``);
+  folded to a number when it needs nothing but ``vars``: :mod:`.block_args`);
 - names inside a block use are local to it: they get the use's name as a
   prefix (``layer1.0.conv1``) and are looked up innermost scope first;
 - negative ``from:`` indices count the entries of the list they are written
@@ -24,23 +24,19 @@ the same way, its entries made from its arguments (:mod:`convcalc.engine.builtin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..arith import expr, num
 from ..core.params import describe
-from ..errors import LayerRef, Loc, SpecError, did_you_mean
+from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved
-from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, UseArgLocs, raw_text
+from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
 from . import builtins, sharing
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
-_ARG = re.compile(r"\$([A-Za-z_]\w*)")
-_WHOLE_ARG = re.compile(r"^\s*\$([A-Za-z_]\w*)\s*$")
-_SIMPLE = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
 
 
 @dataclass(slots=True)
@@ -86,145 +82,6 @@ class _Scope(NamedTuple):
     stack: tuple[str, ...]  # blocks being expanded (recursion check)
     frozen: bool = False  # inside a block use or repeat written with `trainable: false`
     guards: tuple[Any, ...] = ()  # the `if:` of the block uses around it
-
-
-class _NotConcrete(Exception):
-    pass
-
-
-def _refuse(name: str) -> num.Value:
-    raise _NotConcrete(name)
-
-
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> expr.Node:
-    return expr.parse(text)
-
-
-class Substitution:
-    """``$arg`` -> the argument's value, anywhere in a raw layer entry."""
-
-    def __init__(self, args: Mapping[str, Any], block: str, env: Mapping[str, num.Value],
-                 skip: frozenset[str] = frozenset(), lenient: bool = False,
-                 where: Callable[[str], Loc | None] | None = None) -> None:
-        self.args = args
-        self.block = block
-        self.env = env
-        self.skip = skip  # `$i` and `for:` names of a repeat inside: put in by the repeat itself
-        self.lenient = lenient  # a repeat's round: other `$names` are the enclosing block's
-        self.where = where  # block argument -> where the use writes its value
-
-    def arg(self, name: str) -> Any:
-        if name not in self.args:
-            raise SpecError(f"block `{self.block}` has no argument `${name}`"
-                            + did_you_mean(name, self.args)
-                            + (f" (its arguments: {', '.join(self.args)})" if self.args else
-                               " (it declares no `args:`)"), code="unknown-block-argument")
-        return self.args[name]
-
-    def __call__(self, raw: Any) -> Any:
-        return self.sub(raw) if _mentions_arg(raw) else raw
-
-    def sub(self, raw: Any) -> Any:
-        if isinstance(raw, str):
-            return self.text(raw) if "$" in raw else raw
-        if isinstance(raw, list | tuple):
-            return [self.sub(r) for r in raw]
-        if isinstance(raw, Mapping):
-            return {k: self.sub(v) for k, v in raw.items()}
-        if isinstance(raw, LayerSpec):
-            return replace(raw, args=tuple(self.sub(a) for a in raw.args),
-                           kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, when=self.sub(raw.when),
-                           arg_locs=self.moved(raw))
-        if isinstance(raw, RepeatSpec):
-            times = _whole_arg(raw.times)
-            inner = Substitution(self.args, self.block, self.env, self.skip | {"i", *raw.each},
-                                 self.lenient, self.where)
-            return replace(raw, times=self.sub(raw.times), layers=tuple(inner.sub(e) for e in raw.layers),
-                           each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()},
-                           times_loc=(self.where(times) if times and self.where else None) or raw.times_loc)
-        return raw
-
-    def moved(self, raw: LayerSpec) -> ArgLocs:
-        """Where the layer's arguments are written once its ``$args`` are the use's values."""
-        if self.where is None:
-            return raw.arg_locs
-        args = {i: n for i, n in ((i, _whole_arg(a)) for i, a in enumerate(raw.args)) if n}
-        values = {k: n for k, n in ((k, _whole_arg(v)) for k, v in raw.kwargs.items()) if n}
-        return UseArgLocs(raw.arg_locs, args, values, self.where) if args or values else raw.arg_locs
-
-    def keeps(self, name: str) -> bool:
-        """``$name`` left as written: a name a repeat inside binds, or not ours in a round."""
-        return name in self.skip or (self.lenient and name not in self.args)
-
-    def text(self, raw: str) -> Any:
-        whole = _WHOLE_ARG.match(raw)
-        if whole and not self.keeps(whole.group(1)):
-            return self.arg(whole.group(1))
-
-        def put(m: re.Match[str]) -> str:
-            if self.keeps(m.group(1)):
-                return m.group(0)
-            v = self.arg(m.group(1))
-            if isinstance(v, bool) or not isinstance(v, int | str):
-                raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
-                                f"the expression {raw!r} (block `{self.block}`)", code="bad-argument")
-            text = str(v).strip()
-            return text if _SIMPLE.match(text) else f"({text})"
-
-        out = _ARG.sub(put, raw)
-        return fold(out, self.env)
-
-
-def _whole_arg(raw: Any) -> str | None:
-    """``out`` for a value that is a block argument alone (``$out``), else None."""
-    m = _WHOLE_ARG.match(raw) if isinstance(raw, str) else None
-    return m.group(1) if m else None
-
-
-def _use_where(block: BlockSpec, use: LayerSpec) -> Callable[[str], Loc | None]:
-    """Block argument -> where ``use`` writes its value (None: not written, the default)."""
-    names = list(block.args)
-
-    def where(name: str) -> Loc | None:
-        if name in use.kwargs:
-            return use.arg_locs.value(name)
-        i = names.index(name) if name in names else -1
-        return use.arg_locs.arg(i) if 0 <= i < len(use.args) else None
-
-    return where
-
-
-def _mentions_arg(raw: Any) -> bool:
-    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy)."""
-    if isinstance(raw, str):
-        return "$" in raw
-    if isinstance(raw, int | float | bool) or raw is None:
-        return False
-    if isinstance(raw, LayerSpec):
-        return _mentions_arg(raw.args) or _mentions_arg(raw.kwargs) or _mentions_arg(raw.when)
-    if isinstance(raw, list | tuple):
-        return any(_mentions_arg(r) for r in raw)
-    if isinstance(raw, Mapping):
-        return any(_mentions_arg(v) for v in raw.values())
-    if isinstance(raw, RepeatSpec):
-        return (_mentions_arg(raw.times) or any(_mentions_arg(e) for e in raw.layers)
-                or _mentions_arg(list(raw.each.values())))
-    return False
-
-
-def fold(text: str, env: Mapping[str, num.Value]) -> Any:
-    """An expression that needs only ``vars`` becomes its number (cleaner labels)."""
-    try:
-        v = expr.evaluate(_parse(text), env, _refuse)
-    except (_NotConcrete, SpecError, RecursionError):
-        return text
-    return v if num.is_int(v) else text
-
-
-def _describe(v: Any) -> str:
-
-    return describe(v)
 
 
 class Expander:
@@ -314,8 +171,10 @@ class Expander:
             return [self.pin(r, level, scope, index) for r in raw]
         if not isinstance(raw, str) or "size(" not in raw:
             return raw
+        from .block_args import parse_cached  # only specs that write size() get here
+
         try:
-            node = _parse(raw)
+            node = parse_cached(raw)
         except SpecError:
             return raw
         names: dict[str, str] = {}
@@ -346,9 +205,11 @@ class Expander:
         """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
         texts = [t for t in sharing.strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
         out: dict[str, Source] = {}
+        if texts:
+            from .block_args import parse_cached  # only specs that write size() get here
         for text in texts:
             try:
-                tensors = expr.tensors(_parse(text))
+                tensors = expr.tensors(parse_cached(text))
             except SpecError:
                 continue  # the layer's own reading of the argument says what is wrong
             for tensor in tensors:
@@ -461,8 +322,10 @@ class Expander:
     def round(self, rep: RepeatSpec, i: int) -> tuple[LayerSpec | RepeatSpec, ...]:
         """Round ``i``'s entries: ``$i`` and the ``for:`` values put in, the values passed to the
         block uses that take an argument of that name."""
+        from .block_args import Substitution, mentions_arg  # only specs with repeats get here
+
         values = {k: v[i] for k, v in rep.each.items()}
-        if not values and not any(_mentions_arg(e) for e in rep.layers):
+        if not values and not any(mentions_arg(e) for e in rep.layers):
             return rep.layers
         subst = Substitution({"i": i, **values}, "repeat", self.env, lenient=True)
         out = []
@@ -487,16 +350,18 @@ class Expander:
                                 loc=rep.loc)
 
     def times(self, rep: RepeatSpec) -> int:
+        from .block_args import NotConcrete, parse_cached, refuse_free  # only specs with repeats need it
+
         raw = rep.times
         try:
             if isinstance(raw, str):
-                v = expr.evaluate(_parse(raw), self.env, _refuse)
+                v = expr.evaluate(parse_cached(raw), self.env, refuse_free)
             elif type(raw) is int:
                 v = raw
             else:
-                raise SpecError(f"repeat: times must be a whole number, not {_describe(raw)}",
+                raise SpecError(f"repeat: times must be a whole number, not {describe(raw)}",
                                 code="not-whole")
-        except _NotConcrete as e:
+        except NotConcrete as e:
             raise SpecError(f"repeat: times {raw!r} must be a number, but `{e.args[0]}` is not bound "
                             "(set it in `vars:` or with -D)", loc=rep.times_loc or rep.loc,
                             code="unbound-name") from None
@@ -510,6 +375,8 @@ class Expander:
     # ---------------------------------------------------------------- blocks
     def block_use(self, block: BlockSpec, use: LayerSpec, level: _Level, scope: _Scope,
                   forced_name: str | None, position: int) -> None:
+        from .block_args import bind_block  # only specs with blocks need it
+
         if block.name in scope.stack:
             chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
             raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
@@ -585,14 +452,16 @@ class Expander:
              ref: LayerRef) -> tuple[Any, ...]:
         """The block's layers with ``$args`` put in (the same use and arguments: the same layers;
         a use repeated by ``repeat:`` is one use, written once)."""
+        from .block_args import Substitution, frozen, use_where
+
         try:
-            key: Any = (block.name, use.loc, _frozen(args))
+            key: Any = (block.name, use.loc, frozen(args))
             hash(key)
         except TypeError:
             key = None
         if key is not None and key in self.bodies:
             return self.bodies[key]
-        subst = Substitution(args, block.name, self.env, where=_use_where(block, use))
+        subst = Substitution(args, block.name, self.env, where=use_where(block, use))
         out = []
         for e in block.layers:
             try:
@@ -618,49 +487,10 @@ class Expander:
             level.outputs.append(Ref(group.name, ("",)))
 
 
-def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -> dict[str, Any]:
-    """The use's arguments by name, defaults filled in (in the order of ``args:``)."""
-    names = list(block.args)
-    if len(use.args) > len(names):
-        shown = ", ".join(names) if names else "none"
-        raise SpecError(f"block `{block.name}` takes at most {len(names)} positional argument"
-                        f"{'' if len(names) == 1 else 's'} ({shown}), got {len(use.args)}",
-                        loc=use.arg_locs.arg(len(names)), code="too-many-arguments")
-    bound: dict[str, Any] = dict(zip(names, use.args, strict=False))
-    for key, raw in use.kwargs.items():
-        if key not in block.args:
-            raise SpecError(f"block `{block.name}` has no argument `{key}`" + did_you_mean(key, names)
-                            + (f" (its arguments: {', '.join(names)})" if names else
-                               " (it declares no `args:`)"), loc=use.arg_locs.key(key),
-                               code="unknown-argument")
-        if key in bound:
-            raise SpecError(f"block `{block.name}`: argument `{key}` is given twice",
-                            loc=use.arg_locs.key(key), code="duplicate-argument")
-        bound[key] = raw
-    missing = [n for n in names if n not in bound and block.args[n] is None]
-    if missing:
-        raise SpecError(f"block `{block.name}` needs the argument{'s' if len(missing) > 1 else ''} "
-                        + ", ".join(f"`{m}`" for m in missing)
-                        + f" (its arguments: {', '.join(names)})", code="missing-argument")
-    for n in names:
-        if n not in bound:  # a default may use the arguments before it: {out: 64, mid: $out // 4}
-            bound[n] = Substitution(bound, block.name, env)(block.args[n])
-    return bound
-
-
 def _block_label(name: str, use: LayerSpec) -> str:
     parts = [raw_text(a) for a in use.args]
     parts += [f"{k}={raw_text(v)}" for k, v in use.kwargs.items()]
     return f"{name}({', '.join(parts)})" if parts else name
-
-
-def _frozen(raw: Any) -> Any:
-    """A hashable stand-in for raw argument values (cache keys)."""
-    if isinstance(raw, Mapping):
-        return tuple((k, _frozen(v)) for k, v in raw.items())
-    if isinstance(raw, list | tuple):
-        return ("[", *(_frozen(r) for r in raw))
-    return (type(raw).__name__, raw)
 
 
 def _named(entry: LayerSpec | RepeatSpec) -> bool:
@@ -676,4 +506,4 @@ def expand_layers(spec: Spec, env: Mapping[str, num.Value] | None = None) -> Exp
     return Expander(spec, env or {}).run()
 
 
-__all__ = ["Expansion", "Group", "Substitution", "bind_block", "expand_layers"]
+__all__ = ["Expansion", "Group", "expand_layers"]

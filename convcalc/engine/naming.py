@@ -14,17 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..errors import SpecError
+from ..core.framework import Framework
+from ..errors import LayerRef, SpecError
 from ..layers.registry import Resolved, keras_auto_name, keras_class, lookup
 from ..spec.model import LayerSpec
 from .refs import Node
 
 
 class Namer:
-    """Hands out default names in the order layers are built."""
+    """Hands out default names in the order layers are built: one rule for the rows and for errors."""
 
     def __init__(self, framework: str) -> None:
-        self.keras = framework == "keras"
+        self.keras = framework == Framework.KERAS
         self.counters: dict[tuple[str, str], int] = {}  # (scope, type) -> uses so far
         self.keras_counters: dict[tuple[str, str], int] = {}  # (scope, Keras name) -> names given
         self.bases: dict[tuple[str, str | None], str | None] = {}  # (written, type) -> Keras name
@@ -52,6 +53,22 @@ class Namer:
             return f"{node.scope}{base}" + (f"_{n}" if n else "")
         return f"{node.scope}{type_name}_{self.counters.get((node.scope, type_name), 0) + 1}"
 
+    def ref(self, index: int, node: Node, resolved: Resolved | None, type_name: str | None) -> LayerRef:
+        """The layer an error is about, named as its row would be (:meth:`peek`).
+
+        While the type is not known yet (an unknown type, or ``conv`` before its
+        rank is read from its input) the layer is named by its type as far as
+        known, in its block's scope, without a number: the row it would have
+        become cannot be told.
+        """
+        if type_name is None and resolved is not None and (resolved.rank is not None
+                                                          or not resolved.layer.ranks):
+            type_name = resolved.layer.type_name(resolved.rank)
+        if type_name is not None and resolved is not None:
+            return LayerRef(index, self.peek(node, resolved, type_name), type_name)
+        partial = node.spec.type if resolved is None else resolved.layer.type_name(None)
+        return LayerRef(index, node.name or f"{node.scope}{partial}", partial)
+
     def _keras_base(self, written: str, resolved: Resolved | None,
                     type_name: str | None = None) -> str | None:
         key = (written, type_name)
@@ -62,7 +79,7 @@ class Namer:
     def _keras_name(self, written: str, resolved: Resolved | None, type_name: str | None) -> str | None:
         if resolved is None:  # a wrapped layer: its type as written (its rank from the spelling)
             try:
-                resolved = lookup(written, "keras")
+                resolved = lookup(written, Framework.KERAS)
             except SpecError:
                 return None
         rank = resolved.rank

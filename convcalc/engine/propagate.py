@@ -1,24 +1,30 @@
 """Shape propagation: a parsed :class:`Spec` in, a :class:`Result` out.
 
-For each layer: find its type, read the tensors it takes (``from:``), bind
-its arguments to the type's parameters, let the type compute, and record
-the row.  Errors from any step get the layer's location and name attached
-here, so layer code only says what is wrong.
+:func:`analyse` is the whole way: the spec's vars and blocks are resolved and
+its inputs read, :func:`propagate` runs the layers, the free names' valid
+values are solved for, ``expect:`` is checked, and the :class:`Result` is
+built once from all of it.  :func:`propagate` only runs layers: for each one,
+find its type, read the tensors it takes (``from:``), bind its arguments to
+the type's parameters, let the type compute, and record the row.  Errors from
+any step get the layer's location and name attached there (named by the
+:class:`~convcalc.engine.naming.Namer`, the rule the rows use), so layer code
+only says what is wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.result import LayerResult, Result
 from ..core.types import Constraint, LayerOut, Shape, Weight
-from ..errors import LayerRef, SpecError, SpecWarning
+from ..errors import LayerRef, Loc, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
-from ..spec.model import LayerSpec, Spec, raw_text, split_axes
+from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
 from . import sharing
 from .diagnostics import leading_one, unused_layers
 from .naming import Namer
@@ -28,7 +34,7 @@ from .run_layer import NESTED, Memo, frozen, layer_rank
 from .variables import Names, UsedEnv, check_defines, declared_names, known, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .expand import Expansion
+    from .expand import Expansion, Group
 
 Value = num.Value
 
@@ -40,24 +46,65 @@ def expand(spec: Spec, env: Mapping[str, Value] | None = None) -> Expansion:
     return expand_layers(spec, env)
 
 
-def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
+def analyse(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
+    """The :class:`Result` of ``spec`` with ``defines`` bound (``-D``); a :class:`SpecError` if invalid."""
     framework, layout = spec.framework, spec.resolved_layout
     ranges = var_ranges(spec.vars)
     free = Names(ranges, declared_names(spec.vars, spec.inputs) if spec.declared else None, spec.name_locs)
     used: set[str] = set()  # every name the spec reads (a -D must bind one of them)
     env = UsedEnv(resolve_vars(spec.vars, defines or {}, free, spec.var_locs, used), used)
     constraints: list[Constraint] = []
-    tagged = 0  # constraints before this index already name their layer
-    expansion = expand(spec, env)
-    nodes, groups = expansion.nodes, expansion.groups
 
     def context(rank: int | None = None, names: Mapping[str, Value] | None = None) -> Ctx:
         """``names``: a layer's symbolic ``size()`` values (SPEC §4 sizes in its arguments)."""
         return Ctx(framework, layout, {**env, **names} if names else env, free, constraints, rank, NESTED)
 
+    expansion = expand(spec, env)
+    inputs = _read_inputs(spec, expansion, context, free)
+    run = propagate(spec, expansion, inputs, context, constraints, env, free)
+    layers = run.layers
+    outputs = resolve_outputs(spec, run.refs, run.tensors)
+    warnings = [*run.warnings, *unused_layers(layers, run.by_name, outputs, framework)]
+    check_defines(defines or {}, spec.vars, used | set(free.free), ranges, spec.loc)
+    valid: dict[str, Any] = {}
+    if free.free:
+        from ..arith.symbolic import reduce_constraints
+
+        valid, constraints = reduce_constraints(tuple(free.free), constraints, _locator(layers),
+                                                free.symbols)
+    rows = _rows(layers, run.opening, run.group_sources, run.tensors) if run.opening else None
+    expect = None
+    if spec.expect is not None:
+        from ..core.expect import check
+
+        expect = check(spec, outputs, layers, rows, env)
+    return Result(
+        source=spec.source,
+        name=spec.name,
+        framework=framework,
+        layout=layout,
+        inputs=dict(inputs),
+        outputs=outputs,
+        layers=layers,
+        constraints=constraints,
+        free_names=tuple(free.free),
+        valid=valid,
+        expect=expect,
+        rows=rows,
+        memory=num.total([row.memory for row in layers]),  # one polynomial, not n nested sums
+        framework_inferred_from=spec.framework_inferred_from,
+        warnings=tuple(warnings),
+        env=env,
+        spec=spec,
+    )
+
+
+def _read_inputs(spec: Spec, expansion: Expansion, context: Callable[[], Ctx],
+                 free: Names) -> dict[str, Shape]:
+    """The input tensors: ``input:``/``inputs:``, else Keras's ``input_shape=`` on the first layer."""
     inputs = dict(spec.inputs)
-    if not inputs and nodes:
-        inputs = _input_from_first_layer(nodes[0].spec)
+    if not inputs and expansion.nodes:
+        inputs = _input_from_first_layer(expansion.nodes[0].spec, spec.framework)
         if free.declared is not None:  # Keras's input_shape=(H, W, 3) declares H and W too
             free.declared |= declared_names({}, inputs)
     if not inputs:
@@ -70,6 +117,37 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             tensors[name] = A.shape_of(list(raw), context(), what) if raw else ()  # () is 0-d
         except SpecError as e:
             raise e.with_location(spec.input_loc or spec.loc) from None
+    return tensors
+
+
+class Propagation:
+    """What running the layers leaves: the rows, every named tensor, the groups' sources, warnings."""
+
+    __slots__ = ("by_name", "group_sources", "layers", "opening", "refs", "tensors", "warnings")
+
+    def __init__(self, layers: list[LayerResult], by_name: dict[str, LayerResult], tensors: dict[str, Shape],
+                 refs: Refs, opening: dict[int, list[Group]], group_sources: dict[str, tuple[str, ...]],
+                 warnings: list[SpecWarning]) -> None:
+        self.layers, self.by_name, self.tensors, self.refs = layers, by_name, tensors, refs
+        self.opening = opening  # layer index -> the groups (block rows) opening there
+        self.group_sources, self.warnings = group_sources, warnings
+
+
+def propagate(
+    spec: Spec,
+    expansion: Expansion,
+    inputs: Mapping[str, Shape],
+    context: Callable[[int | None], Ctx],
+    constraints: list[Constraint],
+    env: Mapping[str, Value],
+    free: Names,
+) -> Propagation:
+    """Run every layer of ``expansion`` on ``inputs``; each open condition is tagged with its layer.
+    ``free``: the spec's free names (an ``if:`` that depends on one is refused, naming it)."""
+    framework, layout = spec.framework, spec.resolved_layout
+    tagged = 0  # constraints before this index already name their layer
+    nodes, groups = expansion.nodes, expansion.groups
+    tensors: dict[str, Shape] = dict(inputs)
     input_names = list(tensors)
     fields = ReceptiveFields(tensors, layout)
 
@@ -77,8 +155,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     by_name: dict[str, LayerResult] = {}
     namer = Namer(framework)
     warnings: list[SpecWarning] = []
-    opening: dict[int, list[Any]] = {}
-    closing: dict[int, list[Any]] = {}
+    opening: dict[int, list[Group]] = {}
+    closing: dict[int, list[Group]] = {}
     for g in groups:
         if g.first <= g.last:
             opening.setdefault(g.first, []).append(g)
@@ -102,7 +180,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             resolved = types.get(ls.type) or types.setdefault(ls.type,
                                                               lookup(ls.type, framework, spec.blocks))
         except SpecError as e:
-            raise e.with_location(ls.loc, LayerRef(index, node.name or ls.type, ls.type)) from None
+            raise e.with_location(ls.loc, namer.ref(index, node, None, None)) from None
         layer = resolved.layer
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
@@ -142,7 +220,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
                 if frozen_source is not None:
                     warnings.append(frozen_source._replace(loc=ls.loc))
         except SpecError as e:
-            raise e.with_location(ls.loc, _layer_ref(index, node, resolved, type_name, namer)) from None
+            raise e.with_location(ls.loc, namer.ref(index, node, resolved, type_name)) from None
         name = namer.name(node, resolved, type_name)
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.arg_locs.value("name") or ls.loc,
@@ -189,6 +267,8 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             shared_with=shared,
             tied_to=tied,
             skipped=not runs,
+            drawing=layer.drawing,
+            glyph=layer.glyph,
         )
         layers.append(row)
         if row.batchless:
@@ -221,30 +301,7 @@ def propagate(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
             if name in batchless:
                 batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out.parts or ())))))
 
-    outputs = resolve_outputs(spec, refs, tensors)
-    warnings.extend(unused_layers(layers, by_name, outputs, framework))
-    check_defines(defines or {}, spec.vars, used | set(free.free), ranges, spec.loc)
-    result = Result(
-        source=spec.source,
-        name=spec.name,
-        framework=framework,
-        layout=layout,
-        inputs={k: tensors[k] for k in input_names},
-        outputs=outputs,
-        layers=layers,
-        constraints=constraints,
-        free_names=tuple(free.free),
-        rows=_rows(layers, opening, group_sources, tensors) if opening else None,
-        memory=num.total([row.memory for row in layers]),  # one polynomial, not n nested sums
-        framework_inferred_from=spec.framework_inferred_from,
-        warnings=tuple(warnings),
-        env=env,
-    )
-    if result.free_names:
-        from ..arith.symbolic import reduce_constraints
-
-        reduce_constraints(result, free.symbols)
-    return result
+    return Propagation(layers, by_name, tensors, refs, opening, group_sources, warnings)
 
 
 def _rows(
@@ -308,18 +365,15 @@ def _sources(refs: Refs, node: Node, index: int, source: bool, parts: Mapping[st
     return sources
 
 
-def _layer_ref(index: int, node: Node, resolved: Resolved, type_name: str | None,
-               namer: Namer) -> LayerRef:
-    """The layer an error is about, named as the table would name it.
+def _locator(layers: Sequence[LayerResult]) -> Callable[[str | None], tuple[Loc | None, LayerRef | None]]:
+    """Where the layer of a given name is written, for the solver's errors (the last of that name)."""
+    def locate(name: str | None) -> tuple[Loc | None, LayerRef | None]:
+        for row in reversed(layers):
+            if row.name == name:
+                return row.loc, LayerRef(row.index, row.name, row.type)
+        return None, None
 
-    Before the rank is known the type is the one without it (``conv``), and a
-    default name is given only when it cannot depend on the rank.
-    """
-    if type_name is None:
-        type_name = resolved.layer.type_name(resolved.rank)
-        if node.name is None and resolved.rank is None and resolved.layer.ranks:
-            return LayerRef(index, f"{node.scope}{type_name}", type_name)
-    return LayerRef(index, namer.peek(node, resolved, type_name), type_name)
+    return locate
 
 
 def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, SpecWarning | None]:
@@ -329,9 +383,9 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
     given to the ``Bidirectional``/``TimeDistributed`` constructor (``model.summary()``
     and training count its weights as trainable); convcalc counts them so, and says it.
     """
-    if node.frozen or not (resolved.spelling == "keras" and resolved.layer.family == "wrappers"):
+    if node.frozen or not (resolved.spelling == Spelling.KERAS and resolved.layer.family == "wrappers"):
         return frozen(out), None
-    cls = resolved.layer.keras_name(None)
+    cls = resolved.layer.keras_class(None)
     return out, SpecWarning(
         "keras-wrapper-trainable",
         f"Keras 3 freezes nothing when trainable=False is given to {cls} itself: model.summary() "
@@ -358,21 +412,16 @@ def _prefix_sums(values: Sequence[Value]) -> list[int] | None:
     return out
 
 
-def _input_from_first_layer(first: LayerSpec) -> dict[str, tuple[Any, ...]]:
+def _input_from_first_layer(first: LayerSpec, framework: str) -> dict[str, tuple[Any, ...]]:
     """Keras's ``input_shape=`` (or ``input_dim=``) on the first layer sets the input."""
-    kw = first.kwargs
-    for key in ("input_shape", "batch_input_shape"):
-        if key in kw:
-            raw = kw[key]
-            raw = list(raw) if isinstance(raw, list | tuple) else split_axes(raw)
-            if not isinstance(raw, list):
-                raw = [raw]
-            if key == "batch_input_shape":
-                raw = raw[1:]
-            return {"input": tuple(raw)}
-    if "input_dim" in kw and first.type.lower() not in ("embedding",):
-        return {"input": (kw["input_dim"],)}
-    return {}
+    if not any(k in INPUT_KEYS for k in first.kwargs):
+        return {}
+    try:
+        own = A.names_index(lookup(first.type, framework).layer.params)
+    except SpecError:  # an unknown type: reported when the layer runs
+        own = {}
+    raw = input_from_keys(first.kwargs, own)
+    return {} if raw is None else {"input": raw}
 
 
 def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
@@ -397,4 +446,4 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
     return f"{type_name}({', '.join(parts)})" if parts else type_name
 
 
-__all__ = ["propagate"]
+__all__ = ["analyse", "propagate"]

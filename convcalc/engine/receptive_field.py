@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ..arith import num
+from ..core.framework import split_channels
 from ..core.types import Window
 
 Value = num.Value
@@ -49,7 +50,7 @@ class Field(NamedTuple):
 
 def spatial(shape: Shape, layout: str) -> Shape:
     """The spatial sizes of a feature map (everything but the channel axis)."""
-    return shape[:-1] if layout == "channels_last" else shape[1:]
+    return split_channels(shape, layout)[1] if shape else ()  # a 0-d input has no axes
 
 
 def slide(field: Field, windows: Sequence[Window]) -> Field:

@@ -18,7 +18,7 @@ from ..core.types import Constraint, LayerOut, Shape
 from ..errors import Loc, SpecError
 from ..layers.registry import Resolved, lookup
 from ..spec.loader import layer_entry
-from ..spec.model import NO_ARG_LOCS, LayerSpec
+from ..spec.model import INPUT_KEYS, NO_ARG_LOCS, LayerSpec
 
 
 class Nested:
@@ -83,9 +83,6 @@ def _holds_mapping(ls: LayerSpec) -> bool:
     return any(isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
 
 
-SOURCE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
-
-
 def frozen(out: LayerOut) -> LayerOut:
     """``trainable: false``: the same weights, none of them trainable (SPEC §11)."""
     if all(not w.trainable for w in out.weights):
@@ -122,9 +119,9 @@ def run_layer(
             raise SpecError(f"{type_name} needs an input with at least one axis, not a 0-d (scalar) one",
                             code="scalar-input")
         layer.check_rank(in_shapes[0], rank, type_name)
-    if any(k in SOURCE_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare)
+    if any(k in INPUT_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare): not arguments
         accepted = A.names_index(layer.params)
-        kw = {k: v for k, v in ls.kwargs.items() if k not in SOURCE_KEYS or k.lower() in accepted}
+        kw = {k: v for k, v in ls.kwargs.items() if k not in INPUT_KEYS or k.lower() in accepted}
         ls = replace(ls, kwargs=kw)
     bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored,
                    form=resolved.form)

@@ -83,9 +83,9 @@ def propagator(spec: Spec) -> Callable[..., Result]:
         from .repr_chain import propagate_printed
 
         return propagate_printed
-    from ..engine.propagate import propagate
+    from ..engine.propagate import analyse
 
-    return propagate
+    return analyse
 
 
 def finish(spec: Spec, result: Result) -> dict[str, Any]:

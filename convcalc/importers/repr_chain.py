@@ -54,7 +54,7 @@ class _Entry:
 
 def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
     """The Result of a print(model) spec: block rows from the tree, unknown shapes after a misfit."""
-    from ..engine.propagate import propagate
+    from ..engine.propagate import analyse
 
     if not spec.inputs:
         raise SpecError("print(model) text has no input size: give one with --input (e.g. 3x224x224)",
@@ -73,7 +73,7 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
         chain = Spec(source=spec.source, layers=tuple(e.spec for e in entries[:stop]), inputs=spec.inputs,
                      framework="pytorch", loc=spec.loc, input_loc=spec.input_loc) if stop else None
         try:
-            known = propagate(chain, bound) if chain is not None else None
+            known = analyse(chain, bound) if chain is not None else None
             known_upto = stop
             if stop < len(entries) and entries[stop].stop:
                 notes.append(f"{entries[stop].spec.name}: {entries[stop].stop}: shapes from this row on are "
@@ -88,7 +88,7 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
             if e.layer is None or e.layer.index == 1:
                 raise  # the input does not fit the first layer: the --input given is wrong
             k = e.layer.index - 1
-            before = propagate(replace(chain, layers=chain.layers[:k]), bound) if k else None
+            before = analyse(replace(chain, layers=chain.layers[:k]), bound) if k else None
             x = before.layers[-1].output if before is not None else ()
             ls = entries[k].spec
             if (ls.name not in flattened and _is_linear(ls) and len(x) > 1
@@ -106,22 +106,23 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
     layers = _rows(entries, known, known_upto, spec, notes)
     if known_upto < len(entries):
         notes.append("MACs and activation sizes count only the rows whose shapes are known")
-    result = Result(source=spec.source, name=spec.name, framework="pytorch",
-                    layout=spec.resolved_layout, inputs={"input": known.inputs["input"]} if known else
-                    {"input": tuple(shape_in)}, outputs=known.outputs if known and known_upto == len(entries)
-                    else {}, layers=layers, memory=known.memory if known else 0,
-                    warnings=known.warnings if known else ())
-    result.rows = _block_rows(layers, entries)
     writable = known_upto == len(entries) and not any(e.hidden for e in entries)
+    written = None
     if chain is not None:  # what --format yaml writes: the chain as run, its containers as blocks
         blocks: dict[str, BlockSpec] = {}
         try:
             nested = _nest(entries[:known_upto], 0, "", "input", blocks)
-            result.spec = replace(chain, layers=nested, blocks=blocks, name=spec.name, imported=spec.imported)
+            written = replace(chain, layers=nested, blocks=blocks, name=spec.name, imported=spec.imported)
         except ValueError:  # a `from:` that block scopes cannot say
             writable = False
-    result.imported = {"format": "torch-repr", "notes": notes, "shapes_known_to": known_upto,
-                       "writable": writable}
+    result = Result(source=spec.source, name=spec.name, framework="pytorch",
+                    layout=spec.resolved_layout, inputs={"input": known.inputs["input"]} if known else
+                    {"input": tuple(shape_in)}, outputs=known.outputs if known and known_upto == len(entries)
+                    else {}, layers=layers, memory=known.memory if known else 0,
+                    warnings=known.warnings if known else (), rows=_block_rows(layers, entries),
+                    spec=written,
+                    imported={"format": "torch-repr", "notes": notes, "shapes_known_to": known_upto,
+                              "writable": writable})
     return result
 
 
@@ -381,7 +382,7 @@ def _rows(entries: list[_Entry], known: Result | None, known_upto: int, spec: Sp
 
 def _alone(e: _Entry, spec: Spec, notes: list[str]) -> LayerResult:
     """A leaf after the chain stopped: its weights from its printed sizes, its shape unknown."""
-    from ..engine.propagate import propagate
+    from ..engine.propagate import analyse
 
     ls = e.spec
     if e.opaque or e.hidden:
@@ -389,7 +390,7 @@ def _alone(e: _Entry, spec: Spec, notes: list[str]) -> LayerResult:
     one = Spec(source=spec.source, layers=(replace(ls, name=ls.name),),
                inputs={"input": _probe_shape(ls)}, framework="pytorch", loc=spec.loc)
     try:
-        row = propagate(one, {}).layers[0]
+        row = analyse(one, {}).layers[0]
     except SpecError as err:
         notes.append(f"{ls.name}: its parameters are not counted ({err.message})")
         return _empty(ls, ls.type)

@@ -1,18 +1,20 @@
 """Layers that change no shape and have no parameters: activations, dropout.
 
-Each is one table entry: convcalc's name, the frameworks' class names, and
-the positional arguments they take (accepted, with no shape effect).
+Each is one explicit class, like every other layer type: convcalc's name, the
+frameworks' class names and their constructor signatures (``params.signature``
+text; ``!`` marks an argument the framework requires, ``...`` a class that
+takes any argument), and the positional arguments they take (accepted, with no
+shape effect).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
-from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import LayerOut, Shape, Weight, fmt_shape
+from ..core.types import LayerOut, Shape, fmt_shape
 from ..errors import SpecError
 from .base import Layer
 from .common import unbatched
@@ -30,6 +32,7 @@ _AXES = {"Dropout1d": (1, 2), "Softmax2d": (2, 3), "SpatialDropout1D": (2,), "Sp
 
 class _Elementwise(Layer):
     family = "no shape change"
+    drawing = "other"
     scalar = True  # element-wise: a 0-d input is fine, as in PyTorch
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -68,54 +71,6 @@ def _check_keras(ctx: Ctx, kind: str, a: Mapping[str, Any]) -> None:
                             code="bad-argument")
 
 
-# kind, doc, convcalc aliases, convcalc's positional order,
-# PyTorch's classes {name: signature}, Keras's classes {name: signature} (params.signature text;
-# `!` marks an argument the framework requires, `...` a class that takes any argument).
-_TABLE: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], dict[str, str], dict[str, str]], ...] = (
-    ("relu", "max(x, 0)", (), (), {"ReLU": "inplace"},
-     {"ReLU": "max_value, negative_slope, threshold, **"}),
-    ("relu6", "min(max(x, 0), 6)", (), (), {"ReLU6": "inplace"}, {}),
-    ("gelu", "Gaussian error linear unit", (), ("approximate",), {"GELU": "approximate"}, {}),
-    ("silu", "x·sigmoid(x), also called swish", ("swish",), (), {"SiLU": "inplace"}, {}),
-    ("mish", "x·tanh(softplus(x))", (), (), {"Mish": "inplace"}, {}),
-    ("sigmoid", "1 / (1 + e^-x)", (), (), {"Sigmoid": ""}, {}),
-    ("hardsigmoid", "piecewise-linear sigmoid", (), (), {"Hardsigmoid": "inplace"}, {}),
-    ("hardswish", "piecewise-linear swish", (), (), {"Hardswish": "inplace"}, {}),
-    ("tanh", "hyperbolic tangent", (), (), {"Tanh": ""}, {}),
-    ("softmax", "normalized exponential along an axis", (), ("dim",), {"Softmax": "dim"},
-     {"Softmax": "axis, **"}),
-    ("logsoftmax", "log of softmax", ("log_softmax",), ("dim",), {"LogSoftmax": "dim"}, {}),
-    ("softplus", "log(1 + e^x)", (), ("beta", "threshold"), {"Softplus": "beta, threshold"}, {}),
-    ("leakyrelu", "max(x, a·x)", ("leaky_relu",), ("negative_slope",),
-     {"LeakyReLU": "negative_slope, inplace"},
-     {"LeakyReLU": "negative_slope, *, alpha, **"}),  # alpha: Keras 3's deprecated name, still taken
-    ("elu", "exponential linear unit", (), ("alpha",), {"ELU": "alpha, inplace"}, {"ELU": "alpha, **"}),
-    ("selu", "scaled ELU", (), (), {"SELU": "inplace"}, {}),
-    ("celu", "continuously differentiable ELU", (), ("alpha",), {"CELU": "alpha, inplace"}, {}),
-    ("hardtanh", "clamp to [min_val, max_val]", (), ("min_val", "max_val"),
-     {"Hardtanh": "min_val, max_val, inplace, min_value, max_value"}, {}),
-    ("softsign", "x / (1 + |x|)", (), (), {"Softsign": ""}, {}),
-    ("logsigmoid", "log(sigmoid(x))", (), (), {"LogSigmoid": ""}, {}),
-    ("softmin", "softmax of −x", (), ("dim",), {"Softmin": "dim"}, {}),
-    ("softmax2d", "softmax over the channels", (), (), {"Softmax2d": ""}, {}),
-    ("tanhshrink", "x − tanh(x)", (), (), {"Tanhshrink": ""}, {}),
-    ("softshrink", "soft thresholding", (), ("lambd",), {"Softshrink": "lambd"}, {}),
-    ("hardshrink", "hard thresholding", (), ("lambd",), {"Hardshrink": "lambd"}, {}),
-    ("threshold", "x if x > threshold else value", (), ("threshold", "value"),
-     {"Threshold": "threshold!, value!, inplace"}, {}),
-    ("rrelu", "randomized leaky ReLU", (), ("lower", "upper"), {"RReLU": "lower, upper, inplace"}, {}),
-    ("dropout", "zeroes a fraction `rate` while training", (), ("rate",),
-     dict.fromkeys(("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"), "p, inplace"),
-     {"Dropout": "rate!, noise_shape, seed, **", "AlphaDropout": "rate!, noise_shape, seed, **",
-      "SpatialDropout1D": "rate!, seed, name, dtype",
-      "SpatialDropout2D": "rate!, data_format, seed, name, dtype",
-      "SpatialDropout3D": "rate!, data_format, seed, name, dtype",
-      "GaussianDropout": "rate!, seed, **", "GaussianNoise": "stddev!, seed, **"}),
-    # torch.nn.Identity is "argument-insensitive": it takes any arguments and ignores them.
-    ("identity", "passes its input through", (), (), {"Identity": "..."}, {"Identity": "**"}),
-    ("activation", "a named activation function", (), ("activation",), {}, {"Activation": "activation!, **"}),
-)
-
 _PARAM_ALIASES = {"rate": ("p", "stddev"), "dim": ("axis",), "negative_slope": ("alpha",)}
 
 
@@ -134,109 +89,299 @@ _DEFAULTS = {"rate": 0.5}  # PyTorch's p=0.5; Keras requires its rate (`rate!` i
 # Keras checks these of ReLU and LeakyReLU (see _check_keras); elsewhere they have no effect.
 _KERAS_CHECKED = {"relu": ("max_value", "negative_slope", "threshold"), "leakyrelu": ("negative_slope",)}
 
-for _kind, _doc, _aliases, _pos, _torch, _keras in _TABLE:
-    _names = (*_pos, *(n for n in _KERAS_CHECKED.get(_kind, ()) if n not in _pos))
-    _params = tuple(A.Param(p, _PARAM_KINDS.get(p, A.RAW), _DEFAULTS.get(p),
-                            aliases=_PARAM_ALIASES.get(p, ()), doc="no shape effect") for p in _names)
-    register(
-        type(
-            _kind.title().replace("_", ""),
-            (_Elementwise,),
-            {
-                "kind": _kind,
-                "doc": _doc,
-                "aliases": _aliases,
-                "params": _params,
-                "order": _pos,
-                "torch": dict.fromkeys(_torch),
-                "keras": dict.fromkeys(_keras),
-                "torch_sigs": _torch,
-                "keras_sigs": _keras,
-                "__module__": __name__,
-            },
-        )
-    )
+def _shape_free(*names: str) -> tuple[A.Param, ...]:
+    """Arguments an activation accepts that change no shape (a dropout rate is checked)."""
+    return tuple(A.Param(n, _PARAM_KINDS.get(n, A.RAW), _DEFAULTS.get(n), aliases=_PARAM_ALIASES.get(n, ()),
+                         doc="no shape effect") for n in names)
 
 
 @register
-class PReLU(Layer):
-    """Leaky ReLU with a learned slope: the one activation with parameters.
-
-    PyTorch ``PReLU(num_parameters=1)``: ``weight (num,)``, where num is 1 or
-    the channels (axis 1 with the batch axis, the first axis here).  Keras
-    ``PReLU(shared_axes=None)``: ``alpha`` has the input's shape with every
-    shared axis (batch is 0) set to 1 — Keras indexes ``shape[axis − 1]``, so
-    an axis 0 there lands on the last axis, as convcalc reproduces.
-    """
-
-    kind = "prelu"
-    family = "no shape change"
-    scalar = True  # with one slope (PyTorch) or a 0-d alpha (Keras)
-    doc = "max(x, 0) + a·min(x, 0) with learned a."
-    params = (
-        A.Param("num", A.POSITIVE, 1, aliases=("num_parameters",), doc="PyTorch: 1 or the channels"),
-        A.Param("init", A.RAW, None, doc="no shape effect"),
-        A.Param("shared_axes", A.RAW, None, doc="Keras: axes (batch is 0) sharing one alpha"),
-        A.Param("alpha_initializer", A.RAW, None, doc="no shape effect"),
-        A.Param("alpha_regularizer", A.RAW, None, doc="no shape effect"),
-        A.Param("alpha_constraint", A.RAW, None, doc="no shape effect"),
-    )
-    order = ("num",)
-    torch = {"PReLU": None}
-    torch_sig = "num_parameters, init, device, dtype"
-    keras = {"PReLU": None}
-    keras_sig = "alpha_initializer, alpha_regularizer, alpha_constraint, shared_axes, **"
-
-    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
-        if ctx.keras:
-            return LayerOut(x, (Weight("alpha", self._alpha_shape(x, a["shared_axes"])),))
-        n = a["num"]
-        if not (num.is_int(n) and n == 1):
-            if not x:
-                raise SpecError(f"num_parameters {num.fmt(n)} needs a channel axis; a 0-d (scalar) input "
-                                "takes 1", code="scalar-input")
-            c = x[0]
-            ctx.equal(n, c, lambda: f"num_parameters {num.fmt(n)} must be 1 or the input's channels "
-                      f"{num.fmt(c)} (input {fmt_shape(x)})", code="in-channels-mismatch")
-        return LayerOut(x, (Weight("weight", (n,)),))
-
-    @staticmethod
-    def _alpha_shape(x: Shape, shared: Any) -> Shape:
-        shape = list(x)
-        if shared is None:
-            return x
-        axes = shared if isinstance(shared, list | tuple) else [shared]
-        for ax in axes:
-            if type(ax) is not int:
-                raise SpecError(f"shared_axes must be axis numbers, not {A.describe(ax)}", code="bad-axis")
-            if not -len(shape) <= ax - 1 < len(shape):
-                raise SpecError(f"shared axis {ax} is out of range for the input {fmt_shape(x)} "
-                                "(axis 0 is the batch axis)", code="bad-axis")
-            shape[ax - 1] = 1
-        return tuple(shape)
+class ReLU(_Elementwise):
+    kind = "relu"
+    doc = "max(x, 0)"
+    params = _shape_free("max_value", "negative_slope", "threshold")
+    torch = {"ReLU": None}
+    torch_sigs = {"ReLU": "inplace"}
+    keras = {"ReLU": None}
+    keras_sigs = {"ReLU": "max_value, negative_slope, threshold, **"}
 
 
 @register
-class StochasticDepth(Layer):
-    """torchvision.ops.StochasticDepth(p, mode) and timm's DropPath(drop_prob): a residual branch dropped
-    per sample ("row") or for the whole batch ("batch") while training; no shape change, no parameters."""
+class ReLU6(_Elementwise):
+    kind = "relu6"
+    doc = "min(max(x, 0), 6)"
+    torch = {"ReLU6": None}
+    torch_sigs = {"ReLU6": "inplace"}
 
-    kind = "stochastic_depth"
-    family = "no shape change"
-    doc = "Drops a residual branch while training (torchvision StochasticDepth, timm DropPath)."
-    aliases = ("drop_path", "droppath")
-    params = (
-        A.Param("p", PROBABILITY, 0.0, aliases=("drop_prob", "rate")),
-        A.Param("mode", A.choice("row", "batch"), "row", doc="row: per sample; batch: all at once"),
-        A.Param("scale_by_keep", A.BOOL, True, doc="timm: no shape effect"),
-    )
-    order = ("p", "mode")
-    torch = {"StochasticDepth": None, "DropPath": None}
-    torch_order = ("p", "mode")
-    # torchvision.ops.StochasticDepth(p, mode) and timm.layers.DropPath(drop_prob=0., scale_by_keep=True)
-    torch_sig = "p!, mode!"
-    torch_sigs: ClassVar[dict[str, str]] = {"DropPath": "drop_prob, scale_by_keep"}
 
-    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        return LayerOut(inputs[0])
+@register
+class GELU(_Elementwise):
+    kind = "gelu"
+    doc = "Gaussian error linear unit"
+    params = _shape_free("approximate")
+    order = ("approximate",)
+    torch = {"GELU": None}
+    torch_sigs = {"GELU": "approximate"}
+
+
+@register
+class SiLU(_Elementwise):
+    kind = "silu"
+    doc = "x·sigmoid(x), also called swish"
+    aliases = ("swish",)
+    torch = {"SiLU": None}
+    torch_sigs = {"SiLU": "inplace"}
+
+
+@register
+class Mish(_Elementwise):
+    kind = "mish"
+    doc = "x·tanh(softplus(x))"
+    torch = {"Mish": None}
+    torch_sigs = {"Mish": "inplace"}
+
+
+@register
+class Sigmoid(_Elementwise):
+    kind = "sigmoid"
+    doc = "1 / (1 + e^-x)"
+    torch = {"Sigmoid": None}
+    torch_sigs = {"Sigmoid": ""}
+
+
+@register
+class Hardsigmoid(_Elementwise):
+    kind = "hardsigmoid"
+    doc = "piecewise-linear sigmoid"
+    torch = {"Hardsigmoid": None}
+    torch_sigs = {"Hardsigmoid": "inplace"}
+
+
+@register
+class Hardswish(_Elementwise):
+    kind = "hardswish"
+    doc = "piecewise-linear swish"
+    torch = {"Hardswish": None}
+    torch_sigs = {"Hardswish": "inplace"}
+
+
+@register
+class Tanh(_Elementwise):
+    kind = "tanh"
+    doc = "hyperbolic tangent"
+    torch = {"Tanh": None}
+    torch_sigs = {"Tanh": ""}
+
+
+@register
+class Softmax(_Elementwise):
+    kind = "softmax"
+    doc = "normalized exponential along an axis"
+    params = _shape_free("dim")
+    order = ("dim",)
+    torch = {"Softmax": None}
+    torch_sigs = {"Softmax": "dim"}
+    keras = {"Softmax": None}
+    keras_sigs = {"Softmax": "axis, **"}
+
+
+@register
+class LogSoftmax(_Elementwise):
+    kind = "logsoftmax"
+    doc = "log of softmax"
+    aliases = ("log_softmax",)
+    params = _shape_free("dim")
+    order = ("dim",)
+    torch = {"LogSoftmax": None}
+    torch_sigs = {"LogSoftmax": "dim"}
+
+
+@register
+class Softplus(_Elementwise):
+    kind = "softplus"
+    doc = "log(1 + e^x)"
+    params = _shape_free("beta", "threshold")
+    order = ("beta", "threshold")
+    torch = {"Softplus": None}
+    torch_sigs = {"Softplus": "beta, threshold"}
+
+
+@register
+class LeakyReLU(_Elementwise):
+    kind = "leakyrelu"
+    doc = "max(x, a·x)"
+    aliases = ("leaky_relu",)
+    params = _shape_free("negative_slope")
+    order = ("negative_slope",)
+    torch = {"LeakyReLU": None}
+    torch_sigs = {"LeakyReLU": "negative_slope, inplace"}
+    keras = {"LeakyReLU": None}
+    keras_sigs = {"LeakyReLU": "negative_slope, *, alpha, **"}
+
+
+@register
+class ELU(_Elementwise):
+    kind = "elu"
+    doc = "exponential linear unit"
+    params = _shape_free("alpha")
+    order = ("alpha",)
+    torch = {"ELU": None}
+    torch_sigs = {"ELU": "alpha, inplace"}
+    keras = {"ELU": None}
+    keras_sigs = {"ELU": "alpha, **"}
+
+
+@register
+class SELU(_Elementwise):
+    kind = "selu"
+    doc = "scaled ELU"
+    torch = {"SELU": None}
+    torch_sigs = {"SELU": "inplace"}
+
+
+@register
+class CELU(_Elementwise):
+    kind = "celu"
+    doc = "continuously differentiable ELU"
+    params = _shape_free("alpha")
+    order = ("alpha",)
+    torch = {"CELU": None}
+    torch_sigs = {"CELU": "alpha, inplace"}
+
+
+@register
+class Hardtanh(_Elementwise):
+    kind = "hardtanh"
+    doc = "clamp to [min_val, max_val]"
+    params = _shape_free("min_val", "max_val")
+    order = ("min_val", "max_val")
+    torch = {"Hardtanh": None}
+    torch_sigs = {"Hardtanh": "min_val, max_val, inplace, min_value, max_value"}
+
+
+@register
+class Softsign(_Elementwise):
+    kind = "softsign"
+    doc = "x / (1 + |x|)"
+    torch = {"Softsign": None}
+    torch_sigs = {"Softsign": ""}
+
+
+@register
+class LogSigmoid(_Elementwise):
+    kind = "logsigmoid"
+    doc = "log(sigmoid(x))"
+    torch = {"LogSigmoid": None}
+    torch_sigs = {"LogSigmoid": ""}
+
+
+@register
+class Softmin(_Elementwise):
+    kind = "softmin"
+    doc = "softmax of −x"
+    params = _shape_free("dim")
+    order = ("dim",)
+    torch = {"Softmin": None}
+    torch_sigs = {"Softmin": "dim"}
+
+
+@register
+class Softmax2d(_Elementwise):  # (C, H, W) with or without the batch axis: see _AXES
+    kind = "softmax2d"
+    doc = "softmax over the channels"
+    torch = {"Softmax2d": None}
+    torch_sigs = {"Softmax2d": ""}
+
+
+@register
+class Tanhshrink(_Elementwise):
+    kind = "tanhshrink"
+    doc = "x − tanh(x)"
+    torch = {"Tanhshrink": None}
+    torch_sigs = {"Tanhshrink": ""}
+
+
+@register
+class Softshrink(_Elementwise):
+    kind = "softshrink"
+    doc = "soft thresholding"
+    params = _shape_free("lambd")
+    order = ("lambd",)
+    torch = {"Softshrink": None}
+    torch_sigs = {"Softshrink": "lambd"}
+
+
+@register
+class Hardshrink(_Elementwise):
+    kind = "hardshrink"
+    doc = "hard thresholding"
+    params = _shape_free("lambd")
+    order = ("lambd",)
+    torch = {"Hardshrink": None}
+    torch_sigs = {"Hardshrink": "lambd"}
+
+
+@register
+class Threshold(_Elementwise):
+    kind = "threshold"
+    doc = "x if x > threshold else value"
+    params = _shape_free("threshold", "value")
+    order = ("threshold", "value")
+    torch = {"Threshold": None}
+    torch_sigs = {"Threshold": "threshold!, value!, inplace"}
+
+
+@register
+class RReLU(_Elementwise):
+    kind = "rrelu"
+    doc = "randomized leaky ReLU"
+    params = _shape_free("lower", "upper")
+    order = ("lower", "upper")
+    torch = {"RReLU": None}
+    torch_sigs = {"RReLU": "lower, upper, inplace"}
+
+
+@register
+class Dropout(_Elementwise):
+    kind = "dropout"
+    doc = "zeroes a fraction `rate` while training"
+    params = _shape_free("rate")
+    order = ("rate",)
+    torch_sigs = {
+        "Dropout": "p, inplace",
+        "Dropout1d": "p, inplace",
+        "Dropout2d": "p, inplace",
+        "Dropout3d": "p, inplace",
+        "AlphaDropout": "p, inplace",
+    }
+    torch = dict.fromkeys(torch_sigs)
+    keras_sigs = {
+        "Dropout": "rate!, noise_shape, seed, **",
+        "AlphaDropout": "rate!, noise_shape, seed, **",
+        "SpatialDropout1D": "rate!, seed, name, dtype",
+        "SpatialDropout2D": "rate!, data_format, seed, name, dtype",
+        "SpatialDropout3D": "rate!, data_format, seed, name, dtype",
+        "GaussianDropout": "rate!, seed, **",
+        "GaussianNoise": "stddev!, seed, **",
+    }
+    keras = dict.fromkeys(keras_sigs)
+
+
+@register
+class Identity(_Elementwise):
+    kind = "identity"
+    doc = "passes its input through"
+    torch = {"Identity": None}
+    torch_sigs = {"Identity": "..."}
+    keras = {"Identity": None}
+    keras_sigs = {"Identity": "**"}
+
+
+@register
+class Activation(_Elementwise):
+    kind = "activation"
+    doc = "a named activation function"
+    params = _shape_free("activation")
+    order = ("activation",)
+    keras = {"Activation": None}
+    keras_sigs = {"Activation": "activation!, **"}

@@ -118,6 +118,7 @@ class MultiheadAttention(Layer):
 
     kind = "mha"
     family = "attention"
+    drawing = "dense"  # projections and a weighted sum: drawn with the dense layers
     doc = ("PyTorch's MultiheadAttention (lower-case h; Keras's MultiHeadAttention is keras_mha): from one "
            "tensor (self-attention), [query, key_value] or [query, key, value]; (L, E) per sample.")
     multi_input = True
@@ -249,6 +250,7 @@ class KerasMultiHeadAttention(Layer):
 
     kind = "keras_mha"
     family = "attention"
+    drawing = "dense"  # projections and a weighted sum: drawn with the dense layers
     doc = ("Keras's MultiHeadAttention (capital H; PyTorch's MultiheadAttention is mha): from [query, value] "
            "or [query, value, key]; output: the query's shape with the last axis = output_shape.")
     multi_input = True
@@ -328,6 +330,7 @@ class GroupedQueryAttention(Layer):
 
     kind = "gqa"
     family = "attention"
+    drawing = "dense"  # projections and a weighted sum: drawn with the dense layers
     doc = ("Grouped-query attention (Llama): heads, kv_heads, head_dim; no biases by default; rotary "
            "embeddings have no parameters.")
     aliases = ("grouped_query_attention",)

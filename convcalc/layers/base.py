@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.types import AXIS_NAMES, LayerOut, Shape, fmt_shape
 from ..errors import SpecError
 
@@ -21,7 +22,9 @@ class Layer:
     """One layer type.  Subclasses declare; :meth:`infer` computes.
 
     ``kind`` is convcalc's name (``conv``); with ``ranks`` it also answers to
-    ``conv1d``/``conv2d``/``conv3d``.  ``torch`` and ``keras`` map the
+    ``conv1d``/``conv2d``/``conv3d``.  ``family`` groups types in ``--list-layers``;
+    ``drawing`` and ``glyph`` say how ``--draw`` shows the type, so a new type
+    draws right without a change to the drawing code.  ``torch`` and ``keras`` map the
     frameworks' class names to a rank (None: rankless).  Each class declares
     its constructor (``torch_sig``/``keras_sig``, in the framework's argument
     names), from which its positional order and accepted keywords come;
@@ -30,7 +33,11 @@ class Layer:
     """
 
     kind: ClassVar[str]
-    family: ClassVar[str] = "other"
+    family: ClassVar[str] = "other"  # the catalogue's heading in --list-layers
+    # How the SVG drawing shows it (see convcalc.draw.layout.COLOURS): "conv", "up", "pool",
+    # "norm", "dense", "flat", "merge" or "other"; and, for a merge, the sign in its circle.
+    drawing: ClassVar[str] = "other"
+    glyph: ClassVar[str] = ""
     doc: ClassVar[str] = ""
     params: ClassVar[tuple[A.Param, ...]] = ()
     order: ClassVar[tuple[str, ...]] = ()  # convcalc's positional order
@@ -58,9 +65,9 @@ class Layer:
 
     def signature_text(self, cls: str, spelling: str) -> str | None:
         """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""
-        if spelling == "torch" and cls in self.torch:
+        if spelling == Spelling.TORCH and cls in self.torch:
             return self.torch_sigs.get(cls, self.torch_sig)
-        if spelling == "keras" and cls in self.keras:
+        if spelling == Spelling.KERAS and cls in self.keras:
             return self.keras_sigs.get(cls, self.keras_sig)
         return None
 
@@ -76,7 +83,7 @@ class Layer:
             forms[key] = None if text is None else A.call_form(A.signature(text), self.params, cls)
         return forms[key]
 
-    def keras_name(self, rank: int | None) -> str:
+    def keras_class(self, rank: int | None) -> str:
         """Keras's class for this type at ``rank`` (``Conv2D``), for messages; else convcalc's name."""
         for name, r in self.keras.items():
             if r == rank:

@@ -14,10 +14,11 @@ from typing import Any
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import LAYOUTS
 from ..core.types import Shape, Weight, fmt_shape
 from ..errors import SpecError
 
-DATA_FORMAT = A.Param("data_format", A.optional(A.choice("channels_first", "channels_last")), None)
+DATA_FORMAT = A.Param("data_format", A.optional(A.choice(*LAYOUTS)), None)
 IN_CHANNELS = A.Param("in_channels", A.OPTIONAL_POSITIVE, None, doc="checked against the input")
 
 

@@ -16,6 +16,7 @@ from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.types import LayerOut, Shape, Weight
 from ..errors import SpecError
 from ..spec.model import split_axes
@@ -25,7 +26,8 @@ from .common import DATA_FORMAT, IN_CHANNELS, check_in_channels, kernel_and_bias
 from .registry import register
 
 
-# Shared by the layer modules: arguments, checks and name tables that several families use.
+# Shared by the convolutions of this module (depthwise and separable too); pool.py reuses
+# resolve_padding.  Helpers of several families live in layers/common.py.
 def _channels_in(ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> tuple[Any, Shape]:
     """The input's channels, checked against a given in_channels, and its spatial sizes."""
     x = inputs[0]
@@ -59,7 +61,7 @@ def resolve_padding(
     kind = layer.kind
     if ctx.keras and not isinstance(padding, str):
         raise SpecError(
-            f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same'"
+            f"Keras's {layer.keras_class(rank)} takes padding 'valid' or 'same'"
             f"{' or causal' if rank == 1 and kind == 'conv' else ''}, not {padding_repr(padding)}; "
             f"put a zeropad{rank}d layer before it for explicit padding", loc=ctx.arg_loc("padding"),
             code="bad-padding"
@@ -69,7 +71,8 @@ def resolve_padding(
             raise SpecError("padding 'causal' is only for 1-D convolutions", loc=ctx.arg_loc("padding"),
                             code="bad-padding")
         if ctx.keras and kind != "conv":
-            raise SpecError(f"Keras's {layer.keras_name(rank)} takes padding 'valid' or 'same', not 'causal'",
+            raise SpecError(f"Keras's {layer.keras_class(rank)} takes padding 'valid' or 'same', "
+                            "not 'causal'",
                             loc=ctx.arg_loc("padding"), code="bad-padding")
         # PyTorch has no such option; convcalc reads it as Keras does (left padding), stated in the README.
         return tuple((d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True))
@@ -131,7 +134,7 @@ def _kernel(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     on 2 or 3 axes (the weight gets one axis too few)."""
     items = split_axes(raw)
     one = isinstance(items, list | tuple) and len(items) == 1
-    if ctx.spelling == "torch" and one and (ctx.rank or 1) > 1:
+    if ctx.spelling == Spelling.TORCH and one and (ctx.rank or 1) > 1:
         raise SpecError(f"{what} {list(items)} has one value, but PyTorch's {ctx.cls} needs {ctx.rank} (one "
                         "per spatial axis) or a single number", code="wrong-axis-count")
     return A.AXES(raw, ctx, what)
@@ -157,6 +160,7 @@ _KERAS_INIT = ("kernel_initializer, bias_initializer, kernel_regularizer, bias_r
 class Conv(Layer):
     kind = "conv"
     family = "convolution"
+    drawing = "conv"
     doc = "Convolution; `conv` infers the rank from its input."
     ranks = (1, 2, 3)
     aliases = ("convolution",)
@@ -210,6 +214,7 @@ class ConvTranspose(Layer):
 
     kind = "conv_transpose"
     family = "convolution"
+    drawing = "up"
     doc = "Transposed convolution (upsampling by the stride)."
     ranks = (1, 2, 3)
     aliases = ("convtranspose", "deconv", "conv_t")
@@ -344,6 +349,7 @@ class DepthwiseConv(Layer):
 
     kind = "depthwise_conv"
     family = "convolution"
+    drawing = "conv"
     doc = "Depthwise convolution (Keras DepthwiseConv; PyTorch: conv with groups=c_in)."
     ranks = (1, 2)
     aliases = ("depthwiseconv", "dwconv")
@@ -375,6 +381,7 @@ class SeparableConv(Layer):
 
     kind = "separable_conv"
     family = "convolution"
+    drawing = "conv"
     doc = "Depthwise-separable convolution (depthwise, then 1×1 pointwise)."
     ranks = (1, 2)
     aliases = ("separableconv", "sepconv")

@@ -40,6 +40,7 @@ def refuse_return_state(a: Mapping[str, Any], cls: str) -> None:
 class ConvLSTM(Layer):
     kind = "conv_lstm"
     family = "recurrent"
+    drawing = "conv"
     doc = "Keras convolutional LSTM over (time, *spatial, channels)."
     ranks = (1, 2, 3)
     params = (

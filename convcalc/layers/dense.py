@@ -25,6 +25,7 @@ from .registry import register
 class Dense(Layer):
     kind = "dense"
     family = "dense"
+    drawing = "dense"
     doc = "Fully connected layer on the last axis (any rank)."
     aliases = ("linear", "fc")
     params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS)
@@ -60,6 +61,7 @@ class Dense(Layer):
 class Embedding(Layer):
     kind = "embedding"
     family = "dense"
+    drawing = "dense"
     doc = "Lookup table: integer indices of any shape gain an axis of size dim."
     params = (
         A.Param("vocab", A.POSITIVE, aliases=("num_embeddings", "input_dim")),

@@ -116,6 +116,7 @@ def _agreement(inputs: Sequence[Shape], back: int, size: Value) -> str:
 
 class _Elementwise(Layer):
     family = "merge"
+    drawing = "merge"
     multi_input = True
     exactly: ClassVar[int | None] = None
     params = ()
@@ -133,6 +134,7 @@ class _Elementwise(Layer):
 class Add(_Elementwise):
     kind = "add"
     doc = "Element-wise sum of 2 or more tensors (broadcasting size-1 axes)."
+    glyph = "+"
     keras = {"Add": None}
 
 
@@ -140,6 +142,7 @@ class Add(_Elementwise):
 class Subtract(_Elementwise):
     kind = "subtract"
     doc = "Element-wise difference of exactly 2 tensors (broadcasting size-1 axes)."
+    glyph = "−"
     keras = {"Subtract": None}
     exactly = 2
 
@@ -148,6 +151,7 @@ class Subtract(_Elementwise):
 class Multiply(_Elementwise):
     kind = "multiply"
     doc = "Element-wise product of 2 or more tensors (broadcasting size-1 axes), e.g. attention gates."
+    glyph = "×"
     keras = {"Multiply": None}
 
 
@@ -155,6 +159,7 @@ class Multiply(_Elementwise):
 class Average(_Elementwise):
     kind = "average"
     doc = "Element-wise mean of 2 or more tensors (broadcasting size-1 axes)."
+    glyph = "avg"
     keras = {"Average": None}
 
 
@@ -162,6 +167,7 @@ class Average(_Elementwise):
 class Maximum(_Elementwise):
     kind = "maximum"
     doc = "Element-wise maximum of 2 or more tensors (broadcasting size-1 axes)."
+    glyph = "max"
     keras = {"Maximum": None}
 
 
@@ -169,6 +175,7 @@ class Maximum(_Elementwise):
 class Minimum(_Elementwise):
     kind = "minimum"
     doc = "Element-wise minimum of 2 or more tensors (broadcasting size-1 axes)."
+    glyph = "min"
     keras = {"Minimum": None}
 
 
@@ -201,6 +208,7 @@ def concat_shapes(ctx: Ctx, kind: str, inputs: Sequence[Shape], axis: Any) -> Sh
 class Concat(Layer):
     kind = "concat"
     family = "merge"
+    drawing = "merge"
     doc = ("Join 2 or more tensors along `axis` (default: the channel axis; the batch axis is 0, "
            "negatives count from the end); other axes must match.")
     aliases = ("cat",)

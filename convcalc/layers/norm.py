@@ -57,6 +57,7 @@ _KERAS_AFFINE_SIG = ("beta_initializer, gamma_initializer, beta_regularizer, gam
 class BatchNorm(Layer):
     kind = "batchnorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Batch normalization over the channel axis."
     ranks = (1, 2, 3)
     aliases = ("batch_norm", "batchnormalization", "bn")
@@ -129,6 +130,7 @@ class LayerNorm(Layer):
 
     kind = "layernorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Layer normalization over the trailing axes."
     aliases = ("layer_norm", "layernormalization", "ln")
     params = (
@@ -196,6 +198,7 @@ class GroupNorm(Layer):
 
     kind = "groupnorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Group normalization over the channel axis."
     aliases = ("group_norm", "groupnormalization", "gn")
     params = (
@@ -258,6 +261,7 @@ class InstanceNorm(Layer):
 
     kind = "instancenorm"
     family = "normalization"
+    drawing = "norm"
     doc = "Instance normalization (per sample and channel)."
     ranks = (1, 2, 3)
     aliases = ("instance_norm", "instancenormalization")
@@ -308,6 +312,7 @@ class LayerNorm2d(Layer):
 
     kind = "layernorm2d"
     family = "normalization"
+    drawing = "norm"
     doc = "LayerNorm over the channels of a feature map (ConvNeXt's LayerNorm2d): weight and bias of C."
     aliases = ("channel_layernorm", "layernorm_channels")
     params = (
@@ -346,6 +351,7 @@ class RMSNorm(Layer):
 
     kind = "rmsnorm"
     family = "normalization"
+    drawing = "norm"
     doc = "RMS normalization over the trailing axes (scale only)."
     aliases = ("rms_norm", "rmsnormalization")
     params = (

@@ -50,6 +50,7 @@ FLAT = A.Kind("int|(left, right, top, bottom, ..)", _flat,
 
 class _TorchPad(Layer):
     family = "reshaping"
+    drawing = "other"
     ranks = (1, 2, 3)
     mode = "zeros"
 

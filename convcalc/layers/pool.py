@@ -25,6 +25,7 @@ from .registry import register
 
 class _Pool(Layer):
     family = "pooling"
+    drawing = "pool"
     ranks = (1, 2, 3)
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -35,7 +36,7 @@ class _Pool(Layer):
         if ctx.keras:
             if not isinstance(padding, str) or padding == "causal":
                 raise SpecError(
-                    f"Keras's {self.keras_name(len(k))} takes padding 'valid' or 'same', "
+                    f"Keras's {self.keras_class(len(k))} takes padding 'valid' or 'same', "
                     f"not {padding_repr(padding)}", loc=ctx.arg_loc("padding"), code="bad-padding"
                 )
             pads = "same" if padding == "same" else ((0, 0),) * len(k)
@@ -152,6 +153,7 @@ def _optional_axes(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
 
 class _Adaptive(Layer):
     family = "pooling"
+    drawing = "pool"
     ranks = (1, 2, 3)
     params = (
         A.Param("size", A.Kind("size per axis (None keeps)", _optional_axes, A.AXES.schema),
@@ -198,6 +200,7 @@ class AdaptiveMaxPool(_Adaptive):
 
 class _Global(Layer):
     family = "pooling"
+    drawing = "pool"
     ranks = (1, 2, 3)
     params = (A.Param("keepdims", A.BOOL, False), DATA_FORMAT)
     order = ("keepdims",)

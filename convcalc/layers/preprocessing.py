@@ -43,6 +43,7 @@ def _axes(raw: Any, x: Shape) -> tuple[int, ...]:
 class Normalization(Layer):
     kind = "normalization"
     family = "preprocessing"
+    drawing = "norm"
     doc = "Keras: (x − mean) / √variance; learned by adapt(): 2C + 1 non-trainable weights."
     params = (
         A.Param("axis", A.RAW, -1, doc="kept axes (Keras counts the batch axis as 0)"),
@@ -72,6 +73,7 @@ class Normalization(Layer):
 class Rescaling(Layer):
     kind = "rescaling"
     family = "preprocessing"
+    drawing = "other"
     doc = "Keras: x · scale + offset; no weights."
     params = (A.Param("scale", A.RAW), A.Param("offset", A.RAW, 0.0))
     order = ("scale", "offset")
@@ -94,6 +96,7 @@ class _Sized(Layer):
     """A layer whose output image is ``height × width``."""
 
     family = "preprocessing"
+    drawing = "other"
     cls: ClassVar[str] = ""
     params = (A.Param("height", A.POSITIVE), A.Param("width", A.POSITIVE), DATA_FORMAT)
 
@@ -183,6 +186,7 @@ def _augmentation(cls: str, signature: str) -> type[Layer]:
     class Augmentation(Layer):
         kind = _snake(cls)
         family = "preprocessing"
+        drawing = "other"
         doc = f"Keras {cls}: random augmentation while training; the shape is kept, no weights."
         params = (*(A.Param(n, A.RAW, None, doc="no shape effect") for n in names), DATA_FORMAT)
         keras = {cls: None}

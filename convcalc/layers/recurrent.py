@@ -48,6 +48,7 @@ DROPOUT = A.Kind("number in [0, 1]", _dropout, {"type": "number", "minimum": 0, 
 
 class _Recurrent(Layer):
     family = "recurrent"
+    drawing = "dense"
     gates: ClassVar[int] = 1
     cell: ClassVar[str] = ""  # the framework's class, for messages
     common: ClassVar[tuple[A.Param, ...]] = (
@@ -151,7 +152,7 @@ class _Recurrent(Layer):
         macs = gh * (features + h)
         if not a["bidirectional"]:
             return cell, h, macs
-        both = [Weight(f"{side}_{self.keras_name}/{w.name}", w.shape)
+        both = [Weight(f"{side}_{self.keras_weight_prefix}/{w.name}", w.shape)
                 for side in ("forward", "backward") for w in cell]
         return both, 2 * h, 2 * macs
 
@@ -159,7 +160,7 @@ class _Recurrent(Layer):
         return (gh,)
 
     @property
-    def keras_name(self) -> str:
+    def keras_weight_prefix(self) -> str:
         """Keras's snake-case name of the class (``simple_rnn``), as in its weight paths."""
         return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", self.cell).lower()
 

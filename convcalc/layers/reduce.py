@@ -35,6 +35,7 @@ AXES = A.Kind("int|[int,..]", _axes, {"anyOf": [{"type": "integer"}, {"type": "s
 
 class _Reduce(Layer):
     family = "tensor"
+    drawing = "other"
     params = (
         A.Param("axis", AXES, aliases=("dim", "axes")),
         A.Param("keepdims", A.BOOL, False, aliases=("keepdim",)),

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection
 from typing import NamedTuple
 
+from ..core.framework import Framework, Spelling
 from ..core.params import CallForm
 from ..errors import SpecError, did_you_mean
 from .base import Layer
@@ -21,7 +22,7 @@ class Resolved(NamedTuple):
 
     layer: Layer
     rank: int | None
-    spelling: str  # "convcalc" | "torch" | "keras"
+    spelling: Spelling
     cls: str = ""  # the framework's class name, for its spellings
 
     @property
@@ -29,9 +30,9 @@ class Resolved(NamedTuple):
         form = self.form
         if form is not None:
             return form.order
-        if self.spelling == "torch":
+        if self.spelling == Spelling.TORCH:
             return self.layer.torch_order
-        if self.spelling == "keras":
+        if self.spelling == Spelling.KERAS:
             return self.layer.keras_order
         return self.layer.order
 
@@ -63,8 +64,8 @@ def register(cls: type[Layer]) -> type[Layer]:
     if layer.kind in REGISTRY:
         raise RuntimeError(f"layer kind {layer.kind!r} registered twice")
     REGISTRY[layer.kind] = layer
-    for attr, spelling, names in (("torch_order", "torch", layer.torch),
-                                  ("keras_order", "keras", layer.keras)):
+    for attr, spelling, names in (("torch_order", Spelling.TORCH, layer.torch),
+                                  ("keras_order", Spelling.KERAS, layer.keras)):
         first = next(iter(names), None)
         form = layer.call_form(first, spelling) if first else None
         if form is not None:  # the listing and the schema show the first class's order
@@ -80,7 +81,8 @@ def register(cls: type[Layer]) -> type[Layer]:
             _FOLDED.pop(key, None)
         _add(_NORMAL, key, layer, rank)
         _OWN.add(key)
-    for table, names, fw in ((_TORCH, layer.torch, "pytorch"), (_KERAS, layer.keras, "keras")):
+    for table, names, fw in ((_TORCH, layer.torch, Framework.PYTORCH),
+                             (_KERAS, layer.keras, Framework.KERAS)):
         for name, rank in names.items():
             _add(table, name, layer, rank)
             key = normalize(name)
@@ -91,7 +93,7 @@ def register(cls: type[Layer]) -> type[Layer]:
                 _NORMAL[key] = (layer, rank)
                 _FROM_CLASS[key] = name
             elif held[0] is not layer or key in _FOLDED:
-                other = "pytorch" if fw == "keras" else "keras"
+                other = Framework.PYTORCH if fw is Framework.KERAS else Framework.KERAS
                 _FOLDED.setdefault(key, {}).setdefault(fw, (layer, rank, name))
                 _FOLDED[key].setdefault(other, (*held, _FROM_CLASS[key]))
     return cls
@@ -118,20 +120,20 @@ def lookup(written: str, framework: str, blocks: Collection[str] = ()) -> Resolv
             break
     in_torch, in_keras = name in _TORCH, name in _KERAS
     if in_torch and in_keras:
-        pick = _KERAS if framework == "keras" else _TORCH
-        layer, rank = pick[name]
-        return Resolved(layer, rank, "keras" if framework == "keras" else "torch", name)
+        keras = framework == Framework.KERAS
+        layer, rank = (_KERAS if keras else _TORCH)[name]
+        return Resolved(layer, rank, Spelling.KERAS if keras else Spelling.TORCH, name)
     if in_torch:
-        return Resolved(*_TORCH[name], "torch", name)
+        return Resolved(*_TORCH[name], Spelling.TORCH, name)
     if in_keras:
-        return Resolved(*_KERAS[name], "keras", name)
+        return Resolved(*_KERAS[name], Spelling.KERAS, name)
     key = normalize(name)
     if key in _FOLDED:  # folded to one word, the framework's class decides
-        fw = "keras" if framework == "keras" else "pytorch"
+        fw = Framework.KERAS if framework == Framework.KERAS else Framework.PYTORCH
         layer, rank, cls = _FOLDED[key][fw]
-        return Resolved(layer, rank, "keras" if fw == "keras" else "torch", cls)
+        return Resolved(layer, rank, Spelling.KERAS if fw is Framework.KERAS else Spelling.TORCH, cls)
     if key in _NORMAL:
-        return Resolved(*_NORMAL[key], "convcalc")
+        return Resolved(*_NORMAL[key], Spelling.CONVCALC)
     close = closest_types(name)
     named = [f"`{c}`" for c in close]
     which = " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
@@ -179,9 +181,9 @@ def spelling_frameworks(written: str) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     in_torch, in_keras = bare in _TORCH, bare in _KERAS
     if in_torch != in_keras:
-        out.append(("pytorch" if in_torch else "keras", bare))
+        out.append((Framework.PYTORCH if in_torch else Framework.KERAS, bare))
     if prefix:
-        by_prefix = "pytorch" if prefix in _TORCH_PREFIXES else "keras"
+        by_prefix = Framework.PYTORCH if prefix in _TORCH_PREFIXES else Framework.KERAS
         if not out or out[0][0] != by_prefix:
             out.append((by_prefix, name))
     return tuple(out)

@@ -62,6 +62,7 @@ class Parameter(Layer):
 
     kind = "parameter"
     family = "tensor"
+    drawing = "other"
     doc = ("A learnable tensor of `shape` (no batch axis; reads nothing), nn.Parameter(torch.zeros(*shape)): "
            "class token, position embedding, layer scale.")
     source = True
@@ -106,6 +107,7 @@ class Slice(Layer):
 
     kind = "slice"
     family = "tensor"
+    drawing = "flat"
     doc = "x[start:stop:step] along `axis` (batch is 0): Python's sizes, negatives and clamping."
     params = (
         A.Param("axis", A.INTEGER, aliases=("dim",)),
@@ -146,6 +148,7 @@ class Select(Layer):
 
     kind = "select"
     family = "tensor"
+    drawing = "flat"
     doc = "x.select(axis, index): one entry of `axis` (batch is 0), the axis dropped (ViT's x[:, 0])."
     params = (A.Param("axis", A.INTEGER, aliases=("dim",)), A.Param("index", A.INTEGER))
     order = ("axis", "index")
@@ -205,6 +208,7 @@ class Split(Layer):
 
     kind = "split"
     family = "tensor"
+    drawing = "flat"
     doc = ("torch.split (sizes: a list, or one size) / torch.chunk (chunks: N) along `axis` (default: "
            "channels); outputs read as name.0, name.1, ...")
     params = (
@@ -293,6 +297,7 @@ class TensorSplit(Layer):
 
     kind = "tensor_split"
     family = "tensor"
+    drawing = "flat"
     doc = ("torch.tensor_split: N sections (the first n mod N one longer) or cuts at indices along `axis` "
            "(default: channels); name.0, ...")
     params = (A.Param("sections", SECTIONS, aliases=("indices_or_sections", "indices")), _SPLIT_AXIS)
@@ -323,6 +328,7 @@ class Unbind(Layer):
 
     kind = "unbind"
     family = "tensor"
+    drawing = "flat"
     doc = "torch.unbind: one output per entry of `axis` (batch is 0), the axis dropped; name.0, ..."
     params = (A.Param("axis", A.INTEGER, 1, aliases=("dim",)),)
     order = ("axis",)
@@ -359,6 +365,7 @@ class Transpose(Layer):
 
     kind = "transpose"
     family = "tensor"
+    drawing = "flat"
     doc = "x.transpose(a, b): swap two axes (batch is 0 and stays first)."
     aliases = ("swapaxes",)
     params = (A.Param("dims", TWO_AXES, variadic=True, aliases=("axes",)),)
@@ -386,6 +393,7 @@ class MatMul(Layer):
 
     kind = "matmul"
     family = "tensor"
+    drawing = "merge"
     doc = "torch.matmul of [a, b]: (..., L, d)·(..., d, S) -> (..., L, S), leading axes broadcast."
     multi_input = True
     params = ()

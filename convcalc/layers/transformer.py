@@ -50,6 +50,7 @@ class Composite(Layer):
     """A layer type that is a block of other layers (expanded before propagation)."""
 
     family = "transformer"
+    drawing = "dense"
     inputs: ClassVar[int] = 1  # how many tensors a use reads (checked when it is expanded)
 
     def body(self, a: Mapping[str, Any], loc: Loc, read: Reader) -> list[Entry]:

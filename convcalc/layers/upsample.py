@@ -1,16 +1,17 @@
-"""Upsampling: PyTorch's Upsample (by a scale, or to a size, in one of its interpolation modes)
-and Keras's UpSampling1D/2D/3D (by whole factors).  No parameters, no MACs."""
+"""Layers that make more positions of an input's elements: pixel shuffle (channels into space and
+back), RepeatVector, and upsampling: PyTorch's Upsample (by a scale, or to a size, in one of its
+interpolation modes) and Keras's UpSampling1D/2D/3D (by whole factors).  No parameters, no MACs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import LayerOut, Shape
+from ..core.types import LayerOut, Shape, fmt_shape
 from ..errors import SpecError
 from ..spec.model import split_axes
 from .base import Layer
@@ -63,6 +64,101 @@ SCALE = A.Kind("int|number per axis", _scale, {"anyOf": [{"type": "number"}, {"t
                                                          {"type": "array"}]})
 
 
+def _last3(ctx: Ctx, x: Shape, kind: str) -> tuple[tuple[Any, ...], Any, Any, Any]:
+    if len(x) < 3:
+        raise SpecError(f"{kind} takes at least 3 axes (channels, height, width), not {fmt_shape(x)}",
+                        code="wrong-rank")
+    if ctx.channels_last:
+        return x[:-3], x[-1], x[-3], x[-2]
+    return x[:-3], x[-3], x[-2], x[-1]
+
+
+def _join3(ctx: Ctx, lead: tuple[Any, ...], c: Any, h: Any, w: Any) -> Shape:
+    return (*lead, h, w, c) if ctx.channels_last else (*lead, c, h, w)
+
+
+class _Shuffle(Layer):
+    """Moves r×r blocks between the channels and the last two axes; the subclasses say which way."""
+
+    family = "reshaping"
+    drawing = "other"
+    order = ("factor",)
+    channels: ClassVar[F.Formula]  # the output channels from c and r
+    spatial: ClassVar[F.Formula]  # the output height and width from n and r
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x, r = inputs[0], a["factor"]
+        lead, c, h, w = _last3(ctx, x, self.kind)
+        self.check(ctx, r, c, h, w)
+        c_out = ctx.step("C", self.channels, c=c, r=r)
+        h_out = ctx.step("H", self.spatial, n=h, r=r)
+        w_out = ctx.step("W", self.spatial, n=w, r=r)
+        return LayerOut(_join3(ctx, lead, c_out, h_out, w_out))
+
+    def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
+        raise NotImplementedError
+
+
+@register
+class PixelShuffle(_Shuffle):
+    """``(C·r², H, W)`` → ``(C, H·r, W·r)``; the channels must be divisible by r²."""
+
+    kind = "pixel_shuffle"
+    doc = "Move r² channels into an r× larger image (sub-pixel convolution)."
+    aliases = ("depth_to_space",)
+    params = (A.Param("factor", A.POSITIVE, aliases=("upscale_factor", "r")),)
+    torch = {"PixelShuffle": None}
+    torch_sig = "upscale_factor"
+    channels = F.SHUFFLE_CHANNELS
+    spatial = F.UPSAMPLE_OUT
+
+    def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
+        ctx.divides(r * r, c, lambda: f"channels {num.fmt(c)} are not divisible by the square of the upscale "
+                    f"factor {num.fmt(r)}² = {num.fmt(r * r)}", code="not-divisible")
+
+
+@register
+class PixelUnshuffle(_Shuffle):
+    """``(C, H, W)`` → ``(C·r², H/r, W/r)``; H and W must be divisible by r."""
+
+    kind = "pixel_unshuffle"
+    doc = "Move r×r blocks of pixels into channels (inverse of pixel_shuffle)."
+    aliases = ("space_to_depth",)
+    params = (A.Param("factor", A.POSITIVE, aliases=("downscale_factor", "r")),)
+    torch = {"PixelUnshuffle": None}
+    torch_sig = "downscale_factor"
+    channels = F.UNSHUFFLE_CHANNELS
+    spatial = F.UNSHUFFLE_OUT
+
+    def check(self, ctx: Ctx, r: Any, c: Any, h: Any, w: Any) -> None:
+        for label, n in (("height", h), ("width", w)):
+            ctx.divides(r, n, lambda label=label, n=n: f"{label} {num.fmt(n)} is not divisible by the "
+                        f"downscale factor {num.fmt(r)}", code="not-divisible")
+
+
+@register
+class RepeatVector(Layer):
+    """Keras's RepeatVector(n): a vector ``(F,)`` becomes ``(n, F)``."""
+
+    kind = "repeat_vector"
+    family = "reshaping"
+    drawing = "other"
+    doc = "Repeat a vector n times: (F,) -> (n, F)."
+    aliases = ("repeat",)
+    params = (A.Param("times", A.POSITIVE, aliases=("n",)),)
+    order = ("times",)
+    keras = {"RepeatVector": None}
+    keras_sig = "n, **"
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        x = inputs[0]
+        if len(x) != 1:
+            raise SpecError(f"repeat_vector takes a vector (F,), not {fmt_shape(x)} ({len(x)} axes); "
+                            "flatten it first", code="wrong-rank")
+        ctx.note("steps", "the {n}-vector repeated", a["times"], n=x[0])
+        return LayerOut((a["times"], x[0]))
+
+
 @register
 class Upsample(Layer):
     """Resizes the spatial axes by a factor, or (PyTorch) to a size.
@@ -76,6 +172,7 @@ class Upsample(Layer):
 
     kind = "upsample"
     family = "reshaping"
+    drawing = "up"
     doc = "Upsampling by a scale factor, or (PyTorch) to a size; Keras's size is a factor."
     ranks = (1, 2, 3)
     aliases = ("upsampling", "interpolate")

@@ -41,6 +41,7 @@ class TimeDistributed(Layer):
 
     kind = "timedistributed"
     family = "wrappers"
+    drawing = "other"
     doc = "Apply the wrapped layer to each step of (T, ...)."
     aliases = ("time_distributed",)
     params = (_LAYER,)
@@ -69,6 +70,7 @@ class Bidirectional(Layer):
 
     kind = "bidirectional"
     family = "wrappers"
+    drawing = "other"
     doc = "Run a recurrent layer in both directions and merge (Keras wrapper)."
     params = (
         _LAYER,
@@ -106,8 +108,8 @@ class Bidirectional(Layer):
         if back.shape != fwd.shape:
             raise SpecError(f"the backward layer's output {fmt_shape(back.shape)} differs from the forward "
                             f"layer's {fmt_shape(fwd.shape)}", code="shape-mismatch")
-        kind = getattr(layer, "keras_name", layer.kind)
-        back_kind = getattr(back_resolved.layer, "keras_name", back_resolved.layer.kind)
+        kind = getattr(layer, "keras_weight_prefix", layer.kind)
+        back_kind = getattr(back_resolved.layer, "keras_weight_prefix", back_resolved.layer.kind)
         weights = (*(Weight(f"forward_{kind}/{w.name}", w.shape, w.trainable) for w in fwd.weights),
                    *(Weight(f"backward_{back_kind}/{w.name}", w.shape, w.trainable) for w in back.weights))
         shape = fwd.shape

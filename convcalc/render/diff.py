@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from ..core.result import BYTES_PER_ELEMENT, LayerResult, jsonable, shape_json
-from . import grid
+from ._table_layout import align, column_widths
 from .cells import count, human_bytes, shape, weights
 from .options import Options
 
@@ -78,11 +78,11 @@ def text_lines(d: Diff, opts: Options) -> list[str]:
     body = [[opts.text(c) for c in r] for r in _rows(d, opts)]  # ASCII before measuring (-> is 2 wide)
     out = [_heading(d), ""]
     if body:
-        widths = grid.column_widths([len(c) for c in r] for r in (headers, *body))
+        widths = column_widths([len(c) for c in r] for r in (headers, *body))
         numeric = [False, False, False, False, *(k in ("params", "macs") for k, _ in _keys(d))]
 
         def line(cells: list[str]) -> str:
-            return "  ".join(grid.align(c, len(c), w, right)
+            return "  ".join(align(c, len(c), w, right)
                              for c, w, right in zip(cells, widths, numeric, strict=True)).rstrip()
 
         out += [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in body), ""]

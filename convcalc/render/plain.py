@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 
-from . import grid
+from ._table_layout import align, column_widths
 from .ascii import ascii_text
 from .cells import COLUMNS, title, visible_rows
 from .explain import explained_rows
@@ -20,10 +20,10 @@ from .run import Item, render_each
 
 
 def _grid(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> list[str]:
-    widths = grid.column_widths([len(c) for c in r] for r in (headers, *rows))
+    widths = column_widths([len(c) for c in r] for r in (headers, *rows))
 
     def line(cells: list[str]) -> str:
-        return "  ".join(grid.align(c, len(c), w, right)
+        return "  ".join(align(c, len(c), w, right)
                          for c, w, right in zip(cells, widths, numeric, strict=True)).rstrip()
 
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]

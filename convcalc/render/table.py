@@ -1,283 +1,28 @@
 """``--format table`` (the default): a boxed table, like a framework's model summary.
 
-The grid is laid out here and handed to rich's Console as text with style spans
-(the segments a ``rich.text.Text`` renders to), so colour, NO_COLOR, terminal
-detection and the console width still come from rich.  ``rich.table`` measured
-and cut every cell into segments: half of a run for a 40-row network, seconds for
-thousands of rows.  Here a table that fits the console has every column at its
-natural width, a cell is padded as a string, and only a cell that is not plain
-text (a control character in a name) goes through rich's own ``Text.wrap`` — so
-the output is the one ``rich.table.Table`` printed, to the character
-(tests/test_table_layout.py compares the two).  A console narrower than the table
-gets convcalc's own layout (:func:`convcalc.render.grid.narrow`), where rich cut
-shapes and counts: names are shortened in the middle, then columns wrap."""
+What the table shows is decided here: its columns, rows, title, formulas and
+totals.  How it is laid out and printed fast, as ``rich.table.Table`` would
+print it (and, in a console narrower than the table, convcalc's own layout that
+never cuts a shape or a count), is quarantined in :mod:`._table_layout` and
+:mod:`._console_buffer`; rich still decides colour, NO_COLOR, terminal
+detection and the console width.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from ..core.result import LayerResult
 from ..errors import SpecError
-from . import grid
+from ._console_buffer import Out
+from ._table_layout import Grid, draw, widen
 from .cells import COLUMNS, title, visible_rows
 from .explain import explained_rows
 from .footer import totals_lines
 from .options import Options
 from .run import Item, each
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from rich.console import Console, ConsoleOptions
-    from rich.segment import Segment
-    from rich.style import Style
-
-# rich's default cell padding (0, 1): one space each side of every cell.
-_PAD = 2
-NAME, LABEL = 1, 2  # the columns of names (shortened in the middle when narrow) and layer labels
-
-
-class _Out:
-    """Lines collected and printed at once, as laid out, with style spans.
-
-    One ``console.print`` per line would cost more than the table for a big network,
-    and so would printing one many-line ``rich.text.Text`` (rich cuts it into a ``Text``
-    per line, joins them again, then resolves the style of every span through a stack):
-    the lines here need no wrapping and their spans never overlap, so the buffer goes to
-    the console as the segments ``Text.render`` would give (``_Lines``); the console
-    still decides what a style becomes (colour, NO_COLOR, no terminal).  A line that
-    rich would word-wrap (longer than the console) flushes the buffer and is printed
-    alone as a ``Text``, as before.  A console that renders no styles at all (not a
-    terminal, ``--no-color``) records no spans.
-    """
-
-    def __init__(self, console: Console) -> None:
-        from rich.cells import cell_len
-        from rich.control import strip_control_codes
-
-        self.console = console
-        self.width = console.width
-        self.styled = console.color_system is not None
-        self.cell_len = cell_len
-        self.clean = strip_control_codes
-        self.parts: list[str] = []
-        self.spans: list[tuple[int, int, str]] = []  # in order, not overlapping
-        self.pos = 0
-
-    def add(self, text: str, style: str = "") -> None:
-        """Append ``text`` (no newline) to the current line, in ``style``."""
-        if not text.isprintable():
-            text = self.clean(text)  # what Text() does to a string
-        end = self.pos + len(text)
-        if style and self.styled and end > self.pos:
-            self.spans.append((self.pos, end, style))
-        self.parts.append(text)
-        self.pos = end
-
-    def newline(self) -> None:
-        self.parts.append("\n")
-        self.pos += 1
-
-    def cells(self, left: str, cells: list[str], sep: str, right: str, styles: list[str]) -> None:
-        """One table line: laid-out cells between border characters, each in its style."""
-        if self.styled:
-            pos = self.pos + len(left)
-            for cell, style in zip(cells, styles, strict=True):
-                end = pos + len(cell)
-                if style and end > pos:
-                    self.spans.append((pos, end, style))
-                pos = end + len(sep)
-        line = f"{left}{sep.join(cells)}{right}\n"
-        self.parts.append(line)
-        self.pos += len(line)
-
-    def line(self, *pieces: tuple[str, str], wrap: bool = True) -> None:
-        """One line of ``(text, style)`` pieces; ``wrap``: word-wrap it at the console width."""
-        if wrap:
-            plain = "".join(p for p, _ in pieces)
-            if not plain.isprintable() or self.cell_len(plain) > self.width:
-                from rich.text import Text
-
-                self.flush()
-                self.console.print(Text.assemble(*pieces))
-                return
-        for text, style in pieces:
-            self.add(text, style)
-        self.newline()
-
-    def flush(self) -> None:
-        if self.parts:
-            self.console.print(_Lines("".join(self.parts), self.spans), soft_wrap=True)
-            self.parts, self.spans, self.pos = [], [], 0
-
-
-class _Lines:
-    """Text already cut into lines, with ordered, disjoint style spans: rendered as it is."""
-
-    def __init__(self, plain: str, spans: list[tuple[int, int, str]]) -> None:
-        self.plain = plain
-        self.spans = spans
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
-        from rich.segment import Segment
-
-        plain = self.plain
-        styles: dict[str, Style] = {}
-        pos = 0
-        for start, end, name in self.spans:
-            style = styles.get(name)
-            if style is None:
-                style = styles[name] = console.get_style(name)
-            if start > pos:
-                yield Segment(plain[pos:start])
-            yield Segment(plain[start:end], style)
-            pos = end
-        if pos < len(plain):
-            yield Segment(plain[pos:])
-
-
-class _Grid:
-    """The cells of one table, their widths on screen, and the column widths rich would pick."""
-
-    def __init__(self, console: Console, rows: list[list[str]], right: list[bool],
-                 no_wrap: list[bool]) -> None:
-        from rich.cells import cell_len
-
-        self.console = console
-        self.rows = rows  # the header first
-        self.right = right
-        self.no_wrap = no_wrap
-        self.odd: set[int] = set()  # rows with a cell that is not plain printable text
-        self.lengths = [[len(c) if c.isascii() else cell_len(c) for c in row] for row in rows]
-        for r, row in enumerate(rows):
-            if not all(c.isprintable() and not c.endswith(" ") for c in row):
-                self.odd.add(r)
-                self.lengths[r] = [self._natural(c) for c in row]
-        naturals = grid.column_widths(self.lengths)
-        # rich: the borders take 2 (the edges) + 1 between columns.
-        avail = console.width - (2 + len(right) - 1)
-        self.narrow = sum(naturals) + _PAD * len(naturals) > avail
-        if self.narrow:  # too wide for the console: our own rule, which never cuts a number
-            mins = [max(cell_len(word) for c in column for word in (c.split(" ") or [""]))
-                    for column in zip(*rows, strict=True)]
-            mins[LABEL] = min(mins[LABEL], grid.LABEL_MIN)
-            widths = grid.narrow(naturals, mins, NAME, avail - _PAD * len(naturals))
-            self.widths = [w + _PAD for w in widths]
-            return
-        self.widths = [n + _PAD for n in naturals]  # each its natural width, as rich measures it
-
-    @staticmethod
-    def _natural(cell: str) -> int:
-        """The unwrapped width of any cell: rich's ``Text.__rich_measure__`` maximum."""
-        from rich.cells import cell_len
-        from rich.text import Text
-
-        lines = Text(cell).plain.splitlines()
-        return max(map(cell_len, lines)) if lines else 0
-
-    def lines(self, r: int) -> list[list[str]]:
-        """Row ``r`` as the lines of each cell, padded to the column widths."""
-        row, lengths = self.rows[r], self.lengths[r]
-        out = []
-        for col, (cell, n, width, right) in enumerate(
-                zip(row, lengths, self.widths, self.right, strict=True)):
-            if col == NAME and self.narrow and n > width - _PAD and cell.isascii() and r not in self.odd:
-                cell = grid.middle_ellipsis(cell, width - _PAD)
-                n = len(cell)
-            if n <= width - _PAD and r not in self.odd:
-                out.append([f" {grid.align(cell, n, width - _PAD, right)} "])
-            else:
-                out.append(self._wrapped(cell, col))
-        return out
-
-    def _wrapped(self, text: str, col: int) -> list[str]:
-        """rich's rendering of a cell that does not fit, or is not plain text.
-
-        Words longer than the column fold onto the next line: no character is lost
-        (a column is at least 1 wide inside its padding: ``grid.narrow``'s floors);
-        only a name (which does not wrap) ends in an ellipsis."""
-        from rich.cells import set_cell_size
-        from rich.text import Text
-
-        width = self.widths[col]
-        justify = "right" if self.right[col] else "left"
-        overflow = "ellipsis" if col == NAME else "fold"  # a name may be shortened, nothing else
-        lines = Text(text).wrap(self.console, width - _PAD, justify=justify, overflow=overflow,
-                                tab_size=self.console.tab_size, no_wrap=self.no_wrap[col])
-        return [f" {set_cell_size(line.plain, width - _PAD)} " for line in lines] or [" " * width]
-
-
-def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bool],
-          notes: dict[int, list[str]] | None = None) -> None:
-    """Title, box and rows of one table (rich's HEAVY_HEAD box, title left above); ``notes``:
-    lines printed across the whole box under a body row (``--explain``), by row number."""
-    from rich import box
-    from rich.text import Text
-
-    console = g.console
-    widths = g.widths
-    b = box.HEAVY_HEAD.substitute(console.options, safe=console.safe_box)
-    table_width = sum(widths) + 2 + len(widths) - 1  # never cropped: see grid.narrow
-
-    def rule(text: str, style: str = "") -> None:
-        out.add(text, style)
-        out.newline()
-
-    for line in Text(title).wrap(console, min(table_width, console.width), justify="left",
-                                 overflow="fold"):
-        rule(line.plain.rstrip(), "italic")  # no trailing spaces
-    rule(b.get_top(widths))
-    blanks = [" " * w for w in widths]
-
-    def row(r: int, left: str, sep: str, right: str, cell_styles: list[str]) -> None:
-        cells = g.lines(r)
-        height = max(map(len, cells))
-        if height == 1:
-            out.cells(left, [c[0] for c in cells], sep, right, cell_styles)
-            return
-        # short cells get blank lines: below in the body, above in the header (rich's
-        # vertical alignment: top, and bottom for headers)
-        cells = [[blank] * (height - len(c)) + c if r == 0 else c + [blank] * (height - len(c))
-                 for c, blank in zip(cells, blanks, strict=True)]
-        for k in range(height):
-            out.cells(left, [c[k] for c in cells], sep, right, cell_styles)
-
-    row(0, b.head_left, b.head_vertical, b.head_right, ["bold"] * len(widths))
-    rule(b.get_row(widths, "head", edge=True))
-    bold_styles = [f"{s} bold".strip() for s in styles]
-    last = len(g.rows) - 1
-    for r in range(1, last + 1):
-        edges = (b.foot_left, b.foot_vertical, b.foot_right) if r == last else \
-            (b.mid_left, b.mid_vertical, b.mid_right)
-        row(r, *edges, bold_styles if bold_rows[r - 1] else styles)
-        for text in (notes or {}).get(r, ()):
-            for piece in _fold(text, table_width - 4):
-                out.cells(b.mid_left, [f" {piece} "], "", b.mid_right, ["italic"])
-    rule(b.get_bottom(widths))
-
-
-def _widen(g: _Grid, longest: int) -> None:
-    """Make the box wide enough for explain lines of ``longest`` characters (within the console),
-    the room going to the Layer column, so that a rule wraps only when the screen is too narrow."""
-    width = sum(g.widths) + 2 + len(g.widths) - 1
-    want = min(longest + 4 + _PAD + 2, g.console.width)
-    if want > width:
-        g.widths[LABEL] += want - width
-
-
-def _fold(text: str, width: int) -> list[str]:
-    """An explain line cut at spaces to fit ``width`` (its continuations indented), padded to it."""
-    import textwrap
-
-    from rich.cells import set_cell_size
-
-    pieces = textwrap.wrap("    " + text, max(width, 20), subsequent_indent="        ",
-                           break_long_words=True, drop_whitespace=True) or [""]
-    pieces[0] = "    " + pieces[0].lstrip() if pieces[0].startswith("    ") else pieces[0]
-    return [set_cell_size(p, width) for p in pieces]
-
 
 # The console width when the output is not a terminal and --width is not given: no limit, so
 # every table has its natural width and no line is wrapped (a pipe or a file has no width).
@@ -308,7 +53,7 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
     )
     err_console = Console(file=err, width=opts.width, force_terminal=opts.color,
                           no_color=opts.color is False, highlight=False)
-    buf = _Out(console)
+    buf = Out(console)
 
     def write_err(line: str) -> None:
         buf.flush()
@@ -332,15 +77,15 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
              *(c.cell(row, item, opts) for c in cols)]
             for row in rows
         ]
-        g = _Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
-                  no_wrap=[False, True, False, *(False for _ in cols)])
+        g = Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
+                 no_wrap=[False, True, False, *(False for _ in cols)])
         # explain lines across the box under each row (not wrapped in a cell, which they would widen)
         notes = {i + 1: lines for i, lines in explained_rows(rows, opts).items()}
         if notes:
-            _widen(g, max(grid_len for lines in notes.values() for grid_len in map(len, lines)))
-        _draw(buf, g, title(item),
-              styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
-              bold_rows=[row.is_block for row in rows], notes=notes)
+            widen(g, max(len(line) for lines in notes.values() for line in lines))
+        draw(buf, g, title(item),
+             styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
+             bold_rows=[row.is_block for row in rows], notes=notes)
         for line in totals_lines(item, opts):
             buf.line((line, "bold red" if line.startswith("Expectations FAILED") else ""))
         tip = depth_tip(rows, opts, screen_height(opts, out))

@@ -18,13 +18,15 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 
+from ..core.framework import Framework
 from ..errors import Loc, SpecError
-from .model import Evidence, LayerSpec, RepeatSpec, Spec
+from .model import INPUT_KEYS, Evidence, LayerSpec, RepeatSpec, Spec
 
 # A written type name -> (framework, the spelling that says so) for each hint it holds.
 Spelled = Callable[[str], tuple[tuple[str, str], ...]]
 
-KERAS_ARGUMENTS = ("input_shape", "batch_input_shape")  # arguments only Keras layers take
+# Arguments only Keras layers take (input_dim is also an argument of PyTorch-spelt embeddings).
+KERAS_ARGUMENTS = tuple(k for k in INPUT_KEYS if k != "input_dim")
 _CALL_TEXT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*\(")
 
 
@@ -37,13 +39,13 @@ def infer_framework(spec: Spec, spelled: Spelled) -> Spec:
     if spec.framework_loc is not None:
         return spec
     found = list(_evidence(spec, spelled))
-    first: dict[str, Evidence] = {}
-    for framework in ("keras", "pytorch"):
+    first: dict[Framework, Evidence] = {}
+    for framework in (Framework.KERAS, Framework.PYTORCH):
         of_it = [(_position(e, order), e) for order, e in enumerate(found) if e.framework == framework]
         if of_it:
             first[framework] = min(of_it, key=lambda pair: pair[0])[1]
     if len(first) > 1:
-        keras, torch = first["keras"], first["pytorch"]
+        keras, torch = first[Framework.KERAS], first[Framework.PYTORCH]
         later = keras if _position(keras, 0) > _position(torch, 0) else torch
         raise SpecError(
             f"the spec mixes Keras and PyTorch spellings ({_named(keras)} is Keras, {_named(torch)} "
@@ -99,7 +101,7 @@ class _Walk:
                 yield Evidence(framework, spelling, entry.loc)
             for key in KERAS_ARGUMENTS:
                 if key in entry.kwargs:
-                    yield Evidence("keras", f"{key}=", entry.loc)
+                    yield Evidence(Framework.KERAS, f"{key}=", entry.loc)
         for raw in (*entry.args, *entry.kwargs.values()):
             if not isinstance(raw, int | float | bool) and raw is not None:
                 yield from self.nested(raw, entry.loc)

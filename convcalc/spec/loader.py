@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..core.framework import Framework, parse_framework, parse_layout
 from ..errors import Loc, SpecError, did_you_mean
 from .model import EMPTY, NO_ARG_LOCS, ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, split_axes
 from .yamlread import Locator, read_yaml
@@ -21,8 +22,6 @@ TOP_KEYS = (
     "name", "description", "framework", "layout", "input", "inputs", "vars",
     "layers", "blocks", "outputs", "expect",
 )
-FRAMEWORKS = ("pytorch", "keras")
-LAYOUTS = ("channels_first", "channels_last")
 LAYER_META = ("name", "from", "trainable", "share", "tie", "if")
 
 
@@ -83,16 +82,12 @@ def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc |
     def where(key: str) -> Loc:
         return locator.key(data, key, loc)
 
-    framework = data.get("framework", "pytorch")
-    if not isinstance(framework, str) or framework.lower() not in (*FRAMEWORKS, "torch", "tensorflow"):
-        raise SpecError(f"framework must be pytorch or keras, not {framework!r}"
-                        + (did_you_mean(framework, FRAMEWORKS) if isinstance(framework, str) else ""),
-                        loc=where("framework"), code="bad-framework")
-    framework = {"torch": "pytorch", "tensorflow": "keras"}.get(framework.lower(), framework.lower())
+    framework = Framework.PYTORCH
+    if "framework" in data:
+        framework = parse_framework(data["framework"], where("framework"))
     layout = data.get("layout")
-    if layout is not None and layout not in LAYOUTS:
-        raise SpecError(f"layout must be channels_first or channels_last, not {layout!r}",
-                        loc=where("layout"), code="bad-layout")
+    if layout is not None:
+        layout = parse_layout(layout, where("layout"))
     name = data.get("name")
     if name is not None and not isinstance(name, str | int):
         raise SpecError("name must be a text", loc=where("name"), code="bad-name")

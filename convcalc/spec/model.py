@@ -10,11 +10,12 @@ meaning depends on the layer that reads them; the layer's parameter kinds
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from ..core.framework import Framework, Layout
 from ..errors import Loc
 
 Raw = Any  # int | str | bool | float | None | list | dict | LayerSpec
@@ -105,6 +106,8 @@ class UseArgLocs(ArgLocs):
 class LayerSpec:
     """One layer entry as written: type, positional and named arguments."""
 
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
+
     type: str
     args: tuple[Raw, ...] = ()
     kwargs: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
@@ -122,6 +125,8 @@ class LayerSpec:
 class RepeatSpec:
     """``repeat: {times: N, layers: [...]}``: the layers N times over."""
 
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
+
     times: Raw
     layers: tuple[LayerSpec | RepeatSpec, ...]
     name: str | None = None
@@ -135,6 +140,8 @@ class RepeatSpec:
 @dataclass(frozen=True, slots=True)
 class BlockSpec:
     """A reusable, parameterised list of layers (``blocks:``)."""
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
 
     name: str
     args: Mapping[str, Raw]  # argument name -> default (None = required)
@@ -165,13 +172,15 @@ class Evidence(NamedTuple):
 class Spec:
     """A whole network description."""
 
+    __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
+
     source: str
     layers: tuple[LayerSpec | RepeatSpec, ...]
     # input name -> raw shape, without the batch axis
     inputs: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)
     name: str | None = None
-    framework: str = "pytorch"
-    layout: str | None = None  # None: the framework's own
+    framework: Framework = Framework.PYTORCH
+    layout: Layout | None = None  # None: the framework's own
     vars: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
     var_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)  # where each var is written
     blocks: Mapping[str, BlockSpec] = field(default_factory=lambda: EMPTY)
@@ -193,10 +202,34 @@ class Spec:
     imported: Mapping[str, Any] | None = None
 
     @property
-    def resolved_layout(self) -> str:
+    def resolved_layout(self) -> Layout:
         if self.layout:
             return self.layout
-        return "channels_last" if self.framework == "keras" else "channels_first"
+        return Framework(self.framework).layout
+
+
+# Keras lets the first layer give the network's input: ``Dense(64, input_shape=(20,))`` (SPEC §2).
+INPUT_KEYS = ("input_shape", "batch_input_shape", "input_dim")
+
+
+def input_from_keys(kwargs: Mapping[str, Raw], own: Container[str]) -> tuple[Raw, ...] | None:
+    """The input shape a first layer's ``input_shape=`` (or its relatives) gives, if any.
+
+    ``own`` holds the argument names (lower case) the layer's type takes itself:
+    such a key is the layer's argument, not the input (Embedding's ``input_dim``
+    is its vocabulary).
+    """
+    for key in INPUT_KEYS:
+        if key not in kwargs or key in own:
+            continue
+        raw = kwargs[key]
+        if key == "input_dim":
+            return (raw,)
+        raw = list(raw) if isinstance(raw, list | tuple) else split_axes(raw)
+        if not isinstance(raw, list):
+            raw = [raw]
+        return tuple(raw[1:] if key == "batch_input_shape" else raw)
+    return None
 
 
 _PER_AXIS = re.compile(r"^[^x]+(x[^x]+)+$")

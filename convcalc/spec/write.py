@@ -24,9 +24,9 @@ def spec_data(spec: Spec, order: Order) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if spec.name is not None:
         data["name"] = spec.name
-    data["framework"] = spec.framework
+    data["framework"] = str(spec.framework)  # an enum member writes as its value
     if spec.layout is not None:
-        data["layout"] = spec.layout
+        data["layout"] = str(spec.layout)
     if len(spec.inputs) == 1 and "input" in spec.inputs:
         data["input"] = [_dim(v) for v in spec.inputs["input"]]
     elif spec.inputs:

@@ -25,7 +25,7 @@ from typing import Any
 
 import sympy
 
-from ...errors import LayerRef, SpecError
+from ...errors import LayerRef, Loc, SpecError
 from .canonical import _CEIL, _FLOOR, S
 from .eventual import Unsettled, settle
 from .names import name_range, symbol
@@ -331,19 +331,28 @@ def solve_one(x: Any, conditions: Sequence[Any]) -> ValidSet | None:
     return out
 
 
-def reduce_constraints(result: Any, symbols: Mapping[str, Any] | None = None) -> None:
-    """Fill ``result.valid`` per free name; keep what cannot be reduced in ``result.constraints``.
+Locate = Callable[[str | None], tuple[Loc | None, LayerRef | None]]
+
+
+def reduce_constraints(
+    free_names: Sequence[str], constraints: Sequence[Any], locate: Locate,
+    symbols: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, ValidSet], list[Any]]:
+    """The valid values of each free name, and the conditions left that no name's set expresses.
 
     ``symbols`` (name -> symbol) carries declared ranges; a name missing there is a positive integer.
-    Conditions met twice (the same rule on H and on W of a square input) are kept once.
+    Conditions met twice (the same rule on H and on W of a square input) are kept once.  No valid
+    value at all is an error, located by ``locate`` (a layer's name -> where it is written) at the
+    layer of the last condition.
     """
-    symbols = {name: (symbols or {}).get(name) or symbol(name) for name in result.free_names}
+    valid: dict[str, ValidSet] = {}
+    symbols = {name: (symbols or {}).get(name) or symbol(name) for name in free_names}
     unique: dict[Any, Any] = {}
-    for c in result.constraints:
+    for c in constraints:
         unique.setdefault(c.condition, c)
-    result.constraints[:] = list(unique.values())
+    constraints = list(unique.values())
     groups: dict[str, list[Any]] = {name: [] for name in symbols}
-    for c in result.constraints:
+    for c in constraints:
         cond = c.condition
         names = getattr(cond, "free_symbols", set())
         if len(names) == 1:
@@ -358,18 +367,15 @@ def reduce_constraints(result: Any, symbols: Mapping[str, Any] | None = None) ->
         except Unreducible:
             continue
         if found is None:
-            _no_value(result, name, cons)
-        result.valid[name] = found
+            _no_value(name, cons, locate)
+        valid[name] = found
         done.update(id(c) for c in cons)
-    result.constraints[:] = [c for c in result.constraints if id(c) not in done]
+    return valid, [c for c in constraints if id(c) not in done]
 
 
-def _no_value(result: Any, name: str, cons: Sequence[Any]) -> None:
+def _no_value(name: str, cons: Sequence[Any], locate: Locate) -> None:
     last = cons[-1]
-    loc, ref = None, None
-    for row in result.layers:
-        if row.name == last.layer:
-            loc, ref = row.loc, LayerRef(row.index, row.name, row.type)
+    loc, ref = locate(last.layer)
     if len(cons) == 1:
         raise SpecError(f"no value of {name} makes this valid: {last.message}", loc=loc, layer=ref,
                         code="no-valid-value")

@@ -1,0 +1,46 @@
+"""Tables computed once per layer type, found again by the identity of its parameter tuple.
+
+Why this exists: binding and coercing run for every layer use, and a
+10,000-layer spec uses a handful of types; building the spelling index and
+the coercion plan afresh each time was a visible share of a run.  The key is
+``id(params)``, not the tuple itself, because hashing a tuple of
+:class:`~convcalc.core.params.Param` hashes every field of every entry.  Each
+entry keeps its tuple alive and is checked with ``is``, so an id is never
+mistaken for another object's.  Nothing but speed depends on these caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Param = Any  # convcalc.core.params.Param (not imported: params imports this module)
+
+_NAMES: dict[int, tuple[Sequence[Param], dict[str, str]]] = {}
+
+
+def names_index(params: Sequence[Param]) -> dict[str, str]:
+    """Every accepted spelling (lower case) -> parameter name; computed once per layer type."""
+    hit = _NAMES.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    by_name: dict[str, str] = {}
+    for p in params:
+        for n in p.names:
+            by_name.setdefault(n.lower(), p.name)
+    _NAMES[id(params)] = (params, by_name)  # keeps `params` alive, so the id stays its own
+    return by_name
+
+
+_PLANS: dict[tuple[int, str], tuple[Sequence[Param], tuple[tuple[str, Any, Any], ...]]] = {}
+
+
+def coerce_plan(params: Sequence[Param], framework: str) -> tuple[tuple[str, Any, Any], ...]:
+    """(name, coerce, default) of each parameter; computed once per layer type and framework."""
+    key = (id(params), framework)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    plan = tuple((p.name, p.kind.coerce, p.default_for(framework)) for p in params)
+    _PLANS[key] = (params, plan)  # keeps `params` alive, so the id stays its own
+    return plan

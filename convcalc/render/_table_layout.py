@@ -1,0 +1,233 @@
+"""The table's layout: column widths, wrapping and the box, computed without ``rich.table``.
+
+Why this exists: ``rich.table`` measured and cut every cell into segments, half
+of a run for a 40-row network and seconds for thousands of rows.  Here a table
+that fits the console has every column at its natural width, a cell is padded
+as a string, and only a cell that is not plain text (a control character in a
+name) goes through rich's own ``Text.wrap`` -- so the output is the one
+``rich.table.Table`` printed, to the character (tests/test_table_layout.py
+compares the two, against the rich major version pyproject.toml pins).  A
+console narrower than the table gets convcalc's own layout (:func:`narrow`),
+where rich cut shapes and counts: names are shortened in the middle, then
+columns wrap.  The pure arithmetic at the top imports no rich, so ``--format
+plain`` (which uses ``column_widths`` and ``align``) stays rich-free.  Nothing
+here decides what a table shows: that is :mod:`convcalc.render.table`.
+"""
+
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ._console_buffer import Out
+
+# rich's default cell padding (0, 1): one space each side of every cell.
+PAD = 2
+NAME, LABEL = 1, 2  # the columns of names (shortened in the middle when narrow) and layer labels
+
+
+def column_widths(lengths: Iterable[Sequence[int]]) -> list[int]:
+    """The widest cell of each column, given every row's cell lengths (the header is a row)."""
+    return [max(column) for column in zip(*lengths, strict=True)]
+
+
+def align(cell: str, length: int, width: int, right: bool) -> str:
+    """``cell`` (``length`` columns on screen) padded with spaces to ``width``.
+
+    Numeric columns are right-aligned (padded on the left), text columns left-aligned.
+    """
+    pad = " " * (width - length)
+    return pad + cell if right else cell + pad
+
+
+NAME_MIN = 13  # a name column is not shortened below this (or its natural width)
+LABEL_MIN = 12  # nor a column of layer labels (whose long words fold onto the next line)
+FOLD_MIN = 6  # the narrowest a column gets when even its words do not fit
+
+
+def narrow(naturals: list[int], minimums: list[int], name_col: int, avail: int) -> list[int]:
+    """Widths (without padding) for a table wider than ``avail``; nothing is ever cut.
+
+    First the name column gives up room, down to ``NAME_MIN`` (its cells get a middle
+    ellipsis); then the other columns wrap at spaces, the widest first, down to
+    ``minimums`` (each column's longest word: a shape, a count).  Only a console too
+    narrow even for that makes columns fold their words onto the next line (every
+    character still shown), names down to ``FOLD_MIN`` as well; column 0 (the index) stays.
+    """
+    widths = list(naturals)
+    excess = sum(widths) - avail
+    give = min(max(excess, 0), max(0, widths[name_col] - min(NAME_MIN, naturals[name_col])))
+    widths[name_col] -= give
+    excess -= give
+    words = [naturals[0], *minimums[1:]]  # phase 0: wrap at spaces only
+    folded = [naturals[0], *(min(n, FOLD_MIN) for n in naturals[1:])]  # phase 1: words fold
+    floors = [words, folded]
+    for phase, floor in enumerate(floors):
+        while excess > 0:
+            wrapable = [i for i, w in enumerate(widths) if w > floor[i] and (phase or i != name_col)]
+            if not wrapable:
+                break
+            widest = max(wrapable, key=lambda i: (widths[i], -i))  # the leftmost of the widest
+            widths[widest] -= 1
+            excess -= 1
+    return widths
+
+
+def middle_ellipsis(text: str, width: int) -> str:
+    """``  laye….conv1``: ``text`` (ASCII-width characters) shortened to ``width`` in the middle,
+    keeping more of its end (where nested names differ) and up to two spaces of indentation."""
+    if len(text) <= width:
+        return text
+    body = text.lstrip(" ")
+    indent = min(len(text) - len(body), 2, max(0, width - 6))
+    room = width - indent
+    if room < 2:
+        return text[:width]
+    head = (room - 1) // 3 or 1
+    tail = room - 1 - head
+    return " " * indent + body[:head] + "…" + (body[-tail:] if tail else "")
+
+
+class Grid:
+    """The cells of one table, their widths on screen, and the column widths rich would pick."""
+
+    def __init__(self, console: Console, rows: list[list[str]], right: list[bool],
+                 no_wrap: list[bool]) -> None:
+        from rich.cells import cell_len
+
+        self.console = console
+        self.rows = rows  # the header first
+        self.right = right
+        self.no_wrap = no_wrap
+        self.odd: set[int] = set()  # rows with a cell that is not plain printable text
+        self.lengths = [[len(c) if c.isascii() else cell_len(c) for c in row] for row in rows]
+        for r, row in enumerate(rows):
+            if not all(c.isprintable() and not c.endswith(" ") for c in row):
+                self.odd.add(r)
+                self.lengths[r] = [self._natural(c) for c in row]
+        naturals = column_widths(self.lengths)
+        # rich: the borders take 2 (the edges) + 1 between columns.
+        avail = console.width - (2 + len(right) - 1)
+        self.narrow = sum(naturals) + PAD * len(naturals) > avail
+        if self.narrow:  # too wide for the console: our own rule, which never cuts a number
+            mins = [max(cell_len(word) for c in column for word in (c.split(" ") or [""]))
+                    for column in zip(*rows, strict=True)]
+            mins[LABEL] = min(mins[LABEL], LABEL_MIN)
+            widths = narrow(naturals, mins, NAME, avail - PAD * len(naturals))
+            self.widths = [w + PAD for w in widths]
+            return
+        self.widths = [n + PAD for n in naturals]  # each its natural width, as rich measures it
+
+    @staticmethod
+    def _natural(cell: str) -> int:
+        """The unwrapped width of any cell: rich's ``Text.__rich_measure__`` maximum."""
+        from rich.cells import cell_len
+        from rich.text import Text
+
+        lines = Text(cell).plain.splitlines()
+        return max(map(cell_len, lines)) if lines else 0
+
+    def lines(self, r: int) -> list[list[str]]:
+        """Row ``r`` as the lines of each cell, padded to the column widths."""
+        row, lengths = self.rows[r], self.lengths[r]
+        out = []
+        for col, (cell, n, width, right) in enumerate(
+                zip(row, lengths, self.widths, self.right, strict=True)):
+            if col == NAME and self.narrow and n > width - PAD and cell.isascii() and r not in self.odd:
+                cell = middle_ellipsis(cell, width - PAD)
+                n = len(cell)
+            if n <= width - PAD and r not in self.odd:
+                out.append([f" {align(cell, n, width - PAD, right)} "])
+            else:
+                out.append(self._wrapped(cell, col))
+        return out
+
+    def _wrapped(self, text: str, col: int) -> list[str]:
+        """rich's rendering of a cell that does not fit, or is not plain text.
+
+        Words longer than the column fold onto the next line: no character is lost
+        (a column is at least 1 wide inside its padding: ``narrow``'s floors);
+        only a name (which does not wrap) ends in an ellipsis."""
+        from rich.cells import set_cell_size
+        from rich.text import Text
+
+        width = self.widths[col]
+        justify = "right" if self.right[col] else "left"
+        overflow = "ellipsis" if col == NAME else "fold"  # a name may be shortened, nothing else
+        lines = Text(text).wrap(self.console, width - PAD, justify=justify, overflow=overflow,
+                                tab_size=self.console.tab_size, no_wrap=self.no_wrap[col])
+        return [f" {set_cell_size(line.plain, width - PAD)} " for line in lines] or [" " * width]
+
+
+def draw(out: Out, g: Grid, title: str, styles: list[str], bold_rows: list[bool],
+         notes: dict[int, list[str]] | None = None) -> None:
+    """Title, box and rows of one table (rich's HEAVY_HEAD box, title left above); ``notes``:
+    lines printed across the whole box under a body row (``--explain``), by row number."""
+    from rich import box
+    from rich.text import Text
+
+    console = g.console
+    widths = g.widths
+    b = box.HEAVY_HEAD.substitute(console.options, safe=console.safe_box)
+    table_width = sum(widths) + 2 + len(widths) - 1  # never cropped: see narrow
+
+    def rule(text: str, style: str = "") -> None:
+        out.add(text, style)
+        out.newline()
+
+    for line in Text(title).wrap(console, min(table_width, console.width), justify="left",
+                                 overflow="fold"):
+        rule(line.plain.rstrip(), "italic")  # no trailing spaces
+    rule(b.get_top(widths))
+    blanks = [" " * w for w in widths]
+
+    def row(r: int, left: str, sep: str, right: str, cell_styles: list[str]) -> None:
+        cells = g.lines(r)
+        height = max(map(len, cells))
+        if height == 1:
+            out.cells(left, [c[0] for c in cells], sep, right, cell_styles)
+            return
+        # short cells get blank lines: below in the body, above in the header (rich's
+        # vertical alignment: top, and bottom for headers)
+        cells = [[blank] * (height - len(c)) + c if r == 0 else c + [blank] * (height - len(c))
+                 for c, blank in zip(cells, blanks, strict=True)]
+        for k in range(height):
+            out.cells(left, [c[k] for c in cells], sep, right, cell_styles)
+
+    row(0, b.head_left, b.head_vertical, b.head_right, ["bold"] * len(widths))
+    rule(b.get_row(widths, "head", edge=True))
+    bold_styles = [f"{s} bold".strip() for s in styles]
+    last = len(g.rows) - 1
+    for r in range(1, last + 1):
+        edges = (b.foot_left, b.foot_vertical, b.foot_right) if r == last else \
+            (b.mid_left, b.mid_vertical, b.mid_right)
+        row(r, *edges, bold_styles if bold_rows[r - 1] else styles)
+        for text in (notes or {}).get(r, ()):
+            for piece in _fold(text, table_width - 4):
+                out.cells(b.mid_left, [f" {piece} "], "", b.mid_right, ["italic"])
+    rule(b.get_bottom(widths))
+
+
+def widen(g: Grid, longest: int) -> None:
+    """Make the box wide enough for explain lines of ``longest`` characters (within the console),
+    the room going to the Layer column, so that a rule wraps only when the screen is too narrow."""
+    width = sum(g.widths) + 2 + len(g.widths) - 1
+    want = min(longest + 4 + PAD + 2, g.console.width)
+    if want > width:
+        g.widths[LABEL] += want - width
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """An explain line cut at spaces to fit ``width`` (its continuations indented), padded to it."""
+    import textwrap
+
+    from rich.cells import set_cell_size
+
+    pieces = textwrap.wrap("    " + text, max(width, 20), subsequent_indent="        ",
+                           break_long_words=True, drop_whitespace=True) or [""]
+    pieces[0] = "    " + pieces[0].lstrip() if pieces[0].startswith("    ") else pieces[0]
+    return [set_cell_size(p, width) for p in pieces]
