@@ -23,13 +23,11 @@ the same way, its entries made from its arguments (:mod:`convcalc.engine.builtin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from ..arith import expr, num
-from ..core.params import describe
+from ..arith import num
 from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved
 from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
@@ -171,23 +169,9 @@ class Expander:
             return [self.pin(r, level, scope, index) for r in raw]
         if not isinstance(raw, str) or "size(" not in raw:
             return raw
-        from .block_args import parse_cached  # only specs that write size() get here
+        from .size_reads import pin  # only specs that write size() get here
 
-        try:
-            node = parse_cached(raw)
-        except SpecError:
-            return raw
-        names: dict[str, str] = {}
-        for tensor in expr.tensors(node):
-            if tensor in self.pinned or tensor in names:
-                continue
-            found = self.source(tensor, level, scope, index)
-            if len(found) != 1:
-                raise SpecError(f"size({tensor}, ...): `{tensor}` is {len(found)} tensors here; name one "
-                                "(in.0, in.1, ...)", code="size-of-several")
-            names[tensor] = f"__tensor{len(self.pinned)}"
-            self.pinned[names[tensor]] = found[0]
-        return expr.render(sharing.rename_tensors(node, names), pretty=False) if names else raw
+        return pin(self, raw, level, scope, index)
 
     def layer_ref(self, name: str, scope: _Scope, key: str) -> Ref:
         """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
@@ -204,24 +188,12 @@ class Expander:
               ) -> tuple[tuple[str, Source], ...]:
         """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
         texts = [t for t in sharing.strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
-        out: dict[str, Source] = {}
-        if texts:
-            from .block_args import parse_cached  # only specs that write size() get here
-        for text in texts:
-            try:
-                tensors = expr.tensors(parse_cached(text))
-            except SpecError:
-                continue  # the layer's own reading of the argument says what is wrong
-            for tensor in tensors:
-                if tensor in out:
-                    continue
-                found = (self.pinned[tensor],) if tensor in self.pinned else \
-                    self.source(tensor, level, scope, index)
-                if len(found) != 1:
-                    raise SpecError(f"size({tensor}, ...): `{tensor}` is {len(found)} tensors here; "
-                                    "name one (in.0, in.1, ...)", code="size-of-several")
-                out[tensor] = found[0]
-        return tuple(out.items())
+        if not texts:
+            return ()
+        from .size_reads import reads  # only specs that write size() get here
+
+        return reads(self, texts, level, scope, index)
+
     def position(self, prefix: str) -> int:
         n = self.positions.get(prefix, 0)
         self.positions[prefix] = n + 1
@@ -282,19 +254,21 @@ class Expander:
 
     # ---------------------------------------------------------------- repeat
     def repeat(self, rep: RepeatSpec, level: _Level, scope: _Scope) -> None:
-        times = self.times(rep)
+        from . import repeats  # only specs with repeats need it
+
+        times = repeats.times(self, rep)
         if rep.each and len(next(iter(rep.each.values()))) != times:
             raise SpecError(f"repeat: times is {times} but the for: lists have "
                             f"{len(next(iter(rep.each.values())))} values", code="for-lengths-differ",
                             loc=rep.loc)
-        self.check_for(rep)
+        repeats.check_for(self, rep)
         if rep.trainable is False:
             scope = scope._replace(frozen=True)
         rounds: list[tuple[int, int]] = []  # each round's flat indices (first, last + 1)
         if rep.name is None:  # transparent: its rounds are entries of the list holding it
             for i in range(times):
                 start = len(self.nodes)
-                for e in self.round(rep, i):
+                for e in repeats.round_entries(self, rep, i):
                     self.entry(e, level, scope)
                 rounds.append((start, len(self.nodes)))
             sharing.share_rounds(self.nodes, rep, rounds)
@@ -307,7 +281,7 @@ class Expander:
         inner = scope._replace(depth=scope.depth + 1, parent=name)
         for i in range(times):
             start = len(self.nodes)
-            entries = self.round(rep, i)
+            entries = repeats.round_entries(self, rep, i)
             if len(entries) == 1 and not _named(entries[0]):
                 self.entry(entries[0], level, inner, forced_name=f"{name}.{i}")
             else:
@@ -318,59 +292,6 @@ class Expander:
             rounds.append((start, len(self.nodes)))
         sharing.share_rounds(self.nodes, rep, rounds)
         self.close_group(group, level, record_output=False)
-
-    def round(self, rep: RepeatSpec, i: int) -> tuple[LayerSpec | RepeatSpec, ...]:
-        """Round ``i``'s entries: ``$i`` and the ``for:`` values put in, the values passed to the
-        block uses that take an argument of that name."""
-        from .block_args import Substitution, mentions_arg  # only specs with repeats get here
-
-        values = {k: v[i] for k, v in rep.each.items()}
-        if not values and not any(mentions_arg(e) for e in rep.layers):
-            return rep.layers
-        subst = Substitution({"i": i, **values}, "repeat", self.env, lenient=True)
-        out = []
-        for e in rep.layers:
-            e = subst(e)
-            block = self.blocks.get(_key(e.type)) if isinstance(e, LayerSpec) else None
-            if block is not None and values:
-                given = {*list(block.args)[:len(e.args)], *e.kwargs}
-                extra = {k: v for k, v in values.items() if k in block.args and k not in given}
-                if extra:
-                    e = replace(e, kwargs={**e.kwargs, **extra})
-            out.append(e)
-        return tuple(out)
-
-    def check_for(self, rep: RepeatSpec) -> None:
-        for key in rep.each:
-            takes = any(isinstance(e, LayerSpec) and key in getattr(self.blocks.get(_key(e.type)), "args", ())
-                        for e in rep.layers)
-            if not takes and not re.search(rf"\${key}\b", repr(rep.layers)):
-                raise SpecError(f"repeat: for: `{key}` is used by nothing (no block in its layers takes "
-                                f"an argument `{key}`, and no `${key}` is written)", code="for-unused",
-                                loc=rep.loc)
-
-    def times(self, rep: RepeatSpec) -> int:
-        from .block_args import NotConcrete, parse_cached, refuse_free  # only specs with repeats need it
-
-        raw = rep.times
-        try:
-            if isinstance(raw, str):
-                v = expr.evaluate(parse_cached(raw), self.env, refuse_free)
-            elif type(raw) is int:
-                v = raw
-            else:
-                raise SpecError(f"repeat: times must be a whole number, not {describe(raw)}",
-                                code="not-whole")
-        except NotConcrete as e:
-            raise SpecError(f"repeat: times {raw!r} must be a number, but `{e.args[0]}` is not bound "
-                            "(set it in `vars:` or with -D)", loc=rep.times_loc or rep.loc,
-                            code="unbound-name") from None
-        except SpecError as e:
-            raise e.with_location(rep.times_loc or rep.loc) from None
-        if not num.is_int(v) or v < 0:
-            raise SpecError(f"repeat: times must be 0 or more, not {v}", loc=rep.times_loc or rep.loc,
-                            code="negative-value")
-        return v
 
     # ---------------------------------------------------------------- blocks
     def block_use(self, block: BlockSpec, use: LayerSpec, level: _Level, scope: _Scope,
