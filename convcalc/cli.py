@@ -68,6 +68,8 @@ def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @click.option("--depth", type=click.IntRange(min=0), help="Collapse rows nested deeper than N blocks.")
 @click.option("--draw", "draw_path", metavar="FILE.svg",
               help="Also write an SVG drawing of the network's feature maps (one SPEC).")
+@click.option("--html", "html_path", metavar="FILE.html",
+              help="Also write a self-contained HTML report of every SPEC.")
 @click.option("-q", "--quiet", is_flag=True,
               help="Print nothing on success; only errors and failed expectations.")
 @click.option("--width", type=click.IntRange(min=40), help="Console width for the table.")
@@ -99,6 +101,7 @@ def command(
     list_layers: bool,
     print_schema: bool,
     draw_path: str | None = None,
+    html_path: str | None = None,
     only: str | None = None,
     diff: bool = False,
     example_names: tuple[str, ...] = (),
@@ -172,6 +175,15 @@ def command(
             raise click.UsageError(f"--draw: cannot write {draw_path}: {e.strerror}") from None
         if not quiet:
             click.echo(f"drawing written to {draw_path}", err=True)
+    if html_path is not None:
+        from .render.html import write as write_html
+
+        try:
+            write_html(items, opts, html_path)
+        except OSError as e:
+            raise click.UsageError(f"--html: cannot write {html_path}: {e.strerror}") from None
+        if not quiet:
+            click.echo(f"report written to {html_path}", err=True)
     from .render.run import summary
 
     if not (quiet and status == EXIT_OK):  # -q and all passed: nothing to print, no renderer to load

@@ -20,6 +20,7 @@ FORMATS: dict[str, str] = {
     "mermaid": "convcalc.render.mermaid",
     "dot": "convcalc.render.dot",
     "github": "convcalc.render.github",
+    "html": "convcalc.render.html",
 }
 
 
