@@ -158,10 +158,8 @@ def _cells(row: LayerResult | None, result: Result, opts: Options, first: tuple[
     out = [f'<span class="cc-idx">{_e(first[0])}</span>', f'<span class="cc-name">{first[1]}</span>',
            f'<span class="cc-label">{_e(first[2])}</span>']
     for c in cols:
-        if row is None:
-            text = c.total(result, opts) if c.total else ""
-        else:
-            text = c.cell(row, result, opts)
+        total = c.total(result, opts) if c.total else ""
+        text = total if row is None else c.cell(row, result, opts)
         num = " cc-num" if c.numeric else ""
         out.append(f'<span class="cc-cell{num}" data-h="{_e(c.header)}">{_e(text)}</span>')
     return "".join(out)

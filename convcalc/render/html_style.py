@@ -8,6 +8,8 @@ card whose cells are labelled with their column.  The classes start with
 ``cc-`` so the inline SVG drawing's own stylesheet cannot reach them.
 """
 
+MONO = 'ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace'
+
 CSS = """
 :root {
   color-scheme: light dark;
@@ -32,8 +34,7 @@ body {
 h1 { font-size: 1.6rem; margin: 0 0 4px; line-height: 1.25; overflow-wrap: anywhere; }
 h2 { font-size: 1.25rem; margin: 32px 0 6px; line-height: 1.3; overflow-wrap: anywhere; }
 h3 { font-size: 1rem; margin: 22px 0 8px; }
-code, pre, .cc-mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace;
-  font-size: 0.86em; }
+code, pre { font-family: MONO; font-size: 0.86em; }
 a { color: var(--accent); }
 .cc-sub { color: var(--muted); margin: 0 0 16px; overflow-wrap: anywhere; }
 .cc-index ol { padding-left: 1.4em; }
@@ -64,14 +65,14 @@ a { color: var(--accent); }
   letter-spacing: 0.04em; border-bottom: 1px solid var(--fg); }
 .cc-num { text-align: right; font-variant-numeric: tabular-nums; }
 .cc-idx { color: var(--muted); text-align: right; font-variant-numeric: tabular-nums; }
-.cc-table .cc-label { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace;
-  font-size: 0.88em; }
+.cc-table .cc-label { font-family: MONO; font-size: 0.88em; }
 .cc-table .cc-row:hover { background: var(--zebra); }
 .cc-block > summary { background: var(--block); font-weight: 600; }
 .cc-total { font-weight: 700; border-top: 1px solid var(--fg); border-bottom: 0; }
 summary.cc-row { cursor: pointer; list-style: none; }
 summary.cc-row::-webkit-details-marker { display: none; }
-summary.cc-row .cc-idx::before { content: "\\25B8"; float: left; color: var(--accent); transition: transform .1s; }
+summary.cc-row .cc-idx::before { content: "\\25B8"; float: left; color: var(--accent);
+  transition: transform .1s; }
 details[open] > summary.cc-row .cc-idx::before { transform: rotate(90deg); }
 summary.cc-row:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
 .cc-explain { margin: 0; padding: 6px 8px 8px calc(2.6em + 22px); border-bottom: 1px solid var(--line);
@@ -79,7 +80,8 @@ summary.cc-row:focus-visible { outline: 2px solid var(--accent); outline-offset:
 .cc-explain pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 
 /* the drawing: the SVG at its own size, scrolled inside its panel (never the page) */
-.cc-drawing { overflow-x: auto; width: fit-content; max-width: 100%; background: var(--panel); border: 1px solid var(--line); border-radius: 6px;
+.cc-drawing { overflow-x: auto; width: fit-content; max-width: 100%; background: var(--panel);
+  border: 1px solid var(--line); border-radius: 6px;
   padding: 4px; }
 .cc-drawing svg { display: block; max-width: none; height: auto; }
 details.cc-fold > summary { cursor: pointer; font-weight: 600; margin: 22px 0 8px; }
@@ -109,4 +111,4 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
   .cc-explain { padding-left: 12px; }
   .cc-totals div { min-width: 7.5em; }
 }
-"""
+""".replace("MONO", MONO)
