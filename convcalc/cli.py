@@ -67,7 +67,8 @@ def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @click.option("-c", "--columns", metavar="LIST", help="Columns, e.g. shape,weights,params,macs.")
 @click.option("--depth", type=click.IntRange(min=0), help="Collapse rows nested deeper than N blocks.")
 @click.option("--draw", "draw_path", metavar="FILE.svg",
-              help="Also write an SVG drawing of the network's feature maps (one SPEC).")
+              help="Also write an SVG drawing of the network's feature maps (one SPEC; "
+                   ".png with the png extra).")
 @click.option("--html", "html_path", metavar="FILE.html",
               help="Also write a self-contained HTML report of every SPEC.")
 @click.option("-q", "--quiet", is_flag=True,
@@ -147,6 +148,13 @@ def command(
         raise click.UsageError("give at least one SPEC (a YAML file, - or an inline spec)")
     if draw_path is not None and len(specs) != 1:
         raise click.UsageError(f"--draw writes one drawing: give a single SPEC, not {len(specs)}")
+    if draw_path is not None:
+        from .draw.png import check_path
+
+        try:
+            check_path(draw_path)
+        except SpecError as e:
+            raise click.UsageError(f"{e.message} [{e.code}]") from None
     try:
         cols = parse_columns(columns) if columns else Options().columns
         names = _defines(defines)

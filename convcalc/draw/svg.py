@@ -158,7 +158,9 @@ def draw(result: Result) -> str:
     row_top: dict[int, float] = {}
     for r in range(n_rows):
         members = [st for st in stages if st.row == r]
-        x = left
+        # the first label clear of the row link coming down the left margin
+        x = left + (max(0.0, (text_width(members[0].label_lines) - members[0].width) / 2 - 8.0)
+                    if n_rows > 1 else 0.0)
         for i, st in enumerate(members):
             if i:
                 x += gap(members[i - 1], st)
@@ -186,7 +188,8 @@ def draw(result: Result) -> str:
     _draw_row_links(cv, stages, row_yc, row_top, left)
     y = _draw_legend(cv, stages, y)
     cv.height = y + 14.0
-    cv.width = max(cv.width, 460.0)
+    # titles that fit: the bold title at about 0.6 em a character, the subtitle likewise
+    cv.width = max(cv.width, 460.0, 2 * MARGIN + len(title) * 10.2, 2 * MARGIN + len(sub) * 6.2)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(cv.width)}" '
             f'height="{_f(cv.height)}" viewBox="0 0 {_f(cv.width)} {_f(cv.height)}">')
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
@@ -339,7 +342,8 @@ def _draw_row_links(cv: Canvas, stages: list[Stage], row_yc: Mapping[int, float]
             continue
         x1, y1 = sa.x + sa.width + 4.0, row_yc[sa.row] - sa.dx / 2
         x2, y2 = sb.x - 3.0, row_yc[sb.row]
-        xr = x1 + 12.0
+        # down the right of the row's last labels, never through them
+        xr = max(x1 + 12.0, sa.x + (sa.width + text_width(sa.label_lines)) / 2 + 8.0)
         mid = row_top[sb.row] + 4.0
         xl = left - 16.0
         d = (f"M{_f(x1)},{_f(y1)} H{_f(xr)} V{_f(mid)} H{_f(xl)} V{_f(y2)} H{_f(x2)}")
@@ -361,6 +365,11 @@ def _draw_legend(cv: Canvas, stages: list[Stage], y: float) -> float:
 
 
 def write(result: Result, path: str) -> None:
-    """Write the drawing; UTF-8, ``\\n`` line ends, whatever the platform."""
+    """Write the drawing; UTF-8, ``\\n`` line ends, whatever the platform; a ``.png`` rasterised."""
+    from .png import is_png, write_png
+
+    if is_png(path):
+        write_png(draw(result), path)
+        return
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(draw(result))
