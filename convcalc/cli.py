@@ -154,7 +154,7 @@ def command(
     graphs = fmt in ("mermaid", "dot")
     if output_dir is not None and not graphs:
         raise click.UsageError(f"--output-dir writes the graphs of -f mermaid and -f dot, not -f {fmt}")
-    if graphs and output_dir is None and len(specs) > 1:
+    if graphs and output_dir is None and len(specs) > 1 and not quiet:  # -q writes no graph at all
         raise click.UsageError(f"-f {fmt} writes one graph per spec: with {len(specs)} SPECs, give "
                                "--output-dir DIR to write them as separate files "
                                "[several-graphs-need-output-dir]")

@@ -99,6 +99,12 @@ def test_full_labels_and_folded_dropout() -> None:
     assert any("dropout" in b for b in boxes)  # folded into the box before it
 
 
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_draws(path: Path) -> None:
+    root = ET.fromstring(draw(convcalc.analyze(str(path))))  # llama_block's attention: windows ()
+    assert float(root.get("width", 0)) <= 2000
+
+
 def test_input_and_other_differ() -> None:
     assert COLOURS["input"] != COLOURS["other"]
 

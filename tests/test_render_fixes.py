@@ -136,7 +136,7 @@ def test_params_size_footer(spec: str, size: str) -> None:
 def test_explain_warns_where_it_does_not_apply(fmt: str) -> None:
     r = run("-f", fmt, "-x", PASSING)
     assert r.status == 0
-    assert r.err == f"warning: --explain applies to table, plain, markdown and json, not {fmt}\n"
+    assert r.err == f"warning: --explain applies to table, plain, markdown, json and html, not {fmt}\n"
     assert run("-f", fmt, PASSING).err == ""
 
 

@@ -302,7 +302,7 @@ def stage_edges(stages: list[Stage]) -> list[tuple[int, int]]:
 def kernel_edge(a: Stage, b: Stage) -> bool:
     main = b.main
     return (b.sources == [a.index] and a.kind == "map" and main is not None
-            and main.windows is not None and b.row == a.row)
+            and bool(main.windows) and b.row == a.row)  # a window-less attention has ()
 
 
 def split_rows(stages: list[Stage], edges: list[tuple[int, int]], max_width: float) -> None:

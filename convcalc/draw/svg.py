@@ -276,7 +276,7 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
 def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str, int]) -> None:
     """The window of ``sb``'s layer as a small box on ``sa``, with lines to ``sb``."""
     main = sb.main
-    if main is None or main.windows is None:
+    if main is None or not main.windows:
         return
     ks = [concrete(w.kernel, sizes) for w in main.windows]
     strides = [w.stride for w in main.windows]
