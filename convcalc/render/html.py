@@ -84,7 +84,11 @@ def _badge(item: Item) -> str:
 
 
 def _index(items: Sequence[Item]) -> str:
-    rows = [f'<li><a href="#spec-{n}">{_e(_name(item))}</a>{_badge(item)}</li>'
+    from .cells import count
+
+    rows = [f'<li><a href="#spec-{n}">{_e(_name(item))}</a>{_badge(item)}'
+            + ("" if isinstance(item, SpecError) else
+               f' <span class="cc-count">{_e(count(item.total_params))} params</span>') + "</li>"
             for n, item in enumerate(items, 1)]
     return (f'<nav class="cc-index" aria-label="specs"><h2>{len(items)} specs</h2>'
             f"<ol>{''.join(rows)}</ol></nav>")

@@ -37,7 +37,9 @@ h3 { font-size: 1rem; margin: 22px 0 8px; }
 code, pre { font-family: MONO; font-size: 0.86em; }
 a { color: var(--accent); }
 .cc-sub { color: var(--muted); margin: 0 0 16px; overflow-wrap: anywhere; }
-.cc-index ol { padding-left: 1.4em; }
+.cc-index ol { padding-left: 1.4em; columns: 2 22em; column-gap: 40px; }
+.cc-index li { break-inside: avoid; }
+.cc-count { color: var(--muted); font-size: 0.85em; font-variant-numeric: tabular-nums; margin-left: 4px; }
 .cc-index li { margin: 2px 0; overflow-wrap: anywhere; }
 .cc-badge { display: inline-block; font-size: 0.78em; font-weight: 600; padding: 0 7px; border-radius: 9px;
   border: 1px solid currentColor; margin-left: 6px; white-space: nowrap; }
