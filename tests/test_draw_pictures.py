@@ -83,6 +83,30 @@ def test_no_text_overlaps_text(name: str) -> None:
     assert not clashes, clashes[:10]
 
 
+def _segments(d: str) -> list[tuple[float, float, float, float]]:
+    """The straight pieces of an ``M x,y H x V y ...`` path."""
+    x = y = 0.0
+    out = []
+    for op, a, b in re.findall(r"([MHV])([-\d.]+)(?:,([-\d.]+))?", d):
+        nx, ny = (float(a), float(b)) if op == "M" else (float(a), y) if op == "H" else (x, float(a))
+        if op != "M":
+            out.append((min(x, nx), min(y, ny), max(x, nx), max(y, ny)))
+        x, y = nx, ny
+    return out
+
+
+@pytest.mark.parametrize("name", ["unet", "retinanet_head", "densenet121", "mobilenet_v2"])
+def test_row_links_cross_no_label(name: str) -> None:
+    _, _, root = _tree(str(EXAMPLES / f"{name}.yaml"))
+    links = [p.get("d", "") for p in root.iter(SVG + "path") if p.get("class") == "flow"]
+    assert links  # these wrap
+    boxes = text_boxes(root)
+    for d in links:
+        for x1, y1, x2, y2 in _segments(d):
+            for left, top, right, bottom, text in boxes:
+                assert not (x1 < right and left < x2 and y1 < bottom and top < y2), (text, d)
+
+
 def test_the_overlap_check_sees_overlaps() -> None:
     root = ET.fromstring('<svg xmlns="http://www.w3.org/2000/svg"><text class="op" x="10" y="20">'
                          'conv2d(64, 3)</text><text class="op" x="40" y="24">relu</text></svg>')
