@@ -188,3 +188,59 @@ def test_in_a_browser(name: str, size: tuple[int, int], tmp_path: Path) -> None:
     assert info["inner"] == width
     assert info["scroll"] <= info["inner"], info  # nothing overflows horizontally
     assert 0 < info["tableW"] <= width and info["tableTop"] > 0
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB(A) bytes) of an 8-bit RGB or RGBA PNG, without an imaging library."""
+    import struct
+    import zlib
+
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (n,), kind = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw, stride, rows, prev = zlib.decompress(idat), width * channels, [], bytearray(width * channels)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b, c = prev[i], prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_phone_screenshot_pixels(dark: bool, tmp_path: Path) -> None:
+    page = tmp_path / "symbolic.html"
+    page.write_text(html_of(SPECS["symbolic"]), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    _chromium([*(["--force-dark-mode"] if dark else []), f"--screenshot={shot}", "--window-size=390,844",
+               page.as_uri()])
+    width, height, rows = png_pixels(shot.read_bytes())
+    channels = len(rows[0]) // width
+    background = tuple(rows[2][6:9]) if channels == 3 else tuple(rows[2][8:11])
+    assert background == ((22, 24, 27) if dark else (255, 255, 255))  # prefers-color-scheme followed
+    # the table (it starts in the first screen here) has ink on many rows: text, not a blank page
+    inked = [y for y in range(height)
+             if any(tuple(rows[y][x * channels:x * channels + 3]) != background for x in range(20, 370, 3))]
+    assert len(inked) > height // 4
