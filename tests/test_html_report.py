@@ -16,14 +16,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from _cli import EXAMPLES, golden, run
+from _cli import golden, run
 
 SYMBOLIC = "3 x H x W | conv(8, 3) | relu | maxpool(2) | conv(16, 3, stride=2)"
 SPECS = {
-    "lenet5": str(EXAMPLES / "lenet5.yaml"),
-    "resnet18": str(EXAMPLES / "resnet18.yaml"),
-    "unet": str(EXAMPLES / "unet.yaml"),
-    "retinanet_head": str(EXAMPLES / "retinanet_head.yaml"),
+    # relative to the repository (run() works there), so the golden pages name no checkout's path
+    "lenet5": "examples/lenet5.yaml",
+    "resnet18": "examples/resnet18.yaml",
+    "unet": "examples/unet.yaml",
+    "retinanet_head": "examples/retinanet_head.yaml",
     "symbolic": SYMBOLIC,
 }
 VOID = {"meta", "br", "img", "hr", "input", "link", "wbr", "col", "area", "base", "source"}
@@ -97,6 +98,9 @@ def test_blocks_fold_and_layers_explain() -> None:
     assert "params: weight 64·3·7·7 = 9,408" in text  # --explain of conv1, folded
     assert "11,689,512" in text and "Expectations: <span class=\"cc-ok\">all 4 passed" in text
     assert text.count("<svg") == 1
+    assert '<details class="cc-layer">' in text and '<details class="cc-layer" open>' not in text
+    opened = run(SPECS["resnet18"], "-f", "html", "-x")
+    assert opened.err == "" and '<details class="cc-layer">' not in opened.out  # -x: formulas open
 
 
 def test_symbolic_valid_sets_and_warnings() -> None:
