@@ -154,3 +154,10 @@ def test_png_refused_or_written(tmp_path: Path) -> None:
     r = run(str(EXAMPLES / "lenet5.yaml"), "--draw", str(tmp_path / "x.jpg"))
     assert r.status == 2 and ".svg" in r.err and not (tmp_path / "x.jpg").exists()
     assert re.search(r"not \.jpg", r.err)
+
+
+def test_legend_only_of_what_appears() -> None:
+    _, text, _ = _tree("1x28x28 | flatten | dense(32) | relu | dense(10)")
+    assert "kernel (size /stride)" not in text and ">convolution<" not in text
+    assert ">dense<" in text and ">reshape<" in text
+    assert "kernel (size /stride)" in draw(convcalc.analyze(GOLDEN["lenet5"]))

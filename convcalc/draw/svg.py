@@ -358,9 +358,10 @@ def _draw_legend(cv: Canvas, stages: list[Stage], y: float) -> float:
                f'fill="{COLOURS[fam]}"/>')
         cv.text(x + 16, y, FAMILY_NAMES[fam], "legend", "start")
         x += 26.0 + len(FAMILY_NAMES[fam]) * 5.6
-    cv.add(f'<rect x="{_f(x)}" y="{_f(y - 9)}" width="11" height="11" fill="#f4a3a3" '
-           'stroke="#b2182b"/>')
-    cv.text(x + 16, y, "kernel (size /stride)", "legend", "start")
+    if any(kernel_edge(stages[a], stages[b]) for a, b in stage_edges(stages) if b == a + 1):
+        cv.add(f'<rect x="{_f(x)}" y="{_f(y - 9)}" width="11" height="11" fill="#f4a3a3" '
+               'stroke="#b2182b"/>')
+        cv.text(x + 16, y, "kernel (size /stride)", "legend", "start")  # only when one is drawn
     return y + 6.0
 
 
