@@ -149,11 +149,12 @@ def _expectations(result: Result) -> str:
     rows = [(f, False) for f in outcome.failures] + [(f, True) for f in outcome.passed]
     body = "".join(
         f'<tr><td class="{"cc-ok" if ok else "cc-bad"}">{"pass" if ok else "FAIL"}</td>'
-        f"<td>{_e(f.key or 'expect.' + f.what)}</td><td><code>{_e(f.expected_text())}</code></td>"
+        f"<td>{_e(f.key or 'expect.' + f.what).replace('.', '.<wbr>')}</td>"  # breaks after the dots
+        f"<td><code>{_e(f.expected_text())}</code></td>"
         f"<td><code>{_e(f.actual_text())}</code></td></tr>" for f, ok in rows)
     return (f"<h3>Expectations: {head}</h3>"
-            '<table class="cc-checks"><thead><tr><th>result</th><th>check</th><th>expected</th>'
-            f"<th>actual</th></tr></thead><tbody>{body}</tbody></table>")
+            '<table class="cc-checks"><thead><tr><th aria-label="result">✓</th><th>check</th>'
+            f"<th>expected</th><th>actual</th></tr></thead><tbody>{body}</tbody></table>")
 
 
 # ---------------------------------------------------------------- the table

@@ -106,7 +106,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
   .cc-row > .cc-cell:nth-child(even) { grid-column: 2; }
   .cc-checks { table-layout: fixed; }
   .cc-checks th, .cc-checks td { padding: 4px 5px; overflow-wrap: anywhere; white-space: normal; }
-  .cc-checks th:first-child { width: 4.8em; }
+  .cc-checks th:first-child { width: 3.4em; }
   .cc-row > .cc-cell::before { content: attr(data-h); display: block; color: var(--muted); font-size: 0.8em;
     text-transform: uppercase; letter-spacing: 0.03em; }
   .cc-row > .cc-cell:empty { display: none; }
