@@ -161,3 +161,11 @@ def test_legend_only_of_what_appears() -> None:
     assert "kernel (size /stride)" not in text and ">convolution<" not in text
     assert ">dense<" in text and ">reshape<" in text
     assert "kernel (size /stride)" in draw(convcalc.analyze(GOLDEN["lenet5"]))
+
+
+def test_stride_2_at_a_stage_start_is_shown() -> None:
+    _, _, root = _tree(GOLDEN["resnet18"])
+    labels = [t.text for t in root.iter(SVG + "text") if t.get("class") == "kernel-label"]
+    # the max-pool, and the 3x3 /2 convolutions that read a stage's ⊕ (layer2.0, layer3.0;
+    # layer4.0 starts a row here, where the row link brings its input)
+    assert labels.count("3×3 /2") >= 3, labels

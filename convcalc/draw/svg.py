@@ -249,6 +249,9 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
             x2 = sb.x - 2
             cv.add(f'<line class="flow" x1="{_f(x1)}" y1="{_f(y1)}" x2="{_f(x2)}" y2="{_f(yc)}" '
                    'marker-end="url(#arrow)"/>')
+            if sb.main is not None and sb.main.windows and sb.sources == [sa.index]:
+                # a window read from a merge (a ResNet stage's stride-2 start): its size and stride
+                cv.text((x1 + x2) / 2, min(y1, yc) - 8.0, _window_label(sb), "kernel-label")
     # skips and branches over the top
     outs: dict[int, int] = {}
     ins: dict[int, int] = {}
@@ -279,7 +282,6 @@ def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str
     if main is None or not main.windows:
         return
     ks = [concrete(w.kernel, sizes) for w in main.windows]
-    strides = [w.stride for w in main.windows]
     kh = ks[-2] if len(ks) >= 2 else ks[0]
     kw = ks[-1] if len(ks) >= 2 else 1
     hh, ww = sa.rows_hw
@@ -296,12 +298,19 @@ def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str
         cv.add(f'<line class="proj" x1="{_f(px)}" y1="{_f(py)}" x2="{_f(apex_x)}" '
                f'y2="{_f(apex_y)}"/>')
     cv.add("</g>")
-    label = axes([dim(w.kernel) for w in main.windows])
+    mid = (sa.x + sa.width + sb.x) / 2
+    cv.text(mid, min(ky - kd, apex_y) - 5.0, _window_label(sb), "kernel-label")
+
+
+def _window_label(sb: Stage) -> str:
+    """``3×3 /2``: the window's size, and its stride when not 1."""
+    windows = sb.main.windows if sb.main is not None and sb.main.windows else ()
+    strides = [w.stride for w in windows]
+    label = axes([dim(w.kernel) for w in windows])
     if any(s != 1 for s in strides):
         stride = strides[0] if len(set(map(str, strides))) == 1 else axes([dim(s) for s in strides])
         label += f" /{dim(stride) if not isinstance(stride, str) else stride}"
-    mid = (sa.x + sa.width + sb.x) / 2
-    cv.text(mid, min(ky - kd, apex_y) - 5.0, label, "kernel-label")
+    return label
 
 
 def _draw_brackets(cv: Canvas, blocks: list[tuple[str, int, list[Stage]]], members: list[Stage],
