@@ -70,7 +70,12 @@ def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @click.option("-c", "--columns", metavar="LIST", help="Columns, e.g. shape,weights,params,macs.")
 @click.option("--depth", type=click.IntRange(min=0), help="Collapse rows nested deeper than N blocks.")
 @click.option("--draw", "draw_path", metavar="FILE.svg",
-              help="Also write an SVG drawing of the network's feature maps (one SPEC).")
+              help="Also write an SVG drawing of the network's feature maps (one SPEC; "
+                   ".png with the png extra).")
+@click.option("--html", "html_path", metavar="FILE.html",
+              help="Also write a self-contained HTML report of every SPEC.")
+@click.option("--output-dir", "output_dir", metavar="DIR",
+              help="With -f mermaid or dot: write each SPEC's graph to its own file in DIR.")
 @click.option("-q", "--quiet", is_flag=True,
               help="Print nothing on success; only errors and failed expectations.")
 @click.option("--width", type=click.IntRange(min=40), help="Console width for the table.")
@@ -103,6 +108,8 @@ def command(
     list_layers: bool,
     print_schema: bool,
     draw_path: str | None = None,
+    html_path: str | None = None,
+    output_dir: str | None = None,
     only: str | None = None,
     diff: bool = False,
     example_names: tuple[str, ...] = (),
@@ -148,6 +155,20 @@ def command(
         raise click.UsageError("give at least one SPEC (a YAML file, - or an inline spec)")
     if draw_path is not None and len(specs) != 1:
         raise click.UsageError(f"--draw writes one drawing: give a single SPEC, not {len(specs)}")
+    graphs = fmt in ("mermaid", "dot")
+    if output_dir is not None and not graphs:
+        raise click.UsageError(f"--output-dir writes the graphs of -f mermaid and -f dot, not -f {fmt}")
+    if graphs and output_dir is None and len(specs) > 1 and not quiet:  # -q writes no graph at all
+        raise click.UsageError(f"-f {fmt} writes one graph per spec: with {len(specs)} SPECs, give "
+                               "--output-dir DIR to write them as separate files "
+                               "[several-graphs-need-output-dir]")
+    if draw_path is not None:
+        from .draw.png import check_path
+
+        try:
+            check_path(draw_path)
+        except SpecError as e:
+            raise click.UsageError(f"{e.message} [{e.code}]") from None
     try:
         cols = parse_columns(columns) if columns else Options().columns
         names = _defines(defines)
@@ -182,9 +203,28 @@ def command(
             raise click.UsageError(f"--draw: cannot write {draw_path}: {e.strerror}") from None
         if not quiet:
             click.echo(f"drawing written to {draw_path}", err=True)
+    if html_path is not None:
+        from .render.html import write as write_html
+
+        try:
+            write_html(items, opts, html_path)
+        except OSError as e:
+            raise click.UsageError(f"--html: cannot write {html_path}: {e.strerror}") from None
+        if not quiet:
+            click.echo(f"report written to {html_path}", err=True)
     from .render.run import summary
 
-    if not (quiet and status == EXIT_OK):  # -q and all passed: nothing to print, no renderer to load
+    if output_dir is not None:
+        from .render.files import write_each
+
+        try:
+            written = write_each(items, opts, output_dir, sys.stderr)
+        except OSError as e:
+            raise click.UsageError(f"--output-dir: cannot write into {output_dir}: {e.strerror}") from None
+        if not quiet:
+            for path in written:
+                click.echo(f"graph written to {path}", err=True)
+    elif not (quiet and status == EXIT_OK):  # -q and all passed: nothing to print, no renderer to load
         renderer(fmt)(items, opts, sys.stdout, sys.stderr)  # -q: each format leaves out what passes
     last = summary(items, opts)
     if last is not None:

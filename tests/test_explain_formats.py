@@ -14,7 +14,7 @@ PASSING = "1x8x8 | conv(4, 3)"
 def test_explain_warns_where_it_does_not_apply(fmt: str) -> None:
     r = run("-f", fmt, "-x", PASSING)
     assert r.status == 0
-    assert r.err == f"warning: --explain applies to table, plain, markdown and json, not {fmt}\n"
+    assert r.err == f"warning: --explain applies to table, plain, markdown, json and html, not {fmt}\n"
     assert run("-f", fmt, PASSING).err == ""
 
 

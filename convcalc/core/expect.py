@@ -68,6 +68,7 @@ class Outcome:
 
     failures: list[Failure] = field(default_factory=list)
     checked: int = 0
+    passed: list[Failure] = field(default_factory=list)  # the checks that hold (the HTML report lists them)
 
     @property
     def ok(self) -> bool:
@@ -75,8 +76,7 @@ class Outcome:
 
     def record(self, holds: bool, failure: Failure) -> None:
         self.checked += 1
-        if not holds:
-            self.failures.append(failure)
+        (self.passed if holds else self.failures).append(failure)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "failures": [f.to_dict() for f in self.failures]}

@@ -29,7 +29,7 @@ COLOURS = {
     "dense": "#a1d99b",
     "flat": "#c6b6dd",
     "merge": "#fee391",
-    "other": "#e5e5e5",
+    "other": "#f1b6da",  # not the input's grey: a reader must tell them apart
 }
 FAMILY_NAMES = {
     "input": "input", "conv": "convolution", "up": "upsampling", "pool": "pooling",
@@ -135,7 +135,8 @@ def _foldable(layer: LayerResult, stage: Stage, readers: Mapping[str, int],
         and layer.windows is None
         and layer.output == layer.input_shapes[0]
         and (not layer.weights or family(layer) == "norm")
-        and layer.block == main.block
+        # a weightless layer (dropout, an activation) folds even as the first of a block
+        and (layer.block == main.block or not layer.weights)
     )
 
 
@@ -194,7 +195,7 @@ def wrap(text: str, width: int = LABEL_CHARS) -> list[str]:
     if len(text) <= width:
         return [text]
     out, line = [], ""
-    for part in text.replace(", ", ",\x00").split("\x00"):
+    for part in text.replace(", ", ",\x00").replace(" + ", "\x00+ ").split("\x00"):
         if line and len(line) + len(part) > width:
             out.append(line.rstrip())
             line = ""
@@ -252,9 +253,9 @@ def stage_labels(st: Stage) -> list[tuple[str, str]]:
     if main is None:
         lines.append(("op", "input" if st.name == "input" else f"input {st.name}"))
         return lines
-    lines.extend(("op", t) for t in wrap(short_label(main.label)))
+    lines.extend(("op", t) for t in wrap(main.label))  # the whole label, wrapped, never cut
     if len(st.layers) > 1:
-        folded = " + ".join(short_label(lr.label) for lr in st.layers[1:])
+        folded = " + ".join(lr.label for lr in st.layers[1:])
         lines.extend(("fold", t) for t in wrap("+ " + folded))
     return lines
 
@@ -279,20 +280,23 @@ def stage_edges(stages: list[Stage]) -> list[tuple[int, int]]:
 def kernel_edge(a: Stage, b: Stage) -> bool:
     main = b.main
     return (b.sources == [a.index] and a.kind == "map" and main is not None
-            and main.windows is not None and b.row == a.row)
+            and bool(main.windows) and b.row == a.row)  # a window-less attention has ()
 
 
 def split_rows(stages: list[Stage], edges: list[tuple[int, int]], max_width: float) -> None:
-    """Assign rows of about equal width, breaking only where one tensor flows on.
+    """Assign rows of about equal width, each at most ``max_width`` where a break can be found.
 
-    A break after stage ``i`` is allowed when every edge across it starts at
-    ``i`` (its readers in the next row are reached from the row link).
+    A break after stage ``i`` is best where every edge across it starts at ``i``
+    (one tensor flows on, reached from the row link); failing that (a U-Net's
+    skips span the whole network) where ``i`` feeds ``i + 1``, the skips then
+    arriving from the left margin; failing that anywhere.
     """
     n = len(stages)
     if not n:
         return
-    cuts = {i for i in range(n - 1)
-            if all(a == i for a, b in edges if a <= i < b) and (i, i + 1) in edges}
+    clean = {i for i in range(n - 1)
+             if all(a == i for a, b in edges if a <= i < b) and (i, i + 1) in edges}
+    flowing = {i for i in range(n - 1) if (i, i + 1) in edges}
     cum = [0.0]
     for j in range(n):
         cum.append(cum[-1] + stages[j].width + (gap(stages[j - 1], stages[j]) if j else 0.0))
@@ -303,14 +307,23 @@ def split_rows(stages: list[Stage], edges: list[tuple[int, int]], max_width: flo
     while start < n:
         end = n - 1
         if cum[n] - cum[start] > max_width:
-            options = [c for c in sorted(cuts) if c >= start and cum[c + 1] - cum[start] <= 1.3 * target]
-            if options:
-                best = min(options, key=lambda c: (abs(cum[c + 1] - cum[start] - target), c))
-                if cum[best + 1] - cum[start] >= 0.45 * target:
-                    end = best
+            end = _cut(start, cum, target, max_width, (clean, flowing, set(range(n - 1))))
         for j in range(start, end + 1):
             stages[j].row = row
         row, start = row + 1, end + 1
+
+
+def _cut(start: int, cum: list[float], target: float, max_width: float,
+         pools: tuple[set[int], ...]) -> int:
+    """The last stage of the row starting at ``start``: the first pool with a break near ``target``."""
+    width = lambda c: cum[c + 1] - cum[start]  # noqa: E731
+    high = min(1.3 * target, max_width)
+    for pool in pools:
+        options = [c for c in pool if c >= start and 0.45 * target <= width(c) <= high]
+        if options:
+            return min(options, key=lambda c: (abs(width(c) - target), c))
+    fits = [c for c in range(start, len(cum) - 2) if width(c) <= max_width]
+    return max(fits, default=start)
 
 
 def gap(a: Stage, b: Stage) -> float:

@@ -157,7 +157,9 @@ def draw(result: Result) -> str:
     row_top: dict[int, float] = {}
     for r in range(n_rows):
         members = [st for st in stages if st.row == r]
-        x = left
+        # the first label clear of the row link coming down the left margin
+        x = left + (max(0.0, (text_width(members[0].label_lines) - members[0].width) / 2 - 8.0)
+                    if n_rows > 1 else 0.0)
         for i, st in enumerate(members):
             if i:
                 x += gap(members[i - 1], st)
@@ -185,7 +187,8 @@ def draw(result: Result) -> str:
     _draw_row_links(cv, stages, row_yc, row_top, left)
     y = _draw_legend(cv, stages, y)
     cv.height = y + 14.0
-    cv.width = max(cv.width, 460.0)
+    # titles that fit: the bold title at about 0.6 em a character, the subtitle likewise
+    cv.width = max(cv.width, 460.0, 2 * MARGIN + len(title) * 10.2, 2 * MARGIN + len(sub) * 6.2)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(cv.width)}" '
             f'height="{_f(cv.height)}" viewBox="0 0 {_f(cv.width)} {_f(cv.height)}">')
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
@@ -245,6 +248,9 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
             x2 = sb.x - 2
             cv.add(f'<line class="flow" x1="{_f(x1)}" y1="{_f(y1)}" x2="{_f(x2)}" y2="{_f(yc)}" '
                    'marker-end="url(#arrow)"/>')
+            if sb.main is not None and sb.main.windows and sb.sources == [sa.index]:
+                # a window read from a merge (a ResNet stage's stride-2 start): its size and stride
+                cv.text((x1 + x2) / 2, min(y1, yc) - 8.0, _window_label(sb), "kernel-label")
     # skips and branches over the top
     outs: dict[int, int] = {}
     ins: dict[int, int] = {}
@@ -272,10 +278,9 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
 def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str, int]) -> None:
     """The window of ``sb``'s layer as a small box on ``sa``, with lines to ``sb``."""
     main = sb.main
-    if main is None or main.windows is None:
+    if main is None or not main.windows:
         return
     ks = [concrete(w.kernel, sizes) for w in main.windows]
-    strides = [w.stride for w in main.windows]
     kh = ks[-2] if len(ks) >= 2 else ks[0]
     kw = ks[-1] if len(ks) >= 2 else 1
     hh, ww = sa.rows_hw
@@ -292,12 +297,19 @@ def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str
         cv.add(f'<line class="proj" x1="{_f(px)}" y1="{_f(py)}" x2="{_f(apex_x)}" '
                f'y2="{_f(apex_y)}"/>')
     cv.add("</g>")
-    label = axes([dim(w.kernel) for w in main.windows])
+    mid = (sa.x + sa.width + sb.x) / 2
+    cv.text(mid, min(ky - kd, apex_y) - 5.0, _window_label(sb), "kernel-label")
+
+
+def _window_label(sb: Stage) -> str:
+    """``3×3 /2``: the window's size, and its stride when not 1."""
+    windows = sb.main.windows if sb.main is not None and sb.main.windows else ()
+    strides = [w.stride for w in windows]
+    label = axes([dim(w.kernel) for w in windows])
     if any(s != 1 for s in strides):
         stride = strides[0] if len(set(map(str, strides))) == 1 else axes([dim(s) for s in strides])
         label += f" /{dim(stride) if not isinstance(stride, str) else stride}"
-    mid = (sa.x + sa.width + sb.x) / 2
-    cv.text(mid, min(ky - kd, apex_y) - 5.0, label, "kernel-label")
+    return label
 
 
 def _draw_brackets(cv: Canvas, blocks: list[tuple[str, int, list[Stage]]], members: list[Stage],
@@ -338,7 +350,8 @@ def _draw_row_links(cv: Canvas, stages: list[Stage], row_yc: Mapping[int, float]
             continue
         x1, y1 = sa.x + sa.width + 4.0, row_yc[sa.row] - sa.dx / 2
         x2, y2 = sb.x - 3.0, row_yc[sb.row]
-        xr = x1 + 12.0
+        # down the right of the row's last labels, never through them
+        xr = max(x1 + 12.0, sa.x + (sa.width + text_width(sa.label_lines)) / 2 + 8.0)
         mid = row_top[sb.row] + 4.0
         xl = left - 16.0
         d = (f"M{_f(x1)},{_f(y1)} H{_f(xr)} V{_f(mid)} H{_f(xl)} V{_f(y2)} H{_f(x2)}")
@@ -353,13 +366,19 @@ def _draw_legend(cv: Canvas, stages: list[Stage], y: float) -> float:
                f'fill="{COLOURS[fam]}"/>')
         cv.text(x + 16, y, FAMILY_NAMES[fam], "legend", "start")
         x += 26.0 + len(FAMILY_NAMES[fam]) * 5.6
-    cv.add(f'<rect x="{_f(x)}" y="{_f(y - 9)}" width="11" height="11" fill="#f4a3a3" '
-           'stroke="#b2182b"/>')
-    cv.text(x + 16, y, "kernel (size /stride)", "legend", "start")
+    if any(kernel_edge(stages[a], stages[b]) for a, b in stage_edges(stages) if b == a + 1):
+        cv.add(f'<rect x="{_f(x)}" y="{_f(y - 9)}" width="11" height="11" fill="#f4a3a3" '
+               'stroke="#b2182b"/>')
+        cv.text(x + 16, y, "kernel (size /stride)", "legend", "start")  # only when one is drawn
     return y + 6.0
 
 
 def write(result: Result, path: str) -> None:
-    """Write the drawing; UTF-8, ``\\n`` line ends, whatever the platform."""
+    """Write the drawing; UTF-8, ``\\n`` line ends, whatever the platform; a ``.png`` rasterised."""
+    from .png import is_png, write_png
+
+    if is_png(path):
+        write_png(draw(result), path)
+        return
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(draw(result))

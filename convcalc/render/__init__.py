@@ -21,6 +21,7 @@ FORMATS: dict[str, str] = {
     "dot": "convcalc.render.dot",
     "github": "convcalc.render.github",
     "yaml": "convcalc.render.yaml",
+    "html": "convcalc.render.html",
 }
 
 

@@ -37,6 +37,8 @@ def lines(result: Result, opts: Options) -> list[str]:
     out = [
         f"digraph {quote(result.name or result.source)} {{",
         f'  label={quote(g.title)}; labelloc="t"; rankdir="TB";',
+        # one font for the title, the cluster titles, nodes and edges (Graphviz's default is Times)
+        '  graph [fontname="Helvetica", fontsize=12];',
         '  node [fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
@@ -47,7 +49,8 @@ def lines(result: Result, opts: Options) -> list[str]:
             out.append(f'{indent}{nid} [label="{_label(node.lines)}", {_STYLE[node.kind]}];')
         for child in cl.children:
             out.append(f"{indent}subgraph cluster_{child.id} {{")
-            out.append(f'{indent}  label={quote(child.title)}; style="rounded,dashed";')
+            # a margin, so the titles of neighbouring clusters do not touch
+            out.append(f'{indent}  label={quote(child.title)}; style="rounded,dashed"; margin=12;')
             emit(child, indent + "  ")
             out.append(f"{indent}}}")
 

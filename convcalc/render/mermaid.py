@@ -107,11 +107,18 @@ def graph(result: Result, opts: Options) -> Graph:
 
     for i, (name, shp) in enumerate(result.outputs.items()):
         nid = f"out{i}"
-        nodes[nid] = Node(nid, ["output" if len(result.outputs) == 1 else f"output {name}"], "output")
+        nodes[nid] = Node(nid, output_lines(result, name, shp, opts), "output")
         top.nodes.append(nid)
         edges.append((ids[alias.get(name, name)], nid, shape(shp, opts)))
     title = f"{result.name or result.source} — {count(result.total_params)} parameters"
     return Graph(title, top, nodes, edges)
+
+
+def output_lines(result: Result, name: str, shp: Any, opts: Options) -> list[str]:
+    """The terminal node's label, never a layer's: ``network output`` and, with several, which one,
+    so a layer named ``output`` (LeNet-5's last) and the output it makes stay apart."""
+    head = "network output" if len(result.outputs) == 1 else f"network output {name}"
+    return [head, shape(shp, opts)]
 
 
 _ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;", "#": "#35;",

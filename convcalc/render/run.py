@@ -86,7 +86,7 @@ def summary(items: Sequence[Item], opts: Options) -> str | None:
     return f"{len(items)} specs: {', '.join(parts)}"
 
 
-EXPLAINED = ("table", "plain", "markdown", "json")  # the formats that show --explain
+EXPLAINED = ("table", "plain", "markdown", "json", "html")  # the formats that show --explain
 
 
 def warn_explain(opts: Options, err: TextIO) -> None:
