@@ -17,7 +17,7 @@ from .core.result import Result
 from .errors import Loc, SpecError
 from .spec.loader import from_data, load_text, looks_like_path
 from .spec.model import Spec, split_axes
-from .spec.yamlread import read_file
+from .spec.yamlread import decode, read_file
 
 SpecSource = str | PathLike[str] | Mapping[str, Any] | Spec
 
@@ -52,11 +52,11 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
     if not spec.strip():
         raise SpecError("the spec is empty", loc=Loc(source or "<inline>", 1, 1), code="empty-spec")
     if spec == "-":
-        return load_text(sys.stdin.read(), source or "<stdin>", is_type_name)
+        return load_text(_stdin(source or "<stdin>"), source or "<stdin>", is_type_name)
     if "\n" not in spec and len(spec) < 4096:
         p = Path(spec)
         try:
-            is_file = p.is_file() or p.is_dir()
+            is_file = p.exists()  # a FIFO or a device too: read_file reads it or says why not
         except OSError:  # e.g. a long inline spec: "File name too long"
             is_file = False
         if is_file:
@@ -64,6 +64,14 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
         if looks_like_path(spec):
             raise SpecError("no such file", loc=Loc(spec), code="no-such-file")
     return load_text(spec, source or "<inline>", is_type_name)
+
+
+def _stdin(source: str) -> str:
+    """Standard input's bytes, decoded as a file's are (text mode would let bad bytes through)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a replaced text stream (tests): its text as it is
+        return sys.stdin.read()
+    return decode(buffer.read(), source)
 
 
 def override(
@@ -113,6 +121,7 @@ def analyze(
     from .core.expect import check
     from .engine.propagate import propagate
 
+    _check_arguments(input, framework, layout, defines, source, names)
     try:
         loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
@@ -131,6 +140,41 @@ def analyze(
         raise SpecError("the spec is nested too deeply to analyse",
                         loc=Loc(source or "<spec>"), code="too-deep") from None
     return result
+
+
+LAYOUTS = ("channels_first", "channels_last")
+
+
+def _check_arguments(input: Any, framework: Any, layout: Any, defines: Any, source: Any,
+                     names: Mapping[str, Any]) -> None:
+    """The keyword arguments' types and sizes, refused as a SpecError (a caller's TypeError deep
+    inside would read as a bug of convcalc)."""
+    from .arith.num import check_size
+
+    def kind(v: Any) -> str:
+        return type(v).__name__
+
+    if input is not None and (isinstance(input, bytes) or not isinstance(input, str | Sequence)):
+        raise SpecError(f"input must be a shape such as '3x224x224' or [3, 224, 224], not {kind(input)}",
+                        code="bad-shape", loc=Loc("--input"))
+    if framework is not None and not isinstance(framework, str):
+        raise SpecError(f"framework must be 'pytorch' or 'keras', not {kind(framework)}", code="bad-framework")
+    if layout is not None and layout not in LAYOUTS:
+        raise SpecError(f"layout must be channels_first or channels_last, not {layout!r:.60}",
+                        code="bad-layout")
+    if source is not None and not isinstance(source, str):
+        raise SpecError(f"source must be a file name (text), not {kind(source)}", code="bad-source")
+    if defines is not None and not isinstance(defines, Mapping):
+        raise SpecError(f"defines must map names to values, such as {{'H': 224}}, not {kind(defines)}",
+                        code="bad-define")
+    values = [*(input if isinstance(input, Sequence) and not isinstance(input, str) else ())]
+    for name, value in {**(defines or {}), **names}.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise SpecError(f"a defined name must be a word such as H, not {name!r:.60}", code="bad-define")
+        values.append(value)
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool):
+            check_size(value, "a number given to analyze()")
 
 
 def _layout_changed(loaded: Spec, parsed: Spec, layout: str | None, input: Any) -> bool:

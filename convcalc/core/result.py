@@ -96,6 +96,9 @@ class LayerResult:
             "non_trainable": jsonable(self.params - self.trainable),
             "macs": jsonable(self.macs),
         }
+        repeats = {w.name: w.repeat for w in self.weights if w.repeat != 1}
+        if repeats:  # a deep stack's layers 1.. are listed once: how many tensors each name stands for
+            d["weight_repeats"] = repeats
         if self.block is not None:
             d["block"] = self.block
         if self.batchless:

@@ -326,7 +326,7 @@ class Expander:
                 return level.input
             if level.block:
                 k = ref[3:]
-                if not k.isdigit() or int(k) >= len(level.input):
+                if not (k.isascii() and k.isdigit()) or int(k) >= len(level.input):
                     raise SpecError(f"from: {ref}: the block has {len(level.input)} input"
                                     f"{'s' if len(level.input) != 1 else ''} (in.0 .. "
                                     f"in.{len(level.input) - 1}, or `in` for all)", code="bad-reference")

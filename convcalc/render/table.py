@@ -331,7 +331,7 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
 def screen_height(opts: Options, out: TextIO) -> int | None:
     """The terminal's height (or $LINES); None for a pipe or a file, which have none."""
     lines = os.environ.get("LINES", "")
-    if lines.isdigit():
+    if lines.isascii() and lines.isdigit():
         return int(lines)
     isatty = getattr(out, "isatty", None)
     if isatty is not None and isatty():

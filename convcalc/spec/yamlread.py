@@ -9,6 +9,7 @@ libyaml away from documents nested deep enough to crash it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,8 @@ from ..errors import Loc, SpecError
 
 MAX_NODES = 200_000
 MAX_DEPTH = 100
+MAX_DIGITS = 3_000  # a number written with more digits is refused (about MAX_BITS, arith.num's limit)
+MAX_BITS = 10_000
 
 
 class Locator:
@@ -136,12 +139,18 @@ def read_file(path: str) -> str:
     except OSError as e:
         raise SpecError(f"cannot read the file: {e.strerror or e}", loc=Loc(path),
                         code="unreadable-file") from None
+    return decode(data, path)
+
+
+def decode(data: bytes, source: str) -> str:
+    """Bytes of a file or of standard input -> text, refused with where when not UTF-8."""
     try:
         return data.decode("utf-8").removeprefix("\ufeff")  # a BOM (utf-8-sig's codec costs an import)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise SpecError(f"the file is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
-                        loc=Loc(path, line), code="not-utf8") from None
+        what = "standard input is" if source == "<stdin>" else "the file is"
+        raise SpecError(f"{what} not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+                        loc=Loc(source, line), code="not-utf8") from None
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -297,6 +306,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "str"))
 _COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
@@ -326,19 +337,7 @@ class _Plain:
                 if not is_key:
                     self.locator.words(node)
                 return node.value
-            try:
-                if tag == _INT:
-                    value = node.value
-                    if value.isdigit() and (value[0] != "0" or len(value) == 1):
-                        return int(value)  # plain decimal (YAML 1.1 reads 010 as octal)
-                    return self.loader.construct_yaml_int(node)
-                return self.loader.construct_object(node)
-            except (yaml.YAMLError, ValueError) as e:
-                shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-                why = f"a number of {len(node.value):,} digits is too large" if \
-                    isinstance(e, ValueError) else str(e)
-                raise SpecError(f"invalid value {shown!r}: {why}", loc=_loc(src, node),
-                                code="too-large" if isinstance(e, ValueError) else "bad-value") from None
+            return self.scalar(node, tag)
         if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
             raise SpecError(f"the YAML tag {node.tag} is not supported in specs", loc=_loc(src, node),
                             code="yaml-tag")
@@ -363,3 +362,49 @@ class _Plain:
             self.locator.add(result, node.value)
             return result
         raise SpecError("unsupported YAML node", loc=_loc(src, node), code="yaml-syntax")  # pragma: no cover
+
+    def scalar(self, node: yaml.ScalarNode, tag: str) -> Any:
+        """A scalar other than text: a number, a truth value, null; a date stays its text.
+
+        Whatever a tag makes of its text, a spec gets plain JSON values: a tag on text it
+        does not fit, a number beyond the digit limit in any base (``0xfff…``, ``1:2:3…``),
+        ``.nan``/``.inf`` and the tags of non-JSON types are refused, with where they are.
+        """
+        src, value = self.locator.source, node.value
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        if tag == _INT:
+            if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
+                if len(value) > MAX_DIGITS:
+                    raise _too_large(src, node, len(value))
+                return int(value)  # plain decimal (YAML 1.1 reads 010 as octal)
+            if len(value) > MAX_DIGITS:  # a long hex or sexagesimal number: refused before it is built
+                raise _too_large(src, node, len(value))
+        elif tag == _TIMESTAMP:
+            return value  # no spec field is a date: `name: 2024-01-01` is that text
+        elif tag not in _SCALAR_TAGS:
+            raise SpecError(f"the YAML tag {_short(tag)} is not supported in specs", loc=_loc(src, node),
+                            code="yaml-tag")
+        try:
+            out = self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError, IndexError) as e:
+            why = f"not a valid {_short(tag)}"
+            if isinstance(e, yaml.MarkedYAMLError) and e.problem:
+                why = e.problem  # PyYAML's own line `in "<unicode string>", line 2` left out
+            raise SpecError(f"invalid value {shown!r}: {why}", loc=_loc(src, node),
+                            code="bad-value") from None
+        if isinstance(out, int) and not isinstance(out, bool) and out.bit_length() > MAX_BITS:
+            raise SpecError(f"a number of {out.bit_length():,} bits is too large (the limit is "
+                            f"{MAX_BITS:,} bits)", loc=_loc(src, node), code="too-large")
+        if isinstance(out, float) and not math.isfinite(out):
+            raise SpecError(f"invalid value {shown!r}: a spec's numbers are finite (a size, a count, "
+                            f"a probability), not {out}", loc=_loc(src, node), code="not-whole")
+        return out
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _too_large(source: str, node: yaml.Node, digits: int) -> SpecError:
+    return SpecError(f"a number of {digits:,} characters is too large (the limit is {MAX_DIGITS:,} "
+                     "digits)", loc=_loc(source, node), code="too-large")
