@@ -158,7 +158,8 @@ def _check_arguments(input: Any, framework: Any, layout: Any, defines: Any, sour
         raise SpecError(f"input must be a shape such as '3x224x224' or [3, 224, 224], not {kind(input)}",
                         code="bad-shape", loc=Loc("--input"))
     if framework is not None and not isinstance(framework, str):
-        raise SpecError(f"framework must be 'pytorch' or 'keras', not {kind(framework)}", code="bad-framework")
+        raise SpecError(f"framework must be 'pytorch' or 'keras', not {kind(framework)}",
+                        code="bad-framework")
     if layout is not None and layout not in LAYOUTS:
         raise SpecError(f"layout must be channels_first or channels_last, not {layout!r:.60}",
                         code="bad-layout")

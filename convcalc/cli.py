@@ -175,7 +175,12 @@ def command(
     from .render.run import summary
 
     if not (quiet and status == EXIT_OK):  # -q and all passed: nothing to print, no renderer to load
-        renderer(fmt)(items, opts, sys.stdout, sys.stderr)  # -q: each format leaves out what passes
+        from .textsafe import VisibleStream
+
+        # The table escapes its cells before laying them out (rich writes its own colour codes),
+        # JSON writes \u escapes; every other format's stream shows control characters visibly.
+        out: Any = sys.stdout if fmt in ("table", "json") else VisibleStream(sys.stdout)
+        renderer(fmt)(items, opts, out, sys.stderr)  # -q: each format leaves out what passes
     last = summary(items, opts)
     if last is not None:
         sys.stdout.flush()

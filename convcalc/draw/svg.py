@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _xml_escape
+from xml.sax.saxutils import quoteattr as _xml_quoteattr
 
 from ..core.result import Result
 from ..render.cells import axes, count, dim, shape
 from ..render.options import Options
+from ..textsafe import visible
 from .layout import (
     COLOURS,
     FAMILY_NAMES,
@@ -33,6 +35,15 @@ from .layout import (
 
 
 # ---------------------------------------------------------------- svg pieces
+def escape(text: str) -> str:
+    """Text for XML: control characters (invalid in XML 1.0) shown as ``\\x1b``, then ``&<>`` escaped."""
+    return _xml_escape(visible(text))
+
+
+def quoteattr(text: str) -> str:
+    return _xml_quoteattr(visible(text))
+
+
 def _f(v: float) -> str:
     text = f"{v:.1f}"
     return text[:-2] if text.endswith(".0") else text

@@ -58,8 +58,8 @@ def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:
 
 def _sum_line(label: str, group: Sequence[Weight]) -> str:
     """``params: weight 32·1·5·5 + bias 32 = 800 + 32 = 832``."""
-    terms = [f"{w.name} {'' if w.repeat == 1 else f'{w.repeat:,}·'}{'·'.join(factor(dim(d)) for d in w.shape)}"
-             for w in group]
+    terms = [f"{w.name} {'' if w.repeat == 1 else f'{w.repeat:,}·'}"
+             f"{'·'.join(factor(dim(d)) for d in w.shape)}" for w in group]
     sizes = [w.size for w in group]
     total = num.total(sizes)  # the form the Params column shows
     partial = ""

@@ -8,6 +8,8 @@ a key that is there only when asked for).
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Sequence
 from json.encoder import encode_basestring
 from typing import Any, TextIO
@@ -37,7 +39,13 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
     out.write(dumps(docs[0] if len(items) == 1 else docs) + "\n")
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # the C encoder
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False).encode  # C
+_C1 = re.compile("[\x7f-\x9f]")  # json escapes C0 only: DEL and C1 written \u0080 too, never raw
+
+
+def _string(s: str) -> str:
+    text = encode_basestring(s)
+    return text if s.isprintable() else _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 _PADS = ["\n" + "  " * level for level in range(32)]
 
 
@@ -62,7 +70,7 @@ def _key(k: Any) -> str:
     text = _KEYS.get(k) if type(k) is str else None
     if text is None:
         # json's own rule for keys: 1 -> "1", True -> "true", None -> "null"
-        text = encode_basestring(k if isinstance(k, str) else _ENCODE(k)) + ": "
+        text = _string(k if isinstance(k, str) else _ENCODE(k)) + ": "
         if type(k) is str and len(_KEYS) < 1000:
             _KEYS[k] = text
     return text
@@ -90,11 +98,13 @@ class _Nested(Exception):
 def _plain(x: Any) -> str:
     t = type(x)
     if t is str:
-        return encode_basestring(x)  # type: ignore[no-any-return]
+        return _string(x)  # type: ignore[no-any-return]
     if t is int:
         return str(x)
     if isinstance(x, dict | list | tuple):
         raise _Nested
+    if t is float and not math.isfinite(x):
+        return _string(str(x))  # strict JSON has no NaN or Infinity
     return _ENCODE(x)
 
 
@@ -114,7 +124,7 @@ def _write(v: Any, level: int, out: list[str]) -> None:
             if t is int:
                 out.append(str(x))
             elif t is str:
-                out.append(encode_basestring(x))
+                out.append(_string(x))
             else:
                 _write(x, level + 1, out)
         out.append(pad[:-2] + "}")

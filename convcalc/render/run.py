@@ -19,6 +19,7 @@ from typing import TextIO
 
 from ..core.result import Result
 from ..errors import SpecError
+from ..textsafe import visible
 from .common import error_line
 from .options import Options
 
@@ -50,7 +51,7 @@ def stderr_lines(item: Item, opts: Options) -> list[str]:
         return [error_line(item)]
     warnings = [] if opts.quiet or opts.format == "json" else [
         opts.text(f"warning: {w} [{w.code}]") for w in item.warnings]
-    return warnings + failure_lines(item, opts)
+    return [visible(line) for line in warnings + failure_lines(item, opts)]  # spec text: no raw ESC
 
 
 def each(items: Sequence[Item], opts: Options, err: TextIO | Callable[[str], None]) -> Iterator[Item]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..core.result import LayerResult
 from ..errors import SpecError
+from ..textsafe import visible
 from . import grid
 from .cells import COLUMNS, title, visible_rows
 from .explain import explain_lines
@@ -55,13 +56,11 @@ class _Out:
 
     def __init__(self, console: Console) -> None:
         from rich.cells import cell_len
-        from rich.control import strip_control_codes
 
         self.console = console
         self.width = console.width
         self.styled = console.color_system is not None
         self.cell_len = cell_len
-        self.clean = strip_control_codes
         self.parts: list[str] = []
         self.spans: list[tuple[int, int, str]] = []  # in order, not overlapping
         self.pos = 0
@@ -69,7 +68,7 @@ class _Out:
     def add(self, text: str, style: str = "") -> None:
         """Append ``text`` (no newline) to the current line, in ``style``."""
         if not text.isprintable():
-            text = self.clean(text)  # what Text() does to a string
+            text = visible(text)  # a spec's control characters shown, never sent to the terminal
         end = self.pos + len(text)
         if style and self.styled and end > self.pos:
             self.spans.append((self.pos, end, style))
@@ -95,6 +94,7 @@ class _Out:
 
     def line(self, *pieces: tuple[str, str], wrap: bool = True) -> None:
         """One line of ``(text, style)`` pieces; ``wrap``: word-wrap it at the console width."""
+        pieces = self.visible_pieces(pieces)
         if wrap:
             plain = "".join(p for p, _ in pieces)
             if not plain.isprintable() or self.cell_len(plain) > self.width:
@@ -106,6 +106,9 @@ class _Out:
         for text, style in pieces:
             self.add(text, style)
         self.newline()
+
+    def visible_pieces(self, pieces: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((visible(text), style) for text, style in pieces)
 
     def flush(self) -> None:
         if self.parts:
@@ -223,7 +226,7 @@ def _draw(out: _Out, g: _Grid, title: str, styles: list[str], bold_rows: list[bo
         out.add(text, style)
         out.newline()
 
-    for line in Text(title).wrap(console, min(table_width, console.width), justify="left",
+    for line in Text(visible(title)).wrap(console, min(table_width, console.width), justify="left",
                                  overflow="fold"):
         rule(line.plain.rstrip(), "italic")  # no trailing spaces
     rule(b.get_top(widths))
@@ -306,6 +309,7 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
              *(c.cell(row, item, opts) for c in cols)]
             for row in rows
         ]
+        cells = [[visible(c) for c in line] for line in cells]  # before the widths are measured
         g = _Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                   no_wrap=[False, True, False, *(False for _ in cols)])
         _draw(buf, g, title(item),
