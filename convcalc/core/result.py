@@ -185,8 +185,9 @@ class Result:
     def table_rows(self) -> list[LayerResult]:
         return self.rows if self.rows is not None else self.layers
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of SPEC §7."""
+    def to_dict(self, layers: bool = True) -> dict[str, Any]:
+        """The JSON object of SPEC §7 (``layers=False``: ``"layers"`` left empty, for a writer
+        that streams them one by one)."""
         def shapes(m: Mapping[str, Shape]) -> Any:
             if len(m) == 1:
                 return shape_json(next(iter(m.values())))
@@ -200,7 +201,7 @@ class Result:
             "layout": self.layout,
             "input": shapes(self.inputs),
             "output": shapes(self.outputs),
-            "layers": [layer.to_dict() for layer in self.layers],
+            "layers": [layer.to_dict() for layer in self.layers] if layers else [],
             "totals": {
                 "params": jsonable(params),
                 "trainable": jsonable(trainable),

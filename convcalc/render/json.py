@@ -31,12 +31,56 @@ def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
     return doc
 
 
+class _Layers:
+    """A result's layers, made into JSON objects one at a time as they are written (a
+    100,000-layer document is never held whole: neither its dicts nor its text)."""
+
+    def __init__(self, result: Any, opts: Options | None) -> None:
+        self.result = result
+        self.explain = Options(format="plain") if opts is not None and opts.explain else None
+
+    def __iter__(self) -> Any:
+        for layer in self.result.layers:
+            d = layer.to_dict()
+            if self.explain is not None:
+                d["explain"] = explain_lines(layer, self.explain)
+            yield d
+
+
+class _Sink:
+    """The pieces of the JSON text, written to the stream in chunks."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.pieces: list[str] = []
+
+    def append(self, piece: str) -> None:
+        self.pieces.append(piece)
+        if len(self.pieces) >= 4096:
+            self.flush()
+
+    def flush(self) -> None:
+        self.out.write("".join(self.pieces))
+        self.pieces.clear()
+
+
+def _streamed(item: Any, opts: Options) -> dict[str, Any]:
+    if isinstance(item, SpecError):
+        return item_dict(item, opts)
+    doc: dict[str, Any] = item.to_dict(layers=False)
+    doc["layers"] = _Layers(item, opts)
+    return doc
+
+
 def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
     """One object per spec, a list for several; ``-q``: the failing specs' objects, or nothing."""
-    docs = [item_dict(r, opts) for r in each(items, opts, err)]
+    docs = [_streamed(r, opts) for r in each(items, opts, err)]
     if opts.quiet and not docs:
         return
-    out.write(dumps(docs[0] if len(items) == 1 else docs) + "\n")
+    sink = _Sink(out)
+    _write(docs[0] if len(items) == 1 else docs, 0, sink)  # type: ignore[arg-type]
+    sink.append("\n")
+    sink.flush()
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False).encode  # C
@@ -129,18 +173,32 @@ def _write(v: Any, level: int, out: list[str]) -> None:
                 _write(x, level + 1, out)
         out.append(pad[:-2] + "}")
         return
+    if isinstance(v, _Layers):
+        _write_list(iter(v), level, out, "[]")
+        return
     if isinstance(v, list | tuple):
         flat = _flat(v)
         if flat is not None:
             out.append(flat)
             return
-        pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
-        out.append("[")
-        sep = pad
-        for x in v:
-            out.append(sep)
-            sep = "," + pad
-            _write(x, level + 1, out)
-        out.append(pad[:-2] + "]")
+        _write_list(iter(v), level, out, "")
         return
     out.append(_plain(v))
+
+
+def _write_list(items: Any, level: int, out: list[str], empty: str) -> None:
+    """A list with one item per line (``empty``: what an empty one is written as, when it may be)."""
+    pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
+    first = next(items, _END)
+    if first is _END:
+        out.append(empty or "[]")
+        return
+    out.append("[" + pad)
+    _write(first, level + 1, out)
+    for x in items:
+        out.append("," + pad)
+        _write(x, level + 1, out)
+    out.append(pad[:-2] + "]")
+
+
+_END = object()

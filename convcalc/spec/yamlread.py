@@ -19,7 +19,8 @@ import yaml
 
 from ..errors import Loc, SpecError
 
-MAX_NODES = 200_000
+MAX_NODES = 200_000  # values that YAML aliases add beyond what the file writes
+MAX_WRITTEN = 2_000_000  # values a file may write (200,000 layers of up to ten values each)
 MAX_DEPTH = 100
 MAX_DIGITS = 3_000  # a number written with more digits is refused (about MAX_BITS, arith.num's limit)
 MAX_BITS = 10_000
@@ -228,7 +229,7 @@ def _deep_nesting_at(text: str) -> int | None:
 
 
 def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """How many values the node tree becomes once aliases are copied out (stops past limit).
+    """How many values aliases add to the node tree once copied out (stops past limit).
 
     Each distinct node is sized once, so a billion-laughs document is measured in
     microseconds instead of being expanded.
@@ -246,11 +247,46 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
         children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) \
             else list(node.value)
         if done:
-            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), limit + 1)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), limit + len(sizes) + 1)
             continue
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
+    return sizes[id(root)] - len(sizes)  # each distinct node is written once in the file
+
+
+def _written_bound(text: str) -> int:
+    """More than the values the text can write: two values are always apart by a newline, a
+    comma or a colon, and a collection opens with a bracket, a brace or a dash (str.count: fast)."""
+    return 1 + 2 * sum(text.count(c) for c in "\n,:[{-")
+
+
+def _check_written(text: str, source: str) -> None:
+    """Refuse a file that writes more than MAX_WRITTEN values before libyaml builds its nodes
+    (a 50 MB list of `- relu` would take gigabytes and a minute before any limit could be told).
+
+    Most files are far below the cheap bound; one that is not has its values counted from
+    the parser's events, stopping at the first value past the limit.
+    """
+    if _written_bound(text) <= MAX_WRITTEN:
+        return
+    parser = _Loader(text)
+    values = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                values += 1
+                if values > MAX_WRITTEN:
+                    mark = event.start_mark
+                    raise SpecError(f"the document writes more than {MAX_WRITTEN:,} values (the limit "
+                                    "of a spec file)", loc=Loc(source, mark.line + 1, mark.column + 1),
+                                    code="too-many-values")
+    except yaml.YAMLError:
+        return  # composing reports it, with its place
+    finally:
+        parser.dispose()
 
 
 def _starts_quote(text: str, i: int) -> bool:
@@ -274,6 +310,7 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
         col = deep - (text.rfind("\n", 0, deep) + 1) + 1
         raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep",
                         loc=Loc(source, line, col), code="too-deep")
+    _check_written(text, source)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -296,8 +333,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
         raise SpecError("the spec is empty: a spec needs `input:` (the shape of one sample) and `layers:`",
                         code="empty-spec", loc=Loc(source, 1, 1), hint=EMPTY_HINT)
     if "&" in text and "*" in text and _expanded_size(node, MAX_NODES) > MAX_NODES:
-        raise SpecError(f"the document expands to more than {MAX_NODES:,} values "
-                        "(YAML aliases repeating each other?)", loc=_loc(source, node),
+        raise SpecError(f"YAML aliases add more than {MAX_NODES:,} values to what the document "
+                        "writes (aliases repeating each other?)", loc=_loc(source, node),
                         code="too-many-values")
     locator = Locator(source)
     data = _Plain(loader, locator).convert(node)
@@ -317,16 +354,31 @@ class _Plain:
     def __init__(self, loader: Any, locator: Locator) -> None:
         self.loader = loader
         self.locator = locator
-        self.count = 0
+        self.seen: set[int] = set()  # the collections converted once: a second time is an alias's copy
+        self.copying = 0  # > 0 inside such a copy
+        self.added = 0  # values the copies added
 
     def convert(self, node: yaml.Node, depth: int = 0, is_key: bool = False) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise SpecError(
-                f"the document expands to more than {MAX_NODES:,} values "
-                "(YAML aliases repeating each other?)",
-                loc=_loc(self.locator.source, node), code="too-many-values",
-            )
+        if self.copying:
+            self.added += 1
+            if self.added > MAX_NODES:
+                raise SpecError(
+                    f"YAML aliases add more than {MAX_NODES:,} values to what the document writes "
+                    "(aliases repeating each other?)",
+                    loc=_loc(self.locator.source, node), code="too-many-values",
+                )
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self.seen:
+                self.copying += 1
+                try:
+                    return self.node_value(node, depth)
+                finally:
+                    self.copying -= 1
+            self.seen.add(id(node))
+        return self.node_value(node, depth, is_key)
+
+    def node_value(self, node: yaml.Node, depth: int, is_key: bool = False) -> Any:
+        """One node's value (a collection's children converted through :meth:`convert`)."""
         if depth > MAX_DEPTH:
             raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep",
                             loc=_loc(self.locator.source, node), code="too-deep")
