@@ -170,6 +170,8 @@ def command(
             write(items[0], draw_path)
         except OSError as e:
             raise click.UsageError(f"--draw: cannot write {draw_path}: {e.strerror}") from None
+        except SpecError as e:
+            raise click.UsageError(f"--draw: {e.message}") from None
         if not quiet:
             click.echo(f"drawing written to {draw_path}", err=True)
     from .render.run import summary

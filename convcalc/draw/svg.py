@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape as _xml_escape
 from xml.sax.saxutils import quoteattr as _xml_quoteattr
 
 from ..core.result import Result
+from ..errors import SpecError
 from ..render.cells import axes, count, dim, shape
 from ..render.options import Options
 from ..textsafe import visible
@@ -371,7 +372,33 @@ def _draw_legend(cv: Canvas, stages: list[Stage], y: float) -> float:
     return y + 6.0
 
 
+# Above this many layers --draw refuses (a 200,000-layer drawing took minutes and nobody could
+# read it); 2,000 layers draw in about a second.
+MAX_DRAWN_LAYERS = 2_000
+
+
 def write(result: Result, path: str) -> None:
-    """Write the drawing; UTF-8, ``\\n`` line ends, whatever the platform."""
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(draw(result))
+    """Write the drawing; UTF-8, ``\\n`` line ends, whatever the platform.
+
+    Written to a temporary file beside ``path`` and renamed onto it: an interrupted run
+    leaves the old drawing (or none), never an empty or half-written one.
+    """
+    import os
+    import tempfile
+
+    if len(result.layers) > MAX_DRAWN_LAYERS:  # before any layout: a huge picture nobody can read
+        raise SpecError(f"the network has {len(result.layers):,} layers; drawings are made of networks "
+                        f"of up to {MAX_DRAWN_LAYERS:,} layers", code="too-large-to-draw")
+    text = draw(result)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".convcalc-", suffix=".svg", dir=folder)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as open() would have made it (mkstemp makes it private)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

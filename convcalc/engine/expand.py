@@ -38,6 +38,7 @@ from . import builtins
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
+MAX_BLOCK_DEPTH = 100  # blocks inside blocks, as deep as YAML nesting may go
 _ARG = re.compile(r"\$([A-Za-z_]\w*)")
 _WHOLE_ARG = re.compile(r"^\s*\$([A-Za-z_]\w*)\s*$")
 _SIMPLE = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
@@ -387,6 +388,9 @@ class Expander:
             chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
             raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
                             loc=use.loc, code="block-recursion")
+        if len(scope.stack) >= MAX_BLOCK_DEPTH:  # each level costs Python stack frames
+            raise SpecError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep ({' -> '.join(scope.stack[:3])} "
+                            f"-> ... -> {block.name})", loc=use.loc, code="too-deep")
         if forced_name is not None:
             name = forced_name
         elif use.name is not None:
