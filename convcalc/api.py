@@ -137,8 +137,8 @@ def analyze(
         if parsed.expect is not None:
             result.expect = check(parsed, result)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit
-        where = source or (str(spec) if isinstance(spec, PathLike) else
-                           spec if isinstance(spec, str) and "\n" not in spec and Path(spec).is_file() else None)
+        path = isinstance(spec, str) and "\n" not in spec and Path(spec).is_file()
+        where = source or (str(spec) if isinstance(spec, PathLike) or path else None)
         raise SpecError("the spec is nested too deeply to analyse",
                         loc=Loc(where) if where else None, code="too-deep") from None
     return result
