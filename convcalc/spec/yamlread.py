@@ -408,7 +408,9 @@ class _Plain:
                     raise SpecError("a mapping key must be a word or number", loc=_loc(src, key_node),
                                     code="bad-key")
                 if key in result:
-                    raise SpecError(f"key `{key}` appears twice", loc=_loc(src, key_node),
+                    first = next(k for k, _ in node.value if k.value == key_node.value)
+                    raise SpecError(f"key `{key}` appears twice (first at line {first.start_mark.line + 1}, "
+                                    f"column {first.start_mark.column + 1})", loc=_loc(src, key_node),
                                     code="duplicate-key")
                 result[key] = self.convert(value_node, depth + 1)
             self.locator.add(result, node.value)
