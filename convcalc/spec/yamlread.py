@@ -323,6 +323,13 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
             what += f" (the {e.context.split()[-1] if e.context else 'part'} starts at line " \
                     f"{e.context_mark.line + 1}, column {e.context_mark.column + 1})"
         raise SpecError(f"invalid YAML: {what}", loc=loc, code="yaml-syntax") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow: where, not PyYAML's text
+        pos = e.position
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = e.character if isinstance(e.character, str) else chr(e.character)
+        raise SpecError(f"invalid YAML: the character U+{ord(char):04X} is not allowed in YAML text",
+                        loc=Loc(source, line, col), code="yaml-syntax") from None
     except yaml.YAMLError as e:
         raise SpecError(f"invalid YAML: {e}", loc=Loc(source), code="yaml-syntax") from None
     except RecursionError:
