@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -56,26 +57,35 @@ class Locator:
                 self.names[m.group()] = Loc(self.source, line, col)
 
     def add(self, container: Any, children: list[Any]) -> None:
-        self.nodes[id(container)] = (container, children)
+        """Keep where ``container``'s children are written: compact records, not the YAML nodes
+        (whose marks cost about a kilobyte a layer and would live as long as the spec)."""
+        kept = array("q")
+        for child in children:
+            if isinstance(child, tuple):  # a mapping's (key, value)
+                kept.extend(_At.packed(child[0]))
+                kept.extend(_At.packed(child[1]))
+            else:
+                kept.extend(_At.packed(child))
+        self.nodes[id(container)] = (container, _Places(kept, 2 if isinstance(container, dict) else 1))
 
     def item(self, container: Any, index: int, fallback: Loc | None = None) -> Loc:
         hit = self.nodes.get(id(container))
         if hit is not None and hit[0] is container and 0 <= index < len(hit[1]):
-            return _loc(self.source, hit[1][index])
+            return hit[1][index].loc(self.source)
         return fallback or Loc(self.source)
 
     def key(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
         """Where a mapping's key is written."""
         index = self._key_index(container)
         if index is not None and key in index:
-            return _loc(self.source, index[key][0])
+            return index[key][0].loc(self.source)
         return fallback or Loc(self.source)
 
     def value(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
         """Where the value of a mapping's key is written."""
         index = self._key_index(container)
         if index is not None and key in index:
-            return _loc(self.source, index[key][1])
+            return index[key][1].loc(self.source)
         return fallback or Loc(self.source)
 
     def knows(self, container: Any) -> bool:
@@ -92,14 +102,13 @@ class Locator:
         hit = self.nodes.get(id(container))
         if hit is None or hit[0] is not container or not 0 <= index < len(hit[1]):
             return None
-        node = hit[1][index]
-        start, end = node.start_mark, node.end_mark
-        if not isinstance(node, yaml.ScalarNode) or start.line != end.line:
+        at = hit[1][index]
+        if at.length < 0 or at.line != at.end_line:  # not a scalar, or on several lines
             return None
-        quoted = node.style in ("'", '"')
-        if end.column - start.column != len(node.value) + (2 if quoted else 0):
+        quoted = at.style in ("'", '"')
+        if at.end_column - at.column != at.length + (2 if quoted else 0):
             return None  # escapes or folding: the text is not the file's characters
-        source, line, first = self.source, start.line + 1, start.column + 1 + quoted
+        source, line, first = self.source, at.line + 1, at.column + 1 + quoted
         return lambda offset: Loc(source, line, first + offset)
 
     def _key_index(self, container: Any) -> dict[str, tuple[Any, Any]] | None:
@@ -112,9 +121,58 @@ class Locator:
         if hit is None or hit[0] is not container or len(hit[1]) != len(container):
             return None
         # The mapping's keys are in the order of its YAML pairs.
-        index = {str(k): pair for k, pair in zip(container, hit[1], strict=True)}
+        places = hit[1]
+        index = {str(k): (places.at(2 * i), places.at(2 * i + 1)) for i, k in enumerate(container)}
         self.key_index[id(container)] = index
         return index
+
+
+class _At(NamedTuple):
+    """Where a YAML node is written (0-based, as PyYAML's marks), and for a scalar its style
+    and length (``length`` -1: a collection)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    style: str | None
+    length: int
+
+    @staticmethod
+    def packed(node: yaml.Node) -> tuple[int, ...]:
+        start, end = node.start_mark, node.end_mark
+        if isinstance(node, yaml.ScalarNode):
+            style = _STYLES.get(node.style, 0)
+            return start.line, start.column, end.line, end.column, style, len(node.value)
+        return start.line, start.column, end.line, end.column, 0, -1
+
+    def loc(self, source: str) -> Loc:
+        return Loc(source, self.line + 1, self.column + 1)
+
+
+_STYLES = {"'": 1, '"': 2}
+_STYLE_OF = {0: None, 1: "'", 2: '"'}
+
+
+class _Places:
+    """The places of a container's children, six ints each in one array (a tuple of records
+    per child would cost several times the memory, for every layer of a long spec)."""
+
+    __slots__ = ("flat", "per_child")
+
+    def __init__(self, flat: array[int], per_child: int) -> None:
+        self.flat = flat
+        self.per_child = per_child  # 2 for a mapping: its key's place, then its value's
+
+    def __len__(self) -> int:
+        return len(self.flat) // (6 * self.per_child)
+
+    def __getitem__(self, index: int) -> _At:
+        return self.at(index * self.per_child)
+
+    def at(self, k: int) -> _At:
+        f = self.flat[6 * k: 6 * k + 6]
+        return _At(f[0], f[1], f[2], f[3], _STYLE_OF[f[4]], f[5])
 
 
 # what an empty file is shown, to start from (SPEC §1)
