@@ -270,9 +270,9 @@ def test_aliases_still_limited() -> None:
 
 
 def test_written_values_bounded_before_building() -> None:
-    from convcalc.spec import yamlread
+    from convcalc.spec import yamlread, yamlscan
 
-    text = HEAD + "- relu\n" * (yamlread.MAX_WRITTEN + 10)
+    text = HEAD + "- relu\n" * (yamlscan.MAX_WRITTEN + 10)
     start = time.perf_counter()
     with pytest.raises(SpecError) as e:
         yamlread.read_yaml(text, "big.yaml")
