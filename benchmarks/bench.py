@@ -77,6 +77,11 @@ def sequential_spec(n: int) -> str:
     return f"name: sequential-{n}\ninput: [16, 32, 32]\nlayers:\n" + "".join(cycle[i % 3] for i in range(n))
 
 
+def written_spec(n: int) -> str:
+    """``n`` dense layers written out one per line (no `repeat:`): what the YAML reader must stream."""
+    return f"name: written-{n}\ninput: [8]\nlayers:\n" + "  - dense: 8\n" * n
+
+
 def distinct_spec(n: int) -> str:
     """Like :func:`sequential_spec`, but every conv adds a channel, so no two layer uses are alike.
 
@@ -138,6 +143,12 @@ def build_rows(tmp: Path, runs: int, quick: bool) -> list[Row]:
     spec.write_text(distinct_spec(n))
     rows.append(Row(f"sequential {n:,} distinct layers -f json", [*cc, str(spec), "-f", "json"], runs,
                     "generated"))
+    if not quick:  # 100,000 written-out dense layers: the big-input path (time and peak memory)
+        n = 100_000
+        spec = tmp / f"written_{n}.yaml"
+        spec.write_text(written_spec(n))
+        rows.append(Row(f"written-out {n:,} dense layers -f json", [*cc, str(spec), "-f", "json"],
+                        max(1, runs // 5), "generated"))
     for n in (100, 1_000):
         spec = tmp / f"symbolic_{n}.txt"
         spec.write_text(symbolic_spec(n))

@@ -18,7 +18,7 @@ from .core.result import Result
 from .errors import Loc, SpecError
 from .spec.loader import from_data, load_text, looks_like_path
 from .spec.model import Spec, split_axes
-from .spec.yamlread import read_file
+from .spec.yamlread import decode, read_file
 
 SpecSource = str | PathLike[str] | Mapping[str, Any] | Spec
 
@@ -55,11 +55,11 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
     if not spec.strip():
         raise SpecError("the spec is empty", loc=Loc(source or "<inline>", 1, 1), code="empty-spec")
     if spec == "-":
-        return _read_any(sys.stdin.read(), source or "<stdin>")
+        return _read_any(_stdin(source or "<stdin>"), source or "<stdin>")
     if "\n" not in spec and len(spec) < 4096:
         p = Path(spec)
         try:
-            is_file = p.is_file() or p.is_dir()
+            is_file = p.exists()  # a FIFO or a device too: read_file reads it or says why not
         except OSError:  # e.g. a long inline spec: "File name too long"
             is_file = False
         if is_file:
@@ -85,6 +85,14 @@ def _read_any(text: str, source: str) -> Spec:
     from .layers.registry import is_type_name
 
     return read_text(text, source) or load_text(text, source, is_type_name)
+
+
+def _stdin(source: str) -> str:
+    """Standard input's bytes, decoded as a file's are (text mode would let bad bytes through)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a replaced text stream (tests): its text as it is
+        return sys.stdin.read()
+    return decode(buffer.read(), source)
 
 
 def override(
@@ -129,6 +137,7 @@ def analyze(
     """
     from .importers import finish, propagator
 
+    _check_arguments(input, framework, layout, defines, source, names)
     try:
         loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
@@ -146,9 +155,47 @@ def analyze(
             result = replace(result, spec=result.spec or parsed,
                              imported=finish(parsed, result) if parsed.imported is not None else None)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit
+        path = isinstance(spec, str) and "\n" not in spec and Path(spec).is_file()
+        where = source or (str(spec) if isinstance(spec, PathLike) or path else None)
         raise SpecError("the spec is nested too deeply to analyse",
-                        loc=Loc(source or "<spec>"), code="too-deep") from None
+                        loc=Loc(where) if where else None, code="too-deep") from None
     return result
+
+
+LAYOUTS = ("channels_first", "channels_last")
+
+
+def _check_arguments(input: Any, framework: Any, layout: Any, defines: Any, source: Any,
+                     names: Mapping[str, Any]) -> None:
+    """The keyword arguments' types and sizes, refused as a SpecError (a caller's TypeError deep
+    inside would read as a bug of convcalc)."""
+    from .arith.num import check_size
+
+    def kind(v: Any) -> str:
+        return type(v).__name__
+
+    if input is not None and (isinstance(input, bytes) or not isinstance(input, str | Sequence)):
+        raise SpecError(f"input must be a shape such as '3x224x224' or [3, 224, 224], not {kind(input)}",
+                        code="bad-shape", loc=Loc("--input"))
+    if framework is not None and not isinstance(framework, str):
+        raise SpecError(f"framework must be 'pytorch' or 'keras', not {kind(framework)}",
+                        code="bad-framework")
+    if layout is not None and layout not in LAYOUTS:
+        raise SpecError(f"layout must be channels_first or channels_last, not {layout!r:.60}",
+                        code="bad-layout")
+    if source is not None and not isinstance(source, str):
+        raise SpecError(f"source must be a file name (text), not {kind(source)}", code="bad-source")
+    if defines is not None and not isinstance(defines, Mapping):
+        raise SpecError(f"defines must map names to values, such as {{'H': 224}}, not {kind(defines)}",
+                        code="bad-define")
+    values = [*(input if isinstance(input, Sequence) and not isinstance(input, str) else ())]
+    for name, value in {**(defines or {}), **names}.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise SpecError(f"a defined name must be a word such as H, not {name!r:.60}", code="bad-define")
+        values.append(value)
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool):
+            check_size(value, "a number given to analyze()")
 
 
 def _layout_changed(loaded: Spec, parsed: Spec, layout: str | None, input: Any) -> bool:

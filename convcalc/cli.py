@@ -201,6 +201,8 @@ def command(
             write(items[0], draw_path)
         except OSError as e:
             raise click.UsageError(f"--draw: cannot write {draw_path}: {e.strerror}") from None
+        except SpecError as e:
+            raise click.UsageError(f"--draw: {e.message}") from None
         if not quiet:
             click.echo(f"drawing written to {draw_path}", err=True)
     if html_path is not None:
@@ -225,7 +227,12 @@ def command(
             for path in written:
                 click.echo(f"graph written to {path}", err=True)
     elif not (quiet and status == EXIT_OK):  # -q and all passed: nothing to print, no renderer to load
-        renderer(fmt)(items, opts, sys.stdout, sys.stderr)  # -q: each format leaves out what passes
+        from .textsafe import VisibleStream
+
+        # The table escapes its cells before laying them out (rich writes its own colour codes),
+        # JSON writes \u escapes; every other format's stream shows control characters visibly.
+        out: Any = sys.stdout if fmt in ("table", "json") else VisibleStream(sys.stdout)
+        renderer(fmt)(items, opts, out, sys.stderr)  # -q: each format leaves out what passes
     last = summary(items, opts)
     if last is not None:
         sys.stdout.flush()

@@ -173,10 +173,12 @@ def format_error(error: SpecError) -> list[str]:
     ``error: file:line:col: layer N 'name' (type): message``, then ``  hint: ...`` when
     there is a hint.
     """
-    lines = [f"error: {error}"]
+    from .textsafe import visible  # a message quotes the spec: its control characters shown, not sent
+
+    lines = [visible(f"error: {error}")]
     hint = error.hint
     if hint:
-        lines.append(f"  hint: {hint}")
+        lines.append(visible(f"  hint: {hint}"))
     return lines
 
 

@@ -20,6 +20,7 @@ from .types import Shape
 KEYS = ("output", "params", "params_max", "trainable", "non_trainable", "macs", "macs_max", "layers")
 LAYER_KEYS = ("output", "params", "trainable", "non_trainable", "macs")
 _SUFFIX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$", re.I)
+_MAX_DIGITS = 3_000  # as the YAML and inline readers: beyond, a number is refused
 _SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 
@@ -100,11 +101,16 @@ def count(raw: Any, what: str) -> int:
         return int(raw)
     if isinstance(raw, str):
         m = _SUFFIX.match(raw.replace(",", "").replace("_", ""))
-        if m:
-            if "." in m.group(1):
-                return round(float(m.group(1)) * _SCALE[m.group(2).upper()])
-            return int(m.group(1)) * _SCALE[m.group(2).upper()]
-    raise SpecError(f"expect.{what} must be a count such as 217706 or 25M, not {raw!r}", code="expect-type")
+        if m and m.group(1).isascii():
+            digits = m.group(1)
+            if len(digits) > _MAX_DIGITS:
+                raise SpecError(f"expect.{what}: a number of {len(digits):,} digits is too large",
+                                code="too-large")
+            whole, _, frac = digits.partition(".")  # exact: a float would overflow or round
+            scaled = int(whole + frac) * _SCALE[m.group(2).upper()]
+            return (2 * scaled + 10 ** len(frac)) // (2 * 10 ** len(frac)) if frac else scaled
+    shown = repr(raw) if not isinstance(raw, str) or len(raw) <= 40 else repr(raw[:37] + "...")
+    raise SpecError(f"expect.{what} must be a count such as 217706 or 25M, not {shown}", code="expect-type")
 
 
 def check(spec: Spec, outputs: Mapping[str, Shape], layers: Sequence[LayerResult],
@@ -253,7 +259,7 @@ class _Checker:
         if isinstance(raw, int):
             return raw
         text = raw.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return int(text)
         try:
             return expr.evaluate(expr.parse(text), self.env, num.symbol)

@@ -110,6 +110,9 @@ class LayerResult:
             "non_trainable": jsonable(self.params - self.trainable),
             "macs": jsonable(self.macs),
         }
+        repeats = {w.name: w.repeat for w in self.weights if w.repeat != 1}
+        if repeats:  # a deep stack's layers 1.. are listed once: how many tensors each name stands for
+            d["weight_repeats"] = repeats
         if self.block is not None:
             d["block"] = self.block
         if self.batchless:
@@ -210,8 +213,9 @@ class Result:
     def table_rows(self) -> list[LayerResult]:
         return self.rows if self.rows is not None else self.layers
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of SPEC §7."""
+    def to_dict(self, layers: bool = True) -> dict[str, Any]:
+        """The JSON object of SPEC §7 (``layers=False``: ``"layers"`` left empty, for a writer
+        that streams them one by one)."""
         def shapes(m: Mapping[str, Shape]) -> Any:
             if len(m) == 1:
                 return shape_json(next(iter(m.values())))
@@ -225,7 +229,7 @@ class Result:
             "layout": self.layout,
             "input": shapes(self.inputs),
             "output": shapes(self.outputs),
-            "layers": [layer.to_dict() for layer in self.layers],
+            "layers": [layer.to_dict() for layer in self.layers] if layers else [],
             "totals": {
                 "params": jsonable(params),
                 "trainable": jsonable(trainable),

@@ -24,10 +24,14 @@ class Weight(NamedTuple):
     shape: Shape
     trainable: bool = True
     shared: str | None = None  # another layer's weight (`share:`/`tie:`): counted there, not here
+    # How many identical tensors this entry stands for: a deep stack of equal layers (lstm with
+    # num_layers=1000) lists its repeated layers' weights once each, shown ``×N``, not N times.
+    repeat: int = 1
 
     @property
     def size(self) -> Value:
-        return num.prod(self.shape)
+        one = num.prod(self.shape)
+        return one if self.repeat == 1 else self.repeat * one
 
 
 class Window(NamedTuple):

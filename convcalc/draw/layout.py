@@ -49,14 +49,19 @@ def representative_sizes(result: Result) -> dict[str, int]:
     return sizes
 
 
+# The largest size the geometry uses: the pixels grow with its logarithm, and beyond a float's
+# range (1.8e308) the arithmetic would overflow; the labels still show the exact sizes.
+MAX_GEOMETRY = 2**1000
+
+
 def concrete(v: num.Value, sizes: Mapping[str, int]) -> int:
     """A size as a positive int for the geometry (symbolic ones at the representative sizes)."""
     if num.is_int(v):
-        return max(v, 1)
+        return min(max(v, 1), MAX_GEOMETRY)
     try:
         value = v.subs({s: sizes[str(s)] for s in v.free_symbols if str(s) in sizes})  # ranged names too
-        return max(int(value), 1)
-    except (TypeError, ValueError, AttributeError):
+        return min(max(int(value), 1), MAX_GEOMETRY)
+    except (TypeError, ValueError, AttributeError, OverflowError):
         return DEFAULT_SIZE
 
 

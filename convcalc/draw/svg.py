@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _xml_escape
+from xml.sax.saxutils import quoteattr as _xml_quoteattr
 
 from ..core.result import Result
+from ..errors import SpecError
 from ..render.cells import axes, count, dim, shape
 from ..render.options import Options
+from ..textsafe import visible
 from .layout import (
     COLOURS,
     FAMILY_NAMES,
@@ -32,6 +35,15 @@ from .layout import (
 
 
 # ---------------------------------------------------------------- svg pieces
+def escape(text: str) -> str:
+    """Text for XML: control characters (invalid in XML 1.0) shown as ``\\x1b``, then ``&<>`` escaped."""
+    return _xml_escape(visible(text))
+
+
+def quoteattr(text: str) -> str:
+    return _xml_quoteattr(visible(text))
+
+
 def _f(v: float) -> str:
     text = f"{v:.1f}"
     return text[:-2] if text.endswith(".0") else text
@@ -373,12 +385,39 @@ def _draw_legend(cv: Canvas, stages: list[Stage], y: float) -> float:
     return y + 6.0
 
 
+# Above this many layers --draw refuses (a 200,000-layer drawing took minutes and nobody could
+# read it); 2,000 layers draw in about a second.
+MAX_DRAWN_LAYERS = 2_000
+
+
 def write(result: Result, path: str) -> None:
-    """Write the drawing; UTF-8, ``\\n`` line ends, whatever the platform; a ``.png`` rasterised."""
+    """Write the drawing (UTF-8, ``\\n`` line ends, whatever the platform; a ``.png`` rasterised).
+
+    Written to a temporary file beside ``path`` and renamed onto it: an interrupted run
+    leaves the old drawing (or none), never an empty or half-written one.
+    """
+    import os
+    import tempfile
+
     from .png import is_png, write_png
 
-    if is_png(path):
-        write_png(draw(result), path)
-        return
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(draw(result))
+    if len(result.layers) > MAX_DRAWN_LAYERS:  # before any layout: a huge picture nobody can read
+        raise SpecError(f"the network has {len(result.layers):,} layers; drawings are made of networks "
+                        f"of up to {MAX_DRAWN_LAYERS:,} layers", code="too-large-to-draw")
+    text = draw(result)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".convcalc-", suffix=os.path.splitext(path)[1] or ".svg", dir=folder)
+    try:
+        if is_png(path):
+            os.close(fd)
+            write_png(text, tmp)
+        else:
+            with open(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as open() would have made it (mkstemp makes it private)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

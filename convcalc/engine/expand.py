@@ -35,6 +35,7 @@ from . import builtins, sharing
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
+MAX_BLOCK_DEPTH = 100  # blocks inside blocks, as deep as YAML nesting may go
 
 
 @dataclass(slots=True)
@@ -245,7 +246,7 @@ class Expander:
                 return level.input
             if level.block:
                 k = ref[3:]
-                if not k.isdigit() or int(k) >= len(level.input):
+                if not (k.isascii() and k.isdigit()) or int(k) >= len(level.input):
                     raise SpecError(f"from: {ref}: the block has {len(level.input)} input"
                                     f"{'s' if len(level.input) != 1 else ''} (in.0 .. "
                                     f"in.{len(level.input) - 1}, or `in` for all)", code="bad-reference")
@@ -302,6 +303,9 @@ class Expander:
             chain = " -> ".join((*scope.stack[scope.stack.index(block.name):], block.name))
             raise SpecError(f"block `{block.name}` uses itself ({chain}); blocks cannot recurse",
                             loc=use.loc, code="block-recursion")
+        if len(scope.stack) >= MAX_BLOCK_DEPTH:  # each level costs Python stack frames
+            raise SpecError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep ({' -> '.join(scope.stack[:3])} "
+                            f"-> ... -> {block.name})", loc=use.loc, code="too-deep")
         if forced_name is not None:
             name = forced_name
         elif use.name is not None:

@@ -133,7 +133,7 @@ class Refs:
         """``s.k``: output k of a layer ``s`` with several outputs (its name first: names are unique, so a
         repeat's ``layer1.0`` is found as a name before it is tried as a part)."""
         base, dot, k = name.rpartition(".")
-        if not dot or not k.lstrip("-").isdigit():
+        if not dot or not (k.isascii() and k.lstrip("-").isdigit()):
             return None
         owner = prefix + base
         count = self.parts.get(owner)

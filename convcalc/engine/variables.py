@@ -117,8 +117,11 @@ def resolve_vars(
                             f"chain ({' -> '.join(chain[:3])} -> ... -> {name})", loc=loc, code="vars-chain")
         state[name] = "busy"
         value = defined[name]
+        label = f"-D {name}" if name in defines else f"vars: {name}"  # a -D binding is not in the file
+        if name in defines:
+            loc = None
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise SpecError(f"vars: {name} must be a whole number or an expression, not {A.describe(value)}",
+            raise SpecError(f"{label} must be a whole number or an expression, not {A.describe(value)}",
                             loc=loc, code="not-whole")
         if isinstance(value, int):
             v: Value = value
@@ -127,7 +130,7 @@ def resolve_vars(
             try:
                 v = A.evaluate_text(value, ctx_names, ctx_names.missing)
             except SpecError as e:  # the expression's own error, said of this var (same kind)
-                raise SpecError(f"vars: {name}: {e.message}", loc=loc, hint=e.hint, code=e.code) from None
+                raise SpecError(f"{label}: {e.message}", loc=loc, hint=e.hint, code=e.code) from None
         env[name] = v
         state[name] = "done"
         return v
@@ -197,7 +200,7 @@ def known(raw: Any, env: Mapping[str, Value]) -> Any:
     """``raw`` with each text expression that needs nothing but the vars replaced by its value."""
     if isinstance(raw, list | tuple):
         return type(raw)(known(r, env) for r in raw)
-    if not isinstance(raw, str) or raw.isdigit():
+    if not isinstance(raw, str) or (raw.isascii() and raw.isdigit()):
         return raw
     try:
         v = expr.evaluate(_parsed(raw), env, _refuse)

@@ -104,9 +104,14 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
 
 
 def read_path(path: str) -> Spec | None:
-    """A ``.keras`` archive (a zip holding ``config.json``); None for any other file."""
+    """A ``.keras`` archive (a zip holding ``config.json``); None for any other file.
+
+    Only a regular file is looked into: a FIFO (or a device) can be read once, by the reader.
+    """
     p = Path(path)
     try:
+        if not p.is_file():
+            return None
         with p.open("rb") as f:
             head = f.read(4)
     except OSError:

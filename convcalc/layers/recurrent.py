@@ -32,6 +32,11 @@ from .base import Layer
 from .common import check_in_channels
 from .registry import register
 
+# A stack deeper than SMALL_STACK lists its layers 1.. once each with a count (``weight_ih_l1-l99``,
+# shown ×99); deeper than MAX_STACK (engine.expand's limit of a network's layers) it is refused.
+SMALL_STACK = 16
+MAX_STACK = 200_000
+
 # The rows of every weight matrix and bias: each of the G gates has `hidden` units.
 GATE_ROWS = Formula("gate_rows", "G*h", lhs="rows")
 
@@ -126,20 +131,27 @@ class _Recurrent(Layer):
         proj = a.get("proj_size") or 0
         out_h = proj or h
         dirs = ("", "_reverse") if a["bidirectional"] else ("",)
+        n = a["layers"]
+        if num.is_int(n) and n > MAX_STACK:  # before a single weight is made
+            raise SpecError(f"num_layers {num.fmt(n)} stacks more layers than the {MAX_STACK:,} a network "
+                            "may have", code="too-large")
         weights: list[Weight] = []
         macs: Any = 0
-        for k in range(a["layers"]):
-            i = features if k == 0 else out_h * len(dirs)
+        # Layers 1.. are alike (their input is the previous layer's output): a deep stack lists
+        # layer 0 and then the others once, with their count; a small one keeps PyTorch's names.
+        groups = [(str(k), 1) for k in range(n)] if n <= SMALL_STACK else [("0", 1), (f"1-l{n - 1}", n - 1)]
+        for k, times in groups:
+            i = features if k == "0" else out_h * len(dirs)
             for sfx in dirs:
-                weights += [Weight(f"weight_ih_l{k}{sfx}", (gh, i)),
-                            Weight(f"weight_hh_l{k}{sfx}", (gh, out_h))]
+                weights += [Weight(f"weight_ih_l{k}{sfx}", (gh, i), repeat=times),
+                            Weight(f"weight_hh_l{k}{sfx}", (gh, out_h), repeat=times)]
                 if a["bias"]:
-                    weights += [Weight(f"bias_ih_l{k}{sfx}", (gh,)),
-                                Weight(f"bias_hh_l{k}{sfx}", (gh,))]
-                macs += gh * (i + out_h)
+                    weights += [Weight(f"bias_ih_l{k}{sfx}", (gh,), repeat=times),
+                                Weight(f"bias_hh_l{k}{sfx}", (gh,), repeat=times)]
+                macs += times * gh * (i + out_h)
                 if proj:
-                    weights.append(Weight(f"weight_hr_l{k}{sfx}", (proj, h)))
-                    macs += proj * h
+                    weights.append(Weight(f"weight_hr_l{k}{sfx}", (proj, h), repeat=times))
+                    macs += times * proj * h
         return weights, out_h * len(dirs), macs
 
     def keras_weights(self, ctx: Ctx, features: Any, a: Mapping[str, Any],

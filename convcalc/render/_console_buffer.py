@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..textsafe import visible
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -38,13 +40,11 @@ class Out:
 
     def __init__(self, console: Console) -> None:
         from rich.cells import cell_len
-        from rich.control import strip_control_codes
 
         self.console = console
         self.width = console.width
         self.styled = console.color_system is not None
         self.cell_len = cell_len
-        self.clean = strip_control_codes
         self.parts: list[str] = []
         self.spans: list[tuple[int, int, str]] = []  # in order, not overlapping
         self.pos = 0
@@ -52,7 +52,7 @@ class Out:
     def add(self, text: str, style: str = "") -> None:
         """Append ``text`` (no newline) to the current line, in ``style``."""
         if not text.isprintable():
-            text = self.clean(text)  # what Text() does to a string
+            text = visible(text)  # a spec's control characters shown, never sent to the terminal
         end = self.pos + len(text)
         if style and self.styled and end > self.pos:
             self.spans.append((self.pos, end, style))
@@ -78,6 +78,7 @@ class Out:
 
     def line(self, *pieces: tuple[str, str], wrap: bool = True) -> None:
         """One line of ``(text, style)`` pieces; ``wrap``: word-wrap it at the console width."""
+        pieces = tuple((visible(text), style) for text, style in pieces)
         if wrap:
             plain = "".join(p for p, _ in pieces)
             if not plain.isprintable() or self.cell_len(plain) > self.width:

@@ -11,15 +11,64 @@ JSON holds is decided elsewhere (:meth:`convcalc.core.result.Result.to_dict`).
 from __future__ import annotations
 
 import json
+import math
+import re
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, TextIO
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode  # the C encoder
+
+class Stream:
+    """A list whose items are made as they are written (a 100,000-layer document is never held
+    whole: neither its dicts nor its text); subclasses iterate over the items."""
+
+    def __iter__(self) -> Any:
+        raise NotImplementedError
+
+
+def write(doc: Any, out: TextIO) -> None:
+    """``doc`` as indented JSON, then a newline, written to ``out`` in chunks."""
+    sink = _Sink(out)
+    _write(doc, 0, sink)
+    sink.append("\n")
+    sink.flush()
+
+
+class _Sink:
+    """The pieces of the JSON text, written to the stream in chunks."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.pieces: list[str] = []
+
+    def append(self, piece: str) -> None:
+        self.pieces.append(piece)
+        if len(self.pieces) >= 4096:
+            self.flush()
+
+    def flush(self) -> None:
+        self.out.write("".join(self.pieces))
+        self.pieces.clear()
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False).encode  # C
+_C1 = re.compile("[\x7f-\x9f]")  # json escapes C0 only: DEL and C1 written \u0080 too, never raw
+
+
+def _string(s: str) -> str:
+    text = encode_basestring(s)
+    return text if s.isprintable() else _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 _PADS = ["\n" + "  " * level for level in range(32)]
 
 
 def dumps(doc: Any) -> str:
-    """Indented JSON with lists of plain values (shapes) kept on one line."""
+    """Indented JSON with lists of plain values (shapes) kept on one line.
+
+    Written out here rather than by ``json.dumps(indent=2)``, whose indenting
+    encoder is pure Python (the slowest step of a 10,000-layer spec): strings go
+    through json's C escaper, ints are printed directly, anything else is a leaf
+    for the C encoder.  The output is what ``json.dumps(indent=2,
+    ensure_ascii=False)`` gives, except that lists of plain values stay on one line.
+    """
     out: list[str] = []
     _write(doc, 0, out)
     return "".join(out)
@@ -32,7 +81,7 @@ def _key(k: Any) -> str:
     text = _KEYS.get(k) if type(k) is str else None
     if text is None:
         # json's own rule for keys: 1 -> "1", True -> "true", None -> "null"
-        text = encode_basestring(k if isinstance(k, str) else _ENCODE(k)) + ": "
+        text = _string(k if isinstance(k, str) else _ENCODE(k)) + ": "
         if type(k) is str and len(_KEYS) < 1000:
             _KEYS[k] = text
     return text
@@ -60,15 +109,17 @@ class _Nested(Exception):
 def _plain(x: Any) -> str:
     t = type(x)
     if t is str:
-        return encode_basestring(x)  # type: ignore[no-any-return]
+        return _string(x)  # type: ignore[no-any-return]
     if t is int:
         return str(x)
     if isinstance(x, dict | list | tuple):
         raise _Nested
+    if t is float and not math.isfinite(x):
+        return _string(str(x))  # strict JSON has no NaN or Infinity
     return _ENCODE(x)
 
 
-def _write(v: Any, level: int, out: list[str]) -> None:
+def _write(v: Any, level: int, out: Any) -> None:
     if isinstance(v, dict):
         if not v:
             out.append("{}")
@@ -84,23 +135,37 @@ def _write(v: Any, level: int, out: list[str]) -> None:
             if t is int:
                 out.append(str(x))
             elif t is str:
-                out.append(encode_basestring(x))
+                out.append(_string(x))
             else:
                 _write(x, level + 1, out)
         out.append(pad[:-2] + "}")
+        return
+    if isinstance(v, Stream):
+        _write_list(iter(v), level, out, "[]")
         return
     if isinstance(v, list | tuple):
         flat = _flat(v)
         if flat is not None:
             out.append(flat)
             return
-        pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
-        out.append("[")
-        sep = pad
-        for x in v:
-            out.append(sep)
-            sep = "," + pad
-            _write(x, level + 1, out)
-        out.append(pad[:-2] + "]")
+        _write_list(iter(v), level, out, "")
         return
     out.append(_plain(v))
+
+
+def _write_list(items: Any, level: int, out: Any, empty: str) -> None:
+    """A list with one item per line (``empty``: what an empty one is written as, when it may be)."""
+    pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
+    first = next(items, _END)
+    if first is _END:
+        out.append(empty or "[]")
+        return
+    out.append("[" + pad)
+    _write(first, level + 1, out)
+    for x in items:
+        out.append("," + pad)
+        _write(x, level + 1, out)
+    out.append(pad[:-2] + "]")
+
+
+_END = object()

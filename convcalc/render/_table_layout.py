@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from ..textsafe import visible
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -179,7 +181,7 @@ def draw(out: Out, g: Grid, title: str, styles: list[str], bold_rows: list[bool]
         out.add(text, style)
         out.newline()
 
-    for line in Text(title).wrap(console, min(table_width, console.width), justify="left",
+    for line in Text(visible(title)).wrap(console, min(table_width, console.width), justify="left",
                                  overflow="fold"):
         rule(line.plain.rstrip(), "italic")  # no trailing spaces
     rule(b.get_top(widths))

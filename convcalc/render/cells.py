@@ -75,7 +75,8 @@ def weights(row: LayerResult, opts: Options) -> str:
     parts = []
     for w in row.weights:
         text = f"tied to {w.shared}" if w.shared is not None else axes([dim(d) for d in w.shape])
-        parts.append(text if w.trainable else f"({text})")
+        text = text if w.trainable else f"({text})"
+        parts.append(text if w.repeat == 1 else f"{text} ×{w.repeat:,}")
     return ", ".join(parts)
 
 

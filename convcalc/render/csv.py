@@ -37,7 +37,9 @@ def rows(result: Result) -> list[list[Any]]:
     spec = result.name or ""  # the spec's name; its file is the first column
     out = []
     for layer in doc["layers"]:
-        weights = " ".join(f"{k}:{_axes(v)}" for k, v in layer["weights"].items())
+        repeats = layer.get("weight_repeats", {})  # a deep stack: how many tensors a name stands for
+        weights = " ".join(f"{k}:{_axes(v)}" + (f"*{repeats[k]}" if k in repeats else "")
+                           for k, v in layer["weights"].items())
         output = layer["output"]  # several outputs: name:shape each, as the weights are written
         if isinstance(output, dict):
             output = " ".join(f"{k}:{_axes(v)}" for k, v in output.items())

@@ -131,7 +131,7 @@ def to_dict(d: Diff) -> dict[str, Any]:
 
 def render(d: Diff, opts: Options, out: TextIO) -> None:
     if opts.format == "json":
-        from .json import dumps
+        from ._json_writer import dumps
 
         out.write(dumps(to_dict(d)) + "\n")
         return

@@ -97,7 +97,7 @@ def _explain(row: LayerResult, named: set[tuple[str, str]]) -> list[str]:
     return lines
 
 
-_STACK = re.compile(r"_(l\d+(?:_reverse)?)$")
+_STACK = re.compile(r"_(l\d+(?:-l\d+)?(?:_reverse)?)$")
 
 
 def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:
@@ -113,11 +113,13 @@ def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:
 
 def _sum_line(label: str, group: Sequence[Weight]) -> str:
     """``params: weight 32·1·5·5 = 800, bias 32, total 832``: each weight's shape multiplied
-    out, then the sum (the form the Params column shows)."""
+    out, then the sum (the form the Params column shows); a weight repeated N times (a deep
+    stack of equal layers) is written ``N·…``."""
     terms = []
     for w in group:
-        term = f"{w.name} {'·'.join(factor(dim(d)) for d in w.shape) or 1}"  # a 0-d weight: 1
-        if len(w.shape) > 1:
+        times = "" if w.repeat == 1 else f"{w.repeat:,}·"
+        term = f"{w.name} {times}{'·'.join(factor(dim(d)) for d in w.shape) or 1}"  # a 0-d weight: 1
+        if len(w.shape) > 1 or w.repeat != 1:
             term += f" = {count(w.size)}"
         terms.append(term)
     if len(group) > 1:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..core.result import Result
+from ..textsafe import visible
 from .options import Options
 from .run import Item, stderr_lines
 
@@ -49,6 +50,6 @@ def write_each(items: Sequence[Item], opts: Options, directory: str, err: TextIO
         taken.add(name)
         path = os.path.join(directory, name + EXTENSIONS[opts.format])
         with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write("".join(line + "\n" for line in lines(item, opts)))
+            f.write("".join(visible(line) + "\n" for line in lines(item, opts)))  # no raw control codes
         written.append(path)
     return written

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..errors import SpecError
-from ._json_writer import dumps
+from ._json_writer import Stream, write
 from .explain import chosen, explain_lines
 from .options import Options
 from .run import Item, each
@@ -29,9 +29,34 @@ def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
     return doc
 
 
+class _Layers(Stream):
+    """A result's layers, made into JSON objects one at a time as they are written (a
+    100,000-layer document is never held whole: neither its dicts nor its text)."""
+
+    def __init__(self, result: Any, opts: Options | None) -> None:
+        self.result = result
+        self.opts = opts
+        self.explain = Options(format="plain") if opts is not None and opts.explain else None
+
+    def __iter__(self) -> Any:
+        for layer in self.result.layers:
+            d = layer.to_dict()
+            if self.explain is not None and chosen(layer, self.opts):  # --explain-layer: those named
+                d["explain"] = explain_lines(layer, self.explain)
+            yield d
+
+
+def _streamed(item: Any, opts: Options) -> dict[str, Any]:
+    if isinstance(item, SpecError):
+        return item_dict(item, opts)
+    doc: dict[str, Any] = item.to_dict(layers=False)
+    doc["layers"] = _Layers(item, opts)
+    return doc
+
+
 def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
     """One object per spec, a list for several; ``-q``: the failing specs' objects, or nothing."""
-    docs = [item_dict(r, opts) for r in each(items, opts, err)]
+    docs = [_streamed(r, opts) for r in each(items, opts, err)]
     if opts.quiet and not docs:
         return
-    out.write(dumps(docs[0] if len(items) == 1 else docs) + "\n")
+    write(docs[0] if len(items) == 1 else docs, out)

@@ -6,6 +6,7 @@ footer lines as a list, and failed expectations as their own small table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -23,7 +24,21 @@ def cell(text: str) -> str:
 
 
 def code(text: str) -> str:
-    return f"`{text}`" if text else ""
+    """A code span; one with backticks inside gets a longer fence (CommonMark), so it stays one."""
+    if not text:
+        return ""
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"
+
+
+_MARKUP = {c: f"&#{ord(c)};" for c in "`*[]<>~"}
+
+
+def plain(text: str) -> str:
+    """Spec text shown as itself: a name's ``*``, `` ` ``, ``<`` make no emphasis, code or HTML."""
+    return text.translate(str.maketrans(_MARKUP)) if any(c in text for c in _MARKUP) else text
 
 
 def table(headers: list[str], rows: list[list[str]], numeric: list[bool]) -> list[str]:
@@ -43,7 +58,7 @@ def lines(result: Any, opts: Options) -> list[str]:
     shown = visible_rows(result, opts)
     explained = explained_rows(shown, opts)
     for i, row in enumerate(shown):
-        name = "&nbsp;&nbsp;" * row.depth + row.name
+        name = "&nbsp;&nbsp;" * row.depth + plain(row.name)
         rows.append([
             "" if row.is_block else str(row.index),
             f"**{name}**" if row.is_block else name,

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from ..core.result import Result
 from ..errors import SpecError
+from ..textsafe import visible
 from .common import error_line
 from .options import Options
 
@@ -48,12 +49,13 @@ def stderr_lines(item: Item, opts: Options) -> list[str]:
     """
     if isinstance(item, SpecError):
         return [error_line(item)]
-    if opts.quiet or opts.format == "json":  # JSON lists them in the document
-        return failure_lines(item, opts)
-    warnings = [opts.text(f"warning: {w} [{w.code}]") for w in item.warnings]
-    if item.imported is not None:  # what a reader of a foreign format assumed (SPEC §12)
-        warnings += [opts.text(f"note: {n}") for n in item.imported["notes"]]
-    return warnings + failure_lines(item, opts)
+    lines = failure_lines(item, opts)
+    if not (opts.quiet or opts.format == "json"):  # JSON lists them in the document
+        notes = [f"note: {n}" for n in item.imported["notes"]] if item.imported is not None else []
+        # (notes: what a reader of a foreign format assumed, SPEC §12)
+        lines = [*(opts.text(f"warning: {w} [{w.code}]") for w in item.warnings),
+                 *(opts.text(n) for n in notes), *lines]
+    return [visible(line) for line in lines]  # spec text: no raw ESC
 
 
 def each(items: Sequence[Item], opts: Options, err: TextIO | Callable[[str], None]) -> Iterator[Item]:

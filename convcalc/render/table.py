@@ -16,6 +16,7 @@ from typing import TextIO
 
 from ..core.result import LayerResult
 from ..errors import SpecError
+from ..textsafe import visible
 from ._console_buffer import Out
 from ._table_layout import Grid, draw, widen
 from .cells import COLUMNS, title, visible_rows
@@ -77,6 +78,7 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
              *(c.cell(row, item, opts) for c in cols)]
             for row in rows
         ]
+        cells = [[visible(c) for c in line] for line in cells]  # before the widths are measured
         g = Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                  no_wrap=[False, True, False, *(False for _ in cols)])
         # explain lines across the box under each row (not wrapped in a cell, which they would widen)
@@ -97,7 +99,7 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
 def screen_height(opts: Options, out: TextIO) -> int | None:
     """The terminal's height (or $LINES); None for a pipe or a file, which have none."""
     lines = os.environ.get("LINES", "")
-    if lines.isdigit():
+    if lines.isascii() and lines.isdigit():
         return int(lines)
     isatty = getattr(out, "isatty", None)
     if isatty is not None and isatty():

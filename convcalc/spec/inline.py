@@ -204,7 +204,8 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
             raw = parse_value(km.group(2), at(value_at), depth + 1,
                               None if locate is None else lambda k, v=value_at: at(v + k))
             if key in key_locs:
-                raise SpecError(f"{type_}: argument `{key}` is given twice", loc=where,
+                first = f" (first as {name!r}, then {str(raw)!r})" if key == "name" and name else ""
+                raise SpecError(f"{type_}: argument `{key}` is given twice{first}", loc=where,
                                 code="duplicate-argument")
             key_locs[key], value_locs[key] = where, at(value_at)
             if key == "name":
@@ -285,8 +286,9 @@ def _next_is_x(items: list[tuple[str, int]], i: int) -> bool:
 def parse_inline(text: str, source: str = "<inline>", is_type: Callable[[str], bool] | None = None) -> Spec:
     """Parse an inline spec (SPEC §3) into a :class:`Spec`."""
     if len(text) > MAX_LENGTH:
-        raise SpecError(f"the inline spec is {len(text):,} characters long; at most {MAX_LENGTH:,}",
-                        loc=Loc(source), code="too-long")
+        raise SpecError(f"the inline spec is {len(text):,} characters long; an inline spec is at most "
+                        f"{MAX_LENGTH:,} characters (write a longer network as a YAML file, with "
+                        "`repeat:` for what repeats)", loc=Loc(source), code="too-long")
     t = _Text(text, source)
     items = _items(t)
     shape, used = _shape_prefix(items, t, is_type)

@@ -207,6 +207,10 @@ def _block(name: str, body: Any, locator: Locator, loc: Loc) -> BlockSpec:
                             loc=locator.key(body, str(key), loc), code="unknown-key")
     args = body.get("args") or {}
     if isinstance(args, list):
+        for i, arg in enumerate(args):
+            if not isinstance(arg, str) or not arg.isidentifier():
+                raise SpecError(f"block {name}: args lists the arguments' names (such as [out, stride]), "
+                                f"not {_brief(arg)}", loc=locator.item(args, i, loc), code="bad-block")
         args = dict.fromkeys(args)
     if not isinstance(args, Mapping):
         raise SpecError(f"block {name}: args must map names to defaults", loc=loc, code="bad-block")
@@ -214,6 +218,12 @@ def _block(name: str, body: Any, locator: Locator, loc: Loc) -> BlockSpec:
         raise SpecError(f"block {name} has no `layers`", loc=loc, code="no-layers")
     layers = layer_list(body["layers"], locator, locator.key(body, "layers", loc), f"block {name}")
     return BlockSpec(name, {str(k): v for k, v in args.items()}, layers, loc)
+
+
+def _brief(value: Any) -> str:
+    """A value as an error message shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def layer_list(raw: Any, locator: Locator, loc: Loc, what: str) -> tuple[LayerSpec | RepeatSpec, ...]:

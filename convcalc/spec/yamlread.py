@@ -9,17 +9,22 @@ libyaml away from documents nested deep enough to crash it.
 
 from __future__ import annotations
 
+import math
 import re
+from array import array
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from ..errors import Loc, SpecError
+from .yamlscan import check_written, deep_nesting_at, expanded_size
 
-MAX_NODES = 200_000
+MAX_NODES = 200_000  # values that YAML aliases add beyond what the file writes
 MAX_DEPTH = 100
+MAX_DIGITS = 3_000  # a number written with more digits is refused (about MAX_BITS, arith.num's limit)
+MAX_BITS = 10_000
 
 
 class Locator:
@@ -52,26 +57,35 @@ class Locator:
                 self.names[m.group()] = Loc(self.source, line, col)
 
     def add(self, container: Any, children: list[Any]) -> None:
-        self.nodes[id(container)] = (container, children)
+        """Keep where ``container``'s children are written: compact records, not the YAML nodes
+        (whose marks cost about a kilobyte a layer and would live as long as the spec)."""
+        kept = array("q")
+        for child in children:
+            if isinstance(child, tuple):  # a mapping's (key, value)
+                kept.extend(_At.packed(child[0]))
+                kept.extend(_At.packed(child[1]))
+            else:
+                kept.extend(_At.packed(child))
+        self.nodes[id(container)] = (container, _Places(kept, 2 if isinstance(container, dict) else 1))
 
     def item(self, container: Any, index: int, fallback: Loc | None = None) -> Loc:
         hit = self.nodes.get(id(container))
         if hit is not None and hit[0] is container and 0 <= index < len(hit[1]):
-            return _loc(self.source, hit[1][index])
+            return hit[1][index].loc(self.source)
         return fallback or Loc(self.source)
 
     def key(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
         """Where a mapping's key is written."""
         index = self._key_index(container)
         if index is not None and key in index:
-            return _loc(self.source, index[key][0])
+            return index[key][0].loc(self.source)
         return fallback or Loc(self.source)
 
     def value(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
         """Where the value of a mapping's key is written."""
         index = self._key_index(container)
         if index is not None and key in index:
-            return _loc(self.source, index[key][1])
+            return index[key][1].loc(self.source)
         return fallback or Loc(self.source)
 
     def knows(self, container: Any) -> bool:
@@ -88,14 +102,13 @@ class Locator:
         hit = self.nodes.get(id(container))
         if hit is None or hit[0] is not container or not 0 <= index < len(hit[1]):
             return None
-        node = hit[1][index]
-        start, end = node.start_mark, node.end_mark
-        if not isinstance(node, yaml.ScalarNode) or start.line != end.line:
+        at = hit[1][index]
+        if at.length < 0 or at.line != at.end_line:  # not a scalar, or on several lines
             return None
-        quoted = node.style in ("'", '"')
-        if end.column - start.column != len(node.value) + (2 if quoted else 0):
+        quoted = at.style in ("'", '"')
+        if at.end_column - at.column != at.length + (2 if quoted else 0):
             return None  # escapes or folding: the text is not the file's characters
-        source, line, first = self.source, start.line + 1, start.column + 1 + quoted
+        source, line, first = self.source, at.line + 1, at.column + 1 + quoted
         return lambda offset: Loc(source, line, first + offset)
 
     def _key_index(self, container: Any) -> dict[str, tuple[Any, Any]] | None:
@@ -108,9 +121,58 @@ class Locator:
         if hit is None or hit[0] is not container or len(hit[1]) != len(container):
             return None
         # The mapping's keys are in the order of its YAML pairs.
-        index = {str(k): pair for k, pair in zip(container, hit[1], strict=True)}
+        places = hit[1]
+        index = {str(k): (places.at(2 * i), places.at(2 * i + 1)) for i, k in enumerate(container)}
         self.key_index[id(container)] = index
         return index
+
+
+class _At(NamedTuple):
+    """Where a YAML node is written (0-based, as PyYAML's marks), and for a scalar its style
+    and length (``length`` -1: a collection)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    style: str | None
+    length: int
+
+    @staticmethod
+    def packed(node: yaml.Node) -> tuple[int, ...]:
+        start, end = node.start_mark, node.end_mark
+        if isinstance(node, yaml.ScalarNode):
+            style = _STYLES.get(node.style, 0)
+            return start.line, start.column, end.line, end.column, style, len(node.value)
+        return start.line, start.column, end.line, end.column, 0, -1
+
+    def loc(self, source: str) -> Loc:
+        return Loc(source, self.line + 1, self.column + 1)
+
+
+_STYLES = {"'": 1, '"': 2}
+_STYLE_OF = {0: None, 1: "'", 2: '"'}
+
+
+class _Places:
+    """The places of a container's children, six ints each in one array (a tuple of records
+    per child would cost several times the memory, for every layer of a long spec)."""
+
+    __slots__ = ("flat", "per_child")
+
+    def __init__(self, flat: array[int], per_child: int) -> None:
+        self.flat = flat
+        self.per_child = per_child  # 2 for a mapping: its key's place, then its value's
+
+    def __len__(self) -> int:
+        return len(self.flat) // (6 * self.per_child)
+
+    def __getitem__(self, index: int) -> _At:
+        return self.at(index * self.per_child)
+
+    def at(self, k: int) -> _At:
+        f = self.flat[6 * k: 6 * k + 6]
+        return _At(f[0], f[1], f[2], f[3], _STYLE_OF[f[4]], f[5])
 
 
 # what an empty file is shown, to start from (SPEC §1)
@@ -136,12 +198,18 @@ def read_file(path: str) -> str:
     except OSError as e:
         raise SpecError(f"cannot read the file: {e.strerror or e}", loc=Loc(path),
                         code="unreadable-file") from None
+    return decode(data, path)
+
+
+def decode(data: bytes, source: str) -> str:
+    """Bytes of a file or of standard input -> text, refused with where when not UTF-8."""
     try:
         return data.decode("utf-8").removeprefix("\ufeff")  # a BOM (utf-8-sig's codec costs an import)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise SpecError(f"the file is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
-                        loc=Loc(path, line), code="not-utf8") from None
+        what = "standard input is" if source == "<stdin>" else "the file is"
+        raise SpecError(f"{what} not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})",
+                        loc=Loc(source, line), code="not-utf8") from None
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -167,104 +235,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         return None
 
 
-# libyaml's composer recurses in C without a depth check (some 30,000 levels overflow
-# the C stack: a segfault, not an exception), and its scanner takes time quadratic in
-# the depth of nested flow collections (20,000 levels of `[`: seconds).  A cheap scan
-# bounds the nesting first; a document that might nest deeper than SAFE_DEPTH goes to
-# the pure-Python loader, whose recursion limit stops it early and cleanly.
-SAFE_DEPTH = 1_000
-_FLOW_TOKEN = re.compile(r"[\[\]{}\"'#]")
-_DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{SAFE_DEPTH},}}", re.M)
-_DQ_END = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
-_SQ_END = re.compile(r"(?:[^']|'')*'")
-
-
-def _deep_nesting_at(text: str) -> int | None:
-    """Where the text may nest SAFE_DEPTH collections deep, or None when it surely does not.
-
-    Block nesting needs indentation or `- `/`? ` indicators at the start of a line;
-    flow nesting is bracket depth outside quoted strings and comments.  It errs on the
-    side of "deep": such a document is refused, and SAFE_DEPTH is far above MAX_DEPTH.
-    """
-    m = _DEEP_BLOCK.search(text)
-    if m:
-        return m.start()
-    if text.count("[") + text.count("{") < SAFE_DEPTH:
-        return None
-    depth = 0
-    pos = 0
-    n = len(text)
-    while pos < n:
-        m = _FLOW_TOKEN.search(text, pos)
-        if m is None:
-            return None
-        ch, i = m.group(), m.start()
-        pos = i + 1
-        if ch in "[{":
-            depth += 1
-            if depth > SAFE_DEPTH:
-                return i
-        elif ch in "]}":
-            depth = max(depth - 1, 0)
-        elif ch == "#":
-            if i == 0 or text[i - 1] in " \t\n":
-                nl = text.find("\n", i)
-                pos = n if nl < 0 else nl + 1
-        elif _starts_quote(text, i):
-            end = (_DQ_END if ch == '"' else _SQ_END).match(text, i + 1)
-            if end is None:
-                return None  # an unclosed quote: the rest is one string, YAML says where
-            pos = end.end()
-    return None
-
-
-def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """How many values the node tree becomes once aliases are copied out (stops past limit).
-
-    Each distinct node is sized once, so a billion-laughs document is measured in
-    microseconds instead of being expanded.
-    """
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if key in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[key] = 1
-            continue
-        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) \
-            else list(node.value)
-        if done:
-            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), limit + 1)
-            continue
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
-
-
-def _starts_quote(text: str, i: int) -> bool:
-    """Whether a quote at ``i`` opens a quoted scalar (not one inside a plain scalar)."""
-    j = i - 1
-    while j >= 0 and text[j] in " \t":
-        j -= 1
-    if j < 0 or text[j] in ":-?[{,\n":
-        return True
-    k = j
-    while k >= 0 and text[k] not in " \t\n":
-        k -= 1
-    return text[k + 1] in "!&"  # after a tag or an anchor
-
-
 def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
     """YAML text -> (plain data, where its parts are written, where the document starts)."""
-    deep = _deep_nesting_at(text)
+    deep = deep_nesting_at(text)
     if deep is not None:
         line = text.count("\n", 0, deep) + 1
         col = deep - (text.rfind("\n", 0, deep) + 1) + 1
         raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep",
                         loc=Loc(source, line, col), code="too-deep")
+    check_written(text, source, _Loader)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -277,6 +256,13 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
             what += f" (the {e.context.split()[-1] if e.context else 'part'} starts at line " \
                     f"{e.context_mark.line + 1}, column {e.context_mark.column + 1})"
         raise SpecError(f"invalid YAML: {what}", loc=loc, code="yaml-syntax") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow: where, not PyYAML's text
+        pos = e.position
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = e.character if isinstance(e.character, str) else chr(e.character)
+        raise SpecError(f"invalid YAML: the character U+{ord(char):04X} is not allowed in YAML text",
+                        loc=Loc(source, line, col), code="yaml-syntax") from None
     except yaml.YAMLError as e:
         raise SpecError(f"invalid YAML: {e}", loc=Loc(source), code="yaml-syntax") from None
     except RecursionError:
@@ -286,9 +272,9 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
     if node is None:
         raise SpecError("the spec is empty: a spec needs `input:` (the shape of one sample) and `layers:`",
                         code="empty-spec", loc=Loc(source, 1, 1), hint=EMPTY_HINT)
-    if "&" in text and "*" in text and _expanded_size(node, MAX_NODES) > MAX_NODES:
-        raise SpecError(f"the document expands to more than {MAX_NODES:,} values "
-                        "(YAML aliases repeating each other?)", loc=_loc(source, node),
+    if "&" in text and "*" in text and expanded_size(node, MAX_NODES) > MAX_NODES:
+        raise SpecError(f"YAML aliases add more than {MAX_NODES:,} values to what the document "
+                        "writes (aliases repeating each other?)", loc=_loc(source, node),
                         code="too-many-values")
     locator = Locator(source)
     data = _Plain(loader, locator).convert(node)
@@ -297,6 +283,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, Locator, Loc]:
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "str"))
 _COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
@@ -306,16 +294,31 @@ class _Plain:
     def __init__(self, loader: Any, locator: Locator) -> None:
         self.loader = loader
         self.locator = locator
-        self.count = 0
+        self.seen: set[int] = set()  # the collections converted once: a second time is an alias's copy
+        self.copying = 0  # > 0 inside such a copy
+        self.added = 0  # values the copies added
 
     def convert(self, node: yaml.Node, depth: int = 0, is_key: bool = False) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise SpecError(
-                f"the document expands to more than {MAX_NODES:,} values "
-                "(YAML aliases repeating each other?)",
-                loc=_loc(self.locator.source, node), code="too-many-values",
-            )
+        if self.copying:
+            self.added += 1
+            if self.added > MAX_NODES:
+                raise SpecError(
+                    f"YAML aliases add more than {MAX_NODES:,} values to what the document writes "
+                    "(aliases repeating each other?)",
+                    loc=_loc(self.locator.source, node), code="too-many-values",
+                )
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self.seen:
+                self.copying += 1
+                try:
+                    return self.node_value(node, depth)
+                finally:
+                    self.copying -= 1
+            self.seen.add(id(node))
+        return self.node_value(node, depth, is_key)
+
+    def node_value(self, node: yaml.Node, depth: int, is_key: bool = False) -> Any:
+        """One node's value (a collection's children converted through :meth:`convert`)."""
         if depth > MAX_DEPTH:
             raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep",
                             loc=_loc(self.locator.source, node), code="too-deep")
@@ -326,19 +329,7 @@ class _Plain:
                 if not is_key:
                     self.locator.words(node)
                 return node.value
-            try:
-                if tag == _INT:
-                    value = node.value
-                    if value.isdigit() and (value[0] != "0" or len(value) == 1):
-                        return int(value)  # plain decimal (YAML 1.1 reads 010 as octal)
-                    return self.loader.construct_yaml_int(node)
-                return self.loader.construct_object(node)
-            except (yaml.YAMLError, ValueError) as e:
-                shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-                why = f"a number of {len(node.value):,} digits is too large" if \
-                    isinstance(e, ValueError) else str(e)
-                raise SpecError(f"invalid value {shown!r}: {why}", loc=_loc(src, node),
-                                code="too-large" if isinstance(e, ValueError) else "bad-value") from None
+            return self.scalar(node, tag)
         if isinstance(node, yaml.CollectionNode) and node.tag not in _COLLECTION_TAGS:
             raise SpecError(f"the YAML tag {node.tag} is not supported in specs", loc=_loc(src, node),
                             code="yaml-tag")
@@ -357,9 +348,57 @@ class _Plain:
                     raise SpecError("a mapping key must be a word or number", loc=_loc(src, key_node),
                                     code="bad-key")
                 if key in result:
-                    raise SpecError(f"key `{key}` appears twice", loc=_loc(src, key_node),
+                    first = next(k for k, _ in node.value if k.value == key_node.value)
+                    raise SpecError(f"key `{key}` appears twice (first at line {first.start_mark.line + 1}, "
+                                    f"column {first.start_mark.column + 1})", loc=_loc(src, key_node),
                                     code="duplicate-key")
                 result[key] = self.convert(value_node, depth + 1)
             self.locator.add(result, node.value)
             return result
         raise SpecError("unsupported YAML node", loc=_loc(src, node), code="yaml-syntax")  # pragma: no cover
+
+    def scalar(self, node: yaml.ScalarNode, tag: str) -> Any:
+        """A scalar other than text: a number, a truth value, null; a date stays its text.
+
+        Whatever a tag makes of its text, a spec gets plain JSON values: a tag on text it
+        does not fit, a number beyond the digit limit in any base (``0xfff…``, ``1:2:3…``),
+        ``.nan``/``.inf`` and the tags of non-JSON types are refused, with where they are.
+        """
+        src, value = self.locator.source, node.value
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        if tag == _INT:
+            if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
+                if len(value) > MAX_DIGITS:
+                    raise _too_large(src, node, len(value))
+                return int(value)  # plain decimal (YAML 1.1 reads 010 as octal)
+            if len(value) > MAX_DIGITS:  # a long hex or sexagesimal number: refused before it is built
+                raise _too_large(src, node, len(value))
+        elif tag == _TIMESTAMP:
+            return value  # no spec field is a date: `name: 2024-01-01` is that text
+        elif tag not in _SCALAR_TAGS:
+            raise SpecError(f"the YAML tag {_short(tag)} is not supported in specs", loc=_loc(src, node),
+                            code="yaml-tag")
+        try:
+            out = self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError, IndexError) as e:
+            why = f"not a valid {_short(tag)}"
+            if isinstance(e, yaml.MarkedYAMLError) and e.problem:
+                why = e.problem  # PyYAML's own line `in "<unicode string>", line 2` left out
+            raise SpecError(f"invalid value {shown!r}: {why}", loc=_loc(src, node),
+                            code="bad-value") from None
+        if isinstance(out, int) and not isinstance(out, bool) and out.bit_length() > MAX_BITS:
+            raise SpecError(f"a number of {out.bit_length():,} bits is too large (the limit is "
+                            f"{MAX_BITS:,} bits)", loc=_loc(src, node), code="too-large")
+        if isinstance(out, float) and not math.isfinite(out):
+            raise SpecError(f"invalid value {shown!r}: a spec's numbers are finite (a size, a count, "
+                            f"a probability), not {out}", loc=_loc(src, node), code="not-whole")
+        return out
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _too_large(source: str, node: yaml.Node, digits: int) -> SpecError:
+    return SpecError(f"a number of {digits:,} characters is too large (the limit is {MAX_DIGITS:,} "
+                     "digits)", loc=_loc(source, node), code="too-large")
