@@ -52,13 +52,19 @@ class _Elementwise(Layer):
 
 
 def _check_dim(x: Shape, dim: Any) -> None:
-    """Softmax's dim (Keras: axis, or a list of axes) must name an axis; the batch axis is 0."""
+    """Softmax's dim (Keras: axis, or a list of axes) must name an axis, each once (Keras refuses a
+    repeated one); the batch axis is 0."""
+    seen: set[int] = set()
     for d in dim if isinstance(dim, list | tuple) else [dim]:
         if type(d) is not int:
             raise SpecError(f"dim must be an axis number, not {A.describe(d)}", code="bad-axis")
-        if unbatched(d, len(x), "dim") is None:
+        axis = unbatched(d, len(x), "dim")
+        if axis is None:
             raise SpecError(f"dim {d} is out of range for the input {fmt_shape(x)} plus the batch axis "
                             f"(valid: {-len(x) - 1} to {len(x)})", code="bad-axis")
+        if axis in seen:
+            raise SpecError(f"axis {list(dim)} names the same axis twice", code="duplicate-axis")
+        seen.add(axis)
 
 
 def _check_keras(ctx: Ctx, kind: str, a: Mapping[str, Any]) -> None:
