@@ -70,6 +70,11 @@ def test_the_standard_configs_count_as_the_issue_says(config: dict[str, Any], cl
     assert any(f"transformers' {cls}" in n for n in result.imported["notes"])
 
 
+def test_a_config_dict_is_read_too() -> None:
+    result = convcalc.analyze({**GPT2, "n_layer": 2}, input="8")
+    assert result.total_params == 124_439_808 - 10 * 7_087_872 and result.output == (8, 50257)
+
+
 def test_the_sniff_tells_a_hf_config_from_a_keras_json() -> None:
     keras = (ROOT / "examples" / "keras_small_residual.json").read_text()
     assert sniff(keras, "m.json") == "keras-json"
@@ -157,7 +162,8 @@ def _transformers() -> Any:
 def _model(tf: Any, config: dict[str, Any], cls: str, meta: bool = False) -> Any:
     import torch
 
-    cfg = tf.AutoConfig.for_model(config["model_type"], **{k: v for k, v in config.items() if k != "model_type"})
+    fields = {k: v for k, v in config.items() if k != "model_type"}
+    cfg = tf.AutoConfig.for_model(config["model_type"], **fields)
     if meta:
         with torch.device("meta"):
             return getattr(tf, cls)(cfg)
@@ -175,7 +181,7 @@ def test_the_standard_configs_against_transformers(config: dict[str, Any], cls: 
     assert _count(_model(tf, config, cls, meta=True)) == count
 
 
-def _outputs(tf: Any, model: Any, config: dict[str, Any], cls: str, length: int) -> dict[str, tuple[int, ...]]:
+def _outputs(model: Any, config: dict[str, Any], length: int) -> dict[str, tuple[int, ...]]:
     """The model's output shapes on one sample (the batch axis dropped), by convcalc's output names."""
     import torch
 
@@ -197,7 +203,8 @@ def _expected_outputs(result: convcalc.Result, cls: str) -> dict[str, tuple[int,
     if cls in ("BertModel", "ViTModel"):
         hidden, pooled = result.outputs.values()
         return {"last_hidden_state": tuple(hidden), "pooler_output": tuple(pooled)}
-    key = "last_hidden_state" if cls in ("GPT2Model", "LlamaModel", "MistralModel", "Qwen2Model") else "logits"
+    base = ("GPT2Model", "LlamaModel", "MistralModel", "Qwen2Model")
+    key = "last_hidden_state" if cls in base else "logits"
     return {key: tuple(result.output)}
 
 
@@ -232,7 +239,8 @@ def generate(rng: random.Random, model_type: str) -> tuple[dict[str, Any], str]:
                   **common}
         return config, rng.choice(["BertModel", "BertForMaskedLM"])
     if model_type == "gpt2":
-        config = {"model_type": "gpt2", "n_embd": hidden, "n_head": heads, "n_layer": common["num_hidden_layers"],
+        config = {"model_type": "gpt2", "n_embd": hidden, "n_head": heads,
+                  "n_layer": common["num_hidden_layers"],
                   "vocab_size": rng.randint(20, 90), "n_positions": rng.choice([16, 40]),
                   "tie_word_embeddings": rng.random() < 0.7, "bos_token_id": None, "eos_token_id": None}
         if rng.random() < 0.5:
@@ -273,7 +281,7 @@ def _agree(n_per_type: int, seed: int, tmp_path: Path) -> None:
             model = _model(tf, config, cls)
             result = _analyse(config, tmp_path, input=None if model_type == "vit" else str(length))
             got = (result.total_params, _expected_outputs(result, cls))
-            want = (_count(model), _outputs(tf, model, config, cls, length))
+            want = (_count(model), _outputs(model, config, length))
             if got == want:
                 agreed += 1
                 rows += _rows_agree(model, result)

@@ -121,10 +121,12 @@ class _Config:
         if m is None:
             return Loc(self.source)
         off = m.start()
-        return Loc(self.source, self.text.count("\n", 0, off) + 1, off - (self.text.rfind("\n", 0, off) + 1) + 1)
+        line = self.text.count("\n", 0, off) + 1
+        return Loc(self.source, line, off - (self.text.rfind("\n", 0, off) + 1) + 1)
 
-    def int(self, *keys: str, default: int | None = None) -> int:
-        """The first of ``keys`` given (aliases: ``n_embd``/``hidden_size``), a positive whole number."""
+    def int(self, *keys: str, default: int) -> int:
+        """The first of ``keys`` given (aliases: ``n_embd``/``hidden_size``), a positive whole number;
+        none given: transformers' default."""
         for key in keys:
             value = self.data.get(key)
             if value is None:
@@ -133,8 +135,6 @@ class _Config:
                 raise SpecError(f"{key} must be a positive whole number, not {value!r}", code="hf-bad-field",
                                 loc=self.where(key))
             return value
-        if default is None:
-            raise SpecError(f"the config has no {keys[0]}", code="hf-missing-field", loc=self.where("model_type"))
         return default
 
     def flag(self, key: str, default: bool) -> bool:
@@ -142,7 +142,8 @@ class _Config:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise SpecError(f"{key} must be true or false, not {value!r}", code="hf-bad-field", loc=self.where(key))
+            raise SpecError(f"{key} must be true or false, not {value!r}", code="hf-bad-field",
+                            loc=self.where(key))
         return value
 
     def eps(self, key: str, default: float) -> float:
@@ -154,8 +155,8 @@ class _Config:
         value = self.data.get(key, default)
         kind = ACTIVATIONS.get(value) if isinstance(value, str) else None
         if kind is None:
-            self.notes.append(f"{key} {value!r} is not one of convcalc's activations: its rows are identities "
-                              "(an activation has no parameters)")
+            self.notes.append(f"{key} {value!r} is not one of convcalc's activations: its rows are "
+                              "identities (an activation has no parameters)")
             kind = "identity"
         return {kind: {"name": name}}
 
@@ -198,9 +199,9 @@ def _bert(cfg: _Config, cls: str) -> tuple[dict[str, Any], int | None]:
         {"add": {"name": "output.residual", "from": [-1, "attention.output.LayerNorm"]}},
         {"layernorm": {"name": "output.LayerNorm", "eps": eps}},
     ]
-    word = f"{p}embeddings.word_embeddings"
+    word, vocab = f"{p}embeddings.word_embeddings", cfg.int("vocab_size", default=30522)
     layers: list[Any] = [
-        {"embedding": {"name": word, "vocab": cfg.int("vocab_size", default=30522), "dim": h, "from": "input"}},
+        {"embedding": {"name": word, "vocab": vocab, "dim": h, "from": "input"}},
         {"embedding": {"name": f"{p}embeddings.position_embeddings", "vocab": positions, "dim": h,
                        "from": "input"}},
         {"embedding": {"name": f"{p}embeddings.token_type_embeddings",
@@ -221,19 +222,15 @@ def _bert(cfg: _Config, cls: str) -> tuple[dict[str, Any], int | None]:
                    {"dense": {"name": "pooler.dense", "out": h}}, {"tanh": {"name": "pooler.activation"}}]
         outputs = [f"{p}encoder.layer", "pooler.activation"]
         cfg.notes.append("outputs: last_hidden_state (the encoder's) and pooler_output")
-    else:  # BertForMaskedLM: the prediction head; its decoder is the word embedding when tied
-        head: dict[str, Any] = {"name": "cls.predictions.decoder", "out": cfg.int("vocab_size", default=30522)}
-        tied = cfg.flag("tie_word_embeddings", True)
-        if tied:
-            head["tie"] = word
-        layers += [{"dense": {"name": "cls.predictions.transform.dense", "out": h}},
-                   cfg.act("hidden_act", "gelu", "cls.predictions.transform.transform_act_fn"),
-                   {"layernorm": {"name": "cls.predictions.transform.LayerNorm", "eps": eps}},
-                   {"dense": head}]
-        if not tied:  # untied, transformers keeps cls.predictions.bias beside the decoder's own bias
+    else:  # BertForMaskedLM: the prediction head; its decoder is the word embedding, its bias new
+        if not cfg.flag("tie_word_embeddings", True):  # untied, a second bias is kept unused
             raise SpecError("BertForMaskedLM with tie_word_embeddings false is not read yet (transformers "
                             "then keeps an unused cls.predictions.bias)", code="hf-unsupported",
                             loc=cfg.where("tie_word_embeddings"))
+        layers += [{"dense": {"name": "cls.predictions.transform.dense", "out": h}},
+                   cfg.act("hidden_act", "gelu", "cls.predictions.transform.transform_act_fn"),
+                   {"layernorm": {"name": "cls.predictions.transform.LayerNorm", "eps": eps}},
+                   {"dense": {"name": "cls.predictions.decoder", "out": vocab, "tie": word}}]
     return {"input": _seq(cfg, positions), "blocks": {"bert_layer": {"layers": layer}}, "layers": layers,
             **({"outputs": outputs} if outputs else {})}, positions
 
@@ -278,10 +275,7 @@ def _gpt2(cfg: _Config, cls: str) -> tuple[dict[str, Any], int | None]:
 
 def _pair(cfg: _Config, key: str, default: int) -> tuple[int, int]:
     value = cfg.data.get(key, default)
-    if isinstance(value, list | tuple) and len(value) == 2:
-        pair = tuple(value)
-    else:
-        pair = (value, value)
+    pair = tuple(value) if isinstance(value, list | tuple) and len(value) == 2 else (value, value)
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair):
         raise SpecError(f"{key} must be a positive whole number (or two), not {value!r}", code="hf-bad-field",
                         loc=cfg.where(key))
@@ -371,7 +365,8 @@ def _llama(cfg: _Config, cls: str) -> tuple[dict[str, Any], int | None]:
     kv_default = defaults["num_key_value_heads"] if "num_key_value_heads" not in cfg.data else None
     kv = cfg.int("num_key_value_heads", default=kv_default or heads)
     head_dim = cfg.int("head_dim", default=h // heads)
-    ff, eps = cfg.int("intermediate_size", default=defaults["intermediate_size"]), cfg.eps("rms_norm_eps", 1e-6)
+    ff = cfg.int("intermediate_size", default=defaults["intermediate_size"])
+    eps = cfg.eps("rms_norm_eps", 1e-6)
     llama = model_type == "llama"
     attention: dict[str, Any] = {"name": "self_attn", "heads": heads, "kv_heads": kv, "head_dim": head_dim,
                                  "rope": True}
