@@ -6,8 +6,9 @@ frameworks those are checked against the figures, with them against transformers
 models built on the meta device: a default LlamaConfig is 27 GB in float32).  Generated small
 configs (random sizes, tied and untied heads, fewer key/value heads, biases) are built with
 transformers' own classes and run on a short input: the total (a tied weight once, as
-``parameters()`` counts it), every output shape, and the parameters of every row whose name is
-a module or parameter of the transformers model.
+``parameters()`` counts it), the MACs (torch's flop counter over the forward, eager attention:
+the projections, QKᵀ and AV, the heads), every output shape, and the parameters of every row
+whose name is a module or parameter of the transformers model.
 """
 
 from __future__ import annotations
@@ -164,6 +165,7 @@ def _model(tf: Any, config: dict[str, Any], cls: str, meta: bool = False) -> Any
 
     fields = {k: v for k, v in config.items() if k != "model_type"}
     cfg = tf.AutoConfig.for_model(config["model_type"], **fields)
+    cfg._attn_implementation = "eager"  # attention as two matmuls, which torch's flop counter sees
     if meta:
         with torch.device("meta"):
             return getattr(tf, cls)(cfg)
@@ -181,11 +183,13 @@ def test_the_standard_configs_against_transformers(config: dict[str, Any], cls: 
     assert _count(_model(tf, config, cls, meta=True)) == count
 
 
-def _outputs(model: Any, config: dict[str, Any], length: int) -> dict[str, tuple[int, ...]]:
-    """The model's output shapes on one sample (the batch axis dropped), by convcalc's output names."""
+def _outputs(model: Any, config: dict[str, Any], length: int) -> tuple[int, dict[str, tuple[int, ...]]]:
+    """The model's MACs (torch's flop counter: 2 per multiply-accumulate of every matmul and
+    convolution) and output shapes on one sample (the batch axis dropped)."""
     import torch
+    from torch.utils.flop_counter import FlopCounterMode
 
-    with torch.no_grad():
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
         if config["model_type"] == "vit":
             size = config["image_size"]
             out = model(pixel_values=torch.zeros(1, config.get("num_channels", 3), size, size))
@@ -196,7 +200,7 @@ def _outputs(model: Any, config: dict[str, Any], length: int) -> dict[str, tuple
         value = getattr(out, key, None)
         if value is not None:
             shapes[key] = tuple(value.shape[1:])
-    return shapes
+    return counter.get_total_flops() // 2, shapes
 
 
 def _expected_outputs(result: convcalc.Result, cls: str) -> dict[str, tuple[int, ...]]:
@@ -280,8 +284,8 @@ def _agree(n_per_type: int, seed: int, tmp_path: Path) -> None:
             length = rng.randint(1, config.get("max_position_embeddings", config.get("n_positions", 12)))
             model = _model(tf, config, cls)
             result = _analyse(config, tmp_path, input=None if model_type == "vit" else str(length))
-            got = (result.total_params, _expected_outputs(result, cls))
-            want = (_count(model), _outputs(model, config, length))
+            got = (result.total_params, result.total_macs, _expected_outputs(result, cls))
+            want = (_count(model), *_outputs(model, config, length))
             if got == want:
                 agreed += 1
                 rows += _rows_agree(model, result)
