@@ -102,6 +102,12 @@ def test_bad_fields_and_a_sequence_past_the_position_table_are_errors(tmp_path: 
     with pytest.raises(SpecError) as e:
         _analyse({"model_type": "gpt2", "n_layer": 0}, tmp_path)
     assert e.value.code == "hf-bad-field" and "n_layer" in str(e.value)
+    path = tmp_path / "config.json"
+    path.write_text('{"model_type": "llama",\n "num_key_value_heads": 5}')
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze(str(path))
+    assert e.value.code == "not-divisible" and (e.value.loc.line, e.value.loc.column) == (2, 2)
+    assert "num_attention_heads 32 is not divisible by num_key_value_heads 5" in str(e.value)
     with pytest.raises(SpecError) as e:
         _analyse({"model_type": "bert", "add_cross_attention": True}, tmp_path)
     assert e.value.code == "hf-unsupported"

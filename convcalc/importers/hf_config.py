@@ -160,6 +160,12 @@ class _Config:
             kind = "identity"
         return {kind: {"name": name}}
 
+    def divides(self, key: str, part: int, whole_key: str, whole: int) -> None:
+        """``whole`` must be a multiple of ``part`` (transformers refuses, or fails in the forward)."""
+        if whole % part:
+            raise SpecError(f"{whole_key} {whole} is not divisible by {key} {part}", code="not-divisible",
+                            loc=self.where(key))
+
     def refuse(self, key: str, why: str) -> None:
         if self.data.get(key):
             raise SpecError(f"{key}: {why} is not read yet", code="hf-unsupported", loc=self.where(key))
@@ -168,6 +174,7 @@ class _Config:
         """The class counted: the first of ``architectures`` convcalc builds, else the default."""
         built = CLASSES[model_type]
         named = self.data.get("architectures")
+        named = [named] if isinstance(named, str) else named
         if not isinstance(named, list) or not named:
             self.class_note = " (the config names no architectures)"
             return built[0]
@@ -186,6 +193,7 @@ def _seq(cfg: _Config, positions: int) -> list[int]:
 def _bert(cfg: _Config, cls: str) -> tuple[dict[str, Any], int | None]:
     cfg.refuse("add_cross_attention", "cross-attention")
     h, heads = cfg.int("hidden_size", default=768), cfg.int("num_attention_heads", default=12)
+    cfg.divides("num_attention_heads", heads, "hidden_size", h)
     eps = cfg.eps("layer_norm_eps", 1e-12)
     positions = cfg.int("max_position_embeddings", default=512)
     p = "bert." if cls != "BertModel" else ""
@@ -239,6 +247,7 @@ def _gpt2(cfg: _Config, cls: str) -> tuple[dict[str, Any], int | None]:
     cfg.refuse("add_cross_attention", "cross-attention")
     e = cfg.int("n_embd", "hidden_size", default=768)
     heads = cfg.int("n_head", "num_attention_heads", default=12)
+    cfg.divides("n_head" if "n_head" in cfg.data else "num_attention_heads", heads, "n_embd", e)
     positions = cfg.int("n_positions", "max_position_embeddings", default=1024)
     eps = cfg.eps("layer_norm_epsilon", 1e-5)
     p = "transformer." if cls == "GPT2LMHeadModel" else ""
@@ -364,6 +373,7 @@ def _llama(cfg: _Config, cls: str) -> tuple[dict[str, Any], int | None]:
     # not written: the class's default; written as null: as many as the query heads
     kv_default = defaults["num_key_value_heads"] if "num_key_value_heads" not in cfg.data else None
     kv = cfg.int("num_key_value_heads", default=kv_default or heads)
+    cfg.divides("num_key_value_heads", kv, "num_attention_heads", heads)
     head_dim = cfg.int("head_dim", default=h // heads)
     ff = cfg.int("intermediate_size", default=defaults["intermediate_size"])
     eps = cfg.eps("rms_norm_eps", 1e-6)
