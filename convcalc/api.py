@@ -47,6 +47,10 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
             from .importers.keras_json import read_data
 
             return read_data(spec, source or "<dict>")
+        if "model_type" in spec:  # a Hugging Face config, PretrainedConfig.to_dict()
+            from .importers.hf_config import read_data as read_hf
+
+            return read_hf(spec, source or "<dict>")
         return from_data(spec, source or "<dict>")
     if isinstance(spec, PathLike):
         return _read_file(str(spec), source)

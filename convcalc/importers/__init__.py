@@ -33,8 +33,13 @@ _CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)
 
 
 def sniff(text: str, source: str) -> str | None:
-    """Which foreign format ``text`` is (``keras-json``, ``darknet``, ``torch-repr``, ``code``), or None."""
+    """Which foreign format ``text`` is (``hf-config``, ``keras-json``, ``darknet``, ``torch-repr``,
+    ``code``), or None."""
     stripped = text.lstrip()
+    from .hf_config import sniff as hf_sniff
+
+    if hf_sniff(stripped):
+        return "hf-config"
     if stripped.startswith("{") and '"class_name"' in stripped[:4096]:
         return "keras-json"
     if _DARKNET.search(text) or (source.lower().endswith(".cfg") and _SECTION.search(text)):
@@ -60,7 +65,9 @@ def _is_call_list(text: str) -> bool:
 
 def reader(fmt: str) -> Callable[[str, str], Spec]:
     """The reader of one format (imported only when that format is read)."""
-    if fmt == "keras-json":
+    if fmt == "hf-config":
+        from .hf_config import read
+    elif fmt == "keras-json":
         from .keras_json import read
     elif fmt == "darknet":
         from .darknet import read
@@ -100,6 +107,10 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
         out["darknet_bflops"] = round(bflops(result), 3)
         out["notes"].append(f"Darknet BFLOPs {out['darknet_bflops']:.3f} (as darknet prints them: "
                             "2·MACs of the convolutional and connected layers, no bias)")
+    elif out["format"] == "hf-config":
+        from .hf_config import check
+
+        out["notes"] += check(spec)
     return out
 
 
