@@ -205,7 +205,7 @@ def test_deep_recurrent_stack_refused_fast(kind: str, layers: int) -> None:
     with pytest.raises(SpecError) as e:
         convcalc.analyze(f"8x4 | {kind}(3, {layers})")
     assert e.value.code == "too-large"
-    assert time.perf_counter() - start < 1
+    assert time.perf_counter() - start < 5  # a hang guard (unbounded work took 12 s and more)
 
 
 @pytest.mark.parametrize(("kind", "gates"), [("lstm", 4), ("gru", 3), ("rnn", 1)])
@@ -214,7 +214,7 @@ def test_deep_recurrent_stack_summarised(kind: str, gates: int) -> None:
     n, h, i = 200_000, 3, 4
     start = time.perf_counter()
     r = convcalc.analyze(f"8x{i} | {kind}({h}, {n})")
-    assert time.perf_counter() - start < 1
+    assert time.perf_counter() - start < 5  # a hang guard (unbounded work took 12 s and more)
     layer = r.layers[0]
     assert len(layer.weights) == 8
     per_layer = lambda inp: gates * h * (inp + h) + 2 * gates * h  # noqa: E731

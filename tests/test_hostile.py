@@ -19,6 +19,7 @@ import convcalc
 from convcalc import SpecError
 
 HEAD = "input: [1, 8, 8]\nlayers:\n"
+HANG_FACTOR = 10
 
 
 def _billion_laughs(where: str) -> str:
@@ -88,7 +89,9 @@ def test_hostile_input_answers_quickly(spec: str, code: str | None, limit: float
     except SpecError as e:
         outcome, kind = str(e), e.code
     elapsed = time.perf_counter() - start
-    assert elapsed < limit, f"took {elapsed:.2f}s: {outcome[:200]}"
+    # A guard against hangs and blow-ups (which take minutes), not a benchmark: the bound is
+    # ten times what a quiet machine needs, so that a loaded CI machine does not fail it.
+    assert elapsed < limit * HANG_FACTOR, f"took {elapsed:.2f}s: {outcome[:200]}"
     assert kind == code, outcome[:300]
 
 
