@@ -215,8 +215,8 @@ def propagate(
             if (node.share is not None or node.tie is not None) and runs:
                 out, shared, tied, frozen_source = sharing.apply(
                     node, out, type_name, label, layer.family,
-                    lambda ref, key, index=index: sharing.source_row(ref, key, layers, by_name,
-                                                                     expansion.names, group_names, index))
+                    lambda ref, key, index=index, at=ls.arg_locs: sharing.source_row(
+                        ref, key, layers, by_name, expansion.names, group_names, index, at.value(key)))
                 if frozen_source is not None:
                     warnings.append(frozen_source._replace(loc=ls.loc))
         except SpecError as e:
