@@ -217,3 +217,20 @@ def test_the_readme_one_liners_run_as_written() -> None:
     assert tied.total_params == yaml.total_params == 68_160
     r = run("--no-color", lines[1])
     assert r.status == 0 and "dense (skipped: if false)" in r.out
+
+
+# ---------------------------------------------------------------- built-in blocks take them as blocks do
+
+
+def test_a_builtin_block_use_takes_trainable_and_if() -> None:
+    layer = "TransformerEncoderLayer(64, 4, 128"
+    one = convcalc.analyze(f"10x64 | {layer})").total_params
+    frozen = convcalc.analyze(f"10x64 | {layer}) | {layer}, trainable=false)")
+    assert (frozen.total_params, frozen.trainable_params) == (2 * one, one)
+    skipped = convcalc.analyze(f"10x64 | {layer}) | {layer}, if=false)")
+    assert skipped.total_params == one and all(row.skipped for row in skipped.layers[11:])
+    # In YAML, inside a frozen block use or one whose if: is false, as any layer of the block.
+    spec = {"input": [10, 64], "blocks": {"enc": {"layers": [{"TransformerEncoderLayer": [64, 4, 128]}]}},
+            "layers": [{"enc": {"trainable": False}}, {"enc": {"if": False}}]}
+    r = convcalc.analyze(spec)
+    assert (r.total_params, r.trainable_params) == (one, 0)
