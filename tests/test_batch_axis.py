@@ -167,3 +167,42 @@ def test_batch_first_true_and_keras_keep_the_batch_first() -> None:
     assert keras.layers[0].batch_axis == 0
     out = run("--batch", "2", "--no-color", line).out
     assert "2×6×16" in out and "not known" not in out
+
+
+def test_ops_on_the_axes_after_the_first_keep_the_batch_second() -> None:
+    """After (L, N, E): a chunk, slice, mean, concat and select on the last axis leave the batch second,
+    as PyTorch computes them on the real tensors."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+
+    class Ops(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.attn = nn.MultiheadAttention(E, H)
+            self.qkv = nn.Linear(E, 3 * E)
+            self.shapes: dict[str, tuple[int, ...]] = {}
+
+        def forward(self, x: Any) -> Any:
+            c0, c1, c2 = self.qkv(self.attn(x, x, x)[0]).chunk(3, -1)
+            s = c0[..., ::2]
+            cat = torch.cat([c1, c2], -1)
+            out = {"c": c0, "s": s, "m": s.mean(-1, keepdim=True), "cat": cat, "sel": cat.select(-1, 0)}
+            self.shapes = {k: tuple(v.shape) for k, v in out.items()}
+            return cat
+
+    spec = {"input": [6, E], "layers": [
+        {"MultiheadAttention": {"embed_dim": E, "num_heads": H, "name": "attn"}},
+        {"Linear": {"in_features": E, "out_features": 3 * E, "name": "qkv"}},
+        {"chunk": {"chunks": 3, "axis": -1, "name": "c"}},
+        {"slice": {"axis": -1, "step": 2, "from": "c.0", "name": "s"}},
+        {"mean": {"axis": -1, "keepdims": True, "name": "m"}},
+        {"concat": {"axis": -1, "from": ["c.1", "c.2"], "name": "cat"}},
+        {"select": {"axis": -1, "index": 0, "name": "sel"}}]}
+    rows = {r.name: r for r in convcalc.analyze(spec).layers}
+    module = Ops()
+    with torch.no_grad():
+        module(torch.randn(6, 3, E))
+    assert module.shapes == {k: _batched(tuple(rows[k].output), rows[k].batch_axis, 3) for k in module.shapes}
+    # An op on the first axis of the sample (L) is not read the same way in (L, N, E): not known.
+    assert convcalc.analyze(f"6x{E} | MultiheadAttention({E}, {H}) | slice(axis=1, stop=2)").layers[-1] \
+        .batch_axis is None

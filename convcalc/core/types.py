@@ -60,7 +60,14 @@ class LayerOut(NamedTuple):
     batch_axis: int | None = None
 
 
-KEEPS_BATCH_AXIS = -1  # LayerOut.batch_axis: this use leaves the batch axis where its input has it
+# LayerOut.batch_axis: this use leaves the batch axis where its input has it (first or second)
+KEEPS_BATCH_AXIS = -1
+
+
+def keeps_batch_after(first: int) -> int | None:
+    """LayerOut.batch_axis of a layer that changes one sample's axes from ``first`` on (0-based, no
+    batch): a batch axis first or second (PyTorch's (L, N, E)) then stays where it is."""
+    return KEEPS_BATCH_AXIS if first >= 1 else None
 
 
 class Constraint(NamedTuple):

@@ -6,8 +6,10 @@ default: ``MultiheadAttention``, and so the ``Transformer`` modules' sub-layers,
 ``LSTM``/``GRU``), which take and give (L, N, E): the batch axis second.  The position belongs
 to the tensor's layout, so it is shared by the tensors that layers which do not care about it
 connect: those whose output has their input's shape (dropout, norms, activations, residual
-sums) and those that act on the last axis only (``Layer.keeps_batch_axis``: Linear, Embedding;
-a concat along the last axis).  Such a chain reaching a ``batch_first=False`` module from the
+sums), those that act on the last axis only (``Layer.keeps_batch_axis``: Linear, Embedding) and
+those that leave the sample's first axis alone (``LayerOut.batch_axis`` = ``KEEPS_BATCH_AXIS``: a
+slice, split, concat, reduction or transpose after it; axis numbers then mean PyTorch's axes of
+(L, N, E) too).  Such a chain reaching a ``batch_first=False`` module from the
 input has the batch second all along (what PyTorch is given); one that starts at a layer that
 needs the batch first (a conv, a reshape) has it first, and the module then reads it as PyTorch
 would not (a permute is missing): where the two meet, and after any other layer that reads a
