@@ -234,3 +234,14 @@ def test_a_builtin_block_use_takes_trainable_and_if() -> None:
             "layers": [{"enc": {"trainable": False}}, {"enc": {"if": False}}]}
     r = convcalc.analyze(spec)
     assert (r.total_params, r.trainable_params) == (one, 0)
+
+
+def test_format_yaml_writes_them_back_as_the_entry_keys() -> None:
+    line = f"{T} | Embedding({V}, {E}, name=wte) | Linear({E}, {E}, name=mlp) " \
+           f"| Linear({E}, {E}, share=mlp, if=size(mlp, 1) == {E}) | Linear({E}, {V}, bias=False, tie=wte)"
+    r = run("-f", "yaml", line)
+    assert r.status == 0 and "share: mlp" in r.out and "tie: wte" in r.out and "if:" in r.out
+    again, first = convcalc.analyze(r.out), convcalc.analyze(line)
+    assert [(x.shared_with, x.tied_to, x.params) for x in again.layers] == \
+        [(x.shared_with, x.tied_to, x.params) for x in first.layers]
+    assert again.total_params == first.total_params == V * E + E * E + E
