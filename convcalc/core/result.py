@@ -74,6 +74,9 @@ class LayerResult:
     shared_with: str | None = None  # `share:`: the layer whose module this use is (0 own params)
     tied_to: str | None = None  # `tie:`: the layer whose weight this dense uses
     skipped: bool = False  # `if:` was false: the layer passed its input through
+    # Where --batch puts the batch axis in the output: 0 first, 1 second (PyTorch's (L, N, E) after
+    # batch_first=False); None: not known (a layer reading a batch-second tensor; shown first).
+    batch_axis: int | None = 0
 
     @property
     def outputs(self) -> dict[str, Shape]:
@@ -122,6 +125,8 @@ class LayerResult:
                 d[key] = getattr(self, key)
         if self.skipped:
             d["skipped"] = True
+        if self.batch_axis != 0:
+            d["batch_axis"] = self.batch_axis
         if self.memory is not None:
             d["memory"] = memory_json(self.memory)
             d["receptive_field"] = _opt_json(self.receptive_field)

@@ -54,6 +54,20 @@ class LayerOut(NamedTuple):
     # Several outputs (``split``): their shapes, read by later layers as ``name.0``, ``name.1``, …;
     # ``shape`` is then the first of them.  None: one output, ``shape``.
     parts: tuple[Shape, ...] | None = None
+    # Where the whole tensor's batch axis is (``--batch N``), counted with it: 1 for PyTorch's
+    # (L, N, E) after ``batch_first=False``, 0 first; KEEPS_BATCH_AXIS: where the input has it.
+    # None: the type's rule (``Layer.keeps_batch_axis``; see convcalc.engine.batch_axis).
+    batch_axis: int | None = None
+
+
+# LayerOut.batch_axis: this use leaves the batch axis where its input has it (first or second)
+KEEPS_BATCH_AXIS = -1
+
+
+def keeps_batch_after(first: int) -> int | None:
+    """LayerOut.batch_axis of a layer that changes one sample's axes from ``first`` on (0-based, no
+    batch): a batch axis first or second (PyTorch's (L, N, E)) then stays where it is."""
+    return KEEPS_BATCH_AXIS if first >= 1 else None
 
 
 class Constraint(NamedTuple):

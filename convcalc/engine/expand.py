@@ -342,16 +342,22 @@ class Expander:
         start = len(self.nodes)
         for e in self.body(block, use, args, ref):
             self.entry(e, inner_level, inner)
-        if shared is not None:
-            first, last = shared[0], shared[1]
-            if len(self.nodes) - start != last - first + 1:
-                raise SpecError(f"share: `{name}` has {len(self.nodes) - start} layers, the block use it "
-                                f"shares {last - first + 1}", code="share-mismatch", loc=use.loc, layer=ref)
-            for k in range(start, len(self.nodes)):
-                if self.nodes[k].share is None:
-                    self.nodes[k] = self.nodes[k]._replace(share=first + k - start)
+        self.share_layers(shared, start, name, use, ref)
         self.close_group(group, level, record_output=True)
         self.spans[name] = (group.first, group.last, block.name, label, group.shared_with or name)
+
+    def share_layers(self, shared: sharing.Span | None, start: int, name: str, use: LayerSpec,
+                     ref: LayerRef) -> None:
+        """A block use that shares ``shared``: its layers from ``start`` on share that use's, one by one."""
+        if shared is None:
+            return
+        first, last = shared[0], shared[1]
+        if len(self.nodes) - start != last - first + 1:
+            raise SpecError(f"share: `{name}` has {len(self.nodes) - start} layers, the block use it "
+                            f"shares {last - first + 1}", code="share-mismatch", loc=use.loc, layer=ref)
+        for k in range(start, len(self.nodes)):
+            if self.nodes[k].share is None:
+                self.nodes[k] = self.nodes[k]._replace(share=first + k - start)
 
     def composite(self, written: str) -> Resolved | None:
         """The built-in block (a :class:`Composite` layer type) a type name means, if it is one."""
@@ -363,15 +369,28 @@ class Expander:
                     forced_name: str | None, position: int) -> None:
         """A use of a built-in block (``TransformerEncoderLayer``...): its sub-layers as a block's."""
         name, inputs, body = builtins.prepare(self, resolved, use, level, scope, forced_name, position)
-        group = self.open_group(name, use.type, _block_label(use.type, use), scope, use.loc, inputs)
+        assert isinstance(resolved.layer, builtins.Composite)
+        kind, label = resolved.layer.kind, _block_label(use.type, use)
+        ref = LayerRef(len(self.nodes) + 1, name, use.type)
+        # share:, trainable: and if: on the use, as on a block use (SPEC §11)
+        shared = None if use.share is None else sharing.shared_group(
+            self.spans, self.names, BlockSpec(kind, {}, ()), use, scope.lookup, label, ref)
+        when = None if use.when is None else self.pin(use.when, level, scope, ref.index)
+        group = self.open_group(name, use.type, label, scope, use.loc, inputs)
+        if shared is not None:
+            group.shared_with = shared[4]
         inner_level = _Level(input=inputs, outputs=[], what=f"the input of {use.type}", block=True,
                              start=inputs[:1])
         prefix = name + "."
         inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
-                       parent=name, stack=scope.stack)
+                       parent=name, stack=scope.stack, frozen=scope.frozen or use.trainable is False,
+                       guards=(*scope.guards, *(() if when is None else (when,))))
+        start = len(self.nodes)
         for e in body:
             self.entry(e, inner_level, inner)
+        self.share_layers(shared, start, name, use, ref)
         self.close_group(group, level, record_output=True)
+        self.spans[name] = (group.first, group.last, kind, label, group.shared_with or name)
 
     def body(self, block: BlockSpec, use: LayerSpec, args: Mapping[str, Any],
              ref: LayerRef) -> tuple[Any, ...]:

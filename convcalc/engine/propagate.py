@@ -26,6 +26,7 @@ from ..errors import LayerRef, Loc, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
 from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
 from . import sharing
+from .batch_axis import BatchAxes
 from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
@@ -165,6 +166,7 @@ def propagate(
     types: dict[str, Resolved] = {}  # type as written -> layer type (big nets repeat a few types)
     parts: dict[str, int] = {}  # a layer (or block) with several outputs -> how many (read as `name.k`)
     batchless: set[str] = set()  # tensors without a batch axis: parameters and what is made of them only
+    batch_axes = BatchAxes()  # where --batch shows each tensor's batch axis (issue 13)
     refs = Refs(layers, by_name, input_names, expansion.names, parts)
     memo = Memo(constraints)
     group_names = {g.name for g in groups}
@@ -215,8 +217,8 @@ def propagate(
             if (node.share is not None or node.tie is not None) and runs:
                 out, shared, tied, frozen_source = sharing.apply(
                     node, out, type_name, label, layer.family,
-                    lambda ref, key, index=index: sharing.source_row(ref, key, layers, by_name,
-                                                                     expansion.names, group_names, index))
+                    lambda ref, key, index=index, at=ls.arg_locs: sharing.source_row(
+                        ref, key, layers, by_name, expansion.names, group_names, index, at.value(key)))
                 if frozen_source is not None:
                     warnings.append(frozen_source._replace(loc=ls.loc))
         except SpecError as e:
@@ -271,6 +273,7 @@ def propagate(
             glyph=layer.glyph,
         )
         layers.append(row)
+        batch_axes.add((name, *outputs), sources, [not f for f in flags], layer, out, in_shapes)
         if row.batchless:
             batchless.update((name, *outputs))
         by_name[name] = row
@@ -292,6 +295,7 @@ def propagate(
                                 loc=g.loc, layer=LayerRef(g.first, g.name, g.type), code="duplicate-name")
             by_name[g.name] = row
             tensors[g.name] = out.shape
+            batch_axes.alias(g.name, name)
             fields.alias(g.name, name)
             if out.parts is not None:  # a block ending in a split has its outputs too
                 parts[g.name] = len(out.parts)
@@ -301,6 +305,8 @@ def propagate(
             if name in batchless:
                 batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out.parts or ())))))
 
+    for row, at in zip(layers, batch_axes.solve(), strict=True):
+        row.batch_axis = at
     return Propagation(layers, by_name, tensors, refs, opening, group_sources, warnings)
 
 
@@ -343,6 +349,7 @@ def _rows(
                 depth=g.depth,
                 span=(g.first, g.last),
                 shared_with=g.shared_with,
+                batch_axis=layers[g.last - 1].batch_axis,
             ))
         rows.append(row)
     return rows

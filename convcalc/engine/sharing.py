@@ -27,7 +27,7 @@ from typing import Any
 from ..arith import expr, num
 from ..core.result import LayerResult
 from ..core.types import LayerOut, Shape, Weight
-from ..errors import LayerRef, SpecError, SpecWarning
+from ..errors import LayerRef, Loc, SpecError, SpecWarning
 from ..spec.model import BlockSpec, LayerSpec, RepeatSpec
 from .refs import Node, Ref, Refs
 from .run_layer import frozen
@@ -154,8 +154,10 @@ def skipped(in_shapes: Sequence[Shape]) -> LayerOut:
 
 
 def source_row(ref: Any, key: str, layers: Sequence[LayerResult], by_name: Mapping[str, LayerResult],
-               known: Mapping[str, int], groups: set[str], index: int) -> LayerResult:
-    """The earlier layer ``share:``/``tie:`` names (the module a chain of shares ends at)."""
+               known: Mapping[str, int], groups: set[str], index: int, where: Loc | None = None
+               ) -> LayerResult:
+    """The earlier layer ``share:``/``tie:`` names (the module a chain of shares ends at); ``where``:
+    where the name is written, for the error when it names no earlier layer."""
     if isinstance(ref, int):  # a round of a shared repeat, a layer of a shared block use
         row = layers[ref - 1]
     else:
@@ -170,8 +172,10 @@ def source_row(ref: Any, key: str, layers: Sequence[LayerResult], by_name: Mappi
             later = next((known[p + ref.name] for p in ref.scopes if p + ref.name in known), None)
             if later is not None and later >= index:
                 raise SpecError(f"{key}: `{ref.name}` comes at or after this layer (layer {later}, this "
-                                f"is layer {index}); {key} names an earlier layer", code="forward-reference")
-            raise SpecError(f"{key}: no layer named `{ref.name}` before this one", code="bad-reference")
+                                f"is layer {index}); {key} names an earlier layer", code="forward-reference",
+                                loc=where)
+            raise SpecError(f"{key}: no layer named `{ref.name}` before this one", code="bad-reference",
+                            loc=where)
     while row.shared_with is not None:
         row = by_name[row.shared_with]
     return row

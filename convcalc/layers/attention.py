@@ -28,6 +28,7 @@ from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight, fmt_shape
 from ..errors import SpecError
 from .base import Layer
+from .common import batch_first_axis
 from .registry import register
 
 Value = num.Value
@@ -179,7 +180,8 @@ class MultiheadAttention(Layer):
         s_att = s + int(a["add_bias_kv"]) + int(a["add_zero_attn"])
         ctx.step("head_dim", HEAD_DIM, E=e, n_h=h)
         macs = attention_macs(ctx, MHA_MACS, L=length, E=e, S=s, dk=kdim, dv=vdim, Sa=s_att)
-        return LayerOut((length, e), tuple(weights), macs, MIXES)
+        at = batch_first_axis(a["batch_first"])  # PyTorch: (L, N, E) unless batch_first
+        return LayerOut((length, e), tuple(weights), macs, MIXES, batch_axis=at)
 
 
 def _axes(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...] | None:

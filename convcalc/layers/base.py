@@ -62,6 +62,10 @@ class Layer:
     source: ClassVar[bool] = False
     # Takes a 0-d (scalar) input (element-wise layers, as in PyTorch); the others refuse one.
     scalar: ClassVar[bool] = False
+    # Acts on the last axis only (Linear, Embedding's ids one by one): a batch axis that is not
+    # first (PyTorch's (L, N, E) after batch_first=False) stays where it is, as it does through a
+    # layer whose output has its input's shape.  Any other shows it first (convcalc.engine.batch_axis).
+    keeps_batch_axis: ClassVar[bool] = False
 
     def signature_text(self, cls: str, spelling: str) -> str | None:
         """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""

@@ -86,3 +86,11 @@ def axis_index(axis: Any, ndim: int, what: str) -> int:
             f"(valid: {-ndim - 1} to {ndim})", code="bad-axis"
         )
     return index
+
+
+def batch_first_axis(raw: Any) -> int | None:
+    """PyTorch's ``batch_first`` -> where its (L, N, E) or (N, L, E) output has the batch axis
+    (``--batch N``): 0 when true, 1 when false (PyTorch's default); None when not a true/false."""
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        raw = raw.strip().lower() == "true"
+    return (0 if raw else 1) if isinstance(raw, bool | int) else None

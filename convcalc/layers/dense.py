@@ -27,6 +27,7 @@ class Dense(Layer):
     family = "dense"
     drawing = "dense"
     doc = "Fully connected layer on the last axis (any rank)."
+    keeps_batch_axis = True  # the last axis only: PyTorch's (L, N, E) stays (L, N, out)
     aliases = ("linear", "fc")
     params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS)
     order = ("out", "bias")
@@ -63,6 +64,7 @@ class Embedding(Layer):
     family = "dense"
     drawing = "dense"
     doc = "Lookup table: integer indices of any shape gain an axis of size dim."
+    keeps_batch_axis = True  # each id on its own: ids (L, N) give (L, N, dim)
     params = (
         A.Param("vocab", A.POSITIVE, aliases=("num_embeddings", "input_dim")),
         A.Param("dim", A.POSITIVE, aliases=("embedding_dim", "output_dim")),

@@ -23,7 +23,7 @@ from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import LayerOut, Shape, fmt_shape
+from ..core.types import LayerOut, Shape, fmt_shape, keeps_batch_after
 from ..errors import SpecError
 from .base import Layer
 from .common import axis_index
@@ -222,7 +222,8 @@ class Concat(Layer):
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         _count_inputs(self.kind, inputs, None)
         axis = a["axis"] if a["axis"] is not None else self.default_axis(ctx)
-        return LayerOut(concat_shapes(ctx, self.kind, inputs, axis))
+        out = concat_shapes(ctx, self.kind, inputs, axis)
+        return LayerOut(out, batch_axis=keeps_batch_after(axis_index(axis, len(out), "axis")))
 
 
 @register

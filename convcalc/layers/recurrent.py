@@ -29,7 +29,7 @@ from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight, fmt_shape
 from ..errors import SpecError
 from .base import Layer
-from .common import check_in_channels
+from .common import batch_first_axis, check_in_channels
 from .registry import register
 
 # A stack deeper than SMALL_STACK lists its layers 1.. once each with a count (``weight_ih_l1-l99``,
@@ -92,7 +92,9 @@ class _Recurrent(Layer):
             weights, width, macs = self.torch_weights(features, a, gh)
         self.explain_params(ctx, features, a)
         shape = (steps, width) if a["return_sequences"] else (width,)
-        return LayerOut(shape, tuple(weights), steps * macs)
+        # PyTorch's output (L, N, H) unless batch_first; Keras's and a last step's: the batch first
+        at = batch_first_axis(a["batch_first"]) if a["return_sequences"] and not ctx.keras else 0
+        return LayerOut(shape, tuple(weights), steps * macs, batch_axis=at)
 
     def explain_params(self, ctx: Ctx, features: Any, a: Mapping[str, Any]) -> None:
         """The framework's rule for the first layer and direction, where PyTorch and Keras differ

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import LayerOut, Shape
+from ..core.types import LayerOut, Shape, keeps_batch_after
 from ..errors import SpecError
 from ..spec.model import split_axes
 from .base import Layer
@@ -50,9 +50,10 @@ class _Reduce(Layer):
                             "multiple times in the list of dims')", code="duplicate-axis")
         ctx.note("reduced", ", ".join(f"axis {i + 1} ({{n_{i}}})" for i in sorted(axes))
                  + (", kept as size 1" if a["keepdims"] else ", removed"), **{f"n_{i}": x[i] for i in axes})
+        at = keeps_batch_after(min(axes))  # a batch axis second stays so when axis 1 (L) is kept
         if a["keepdims"]:
-            return LayerOut(tuple(1 if i in axes else d for i, d in enumerate(x)))
-        return LayerOut(tuple(d for i, d in enumerate(x) if i not in axes))
+            return LayerOut(tuple(1 if i in axes else d for i, d in enumerate(x)), batch_axis=at)
+        return LayerOut(tuple(d for i, d in enumerate(x) if i not in axes), batch_axis=at)
 
 
 @register

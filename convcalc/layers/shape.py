@@ -12,7 +12,7 @@ from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
 from ..core.framework import Spelling
-from ..core.types import LayerOut, Shape, Window, fmt_shape
+from ..core.types import LayerOut, Shape, Window, fmt_shape, keeps_batch_after
 from ..errors import SpecError
 from ..spec.model import split_axes
 from .base import Layer
@@ -50,7 +50,7 @@ class Flatten(Layer):
         merged = num.prod(x[start : end + 1])
         sizes = x[start : end + 1]
         ctx.step(f"axes {start + 1}–{end + 1}", F.product(len(sizes)), **F.product_env(sizes))
-        return LayerOut((*x[:start], merged, *x[end + 1 :]))
+        return LayerOut((*x[:start], merged, *x[end + 1 :]), batch_axis=keeps_batch_after(start))
 
 
 # ------------------------------------------------------------------ reshape
@@ -191,7 +191,8 @@ class Permute(Layer):
             perm = [d - 1 for d in dims]
         ctx.note("axes", ", ".join(f"{i + 1} ← input axis {p + 1} ({{n_{p}}})" for i, p in enumerate(perm)),
                  **{f"n_{p}": x[p] for p in perm})
-        return LayerOut(tuple(x[p] for p in perm))
+        moved = next((k for k, p in enumerate(perm) if p != k), n)  # the first axis that moves
+        return LayerOut(tuple(x[p] for p in perm), batch_axis=keeps_batch_after(moved))
 
 
 # ------------------------------------------------------- padding and cropping

@@ -21,7 +21,7 @@ from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import LayerOut, Shape, Weight, fmt_shape
+from ..core.types import LayerOut, Shape, Weight, fmt_shape, keeps_batch_after
 from ..errors import SpecError
 from ..spec.model import split_axes
 from .base import Layer
@@ -131,7 +131,7 @@ class Slice(Layer):
         ctx.at_least(size, 1, lambda: (
             f"slice [{_text(a['start'])}:{_text(a['stop'])}:{step}] of axis {i + 1} (size {num.fmt(n)}) is "
             "empty"), code="size-below-1")
-        return LayerOut((*x[:i], size, *x[i + 1 :]))
+        return LayerOut((*x[:i], size, *x[i + 1 :]), batch_axis=keeps_batch_after(i))
 
 
 def _text(v: Any) -> str:
@@ -166,7 +166,7 @@ class Select(Layer):
 
         ctx.at_least(n, k + 1 if k >= 0 else -k, message, code="index-out-of-range")
         ctx.note(f"axis {i + 1}", f"index {k} of {{n}} is taken, the axis is removed", n=n)
-        return LayerOut((*x[:i], *x[i + 1 :]))
+        return LayerOut((*x[:i], *x[i + 1 :]), batch_axis=keeps_batch_after(i))
 
 
 # ------------------------------------------------------------------ splitting
@@ -257,7 +257,7 @@ class Split(Layer):
 
 def _outputs(x: Shape, i: int, parts: Sequence[Value]) -> LayerOut:
     shapes = tuple((*x[:i], p, *x[i + 1 :]) for p in parts)
-    return LayerOut(shapes[0], parts=shapes)
+    return LayerOut(shapes[0], parts=shapes, batch_axis=keeps_batch_after(i))
 
 
 @register
@@ -342,7 +342,7 @@ class Unbind(Layer):
                             "depends on it; bind it (-D)", code="symbolic-output-count")
         shape = (*x[:i], *x[i + 1 :])
         ctx.note("outputs", f"one per index of axis {i + 1}", n)
-        return LayerOut(shape, parts=(shape,) * n)
+        return LayerOut(shape, parts=(shape,) * n, batch_axis=keeps_batch_after(i))
 
 
 # ------------------------------------------------------------------ transpose, matmul
@@ -376,7 +376,7 @@ class Transpose(Layer):
         i, j = (sample_axis(d, inputs[0], "transpose axis") for d in a["dims"])
         x[i], x[j] = x[j], x[i]
         ctx.note("axes", f"{i + 1} ({{a}}) and {j + 1} ({{b}}) swap places", a=x[j], b=x[i])
-        return LayerOut(tuple(x))
+        return LayerOut(tuple(x), batch_axis=keeps_batch_after(min(i, j)))
 
 
 @register

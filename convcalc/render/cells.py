@@ -57,11 +57,12 @@ def factor(text: str) -> str:
 
 
 
-def shape(s: Sequence[Value], opts: Options) -> str:
-    """A shape for people (``16 × ⌊H/2⌋ × 8``); --format plain converts whole lines to ASCII."""
+def shape(s: Sequence[Value], opts: Options, at: int | None = 0) -> str:
+    """A shape for people (``16 × ⌊H/2⌋ × 8``); --format plain converts whole lines to ASCII.
+    ``at``: where --batch puts the batch axis (a row's ``batch_axis``; None, not known: first)."""
     dims = [dim(d) for d in s]
     if opts.batch is not None:
-        dims.insert(0, str(opts.batch))
+        dims.insert(min(at or 0, len(dims)), str(opts.batch))
     return axes(dims)
 
 
@@ -144,8 +145,8 @@ def output_cell(row: LayerResult, opts: Options) -> str:
     if row.batchless and opts.batch is not None:
         opts = replace(opts, batch=1)
     if row.parts is None:
-        return shape(row.output, opts)
-    texts = [shape(p, opts) for p in row.parts]
+        return shape(row.output, opts, row.batch_axis)
+    texts = [shape(p, opts, row.batch_axis) for p in row.parts]
     return f"{len(texts)} of {texts[0]}" if len(set(texts)) == 1 else ", ".join(texts)
 
 

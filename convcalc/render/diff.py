@@ -45,7 +45,7 @@ def _side(layer: LayerResult | None, key: str, opts: Options) -> str:
     if key == "label":
         return layer.label
     if key == "shape":
-        return shape(layer.output, opts)
+        return shape(layer.output, opts, layer.batch_axis)
     if key == "weights":
         return weights(layer, opts)  # as the table writes them: frozen ones in brackets
     return count(layer.params if key == "params" else layer.macs)

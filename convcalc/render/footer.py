@@ -41,7 +41,20 @@ def result_notes(result: Result, opts: Options) -> list[str]:
 
         lines.extend(valid_text(result))
     lines.extend(expect_lines(result, opts))
+    lines.extend(batch_axis_lines(result, opts))
     return lines
+
+
+def batch_axis_lines(result: Result, opts: Options) -> list[str]:
+    """--batch: the layers whose batch axis position convcalc does not know (shown first)."""
+    if opts.batch is None:
+        return []
+    unknown = [r.name for r in result.layers if r.batch_axis is None]
+    if not unknown:
+        return []
+    names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else "")
+    return [f"Batch axis shown first, but not known, for {names}: they read a tensor whose batch axis is "
+            "second (PyTorch's batch_first=False layout), and convcalc does not model how they read it"]
 
 
 def expect_lines(result: Result, opts: Options) -> list[str]:

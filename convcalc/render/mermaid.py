@@ -93,6 +93,7 @@ def graph(result: Result, opts: Options) -> Graph:
         (parent or top).children.append(cl)
 
     edges: list[tuple[str, str, str]] = []
+    batch_at: dict[str, int | None] = {}
     alias = aliases(result)
     for layer in result.layers:
         nid = f"L{layer.index}"
@@ -101,9 +102,11 @@ def graph(result: Result, opts: Options) -> Graph:
         (holder or top).nodes.append(nid)
         for name in layer.sources:
             src = alias.get(name, name)
-            edges.append((ids[src], nid, shape(shapes[name] if name in shapes else shapes[src], opts)))
+            edges.append((ids[src], nid, shape(shapes[name] if name in shapes else shapes[src], opts,
+                                               batch_at.get(src, 0))))
         ids[layer.name], shapes[layer.name] = nid, layer.output
         shapes.update(layer.outputs)  # several outputs: each by its own name
+        batch_at[layer.name] = layer.batch_axis  # where --batch puts the batch axis
 
     for i, (name, shp) in enumerate(result.outputs.items()):
         nid = f"out{i}"

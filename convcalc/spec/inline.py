@@ -6,6 +6,8 @@ outside parentheses.  A layer is ``type`` or ``type(args)`` with positional
 and ``key=value`` arguments.  Values are kept raw (ints, expressions as
 text, ``3x3``, tuples, words, quoted strings, booleans, nested layers); the
 layer's parameter kinds give them meaning.  Nothing is evaluated here.
+``name=``, ``from=``, ``trainable=``, ``share=``, ``tie=`` and ``if=`` say how a layer
+is used (the YAML entry's keys of the same names), not what it is.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _TYPE = re.compile(r"^[A-Za-z_][\w.]*$")
 _DIM = re.compile(r"^[\w*/+%-]+$")
 MAX_LENGTH = 100_000
 MAX_NESTING = 50  # brackets inside brackets (the parser below recurses on them)
+_META = ("share", "tie", "if")  # keys that say how a layer is used, not what it is (SPEC §11)
 
 
 class _Text:
@@ -195,14 +198,18 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
     name = None
     sources = None
     trainable: bool | None = None
+    meta: dict[str, Any] = {}  # share=, tie=, if= (SPEC §11, issue 14)
     for part, offset in _split_top_at(body):
         km = _KEY.match(part)
         where = at(offset + len(part) - len(part.lstrip()))
         if km:
             key = km.group(1)
             value_at = offset + km.start(2) + len(km.group(2)) - len(km.group(2).lstrip())
-            raw = parse_value(km.group(2), at(value_at), depth + 1,
-                              None if locate is None else lambda k, v=value_at: at(v + k))
+            if key == "if":  # a condition is text for the expression parser, not a value
+                raw = _condition(km.group(2), type_, at(value_at))
+            else:
+                raw = parse_value(km.group(2), at(value_at), depth + 1,
+                                  None if locate is None else lambda k, v=value_at: at(v + k))
             if key in key_locs:
                 first = f" (first as {name!r}, then {str(raw)!r})" if key == "name" and name else ""
                 raise SpecError(f"{type_}: argument `{key}` is given twice{first}", loc=where,
@@ -217,6 +224,12 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
                     raise SpecError(f"{type_}: trainable must be True or False, not {raw!r}",
                                     code="not-boolean", loc=at(value_at))
                 trainable = raw
+            elif key in _META:
+                if depth:
+                    raise SpecError(f"{type_}: {key}= goes on the outer layer; a layer passed as an "
+                                    "argument (a wrapped layer) is part of it", loc=where,
+                                    code="wrapped-layer-meta")
+                meta[key] = raw if key == "if" else _layer_name(raw, type_, key, at(value_at))
             else:
                 kwargs[key] = raw
         else:
@@ -227,9 +240,30 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
                                     None if locate is None else lambda k, o=offset: at(o + k)))
             arg_locs.append(where)
     return LayerSpec(type=type_, args=tuple(args), kwargs=kwargs or EMPTY, name=name,
-                     sources=sources, loc=loc, trainable=trainable,
+                     sources=sources, loc=loc, trainable=trainable, share=meta.get("share"),
+                     tie=meta.get("tie"), when=meta.get("if"),
                      arg_locs=NO_ARG_LOCS if locate is None else FixedArgLocs(tuple(arg_locs), key_locs,
                                                                               value_locs))
+
+
+def _layer_name(raw: Any, type_: str, key: str, loc: Loc) -> str:
+    """``share=``/``tie=``: the name of an earlier layer (as YAML's ``share:``)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int) or not str(raw).strip():
+        raise SpecError(f"{type_}: {key}= names an earlier layer, not {raw!r}", code="bad-name", loc=loc)
+    return str(raw)
+
+
+def _condition(text: str, type_: str, loc: Loc) -> str | bool:
+    """``if=``: true, false, or an expression (``size(in, 0) == 64``), quoted or not."""
+    s = text.strip()
+    if len(s) >= 2 and s[0] in "\"'" and s[-1] == s[0]:
+        s = s[1:-1].strip()
+    if s.lower() in ("true", "false"):
+        return s.lower() == "true"
+    if not s:
+        raise SpecError(f"{type_}: if= takes a condition such as `size(in, 0) == 64`, not nothing",
+                        code="bad-expression", loc=loc)
+    return s
 
 
 def _shape_prefix(items: list[tuple[str, int]], t: _Text,
