@@ -245,3 +245,16 @@ def test_format_yaml_writes_them_back_as_the_entry_keys() -> None:
     assert [(x.shared_with, x.tied_to, x.params) for x in again.layers] == \
         [(x.shared_with, x.tied_to, x.params) for x in first.layers]
     assert again.total_params == first.total_params == V * E + E * E + E
+
+
+@pytest.mark.parametrize("meta", ["share: a", "tie: a", "if: 1 == 0", "from: a"])
+def test_yaml_wrapped_layer_meta_is_refused(meta: str, tmp_path: Path) -> None:
+    """In YAML too: a wrapped layer's share/tie/if/from would be ignored, so they are refused."""
+    spec = tmp_path / "w.yaml"
+    spec.write_text("input: [5, 6]\nframework: pytorch\nlayers:\n"
+                    "  - Linear: {in_features: 6, out_features: 6, name: a}\n"
+                    "  - TimeDistributed: {layer: {Linear: {in_features: 6, out_features: 6, "
+                    f"{meta}}}}}}}\n")
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze(spec)
+    assert e.value.code == "wrapped-layer-meta" and e.value.line == 5

@@ -47,6 +47,12 @@ class Nested:
                             code=e.code) from None
         if not isinstance(entry, LayerSpec):
             raise SpecError("the wrapped layer must be one layer, not a repeat", code="bad-layer")
+        given = [key for key, value in (("from", entry.sources), ("share", entry.share), ("tie", entry.tie),
+                                        ("if", entry.when)) if value is not None]
+        if given:  # these say how a layer joins the graph; a wrapped layer is part of its wrapper
+            raise SpecError(f"the wrapped layer: `{given[0]}` goes on the outer layer; a layer passed as "
+                            "an argument (a wrapped layer) is part of it", loc=entry.loc if entry.loc.line
+                            else None, code="wrapped-layer-meta")
         return entry
 
     def run(self, ctx: Ctx, spec: LayerSpec, x: Shape) -> tuple[Resolved, LayerOut]:
