@@ -20,27 +20,15 @@ from ..core.result import LayerResult, Result
 from ..core.types import Weight
 from ..errors import SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
+from . import torchvision_known as tv
 from .torch_repr import LINEAR, PASSTHROUGH, Node
 
-# torchvision's classes that hold no parameters of their own (all are in their children)
-KNOWN = frozenset((
-    "Sequential", "ModuleList", "ModuleDict", "ResNet", "BasicBlock", "Bottleneck", "VGG",
-    "AlexNet", "DenseNet", "_DenseBlock", "_DenseLayer", "_Transition", "MobileNetV2",
-    "MobileNetV3", "InvertedResidual", "Conv2dNormActivation", "ConvNormActivation",
-    "Conv3dNormActivation", "SqueezeExcitation", "EfficientNet", "MBConv", "FusedMBConv",
-    "SqueezeNet", "Fire", "Inception3", "BasicConv2d", "InceptionA", "InceptionB", "InceptionC",
-    "InceptionD", "InceptionE", "InceptionAux", "GoogLeNet", "Inception", "ShuffleNetV2", "MNASNet",
-    "_InvertedResidual", "RegNet", "AnyStage", "ResBottleneckBlock", "BottleneckTransform",
-    "SimpleStemIN", "ConvNeXt", "CNBlock", "VisionTransformer", "Encoder", "EncoderBlock",
-    "MLPBlock", "MLP", "MultiheadAttention",
-))
+# Layers whose output is their input's shape, with no weights: a flatten found later can go before them
+_ELEMENTWISE = frozenset(("Dropout", "ReLU", "ReLU6", "GELU", "SiLU", "Hardswish", "Tanh", "Sigmoid",
+                          "identity"))
 
-
-# torchvision's classes whose children run side by side on one input (Inception's branches, Fire's expands)
-BRANCHING = frozenset(("InceptionA", "InceptionB", "InceptionC", "InceptionD", "InceptionE", "Inception",
-                       "Fire"))
-# torchvision's leaves that hold no parameters but print too little to know their output
-PARAMETER_FREE = frozenset(("Permute",))
+# The rows this reader adds that join several tensors: no weights, and no one input to probe them with
+_MERGES = frozenset(("add", "multiply", "concat"))
 
 
 @dataclass
@@ -80,7 +68,7 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
                              "unknown (parameters are still counted)")
             elif stop < len(entries) and entries[stop].opaque:
                 ls = entries[stop].spec
-                free = ls.type in PARAMETER_FREE
+                free = ls.type in tv.PARAMETER_FREE
                 what = "prints too little to know its output" if free else "is not a layer convcalc knows"
                 notes.append(f"{ls.name} ({ls.type}) {what}: shapes from this row on are unknown")
             break
@@ -94,10 +82,14 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
             if (ls.name not in flattened and _is_linear(ls) and len(x) > 1
                     and num.prod(x) == _in_features(ls)):
                 flattened.add(str(ls.name))
-                entries.insert(k, _Entry(LayerSpec("flatten", name=f"{ls.name}.flatten", loc=ls.loc),
-                                         entries[k].parents))
+                at = k  # before the Dropouts and activations in front of it (AlexNet's classifier.0)
+                while at > 1 and _movable(entries[at - 1].spec):
+                    at -= 1
+                entries.insert(at, _Entry(LayerSpec("flatten", name=f"{ls.name}.flatten", loc=ls.loc),
+                                          entries[at].parents))
                 notes.append(f"{ls.name}: a feature map of {num.prod(x)} = in_features elements meets a "
-                             "Linear: torch.flatten(x, 1) assumed before it (as torchvision's forward does)")
+                             "Linear: torch.flatten(x, 1) assumed before it (as torchvision's forward does)"
+                             + (f", and before {entries[at + 1].spec.name}" if at < k else ""))
                 known_upto = len(entries)
                 continue
             known_upto = k
@@ -127,26 +119,27 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
 
 
 def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
-    """The leaves in printed order, with the rows of parameters the text does not show."""
+    """The leaves in forward order (the printed one, but where torchvision's classes say otherwise),
+    with the rows of parameters the text does not show."""
     from ..layers.registry import is_type_name
 
     out: list[_Entry] = []
-    leaf_specs = iter(spec.layers)
+    leaf_specs = {str(ls.name): ls for ls in spec.layers}
     unknown: list[str] = []
 
     def walk(node: Node, parents: tuple[Node, ...]) -> None:
         if node.leaf:
-            ls = next(leaf_specs)
+            ls = leaf_specs[node.name or node.cls.lower()]
             cls = "Linear" if node.cls in LINEAR else node.cls
             if cls in PASSTHROUGH:
                 out.append(_Entry(LayerSpec("identity", name=ls.name, loc=ls.loc), parents))
             elif cls == "LayerNorm2d":  # torchvision's channels-first LayerNorm: 2C weights
-                c = _first_int(node.extra)
+                c = tv.first_int(node.extra)
                 out.append(_Entry(LayerSpec("identity", name=ls.name, loc=ls.loc), parents,
                                   (Weight("weight", (c,)), Weight("bias", (c,)))))
-            elif cls in PARAMETER_FREE or not is_type_name(cls):
+            elif cls in tv.PARAMETER_FREE or not is_type_name(cls):
                 out.append(_Entry(ls, parents, opaque=True))
-                if cls not in PARAMETER_FREE:
+                if cls not in tv.PARAMETER_FREE:
                     unknown.append(node.cls)
             else:
                 out.append(_Entry(ls, parents))
@@ -155,9 +148,9 @@ def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
                              "the default (with ceil_mode=True an axis can be one longer)")
             return
         inner = (*parents, node) if node.name else parents
-        if node.cls not in KNOWN and node.name:
+        if node.cls not in tv.KNOWN and node.name:
             unknown.append(node.cls)
-        hidden = _hidden(node, spec, root)
+        hidden = tv.hidden(node, spec, root, notes)
         if hidden and node.cls != "MultiheadAttention":
             out.append(_Entry(LayerSpec("identity", name=f"{node.name or 'model'}.{hidden[0].name}",
                                         loc=node.loc), inner, hidden))
@@ -167,20 +160,38 @@ def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
                          f"and in_proj ({3 * e}x{e} and its bias, 3E² + 3E) added with PyTorch's defaults "
                          "(kdim = vdim = E)")
         start = len(out)
-        for n, child in enumerate(node.children):
+        why = tv.stops(node)
+        branches: list[str] = []
+        for n, child in enumerate(tv.forward_children(node)):
             if node.cls == "MultiheadAttention" and hidden:
                 out.append(_Entry(LayerSpec("identity", name=f"{node.name}.in_proj", loc=node.loc), inner,
                                   hidden))
                 hidden = ()
+            _before_child(node, child, inner, out, spec, notes)
             first = len(out)
             walk(child, inner)
-            if node.cls in BRANCHING and n > 0 and len(out) > first:
+            if len(out) == first:
+                continue
+            if why and n == 0:
+                out[first].stop = why
+            if (node.cls in tv.BRANCHING or _aspp(node, parents)) and n > 0:
                 out[first].stop = (f"{node.cls} runs its children as parallel branches on one input, "
                                    "which the text does not show")
-        _forward(node, inner, out, start, notes)
+            if node.cls in tv.PARALLEL_CONCAT:
+                if n > 0:
+                    out[first].spec = replace(out[first].spec, sources=(_name(out, start),))
+                branches.append(str(out[-1].spec.name))
+            if node.cls == "VisionTransformer" and tv.rel(child) == "conv_proj":
+                out.extend(_Entry(ls, inner) for ls in tv.vit_rows(node, spec))
+        if branches:
+            out.append(_Entry(LayerSpec("concat", name=f"{node.name}.cat", loc=node.loc,
+                                        sources=tuple(branches)), inner))
+            _note_once(notes, f"{node.cls}: its children are branches on one input, concatenated on the "
+                       "channels, as torchvision's forward runs them")
+        _forward(node, inner, out, start, notes, spec)
 
     walk(root, ())
-    if root.cls not in KNOWN:
+    if root.cls not in tv.KNOWN:
         unknown.insert(0, root.cls)
     if unknown:
         names = ", ".join(dict.fromkeys(unknown))
@@ -189,28 +200,99 @@ def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
     return out
 
 
-def _forward(node: Node, inner: tuple[Node, ...], out: list[_Entry], start: int, notes: list[str]) -> None:
-    """torchvision's forward where it is not the printed order: the residual of ResNet's blocks
-    (``downsample`` reads the block's input, the sum follows), SqueezeExcitation's ``scale * input``."""
-    if start == len(out) or node.cls not in ("BasicBlock", "Bottleneck", "SqueezeExcitation"):
+def _name(out: list[_Entry], start: int) -> str:
+    """The name of what entry ``start`` reads: the entry before it, or the input."""
+    return str(out[start - 1].spec.name) if start else "input"
+
+
+def _aspp(node: Node, parents: tuple[Node, ...]) -> bool:
+    return bool(parents) and parents[-1].cls == "ASPP" and tv.rel(node) == "convs"
+
+
+def _before_child(node: Node, child: Node, inner: tuple[Node, ...], out: list[_Entry], spec: Spec,
+                  notes: list[str]) -> None:
+    """What torchvision's forward runs before a child without a module for it (a global pooling)."""
+    if tv.POOL_BEFORE.get(node.cls) != tv.rel(child) or not out:
         return
-    before = out[start - 1].spec.name if start else "input"
+    pre = [LayerSpec("ReLU", name="forward_relu", loc=child.loc)] if node.cls == "DenseNet" else []
+    for ls in (*pre, LayerSpec("AdaptiveAvgPool2d", kwargs={"output_size": 1}, name="forward_avgpool",
+                               loc=child.loc), LayerSpec("flatten", name="forward_flatten", loc=child.loc)):
+        out.append(_Entry(ls, inner))
+    _note_once(notes, f"{node.cls}: its forward pools globally and flattens before `{tv.rel(child)}` with no "
+               "module for it (rows forward_avgpool, forward_flatten)")
+
+
+def _input_hw(spec: Spec) -> tuple[int, ...]:
+    shape = spec.inputs.get("input", ())
+    fits = len(shape) == 3 and all(str(d).isdigit() for d in shape)
+    return tuple(int(d) for d in shape[1:]) if fits else ()
+
+
+def _forward(node: Node, inner: tuple[Node, ...], out: list[_Entry], start: int, notes: list[str],
+             spec: Spec) -> None:
+    """torchvision's forward where it is not the printed order: the residual blocks (the shortcut reads
+    the block's input, the sum follows), SqueezeExcitation's ``scale * input``, Fire's two expands,
+    ViT's class token, SqueezeNet's final flatten."""
+    if start == len(out):
+        return
+    before = _name(out, start)
     if node.cls == "SqueezeExcitation":
         out.append(_Entry(LayerSpec("multiply", name=f"{node.name}.scale_input", loc=node.loc,
                                     sources=(str(out[-1].spec.name), str(before))), inner))
         _note_once(notes, "SqueezeExcitation: its output is scale × input, as torchvision's forward computes")
+    elif node.cls == "Fire":
+        names = [str(e.spec.name) for e in out[start:]]
+        want = [f"{node.name}.{n}" for n in ("squeeze_activation", "expand1x1_activation", "expand3x3")]
+        if all(w in names for w in want):
+            at = start + names.index(want[2])
+            out[at].spec = replace(out[at].spec, sources=(want[0],))
+            out.append(_Entry(LayerSpec("concat", name=f"{node.name}.cat", loc=node.loc,
+                                        sources=(want[1], str(out[-1].spec.name))), inner))
+            _note_once(notes, "Fire: expand1x1 and expand3x3 both read the squeeze, and are concatenated, "
+                       "as torchvision's forward runs them")
+    elif node.cls == "VisionTransformer" and tv.any_child(node, "heads") is not None:
+        at = next(i for i in range(start, len(out)) if any(tv.rel(p) == "heads" for p in out[i].parents))
+        out.insert(at, _Entry(LayerSpec("select", kwargs={"axis": 1, "index": 0}, name="forward_class_token",
+                                        loc=node.loc), inner))
+        _note_once(notes, "VisionTransformer: its forward makes the patches a sequence, puts class_token in "
+                   "front, adds encoder.pos_embedding (parameters not in the text, known by class name) and "
+                   "reads the class token's row before the heads")
+    elif node.cls == "SqueezeNet":
+        out.append(_Entry(LayerSpec("flatten", name="forward_flatten", loc=node.loc), inner))
+        _note_once(notes, "SqueezeNet: its forward flattens the classifier's output (row forward_flatten)")
+    elif node.cls in tv.UPSAMPLE_TO_INPUT and not node.name and len(shape := _input_hw(spec)) == 2:
+        out.append(_Entry(LayerSpec("Upsample", kwargs={"size": list(shape), "mode": "bilinear",
+                                                        "align_corners": False},
+                                    name="forward_interpolate", loc=node.loc), inner))
+        _note_once(notes, f"{node.cls}: its forward resizes the classifier's output to the input's size "
+                   "(bilinear; row forward_interpolate); the aux_classifier, if any, is not on that path")
+    elif tv.residual(node) is not None:
+        _residual(node, inner, out, start, before, notes)
+
+
+def _residual(node: Node, inner: tuple[Node, ...], out: list[_Entry], start: int, before: str,
+              notes: list[str]) -> None:
+    shortcut, after = tv.residual(node)  # type: ignore[misc]
+    under = [{p.name for p in e.parents} for e in out[start:]]
+    sc = [start + i for i, ps in enumerate(under) if f"{node.name}.{shortcut}" in ps]
+    post = [start + i for i, ps in enumerate(under) if after and f"{node.name}.{after}" in ps]
+    main = [i for i in range(start, len(out)) if i not in sc and i not in post]
+    if not main:
         return
-    path = f"{node.name}.downsample"
-    ds = [i for i in range(start, len(out)) if any(p.name == path for p in out[i].parents)]
-    main = out[(ds[0] if ds else len(out)) - 1].spec.name
-    if ds:
-        out[ds[0]].spec = replace(out[ds[0]].spec, sources=(before,))
-    skip = out[ds[-1]].spec.name if ds else before
-    out.append(_Entry(LayerSpec("add", name=f"{node.name}.add", loc=node.loc, sources=(str(main), str(skip))),
-                      inner))
-    _note_once(notes, f"{node.cls}: torchvision's forward is followed: the downsample (if any) reads the "
-               "block's input, and the sum of the two paths is a row of its own (the ReLU after it is the "
-               "block's `relu` again, no row)")
+    if sc:
+        out[sc[0]].spec = replace(out[sc[0]].spec, sources=(before,))
+        if main[0] > sc[-1]:
+            out[main[0]].spec = replace(out[main[0]].spec, sources=(before,))
+    skip = str(out[sc[-1]].spec.name) if sc else before
+    add = _Entry(LayerSpec("add", name=f"{node.name}.add", loc=node.loc,
+                           sources=(str(out[main[-1]].spec.name), skip)), inner)
+    out.insert(post[0] if post else len(out), add)
+    if post:
+        out[post[0] + 1].spec = replace(out[post[0] + 1].spec, sources=(f"{node.name}.add",))
+    _note_once(notes, f"{node.cls}: torchvision's forward is followed: the {shortcut} (if any) reads the "
+               "block's input, and the sum of the two paths is a row of its own"
+               + (" (the ReLU after it is the block's `relu` again, no row)" if after is None and
+                  shortcut == "downsample" else ""))
 
 
 def _note_once(notes: list[str], note: str) -> None:
@@ -218,68 +300,8 @@ def _note_once(notes: list[str], note: str) -> None:
         notes.append(note)
 
 
-def _hidden(node: Node, spec: Spec, root: Node) -> tuple[Weight, ...]:
-    """Weights torchvision's classes hold outside their printed children."""
-    if node.cls == "MultiheadAttention":
-        proj = next((c for c in node.children if c.name.endswith("out_proj")), None)
-        e = _kw_int(proj.extra, "in_features") if proj is not None else None
-        if e is None:
-            return ()
-        bias = "bias=False" not in proj.extra  # type: ignore[union-attr]
-        return (Weight("in_proj_weight", (3 * e, e)),) + ((Weight("in_proj_bias", (3 * e,)),) if bias else ())
-    if node.cls == "VisionTransformer":
-        conv = _conv_proj(node)
-        if conv is not None:
-            return (Weight("class_token", (1, 1, _conv_args(conv)[0])),)
-    if node.cls == "Encoder":
-        return _pos_embedding(node, spec, root)
-    if node.cls == "CNBlock":
-        conv = next((leaf for leaf in _all_leaves(node) if leaf.cls == "Conv2d"), None)
-        if conv is not None:
-            return (Weight("layer_scale", (_conv_args(conv)[0], 1, 1)),)
-    return ()
-
-
-def _conv_proj(root: Node) -> Node | None:
-    return next((leaf for leaf in _all_leaves(root) if leaf.name.split(".")[-1] == "conv_proj"), None)
-
-
-def _conv_args(conv: Node) -> tuple[int, int]:
-    """A printed Conv2d's out_channels and (square) stride."""
-    from ..spec.inline import parse_layer_text
-
-    ls = parse_layer_text(f"Conv2d({conv.extra})", conv.loc)
-    out = ls.args[1] if len(ls.args) > 1 else ls.kwargs.get("out_channels")
-    stride = ls.kwargs.get("stride", 1)
-    return int(out), int(stride[0] if isinstance(stride, list) else stride)
-
-
-def _pos_embedding(node: Node, spec: Spec, root: Node) -> tuple[Weight, ...]:
-    """ViT's (1, patches + 1, E): the patch grid from the input and conv_proj's stride."""
-    conv = _conv_proj(root)
-    shape = tuple(int(d) if isinstance(d, str) and d.isdigit() else d for d in spec.inputs.get("input", ()))
-    if conv is None or len(shape) != 3 or not all(isinstance(d, int) for d in shape):
-        return ()
-    e, patch = _conv_args(conv)
-    return (Weight("pos_embedding", (1, (shape[1] // patch) * (shape[2] // patch) + 1, e)),)
-
-
-def _all_leaves(node: Node) -> list[Node]:
-    return [node] if node.leaf else [leaf for c in node.children for leaf in _all_leaves(c)]
-
-
-def _first_int(text: str) -> int:
-    import re
-
-    m = re.search(r"\d+", text)
-    return int(m.group(0)) if m else 0
-
-
-def _kw_int(text: str, key: str) -> int | None:
-    import re
-
-    m = re.search(rf"{key}=(\d+)", text)
-    return int(m.group(1)) if m else None
+def _movable(ls: LayerSpec) -> bool:
+    return ls.type in _ELEMENTWISE and not ls.sources
 
 
 def _is_linear(ls: LayerSpec) -> bool:
@@ -385,9 +407,9 @@ def _alone(e: _Entry, spec: Spec, notes: list[str]) -> LayerResult:
     from ..engine.propagate import analyse
 
     ls = e.spec
-    if e.opaque or e.hidden:
+    if e.opaque or e.hidden or ls.type in _MERGES:
         return _empty(ls, "identity" if e.hidden else ls.type)
-    one = Spec(source=spec.source, layers=(replace(ls, name=ls.name),),
+    one = Spec(source=spec.source, layers=(replace(ls, name=ls.name, sources=None),),
                inputs={"input": _probe_shape(ls)}, framework="pytorch", loc=spec.loc)
     try:
         row = analyse(one, {}).layers[0]

@@ -21,7 +21,7 @@ from ..errors import Loc, SpecError
 from ..spec.inline import parse_layer_text
 from ..spec.model import LayerSpec, Spec
 
-_LINE = re.compile(r"^(?P<indent>\s*)(?:\((?P<name>[\w.]+|\d+-\d+)\): )?(?:(?P<count>\d+) x )?"
+_LINE = re.compile(r"^(?P<indent>\s*)(?:\((?P<name>[\w.-]+)\): )?(?:(?P<count>\d+) x )?"
                    r"(?P<cls>[A-Za-z_]\w*)\((?P<rest>.*)$")
 # torchvision/PyTorch leaves without weights whose output is their input
 PASSTHROUGH = {"StochasticDepth", "Identity", "FrozenBatchNorm2d"}
@@ -97,12 +97,16 @@ def parse(text: str, source: str) -> Node:
 def _names(written: str | None, count: int, loc: Loc) -> list[str]:
     if written is None:
         return [""]
-    if "-" in written:
-        first, last = (int(p) for p in written.split("-"))
+    span = re.fullmatch(r"(\d+)-(\d+)", written)  # (0-5): 6 x Block (RegNet's own names are block1-0)
+    if span is not None:
+        first, last = int(span.group(1)), int(span.group(2))
         if last - first + 1 != count:
             raise SpecError(f"({written}) holds {last - first + 1} modules, not {count}",
                             code="repr-bad-line", loc=loc)
         return [str(i) for i in range(first, last + 1)]
+    if count != 1:
+        raise SpecError(f"({written}): {count} x needs a range of indices such as (0-{count - 1})",
+                        code="repr-bad-line", loc=loc)
     return [written]
 
 
