@@ -138,7 +138,7 @@ def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
                 out.append(_Entry(LayerSpec("identity", name=ls.name, loc=ls.loc), parents,
                                   (Weight("weight", (c,)), Weight("bias", (c,)))))
             elif cls in tv.PARAMETER_FREE or not is_type_name(cls):
-                out.append(_Entry(ls, parents, opaque=True))
+                out.append(_Entry(replace(ls, type=cls), parents, opaque=True))  # its class in the notes
                 if cls not in tv.PARAMETER_FREE:
                     unknown.append(node.cls)
             else:

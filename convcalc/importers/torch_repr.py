@@ -24,7 +24,7 @@ from ..spec.model import LayerSpec, Spec
 _LINE = re.compile(r"^(?P<indent>\s*)(?:\((?P<name>[\w.-]+)\): )?(?:(?P<count>\d+) x )?"
                    r"(?P<cls>[A-Za-z_]\w*)\((?P<rest>.*)$")
 # torchvision/PyTorch leaves without weights whose output is their input
-PASSTHROUGH = {"StochasticDepth", "Identity", "FrozenBatchNorm2d"}
+PASSTHROUGH = {"StochasticDepth", "Identity", "FrozenBatchNorm2d", "Sequential"}  # Sequential(): empty
 # Linear subclasses PyTorch prints under their own names
 LINEAR = {"NonDynamicallyQuantizableLinear"}
 
