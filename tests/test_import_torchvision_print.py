@@ -92,6 +92,32 @@ def test_figures_stated_in_readme() -> None:
     assert (int(m.group(1)), int(m.group(2)), int(m.group(3))) == (exact, len(CLASSIFIERS), shapes)
 
 
+@pytest.mark.parametrize("name", ["resnet18", "vgg11", "densenet121"])
+def test_hand_rebuilt_examples_are_torchvisions_text(name: str) -> None:
+    """examples/*_print.txt (printed from tests/torchvision_like.py's rebuilt trees) equal the real texts."""
+    assert (ROOT / "examples" / f"{name}_print.txt").read_text() == (DATA / f"{name}.txt").read_text()
+
+
+@pytest.mark.parametrize("name", ["resnet18", "densenet121", "regnet_y_400mf", "googlenet", "efficientnet_b0",
+                                  "mobilenet_v3_small", "squeezenet1_1", "fcn_resnet50"])
+def test_yaml_round_trip(name: str) -> None:
+    """--format yaml of a text whose shapes are all known reads back to the same network."""
+    from roundtrip import assert_round_trip
+
+    assert _result(name).imported["writable"]
+    assert_round_trip(_result(name))
+
+
+@pytest.mark.slow
+def test_yaml_round_trip_every_writable() -> None:
+    from roundtrip import assert_round_trip
+
+    writable = [n for n in sorted(FIGURES) if _result(n).imported["writable"]]
+    assert len(writable) >= 61
+    for name in writable:
+        assert_round_trip(_result(name))
+
+
 def test_cli_reads_a_real_text_cleanly() -> None:
     from click.testing import CliRunner
 

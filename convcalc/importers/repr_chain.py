@@ -208,7 +208,7 @@ def _rows(entries: list[_Entry], known: Result | None, known_upto: int, spec: Sp
                           weights=e.hidden,
                           params=params, trainable=params)
         rows.append(replace(row, index=i + 1, block=parent, depth=len(e.parents),
-                            shape_known=known is not None and i < known_upto and not e.hidden))
+                            shape_known=known is not None and i < known_upto and (not e.hidden or e.shaped)))
     return rows
 
 

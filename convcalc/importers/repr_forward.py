@@ -22,6 +22,7 @@ class Entry:
     parents: tuple[Node, ...]  # containers, outermost first (the root left out)
     hidden: tuple[Weight, ...] | None = None  # weights the text does not show (an added row)
     opaque: bool = False  # a class convcalc does not know: the chain cannot pass it
+    shaped: bool = False  # a hidden row that is a real module (LayerNorm2d): its shape is its input's
     stop: str | None = None  # the chain stops before this entry, for this reason
 
 
@@ -43,7 +44,11 @@ def entries(root: Node, spec: Spec, notes: list[str]) -> list[Entry]:
             elif cls == "LayerNorm2d":  # torchvision's channels-first LayerNorm: 2C weights
                 c = tv.first_int(node.extra)
                 out.append(Entry(LayerSpec("identity", name=ls.name, loc=ls.loc), parents,
-                                  (Weight("weight", (c,)), Weight("bias", (c,)))))
+                                 (Weight("weight", (c,)), Weight("bias", (c,))), shaped=True))
+            elif cls == "Permute" and (dims := tv.permute_dims(node, parents, root)) is not None:
+                out.append(Entry(LayerSpec("permute", args=tuple(dims), name=ls.name, loc=ls.loc), parents))
+                note_once(notes, "Permute prints no dims: torchvision's CNBlock and SwinTransformer permute "
+                          "to channels-last ([0, 2, 3, 1]) and back ([0, 3, 1, 2]), as their forwards do")
             elif cls in tv.PARAMETER_FREE or not is_type_name(cls):
                 out.append(Entry(replace(ls, type=cls), parents, opaque=True))  # its class in the notes
                 if cls not in tv.PARAMETER_FREE:
@@ -69,7 +74,11 @@ def entries(root: Node, spec: Spec, notes: list[str]) -> list[Entry]:
         start = len(out)
         why = tv.stops(node)
         branches: list[str] = []
+        dense: list[str] = [_name(out, start)]  # _DenseBlock: what each layer concatenates
         for n, child in enumerate(tv.forward_children(node)):
+            if node.cls == "_DenseBlock" and n > 0:
+                out.append(Entry(LayerSpec("concat", name=f"{child.name}.cat", loc=child.loc,
+                                           sources=tuple(dense)), (*inner, child)))
             if node.cls == "MultiheadAttention" and hidden:
                 out.append(Entry(LayerSpec("identity", name=f"{node.name}.in_proj", loc=node.loc), inner,
                                   hidden))
@@ -84,12 +93,23 @@ def entries(root: Node, spec: Spec, notes: list[str]) -> list[Entry]:
             if (node.cls in tv.BRANCHING or _aspp(node, parents)) and n > 0:
                 out[first].stop = (f"{node.cls} runs its children as parallel branches on one input, "
                                    "which the text does not show")
+            if node.cls == "_DenseBlock":
+                dense.append(str(out[-1].spec.name))
             if node.cls in tv.PARALLEL_CONCAT:
                 if n > 0:
                     out[first].spec = replace(out[first].spec, sources=(_name(out, start),))
                 branches.append(str(out[-1].spec.name))
             if node.cls == "VisionTransformer" and tv.rel(child) == "conv_proj":
                 out.extend(Entry(ls, inner) for ls in tv.vit_rows(node, spec))
+            src = _last_under(out, "inception5b") if node.cls == "GoogLeNet" else None
+            if src and tv.rel(child) == "avgpool":
+                out[first].spec = replace(out[first].spec, sources=(src,))
+        if node.cls == "_DenseBlock" and len(dense) > 1:
+            out.append(Entry(LayerSpec("concat", name=f"{node.name}.cat", loc=node.loc, sources=tuple(dense)),
+                             inner))
+            note_once(notes, "_DenseBlock: each layer reads the concatenation of the block's input and every "
+                      "earlier layer's output, and the block returns all of them concatenated, as "
+                      "torchvision's forward runs them (rows .cat)")
         if branches:
             out.append(Entry(LayerSpec("concat", name=f"{node.name}.cat", loc=node.loc,
                                         sources=tuple(branches)), inner))
@@ -119,6 +139,25 @@ def _aspp(node: Node, parents: tuple[Node, ...]) -> bool:
 def _before_child(node: Node, child: Node, inner: tuple[Node, ...], out: list[Entry], spec: Spec,
                   notes: list[str]) -> None:
     """What torchvision's forward runs before a child without a module for it (a global pooling)."""
+    if node.cls in ("PatchMerging", "PatchMergingV2") and child is tv.forward_children(node)[0] and out:
+        for ls in (LayerSpec("permute", args=(0, 3, 1, 2), name=f"{node.name}.forward_permute", loc=node.loc),
+                   LayerSpec("PixelUnshuffle", args=(2,), name=f"{node.name}.forward_merge", loc=node.loc),
+                   LayerSpec("permute", args=(0, 2, 3, 1), name=f"{node.name}.forward_permute_back",
+                             loc=node.loc)):
+            out.append(Entry(ls, (*inner, node)))
+        note_once(notes, f"{node.cls}: its forward gathers each 2×2 patch into 4C channels (H/2×W/2×4C, as "
+                  "rows forward_permute, forward_merge, forward_permute_back; an odd size, which torchvision "
+                  "pads, stops the shapes)")
+        return
+    if node.cls == "GoogLeNet" and tv.rel(child) in ("aux1", "aux2"):
+        src = _last_under(out, tv.GOOGLENET_READS[tv.rel(child)])
+        if src:
+            out.append(Entry(LayerSpec("AdaptiveAvgPool2d", kwargs={"output_size": 4}, sources=(src,),
+                                       name=f"{child.name}.forward_avgpool", loc=child.loc), (*inner, child)))
+            note_once(notes, "GoogLeNet: aux1 and aux2 (run in training only) read inception4a and "
+                      "inception4d through a 4×4 adaptive average pooling, and avgpool reads inception5b, as "
+                      "its forward runs them")
+        return
     if tv.POOL_BEFORE.get(node.cls) != tv.rel(child) or not out:
         return
     pre = [LayerSpec("ReLU", name="forward_relu", loc=child.loc)] if node.cls == "DenseNet" else []
@@ -173,6 +212,14 @@ def _forward(node: Node, inner: tuple[Node, ...], out: list[Entry], start: int, 
                                     name="forward_interpolate", loc=node.loc), inner))
         note_once(notes, f"{node.cls}: its forward resizes the classifier's output to the input's size "
                    "(bilinear; row forward_interpolate); the aux_classifier, if any, is not on that path")
+    elif node.cls == "ShiftedWindowAttention":
+        at = next((i for i in range(start, len(out)) if out[i].spec.name == f"{node.name}.proj"), None)
+        if at is not None:
+            out[at].spec = replace(out[at].spec, sources=(before,))
+            note_once(notes, "ShiftedWindowAttention: qkv's output is used inside the windowed attention, "
+                      "whose result (the block's shape) is what proj reads")
+    elif node.cls == "InvertedResidual" and tv.any_child(node, "branch2") is not None:
+        _shuffle(node, inner, out, start, before, notes)
     elif tv.residual(node) is not None:
         _residual(node, inner, out, start, before, notes)
 
@@ -205,3 +252,33 @@ def _residual(node: Node, inner: tuple[Node, ...], out: list[Entry], start: int,
 def note_once(notes: list[str], note: str) -> None:
     if note not in notes:
         notes.append(note)
+
+
+def _last_under(out: list[Entry], path: str) -> str | None:
+    """The name of the last entry inside the module ``path`` (a root-level child's name)."""
+    return next((str(e.spec.name) for e in reversed(out) if any(p.name == path for p in e.parents)), None)
+
+
+def _shuffle(node: Node, inner: tuple[Node, ...], out: list[Entry], start: int, before: str,
+             notes: list[str]) -> None:
+    """ShuffleNetV2's block: two branches on the input (stride 2), or the input's two halves, one through
+    branch2 (stride 1); concatenated, then the channels shuffled (which keeps the shape: no row)."""
+    b2 = [i for i in range(start, len(out)) if any(p.name == f"{node.name}.branch2" for p in out[i].parents)]
+    b1 = [i for i in range(start, len(out)) if i not in b2 and out[i].spec.type != "identity"]
+    if not b2:
+        return
+    if b1:  # stride 2: both branches read the input
+        out[b2[0]].spec = replace(out[b2[0]].spec, sources=(before,))
+        first = str(out[b1[-1]].spec.name)
+    else:  # stride 1: x.chunk(2, dim=1), the second half through branch2
+        split = f"{node.name}.split"
+        out.insert(b2[0], Entry(LayerSpec("split", kwargs={"chunks": 2}, name=split, loc=node.loc,
+                                          sources=(before,)), inner))
+        out[b2[0] + 1].spec = replace(out[b2[0] + 1].spec, sources=(f"{split}.1",))
+        first = f"{split}.0"
+    out.append(Entry(LayerSpec("concat", name=f"{node.name}.cat", loc=node.loc,
+                               sources=(first, str(out[-1].spec.name))), inner))
+    note_once(notes, "InvertedResidual (ShuffleNetV2): both branches read the input (stride 2), or its two "
+              "halves are split and the second goes through branch2 (stride 1); the two are concatenated and "
+              "the channels shuffled, as torchvision's forward runs them")
+

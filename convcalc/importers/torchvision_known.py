@@ -48,7 +48,10 @@ RESIDUAL = {"BasicBlock": ("downsample", None), "Bottleneck": ("downsample", Non
 # Roots whose forward ends with F.interpolate(x, size=input_shape, mode="bilinear")
 UPSAMPLE_TO_INPUT = frozenset(("FCN", "DeepLabV3"))
 # Roots whose forward pools globally and flattens before a child, with no module for it
-POOL_BEFORE = {"MobileNetV2": "classifier", "MNASNet": "classifier", "DenseNet": "classifier"}
+POOL_BEFORE = {"MobileNetV2": "classifier", "MNASNet": "classifier", "DenseNet": "classifier",
+               "ShuffleNetV2": "fc"}
+# GoogLeNet's children that read another child's output: its aux heads (training only) and avgpool
+GOOGLENET_READS = {"aux1": "inception4a", "aux2": "inception4d", "avgpool": "inception5b"}
 # SqueezeExcitation's forward order (its printed order puts `activation` after fc2)
 _SE_ORDER = ("avgpool", "fc1", "activation", "fc2", "scale_activation")
 # Sizes torchvision's classes do not print: the values every torchvision builder of the class uses
@@ -63,9 +66,27 @@ def forward_children(node: Node) -> list[Node]:
     """The children in the order the class's forward runs them."""
     if node.cls == "SqueezeExcitation" and {rel(c) for c in node.children} == set(_SE_ORDER):
         return sorted(node.children, key=lambda c: _SE_ORDER.index(rel(c)))
+    if node.cls == "InceptionAux" and [rel(c) for c in node.children] == ["conv", "fc1", "fc2", "dropout"]:
+        return [node.children[i] for i in (0, 1, 3, 2)]  # GoogLeNet's: relu(fc1), dropout, fc2
+    if node.cls == "PatchMerging" and [rel(c) for c in node.children] == ["reduction", "norm"]:
+        return node.children[::-1]  # norm(4C), then reduction (PatchMergingV2 runs them as printed)
     if node.cls == "MBConv" and [rel(c) for c in node.children] == ["proj", "stochastic_depth", "layers"]:
         return [node.children[0], node.children[2], node.children[1]]  # MaxViT's: proj(x) + sd(layers(x))
     return node.children
+
+
+def permute_dims(leaf: Node, parents: tuple[Node, ...], root: Node) -> list[int] | None:
+    """torchvision's Permute prints no dims: CNBlock's and SwinTransformer's go channels-last and back."""
+    owner = next((p for p in reversed((root, *parents)) if p.cls in ("CNBlock", "SwinTransformer")), None)
+    if owner is None:
+        return None
+    perms = [x for x in all_leaves(owner) if x.cls == "Permute"]
+    at = next(i for i, x in enumerate(perms) if x is leaf)
+    if owner.cls == "CNBlock" and len(perms) == 2:
+        return [[0, 2, 3, 1], [0, 3, 1, 2]][at]
+    if owner.cls == "SwinTransformer" and len(perms) == 2:  # features.0's, and the root's own `permute`
+        return [[0, 2, 3, 1], [0, 3, 1, 2]][at]
+    return None
 
 
 def residual(node: Node) -> tuple[str, str | None] | None:
@@ -78,10 +99,6 @@ def residual(node: Node) -> tuple[str, str | None] | None:
 
 def stops(node: Node) -> str | None:
     """Why the chain cannot pass this torchvision class (its forward is not a chain), or None."""
-    names = {rel(c) for c in node.children}
-    if node.cls == "InvertedResidual" and "branch2" in names:
-        return ("ShuffleNetV2's InvertedResidual splits or branches its input, concatenates and shuffles "
-                "the channels, which the text does not show")
     return None
 
 
