@@ -5,7 +5,8 @@
 Needs torch and torchvision (here /work/venv-ul: torchvision does not import next to the CPU
 torch of /work/venv).  Every model is built on the meta device with ``weights=None`` (nothing
 is downloaded, no memory is filled) and run once in eval mode on one sample of its documented
-input.  Written: ``NAME.txt`` (``str(model)``, torchvision's own text, BSD-3) and
+input: the 80 classifiers, the 6 segmentation models and the 12 detection models (only their
+backbone is run).  Written: ``NAME.txt`` (``str(model)``, torchvision's own text, BSD-3) and
 ``figures.json``: per model its group, input, true parameter count (``sum(p.numel())`` over
 ``model.parameters()``), trainable count, buffer elements, output shape, and the output shape
 of every leaf module (all calls, as a module such as ResNet's ``relu`` runs several times).
@@ -24,10 +25,16 @@ import torchvision
 from torchvision import models
 
 OUT = Path(__file__).resolve().parent / "data" / "torchvision_print"
-# The input a model is documented for when it is not 3x224x224 (inception_v3's weights: 299).
-INPUT = {"inception_v3": (3, 299, 299)}
+# The input a model is documented for when it is not 3x224x224 (inception_v3's weights: 299); a detection
+# model's is its transform's own size (min_size, SSD's fixed size), so its backbone sees the input as given.
+INPUT = {"inception_v3": (3, 299, 299), "ssd300_vgg16": (3, 300, 300),
+         "ssdlite320_mobilenet_v3_large": (3, 320, 320),
+         "fasterrcnn_mobilenet_v3_large_320_fpn": (3, 320, 320)}
+DETECTION_INPUT = (3, 800, 800)
 # Segmentation models: their backbones and heads, printed and counted; outputs are dicts ("out").
-GROUPS = {"classification": models, "segmentation": models.segmentation}
+# Detection models: printed and counted; only their backbone is run (the whole forward needs real boxes
+# and NMS, which the meta device cannot do), so "output" is null and leaf_outputs are the backbone's.
+GROUPS = {"classification": models, "segmentation": models.segmentation, "detection": models.detection}
 
 
 def _shape(out: Any) -> list[int] | None:
@@ -60,7 +67,7 @@ def figures(name: str, group: str) -> tuple[str, dict[str, Any]]:
         extra = {} if group == "classification" else {"weights_backbone": None}  # no ImageNet download
         model = models.get_model(name, weights=None, **extra)
     model.eval()
-    shape = INPUT.get(name, (3, 224, 224))
+    shape = INPUT.get(name, DETECTION_INPUT if group == "detection" else (3, 224, 224))
     leaves: dict[str, list[str]] = {}  # a leaf's output shapes, 64x56x56, one per distinct call
 
     def hook(path: str) -> Any:
@@ -75,7 +82,12 @@ def figures(name: str, group: str) -> tuple[str, dict[str, Any]]:
     hooks = [m.register_forward_hook(hook(path)) for path, m in model.named_modules()
              if path and not list(m.children())]
     with torch.no_grad():
-        out = model(torch.zeros(1, *shape, device="meta"))
+        x = torch.zeros(1, *shape, device="meta")
+        if group == "detection":
+            model.backbone(x)
+            out = None
+        else:
+            out = model(x)
     for h in hooks:
         h.remove()
     params = list(model.parameters())

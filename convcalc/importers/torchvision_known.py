@@ -34,13 +34,23 @@ KNOWN = frozenset((
     "MaxVit", "MaxVitBlock", "MaxVitLayer", "PartitionAttentionLayer", "RelativePositionalMultiHeadAttention",
     "FCN", "FCNHead", "DeepLabV3", "DeepLabHead", "ASPP", "ASPPConv", "ASPPPooling", "LRASPP", "LRASPPHead",
     "IntermediateLayerGetter",
+    # detection (their parameters are all in their children, but SSDFeatureExtractorVGG's scale_weight)
+    "FasterRCNN", "MaskRCNN", "KeypointRCNN", "RetinaNet", "FCOS", "SSD", "BackboneWithFPN",
+    "FeaturePyramidNetwork", "LastLevelP6P7", "RegionProposalNetwork", "RPNHead", "RoIHeads", "TwoMLPHead",
+    "FastRCNNConvFCHead", "FastRCNNPredictor", "MaskRCNNHeads", "MaskRCNNPredictor", "KeypointRCNNHeads",
+    "KeypointRCNNPredictor", "RetinaNetHead", "RetinaNetClassificationHead", "RetinaNetRegressionHead",
+    "FCOSHead", "FCOSClassificationHead", "FCOSRegressionHead", "SSDHead", "SSDClassificationHead",
+    "SSDRegressionHead", "SSDLiteHead", "SSDLiteClassificationHead", "SSDLiteRegressionHead",
+    "SSDFeatureExtractorVGG", "SSDLiteFeatureExtractorMobileNet",
 ))
 # torchvision's classes whose children run side by side on one input (Inception's branches), not modelled
 BRANCHING = frozenset(("InceptionA", "InceptionB", "InceptionC", "InceptionD", "InceptionE", "LRASPPHead"))
 # ... and those whose children run side by side on one input and are concatenated on the channels
 PARALLEL_CONCAT = frozenset(("Inception",))
 # torchvision's leaves that hold no parameters but print too little to know their output
-PARAMETER_FREE = frozenset(("Permute", "WindowPartition", "WindowDepartition", "SwapAxes"))
+PARAMETER_FREE = frozenset(("Permute", "WindowPartition", "WindowDepartition", "SwapAxes",
+                            "GeneralizedRCNNTransform", "AnchorGenerator", "DefaultBoxGenerator",
+                            "MultiScaleRoIAlign", "LastLevelMaxPool"))
 # Blocks whose forward is ``shortcut(x) + main(x)``, then ``after`` (if any):
 # class -> (the shortcut child's name, the child applied to the sum or None)
 RESIDUAL = {"BasicBlock": ("downsample", None), "Bottleneck": ("downsample", None),
@@ -115,6 +125,8 @@ def hidden(node: Node, spec: Spec, root: Node, notes: list[str]) -> tuple[Weight
         conv = next((leaf for leaf in all_leaves(node) if leaf.cls == "Conv2d"), None)
         if conv is not None:
             return (Weight("layer_scale", (conv_args(conv)[0], 1, 1)),)
+    if node.cls == "SSDFeatureExtractorVGG":  # the L2 norm's scale on conv4_3: torch.ones(512) * 20
+        return (Weight("scale_weight", (512,)),)
     if node.cls == "ShiftedWindowAttentionV2":  # logit_scale: one a head; heads = cpb_mlp's last out_features
         last = [leaf for leaf in all_leaves(node) if "cpb_mlp" in leaf.name]
         heads = kw_int(last[-1].extra, "out_features") if last else None
