@@ -75,8 +75,10 @@ def entries(root: Node, spec: Spec, notes: list[str]) -> list[Entry]:
         why = tv.stops(node)
         branches: list[str] = []
         dense: list[str] = [_name(out, start)]  # _DenseBlock: what each layer concatenates
+        dense_block = node.cls == "_DenseBlock" and all(tv.rel(c).startswith("denselayer")
+                                                        for c in node.children)
         for n, child in enumerate(tv.forward_children(node)):
-            if node.cls == "_DenseBlock" and n > 0:
+            if dense_block and n > 0:
                 out.append(Entry(LayerSpec("concat", name=f"{child.name}.cat", loc=child.loc,
                                            sources=tuple(dense)), (*inner, child)))
             if node.cls == "MultiheadAttention" and hidden:
@@ -93,9 +95,9 @@ def entries(root: Node, spec: Spec, notes: list[str]) -> list[Entry]:
             if (node.cls in tv.BRANCHING or _aspp(node, parents)) and n > 0:
                 out[first].stop = (f"{node.cls} runs its children as parallel branches on one input, "
                                    "which the text does not show")
-            if node.cls == "_DenseBlock":
+            if dense_block:
                 dense.append(str(out[-1].spec.name))
-            if node.cls in tv.PARALLEL_CONCAT:
+            if tv.parallel_concat(node):
                 if n > 0:
                     out[first].spec = replace(out[first].spec, sources=(_name(out, start),))
                 branches.append(str(out[-1].spec.name))
@@ -104,7 +106,7 @@ def entries(root: Node, spec: Spec, notes: list[str]) -> list[Entry]:
             src = _last_under(out, "inception5b") if node.cls == "GoogLeNet" else None
             if src and tv.rel(child) == "avgpool":
                 out[first].spec = replace(out[first].spec, sources=(src,))
-        if node.cls == "_DenseBlock" and len(dense) > 1:
+        if dense_block and len(dense) > 1:
             out.append(Entry(LayerSpec("concat", name=f"{node.name}.cat", loc=node.loc, sources=tuple(dense)),
                              inner))
             note_once(notes, "_DenseBlock: each layer reads the concatenation of the block's input and every "

@@ -46,7 +46,7 @@ KNOWN = frozenset((
 # torchvision's classes whose children run side by side on one input (Inception's branches), not modelled
 BRANCHING = frozenset(("InceptionA", "InceptionB", "InceptionC", "InceptionD", "InceptionE", "LRASPPHead"))
 # ... and those whose children run side by side on one input and are concatenated on the channels
-PARALLEL_CONCAT = frozenset(("Inception",))
+PARALLEL_CONCAT = {"Inception": ["branch1", "branch2", "branch3", "branch4"]}  # GoogLeNet's
 # torchvision's leaves that hold no parameters but print too little to know their output
 PARAMETER_FREE = frozenset(("Permute", "WindowPartition", "WindowDepartition", "SwapAxes",
                             "GeneralizedRCNNTransform", "AnchorGenerator", "DefaultBoxGenerator",
@@ -97,6 +97,11 @@ def permute_dims(leaf: Node, parents: tuple[Node, ...], root: Node) -> list[int]
     if owner.cls == "SwinTransformer" and len(perms) == 2:  # features.0's, and the root's own `permute`
         return [[0, 2, 3, 1], [0, 3, 1, 2]][at]
     return None
+
+
+def parallel_concat(node: Node) -> bool:
+    """A torchvision class whose children are branches on one input, concatenated (its children's names)."""
+    return PARALLEL_CONCAT.get(node.cls) == [rel(c) for c in node.children]
 
 
 def residual(node: Node) -> tuple[str, str | None] | None:
