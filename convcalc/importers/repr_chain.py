@@ -1,12 +1,13 @@
 """print(model) text analysed: the printed order run as the forward, as far as it fits.
 
 The text does not record the forward pass, so the leaves are chained in
-printed order.  Where a Linear meets a feature map of exactly its
-``in_features`` elements, torchvision's ``torch.flatten(x, 1)`` is assumed
-(a row says so).  Where the chain stops fitting (a residual's ``downsample``
-reads the block's input; DenseNet concatenates), every row from there on has
-an unknown shape — never a guessed one — and the reason is a note; the
-parameters are still counted, each leaf from its own printed sizes.
+printed order, except where torchvision's classes say otherwise
+(:mod:`convcalc.importers.repr_forward` builds the entries).  Where a Linear
+meets a feature map of exactly its ``in_features`` elements, torchvision's
+``torch.flatten(x, 1)`` is assumed (a row says so).  Where the chain stops
+fitting (branches convcalc does not follow, a class it does not know), every
+row from there on has an unknown shape — never a guessed one — and the reason
+is a note; the parameters are still counted, each leaf from its own printed sizes.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ alike children.  Every leaf carries its own sizes (``Conv2d(3, 64, ...)``,
 forward pass is not in it, so the printed order is taken as the forward order
 (:mod:`convcalc.importers.repr_chain` runs it and says where it stops fitting).
 Parameters the text does not show are added by class name for torchvision's
-classes (ViT's class token and position embedding, ConvNeXt's layer scale,
-MultiheadAttention's in_proj); other unknown classes get a note.
+classes (:mod:`convcalc.importers.torchvision_known`: ViT's class token and
+position embedding, ConvNeXt's layer scale, Swin's and MaxViT's bias tables,
+MultiheadAttention's in_proj); other classes get a note naming them.
 """
 
 from __future__ import annotations
