@@ -24,6 +24,8 @@ import torchvision_like as tv  # noqa: E402
 from roundtrip import assert_round_trip  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# torchvision's real text of Inception3, whose branches convcalc does not follow yet: shapes stop being known
+INCEPTION = ROOT / "tests" / "data" / "torchvision_print" / "inception_v3.txt"
 
 
 class _NotOneTensor(Exception):
@@ -136,17 +138,15 @@ def test_resnet50_bottlenecks(tmp_path: Path) -> None:
     assert_round_trip(result)
 
 
-def test_densenet_params_exact_and_shapes_unknown_after_the_first_concatenation(tmp_path: Path) -> None:
+def test_densenet_concatenations_followed(tmp_path: Path) -> None:
+    """_DenseBlock concatenates its input and every layer's output: rows of their own, every shape known."""
     model = tv.DenseNet()
     result = _read(model, (3, 224, 224), tmp_path)
     assert result.total_params == sum(p.numel() for p in model.parameters()) == 7_978_856
-    first_unknown = next(r for r in result.layers if not r.shape_known)
-    assert first_unknown.name == "features.denseblock1.denselayer2.norm1"
-    assert result.to_dict()["layers"][-1]["output"] is None and result.outputs == {}
-    rows = result.table_rows()
-    assert next(r for r in rows if r.name == "features.denseblock1").shape_known is False
-    notes = result.imported["notes"]
-    assert any("stops fitting at features.denseblock1.denselayer2.norm1" in n for n in notes)
+    assert all(r.shape_known for r in result.layers) and tuple(result.output) == (1000,)
+    assert tuple(result.layer("features.denseblock1.denselayer2.cat").output) == (96, 56, 56)
+    assert any(n.startswith("_DenseBlock: each layer reads") for n in result.imported["notes"])
+    # every row against torchvision's own forward: tests/test_import_torchvision_print.py (the real text)
 
 
 def test_squeeze_excitation_multiplies_its_input(tmp_path: Path) -> None:
@@ -219,8 +219,7 @@ def test_yaml_refused_when_shapes_are_unknown() -> None:
 
     from convcalc.cli import command
 
-    r = CliRunner().invoke(command, [str(ROOT / "examples" / "densenet121_print.txt"), "-i", "3x224x224",
-                                     "-f", "yaml"])
+    r = CliRunner().invoke(command, [str(INCEPTION), "-i", "3x299x299", "-f", "yaml"])
     assert r.exit_code == 2 and "cannot write it as an equivalent convcalc YAML" in r.stderr
 
 
@@ -231,7 +230,7 @@ def test_needs_input() -> None:
 
 
 def test_convnext_layer_scale_and_layernorm2d(tmp_path: Path) -> None:
-    """ConvNeXt's CNBlock keeps layer_scale outside its children; LayerNorm2d and Permute print no shape."""
+    """ConvNeXt's CNBlock keeps layer_scale outside its children; LayerNorm2d and Permute print no sizes."""
 
     class Permute(torch.nn.Module):
         def __init__(self, dims: list[int]) -> None:
@@ -262,10 +261,13 @@ def test_convnext_layer_scale_and_layernorm2d(tmp_path: Path) -> None:
     assert result.total_params == sum(p.numel() for p in model.parameters())
     assert result.layer("features.1.layer_scale").params == 16
     rows = {r.name: r for r in result.layers}
-    assert tuple(rows["features.0.1"].output) == (16, 8, 8) and not rows["features.1.block.1"].shape_known
+    assert tuple(rows["features.0.1"].output) == (16, 8, 8)
+    # Permute prints no dims: CNBlock's go channels-last and back, by class name
+    assert tuple(rows["features.1.block.1"].output) == (8, 8, 16) and rows["features.1.block.1"].shape_known
+    assert tuple(rows["features.1.block.6"].output) == (16, 8, 8)
     notes = result.imported["notes"]
     assert not any("may be hidden" in n for n in notes)  # every class here is torchvision's
-    assert any(n.startswith("features.1.block.1 (Permute)") and "unknown" in n for n in notes), notes
+    assert any(n.startswith("Permute prints no dims") for n in notes), notes
 
 
 @pytest.mark.parametrize("fmt", ["table", "plain", "json", "csv", "markdown", "mermaid", "dot"])
@@ -274,15 +276,14 @@ def test_every_format_shows_unknown_shapes(fmt: str) -> None:
 
     from convcalc.cli import command
 
-    path = str(ROOT / "examples" / "densenet121_print.txt")
-    r = CliRunner().invoke(command, [path, "-i", "3x224x224", "-f", fmt])
+    r = CliRunner().invoke(command, [str(INCEPTION), "-i", "3x299x299", "-f", fmt])
     assert r.exit_code == 0, r.output
     if fmt in ("table", "plain", "markdown"):
-        assert "7,978,856" in r.stdout and "unknown" in r.stdout
+        assert "27,161,264" in r.stdout and "unknown" in r.stdout
     if fmt == "json":
         assert '"output": null' in r.stdout
     if fmt == "csv":  # the classifier row: its weights, an empty shape
-        assert ",classifier,dense,,,,weight:1000x1024 bias:1000,1025000," in r.stdout
+        assert ",fc,dense,,,,weight:1000x2048 bias:1000,2049000," in r.stdout
 
 
 def test_shipped_fixtures_are_what_torch_prints() -> None:

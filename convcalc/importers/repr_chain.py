@@ -1,55 +1,36 @@
 """print(model) text analysed: the printed order run as the forward, as far as it fits.
 
 The text does not record the forward pass, so the leaves are chained in
-printed order.  Where a Linear meets a feature map of exactly its
-``in_features`` elements, torchvision's ``torch.flatten(x, 1)`` is assumed
-(a row says so).  Where the chain stops fitting (a residual's ``downsample``
-reads the block's input; DenseNet concatenates), every row from there on has
-an unknown shape — never a guessed one — and the reason is a note; the
-parameters are still counted, each leaf from its own printed sizes.
+printed order, except where torchvision's classes say otherwise
+(:mod:`convcalc.importers.repr_forward` builds the entries).  Where a Linear
+meets a feature map of exactly its ``in_features`` elements, torchvision's
+``torch.flatten(x, 1)`` is assumed (a row says so).  Where the chain stops
+fitting (branches convcalc does not follow, a class it does not know), every
+row from there on has an unknown shape — never a guessed one — and the reason
+is a note; the parameters are still counted, each leaf from its own printed sizes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ..arith import num
 from ..core.result import LayerResult, Result
-from ..core.types import Weight
 from ..errors import SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
-from .torch_repr import LINEAR, PASSTHROUGH, Node
+from . import torchvision_known as tv
+from .repr_forward import Entry as _Entry
+from .repr_forward import entries as _entries
+from .torch_repr import Node
 
-# torchvision's classes that hold no parameters of their own (all are in their children)
-KNOWN = frozenset((
-    "Sequential", "ModuleList", "ModuleDict", "ResNet", "BasicBlock", "Bottleneck", "VGG",
-    "AlexNet", "DenseNet", "_DenseBlock", "_DenseLayer", "_Transition", "MobileNetV2",
-    "MobileNetV3", "InvertedResidual", "Conv2dNormActivation", "ConvNormActivation",
-    "Conv3dNormActivation", "SqueezeExcitation", "EfficientNet", "MBConv", "FusedMBConv",
-    "SqueezeNet", "Fire", "Inception3", "BasicConv2d", "InceptionA", "InceptionB", "InceptionC",
-    "InceptionD", "InceptionE", "InceptionAux", "GoogLeNet", "Inception", "ShuffleNetV2", "MNASNet",
-    "_InvertedResidual", "RegNet", "AnyStage", "ResBottleneckBlock", "BottleneckTransform",
-    "SimpleStemIN", "ConvNeXt", "CNBlock", "VisionTransformer", "Encoder", "EncoderBlock",
-    "MLPBlock", "MLP", "MultiheadAttention",
-))
+# Layers whose output is their input's shape, with no weights: a flatten found later can go before them
+_ELEMENTWISE = frozenset(("Dropout", "ReLU", "ReLU6", "GELU", "SiLU", "Hardswish", "Tanh", "Sigmoid",
+                          "identity"))
 
-
-# torchvision's classes whose children run side by side on one input (Inception's branches, Fire's expands)
-BRANCHING = frozenset(("InceptionA", "InceptionB", "InceptionC", "InceptionD", "InceptionE", "Inception",
-                       "Fire"))
-# torchvision's leaves that hold no parameters but print too little to know their output
-PARAMETER_FREE = frozenset(("Permute",))
-
-
-@dataclass
-class _Entry:
-    spec: LayerSpec
-    parents: tuple[Node, ...]  # containers, outermost first (the root left out)
-    hidden: tuple[Weight, ...] | None = None  # weights the text does not show (an added row)
-    opaque: bool = False  # a class convcalc does not know: the chain cannot pass it
-    stop: str | None = None  # the chain stops before this entry, for this reason
+# The rows this reader adds that join several tensors: no weights, and no one input to probe them with
+_MERGES = frozenset(("add", "multiply", "concat"))
 
 
 def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
@@ -80,7 +61,7 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
                              "unknown (parameters are still counted)")
             elif stop < len(entries) and entries[stop].opaque:
                 ls = entries[stop].spec
-                free = ls.type in PARAMETER_FREE
+                free = ls.type in tv.PARAMETER_FREE
                 what = "prints too little to know its output" if free else "is not a layer convcalc knows"
                 notes.append(f"{ls.name} ({ls.type}) {what}: shapes from this row on are unknown")
             break
@@ -94,10 +75,14 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
             if (ls.name not in flattened and _is_linear(ls) and len(x) > 1
                     and num.prod(x) == _in_features(ls)):
                 flattened.add(str(ls.name))
-                entries.insert(k, _Entry(LayerSpec("flatten", name=f"{ls.name}.flatten", loc=ls.loc),
-                                         entries[k].parents))
+                at = k  # before the Dropouts and activations in front of it (AlexNet's classifier.0)
+                while at > 1 and _movable(entries[at - 1].spec):
+                    at -= 1
+                entries.insert(at, _Entry(LayerSpec("flatten", name=f"{ls.name}.flatten", loc=ls.loc),
+                                          entries[at].parents))
                 notes.append(f"{ls.name}: a feature map of {num.prod(x)} = in_features elements meets a "
-                             "Linear: torch.flatten(x, 1) assumed before it (as torchvision's forward does)")
+                             "Linear: torch.flatten(x, 1) assumed before it (as torchvision's forward does)"
+                             + (f", and before {entries[at + 1].spec.name}" if at < k else ""))
                 known_upto = len(entries)
                 continue
             known_upto = k
@@ -126,160 +111,8 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
     return result
 
 
-def _entries(root: Node, spec: Spec, notes: list[str]) -> list[_Entry]:
-    """The leaves in printed order, with the rows of parameters the text does not show."""
-    from ..layers.registry import is_type_name
-
-    out: list[_Entry] = []
-    leaf_specs = iter(spec.layers)
-    unknown: list[str] = []
-
-    def walk(node: Node, parents: tuple[Node, ...]) -> None:
-        if node.leaf:
-            ls = next(leaf_specs)
-            cls = "Linear" if node.cls in LINEAR else node.cls
-            if cls in PASSTHROUGH:
-                out.append(_Entry(LayerSpec("identity", name=ls.name, loc=ls.loc), parents))
-            elif cls == "LayerNorm2d":  # torchvision's channels-first LayerNorm: 2C weights
-                c = _first_int(node.extra)
-                out.append(_Entry(LayerSpec("identity", name=ls.name, loc=ls.loc), parents,
-                                  (Weight("weight", (c,)), Weight("bias", (c,)))))
-            elif cls in PARAMETER_FREE or not is_type_name(cls):
-                out.append(_Entry(ls, parents, opaque=True))
-                if cls not in PARAMETER_FREE:
-                    unknown.append(node.cls)
-            else:
-                out.append(_Entry(ls, parents))
-            if cls.startswith("AvgPool") and not any("ceil_mode" in n for n in notes):
-                notes.append(f"{ls.name}: PyTorch prints no ceil_mode for {cls}: read as ceil_mode=False, "
-                             "the default (with ceil_mode=True an axis can be one longer)")
-            return
-        inner = (*parents, node) if node.name else parents
-        if node.cls not in KNOWN and node.name:
-            unknown.append(node.cls)
-        hidden = _hidden(node, spec, root)
-        if hidden and node.cls != "MultiheadAttention":
-            out.append(_Entry(LayerSpec("identity", name=f"{node.name or 'model'}.{hidden[0].name}",
-                                        loc=node.loc), inner, hidden))
-        if node.cls == "MultiheadAttention" and hidden:
-            e = hidden[0].shape[1]
-            notes.append(f"{node.name}: MultiheadAttention prints only its out_proj: E = {e} taken from it, "
-                         f"and in_proj ({3 * e}x{e} and its bias, 3E² + 3E) added with PyTorch's defaults "
-                         "(kdim = vdim = E)")
-        start = len(out)
-        for n, child in enumerate(node.children):
-            if node.cls == "MultiheadAttention" and hidden:
-                out.append(_Entry(LayerSpec("identity", name=f"{node.name}.in_proj", loc=node.loc), inner,
-                                  hidden))
-                hidden = ()
-            first = len(out)
-            walk(child, inner)
-            if node.cls in BRANCHING and n > 0 and len(out) > first:
-                out[first].stop = (f"{node.cls} runs its children as parallel branches on one input, "
-                                   "which the text does not show")
-        _forward(node, inner, out, start, notes)
-
-    walk(root, ())
-    if root.cls not in KNOWN:
-        unknown.insert(0, root.cls)
-    if unknown:
-        names = ", ".join(dict.fromkeys(unknown))
-        notes.append(f"{names}: not torchvision classes convcalc knows; parameters they hold directly "
-                     "(nn.Parameter, not a child module) are not in the text and may be hidden")
-    return out
-
-
-def _forward(node: Node, inner: tuple[Node, ...], out: list[_Entry], start: int, notes: list[str]) -> None:
-    """torchvision's forward where it is not the printed order: the residual of ResNet's blocks
-    (``downsample`` reads the block's input, the sum follows), SqueezeExcitation's ``scale * input``."""
-    if start == len(out) or node.cls not in ("BasicBlock", "Bottleneck", "SqueezeExcitation"):
-        return
-    before = out[start - 1].spec.name if start else "input"
-    if node.cls == "SqueezeExcitation":
-        out.append(_Entry(LayerSpec("multiply", name=f"{node.name}.scale_input", loc=node.loc,
-                                    sources=(str(out[-1].spec.name), str(before))), inner))
-        _note_once(notes, "SqueezeExcitation: its output is scale × input, as torchvision's forward computes")
-        return
-    path = f"{node.name}.downsample"
-    ds = [i for i in range(start, len(out)) if any(p.name == path for p in out[i].parents)]
-    main = out[(ds[0] if ds else len(out)) - 1].spec.name
-    if ds:
-        out[ds[0]].spec = replace(out[ds[0]].spec, sources=(before,))
-    skip = out[ds[-1]].spec.name if ds else before
-    out.append(_Entry(LayerSpec("add", name=f"{node.name}.add", loc=node.loc, sources=(str(main), str(skip))),
-                      inner))
-    _note_once(notes, f"{node.cls}: torchvision's forward is followed: the downsample (if any) reads the "
-               "block's input, and the sum of the two paths is a row of its own (the ReLU after it is the "
-               "block's `relu` again, no row)")
-
-
-def _note_once(notes: list[str], note: str) -> None:
-    if note not in notes:
-        notes.append(note)
-
-
-def _hidden(node: Node, spec: Spec, root: Node) -> tuple[Weight, ...]:
-    """Weights torchvision's classes hold outside their printed children."""
-    if node.cls == "MultiheadAttention":
-        proj = next((c for c in node.children if c.name.endswith("out_proj")), None)
-        e = _kw_int(proj.extra, "in_features") if proj is not None else None
-        if e is None:
-            return ()
-        bias = "bias=False" not in proj.extra  # type: ignore[union-attr]
-        return (Weight("in_proj_weight", (3 * e, e)),) + ((Weight("in_proj_bias", (3 * e,)),) if bias else ())
-    if node.cls == "VisionTransformer":
-        conv = _conv_proj(node)
-        if conv is not None:
-            return (Weight("class_token", (1, 1, _conv_args(conv)[0])),)
-    if node.cls == "Encoder":
-        return _pos_embedding(node, spec, root)
-    if node.cls == "CNBlock":
-        conv = next((leaf for leaf in _all_leaves(node) if leaf.cls == "Conv2d"), None)
-        if conv is not None:
-            return (Weight("layer_scale", (_conv_args(conv)[0], 1, 1)),)
-    return ()
-
-
-def _conv_proj(root: Node) -> Node | None:
-    return next((leaf for leaf in _all_leaves(root) if leaf.name.split(".")[-1] == "conv_proj"), None)
-
-
-def _conv_args(conv: Node) -> tuple[int, int]:
-    """A printed Conv2d's out_channels and (square) stride."""
-    from ..spec.inline import parse_layer_text
-
-    ls = parse_layer_text(f"Conv2d({conv.extra})", conv.loc)
-    out = ls.args[1] if len(ls.args) > 1 else ls.kwargs.get("out_channels")
-    stride = ls.kwargs.get("stride", 1)
-    return int(out), int(stride[0] if isinstance(stride, list) else stride)
-
-
-def _pos_embedding(node: Node, spec: Spec, root: Node) -> tuple[Weight, ...]:
-    """ViT's (1, patches + 1, E): the patch grid from the input and conv_proj's stride."""
-    conv = _conv_proj(root)
-    shape = tuple(int(d) if isinstance(d, str) and d.isdigit() else d for d in spec.inputs.get("input", ()))
-    if conv is None or len(shape) != 3 or not all(isinstance(d, int) for d in shape):
-        return ()
-    e, patch = _conv_args(conv)
-    return (Weight("pos_embedding", (1, (shape[1] // patch) * (shape[2] // patch) + 1, e)),)
-
-
-def _all_leaves(node: Node) -> list[Node]:
-    return [node] if node.leaf else [leaf for c in node.children for leaf in _all_leaves(c)]
-
-
-def _first_int(text: str) -> int:
-    import re
-
-    m = re.search(r"\d+", text)
-    return int(m.group(0)) if m else 0
-
-
-def _kw_int(text: str, key: str) -> int | None:
-    import re
-
-    m = re.search(rf"{key}=(\d+)", text)
-    return int(m.group(1)) if m else None
+def _movable(ls: LayerSpec) -> bool:
+    return ls.type in _ELEMENTWISE and not ls.sources
 
 
 def _is_linear(ls: LayerSpec) -> bool:
@@ -376,7 +209,7 @@ def _rows(entries: list[_Entry], known: Result | None, known_upto: int, spec: Sp
                           weights=e.hidden,
                           params=params, trainable=params)
         rows.append(replace(row, index=i + 1, block=parent, depth=len(e.parents),
-                            shape_known=known is not None and i < known_upto and not e.hidden))
+                            shape_known=known is not None and i < known_upto and (not e.hidden or e.shaped)))
     return rows
 
 
@@ -385,9 +218,9 @@ def _alone(e: _Entry, spec: Spec, notes: list[str]) -> LayerResult:
     from ..engine.propagate import analyse
 
     ls = e.spec
-    if e.opaque or e.hidden:
+    if e.opaque or e.hidden or ls.type in _MERGES:
         return _empty(ls, "identity" if e.hidden else ls.type)
-    one = Spec(source=spec.source, layers=(replace(ls, name=ls.name),),
+    one = Spec(source=spec.source, layers=(replace(ls, name=ls.name, sources=None),),
                inputs={"input": _probe_shape(ls)}, framework="pytorch", loc=spec.loc)
     try:
         row = analyse(one, {}).layers[0]

@@ -7,8 +7,9 @@ alike children.  Every leaf carries its own sizes (``Conv2d(3, 64, ...)``,
 forward pass is not in it, so the printed order is taken as the forward order
 (:mod:`convcalc.importers.repr_chain` runs it and says where it stops fitting).
 Parameters the text does not show are added by class name for torchvision's
-classes (ViT's class token and position embedding, ConvNeXt's layer scale,
-MultiheadAttention's in_proj); other unknown classes get a note.
+classes (:mod:`convcalc.importers.torchvision_known`: ViT's class token and
+position embedding, ConvNeXt's layer scale, Swin's and MaxViT's bias tables,
+MultiheadAttention's in_proj); other classes get a note naming them.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from ..errors import Loc, SpecError
 from ..spec.inline import parse_layer_text
 from ..spec.model import LayerSpec, Spec
 
-_LINE = re.compile(r"^(?P<indent>\s*)(?:\((?P<name>[\w.]+|\d+-\d+)\): )?(?:(?P<count>\d+) x )?"
+_LINE = re.compile(r"^(?P<indent>\s*)(?:\((?P<name>[\w.-]+)\): )?(?:(?P<count>\d+) x )?"
                    r"(?P<cls>[A-Za-z_]\w*)\((?P<rest>.*)$")
 # torchvision/PyTorch leaves without weights whose output is their input
-PASSTHROUGH = {"StochasticDepth", "Identity", "FrozenBatchNorm2d"}
+PASSTHROUGH = {"StochasticDepth", "Identity", "FrozenBatchNorm2d", "Sequential"}  # Sequential(): empty
 # Linear subclasses PyTorch prints under their own names
 LINEAR = {"NonDynamicallyQuantizableLinear"}
 
@@ -97,12 +98,16 @@ def parse(text: str, source: str) -> Node:
 def _names(written: str | None, count: int, loc: Loc) -> list[str]:
     if written is None:
         return [""]
-    if "-" in written:
-        first, last = (int(p) for p in written.split("-"))
+    span = re.fullmatch(r"(\d+)-(\d+)", written)  # (0-5): 6 x Block (RegNet's own names are block1-0)
+    if span is not None:
+        first, last = int(span.group(1)), int(span.group(2))
         if last - first + 1 != count:
             raise SpecError(f"({written}) holds {last - first + 1} modules, not {count}",
                             code="repr-bad-line", loc=loc)
         return [str(i) for i in range(first, last + 1)]
+    if count != 1:
+        raise SpecError(f"({written}): {count} x needs a range of indices such as (0-{count - 1})",
+                        code="repr-bad-line", loc=loc)
     return [written]
 
 
