@@ -45,7 +45,8 @@ class Case:
 
     def text(self) -> str:
         inner = f"{self.cls}({self.units}, {self.kwargs})"
-        layer = inner if self.bidirectional is None else f"Bidirectional({inner}, merge_mode={self.bidirectional})"
+        layer = (inner if self.bidirectional is None
+                 else f"Bidirectional({inner}, merge_mode={self.bidirectional})")
         return f"{self.steps}x{self.features} | {layer} initial_state={list(self.states)}"
 
     @property
@@ -77,9 +78,8 @@ def generate(n: int, seed: int) -> list[Case]:
         elif roll < 0.75:
             states = (units,) * want
         elif roll < 0.85:  # one of them the wrong size
-            wrong = rng.randrange(want)
-            states = tuple(units + (rng.choice((-1, 1)) if k == wrong and units > 1 else 1 if k == wrong else 0)
-                           for k in range(want))
+            wrong, step = rng.randrange(want), rng.choice((-1, 1)) if units > 1 else 1
+            states = tuple(units + (step if k == wrong else 0) for k in range(want))
         elif roll < 0.93:  # too few
             states = (units,) * rng.randint(1, want) if want > 1 else ()
             states = states[:-1] if len(states) == want else states
@@ -132,8 +132,8 @@ def spec(case: Case) -> dict[str, Any]:
         layer = {"Bidirectional": {"layer": inner, "merge_mode": mode, "name": "r"}}
     names = [f"s{k}" for k in range(len(case.states))]
     next(iter(layer.values()))["from"] = ["x", *names]
-    return {"framework": "keras",
-            "inputs": {"x": [case.steps, case.features], **{n: [s] for n, s in zip(names, case.states)}},
+    states = {n: [s] for n, s in zip(names, case.states, strict=True)}
+    return {"framework": "keras", "inputs": {"x": [case.steps, case.features], **states},
             "layers": [layer], "outputs": ["r"]}
 
 
@@ -154,7 +154,8 @@ def _agree(cases: list[Case]) -> tuple[int, int, list[str]]:
         k, c = run_keras(case), run_convcalc(case)
         if isinstance(c, SpecError) and isinstance(k, str):
             agree += 1
-        elif isinstance(c, SpecError) and c.code == "rnn-state-count" and len(case.states) > case.expected_states:
+        elif (isinstance(c, SpecError) and c.code == "rnn-state-count"
+              and len(case.states) > case.expected_states):
             stricter += 1  # Keras ignores the extra states; convcalc refuses them
         elif isinstance(k, tuple) and not isinstance(c, SpecError) and k == c:
             agree += 1
@@ -191,7 +192,8 @@ def test_states_are_read_as_parts_and_checked() -> None:
     for layer, code in (({"LSTM": {"units": 4, "from": ["x", "h"]}}, "rnn-state-count"),
                         ({"LSTM": {"units": 4, "from": ["x", "h", "w"]}}, "rnn-state-shape"),
                         ({"GRU": {"units": 4, "from": ["x", "h", "c"]}}, "rnn-state-count"),
-                        ({"Bidirectional": {"layer": {"GRU": 4}, "from": ["x", "h", "c", "h"]}}, "rnn-state-count")):
+                        ({"Bidirectional": {"layer": {"GRU": 4}, "from": ["x", "h", "c", "h"]}},
+                         "rnn-state-count")):
         with pytest.raises(SpecError) as e:
             convcalc.analyze({**base, "layers": [layer]})
         assert e.value.code == code, (layer, e.value)
@@ -206,7 +208,8 @@ def test_pytorch_keeps_one_output_and_says_why() -> None:
         convcalc.analyze("5x3 | lstm(4, return_state=true)")
     assert e.value.code == "not-in-framework"
     with pytest.raises(SpecError, match="batch axis second") as e:
-        convcalc.analyze({"inputs": {"x": [5, 3], "h": [4]}, "layers": [{"lstm": {"hidden": 4, "from": ["x", "h"]}}]})
+        convcalc.analyze({"inputs": {"x": [5, 3], "h": [4]},
+                          "layers": [{"lstm": {"hidden": 4, "from": ["x", "h"]}}]})
     assert e.value.code == "wrong-input-count"
 
 
