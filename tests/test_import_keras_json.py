@@ -151,19 +151,6 @@ def test_legacy_node_format(tmp_path: Path) -> None:
     assert api.analyze(str(path)).total_params == model.count_params()
 
 
-def test_shared_layer_is_a_clear_error(tmp_path: Path) -> None:
-    from keras import layers
-
-    inp = keras.Input((4,))
-    dense = layers.Dense(3)
-    model = keras.Model(inp, layers.Add()([dense(inp), dense(inp)]))
-    path = tmp_path / "shared.json"
-    path.write_text(model.to_json())
-    with pytest.raises(SpecError, match="shared layers are not read yet") as e:
-        api.analyze(str(path))
-    assert e.value.code == "keras-shared-layer"
-
-
 @pytest.mark.parametrize(("name", "params"), [("ResNet50", 25_636_712), ("MobileNetV2", 3_538_984)])
 def test_keras_applications(name: str, params: int, tmp_path: Path) -> None:
     model = getattr(keras.applications, name)(weights=None)
