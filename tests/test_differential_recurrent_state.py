@@ -232,3 +232,26 @@ def test_seq2seq_example_rebuilt_in_keras() -> None:
     assert r.layer("encoder").parts == ((256,), (256,), (256,))
     assert r.layer("decoder").parts == (tuple(dec_out.shape[1:]), tuple(dh.shape[1:]), tuple(dc.shape[1:]))
     assert [tuple(w.shape) for w in dec.weights] == [tuple(w.shape) for w in r.layer("decoder").weights]
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+@pytest.mark.parametrize("sequences", [False, True])
+@pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
+def test_conv_lstm_return_state_agrees_with_keras(rank: int, sequences: bool, layout: str) -> None:
+    """ConvLSTM1D/2D/3D with return_state: the output, then h and c, each the last step's map."""
+    from keras import layers
+
+    spatial, c = (7,) * rank, 2
+    shape = (4, *spatial, c) if layout == "channels_last" else (4, c, *spatial)
+    kw = {"filters": 3, "kernel_size": 3, "strides": 2, "return_sequences": sequences, "return_state": True,
+          "data_format": layout}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer = getattr(layers, f"ConvLSTM{rank}D")(**kw)
+        outs = layer(keras.Input(shape))
+    args = {k: v for k, v in kw.items() if k != "data_format"}
+    spec = {"framework": "keras", "layout": layout, "input": list(shape),
+            "layers": [{f"ConvLSTM{rank}D": {**args, "name": "r"}}]}
+    r = convcalc.analyze(spec)
+    assert r.layer("r").parts == tuple(tuple(o.shape[1:]) for o in outs)
+    assert r.total_params == layer.count_params()
