@@ -222,6 +222,18 @@ def test_bidirectional_states_and_a_shared_gru_encoder(tmp_path: Path) -> None:
     _check(_build(make), tmp_path)
 
 
+def test_conv_lstm_states_as_model_outputs(tmp_path: Path) -> None:
+    from keras import layers
+
+    def make() -> Any:
+        x = keras.Input((3, 10, 10, 2))
+        shared = layers.Conv2D(4, 3, padding="same", name="shared")
+        _, h, c = layers.ConvLSTM2D(4, 3, return_state=True, name="clstm")(x)
+        return keras.Model(x, [shared(h), shared(c)])
+
+    _check(_build(make), tmp_path)
+
+
 def test_a_nested_model_with_several_outputs_is_a_clear_error(tmp_path: Path) -> None:
     from keras import layers
 

@@ -318,7 +318,8 @@ def _several_outputs(entry: Any) -> bool:
     if cls == "Bidirectional":
         inner = _mapping(_mapping(cfg.get("layer")).get("config"))
         return inner.get("return_state") is True or ("merge_mode" in cfg and cfg["merge_mode"] is None)
-    return cls in ("LSTM", "GRU", "SimpleRNN") and cfg.get("return_state") is True
+    recurrent = cls in ("LSTM", "GRU", "SimpleRNN") or cls.startswith("ConvLSTM")
+    return recurrent and cfg.get("return_state") is True
 
 
 def _in_order(calls: list[tuple[str, int, Any]], inputs: set[str]) -> list[tuple[str, int, Any]]:
