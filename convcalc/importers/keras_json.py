@@ -170,7 +170,7 @@ class _Reader:
                             code="keras-nested-outputs", name=config.get("name"))
         several = {name for name, entry in entries.items() if _several_outputs(entry)}
         several |= {layer for _c, _k, node in calls for layer, _n, t in _history(node) if t > 0}
-        several |= {t[0] for t in _triples(config.get("output_layers")) if len(t) > 2 and t[2] != 0}
+        several |= {t[0] for t in out_triples if _node_tensor(t)[2] != 0}
         known = {(name, k) for name, k, _node in calls}
 
         def ref(layer: str, node: int, tensor: int, reader: str) -> str:
