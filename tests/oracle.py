@@ -517,8 +517,6 @@ def run_keras(cfg: Config) -> Obs:
                     y = layer(_read(tensors, lay))
                 else:
                     y = layer(x, *[x if r is None else ops.zeros((BATCH, *r)) for r in lay.reads])
-            if isinstance(y, list | tuple):  # return_state=True: output and states, several tensors
-                raise ValueError(f"{len(y)} output tensors (convcalc describes one per layer)")
         except Exception as e:
             return Obs(
                 layers,
@@ -526,7 +524,9 @@ def run_keras(cfg: Config) -> Obs:
                 refused_at=i,
                 config=cfg,
             )
-        shape = tuple(int(d) for d in y.shape)
+        # return_state=True: the output and the states (convcalc's row shows the first as its output;
+        # tests/test_differential_recurrent_state.py checks them all); a next layer gets them all
+        shape = tuple(int(d) for d in (y[0] if isinstance(y, list | tuple) else y).shape)
         if 0 in shape or any(d < 0 for d in shape):
             return Obs(layers, refused=f"empty output {shape}", refused_at=i, config=cfg)
         layers.append(LayerObs(shape[1:], _keras_weights(layer)))

@@ -329,7 +329,7 @@ def keras_rnn(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]
     seq = rng.random() < 0.5
     kw: dict[str, Any] = {"return_sequences": seq}
     if rng.random() < 0.15:
-        kw["return_state"] = True  # several outputs: convcalc refuses until it counts them
+        kw["return_state"] = True  # several outputs (the output, then the states): the chain ends here
     head = [units, "tanh"] + (["sigmoid"] if kind != "SimpleRNN" else [])
     args = tuple(head[: rng.randint(1, len(head))])
     if len(args) == len(head) and rng.random() < 0.4:

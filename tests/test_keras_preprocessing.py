@@ -13,7 +13,6 @@ import random
 import pytest
 
 import convcalc
-from convcalc.errors import SpecError
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -54,10 +53,12 @@ def test_issue14_shapes_of_the_image_layers() -> None:
 @pytest.mark.parametrize("layer", [{"LSTM": {"units": 4, "return_state": True}},
                                    {"GRU": {"units": 4, "return_state": True}},
                                    {"SimpleRNN": {"units": 4, "return_state": True}}])
-def test_issue14_return_state_is_refused_not_ignored(layer: dict[str, object]) -> None:
-    with pytest.raises(SpecError) as info:
-        convcalc.analyze(keras_spec([5, 3], layer))
-    assert info.value.code == "unsupported-argument"
+def test_issue14_return_state_returns_the_states_too(layer: dict[str, object]) -> None:
+    """Keras returns [output, h(, c)]: several outputs, none ignored (checked against Keras in
+    tests/test_differential_recurrent_state.py)."""
+    r = convcalc.analyze(keras_spec([5, 3], layer))
+    states = 2 if "LSTM" in layer else 1
+    assert r.layers[0].parts == ((4,),) * (1 + states)
 
 
 def _generated(name: str, n: int) -> None:

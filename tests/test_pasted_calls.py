@@ -188,10 +188,10 @@ def test_refused_as_the_framework(framework: str, shape: list[int], layer: str, 
 
 
 @pytest.mark.parametrize("cls", ["LSTM", "GRU", "SimpleRNN"])
-def test_keras_return_state_refused(cls: str) -> None:
-    """Keras returns the output and the states as separate tensors; shown as one output it would
-    misreport the layer, so convcalc refuses until several outputs are counted."""
-    refused("keras", [4, 3], f"{cls}(5, return_state=True)", "unsupported-argument", "return_state")
+def test_keras_return_state_returns_the_states(cls: str) -> None:
+    """Keras returns the output and the states as separate tensors: several outputs (issue 14)."""
+    r = convcalc.analyze({"framework": "keras", "input": [4, 3], "layers": [f"{cls}(5, return_state=True)"]})
+    assert r.layers[0].parts == ((5,),) * (3 if cls == "LSTM" else 2)
     assert out("keras", [4, 3], f"{cls}(5, return_state=False)") == (5,)
 
 

@@ -29,7 +29,7 @@ def _blocks(lang: str) -> list[str]:
 
 
 def test_the_section_has_snippets() -> None:
-    assert len(_blocks("yaml")) == 2 and len(_blocks("bash")) == 1
+    assert len(_blocks("yaml")) == 3 and len(_blocks("bash")) == 1
 
 
 @pytest.mark.parametrize("text", _blocks("yaml"))

@@ -24,7 +24,8 @@ class Nested(Protocol):
 
     def read(self, raw: Any) -> LayerSpec: ...
 
-    def run(self, ctx: Ctx, spec: LayerSpec, x: Shape) -> tuple[Any, LayerOut]: ...
+    def run(self, ctx: Ctx, spec: LayerSpec, x: Shape, states: Sequence[Shape] = (),
+            several: bool = False) -> tuple[Any, LayerOut]: ...
 
 
 class Ctx:

@@ -188,7 +188,7 @@ def propagate(
         try:
             sources = _sources(refs, node, index, layer.source, parts)
             in_shapes = tuple(tensors[s] for s in sources)
-            if not layer.multi_input and not layer.source and len(in_shapes) != 1:
+            if not (layer.multi_input or layer.extra_inputs or layer.source) and len(in_shapes) != 1:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
             rank = layer_rank(resolved, in_shapes)

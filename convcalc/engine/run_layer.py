@@ -55,8 +55,11 @@ class Nested:
                             else None, code="wrapped-layer-meta")
         return entry
 
-    def run(self, ctx: Ctx, spec: LayerSpec, x: Shape) -> tuple[Resolved, LayerOut]:
-        """Run ``spec`` on ``x`` in the wrapper's context; its explain steps join the wrapper's."""
+    def run(self, ctx: Ctx, spec: LayerSpec, x: Shape, states: Sequence[Shape] = (),
+            several: bool = False) -> tuple[Resolved, LayerOut]:
+        """Run ``spec`` on ``x`` in the wrapper's context; its explain steps join the wrapper's.
+        ``states``: more inputs after ``x`` (a recurrent layer's initial states); ``several``: the
+        wrapper takes an inner layer with several outputs (Bidirectional's return_state)."""
         try:
             resolved = lookup(spec.type, ctx.framework)
         except SpecError as e:
@@ -72,11 +75,11 @@ class Nested:
 
         try:
             rank = layer_rank(resolved, (x,))
-            _, inner_ctx, out = run_layer(resolved, spec, (x,), rank, context)
+            _, inner_ctx, out = run_layer(resolved, spec, (x, *states), rank, context)
         except SpecError as e:  # the wrapped layer's own error, said of it (same kind, same place)
             raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}", loc=e.loc,
                             hint=e.hint, code=e.code) from None
-        if out.parts is not None:
+        if out.parts is not None and not several:
             raise SpecError(f"cannot wrap {layer.kind}: it has several outputs", code="several-outputs")
         ctx.steps.extend(inner_ctx.steps)
         return resolved, frozen(out) if spec.trainable is False else out

@@ -4,7 +4,10 @@ Sequential models are a list of layers; Functional ones list every layer with
 its ``inbound_nodes``, in Keras 3's form (``__keras_tensor__`` objects whose
 ``keras_history`` is ``[layer, node, tensor]``) or Keras 2's
 (``[[name, node, tensor, kwargs], ...]``).  A nested model (a ``Functional``
-or ``Sequential`` layer) becomes a convcalc block.  A layer's config keys are
+or ``Sequential`` layer) becomes a convcalc block.  A layer with several
+inbound nodes is a shared layer (or a model called twice): call k is the row
+``name@k`` that ``share:``s call 0; a layer returning several tensors (a
+recurrent layer's ``return_state``) is read as ``name.k`` by tensor index.  A layer's config keys are
 passed to the layer under Keras's own names, which the catalogue's Keras
 signatures accept; a class convcalc does not have is an error naming it.
 """
@@ -71,6 +74,7 @@ class _Reader:
         self.text = text
         self.source = source
         self.blocks: dict[str, BlockSpec] = {}
+        self.made: dict[int, str] = {}  # a nested model's entry -> its block (a model called twice: one)
 
     def loc(self, name: str | None) -> Loc:
         """Where a layer's ``"name": "..."`` is written (JSON has no other positions to give)."""
@@ -132,9 +136,15 @@ class _Reader:
 
     def functional(self, config: Mapping[str, Any], raw_layers: list[Any], *, top: bool,
                    ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec], tuple[str, ...]]:
+        """Every call of every layer, in an order where each reads only earlier ones.
+
+        A layer called several times (a shared layer, or a nested model called twice) appears once
+        with several inbound nodes: call 0 is the layer under its name, call k the row ``name@k``
+        with ``share: name`` (SPEC §11: its weights count once, its MACs at every call)."""
         inputs: dict[str, tuple[Any, ...]] = {}
         input_names: list[str] = []
-        layers: list[LayerSpec] = []
+        entries: dict[str, Any] = {}
+        calls: list[tuple[str, int, Any]] = []  # (layer, node index, node)
         for entry in raw_layers:
             cls, cfg = _class(entry)
             name = str(_mapping(entry).get("name") or cfg.get("name"))
@@ -146,27 +156,45 @@ class _Reader:
                 inputs[name] = tuple(shape[1:])
                 input_names.append(name)
                 continue
-            nodes = _mapping(entry).get("inbound_nodes") or []
-            if len(nodes) > 1:
-                raise self.fail(f"layer {name!r} ({cls}) is called {len(nodes)} times (a shared layer): "
-                                "shared layers are not read yet", code="keras-shared-layer", name=name)
-            sources = tuple(self.node_sources(nodes[0], name)) if nodes else None
-            if not top:
-                sources = tuple("in" if s in input_names else s for s in sources or ())
-            layers.append(self.layer(entry, sources))
+            entries[name] = entry
+            nodes = _mapping(entry).get("inbound_nodes") or [None]
+            calls += [(name, k, node) for k, node in enumerate(nodes)]
         if not top and len(input_names) != 1:
             raise self.fail(f"the nested model {config.get('name')!r} has {len(input_names)} inputs: "
                             "nested models with several inputs are not read yet",
                             code="keras-nested-inputs", name=config.get("name"))
-        outputs = tuple(t[0] for t in _triples(config.get("output_layers")))
-        return (inputs if top else {}), layers, outputs
+        out_triples = _triples(config.get("output_layers"))
+        if not top and len(out_triples) != 1:
+            raise self.fail(f"the nested model {config.get('name')!r} has {len(out_triples)} outputs: "
+                            "nested models with several outputs are not read yet",
+                            code="keras-nested-outputs", name=config.get("name"))
+        several = {name for name, entry in entries.items() if _several_outputs(entry)}
+        several |= {layer for _c, _k, node in calls for layer, _n, t in _history(node) if t > 0}
+        several |= {t[0] for t in out_triples if _node_tensor(t)[2] != 0}
+        known = {(name, k) for name, k, _node in calls}
 
-    def node_sources(self, node: Any, name: str) -> Iterator[str]:
-        for layer, index, _tensor in _history(node):
-            if index != 0:
-                raise self.fail(f"layer {name!r} reads node {index} of layer {layer!r}, a shared layer: "
-                                "shared layers are not read yet", code="keras-shared-layer", name=name)
-            yield layer
+        def ref(layer: str, node: int, tensor: int, reader: str) -> str:
+            if layer in input_names:
+                return "in" if not top else layer
+            if (layer, node) not in known:
+                raise self.fail(f"layer {reader!r} reads node {node} of {layer!r}, which the model does not "
+                                "have", code="keras-bad-node", name=reader)
+            base = layer if node == 0 else f"{layer}@{node}"
+            return f"{base}.{tensor}" if layer in several else base
+
+        layers: list[LayerSpec] = []
+        # A block reads as its last layer: a nested model's output call comes last (nothing reads it).
+        last = {_node_tensor(t)[:2] for t in out_triples} if not top else set()
+        calls = [c for c in calls if c[:2] not in last] + [c for c in calls if c[:2] in last]
+        for name, k, node in _in_order(calls, set(input_names)):
+            sources = (None if node is None else
+                       tuple(ref(layer, n, t, name) for layer, n, t in _history(node)))
+            spec = self.layer(entries[name], sources)
+            if k:
+                spec = replace(spec, name=f"{name}@{k}", share=name, trainable=None)
+            layers.append(spec)
+        outputs = tuple(ref(*_node_tensor(t), "outputs") for t in out_triples)
+        return (inputs if top else {}), layers, outputs
 
     def layer(self, entry: Any, sources: tuple[str, ...] | None) -> LayerSpec:
         cls, cfg = _class(entry)
@@ -174,13 +202,18 @@ class _Reader:
         trainable = False if cfg.get("trainable") is False else None
         loc = self.loc(name)
         if cls in MODELS:
-            block = self.nested(cls, cfg, _mapping(_mapping(entry).get("build_config")))
+            block = self.made.get(id(entry))
+            if block is None:
+                build = _mapping(_mapping(entry).get("build_config"))
+                block = self.made[id(entry)] = self.nested(cls, cfg, build)
             return LayerSpec(type=block, name=name, sources=sources, loc=loc, trainable=trainable)
         if not _keras_class(cls):
             raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
                             code="keras-unknown-class", loc=loc)
         kwargs = {k: _arg(v) for k, v in _constructor_config(cls, cfg).items()
                   if k not in META_KEYS and v is not None and not _default(cls, k, v)}
+        if cls == "Bidirectional" and "merge_mode" in cfg and cfg["merge_mode"] is None:
+            kwargs["merge_mode"] = None  # the two directions apart (None is not the default here)
         return LayerSpec(type=cls, kwargs=kwargs, name=name, sources=sources, loc=loc,
                          trainable=trainable)
 
@@ -272,6 +305,47 @@ def _triples(raw: Any) -> list[list[Any]]:
     return [t for t in raw if isinstance(t, list) and t and isinstance(t[0], str)]
 
 
+def _node_tensor(triple: list[Any]) -> tuple[str, int, int]:
+    """``[name, node, tensor]`` (Keras writes all three; a missing one is 0)."""
+    node, tensor = ([int(v) if isinstance(v, int) else 0 for v in triple[1:3]] + [0, 0])[:2]
+    return str(triple[0]), node, tensor
+
+
+def _several_outputs(entry: Any) -> bool:
+    """Whether a layer returns several tensors: a recurrent layer with ``return_state``, a
+    Bidirectional around one, or with ``merge_mode`` None (the two directions apart)."""
+    cls, cfg = _class(entry)
+    if cls == "Bidirectional":
+        inner = _mapping(_mapping(cfg.get("layer")).get("config"))
+        return inner.get("return_state") is True or ("merge_mode" in cfg and cfg["merge_mode"] is None)
+    recurrent = cls in ("LSTM", "GRU", "SimpleRNN") or cls.startswith("ConvLSTM")
+    return recurrent and cfg.get("return_state") is True
+
+
+def _in_order(calls: list[tuple[str, int, Any]], inputs: set[str]) -> list[tuple[str, int, Any]]:
+    """The calls in Keras's order, except that each comes after the calls it reads (a shared layer is
+    listed once, where Keras first met it, but its later calls may read layers listed after it)."""
+    by_key = {(name, k): (name, k, node) for name, k, node in calls}
+    done: set[tuple[str, int]] = set()
+    out: list[tuple[str, int, Any]] = []
+    for call in calls:
+        stack = [(call[:2], False)]
+        while stack:  # depth first, without recursion (a deep chain in an odd order)
+            key, ready = stack.pop()
+            if key in done:
+                continue
+            if ready:
+                done.add(key)
+                out.append(by_key[key])
+                continue
+            stack.append((key, True))
+            for layer, n, _t in reversed(list(_history(by_key[key][2]))):
+                dep = (layer, n)
+                if layer not in inputs and dep in by_key and dep not in done:
+                    stack.append((dep, False))
+    return out
+
+
 def _history(node: Any) -> Iterator[tuple[str, int, int]]:
     """The tensors a call node reads, in order: Keras 3 ``keras_history`` or Keras 2 lists."""
     if isinstance(node, Mapping):
@@ -281,6 +355,8 @@ def _history(node: Any) -> Iterator[tuple[str, int, int]]:
                 yield str(hist[0]), int(hist[1]), int(hist[2])
             return
         yield from _history(node.get("args", []))
+        # Keras 3 writes a recurrent layer's initial_state among the call's keyword arguments
+        yield from _history(_mapping(node.get("kwargs")).get("initial_state") or [])
         return
     if isinstance(node, list):
         if len(node) >= 3 and isinstance(node[0], str) and isinstance(node[1], int):  # Keras 2

@@ -57,6 +57,9 @@ class Layer:
     keras_sigs: ClassVar[Mapping[str, str]] = {}
     # Merge layers read several tensors; everything else reads one.
     multi_input: ClassVar[bool] = False
+    # Reads one tensor, and optionally more after it that the layer checks itself (a recurrent
+    # layer's initial states, Keras's ``initial_state``); its rank comes from the first.
+    extra_inputs: ClassVar[bool] = False
     # A source reads no tensor (a learnable tensor, like an input): ``from:`` is refused, its
     # output comes from its arguments alone and carries no batch axis (it broadcasts over it).
     source: ClassVar[bool] = False

@@ -6,8 +6,8 @@ dilation) and the state with ``recurrent_kernel (*k, F, 4F)`` ('same', stride 1)
 plus ``bias (4F,)``: ``4F·(prod(k)·(C + F) + 1)`` parameters (C 3, F 16, k 3×3:
 11,008).  The output is the last state ``(*out, F)``, or every step's
 ``(T, *out, F)`` with ``return_sequences``.  MACs: ``T·prod(out)·4F·prod(k)·(C + F)``.
-PyTorch has no such layer.  ``return_state`` (the states as extra outputs) is refused:
-convcalc's rows have one output each.
+PyTorch has no such layer.  ``return_state=True`` adds the final states h and c, each
+``(*out, F)``, as more outputs (``name.1``, ``name.2``), as Keras returns them.
 """
 
 from __future__ import annotations
@@ -26,14 +26,7 @@ from .common import DATA_FORMAT, per_rank
 from .conv import check_keras_dilation, resolve_padding
 from .registry import register
 
-RETURN_STATE = A.Param("return_state", A.BOOL, False, doc="refused: the states would be extra outputs")
-
-
-def refuse_return_state(a: Mapping[str, Any], cls: str) -> None:
-    if a["return_state"]:
-        raise SpecError(f"{cls}(return_state=True) returns the states as extra outputs, which convcalc's "
-                        "one-output rows cannot hold yet; leave return_state out (the first output's "
-                        "shape is the same)", code="unsupported-argument")
+RETURN_STATE = A.Param("return_state", A.BOOL, False, doc="also return the states h and c (name.1, name.2)")
 
 
 @register
@@ -76,7 +69,6 @@ class ConvLSTM(Layer):
         if not ctx.keras:
             raise SpecError("ConvLSTM is a Keras layer (PyTorch has none): write `framework: keras`",
                             code="not-in-framework")
-        refuse_return_state(a, "ConvLSTM")
         x = inputs[0]
         steps, (c, spatial) = x[0], ctx.split(x[1:])
         f, k, s, d = a["out"], a["kernel"], a["stride"], a["dilation"]
@@ -88,4 +80,6 @@ class ConvLSTM(Layer):
             weights.append(Weight("bias", (4 * f,)))
         macs = steps * num.prod(out) * 4 * f * num.prod(k) * (c + f)
         step = ctx.join(f, out)
-        return LayerOut((steps, *step) if a["return_sequences"] else step, tuple(weights), macs)
+        shape = (steps, *step) if a["return_sequences"] else step
+        parts = (shape, step, step) if a["return_state"] else None
+        return LayerOut(shape, tuple(weights), macs, parts=parts)

@@ -10,6 +10,14 @@ bias vectors ``bias_ih_l{k}``, ``bias_hh_l{k}`` of ``G·h``: an LSTM layer has
 ``reset_after=True`` (the default) has a second one, ``bias (2, 3h)`` — and
 returns only the last step ``(h,)`` unless ``return_sequences``.
 
+Keras's ``return_state=True`` returns the output and the final states as
+several tensors, read as ``name.0`` (the output), ``name.1``, … (``h`` and,
+for an LSTM, ``c``; each ``(h,)``; forward then backward when bidirectional).
+Its ``initial_state`` arrives as more inputs after the sequence
+(``from: [x, enc.1, enc.2]``, Keras's ``layer(x, initial_state=[h, c])``).
+PyTorch's LSTM returns ``(output, (h_n, c_n))`` with the batch axis second in
+``h_n``, which a per-sample shape cannot show: convcalc describes its output.
+
 MACs: every time step multiplies the input and the previous state into
 every gate, ``L · Σ_layers,directions G·h·(in_k + h)`` (plus ``h·proj`` for
 the LSTM projection); element-wise gate arithmetic is not counted.
@@ -68,8 +76,11 @@ class _Recurrent(Layer):
         A.Param("batch_first", A.BOOL, False, doc="no shape effect (shapes have no batch axis)"),
         A.Param("dropout", DROPOUT, 0.0, doc="between stacked layers; no shape effect"),
         A.Param("activation", A.RAW, None, doc="no shape effect"),
-        A.Param("return_state", A.BOOL, False, doc="Keras: refused (several outputs; not yet counted)"),
+        A.Param("return_state", A.BOOL, False,
+                doc="Keras: also return the final states (read as name.1, name.2, …)"),
     )
+    # Reads the sequence and, after it, Keras's initial states (checked in `states`).
+    extra_inputs = True
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
@@ -83,6 +94,7 @@ class _Recurrent(Layer):
         check_in_channels(ctx, x, features, given, mismatch=lambda: f"input_size is {num.fmt(given)} but the "
                           f"input {fmt_shape(x)} has {num.fmt(features)} features per step")
         self.check_options(ctx, a)
+        self.check_states(ctx, inputs, a)
         # Every weight stacks its gates' rows: this product is in each shape below.
         gh = ctx.step(f"{self.gates} gate{'s' if self.gates > 1 else ''} × hidden", GATE_ROWS,
                       G=self.gates, h=a["hidden"])
@@ -92,9 +104,52 @@ class _Recurrent(Layer):
             weights, width, macs = self.torch_weights(features, a, gh)
         self.explain_params(ctx, features, a)
         shape = (steps, width) if a["return_sequences"] else (width,)
+        parts = (shape, *self.state_shapes(a)) if a["return_state"] else None
         # PyTorch's output (L, N, H) unless batch_first; Keras's and a last step's: the batch first
         at = batch_first_axis(a["batch_first"]) if a["return_sequences"] and not ctx.keras else 0
-        return LayerOut(shape, tuple(weights), steps * macs, batch_axis=at)
+        return LayerOut(shape, tuple(weights), steps * macs, parts=parts, batch_axis=at)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """The states Keras's cell carries, in its order: an LSTM's h and c, the others' h."""
+        return ("h", "c") if self.gates == 4 else ("h",)
+
+    def state_shapes(self, a: Mapping[str, Any]) -> list[Shape]:
+        """Keras's final states (or the initial ones it takes): each ``(units,)``, per direction."""
+        dirs = 2 if a["bidirectional"] else 1
+        return [(a["hidden"],)] * (len(self.state_names) * dirs)
+
+    def check_states(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> None:
+        """Inputs after the sequence are Keras's ``initial_state``: as many as the cell has states
+        (both directions' when bidirectional), each ``(units,)``."""
+        states = inputs[1:]
+        if not states:
+            return
+        if not ctx.keras:
+            raise SpecError(
+                f"{self.kind} reads one tensor in PyTorch (got {len(inputs)}): PyTorch's initial state "
+                f"(h_0{', c_0' if self.gates == 4 else ''}) has the batch axis second, (D·layers, N, h), "
+                "which convcalc's per-sample shapes cannot show; initial states are read for Keras "
+                "(framework: keras)", code="wrong-input-count")
+        expected = self.state_shapes(a)
+        names = [f"{side}{n}" for side in (("forward ", "backward ") if a["bidirectional"] else ("",))
+                 for n in self.state_names]
+        if len(states) != len(expected):
+            extra = (" (Keras ignores the extra ones, which is a mistake in the spec)"
+                     if len(states) > len(expected) and not a["bidirectional"] else "")
+            many = len(expected) > 1
+            raise SpecError(
+                f"Keras's {self.cell} takes {len(expected)} initial state{'s' if many else ''} "
+                f"({', '.join(names)}; {'each ' if many else ''}a vector of the {num.fmt(a['hidden'])} "
+                f"units), but `from` gives {len(states)} after the sequence{extra}", code="rnn-state-count")
+        for k, (got, want) in enumerate(zip(states, expected, strict=True)):
+            def wrong(k: int = k, got: Shape = got, want: Shape = want) -> str:
+                return (f"initial state {k + 1} ({names[k]}) of {self.cell} is a vector of the "
+                        f"{num.fmt(want[0])} units, but it is {fmt_shape(got)}")
+
+            if len(got) != 1:
+                raise SpecError(wrong(), code="rnn-state-shape")
+            ctx.equal(got[0], want[0], wrong, code="rnn-state-shape")
 
     def explain_params(self, ctx: Ctx, features: Any, a: Mapping[str, Any]) -> None:
         """The framework's rule for the first layer and direction, where PyTorch and Keras differ
@@ -112,13 +167,13 @@ class _Recurrent(Layer):
         ctx.step(f"by the rule{where}", formula, G=self.gates, h=a["hidden"], i=features)
 
     def check_options(self, ctx: Ctx, a: Mapping[str, Any]) -> None:
-        if a["return_state"]:
+        if a["return_state"] and not ctx.keras:
             raise SpecError(
-                f"return_state=True makes {self.cell} return its output and its final state"
-                f"{'s (h and c)' if self.gates == 4 else ''} as separate tensors; convcalc describes "
-                "one output per layer and would show only the first, so it refuses (leave out "
-                "return_state; the states have the hidden size)",
-                code="unsupported-argument",
+                f"return_state is Keras's argument: PyTorch's {self.torch_class} always returns (output, "
+                f"{'(h_n, c_n)' if self.gates == 4 else 'h_n'}), and h_n has the batch axis second, "
+                "(D·layers, N, h), which convcalc's per-sample shapes cannot show; convcalc describes the "
+                "output (set framework: keras for Keras's return_state)",
+                code="not-in-framework",
             )
         if ctx.keras and a["layers"] != 1:
             raise SpecError(
@@ -126,6 +181,10 @@ class _Recurrent(Layer):
                 f"{self.kind} per layer, with return_sequences=true on all but the last",
                 code="not-in-framework"
             )
+
+    @property
+    def torch_class(self) -> str:
+        return next(iter(self.torch))
 
     def torch_weights(self, features: Any, a: Mapping[str, Any], gh: Any) -> tuple[list[Weight], Any, Any]:
         """PyTorch's parameters in its own order: layer by layer, forward then reverse."""

@@ -20,12 +20,14 @@ from .base import Layer
 from .registry import Resolved, lookup, register
 
 
-def run_inner(ctx: Ctx, raw: Any, x: Shape, **overrides: Any) -> tuple[Resolved, LayerOut]:
-    """Run the wrapped layer on ``x`` (the engine reads and runs it); its explain steps join the wrapper's."""
+def run_inner(ctx: Ctx, raw: Any, x: Shape, states: Sequence[Shape] = (), several: bool = False,
+              **overrides: Any) -> tuple[Resolved, LayerOut]:
+    """Run the wrapped layer on ``x`` (the engine reads and runs it); its explain steps join the wrapper's.
+    ``states``: inputs after ``x`` (initial states); ``several``: it may return several tensors."""
     spec = ctx.nested.read(raw)
     if overrides:
         spec = replace(spec, kwargs={**spec.kwargs, **overrides})
-    return ctx.nested.run(ctx, spec, x)
+    return ctx.nested.run(ctx, spec, x, states, several)
 
 
 _LAYER = A.Param("layer", A.RAW, doc="the wrapped layer: a mapping such as {conv2d: [16, 3]} or a call")
@@ -64,8 +66,13 @@ class Bidirectional(Layer):
 
     Keras: the weights twice (``forward_<layer>/…``, ``backward_<layer>/…``);
     ``concat`` (the default) doubles the features, ``sum``/``mul``/``ave`` keep
-    them.  PyTorch has no wrapper: it is the recurrent layer with
-    ``bidirectional=True`` (so only ``concat``).  MACs: both directions.
+    them, ``None`` returns the two outputs as two tensors (``name.0``,
+    ``name.1``).  A wrapped layer with ``return_state=True`` adds its final
+    states, forward then backward, as Keras returns them; Keras's
+    ``initial_state`` arrives as inputs after the sequence, the first half
+    for the forward layer, the second for the backward one.  PyTorch has no
+    wrapper: it is the recurrent layer with ``bidirectional=True`` (so only
+    ``concat``).  MACs: both directions.
     """
 
     kind = "bidirectional"
@@ -81,13 +88,11 @@ class Bidirectional(Layer):
     order = ("layer", "merge_mode")
     keras = {"Bidirectional": None}
     keras_sig = "layer, merge_mode, weights, backward_layer, **"
+    extra_inputs = True  # the sequence, then the initial states (forward half, backward half)
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
-        x = inputs[0]
+        x, states = inputs[0], tuple(inputs[1:])
         mode = a["merge_mode"]
-        if mode is None:
-            raise SpecError("merge_mode None returns the two directions as two tensors; convcalc follows "
-                            "one tensor per layer (use concat, sum, mul or ave)", code="bad-argument")
         inner = ctx.nested.read(a["layer"])
         layer = lookup(inner.type, ctx.framework).layer
         if layer.family != "recurrent":
@@ -100,14 +105,22 @@ class Bidirectional(Layer):
                 raise SpecError("PyTorch has no Bidirectional wrapper; its bidirectional RNNs concatenate "
                                 "both directions (merge_mode concat, no backward_layer)",
                                 code="not-in-framework")
-            _, out = run_inner(ctx, inner, x, bidirectional=True)
+            _, out = run_inner(ctx, inner, x, states, bidirectional=True)
             return out
-        _, fwd = run_inner(ctx, inner, x)
+        if len(states) % 2:
+            raise SpecError(f"Bidirectional gives the first half of its initial states to the forward layer "
+                            f"and the second half to the backward one, so it takes an even number, not "
+                            f"{len(states)}", code="rnn-state-count")
+        half = len(states) // 2
+        _, fwd = run_inner(ctx, inner, x, states[:half], several=True)
         back_raw = a["backward_layer"] if a["backward_layer"] is not None else inner
-        back_resolved, back = run_inner(ctx, back_raw, x)
+        back_resolved, back = run_inner(ctx, back_raw, x, states[half:], several=True)
         if back.shape != fwd.shape:
             raise SpecError(f"the backward layer's output {fmt_shape(back.shape)} differs from the forward "
                             f"layer's {fmt_shape(fwd.shape)}", code="shape-mismatch")
+        if (fwd.parts is None) != (back.parts is None):
+            raise SpecError("the forward and backward layers differ in return_state (Keras requires the "
+                            "same)", code="bad-argument")
         kind = getattr(layer, "keras_weight_prefix", layer.kind)
         back_kind = getattr(back_resolved.layer, "keras_weight_prefix", back_resolved.layer.kind)
         weights = (*(Weight(f"forward_{kind}/{w.name}", w.shape, w.trainable) for w in fwd.weights),
@@ -115,4 +128,8 @@ class Bidirectional(Layer):
         shape = fwd.shape
         if mode == "concat":
             shape = (*shape[:-1], 2 * shape[-1])
-        return LayerOut(shape, weights, fwd.macs + back.macs)
+        outputs = [shape] if mode is not None else [fwd.shape, back.shape]
+        if fwd.parts is not None and back.parts is not None:  # return_state: forward, then backward states
+            outputs += [*fwd.parts[1:], *back.parts[1:]]
+        parts = tuple(outputs) if len(outputs) > 1 else None
+        return LayerOut(outputs[0], weights, fwd.macs + back.macs, parts=parts)
