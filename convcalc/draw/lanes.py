@@ -273,13 +273,13 @@ def draw_lanes(parts: list[str], stages: list[Stage], branches: list[Branch],
                 d = (f"M{_f(sx)},{_f(bottom)} V{_f(bottom + 7)} H{_f(down_x(stages, s))} "
                      f"V{_f(ly)} H{_f(first.x - 3)}")
                 parts.append(f'<path class="branch" data-from={_attr(geo.names[s])} '
-                             f'data-to={_attr(geo.names[br.stages[0]])} d="{d}" marker-end="url(#arrow)"/>')
+                             f'data-to={_attr(head(first))} d="{d}" marker-end="url(#arrow)"/>')
         if far_text:  # from an earlier row: a short arrow under its source's name
             far = ",".join(geo.names[s] for s in br.sources if stages[s].row != cons.row)
             start = first.x - far_len
             text(start, ly - 5, far_text, "block-label", "start")
             parts.append(f'<path class="branch" data-from={_attr(far)} '
-                         f'data-to={_attr(geo.names[br.stages[0]])} '
+                         f'data-to={_attr(head(first))} '
                          f'd="M{_f(start)},{_f(ly)} H{_f(first.x - 3)}" marker-end="url(#arrow)"/>')
         label = window(first) if first.family in ("conv", "pool", "up") and first.main.windows else ""
         if label and not far_text and (first.x - x0) > len(label) * 5.3 + 14:
@@ -289,7 +289,7 @@ def draw_lanes(parts: list[str], stages: list[Stage], branches: list[Branch],
         d = (f"M{_f(last.x + last.t + last.dx / 2)},{_f(ly - last.dx / 2)} H{_f(up_x(stages, br))} "
              f"V{_f(bottom + 8)} H{_f(cx)} V{_f(bottom + 1)}")
         parts.append(f'<path class="branch" data-from={_attr(geo.names[br.stages[-1]])} '
-                     f'data-to={_attr(geo.names[br.consumer])} d="{d}" marker-end="url(#arrow)"/>')
+                     f'data-to={_attr(head(cons))} d="{d}" marker-end="url(#arrow)"/>')
     return y
 
 
@@ -302,6 +302,11 @@ def read_as(result: Result, names: Mapping[int, str]) -> dict[int, str]:
         if layer not in ends or len(block) < len(ends[layer]):
             ends[layer] = block
     return {i: ends.get(n, n) for i, n in names.items()}
+
+
+def head(st: Stage) -> str:
+    """The name of the layer that reads a stage's input (its first; the input's own name)."""
+    return st.layers[0].name if st.layers else st.name
 
 
 def shown(st: Stage) -> str:

@@ -295,7 +295,7 @@ def _draw_skips(cv: Canvas, stages: list[Stage], levels: Mapping[tuple[int, int]
                      f"{_f(x1 + rr)},{_f(peak)} ")
         d = (f"{start}H{_f(x2 - rr)} Q{_f(x2)},{_f(peak)} {_f(x2)},{_f(peak + rr)} "
              f"V{_f(y2 - 1)}")
-        ends = f"data-from={quoteattr(lanes.shown(sa))} data-to={quoteattr(lanes.shown(sb))}"
+        ends = f"data-from={quoteattr(lanes.shown(sa))} data-to={quoteattr(lanes.head(sb))}"
         cv.add(f'<path class="skip" {ends} d="{d}" marker-end="url(#arrow-skip)"/>')
 
 
