@@ -91,8 +91,11 @@ def mermaid_script(install: bool = True) -> Path | None:
     if script.exists() or not install or shutil.which("npm") is None:
         return script if script.exists() else None
     CACHE.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(CACHE),
-                    f"mermaid@{MERMAID_VERSION}"], check=False, capture_output=True, timeout=600)
+    try:  # offline, or no registry: the caller skips
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(CACHE),
+                        f"mermaid@{MERMAID_VERSION}"], check=False, capture_output=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
     return script if script.exists() else None
 
 
