@@ -139,8 +139,8 @@ _SHAPES = {"input": ('[/"', '"/]'), "layer": ('["', '"]'), "output": ('(["', '"]
 
 # Mermaid's defaults space ranks 50 px apart and a network is a long chain of ranks: closer ranks
 # and wider labels (with the folded layers) keep ResNet-18 about half as tall (10,225 px -> about
-# 5,400 in mermaid 11.17, measured by tests/test_mermaid_layout.py).
-CONFIG = ["config:", "  flowchart:", "    rankSpacing: 28", "    nodeSpacing: 30", "    wrappingWidth: 260"]
+# 5,000 in mermaid 11.17, measured by tests/test_mermaid_layout.py).
+CONFIG = ["config:", "  flowchart:", "    rankSpacing: 18", "    nodeSpacing: 30", "    wrappingWidth: 260"]
 
 
 def folded(result: Result) -> dict[str, str]:
