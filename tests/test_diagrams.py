@@ -14,7 +14,7 @@ import pytest
 from _cli import EXAMPLES, golden, run
 
 import convcalc
-from convcalc.render.mermaid import escape
+from convcalc.render.mermaid import escape, folded
 
 RESIDUAL = """
 name: residual
@@ -66,8 +66,11 @@ OPEN_CLOSE = {'[/"': '"/]', '["': '"]', '(["': '"])'}
 def parse_mermaid(text: str) -> tuple[dict[str, str], list[tuple[str, str, str]], int]:
     """(node id -> label, edges, number of subgraphs); raises AssertionError on bad syntax."""
     lines = text.splitlines()
-    assert lines[0] == "---" and lines[1].startswith("title: ") and lines[2] == "---", lines[:3]
-    assert lines[3] == "flowchart TD"
+    assert lines[0] == "---" and lines[1].startswith("title: "), lines[:3]
+    end = lines.index("---", 1)  # the front matter: the title, then Mermaid's config
+    assert all(line == "config:" or line.startswith("  ") for line in lines[2:end]), lines[:end]
+    assert lines[end + 1] == "flowchart TD"
+    lines = lines[end - 2:]
     nodes: dict[str, str] = {}
     edges: list[tuple[str, str, str]] = []
     subgraphs: set[str] = set()
@@ -111,9 +114,11 @@ def test_mermaid_golden_and_structure(name: str) -> None:
     golden(f"diagrams/{name}.mmd", r.out)
     result = _result(name)
     nodes, edges, n_sub = parse_mermaid(r.out)
-    # one node per input, layer and output; one edge per tensor read, and one per output
-    assert len(nodes) == len(result.inputs) + len(result.layers) + len(result.outputs)
-    assert len(edges) == sum(len(lr.sources) for lr in result.layers) + len(result.outputs)
+    # one node per input, output and layer, but the layers folded into the node before them
+    # (tests/test_mermaid_layout.py); one edge per tensor read, and one per output
+    kept = [lr for lr in result.layers if lr.name not in folded(result)]
+    assert len(nodes) == len(result.inputs) + len(kept) + len(result.outputs)
+    assert len(edges) == sum(len(lr.sources) for lr in kept) + len(result.outputs)
     assert n_sub == _n_blocks(result)
     for layer in result.layers:
         assert any(layer.label.replace('"', "#quot;") in label for label in nodes.values())

@@ -101,6 +101,7 @@ class Stage:
     rows_hw: tuple[int, int] = (1, 1)  # concrete (H, W) drawn
     x: float = 0.0
     row: int = 0
+    pad: float = 0.0  # extra room before this box (a branch's connector passes there)
     label_lines: list[tuple[str, str]] = field(default_factory=list)  # (css class, text)
 
     @property
@@ -335,7 +336,7 @@ def gap(a: Stage, b: Stage) -> float:
     """Space between two neighbouring boxes: room for the kernel lines and both labels."""
     base = 46.0 if b.main is not None and b.main.windows is not None else 30.0
     need = (text_width(a.label_lines) + text_width(b.label_lines)) / 2 + 12.0
-    return max(base, need - (a.width + b.width) / 2)
+    return max(base, need - (a.width + b.width) / 2) + b.pad
 
 
 def arc_levels(arcs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -345,3 +346,28 @@ def arc_levels(arcs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
         inner = [lv for (c, d), lv in levels.items() if c < b and d > a]
         levels[(a, b)] = 1 + max(inner, default=0)
     return levels
+
+
+def block_spans(result: Result, stages: list[Stage]) -> list[tuple[str, int, list[Stage]]]:
+    """(block title, nesting level, stages) for every block row, innermost level 0."""
+    rows = [r for r in result.table_rows() if r.is_block]
+    if not rows:
+        return []
+    parent = {r.name: r.block for r in rows}
+    members: dict[str, list[Stage]] = {r.name: [] for r in rows}
+    for st in stages:
+        b = st.main.block if st.main is not None else None
+        while b is not None and b in members:
+            members[b].append(st)
+            b = parent.get(b)
+
+    def height(name: str) -> int:
+        kids = [r.name for r in rows if r.block == name]
+        return 1 + max((height(k) for k in kids), default=-1)
+
+    out = []
+    for r in rows:
+        if members[r.name]:
+            title = r.name if r.label in (r.name, "") else f"{r.name}: {r.label}"
+            out.append((title, height(r.name), members[r.name]))
+    return out

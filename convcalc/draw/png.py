@@ -12,6 +12,7 @@ import os
 
 from ..errors import SpecError
 
+SCALE = 2.0  # pixels per SVG unit: twice the SVG's size, so its small labels stay sharp
 RASTER = (".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".pdf")
 
 
@@ -32,7 +33,7 @@ def check_path(path: str) -> None:
 
 
 def write_png(svg: str, path: str) -> None:
-    """The drawing as a real PNG, at twice the SVG's size so its small labels stay sharp."""
+    """The drawing as a real PNG, at ``SCALE`` times the SVG's size."""
     import cairosvg  # an optional extra, checked by check_path before the analysis
 
-    cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=path, scale=2.0)
+    cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=path, scale=SCALE)

@@ -12,6 +12,7 @@ from ..errors import SpecError
 from ..render.cells import axes, count, dim, shape
 from ..render.options import Options
 from ..textsafe import visible
+from . import lanes
 from .layout import (
     COLOURS,
     FAMILY_NAMES,
@@ -21,6 +22,7 @@ from .layout import (
     MAX_ROW_WIDTH,
     Stage,
     arc_levels,
+    block_spans,
     build_stages,
     concrete,
     gap,
@@ -104,7 +106,7 @@ STYLE = f"""
   polygon, circle, rect.bar {{ stroke: #333; stroke-width: 0.7; stroke-linejoin: round; }}
   polygon.kernel {{ stroke: #b2182b; stroke-width: 0.9; }}
   line.proj {{ stroke: #b2182b; stroke-width: 0.6; stroke-dasharray: 3 2; }}
-  path.flow, line.flow {{ fill: none; stroke: #555; stroke-width: 1.2; }}
+  path.flow, line.flow, path.branch {{ fill: none; stroke: #555; stroke-width: 1.2; }}
   path.skip {{ fill: none; stroke: #2166ac; stroke-width: 1.3; }}
   path.bracket {{ fill: none; stroke: #888; stroke-width: 1; }}
 """
@@ -123,41 +125,26 @@ def _title(result: Result, sizes: Mapping[str, int]) -> tuple[str, str]:
     return title, sub
 
 
-def _block_spans(result: Result, stages: list[Stage]) -> list[tuple[str, int, list[Stage]]]:
-    """(block title, nesting level, stages) for every block row, innermost level 0."""
-    rows = [r for r in result.table_rows() if r.is_block]
-    if not rows:
-        return []
-    parent = {r.name: r.block for r in rows}
-    members: dict[str, list[Stage]] = {r.name: [] for r in rows}
-    for st in stages:
-        b = st.main.block if st.main is not None else None
-        while b is not None and b in members:
-            members[b].append(st)
-            b = parent.get(b)
-
-    def height(name: str) -> int:
-        kids = [r.name for r in rows if r.block == name]
-        return 1 + max((height(k) for k in kids), default=-1)
-
-    out = []
-    for r in rows:
-        if members[r.name]:
-            title = r.name if r.label in (r.name, "") else f"{r.name}: {r.label}"
-            out.append((title, height(r.name), members[r.name]))
-    return out
-
-
 def draw(result: Result) -> str:
     """The SVG text of a result's drawing."""
     sizes = representative_sizes(result)
     stages = build_stages(result, sizes)
     for st in stages:
         st.label_lines = stage_labels(st)
-    edges = stage_edges(stages)
-    split_rows(stages, edges, MAX_ROW_WIDTH)
-    n_rows = stages[-1].row + 1 if stages else 0
-    blocks = _block_spans(result, stages)
+    stages, branches, n_main = lanes.separate(result, stages)
+    all_edges = stage_edges(stages)
+    edges = [(a, b) for a, b in all_edges if b < n_main]  # the rows' own (lane stages come last)
+    edges = [(a, b) for a, b in edges if a < n_main]
+    # a branch's detour counts as an edge from its source to its merge: rows break elsewhere
+    split_rows(stages[:n_main], sorted({*edges, *((s, br.consumer) for br in branches
+                                                   for s in br.sources)}), MAX_ROW_WIDTH)
+    for br in branches:
+        for i in br.stages:
+            stages[i].row = stages[br.consumer].row
+    n_rows = stages[n_main - 1].row + 1 if stages else 0
+    names = {st.index: lanes.shown(st) for st in stages}
+    labels = lanes.read_as(result, names)
+    blocks = block_spans(result, stages)
 
     cv = Canvas()
     title, sub = _title(result, sizes)
@@ -168,7 +155,7 @@ def draw(result: Result) -> str:
     row_yc: dict[int, float] = {}
     row_top: dict[int, float] = {}
     for r in range(n_rows):
-        members = [st for st in stages if st.row == r]
+        members = [st for st in stages[:n_main] if st.row == r]
         # the first label clear of the row link coming down the left margin
         x = left + (max(0.0, (text_width(members[0].label_lines) - members[0].width) / 2 - 8.0)
                     if n_rows > 1 else 0.0)
@@ -177,6 +164,10 @@ def draw(result: Result) -> str:
                 x += gap(members[i - 1], st)
             st.x = x
             x += st.width
+        row_branches = [br for br in branches if stages[br.consumer].row == r]
+        lanes.place(stages, row_branches, members, left - 16.0, labels)
+        lane_members = [stages[i] for br in row_branches for i in br.stages]
+        x = members[-1].x + members[-1].width
         cv.width = max(cv.width, x + MARGIN)
         arcs = [(a, b) for a, b in edges if stages[b].row == r and b != a + 1]
         levels = arc_levels(arcs)
@@ -194,9 +185,15 @@ def draw(result: Result) -> str:
         cv.width = max(cv.width, *(st.x + (st.width + text_width(st.label_lines)) / 2 + MARGIN
                                    for st in members))
         y = ty + label_h
-        y = _draw_brackets(cv, blocks, members, y)
+        if row_branches:
+            y = lanes.draw_lanes(cv.parts, stages, row_branches, all_edges,
+                                 lanes.RowGeometry(yc, left - 16.0, names, labels), y,
+                                 lambda sts, yc_, ty_: _draw_boxes(cv, sts, yc_, ty_),
+                                 lambda sa, sb, yc_: _draw_kernel(cv, sa, sb, yc_, sizes),
+                                 _window_label, cv.text)
+        y = _draw_brackets(cv, blocks, members + lane_members, y)
         y += 26.0
-    _draw_row_links(cv, stages, row_yc, row_top, left)
+    _draw_row_links(cv, stages, edges, row_yc, row_top, left)
     y = _draw_legend(cv, stages, y)
     cv.height = y + 14.0
     # titles that fit: the bold title at about 0.6 em a character, the subtitle likewise
@@ -227,7 +224,13 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
               sizes: Mapping[str, int], link: tuple[float, float]) -> None:
     """One row: boxes with their labels, then kernels, arrows and skips (``ys``: centre, labels)."""
     yc, ty = ys
-    # boxes, left to right so nearer faces overlap correctly
+    _draw_boxes(cv, members, yc, ty)
+    _draw_flow(cv, stages, members, edges, yc, sizes)
+    _draw_skips(cv, stages, levels, yc, link)
+
+
+def _draw_boxes(cv: Canvas, members: list[Stage], yc: float, ty: float) -> None:
+    """Boxes with their labels, left to right so nearer faces overlap correctly."""
     for st in members:
         names = " ".join(lr.name for lr in st.layers) or st.name
         cv.add(f'<g class="stage" data-layers={quoteattr(names)} data-row="{st.row}">',
@@ -247,7 +250,11 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
             cv.text(st.x + st.width / 2, yy, text, cls)
             yy += LINE_H[cls]
         cv.add("</g>")
-    # flow between neighbours: kernel + projection lines, or an arrow
+
+
+def _draw_flow(cv: Canvas, stages: list[Stage], members: list[Stage], edges: list[tuple[int, int]],
+               yc: float, sizes: Mapping[str, int]) -> None:
+    """Flow between neighbours: kernel + projection lines, or an arrow."""
     for a, b in edges:
         sa, sb = stages[a], stages[b]
         if sb.row != members[0].row or sa.row != sb.row or b != a + 1:
@@ -263,7 +270,11 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
             if sb.main is not None and sb.main.windows and sb.sources == [sa.index]:
                 # a window read from a merge (a ResNet stage's stride-2 start): its size and stride
                 cv.text((x1 + x2) / 2, min(y1, yc) - 8.0, _window_label(sb), "kernel-label")
-    # skips and branches over the top
+
+
+def _draw_skips(cv: Canvas, stages: list[Stage], levels: Mapping[tuple[int, int], int], yc: float,
+                link: tuple[float, float]) -> None:
+    """Skips over the top of the row (from the left margin when they come from an earlier row)."""
     outs: dict[int, int] = {}
     ins: dict[int, int] = {}
     for (a, b), level in sorted(levels.items()):
@@ -284,7 +295,8 @@ def _draw_row(cv: Canvas, stages: list[Stage], members: list[Stage],
                      f"{_f(x1 + rr)},{_f(peak)} ")
         d = (f"{start}H{_f(x2 - rr)} Q{_f(x2)},{_f(peak)} {_f(x2)},{_f(peak + rr)} "
              f"V{_f(y2 - 1)}")
-        cv.add(f'<path class="skip" d="{d}" marker-end="url(#arrow-skip)"/>')
+        ends = f"data-from={quoteattr(lanes.shown(sa))} data-to={quoteattr(lanes.head(sb))}"
+        cv.add(f'<path class="skip" {ends} d="{d}" marker-end="url(#arrow-skip)"/>')
 
 
 def _draw_kernel(cv: Canvas, sa: Stage, sb: Stage, yc: float, sizes: Mapping[str, int]) -> None:
@@ -353,10 +365,10 @@ def _fit(title: str, width: float, char_w: float = 5.6) -> str:
     return name[:keep] + "…"
 
 
-def _draw_row_links(cv: Canvas, stages: list[Stage], row_yc: Mapping[int, float],
-                    row_top: Mapping[int, float], left: float) -> None:
+def _draw_row_links(cv: Canvas, stages: list[Stage], edges: list[tuple[int, int]],
+                    row_yc: Mapping[int, float], row_top: Mapping[int, float], left: float) -> None:
     """The arrow from the end of one row to the start of the next."""
-    for a, b in stage_edges(stages):
+    for a, b in edges:
         sa, sb = stages[a], stages[b]
         if sa.row == sb.row or b != a + 1:
             continue
