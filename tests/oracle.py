@@ -336,6 +336,15 @@ def _torch_tensor_op(cls: str, kw: Mapping[str, Any], wrap: Any) -> Any:
         return wrap(cut)
     if cls == "Select":
         return wrap(lambda x: x.select(kw["dim"], kw["index"]))
+    if cls == "IndexSelect":  # a fixed index buffer of in-range values, repeats allowed, as Swin's
+        def gather(x: Any) -> Any:
+            import torch
+
+            n = x.shape[kw["dim"]]
+            index = torch.randint(0, n, (kw["size"],), generator=torch.Generator().manual_seed(n))
+            return torch.index_select(x, kw["dim"], index)
+
+        return wrap(gather)
     if cls == "Transpose":
         return wrap(lambda x: x.transpose(*kw["dims"]))
     if cls in ("Mean", "Sum", "Amax", "Amin"):

@@ -1102,8 +1102,9 @@ def _sample_axis(rng: random.Random, shape: Shape) -> int:
 def gen_pad(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
     mode = rng.choice(["Reflection", "Replication", "Circular", "Constant"])
     r = rng.choice([r for r in (1, 2, 3) if r <= len(shape)] or [1])
-    if maybe_invalid(rng, 0.08):
-        r = min(3, len(shape) + rng.choice([1, 2]))  # wrong rank on purpose
+    # wrong rank on purpose; not for ConstantPad, which PyTorch lets pad the batch axis (convcalc refuses)
+    if maybe_invalid(rng, 0.08) and mode != "Constant":
+        r = min(3, len(shape) + rng.choice([1, 2]))
     padded = shape[len(shape) - r :] if r <= len(shape) else ()
     small = min(padded) if padded else 1
     top = small + (1 if mode == "Circular" else 0) + (1 if maybe_invalid(rng, 0.15) else 0)
@@ -1154,6 +1155,17 @@ def gen_select(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est
     )
 
 
+def gen_index_select(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
+    """torch.index_select by an index of ``size`` in-range entries (the oracle draws them): only the
+    count reaches the shape; an empty index gives PyTorch an empty tensor, which convcalc refuses."""
+    axis = _sample_axis(rng, shape)
+    i = axis - 1 if axis > 0 else len(shape) + axis
+    size = 0 if maybe_invalid(rng, 0.05) else rng.choice([1, 2, shape[i], shape[i] + 3, 2 * shape[i] + 1])
+    est = tuple(size if j == i else d for j, d in enumerate(shape))
+    return LayerCfg("IndexSelect", {"dim": axis, "size": size}, "index_select", "convcalc"), (
+        est if size >= 1 else None)
+
+
 def gen_transpose(rng: random.Random, fw: str, shape: Shape) -> tuple[LayerCfg, Est]:
     a, b = _sample_axis(rng, shape), _sample_axis(rng, shape)
     out = list(shape)
@@ -1189,6 +1201,7 @@ TENSOR_OPS: tuple[Gen, ...] = (
     only("pytorch", "pad", "ReflectionPad2d", gen_pad, _ranks_at_least(1)),
     only("pytorch", "slice", "slice", gen_slice, _ranks_at_least(1)),
     only("pytorch", "select", "select", gen_select, _ranks_at_least(2)),
+    only("pytorch", "index_select", "index_select", gen_index_select, _ranks_at_least(1)),
     only("pytorch", "transpose", "transpose", gen_transpose, _ranks_at_least(1)),
     Gen("reduce", ("pytorch",), {"pytorch": ("mean", "sum", "amax", "amin")}, gen_reduce, _ranks_at_least(1)),
     only("pytorch", "layernorm2d", "LayerNorm2d", gen_layernorm2d, _ranks(2), first=_first_spatial(2)),

@@ -53,6 +53,7 @@ CASES: dict[str, tuple[str, str, int]] = {
     "gqa": ("10x64 | gqa(4, 2)", "pytorch", 1),
     "groupnorm": ("6x4x4 | groupnorm(3)", "pytorch", 1),
     "gru": ("10x32 | gru(8)", "pytorch", 1),
+    "index_select": ("4x169x3 | index_select(2, 2401)", "pytorch", 1),
     "instancenorm": ("6x4x4 | instancenorm2d", "pytorch", 1),
     "keras_mha": ("10x16 | MultiHeadAttention(2, 8, from=[input, input])", "keras", 1),
     "layernorm": ("6x10 | layernorm(10)", "pytorch", 1),

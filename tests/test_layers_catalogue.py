@@ -168,6 +168,8 @@ TORCH_CASES: list[tuple[str, str, tuple[int, ...], W, Build]] = [
     # tensor operations: what a PyTorch forward() writes with torch functions
     ("slice", "6x5 | slice(2, 1, 4)", (6, 3), [], _fn(lambda x: x[:, :, 1:4])),
     ("select", "6x5x4 | select(1, 2)", (5, 4), [], _fn(lambda x: x.select(1, 2))),
+    ("index-select", "6x5x4 | index_select(2, 7)", (6, 7, 4), [],
+     _fn(lambda x: x.index_select(2, _torch().tensor([0, 4, 1, 1, 3, 2, 0])))),
     ("transpose", "6x5x4 | transpose(1, 2)", (5, 6, 4), [], _fn(lambda x: x.transpose(1, 2))),
     ("mean", "6x5x4 | mean(2)", (6, 4), [], _fn(lambda x: x.mean(dim=2))),
     ("sum-keepdims", "6x5 | sum(1, keepdims=true)", (1, 5), [], _fn(lambda x: x.sum(dim=1, keepdim=True))),
