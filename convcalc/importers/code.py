@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from ..errors import Loc, SpecError
-from ..spec.inline import parse_layer_text, parse_value
+from ..spec.inline import parse_layer_text, parse_value, split_top_at
 from ..spec.model import BlockSpec, LayerSpec, Spec
 
 _SEQUENTIAL = re.compile(r"^((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential$")
@@ -80,26 +80,9 @@ def _call(text: str, start: int) -> tuple[str, int, int]:
 
 
 def _items(text: str, start: int, end: int) -> list[tuple[str, int]]:
-    """The comma-separated items between ``start`` and ``end``, with their offsets."""
-    items, depth, quote, begin = [], 0, None, start
-    for i in range(start, end + 1):
-        ch = text[i] if i < end else ","
-        if quote:
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            raw = text[begin:i]
-            if raw.strip():
-                items.append((raw.strip(), begin + len(raw) - len(raw.lstrip())))
-            begin = i + 1
-    return items
+    """The comma-separated items between ``start`` and ``end``, stripped, with their offsets."""
+    return [(raw.strip(), start + off + len(raw) - len(raw.lstrip()))
+            for raw, off in split_top_at(text[start:end], ",", "()[]{}") if raw.strip()]
 
 
 def read(text: str, source: str) -> Spec:

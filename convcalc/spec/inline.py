@@ -102,11 +102,14 @@ def _items(t: _Text) -> list[tuple[str, int]]:
 
 def _split_top(text: str, sep: str = ",") -> list[str]:
     """Split at commas that are not inside brackets or quotes."""
-    return [part for part, _ in _split_top_at(text, sep)]
+    return [part for part, _ in split_top_at(text, sep)]
 
 
-def _split_top_at(text: str, sep: str = ",") -> list[tuple[str, int]]:
-    """:func:`_split_top`, each part with its offset in ``text``."""
+def split_top_at(text: str, sep: str = ",", brackets: str = "()[]") -> list[tuple[str, int]]:
+    """:func:`_split_top`, each part with its offset in ``text``.
+
+    ``brackets``: the opening and closing pairs that nest (pasted Python code adds ``{}``)."""
+    opening, closing = brackets[0::2], brackets[1::2]
     parts, depth, quote, start = [], 0, None, 0
     for i, ch in enumerate(text):
         if quote:
@@ -115,9 +118,9 @@ def _split_top_at(text: str, sep: str = ",") -> list[tuple[str, int]]:
             continue
         if ch in "\"'":
             quote = ch
-        elif ch in "([":
+        elif ch in opening:
             depth += 1
-        elif ch in ")]":
+        elif ch in closing:
             depth -= 1
         elif ch == sep and depth == 0:
             parts.append((text[start:i], start))
@@ -199,7 +202,7 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
     sources = None
     trainable: bool | None = None
     meta: dict[str, Any] = {}  # share=, tie=, if= (SPEC §11, issue 14)
-    for part, offset in _split_top_at(body):
+    for part, offset in split_top_at(body):
         km = _KEY.match(part)
         where = at(offset + len(part) - len(part.lstrip()))
         if km:
