@@ -38,16 +38,7 @@ def prepare(expander: Any, resolved: Resolved, use: LayerSpec, level: Any, scope
     and ``from:`` resolution)."""
     layer = resolved.layer
     assert isinstance(layer, Composite)
-    if forced_name is not None:
-        name = forced_name
-    elif use.name is not None:
-        name = scope.prefix + use.name
-    elif scope.prefix:  # inside a block: its position, as nn.Sequential names its children
-        name = f"{scope.prefix}{position}"
-    else:
-        key = (scope.prefix, layer.kind)
-        expander.counters[key] = expander.counters.get(key, 0) + 1
-        name = f"{layer.kind}_{expander.counters[key]}"
+    name = expander.use_name(layer.kind, use, scope, forced_name, position)
     index = len(expander.nodes) + 1
     try:
         if expander.spec.framework == Framework.KERAS:

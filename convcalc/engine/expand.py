@@ -295,6 +295,19 @@ class Expander:
         self.close_group(group, level, record_output=False)
 
     # ---------------------------------------------------------------- blocks
+    def use_name(self, kind: str, use: LayerSpec, scope: _Scope, forced_name: str | None,
+                 position: int) -> str:
+        """A block use's name (a spec's block or a built-in one such as TransformerEncoderLayer)."""
+        if forced_name is not None:
+            return forced_name
+        if use.name is not None:
+            return scope.prefix + use.name
+        if scope.prefix:  # inside a block: its position, as nn.Sequential names its children
+            return f"{scope.prefix}{position}"
+        key = (scope.prefix, kind)  # counts the unnamed uses, as Keras numbers its automatic names
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return f"{kind}_{self.counters[key]}"
+
     def block_use(self, block: BlockSpec, use: LayerSpec, level: _Level, scope: _Scope,
                   forced_name: str | None, position: int) -> None:
         from .block_args import bind_block  # only specs with blocks need it
@@ -306,16 +319,7 @@ class Expander:
         if len(scope.stack) >= MAX_BLOCK_DEPTH:  # each level costs Python stack frames
             raise SpecError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep ({' -> '.join(scope.stack[:3])} "
                             f"-> ... -> {block.name})", loc=use.loc, code="too-deep")
-        if forced_name is not None:
-            name = forced_name
-        elif use.name is not None:
-            name = scope.prefix + use.name
-        elif scope.prefix:  # inside a block: its position, as nn.Sequential names its children
-            name = f"{scope.prefix}{position}"
-        else:  # counts the unnamed uses, as Keras numbers its automatic names
-            key = (scope.prefix, block.name)
-            self.counters[key] = self.counters.get(key, 0) + 1
-            name = f"{scope.prefix}{block.name}_{self.counters[key]}"
+        name = self.use_name(block.name, use, scope, forced_name, position)
         index = len(self.nodes) + 1
         ref = LayerRef(index, name, block.name)
         label = _block_label(block.name, use)  # as written, before size() is pinned
