@@ -33,12 +33,18 @@ _CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)
 
 
 def sniff(text: str, source: str) -> str | None:
-    """Which foreign format ``text`` is (``keras-json``, ``darknet``, ``torch-repr``, ``code``), or None."""
+    """Which foreign format ``text`` is (``keras-json``, ``darknet``, ``ultralytics``, ``torch-repr``,
+    ``code``), or None."""
     stripped = text.lstrip()
     if stripped.startswith("{") and '"class_name"' in stripped[:4096]:
         return "keras-json"
     if _DARKNET.search(text) or (source.lower().endswith(".cfg") and _SECTION.search(text)):
         return "darknet"
+    if "backbone:" in text and "head:" in text:
+        from .ultralytics import sniff as ultralytics_yaml
+
+        if ultralytics_yaml(text):
+            return "ultralytics"
     stripped = _COMMENTS.sub("", stripped)  # pasted code may start with comment lines
     first = stripped.split("\n", 1)[0].rstrip()
     if (_REPR_HEAD.match(first) and _REPR_CHILD.search(stripped)) or _REPR_FRAGMENT.match(stripped):
@@ -66,6 +72,8 @@ def reader(fmt: str) -> Callable[[str, str], Spec]:
         from .darknet import read
     elif fmt == "torch-repr":
         from .torch_repr import read
+    elif fmt == "ultralytics":
+        from .ultralytics import read
     else:
         from .code import read
     return read
@@ -100,6 +108,12 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
         out["darknet_bflops"] = round(bflops(result), 3)
         out["notes"].append(f"Darknet BFLOPs {out['darknet_bflops']:.3f} (as darknet prints them: "
                             "2·MACs of the convolutional and connected layers, no bias)")
+    elif out["format"] == "ultralytics":
+        from .ultralytics import gflops
+
+        out["scale"] = imported.get("scale")
+        out["gflops"] = gflops(result)
+        out["notes"].append(f"GFLOPs {out['gflops']:.1f} (as Ultralytics prints them: 2·MACs)")
     return out
 
 

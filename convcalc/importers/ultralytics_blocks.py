@@ -1,0 +1,226 @@
+"""Ultralytics's modules (``ultralytics/nn/modules``) written once as convcalc blocks.
+
+Each block is the module's ``__init__``/``forward`` as convcalc layers, with Ultralytics's
+child names (``cv1``, ``m.0``, ``cv2.0.2``) so the rows read like its ``model.named_modules()``.
+Modules whose forward concatenates a number of tensors that depends on an argument (C2f's
+``torch.cat(y)`` over its ``n`` bottlenecks, SPPF's poolings, a head's levels) are made by a
+function per count (``C2f_2``: C2f with two bottlenecks), since a ``from:`` list has a fixed
+length; the rest are fixed text (:data:`FIXED`).  ``ACT`` stands for the activation of the
+file (``activation:``; SiLU, Ultralytics's ``Conv.default_act``, when none is given).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+FIXED = """
+Conv:          # Conv2d (no bias), BatchNorm2d, the activation; padding: autopad(k, p, d)
+  args: {c2: null, k: 1, s: 1, p: -1, g: 1, d: 1, act: true}
+  layers:
+    - conv2d: {name: conv, out: $c2, kernel: $k, stride: $s, groups: $g, dilation: $d, bias: false,
+               padding: "($d * ($k - 1) + 1) // 2 if $p < 0 else $p"}
+    - batchnorm2d: {name: bn}
+    - ACT: {name: act, if: $act}
+Bottleneck:    # cv1 (c_ = int(c2·e) channels), cv2, and x + ... when shortcut and c1 == c2
+  args: {c2: null, c_: null, shortcut: 1, g: 1, k1: 3, k2: 3}
+  layers:
+    - Conv: {name: cv1, c2: $c_, k: $k1}
+    - Conv: {name: cv2, c2: $c2, k: $k2, g: $g}
+    - add: {name: add, from: [-1, in], if: "$shortcut == 1 and size(in, 0) == $c2"}
+Bottlenecks:   # nn.Sequential of n Bottlenecks
+  args: {c2: null, c_: null, n: 1, shortcut: 1, g: 1, k1: 3, k2: 3}
+  layers:
+    - repeat: {times: $n, layers: [{Bottleneck: {c2: $c2, c_: $c_, shortcut: $shortcut, g: $g, k1: $k1,
+                                                 k2: $k2}}]}
+C3:            # cv3(cat(m(cv1(x)), cv2(x))) with c_ = int(c2·e), the bottlenecks with k = (1, 3), e = 1
+  args: {c2: null, c_: null, n: 1, shortcut: 1, g: 1}
+  layers:
+    - Conv: {name: cv1, c2: $c_}
+    - Bottlenecks: {name: m, c2: $c_, c_: $c_, n: $n, shortcut: $shortcut, g: $g, k1: 1, k2: 3}
+    - Conv: {name: cv2, from: in, c2: $c_}
+    - concat: {name: cat, from: [m, cv2]}
+    - Conv: {name: cv3, c2: $c2}
+C3k:           # C3 (e = 0.5) whose bottlenecks are k × k (C3k2's inner block at scales m, l, x)
+  args: {c2: null, n: 1, shortcut: 1, g: 1, k: 3}
+  layers:
+    - Conv: {name: cv1, c2: $c2 // 2}
+    - Bottlenecks: {name: m, c2: $c2 // 2, c_: $c2 // 2, n: $n, shortcut: $shortcut, g: $g, k1: $k, k2: $k}
+    - Conv: {name: cv2, from: in, c2: $c2 // 2}
+    - concat: {name: cat, from: [m, cv2]}
+    - Conv: {name: cv3, c2: $c2}
+C2:            # cv1 cut in halves a, b (c = int(c2·e) each); cv2(cat(m(a), b))
+  args: {c2: null, c: null, n: 1, shortcut: 1, g: 1}
+  layers:
+    - Conv: {name: cv1, c2: 2 * $c}
+    - chunk: {name: y, chunks: 2}
+    - Bottlenecks: {name: m, from: y.0, c2: $c, c_: $c, n: $n, shortcut: $shortcut, g: $g}
+    - concat: {name: cat, from: [m, y.1]}
+    - Conv: {name: cv2, c2: $c2}
+Attention:     # qkv as one 1×1 Conv, heads of key_dim = int(head_dim·attn_ratio); pe: a depthwise 3×3 on v
+  args: {dim: null, num_heads: 8, key_dim: null}
+  layers:
+    - Conv: {name: qkv, act: false, c2: $dim + 2 * $num_heads * $key_dim}
+    - reshape: {name: view, shape: [$num_heads, 2 * $key_dim + $dim // $num_heads, "size(in, 1) * size(in, 2)"]}
+    - split: {name: qkv_split, axis: 2, sizes: [$key_dim, $key_dim, $dim // $num_heads]}
+    - transpose: {name: q_t, from: qkv_split.0, dims: [2, 3]}
+    - matmul: {name: qk, from: [q_t, qkv_split.1]}
+    - softmax: {name: attn, dim: -1}
+    - transpose: {name: attn_t, dims: [2, 3]}
+    - matmul: {name: av, from: [qkv_split.2, attn_t]}
+    - reshape: {name: x, shape: [$dim, "size(in, 1)", "size(in, 2)"]}
+    - reshape: {name: v, from: qkv_split.2, shape: [$dim, "size(in, 1)", "size(in, 2)"]}
+    - Conv: {name: pe, c2: $dim, k: 3, g: $dim, act: false}
+    - add: {name: x_pe, from: [x, pe]}
+    - Conv: {name: proj, c2: $dim, act: false}
+PSABlock:      # x + attn(x) (attn_ratio 0.5: key_dim = head_dim // 2), then x + ffn(x)
+  args: {c: null, num_heads: 4, shortcut: 1}
+  layers:
+    - Attention: {name: attn, dim: $c, num_heads: $num_heads, key_dim: $c // $num_heads // 2}
+    - add: {name: add1, from: [-1, in], if: $shortcut == 1}
+    - Conv: {name: ffn.0, c2: "2 * $c"}
+    - Conv: {name: ffn.1, c2: $c, act: false}
+    - add: {name: add2, from: [-1, add1], if: $shortcut == 1}
+PSABlocks:     # nn.Sequential of n PSABlocks
+  args: {c: null, n: 1}
+  layers:
+    - repeat: {times: $n, layers: [{PSABlock: {c: $c, num_heads: "max($c // 64, 1)"}}]}
+C2PSA:         # cv1 split in a, b (c = int(c1·e) each); cv2(cat(a, m(b))) with n PSABlocks on b
+  args: {c2: null, c: null, n: 1}
+  layers:
+    - Conv: {name: cv1, c2: 2 * $c}
+    - split: {name: y, sizes: [$c, $c]}
+    - PSABlocks: {name: m, from: y.1, c: $c, n: $n}
+    - concat: {name: cat, from: [y.0, m]}
+    - Conv: {name: cv2, c2: $c2}
+DFL:           # the distribution of each box side over c1 bins -> its expectation (a frozen 1×1 conv)
+  args: {c1: 16}
+  layers:
+    - reshape: {name: view, shape: [4, $c1, "size(in, 1)"]}
+    - transpose: {name: transpose, dims: [1, 2]}
+    - softmax: {name: softmax, dim: 1}
+    - conv2d: {name: conv, out: 1, kernel: 1, bias: false, trainable: false}
+    - reshape: {name: out, shape: [4, "size(in, 1)"]}
+Proto:         # the mask prototypes: Conv 3×3, ConvTranspose2d ×2, Conv 3×3, Conv 1×1
+  args: {c_: 256, c2: 32}
+  layers:
+    - Conv: {name: cv1, c2: $c_, k: 3}
+    - conv_transpose2d: {name: upsample, out: $c_, kernel: 2, stride: 2, padding: 0}
+    - Conv: {name: cv2, c2: $c_, k: 3}
+    - Conv: {name: cv3, c2: $c2}
+Classify:      # Conv to 1280, global average pool, flatten, dropout, Linear; eval: softmax
+  args: {c2: null, k: 1, s: 1, p: -1, g: 1}
+  layers:
+    - Conv: {name: conv, c2: 1280, k: $k, s: $s, p: $p, g: $g}
+    - adaptive_avgpool2d: {name: pool, size: 1}
+    - flatten: {name: flatten}
+    - dropout: {name: drop, p: 0.0}
+    - linear: {name: linear, out: $c2}
+    - softmax: {name: softmax, dim: 1}
+"""
+
+
+def fixed(act: str) -> dict[str, Any]:
+    """The fixed blocks, with the file's activation in Conv."""
+    return yaml.safe_load(FIXED.replace("ACT", act))
+
+
+def c2f(n: int) -> dict[str, Any]:
+    """C2f with n bottlenecks (c = int(c2·e) channels each): cv1 to 2c, both halves and every
+    bottleneck's output concatenated."""
+    args = {"c2": None, "c": None, "shortcut": 0, "g": 1}
+    return _c2f_like(n, args, {"Bottleneck": {"c2": "$c", "c_": "$c", "shortcut": "$shortcut", "g": "$g"}})
+
+
+def c3k2(n: int, c3k: bool) -> dict[str, Any]:
+    """C3k2 (a C2f): its n inner blocks C3k (n = 2) when c3k, else Bottlenecks with e = 0.5."""
+    args = {"c2": None, "c": None, "g": 1, "shortcut": 1}
+    inner = ({"C3k": {"c2": "$c", "n": 2, "shortcut": "$shortcut", "g": "$g"}} if c3k else
+             {"Bottleneck": {"c2": "$c", "c_": "$c // 2", "shortcut": "$shortcut", "g": "$g"}})
+    return _c2f_like(n, args, inner)
+
+
+def _c2f_like(n: int, args: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
+    (kind, kwargs), = inner.items()
+    layers: list[Any] = [{"Conv": {"name": "cv1", "c2": "2 * $c"}},
+                         {"chunk": {"name": "y", "chunks": 2}}]
+    for j in range(n):
+        layers.append({kind: {"name": f"m.{j}", **({"from": "y.1"} if j == 0 else {}), **kwargs}})
+    layers.append({"concat": {"name": "cat", "from": ["y.0", "y.1", *(f"m.{j}" for j in range(n))]}})
+    layers.append({"Conv": {"name": "cv2", "c2": "$c2"}})
+    return {"args": args, "layers": layers}
+
+
+def sppf(n: int) -> dict[str, Any]:
+    """SPPF: cv1 to c1 // 2 (activated in the rows written before YOLO26), the one max-pool applied n
+    times in a row, all concatenated, cv2, and x + ... with shortcut."""
+    layers: list[Any] = [{"Conv": {"name": "cv1", "c2": "size(in, 0) // 2", "act": "$act1"}}]
+    for j in range(n):
+        layers.append({"maxpool2d": {"name": f"m.{j}", "kernel": "$k", "stride": 1, "padding": "$k // 2"}})
+    layers.append({"concat": {"name": "cat", "from": ["cv1", *(f"m.{j}" for j in range(n))]}})
+    layers.append({"Conv": {"name": "cv2", "c2": "$c2"}})
+    layers.append({"add": {"name": "add", "from": [-1, "in"], "if": "$shortcut == 1 and size(in, 0) == $c2"}})
+    return {"args": {"c2": None, "k": 5, "act1": True, "shortcut": 0}, "layers": layers}
+
+
+def spp(ks: tuple[int, ...]) -> dict[str, Any]:
+    """SPP: cv1 to c1 // 2, one max-pool per kernel size side by side, concatenated, cv2."""
+    layers: list[Any] = [{"Conv": {"name": "cv1", "c2": "size(in, 0) // 2"}}]
+    for j, k in enumerate(ks):
+        layers.append({"maxpool2d": {"name": f"m.{j}", "from": "cv1", "kernel": k, "stride": 1,
+                                     "padding": k // 2}})
+    layers.append({"concat": {"name": "cat", "from": ["cv1", *(f"m.{j}" for j in range(len(ks)))]}})
+    layers.append({"Conv": {"name": "cv2", "c2": "$c2"}})
+    return {"args": {"c2": None}, "layers": layers}
+
+
+def head(kind: str, nl: int, legacy: bool) -> dict[str, Any]:
+    """Detect (and Segment, Pose, OBB) over nl levels, in eval mode: per level the box branch cv2.i
+    (4·reg_max) and the class branch cv3.i (nc; legacy v3/v5/v8/v9 heads: two 3×3 Conv, later
+    ones two depthwise-separable pairs), flattened and concatenated over the levels; DFL decodes the
+    boxes; the output is cat(boxes, sigmoid(scores), the task's extra rows) of 4 + nc + extra
+    channels for every anchor.  Segment adds the prototypes (a second output), Pose the
+    keypoints, OBB the angle."""
+    extra = {"Segment": "$nm", "Pose": "$nk", "OBB": "$ne"}.get(kind)
+    layers: list[Any] = []
+    for i in range(nl):
+        layers += _branch(f"cv2.{i}", f"in.{i}", "$c2", "4 * $reg_max", legacy=True)
+        layers.append({"reshape": {"name": f"box.{i}", "shape": ["4 * $reg_max", -1]}})
+        layers += _branch(f"cv3.{i}", f"in.{i}", "$c3", "$nc", legacy)
+        layers.append({"reshape": {"name": f"cls.{i}", "shape": ["$nc", -1]}})
+        if extra:
+            layers += _branch(f"cv4.{i}", f"in.{i}", "$c4", extra, legacy=True)
+            layers.append({"reshape": {"name": f"ext.{i}", "shape": [extra, -1]}})
+    layers.append({"concat": {"name": "boxes", "from": [f"box.{i}" for i in range(nl)], "axis": 2}})
+    layers.append({"concat": {"name": "scores", "from": [f"cls.{i}" for i in range(nl)], "axis": 2}})
+    layers.append({"DFL": {"name": "dfl", "from": "boxes", "c1": "$reg_max"}})
+    layers.append({"sigmoid": {"name": "sigmoid", "from": "scores"}})
+    parts = ["dfl", "sigmoid"]
+    if extra:
+        layers.append({"concat": {"name": "extra", "from": [f"ext.{i}" for i in range(nl)], "axis": 2}})
+        if kind == "OBB":
+            layers.append({"sigmoid": {"name": "angle"}})  # (angle.sigmoid() - 0.25) * pi
+        parts.append(layers[-1][next(iter(layers[-1]))]["name"])
+    layers.append({"concat": {"name": "out", "from": parts, "axis": 1}})
+    args: dict[str, Any] = {"nc": 80, "reg_max": 16, "c2": None, "c3": None}
+    if extra:
+        args.update({"c4": None, extra[1:]: None})
+    if kind == "Segment":
+        args["npr"] = 256
+        layers.append({"Proto": {"name": "proto", "from": "in.0", "c_": "$npr", "c2": "$nm"}})
+    return {"args": args, "layers": layers}
+
+
+def _branch(name: str, source: str, c: str, out: str, legacy: bool) -> list[Any]:
+    """One level's Sequential: Conv 3×3, Conv 3×3, Conv2d 1×1 (legacy); or (DWConv 3×3, Conv 1×1)
+    twice, then the Conv2d (the class branch of heads after YOLOv8)."""
+    last = {"conv2d": {"name": f"{name}.2", "out": out, "kernel": 1}}
+    if legacy:
+        return [{"Conv": {"name": f"{name}.0", "from": source, "c2": c, "k": 3}},
+                {"Conv": {"name": f"{name}.1", "c2": c, "k": 3}}, last]
+    return [{"Conv": {"name": f"{name}.0.0", "from": source, "c2": f"size({source}, 0)", "k": 3,
+                      "g": f"size({source}, 0)"}},
+            {"Conv": {"name": f"{name}.0.1", "c2": c}},
+            {"Conv": {"name": f"{name}.1.0", "c2": c, "k": 3, "g": c}},
+            {"Conv": {"name": f"{name}.1.1", "c2": c}}, last]
