@@ -113,7 +113,8 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
 
         out["scale"] = imported.get("scale")
         out["gflops"] = gflops(result)
-        out["notes"].append(f"GFLOPs {out['gflops']:.1f} (as Ultralytics prints them: 2·MACs)")
+        out["notes"].append(f"GFLOPs {out['gflops']:.1f} (as Ultralytics prints them: 2 × thop's count, "
+                            "which leaves out activations and pooling)")
     return out
 
 
