@@ -187,7 +187,8 @@ def command(
         if fmt not in DIFF_FORMATS:
             raise click.UsageError(f"--diff writes {', '.join(DIFF_FORMATS)}; not {fmt}")
         sys.exit(run_diff(specs[0], specs[1], opts, sys.stdout, sys.stderr,
-                          lambda spec, source: _analyze(spec, input_, framework, layout, names, source, scale)))
+                          lambda spec, source: _analyze(spec, input_, framework, layout, names, source,
+                                                        scale)))
     items = [_analyze(spec, input_, framework, layout, names, scale=scale) for spec in specs]
     if fmt == "yaml":  # a network a convcalc spec cannot say is an error there (exit 2)
         from .render.yaml import writable

@@ -96,7 +96,7 @@ def main(wanted: list[str]) -> None:
             t = time.time()
             try:
                 rows[key] = build(rel, scale)
-            except Exception as e:  # noqa: BLE001  (recorded: the table says what Ultralytics refused)
+            except Exception as e:  # recorded: the table says what Ultralytics refused
                 rows[key] = {"yaml": rel, "file": key, "scale": scale, "error": f"{type(e).__name__}: {e}"}
             print(f"{key}: {rows[key].get('params', rows[key].get('error'))} ({time.time() - t:.1f} s)",
                   flush=True)

@@ -38,7 +38,8 @@ def _models_dir() -> Path | None:
 
 
 MODELS = _models_dir()
-needs_yamls = pytest.mark.skipif(MODELS is None, reason="the ultralytics package (its YAML files) is not installed")
+needs_yamls = pytest.mark.skipif(MODELS is None,
+                                 reason="the ultralytics package (its YAML files) is not installed")
 # Every model/scale convcalc reads (the rest are refused with a code: see test_unread_modules_are_refused)
 READ = sorted(k for k, row in TABLE["models"].items() if "error" not in row
               and not row["yaml"].startswith(("12/", "26/", "v9/", "v10/")) and "ghost" not in row["yaml"])
@@ -142,7 +143,7 @@ def test_the_example_reads_by_content_with_the_cli_option() -> None:
 def test_parse_model_rules_on_the_example(scale: str, depth: int, c2: int) -> None:
     result = api.analyze(str(EXAMPLE), scale=scale)
     assert int(result.layer("0.conv").output[0]) == c2  # make_divisible(min(64, 64) · width, 8)
-    c2f = [row.name for row in result.table_rows() if row.name.startswith("2.m.") and row.name.count(".") == 2]
+    c2f = [r.name for r in result.table_rows() if r.name.startswith("2.m.") and r.name.count(".") == 2]
     assert len(c2f) == depth  # max(round(3 · depth), 1) bottlenecks
 
 

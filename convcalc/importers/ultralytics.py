@@ -122,7 +122,8 @@ class _Reader:
                                 code="ultralytics-unknown-scale")
             return "", (float(data.get("depth_multiple", 1.0)), float(data.get("width_multiple", 1.0)),
                         float("inf"))
-        if not isinstance(scales, dict) or not all(isinstance(v, list) and len(v) == 3 for v in scales.values()):
+        if not isinstance(scales, dict) or not all(isinstance(v, list) and len(v) == 3
+                                                   for v in scales.values()):
             raise SpecError("scales: maps each scale to [depth, width, max_channels]", loc=where,
                             code="ultralytics-bad-row")
         if wanted is None:
@@ -148,14 +149,15 @@ class _Reader:
         for i, (row, where) in enumerate(rows):
             if not (isinstance(row, list) and len(row) == 4 and isinstance(row[2], str)
                     and isinstance(row[3], list)):
-                raise SpecError("a row is [from, repeats, module, args]", loc=where, code="ultralytics-bad-row")
+                raise SpecError("a row is [from, repeats, module, args]", loc=where,
+                                code="ultralytics-bad-row")
             c2 = self.row(i, row, ch, where)
             if i == 0:
                 ch = []
             ch.append(c2)
-        spec_data: dict[str, Any] = {"name": Path(self.source).stem + (f" ({self.scale})" if self.scale else ""),
-                                     "framework": "pytorch", "input": [3, 640, 640], "blocks": self.blocks,
-                                     "layers": self.layers}
+        name = Path(self.source).stem + (f" ({self.scale})" if self.scale else "")
+        spec_data: dict[str, Any] = {"name": name, "framework": "pytorch", "input": [3, 640, 640],
+                                     "blocks": self.blocks, "layers": self.layers}
         if self.outputs:
             spec_data["outputs"] = self.outputs
         spec = from_data(spec_data, self.source, None, self.loc)
@@ -171,8 +173,8 @@ class _Reader:
         """A string argument as parse_model reads it: a name it knows, else a Python literal."""
         if not isinstance(raw, str):
             return raw
-        names = {"nc": self.nc, "kpt_shape": self.data.get("kpt_shape"), "reg_max": self.data.get("reg_max", 16),
-                 "end2end": self.data.get("end2end"), "scale": self.scale}
+        names = {"nc": self.nc, "kpt_shape": self.data.get("kpt_shape"), "scale": self.scale,
+                 "reg_max": self.data.get("reg_max", 16), "end2end": self.data.get("end2end")}
         if raw in names:
             return names[raw]
         try:
@@ -241,7 +243,8 @@ class _Reader:
 
     def base(self, m: str, n: int, args: list[Any], c1: int | None, entry: dict[str, Any], loc: Loc) -> int:
         if c1 is None:
-            raise SpecError(f"{m} reading several rows is not read yet", code="ultralytics-unsupported", loc=loc)
+            raise SpecError(f"{m} reading several rows is not read yet", code="ultralytics-unsupported",
+                            loc=loc)
         c2 = args[0] if args else 0
         if not isinstance(c2, int) or isinstance(c2, bool):
             raise SpecError(f"{m}: its first argument (the channels) must be a whole number, not {c2!r}",
@@ -289,8 +292,8 @@ class _Reader:
                     raise SpecError(f"{m} with a kernel or padding per axis is not read yet",
                                     code="ultralytics-unsupported", loc=loc)
             if not isinstance(kw.get("act", True), bool):
-                raise SpecError(f"{m}: act={kw['act']!r} (a module) is not read yet", code="ultralytics-unsupported",
-                                loc=loc)
+                raise SpecError(f"{m}: act={kw['act']!r} (a module) is not read yet",
+                                code="ultralytics-unsupported", loc=loc)
             return self.use("Conv", {"c2": c2, **kw}, entry, loc, c2, n)
         if m == "Bottleneck":
             kw = _bind(m, ["shortcut", "g", "k", "e"], rest, loc)
@@ -329,9 +332,8 @@ class _Reader:
 
     def head(self, m: str, args: list[Any], chs: list[int], entry: dict[str, Any], loc: Loc) -> int:
         args = [*args, self.data.get("reg_max", 16), self.data.get("end2end"), chs]
-        if m == "Segment":
-            if len(args) > 2 and isinstance(args[2], int):
-                args[2] = make_divisible(min(args[2], self.max_ch) * self.width, 8)
+        if m == "Segment" and len(args) > 2 and isinstance(args[2], int):
+            args[2] = make_divisible(min(args[2], self.max_ch) * self.width, 8)
         kw = _bind(m, list(HEADS[m]), args, loc)
         kw = {**{k: HEAD_DEFAULTS[k] for k in HEADS[m] if k in HEAD_DEFAULTS}, **kw}
         if kw.pop("end2end"):
@@ -425,9 +427,9 @@ def read_scaled_name(path: str) -> Spec | None:
     m = _SCALE_IN_NAME.search(Path(path).stem)
     with scale_option(SCALE.get() or (m.group(2) if m else None)):
         spec = read(read_file(alt), alt)
-    notes = (*spec.imported["notes"], f"{Path(path).name} is {Path(alt).name} at scale {spec.imported['scale']}") \
-        if spec.imported else ()
-    return replace(spec, imported={**(spec.imported or {}), "notes": notes})
+    imported = dict(spec.imported or {})
+    said = f"{Path(path).name} is {Path(alt).name} at scale {imported.get('scale')}"
+    return replace(spec, imported={**imported, "notes": (*imported.get("notes", ()), said)})
 
 
 def load_scaled(load: Callable[[], Spec], scale: str) -> Spec:

@@ -62,7 +62,8 @@ Attention:     # qkv as one 1×1 Conv, heads of key_dim = int(head_dim·attn_rat
   args: {dim: null, num_heads: 8, key_dim: null}
   layers:
     - Conv: {name: qkv, act: false, c2: $dim + 2 * $num_heads * $key_dim}
-    - reshape: {name: view, shape: [$num_heads, 2 * $key_dim + $dim // $num_heads, "size(in, 1) * size(in, 2)"]}
+    - reshape: {name: view, shape: [$num_heads, 2 * $key_dim + $dim // $num_heads,
+                                    "size(in, 1) * size(in, 2)"]}
     - split: {name: qkv_split, axis: 2, sizes: [$key_dim, $key_dim, $dim // $num_heads]}
     - transpose: {name: q_t, from: qkv_split.0, dims: [2, 3]}
     - matmul: {name: qk, from: [q_t, qkv_split.1]}
