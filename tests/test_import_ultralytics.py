@@ -186,3 +186,17 @@ def test_format_yaml_round_trip(key: str) -> None:
 
 def test_example_round_trip() -> None:
     assert_round_trip(api.analyze(str(EXAMPLE)))
+
+
+def test_json_lists_ultralytics_rows_with_from_n_params_and_output() -> None:
+    r = run("-f", "json", str(EXAMPLE))
+    assert r.status == 0, r.err
+    imported = json.loads(r.out)["imported"]
+    assert imported["format"] == "ultralytics" and imported["scale"] == "n"
+    rows = imported["rows"]
+    assert [row["module"] for row in rows] == ["Conv", "Conv", "C2f", "Conv", "SPPF", "nn.Upsample", "Concat",
+                                               "C2f", "Detect"]
+    assert rows[2] == {"index": 2, "from": -1, "n": 1, "module": "C2f", "params": 7360,
+                       "output": [32, 160, 160]}
+    assert rows[8]["from"] == [7, 4] and rows[8]["output"] == [14, 32000]  # 160² + 80² anchors
+    assert sum(row["params"] for row in rows) == 235764  # Ultralytics's DetectionModel of this file

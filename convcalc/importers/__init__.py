@@ -109,9 +109,10 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
         out["notes"].append(f"Darknet BFLOPs {out['darknet_bflops']:.3f} (as darknet prints them: "
                             "2·MACs of the convolutional and connected layers, no bias)")
     elif out["format"] == "ultralytics":
-        from .ultralytics import gflops
+        from .ultralytics import gflops, summary
 
         out["scale"] = imported.get("scale")
+        out["rows"] = summary(imported.get("rows", ()), result)
         out["gflops"] = gflops(result)
         out["notes"].append(f"GFLOPs {out['gflops']:.1f} (as Ultralytics prints them: 2 × thop's count, "
                             "which leaves out activations and pooling)")

@@ -108,6 +108,7 @@ class _Reader:
         self.locs: list[Loc] = []
         self.outputs: list[str] | None = None
         self.legacy = True
+        self.summary: list[dict[str, Any]] = []  # Ultralytics's model table: index, from, n, module
 
     def _scale(self) -> tuple[str, tuple[float, float, float]]:
         data, scales = self.data, self.data.get("scales")
@@ -165,7 +166,8 @@ class _Reader:
         notes = [f"Ultralytics scale {self.scale or '-'}: depth {self.depth}, width {self.width}, "
                  f"max_channels {self.max_ch}", *self.notes]
         return replace(spec, layers=layers, declared=False, input_loc=self.loc,
-                       imported={"format": "ultralytics", "scale": self.scale, "notes": tuple(notes)})
+                       imported={"format": "ultralytics", "scale": self.scale, "notes": tuple(notes),
+                                 "rows": tuple(self.summary)})
 
     # ------------------------------------------------------------------ one row
 
@@ -198,6 +200,7 @@ class _Reader:
                 raise SpecError(f"from {x}: row {i} can read rows 0 to {i - 1} (or -1 back)",
                                 code="ultralytics-bad-row", loc=self.locator.item(row, 0, where))
         n = max(round(n * self.depth), 1) if n > 1 else n
+        self.summary.append({"index": i, "from": f, "n": n, "module": m})
         sources = [self.ref(i, x) for x in froms]
         entry: dict[str, Any] = {"name": str(i)}
         if not isinstance(f, list) and f == -1:
@@ -411,6 +414,18 @@ def gflops(result: Any) -> float:
                                                                         strict=True))
             ops += (window + 1) * _elements(row.output)
     return 2 * ops / 1e9
+
+
+def summary(rows: Any, result: Any) -> list[dict[str, Any]]:
+    """Ultralytics's model table (index, from, n, module) with each row's parameters and output."""
+    by_name = {row.name: row for row in result.table_rows()}
+    out = []
+    for row in rows:
+        got = by_name.get(str(row["index"]))
+        shapes = None if got is None else [[int(v) for v in s] for s in got.outputs.values()]
+        out.append({**row, "params": None if got is None else int(got.params),
+                    "output": shapes[0] if shapes and len(shapes) == 1 else shapes})
+    return out
 
 
 def _elements(shape: Any) -> int:
