@@ -33,7 +33,8 @@ MODELS = (
     "v8/yolov8-cls.yaml", "v8/yolov8-obb.yaml", "11/yolo11-seg.yaml", "11/yolo11-pose.yaml",
     "11/yolo11-cls.yaml", "11/yolo11-obb.yaml", "v8/yolov8-p2.yaml", "v8/yolov8-p6.yaml",
     "v5/yolov5-p6.yaml", "v6/yolov6.yaml", "v3/yolov3.yaml", "v3/yolov3-tiny.yaml", "v3/yolov3-spp.yaml",
-    "v8/yolov8-seg-p6.yaml", "v8/yolov8-pose-p6.yaml", "v8/yolov8-ghost.yaml", "12/yolo12.yaml",
+    "v8/yolov8-seg-p6.yaml", "v8/yolov8-pose-p6.yaml", "v8/yolov8-ghost.yaml",
+    "v8/yolov8-ghost-p2.yaml", "v8/yolov8-ghost-p6.yaml", "12/yolo12.yaml",
     "v9/yolov9t.yaml", "v9/yolov9c.yaml", "v10/yolov10n.yaml", "26/yolo26.yaml",
 )
 EXTRA_INPUTS = {("v8/yolov8.yaml", "n"): (1024,)}  # also measured at these square sizes

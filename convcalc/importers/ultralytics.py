@@ -36,8 +36,8 @@ _SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")
 ACTIVATIONS = {"nn.SiLU()": "silu", "nn.ReLU()": "relu", "nn.LeakyReLU(0.1)": "leakyrelu",
                "nn.Hardswish()": "hardswish", "nn.GELU()": "gelu", "nn.Mish()": "mish",
                "nn.ReLU6()": "relu6", "nn.Sigmoid()": "sigmoid", "nn.Tanh()": "tanh"}
-REPEAT_MODULES = {"C2f", "C3k2", "C3", "C2", "C2PSA"}
-BASE_MODULES = REPEAT_MODULES | {"Conv", "DWConv", "Bottleneck", "SPP", "SPPF", "Classify",
+REPEAT_MODULES = {"C2f", "C3k2", "C3", "C2", "C2PSA", "C3Ghost"}
+BASE_MODULES = REPEAT_MODULES | {"Conv", "DWConv", "GhostConv", "Bottleneck", "SPP", "SPPF", "Classify",
                                  "nn.ConvTranspose2d"}
 HEADS = {"Detect": ("nc", "reg_max", "end2end", "ch"),
          "Segment": ("nc", "nm", "npr", "reg_max", "end2end", "ch"),
@@ -269,6 +269,15 @@ class _Reader:
             self.blocks.setdefault(name, B.c3k2(n, name.endswith("_c3k")))
             kw["c"] = int(c2 * kw.pop("e", 0.5))
             return self.use(name, {"c2": c2, **kw}, entry, loc, c2)
+        if m == "C3Ghost":  # shortcut and g are taken and not used: its GhostBottlenecks have neither
+            kw = _bind(m, ["shortcut", "g", "e"], rest, loc)
+            return self.use(m, {"c2": c2, "c_": int(c2 * kw.get("e", 0.5)), "n": n}, entry, loc, c2, n_done=True)
+        if m == "GhostConv":
+            kw = _bind(m, ["k", "s", "g", "act"], rest, loc)
+            if not isinstance(kw.get("act", True), bool):
+                raise SpecError(f"{m}: act={kw['act']!r} (a module) is not read yet",
+                                code="ultralytics-unsupported", loc=loc)
+            return self.use(m, {"c2": c2, **kw}, entry, loc, c2, n)
         if m in ("C2f", "C3", "C2"):
             kw = _bind(m, ["shortcut", "g", "e"], rest, loc)
             name = f"C2f_{n}" if m == "C2f" else m

@@ -95,6 +95,30 @@ C2PSA:         # cv1 split in a, b (c = int(c1·e) each); cv2(cat(a, m(b))) with
     - PSABlocks: {name: m, from: y.1, c: $c, n: $n}
     - concat: {name: cat, from: [y.0, m]}
     - Conv: {name: cv2, c2: $c2}
+GhostConv:     # cv1 to c2 // 2, cv2 a depthwise 5×5 of it, both concatenated
+  args: {c2: null, k: 1, s: 1, g: 1, act: true}
+  layers:
+    - Conv: {name: cv1, c2: $c2 // 2, k: $k, s: $s, g: $g, act: $act}
+    - Conv: {name: cv2, c2: $c2 // 2, k: 5, g: $c2 // 2, act: $act}
+    - concat: {name: cat, from: [cv1, cv2]}
+GhostBottleneck:  # stride 1 (as C3Ghost builds it): GhostConv to c2 // 2, GhostConv to c2 (no activation), + x
+  args: {c2: null}
+  layers:
+    - GhostConv: {name: conv.0, c2: $c2 // 2}
+    - GhostConv: {name: conv.2, c2: $c2, act: false}
+    - add: {name: add, from: [-1, in]}
+GhostBottlenecks:  # nn.Sequential of n GhostBottlenecks
+  args: {c2: null, n: 1}
+  layers:
+    - repeat: {times: $n, layers: [{GhostBottleneck: {c2: $c2}}]}
+C3Ghost:       # C3 whose bottlenecks are GhostBottlenecks
+  args: {c2: null, c_: null, n: 1}
+  layers:
+    - Conv: {name: cv1, c2: $c_}
+    - GhostBottlenecks: {name: m, c2: $c_, n: $n}
+    - Conv: {name: cv2, from: in, c2: $c_}
+    - concat: {name: cat, from: [m, cv2]}
+    - Conv: {name: cv3, c2: $c2}
 DFL:           # the distribution of each box side over c1 bins -> its expectation (a frozen 1×1 conv)
   args: {c1: 16}
   layers:
