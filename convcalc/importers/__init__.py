@@ -109,7 +109,7 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
         out["notes"].append(f"Darknet BFLOPs {out['darknet_bflops']:.3f} (as darknet prints them: "
                             "2·MACs of the convolutional and connected layers, no bias)")
     elif out["format"] == "ultralytics":
-        from .ultralytics import gflops, summary
+        from .ultralytics_report import gflops, summary
 
         out["scale"] = imported.get("scale")
         out["rows"] = summary(imported.get("rows", ()), result)

@@ -36,13 +36,14 @@ _SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")
 ACTIVATIONS = {"nn.SiLU()": "silu", "nn.ReLU()": "relu", "nn.LeakyReLU(0.1)": "leakyrelu",
                "nn.Hardswish()": "hardswish", "nn.GELU()": "gelu", "nn.Mish()": "mish",
                "nn.ReLU6()": "relu6", "nn.Sigmoid()": "sigmoid", "nn.Tanh()": "tanh"}
-REPEAT_MODULES = {"C2f", "C3k2", "C3", "C2", "C2PSA", "C3Ghost"}
+REPEAT_MODULES = {"C2f", "C3k2", "C3", "C2", "C2PSA", "C3Ghost", "C2fCIB"}
 BASE_MODULES = REPEAT_MODULES | {"Conv", "DWConv", "GhostConv", "Bottleneck", "SPP", "SPPF", "Classify",
+                                 "SCDown", "PSA",
                                  "nn.ConvTranspose2d"}
 HEADS = {"Detect": ("nc", "reg_max", "end2end", "ch"),
          "Segment": ("nc", "nm", "npr", "reg_max", "end2end", "ch"),
          "Pose": ("nc", "kpt_shape", "reg_max", "end2end", "ch"),
-         "OBB": ("nc", "ne", "reg_max", "end2end", "ch")}
+         "OBB": ("nc", "ne", "reg_max", "end2end", "ch"), "v10Detect": ("nc", "ch")}
 HEAD_DEFAULTS = {"nc": 80, "nm": 32, "npr": 256, "reg_max": 16, "end2end": False, "kpt_shape": (17, 3),
                  "ne": 1}
 PLAIN_NN = {"nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.Identity", "nn.BatchNorm2d",
@@ -269,9 +270,27 @@ class _Reader:
             self.blocks.setdefault(name, B.c3k2(n, name.endswith("_c3k")))
             kw["c"] = int(c2 * kw.pop("e", 0.5))
             return self.use(name, {"c2": c2, **kw}, entry, loc, c2)
+        if m == "C2fCIB":
+            self.legacy = False
+            kw = _bind(m, ["shortcut", "lk", "g", "e"], rest, loc)
+            lk = bool(kw.pop("lk", False))
+            name = f"C2fCIB_{n}" + ("_lk" if lk else "")
+            self.blocks.setdefault(name, B.c2fcib(n, lk))
+            self.blocks.setdefault("CIB_lk" if lk else "CIB", B.cib(lk))
+            kw["c"] = int(c2 * kw.pop("e", 0.5))
+            return self.use(name, {"c2": c2, **kw}, entry, loc, c2)
+        if m == "SCDown":
+            return self.use(m, {"c2": c2, **_bind(m, ["k", "s"], rest, loc)}, entry, loc, c2, n)
+        if m == "PSA":
+            kw = _bind(m, ["e"], rest, loc)
+            if c1 != c2:
+                raise SpecError(f"PSA needs as many channels out as in (Ultralytics asserts c1 == c2), not "
+                                f"{c1} and {c2}", code="ultralytics-bad-row", loc=loc)
+            return self.use(m, {"c2": c2, "c": int(c1 * kw.pop("e", 0.5))}, entry, loc, c2, n)
         if m == "C3Ghost":  # shortcut and g are taken and not used: its GhostBottlenecks have neither
             kw = _bind(m, ["shortcut", "g", "e"], rest, loc)
-            return self.use(m, {"c2": c2, "c_": int(c2 * kw.get("e", 0.5)), "n": n}, entry, loc, c2, n_done=True)
+            return self.use(m, {"c2": c2, "c_": int(c2 * kw.get("e", 0.5)), "n": n}, entry, loc, c2,
+                            n_done=True)
         if m == "GhostConv":
             kw = _bind(m, ["k", "s", "g", "act"], rest, loc)
             if not isinstance(kw.get("act", True), bool):
@@ -343,22 +362,23 @@ class _Reader:
         return c2
 
     def head(self, m: str, args: list[Any], chs: list[int], entry: dict[str, Any], loc: Loc) -> int:
-        args = [*args, self.data.get("reg_max", 16), self.data.get("end2end"), chs]
+        args = [*args, chs] if m == "v10Detect" else [*args, self.data.get("reg_max", 16),
+                                                      self.data.get("end2end"), chs]
         if m == "Segment" and len(args) > 2 and isinstance(args[2], int):
             args[2] = make_divisible(min(args[2], self.max_ch) * self.width, 8)
         kw = _bind(m, list(HEADS[m]), args, loc)
-        kw = {**{k: HEAD_DEFAULTS[k] for k in HEADS[m] if k in HEAD_DEFAULTS}, **kw}
-        if kw.pop("end2end"):
-            raise SpecError(f"{m} with end2end (YOLO26's one-to-one head) is not read yet",
-                            code="ultralytics-unsupported", loc=loc)
+        kw = {**{k: HEAD_DEFAULTS[k] for k in (*HEADS[m], "reg_max") if k in HEAD_DEFAULTS}, **kw}
+        end2end = m == "v10Detect" or bool(kw.pop("end2end", False))
+        if end2end and m != "v10Detect" and m != "Detect":
+            raise SpecError(f"{m} with end2end is not read yet", code="ultralytics-unsupported", loc=loc)
         kw.pop("ch")
         nc, reg_max = kw["nc"], kw["reg_max"]
         if not isinstance(nc, int):
             raise SpecError(f"{m}: nc is {nc!r}; the file's nc: must be a whole number", loc=loc,
                             code="ultralytics-bad-row")
-        if reg_max <= 1:
-            raise SpecError(f"{m} with reg_max {reg_max} (no DFL) is not read yet", loc=loc,
-                            code="ultralytics-unsupported")
+        if not isinstance(reg_max, int) or reg_max < 1:
+            raise SpecError(f"{m}: reg_max {reg_max!r} must be a whole number of at least 1", loc=loc,
+                            code="ultralytics-bad-row")
         kw["c2"], kw["c3"] = max(16, chs[0] // 4, reg_max * 4), max(chs[0], min(nc, 100))
         extra = {"Segment": "nm", "OBB": "ne"}.get(m)
         if m == "Pose":
@@ -367,11 +387,19 @@ class _Reader:
             extra = "nk"
         if extra:
             kw["c4"] = max(chs[0] // 4, kw[extra])
-        name = f"{m}_{len(chs)}" + ("_legacy" if self.legacy else "")
-        self.blocks.setdefault(name, B.head(m, len(chs), self.legacy))
+        legacy = self.legacy and m != "v10Detect"  # v10Detect has its own light class branch
+        kind = "Detect" if m == "v10Detect" else m
+        name = (f"{m}_{len(chs)}" + ("_legacy" if legacy else "")
+                + ("_end2end" if end2end and kind == m else "") + ("" if reg_max > 1 else "_nodfl"))
+        self.blocks.setdefault(name, B.head(kind, len(chs), legacy, end2end, reg_max > 1))
         self.add({name: {**entry, **kw}}, loc)
         if m == "Segment":
             self.outputs = [f"{entry['name']}.out", f"{entry['name']}.proto"]
+        if end2end:
+            self.notes.append(f"{m}'s one-to-one branches (one2one_*) run beside the one-to-many ones; "
+                              "the output is the one-to-many decode, Ultralytics's eval output until a "
+                              "predictor or exporter switches end2end on (then the top 300 as [x1, y1, x2, "
+                              "y2, score, class])")
         return 4 + nc + (kw[extra] if extra else 0)
 
 
@@ -397,48 +425,6 @@ def _plain(args: list[Any]) -> list[Any]:
     """A torch.nn module's positional arguments as a layer entry's list (tuples as lists)."""
     return [_plain(list(a)) if isinstance(a, list | tuple) else a for a in args]
 
-
-def gflops(result: Any) -> float:
-    """Ultralytics's GFLOPs, as its ``get_flops`` counts them with thop: 2 · (the convolutions'
-    multiply-adds without bias, 4 per element of a BatchNorm's input, a Linear's in·out per output,
-    an adaptive average pool's window + 1 per output, a matrix product's multiply-adds), in 10⁹;
-    activations, max-pools, reshapes and softmax count nothing there."""
-    ops = 0
-    for row in result.layers:
-        if row.is_block or row.skipped:
-            continue
-        if row.type in ("conv2d", "conv_transpose2d", "linear", "dense"):
-            kernel = row.weights[0].shape
-            k = math.prod(int(v) for v in kernel[2:]) if len(kernel) > 2 else 1
-            if row.type == "conv_transpose2d":  # thop walks the input, channels from the output
-                ops += _elements(row.input_shapes[0]) * int(kernel[1]) * k
-            else:  # output elements · in_channels / groups · kernel
-                ops += _elements(row.output) * int(kernel[1]) * k
-        elif row.type == "matmul":  # thop counts the attention's `q.transpose(-2, -1) @ k` too
-            ops += int(row.macs)
-        elif row.type.startswith("batchnorm"):
-            ops += 4 * _elements(row.input_shapes[0])
-        elif row.type.startswith("adaptive_avgpool"):
-            window = math.prod(-(-int(i) // int(o)) for i, o in zip(row.input_shapes[0][1:], row.output[1:],
-                                                                        strict=True))
-            ops += (window + 1) * _elements(row.output)
-    return 2 * ops / 1e9
-
-
-def summary(rows: Any, result: Any) -> list[dict[str, Any]]:
-    """Ultralytics's model table (index, from, n, module) with each row's parameters and output."""
-    by_name = {row.name: row for row in result.table_rows()}
-    out = []
-    for row in rows:
-        got = by_name.get(str(row["index"]))
-        shapes = None if got is None else [[int(v) for v in s] for s in got.outputs.values()]
-        out.append({**row, "params": None if got is None else int(got.params),
-                    "output": shapes[0] if shapes and len(shapes) == 1 else shapes})
-    return out
-
-
-def _elements(shape: Any) -> int:
-    return math.prod(int(v) for v in shape)
 
 
 def read_scaled_name(path: str) -> Spec | None:

@@ -101,7 +101,7 @@ GhostConv:     # cv1 to c2 // 2, cv2 a depthwise 5×5 of it, both concatenated
     - Conv: {name: cv1, c2: $c2 // 2, k: $k, s: $s, g: $g, act: $act}
     - Conv: {name: cv2, c2: $c2 // 2, k: 5, g: $c2 // 2, act: $act}
     - concat: {name: cat, from: [cv1, cv2]}
-GhostBottleneck:  # stride 1 (as C3Ghost builds it): GhostConv to c2 // 2, GhostConv to c2 (no activation), + x
+GhostBottleneck:  # stride 1 (as C3Ghost builds it): GhostConv to c2 // 2, GhostConv to c2 (linear), + x
   args: {c2: null}
   layers:
     - GhostConv: {name: conv.0, c2: $c2 // 2}
@@ -119,6 +119,31 @@ C3Ghost:       # C3 whose bottlenecks are GhostBottlenecks
     - Conv: {name: cv2, from: in, c2: $c_}
     - concat: {name: cat, from: [m, cv2]}
     - Conv: {name: cv3, c2: $c2}
+SCDown:        # pointwise Conv to c2, then a depthwise k×k with stride s (no activation)
+  args: {c2: null, k: 3, s: 2}
+  layers:
+    - Conv: {name: cv1, c2: $c2}
+    - Conv: {name: cv2, c2: $c2, k: $k, s: $s, g: $c2, act: false}
+RepVGGDW:      # act(depthwise 7×7 + depthwise 3×3), both without activation
+  args: {ed: null}
+  layers:
+    - Conv: {name: conv, c2: $ed, k: 7, s: 1, p: 3, g: $ed, act: false}
+    - Conv: {name: conv1, from: in, c2: $ed, k: 3, s: 1, p: 1, g: $ed, act: false}
+    - add: {name: add, from: [conv, conv1]}
+    - silu: {name: act}
+PSA:           # cv1 split in a, b (c = int(c1·e) each); b + attn(b), + ffn; cv2(cat(a, b))
+  args: {c2: null, c: null}
+  layers:
+    - Conv: {name: cv1, c2: 2 * $c}
+    - split: {name: y, sizes: [$c, $c]}
+    - Attention: {name: attn, from: y.1, dim: $c, num_heads: "max($c // 64, 1)",
+                  key_dim: "$c // max($c // 64, 1) // 2"}
+    - add: {name: add1, from: [y.1, attn]}
+    - Conv: {name: ffn.0, c2: 2 * $c}
+    - Conv: {name: ffn.1, c2: $c, act: false}
+    - add: {name: add2, from: [add1, -1]}
+    - concat: {name: cat, from: [y.0, add2]}
+    - Conv: {name: cv2, c2: $c2}
 DFL:           # the distribution of each box side over c1 bins -> its expectation (a frozen 1×1 conv)
   args: {c1: 16}
   layers:
@@ -177,6 +202,25 @@ def _c2f_like(n: int, args: dict[str, Any], inner: dict[str, Any]) -> dict[str, 
     return {"args": args, "layers": layers}
 
 
+def c2fcib(n: int, lk: bool) -> dict[str, Any]:
+    """C2fCIB (a C2f, YOLOv10): its n inner blocks CIB (e = 1), with RepVGGDW when lk."""
+    args = {"c2": None, "c": None, "g": 1, "shortcut": 0}
+    return _c2f_like(n, args, {"CIB_lk" if lk else "CIB": {"c2": "$c", "shortcut": "$shortcut"}})
+
+
+def cib(lk: bool) -> dict[str, Any]:
+    """CIB: depthwise 3×3, pointwise to 2c2, depthwise 3×3 (RepVGGDW when lk), pointwise to c2,
+    depthwise 3×3, and x + ... when shortcut and c1 == c2."""
+    middle = ({"RepVGGDW": {"name": "cv1.2", "ed": "2 * $c2"}} if lk else
+              {"Conv": {"name": "cv1.2", "c2": "2 * $c2", "k": 3, "g": "2 * $c2"}})
+    return {"args": {"c2": None, "shortcut": 1}, "layers": [
+        {"Conv": {"name": "cv1.0", "c2": "size(in, 0)", "k": 3, "g": "size(in, 0)"}},
+        {"Conv": {"name": "cv1.1", "c2": "2 * $c2"}}, middle,
+        {"Conv": {"name": "cv1.3", "c2": "$c2"}},
+        {"Conv": {"name": "cv1.4", "c2": "$c2", "k": 3, "g": "$c2"}},
+        {"add": {"name": "add", "from": [-1, "in"], "if": "$shortcut == 1 and size(in, 0) == $c2"}}]}
+
+
 def sppf(n: int) -> dict[str, Any]:
     """SPPF: cv1 to c1 // 2 (activated in the rows written before YOLO26), the one max-pool applied n
     times in a row, all concatenated, cv2, and x + ... with shortcut."""
@@ -200,33 +244,42 @@ def spp(ks: tuple[int, ...]) -> dict[str, Any]:
     return {"args": {"c2": None}, "layers": layers}
 
 
-def head(kind: str, nl: int, legacy: bool) -> dict[str, Any]:
+def head(kind: str, nl: int, legacy: bool, end2end: bool = False, dfl: bool = True) -> dict[str, Any]:
     """Detect (and Segment, Pose, OBB) over nl levels, in eval mode: per level the box branch cv2.i
     (4·reg_max) and the class branch cv3.i (nc; legacy v3/v5/v8/v9 heads: two 3×3 Conv, later
     ones two depthwise-separable pairs), flattened and concatenated over the levels; DFL decodes the
     boxes; the output is cat(boxes, sigmoid(scores), the task's extra rows) of 4 + nc + extra
     channels for every anchor.  Segment adds the prototypes (a second output), Pose the
-    keypoints, OBB the angle."""
+    keypoints, OBB the angle.  An end2end head (YOLOv10) also runs its one-to-one copies
+    (``one2one_cv2.i``...); its eval output is still the one-to-many decode, as Ultralytics's
+    ``Detect.end2end`` is off until a predictor or exporter switches it on."""
     extra = {"Segment": "$nm", "Pose": "$nk", "OBB": "$ne"}.get(kind)
     layers: list[Any] = []
-    for i in range(nl):
-        layers += _branch(f"cv2.{i}", f"in.{i}", "$c2", "4 * $reg_max", legacy=True)
-        layers.append({"reshape": {"name": f"box.{i}", "shape": ["4 * $reg_max", -1]}})
-        layers += _branch(f"cv3.{i}", f"in.{i}", "$c3", "$nc", legacy)
-        layers.append({"reshape": {"name": f"cls.{i}", "shape": ["$nc", -1]}})
+    for prefix in ("", "one2one_") if end2end else ("",):
+        o = "o2o_" if prefix else ""
+        for i in range(nl):
+            layers += _branch(f"{prefix}cv2.{i}", f"in.{i}", "$c2", "4 * $reg_max", legacy=True)
+            layers.append({"reshape": {"name": f"{o}box.{i}", "shape": ["4 * $reg_max", -1]}})
+            layers += _branch(f"{prefix}cv3.{i}", f"in.{i}", "$c3", "$nc", legacy)
+            layers.append({"reshape": {"name": f"{o}cls.{i}", "shape": ["$nc", -1]}})
+            if extra:
+                layers += _branch(f"{prefix}cv4.{i}", f"in.{i}", "$c4", extra, legacy=True)
+                layers.append({"reshape": {"name": f"{o}ext.{i}", "shape": [extra, -1]}})
+        for part, level in (("boxes", "box"), ("scores", "cls")):
+            layers.append({"concat": {"name": f"{o}{part}", "from": [f"{o}{level}.{i}" for i in range(nl)],
+                                      "axis": 2}})
         if extra:
-            layers += _branch(f"cv4.{i}", f"in.{i}", "$c4", extra, legacy=True)
-            layers.append({"reshape": {"name": f"ext.{i}", "shape": [extra, -1]}})
-    layers.append({"concat": {"name": "boxes", "from": [f"box.{i}" for i in range(nl)], "axis": 2}})
-    layers.append({"concat": {"name": "scores", "from": [f"cls.{i}" for i in range(nl)], "axis": 2}})
-    layers.append({"DFL": {"name": "dfl", "from": "boxes", "c1": "$reg_max"}})
-    layers.append({"sigmoid": {"name": "sigmoid", "from": "scores"}})
+            layers.append({"concat": {"name": f"{o}extra", "from": [f"{o}ext.{i}" for i in range(nl)],
+                                      "axis": 2}})
+    o = ""
+    layers.append({"DFL": {"name": "dfl", "from": f"{o}boxes", "c1": "$reg_max"}} if dfl else
+                  {"identity": {"name": "dfl", "from": f"{o}boxes"}})
+    layers.append({"sigmoid": {"name": "sigmoid", "from": f"{o}scores"}})
     parts = ["dfl", "sigmoid"]
+    if kind == "OBB":
+        layers.append({"sigmoid": {"name": "angle", "from": f"{o}extra"}})  # (angle.sigmoid() - 0.25) * pi
     if extra:
-        layers.append({"concat": {"name": "extra", "from": [f"ext.{i}" for i in range(nl)], "axis": 2}})
-        if kind == "OBB":
-            layers.append({"sigmoid": {"name": "angle"}})  # (angle.sigmoid() - 0.25) * pi
-        parts.append(layers[-1][next(iter(layers[-1]))]["name"])
+        parts.append("angle" if kind == "OBB" else f"{o}extra")
     layers.append({"concat": {"name": "out", "from": parts, "axis": 1}})
     args: dict[str, Any] = {"nc": 80, "reg_max": 16, "c2": None, "c3": None}
     if extra:
