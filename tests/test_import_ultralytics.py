@@ -43,12 +43,12 @@ needs_yamls = pytest.mark.skipif(MODELS is None,
                                  reason="the ultralytics package (its YAML files) is not installed")
 # Every model/scale convcalc reads (the rest are refused with a code: see test_unread_modules_are_refused)
 READ = sorted(k for k, row in TABLE["models"].items() if "error" not in row
-              and not row["yaml"].startswith(("12/", "26/", "v9/")))
+              and not row["yaml"].startswith(("12/", "v9/")))
 FAST = ["yolov8n.yaml", "yolov8s.yaml", "yolov8m.yaml", "yolo11n.yaml", "yolo11m.yaml", "yolo11x.yaml",
         "yolov5n.yaml", "yolov5l.yaml", "yolov8n-seg.yaml", "yolo11s-seg.yaml", "yolov8n-pose.yaml",
         "yolo11n-pose.yaml", "yolov8n-cls.yaml", "yolo11l-cls.yaml", "yolov8n-obb.yaml", "yolo11n-obb.yaml",
         "yolov3-tiny.yaml", "yolov6n.yaml", "yolov8n-p2.yaml", "yolov5n-p6.yaml", "yolov8n-ghost.yaml",
-        "yolov10n.yaml", "yolov10b.yaml"]
+        "yolov10n.yaml", "yolov10b.yaml", "yolo26n.yaml", "yolo26s-cls.yaml"]
 
 
 def _analyse(key: str, **kw: object) -> object:

@@ -263,11 +263,9 @@ class _Reader:
             kw = _bind(m, sig, rest, loc)
             if self.scale in {"m", "l", "x"}:
                 kw["c3k"] = True
-            if kw.pop("attn", False):
-                raise SpecError("C3k2 with attn (YOLO26's) is not read yet", code="ultralytics-unsupported",
-                                loc=loc)
-            name = f"C3k2_{n}" + ("_c3k" if kw.pop("c3k", False) else "")
-            self.blocks.setdefault(name, B.c3k2(n, name.endswith("_c3k")))
+            attn, c3k = bool(kw.pop("attn", False)), bool(kw.pop("c3k", False))
+            name = f"C3k2_{n}" + ("_attn" if attn else "_c3k" if c3k else "")
+            self.blocks.setdefault(name, B.c3k2(n, c3k, attn))
             kw["c"] = int(c2 * kw.pop("e", 0.5))
             return self.use(name, {"c2": c2, **kw}, entry, loc, c2)
         if m == "C2fCIB":

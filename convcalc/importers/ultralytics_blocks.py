@@ -83,6 +83,11 @@ PSABlock:      # x + attn(x) (attn_ratio 0.5: key_dim = head_dim // 2), then x +
     - Conv: {name: ffn.0, c2: "2 * $c"}
     - Conv: {name: ffn.1, c2: $c, act: false}
     - add: {name: add2, from: [-1, add1], if: $shortcut == 1}
+BottleneckPSA:  # nn.Sequential(Bottleneck, PSABlock): C3k2's inner block with attn
+  args: {c: null, shortcut: 1, g: 1}
+  layers:
+    - Bottleneck: {name: "0", c2: $c, c_: $c // 2, shortcut: $shortcut, g: $g}
+    - PSABlock: {name: "1", c: $c, num_heads: "max($c // 64, 1)"}
 PSABlocks:     # nn.Sequential of n PSABlocks
   args: {c: null, n: 1}
   layers:
@@ -183,10 +188,12 @@ def c2f(n: int) -> dict[str, Any]:
     return _c2f_like(n, args, {"Bottleneck": {"c2": "$c", "c_": "$c", "shortcut": "$shortcut", "g": "$g"}})
 
 
-def c3k2(n: int, c3k: bool) -> dict[str, Any]:
-    """C3k2 (a C2f): its n inner blocks C3k (n = 2) when c3k, else Bottlenecks with e = 0.5."""
+def c3k2(n: int, c3k: bool, attn: bool = False) -> dict[str, Any]:
+    """C3k2 (a C2f): its n inner blocks a Bottleneck (e = 0.5) and a PSABlock when attn (YOLO26),
+    else C3k (n = 2) when c3k, else Bottlenecks with e = 0.5."""
     args = {"c2": None, "c": None, "g": 1, "shortcut": 1}
-    inner = ({"C3k": {"c2": "$c", "n": 2, "shortcut": "$shortcut", "g": "$g"}} if c3k else
+    inner = ({"BottleneckPSA": {"c": "$c", "shortcut": "$shortcut", "g": "$g"}} if attn else
+             {"C3k": {"c2": "$c", "n": 2, "shortcut": "$shortcut", "g": "$g"}} if c3k else
              {"Bottleneck": {"c2": "$c", "c_": "$c // 2", "shortcut": "$shortcut", "g": "$g"}})
     return _c2f_like(n, args, inner)
 
