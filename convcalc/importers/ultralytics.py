@@ -147,7 +147,11 @@ class _Reader:
                 raise SpecError(f"{part}: must be a list of [from, repeats, module, args] rows",
                                 loc=self.locator.key(data, part, self.loc), code="ultralytics-bad-row")
             rows += [(row, self.locator.item(raw, i, self.loc)) for i, row in enumerate(raw)]
-        ch: list[int] = [3]
+        channels = data.get("channels", 3)  # the model's input channels (DetectionModel's `ch`)
+        if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
+            raise SpecError(f"channels: {channels!r} must be a whole number of at least 1",
+                            code="ultralytics-bad-row", loc=self.locator.value(data, "channels", self.loc))
+        ch: list[int] = [channels]
         for i, (row, where) in enumerate(rows):
             if not (isinstance(row, list) and len(row) == 4 and isinstance(row[2], str)
                     and isinstance(row[3], list)):
@@ -158,8 +162,8 @@ class _Reader:
                 ch = []
             ch.append(c2)
         name = Path(self.source).stem + (f" ({self.scale})" if self.scale else "")
-        spec_data: dict[str, Any] = {"name": name, "framework": "pytorch", "input": [3, 640, 640],
-                                     "blocks": self.blocks, "layers": self.layers}
+        spec_data: dict[str, Any] = {"name": name, "framework": "pytorch", "input": [channels, 640, 640],
+                                     "blocks": _used(self.blocks, self.layers), "layers": self.layers}
         if self.outputs:
             spec_data["outputs"] = self.outputs
         spec = from_data(spec_data, self.source, None, self.loc)
@@ -399,6 +403,23 @@ class _Reader:
                               "predictor or exporter switches end2end on (then the top 300 as [x1, y1, x2, "
                               "y2, score, class])")
         return 4 + nc + (kw[extra] if extra else 0)
+
+
+def _used(blocks: dict[str, Any], layers: list[Any]) -> dict[str, Any]:
+    """The blocks the layers use, directly or inside other blocks (a written spec keeps only those)."""
+    seen: set[str] = set()
+
+    def walk(entries: list[Any]) -> None:
+        for entry in entries:
+            for kind, value in entry.items() if isinstance(entry, dict) else ():
+                if kind == "repeat":
+                    walk(value["layers"])
+                elif kind in blocks and kind not in seen:
+                    seen.add(kind)
+                    walk(blocks[kind]["layers"])
+
+    walk(layers)
+    return {name: body for name, body in blocks.items() if name in seen}
 
 
 def _bind(m: str, names: list[str], values: list[Any], loc: Loc) -> dict[str, Any]:
