@@ -38,7 +38,7 @@ ACTIVATIONS = {"nn.SiLU()": "silu", "nn.ReLU()": "relu", "nn.LeakyReLU(0.1)": "l
                "nn.ReLU6()": "relu6", "nn.Sigmoid()": "sigmoid", "nn.Tanh()": "tanh"}
 REPEAT_MODULES = {"C2f", "C3k2", "C3", "C2", "C2PSA", "C3Ghost", "C2fCIB"}
 BASE_MODULES = REPEAT_MODULES | {"Conv", "DWConv", "GhostConv", "Bottleneck", "SPP", "SPPF", "Classify",
-                                 "SCDown", "PSA",
+                                 "SCDown", "PSA", "ELAN1", "RepNCSPELAN4", "AConv", "ADown", "SPPELAN",
                                  "nn.ConvTranspose2d"}
 HEADS = {"Detect": ("nc", "reg_max", "end2end", "ch"),
          "Segment": ("nc", "nm", "npr", "reg_max", "end2end", "ch"),
@@ -281,6 +281,10 @@ class _Reader:
             self.blocks.setdefault("CIB_lk" if lk else "CIB", B.cib(lk))
             kw["c"] = int(c2 * kw.pop("e", 0.5))
             return self.use(name, {"c2": c2, **kw}, entry, loc, c2)
+        if m in ("ELAN1", "RepNCSPELAN4", "SPPELAN", "AConv", "ADown"):  # YOLOv9: only c2 is scaled
+            sig = {"ELAN1": ["c3", "c4"], "RepNCSPELAN4": ["c3", "c4", "n"],
+                   "SPPELAN": ["c3", "k"]}.get(m, [])
+            return self.use(m, {"c2": c2, **_bind(m, sig, rest, loc)}, entry, loc, c2, n)
         if m == "SCDown":
             return self.use(m, {"c2": c2, **_bind(m, ["k", "s"], rest, loc)}, entry, loc, c2, n)
         if m == "PSA":

@@ -149,6 +149,74 @@ PSA:           # cv1 split in a, b (c = int(c1·e) each); b + attn(b), + ffn; cv
     - add: {name: add2, from: [add1, -1]}
     - concat: {name: cat, from: [y.0, add2]}
     - Conv: {name: cv2, c2: $c2}
+RepConv:       # act(conv1 k×k + conv2 1×1), both without activation (YOLOv9; its identity BN off)
+  args: {c2: null, k: 3, s: 1, p: 1, g: 1}
+  layers:
+    - Conv: {name: conv1, c2: $c2, k: $k, s: $s, p: $p, g: $g, act: false}
+    - Conv: {name: conv2, from: in, c2: $c2, k: 1, s: $s, p: $p - $k // 2, g: $g, act: false}
+    - add: {name: add, from: [conv1, conv2]}
+    - silu: {name: act}
+RepBottleneck:  # a Bottleneck whose cv1 is a RepConv
+  args: {c2: null, c_: null, shortcut: 1, g: 1}
+  layers:
+    - RepConv: {name: cv1, c2: $c_, k: 3}
+    - Conv: {name: cv2, c2: $c2, k: 3, g: $g}
+    - add: {name: add, from: [-1, in], if: "$shortcut == 1 and size(in, 0) == $c2"}
+RepBottlenecks:  # nn.Sequential of n RepBottlenecks
+  args: {c2: null, n: 1, shortcut: 1, g: 1}
+  layers:
+    - repeat: {times: $n, layers: [{RepBottleneck: {c2: $c2, c_: $c2, shortcut: $shortcut, g: $g}}]}
+RepCSP:        # C3 (e = 0.5) whose bottlenecks are RepBottlenecks
+  args: {c2: null, n: 1, shortcut: 1, g: 1}
+  layers:
+    - Conv: {name: cv1, c2: $c2 // 2}
+    - RepBottlenecks: {name: m, c2: $c2 // 2, n: $n, shortcut: $shortcut, g: $g}
+    - Conv: {name: cv2, from: in, c2: $c2 // 2}
+    - concat: {name: cat, from: [m, cv2]}
+    - Conv: {name: cv3, c2: $c2}
+RepNCSPELAN4:  # cv1 to c3 in halves; cv2 = (RepCSP, Conv 3×3) on the second, cv3 the same on it; cat
+  args: {c2: null, c3: null, c4: null, n: 1}
+  layers:
+    - Conv: {name: cv1, c2: $c3}
+    - chunk: {name: y, chunks: 2}
+    - RepCSP: {name: cv2.0, from: y.1, c2: $c4, n: $n}
+    - Conv: {name: cv2.1, c2: $c4, k: 3}
+    - RepCSP: {name: cv3.0, c2: $c4, n: $n}
+    - Conv: {name: cv3.1, c2: $c4, k: 3}
+    - concat: {name: cat, from: [y.0, y.1, cv2.1, cv3.1]}
+    - Conv: {name: cv4, c2: $c2}
+ELAN1:         # RepNCSPELAN4 with a single Conv 3×3 as cv2 and as cv3
+  args: {c2: null, c3: null, c4: null}
+  layers:
+    - Conv: {name: cv1, c2: $c3}
+    - chunk: {name: y, chunks: 2}
+    - Conv: {name: cv2, from: y.1, c2: $c4, k: 3}
+    - Conv: {name: cv3, c2: $c4, k: 3}
+    - concat: {name: cat, from: [y.0, y.1, cv2, cv3]}
+    - Conv: {name: cv4, c2: $c2}
+AConv:         # avg_pool2d(x, 2, 1, 0), then Conv 3×3 stride 2
+  args: {c2: null}
+  layers:
+    - avgpool2d: {name: avg_pool, kernel: 2, stride: 1, padding: 0}
+    - Conv: {name: cv1, c2: $c2, k: 3, s: 2, p: 1}
+ADown:         # avg_pool2d(x, 2, 1, 0) in halves: Conv 3×3 s 2; max_pool2d(3, 2, 1) and Conv 1×1
+  args: {c2: null}
+  layers:
+    - avgpool2d: {name: avg_pool, kernel: 2, stride: 1, padding: 0}
+    - chunk: {name: x, chunks: 2}
+    - Conv: {name: cv1, from: x.0, c2: $c2 // 2, k: 3, s: 2, p: 1}
+    - maxpool2d: {name: max_pool, from: x.1, kernel: 3, stride: 2, padding: 1}
+    - Conv: {name: cv2, c2: $c2 // 2, k: 1, s: 1, p: 0}
+    - concat: {name: cat, from: [cv1, cv2]}
+SPPELAN:       # cv1 to c3, three k×k max-pools one after another, all four cat, cv5
+  args: {c2: null, c3: null, k: 5}
+  layers:
+    - Conv: {name: cv1, c2: $c3}
+    - maxpool2d: {name: cv2, kernel: $k, stride: 1, padding: $k // 2}
+    - maxpool2d: {name: cv3, kernel: $k, stride: 1, padding: $k // 2}
+    - maxpool2d: {name: cv4, kernel: $k, stride: 1, padding: $k // 2}
+    - concat: {name: cat, from: [cv1, cv2, cv3, cv4]}
+    - Conv: {name: cv5, c2: $c2}
 DFL:           # the distribution of each box side over c1 bins -> its expectation (a frozen 1×1 conv)
   args: {c1: 16}
   layers:
