@@ -35,6 +35,7 @@ MODELS = (
     "v5/yolov5-p6.yaml", "v6/yolov6.yaml", "v3/yolov3.yaml", "v3/yolov3-tiny.yaml", "v3/yolov3-spp.yaml",
     "v8/yolov8-seg-p6.yaml", "v8/yolov8-pose-p6.yaml", "v8/yolov8-ghost.yaml",
     "v8/yolov8-ghost-p2.yaml", "v8/yolov8-ghost-p6.yaml", "12/yolo12.yaml",
+    "12/yolo12-seg.yaml", "12/yolo12-pose.yaml", "12/yolo12-cls.yaml", "12/yolo12-obb.yaml",
     "26/yolo26-cls.yaml", "v9/yolov9t.yaml", "v9/yolov9s.yaml", "v9/yolov9m.yaml", "v9/yolov9c.yaml",
     "v9/yolov9c-seg.yaml", "v10/yolov10n.yaml", "v10/yolov10s.yaml",
     "v10/yolov10m.yaml",

@@ -36,7 +36,7 @@ _SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")
 ACTIVATIONS = {"nn.SiLU()": "silu", "nn.ReLU()": "relu", "nn.LeakyReLU(0.1)": "leakyrelu",
                "nn.Hardswish()": "hardswish", "nn.GELU()": "gelu", "nn.Mish()": "mish",
                "nn.ReLU6()": "relu6", "nn.Sigmoid()": "sigmoid", "nn.Tanh()": "tanh"}
-REPEAT_MODULES = {"C2f", "C3k2", "C3", "C2", "C2PSA", "C3Ghost", "C2fCIB"}
+REPEAT_MODULES = {"C2f", "C3k2", "C3", "C2", "C2PSA", "C3Ghost", "C2fCIB", "A2C2f"}
 BASE_MODULES = REPEAT_MODULES | {"Conv", "DWConv", "GhostConv", "Bottleneck", "SPP", "SPPF", "Classify",
                                  "SCDown", "PSA", "ELAN1", "RepNCSPELAN4", "AConv", "ADown", "SPPELAN",
                                  "nn.ConvTranspose2d"}
@@ -285,6 +285,21 @@ class _Reader:
             sig = {"ELAN1": ["c3", "c4"], "RepNCSPELAN4": ["c3", "c4", "n"],
                    "SPPELAN": ["c3", "k"]}.get(m, [])
             return self.use(m, {"c2": c2, **_bind(m, sig, rest, loc)}, entry, loc, c2, n)
+        if m == "A2C2f":
+            self.legacy = False
+            kw = _bind(m, ["a2", "area", "residual", "mlp_ratio", "e", "g", "shortcut"], rest, loc)
+            if self.scale in {"l", "x"}:  # parse_model's args.extend((True, 1.2)) after the row's own
+                kw = _bind(m, ["a2", "area", "residual", "mlp_ratio", "e", "g", "shortcut"],
+                           [*rest, True, 1.2], loc)
+            c_ = int(c2 * kw.pop("e", 0.5))
+            if c_ % 32:
+                raise SpecError(f"A2C2f: its hidden channels {c_} must be a multiple of 32 (Ultralytics "
+                                "asserts it)", code="ultralytics-bad-row", loc=loc)
+            a2, residual = bool(kw.pop("a2", True)), bool(kw.pop("residual", False))
+            name = f"A2C2f_{n}" + ("" if a2 else "_c3k") + ("_residual" if a2 and residual else "")
+            self.blocks.setdefault(name, B.a2c2f(n, a2, residual))
+            hidden = int(c_ * kw.pop("mlp_ratio", 2.0))
+            return self.use(name, {"c2": c2, "c_": c_, "hidden": hidden, **kw}, entry, loc, c2)
         if m == "SCDown":
             return self.use(m, {"c2": c2, **_bind(m, ["k", "s"], rest, loc)}, entry, loc, c2, n)
         if m == "PSA":

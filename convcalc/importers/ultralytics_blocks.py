@@ -217,6 +217,39 @@ SPPELAN:       # cv1 to c3, three k×k max-pools one after another, all four cat
     - maxpool2d: {name: cv4, kernel: $k, stride: 1, padding: $k // 2}
     - concat: {name: cat, from: [cv1, cv2, cv3, cv4]}
     - Conv: {name: cv5, c2: $c2}
+AAttn:         # area attention (YOLO12): the N = H·W positions cut into `area` groups attended separately
+  args: {dim: null, heads: null, area: 1}
+  layers:
+    - Conv: {name: qkv, c2: "3 * ($dim // $heads * $heads)", act: false}
+    - reshape: {name: view, shape: [$area, "size(in, 1) * size(in, 2) // $area", $heads,
+                                    "3 * ($dim // $heads)"]}
+    - transpose: {name: permute1, dims: [2, 3]}
+    - transpose: {name: permute2, dims: [3, 4]}
+    - split: {name: qkv_split, axis: 3, sizes: [$dim // $heads, $dim // $heads, $dim // $heads]}
+    - transpose: {name: q_t, from: qkv_split.0, dims: [3, 4]}
+    - matmul: {name: qk, from: [q_t, qkv_split.1]}
+    - softmax: {name: attn, dim: -1}
+    - transpose: {name: attn_t, dims: [3, 4]}
+    - matmul: {name: av, from: [qkv_split.2, attn_t]}
+    - reshape: {name: x, shape: ["$dim // $heads * $heads", "size(in, 1)", "size(in, 2)"]}
+    - reshape: {name: v, from: qkv_split.2, shape: ["$dim // $heads * $heads", "size(in, 1)", "size(in, 2)"]}
+    - Conv: {name: pe, c2: "$dim // $heads * $heads", k: 7, s: 1, p: 3, g: "$dim // $heads * $heads",
+             act: false}
+    - add: {name: x_pe, from: [x, pe]}
+    - Conv: {name: proj, c2: $dim, act: false}
+ABlock:        # x + attn(x), then x + mlp(x) (hidden = int(dim · mlp_ratio))
+  args: {dim: null, heads: null, hidden: null, area: 1}
+  layers:
+    - AAttn: {name: attn, dim: $dim, heads: $heads, area: $area}
+    - add: {name: add1, from: [-1, in]}
+    - Conv: {name: mlp.0, c2: $hidden}
+    - Conv: {name: mlp.1, c2: $dim, act: false}
+    - add: {name: add2, from: [-1, add1]}
+ABlock2:       # nn.Sequential of two ABlocks (A2C2f's inner block)
+  args: {dim: null, hidden: null, area: 1}
+  layers:
+    - ABlock: {name: "0", dim: $dim, heads: $dim // 32, hidden: $hidden, area: $area}
+    - ABlock: {name: "1", dim: $dim, heads: $dim // 32, hidden: $hidden, area: $area}
 DFL:           # the distribution of each box side over c1 bins -> its expectation (a frozen 1×1 conv)
   args: {c1: 16}
   layers:
@@ -294,6 +327,24 @@ def cib(lk: bool) -> dict[str, Any]:
         {"Conv": {"name": "cv1.3", "c2": "$c2"}},
         {"Conv": {"name": "cv1.4", "c2": "$c2", "k": 3, "g": "$c2"}},
         {"add": {"name": "add", "from": [-1, "in"], "if": "$shortcut == 1 and size(in, 0) == $c2"}}]}
+
+
+def a2c2f(n: int, a2: bool, residual: bool) -> dict[str, Any]:
+    """A2C2f (YOLO12): cv1 to c_, n inner blocks one after another (two ABlocks when a2, else C3k),
+    cv1's output and each block's concatenated, cv2; with a2 and residual, x + gamma · y."""
+    inner = ({"ABlock2": {"dim": "$c_", "hidden": "$hidden", "area": "$area"}} if a2 else
+             {"C3k": {"c2": "$c_", "n": 2, "shortcut": "$shortcut", "g": "$g"}})
+    (kind, kwargs), = inner.items()
+    layers: list[Any] = [{"Conv": {"name": "cv1", "c2": "$c_"}}]
+    layers += [{kind: {"name": f"m.{j}", **kwargs}} for j in range(n)]
+    layers.append({"concat": {"name": "cat", "from": ["cv1", *(f"m.{j}" for j in range(n))]}})
+    layers.append({"Conv": {"name": "cv2", "c2": "$c2"}})
+    if a2 and residual:
+        layers += [{"parameter": {"name": "gamma", "shape": ["$c2", 1, 1]}},
+                   {"multiply": {"name": "scaled", "from": ["cv2", "gamma"]}},
+                   {"add": {"name": "add", "from": ["in", "scaled"]}}]
+    args = {"c2": None, "c_": None, "hidden": None, "area": 1, "shortcut": 1, "g": 1}
+    return {"args": args, "layers": layers}
 
 
 def sppf(n: int) -> dict[str, Any]:
