@@ -147,7 +147,7 @@ def analyze(
     _check_arguments(input, framework, layout, defines, source, names)
     try:
         if scale is not None:
-            from .importers.ultralytics import load_scaled
+            from .importers.ultralytics_files import load_scaled
 
             loaded = load_scaled(lambda: load(spec, source=source, infer=framework is None), scale)
         else:

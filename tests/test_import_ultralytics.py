@@ -183,7 +183,7 @@ def test_unread_modules_are_refused(yaml_file: str, module: str) -> None:
 
 @needs_yamls
 @pytest.mark.parametrize("key", ["yolov8n.yaml", "yolo11n-seg.yaml", "yolov5n.yaml", "yolov8n-cls.yaml",
-                                 "yolov3-tiny.yaml"])
+                                 "yolo12n.yaml", "yolov3-tiny.yaml"])
 def test_format_yaml_round_trip(key: str) -> None:
     assert_round_trip(_analyse(key, input="3x64x64"))
 

@@ -16,9 +16,6 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,11 +25,10 @@ from ..spec.loader import from_data
 from ..spec.model import Spec
 from ..spec.yamlread import Locator, read_yaml
 from . import ultralytics_blocks as B
+from .ultralytics_files import _SCALE_IN_NAME, SCALE, scale_option, unified_path
 
-SCALE: ContextVar[str | None] = ContextVar("ultralytics_scale", default=None)
 _SNIFF_BACKBONE = re.compile(r"^backbone:\s*(#.*)?$", re.M)
 _SNIFF_HEAD = re.compile(r"^head:\s*(#.*)?$", re.M)
-_SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")
 ACTIVATIONS = {"nn.SiLU()": "silu", "nn.ReLU()": "relu", "nn.LeakyReLU(0.1)": "leakyrelu",
                "nn.Hardswish()": "hardswish", "nn.GELU()": "gelu", "nn.Mish()": "mish",
                "nn.ReLU6()": "relu6", "nn.Sigmoid()": "sigmoid", "nn.Tanh()": "tanh"}
@@ -51,30 +47,10 @@ PLAIN_NN = {"nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.Identity", "nn.Ba
 KNOWN = sorted(BASE_MODULES | set(HEADS) | PLAIN_NN | {"Concat"})
 
 
-@contextmanager
-def scale_option(scale: str | None) -> Iterator[None]:
-    """``--scale``: the scale the reader uses instead of the file name's."""
-    token = SCALE.set(scale)
-    try:
-        yield
-    finally:
-        SCALE.reset(token)
-
-
 def sniff(text: str) -> bool:
     """A top-level ``backbone:`` and ``head:`` (and no convcalc ``layers:``)."""
     return bool(_SNIFF_BACKBONE.search(text) and _SNIFF_HEAD.search(text)) and not re.search(
         r"^layers:", text, re.M)
-
-
-def unified_path(path: str) -> str | None:
-    """``yolov8n.yaml`` (absent) -> ``yolov8.yaml`` beside it, when that exists (Ultralytics's rule)."""
-    p = Path(path)
-    if p.suffix.lower() not in (".yaml", ".yml"):
-        return None
-    unified = re.sub(r"(\d+)([nslmx])(.+)?$", r"\1\3", p.stem)
-    alt = p.with_name(unified + p.suffix)
-    return str(alt) if unified != p.stem and alt.is_file() else None
 
 
 def make_divisible(x: float, divisor: int) -> int:
@@ -464,7 +440,6 @@ def _plain(args: list[Any]) -> list[Any]:
     return [_plain(list(a)) if isinstance(a, list | tuple) else a for a in args]
 
 
-
 def read_scaled_name(path: str) -> Spec | None:
     """``yolov8n.yaml`` that does not exist, beside a ``yolov8.yaml`` that does: that file at scale n."""
     alt = unified_path(path)
@@ -478,13 +453,3 @@ def read_scaled_name(path: str) -> Spec | None:
     imported = dict(spec.imported or {})
     said = f"{Path(path).name} is {Path(alt).name} at scale {imported.get('scale')}"
     return replace(spec, imported={**imported, "notes": (*imported.get("notes", ()), said)})
-
-
-def load_scaled(load: Callable[[], Spec], scale: str) -> Spec:
-    """``--scale``: load with the scale set; refused for a spec that is not an Ultralytics YAML."""
-    with scale_option(scale):
-        spec = load()
-    if (spec.imported or {}).get("format") != "ultralytics":
-        raise SpecError(f"--scale {scale} applies to Ultralytics model YAML files only",
-                        code="scale-not-ultralytics", loc=Loc("--scale"))
-    return spec
