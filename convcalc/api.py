@@ -69,6 +69,11 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
         if is_file:
             return _read_file(spec, source)
         if looks_like_path(spec):
+            from .importers.ultralytics import read_scaled_name
+
+            scaled = read_scaled_name(spec)  # yolov8n.yaml: yolov8.yaml at scale n, as Ultralytics reads it
+            if scaled is not None:
+                return scaled
             raise SpecError("no such file", loc=Loc(spec), code="no-such-file")
     return _read_any(spec, source or "<inline>")
 
@@ -133,17 +138,24 @@ def analyze(
     layout: str | None = None,
     defines: Mapping[str, Any] | None = None,
     source: str | None = None,
+    scale: str | None = None,
     **names: Any,
 ) -> Result:
     """Propagate shapes through ``spec``; raise :class:`SpecError` if it is invalid.
 
-    Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.
+    Extra keyword arguments bind names, like ``-D``: ``analyze(s, H=224)``.  ``scale``: an
+    Ultralytics model YAML's scale (``--scale``), instead of the one its file name gives.
     """
     from .importers import finish, propagator
 
     _check_arguments(input, framework, layout, defines, source, names)
     try:
-        loaded = load(spec, source=source, infer=framework is None)
+        if scale is not None:
+            from .importers.ultralytics_files import load_scaled
+
+            loaded = load_scaled(lambda: load(spec, source=source, infer=framework is None), scale)
+        else:
+            loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
         bound = {**(defines or {}), **names}
         try:

@@ -64,6 +64,7 @@ def _example_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
               help="Override the spec's layout (default: the framework's).")
 @click.option("-i", "--input", "input_", metavar="SHAPE",
               help="Give or override the input shape (3x224x224).")
+@click.option("--scale", metavar="S", help="An Ultralytics model YAML's scale (n, s, m, l, x).")
 @click.option("-D", "--define", "defines", multiple=True, metavar="NAME=VALUE",
               help="Bind a name (repeatable).")
 @click.option("--batch", type=click.IntRange(min=1), help="Show a batch axis of size N in shapes.")
@@ -114,6 +115,7 @@ def command(
     diff: bool = False,
     example_names: tuple[str, ...] = (),
     list_examples: bool = False,
+    scale: str | None = None,
 ) -> None:
     """Output shapes and parameter counts of a network, as PyTorch or Keras computes them.
 
@@ -185,8 +187,9 @@ def command(
         if fmt not in DIFF_FORMATS:
             raise click.UsageError(f"--diff writes {', '.join(DIFF_FORMATS)}; not {fmt}")
         sys.exit(run_diff(specs[0], specs[1], opts, sys.stdout, sys.stderr,
-                          lambda spec, source: _analyze(spec, input_, framework, layout, names, source)))
-    items = [_analyze(spec, input_, framework, layout, names) for spec in specs]
+                          lambda spec, source: _analyze(spec, input_, framework, layout, names, source,
+                                                        scale)))
+    items = [_analyze(spec, input_, framework, layout, names, scale=scale) for spec in specs]
     if fmt == "yaml":  # a network a convcalc spec cannot say is an error there (exit 2)
         from .render.yaml import writable
 
@@ -254,12 +257,13 @@ def _check_explained(item: Any, wanted: tuple[str, ...]) -> Any:
 
 
 def _analyze(spec: str, input_: str | None, framework: str | None, layout: str | None,
-             names: dict[str, Any], source: str | None = None) -> Any:
+             names: dict[str, Any], source: str | None = None, scale: str | None = None) -> Any:
     """The Result of one SPEC, or its SpecError, which always names its file."""
     from .api import analyze
 
     try:
-        return analyze(spec, input=input_, framework=framework, layout=layout, defines=names, source=source)
+        return analyze(spec, input=input_, framework=framework, layout=layout, defines=names, source=source,
+                       scale=scale)
     except SpecError as e:
         return e.with_location(Loc(source or source_name(spec))) if e.file is None else e
     except RecursionError:

@@ -33,8 +33,8 @@ _CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)
 
 
 def sniff(text: str, source: str) -> str | None:
-    """Which foreign format ``text`` is (``hf-config``, ``keras-json``, ``darknet``, ``torch-repr``,
-    ``code``), or None."""
+    """Which foreign format ``text`` is (``hf-config``, ``keras-json``, ``darknet``, ``ultralytics``,
+    ``torch-repr``, ``code``), or None."""
     stripped = text.lstrip()
     from .hf_config import sniff as hf_sniff
 
@@ -44,6 +44,11 @@ def sniff(text: str, source: str) -> str | None:
         return "keras-json"
     if _DARKNET.search(text) or (source.lower().endswith(".cfg") and _SECTION.search(text)):
         return "darknet"
+    if "backbone:" in text and "head:" in text:
+        from .ultralytics import sniff as ultralytics_yaml
+
+        if ultralytics_yaml(text):
+            return "ultralytics"
     stripped = _COMMENTS.sub("", stripped)  # pasted code may start with comment lines
     first = stripped.split("\n", 1)[0].rstrip()
     if (_REPR_HEAD.match(first) and _REPR_CHILD.search(stripped)) or _REPR_FRAGMENT.match(stripped):
@@ -73,6 +78,8 @@ def reader(fmt: str) -> Callable[[str, str], Spec]:
         from .darknet import read
     elif fmt == "torch-repr":
         from .torch_repr import read
+    elif fmt == "ultralytics":
+        from .ultralytics import read
     else:
         from .code import read
     return read
@@ -111,6 +118,14 @@ def finish(spec: Spec, result: Result) -> dict[str, Any]:
         from .hf_config import check
 
         out["notes"] += check(spec)
+    elif out["format"] == "ultralytics":
+        from .ultralytics_report import gflops, summary
+
+        out["scale"] = imported.get("scale")
+        out["rows"] = summary(imported.get("rows", ()), result)
+        out["gflops"] = gflops(result)
+        out["notes"].append(f"GFLOPs {out['gflops']:.1f} (as Ultralytics prints them: 2 × thop's count, "
+                            "which leaves out activations and pooling)")
     return out
 
 
