@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from os import PathLike
 from os import path as os_path
 from typing import Any
 
+from ._record import replace
 from .core.framework import Layout, parse_framework, parse_layout
 from .core.result import Result
 from .errors import Loc, SpecError

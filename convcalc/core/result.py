@@ -7,9 +7,9 @@ renderers only format it.  :meth:`Result.to_dict` is the JSON of SPEC §7.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._record import field, record
 from ..arith import num
 from ..arith.formulas import Step
 from ..errors import Loc, SpecWarning
@@ -34,7 +34,7 @@ def shape_json(shape: Shape) -> list[int | str]:
     return [d if type(d) is int else jsonable(d) for d in shape]
 
 
-@dataclass(slots=True)
+@record()
 class LayerResult:
     """One row of the table: a layer with everything convcalc knows about it.
 
@@ -138,7 +138,7 @@ def _opt_json(values: tuple[Value, ...] | None) -> list[int | str] | None:
     return None if values is None else shape_json(values)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Result:
     """A whole analysed network, built once by :func:`convcalc.engine.propagate.analyse`.
 

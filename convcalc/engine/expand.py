@@ -24,9 +24,9 @@ the same way, its entries made from its arguments (:mod:`convcalc.engine.builtin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from .._record import record, replace
 from ..arith import num
 from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved
@@ -38,7 +38,7 @@ MAX_LAYERS = 200_000
 MAX_BLOCK_DEPTH = 100  # blocks inside blocks, as deep as YAML nesting may go
 
 
-@dataclass(slots=True)
+@record()
 class Group:
     """A block use or a named ``repeat``: one table row above its layers."""
 

@@ -8,9 +8,9 @@ against the layers made so far, with errors that say which layer is missing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
+from .._record import record
 from ..core import params as A
 from ..core.result import LayerResult
 from ..core.types import Shape
@@ -18,7 +18,7 @@ from ..errors import SpecError, did_you_mean
 from ..spec.model import LayerSpec, Spec
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Ref:
     """A ``from:`` name, tried with each scope prefix in turn (innermost first)."""
 

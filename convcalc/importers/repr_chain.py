@@ -12,9 +12,10 @@ parameters are still counted, each leaf from its own printed sizes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from .._record import replace
 from ..arith import num
 from ..core.result import LayerResult, Result
 from ..core.types import Weight

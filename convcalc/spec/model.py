@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from .._record import field, record
 from ..core.framework import Framework, Layout
 from ..errors import Loc
 
@@ -102,7 +102,7 @@ class UseArgLocs(ArgLocs):
         return self.inner.layer(raw)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class LayerSpec:
     """One layer entry as written: type, positional and named arguments."""
 
@@ -121,7 +121,7 @@ class LayerSpec:
     when: Raw = None  # `if:`: a condition; when false the layer passes its input through
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RepeatSpec:
     """``repeat: {times: N, layers: [...]}``: the layers N times over."""
 
@@ -137,7 +137,7 @@ class RepeatSpec:
     each: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)  # `for:` lists
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class BlockSpec:
     """A reusable, parameterised list of layers (``blocks:``)."""
 
@@ -168,7 +168,7 @@ class Evidence(NamedTuple):
         return {"spelling": self.spelling, "line": self.loc.line, "column": self.loc.column}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Spec:
     """A whole network description."""
 
