@@ -1,16 +1,18 @@
-"""Records: what ``@dataclass(slots=True)`` gives convcalc's data classes, made at a tenth of the cost.
+"""Records: what ``@dataclass(slots=True)`` gives convcalc's data classes, without compiling code.
 
 Why this exists: every run creates about ten data classes at import time (the
-spec, the result, the options).  The ``dataclasses`` module builds each one with
-a dozen compiled functions and a look at every annotation, about 1 ms for the
-spec's 21 fields, a fifth of what convcalc itself costs at start-up beyond its
-dependencies.  :func:`record` writes the same methods in one piece of code per
-class: ``__init__`` (defaults, ``field(default_factory=...)``,
-``__post_init__``), ``__repr__``, ``__eq__`` (the compared fields, as a tuple,
-same class only), for ``frozen=True`` the refusal to set or delete and, unless
-the class sets ``__hash__``, a hash of the compared fields; always ``__slots__``.
-:func:`replace` is ``dataclasses.replace`` for records (and for real data
-classes, which it hands on).
+spec, the result, the options).  The ``dataclasses`` module compiles a dozen
+functions for each and looks at every annotation: about 1.5 ms for the spec's 21
+fields, 7 ms in all, a fifth of what convcalc itself costs at start-up beyond its
+dependencies.  :func:`record` compiles nothing: the fields are the annotations
+(``ClassVar`` ones left out), in order, with class-level defaults or
+:func:`field`; ``__init__`` is a generic one (positional or keyword arguments,
+defaults, ``default_factory``, ``__post_init__``) unless the class writes its
+own, as the records built once per layer do for speed; ``__repr__``, ``__eq__``
+(the compared fields, same class only), for ``frozen=True`` the refusal to set
+or delete and, unless the class sets ``__hash__``, a hash of the compared fields;
+always ``__slots__``.  :func:`replace` is ``dataclasses.replace`` for records
+(and for real data classes, which it hands on).
 """
 
 from __future__ import annotations
@@ -54,10 +56,8 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
     ns = dict(cls.__dict__)
     names: list[str] = []
     compared: list[str] = []
-    glob: dict[str, Any] = {"_MISSING": _MISSING, "_set": object.__setattr__,
-                            "FrozenInstanceError": FrozenInstanceError}
-    params: list[str] = []
-    body: list[str] = []
+    defaults: dict[str, Any] = {}
+    factories: dict[str, Callable[[], Any]] = {}
     for name, note in ns.get("__annotations__", {}).items():  # the class's own, in order
         if str(note).startswith(("ClassVar", "typing.ClassVar")):
             continue
@@ -67,53 +67,77 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
         if spec.compare:
             compared.append(name)
         if spec.factory is not None:
-            glob[f"_f_{name}"] = spec.factory
-            params.append(f"{name}=_MISSING")
-            value_text = f"_f_{name}() if {name} is _MISSING else {name}"
-        else:
-            if spec.default is not _MISSING:
-                glob[f"_d_{name}"] = spec.default
-                params.append(f"{name}=_d_{name}")
-            else:
-                params.append(name)
-            value_text = name
-        body.append(f"  _set(self, {name!r}, {value_text})" if frozen else f"  self.{name} = {value_text}")
-    if "__post_init__" in ns:
-        body.append("  self.__post_init__()")
-    own = "(" + "".join(f"self.{n}, " for n in compared) + ")"  # a tuple, also of one or none
-    other = own.replace("self.", "other.")
-    shown = ", ".join(f"{n}={{self.{n}!r}}" for n in names)
-    code = [
-        f"def __init__(self, {', '.join(params)}):",
-        *(body or ["  pass"]),
-        "def __repr__(self):",
-        f"  return f'{{type(self).__qualname__}}({shown})'",
-        "def __eq__(self, other):",
-        "  if other.__class__ is not self.__class__:",
-        "    return NotImplemented",
-        f"  return {own} == {other}",
-    ]
+            factories[name] = spec.factory
+        elif spec.default is not _MISSING:
+            defaults[name] = spec.default
+    fields, keys = tuple(names), tuple(compared)
+    if "__init__" not in ns:  # a record built once or twice a run; the many-a-run ones write their own
+        ns["__init__"] = _init(fields, defaults, factories, object.__setattr__, "__post_init__" in ns)
+
+    def __repr__(self: Any) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in fields)
+        return f"{type(self).__qualname__}({shown})"
+
+    def values(self: Any) -> tuple[Any, ...]:
+        return tuple([getattr(self, n) for n in keys])
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return values(self) == values(other)  # as tuples: a value is equal to itself (a NaN too)
+
+    ns["__repr__"], ns["__eq__"] = __repr__, __eq__
     if frozen:
-        code += [
-            "def __setattr__(self, name, value):",
-            "  raise FrozenInstanceError(f'cannot assign to field {name!r}')",
-            "def __delattr__(self, name):",
-            "  raise FrozenInstanceError(f'cannot delete field {name!r}')",
-        ]
+        ns["__setattr__"], ns["__delattr__"] = _refuse_set, _refuse_delete
         if "__hash__" not in ns:
-            code += ["def __hash__(self):", f"  return hash({own})"]
+            ns["__hash__"] = lambda self: hash(values(self))
     elif "__hash__" not in ns:
         ns["__hash__"] = None  # mutable and compared by value: unhashable, as a data class is
-    made: dict[str, Any] = {}
-    exec("\n".join(code), glob, made)  # the methods of a class convcalc itself defines
-    for fn in made.values():
-        fn.__qualname__ = f"{cls.__qualname__}.{fn.__name__}"
-    ns.update(made)
     ns.pop("__dict__", None)
     ns.pop("__weakref__", None)
-    ns["__slots__"] = tuple(names)
-    ns["__record_fields__"] = tuple(names)
-    return type(cls)(cls.__name__, cls.__bases__, ns)
+    ns["__slots__"] = fields
+    ns["__record_fields__"] = fields
+    made = type(cls)(cls.__name__, cls.__bases__, ns)
+    for fn in (made.__repr__, made.__eq__):
+        fn.__qualname__ = f"{cls.__qualname__}.{fn.__name__}"
+    return made
+
+
+def _init(fields: tuple[str, ...], defaults: dict[str, Any], factories: dict[str, Callable[[], Any]],
+          put: Callable[[Any, str, Any], None], post: bool) -> Callable[..., None]:
+    """``__init__(*args, **kwargs)`` in the fields' order, with their defaults (no code compiled)."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__}() takes {len(fields)} arguments, not {len(args)}")
+        for name, value in zip(fields, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for {name!r}")
+            put(self, name, value)
+        for name in fields[len(args):]:
+            if name in kwargs:
+                value = kwargs.pop(name)
+            elif name in defaults:
+                value = defaults[name]
+            elif name in factories:
+                value = factories[name]()
+            else:
+                raise TypeError(f"{type(self).__name__}() is missing the argument {name!r}")
+            put(self, name, value)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() has no field {next(iter(kwargs))!r}")
+        if post:
+            self.__post_init__()
+
+    return __init__
+
+
+def _refuse_set(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _refuse_delete(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 def replace(obj: T, /, **changes: Any) -> T:

@@ -50,8 +50,23 @@ class Group:
     loc: Loc
     inputs: tuple[Source, ...]  # what the group reads (for its row's `from`)
     first: int  # flat 1-based index of its first layer
-    last: int = 0  # ... and of its last (first > last: an empty repeat)
-    shared_with: str | None = None  # `share:` on a block use: the use whose weights it has
+    last: int  # ... and of its last (first > last: an empty repeat)
+    shared_with: str | None  # `share:` on a block use: the use whose weights it has
+
+    def __init__(self, name: str, type: str, label: str, depth: int, parent: str | None, loc: Loc,
+                 inputs: tuple[Source, ...], first: int, last: int = 0,
+                 shared_with: str | None = None) -> None:
+        """Written out (not the record's generic one): one is built for every block use."""
+        self.name = name
+        self.type = type
+        self.label = label
+        self.depth = depth
+        self.parent = parent
+        self.loc = loc
+        self.inputs = inputs
+        self.first = first
+        self.last = last
+        self.shared_with = shared_with
 
 
 class Expansion(NamedTuple):

@@ -23,7 +23,12 @@ class Ref:
     """A ``from:`` name, tried with each scope prefix in turn (innermost first)."""
 
     name: str
-    scopes: tuple[str, ...] = ("",)
+    scopes: tuple[str, ...]
+
+    def __init__(self, name: str, scopes: tuple[str, ...] = ("",)) -> None:
+        """Written out (not the record's generic one): one is built for every name a layer reads."""
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "scopes", scopes)
 
 
 # What a node reads: an absolute layer index (0 = the first input), a name
