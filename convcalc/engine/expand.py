@@ -24,9 +24,9 @@ the same way, its entries made from its arguments (:mod:`convcalc.engine.builtin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from .._record import record, replace
+from .._record import NamedTuple, record, replace
 from ..arith import num
 from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved

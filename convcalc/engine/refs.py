@@ -8,9 +8,8 @@ against the layers made so far, with errors that say which layer is missing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
-from .._record import record
+from .._record import NamedTuple, record
 from ..core import params as A
 from ..core.result import LayerResult
 from ..core.types import Shape

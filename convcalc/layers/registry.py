@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import NamedTuple
 
+from .._record import NamedTuple
 from ..core.framework import Framework, Spelling
 from ..core.params import CallForm
 from ..errors import SpecError, did_you_mean

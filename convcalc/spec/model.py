@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
-from .._record import field, record
+from .._record import NamedTuple, field, record
 from ..core.framework import Framework, Layout
 from ..errors import Loc
 
