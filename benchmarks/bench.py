@@ -1,10 +1,11 @@
 """Side-by-side timings of convcalc, the floors of its dependencies, torchinfo and PyTorch's meta device.
 
-Every row is a fresh process (what a user or a CI job pays); its CPU time (user
-plus system) and peak resident memory are read from ``os.wait4``, its wall time
-from the clock.  The rows are run round-robin, N times each, in one session, so
-they share the machine's state (other work on it slows them all alike); the
-table shows medians, and each convcalc row's ratio to the floor of the
+Every row is a fresh process (what a user or a CI job pays), started by a bare
+interpreter; its CPU time (user plus system) and peak resident memory are read
+from ``os.wait4``, its wall time from the clock.  The rows are run round-robin,
+N times each, in one session, so they share the machine's state (other work on
+it slows them all alike); the table shows medians, and each convcalc row's
+ratio to the floor of the
 dependencies its path imports (``python -c "import click, yaml"`` for a YAML
 file in JSON, ``import click`` for an inline spec in JSON, ``import click, yaml,
 rich.console`` for the table) and to ``python -c pass``.  Python's bytecode
@@ -29,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,15 +80,50 @@ class Row:
         return max(self.rss_kb) / 1024
 
 
-def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, int]:
-    """(CPU seconds, wall seconds, peak RSS in KB, exit status) of one run of ``cmd``."""
+# The children are started by this small process, not by the benchmark itself: Linux charges a
+# child's peak RSS with the memory of the process that forked it (until its exec), and the
+# benchmark holds the generated specs.  It reads a command per line (arguments separated by
+# \x1f) and answers "CPU-seconds wall-seconds peak-RSS-KB exit-status".
+SPAWNER = """
+import os, sys, time
+null = os.open(os.devnull, os.O_WRONLY)
+for line in sys.stdin:
+    cmd = line.rstrip("\\n").split("\\x1f")
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        try:
+            os.execv(cmd[0], cmd)
+        finally:
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()  # type: ignore[union-attr]
-    return usage.ru_utime + usage.ru_stime, elapsed, usage.ru_maxrss, proc.returncode
+    print(usage.ru_utime + usage.ru_stime, elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status),
+          flush=True)
+"""
+
+
+class Spawner:
+    """Runs each command in a fresh process, from a bare interpreter (see SPAWNER)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-S", "-c", SPAWNER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=ROOT, text=True)
+
+    def run(self, cmd: list[str]) -> tuple[float, float, int, int]:
+        """(CPU seconds, wall seconds, peak RSS in KB, exit status) of one run of ``cmd``."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("\x1f".join(cmd) + "\n")
+        self.proc.stdin.flush()
+        cpu, wall, rss, status = self.proc.stdout.readline().split()
+        return float(cpu), float(wall), int(rss), int(status)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def convcalc_cmd(tmp: Path) -> list[str]:
@@ -206,17 +241,21 @@ def build_rows(tmp: Path, runs: int, quick: bool) -> list[Row]:
 
 
 def measure(rows: list[Row], env: dict[str, str]) -> None:
-    for row in rows:  # warm-up: compiles bytecode, fills the OS file cache
-        *_, status = run_once(row.cmd, env)
-        if status not in (0, 1):
-            row.failed = f"exit status {status}"
-    for i in range(max(r.runs for r in rows)):
-        for row in rows:
-            if i < row.runs and not row.failed:
-                cpu, wall, rss, _ = run_once(row.cmd, env)
-                row.cpu.append(cpu)
-                row.wall.append(wall)
-                row.rss_kb.append(rss)
+    spawner = Spawner(env)
+    try:
+        for row in rows:  # warm-up: compiles bytecode, fills the OS file cache
+            *_, status = spawner.run(row.cmd)
+            if status not in (0, 1):
+                row.failed = f"exit status {status}"
+        for i in range(max(r.runs for r in rows)):
+            for row in rows:
+                if i < row.runs and not row.failed:
+                    cpu, wall, rss, _ = spawner.run(row.cmd)
+                    row.cpu.append(cpu)
+                    row.wall.append(wall)
+                    row.rss_kb.append(rss)
+    finally:
+        spawner.close()
 
 
 def table(rows: list[Row], markdown: bool) -> str:
