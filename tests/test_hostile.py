@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import convcalc
+import convcalc.spec.yamlread  # the YAML reader loads on first use: not inside a time limit
 from convcalc import SpecError
 
 HEAD = "input: [1, 8, 8]\nlayers:\n"
