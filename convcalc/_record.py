@@ -73,6 +73,10 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
     fields, keys = tuple(names), tuple(compared)
     if "__init__" not in ns:  # a record built once or twice a run; the many-a-run ones write their own
         ns["__init__"] = _init(fields, defaults, factories, object.__setattr__, "__post_init__" in ns)
+    else:  # a written-out __init__ takes every field, in order (a field added to the class alone fails here)
+        code = ns["__init__"].__code__
+        if code.co_varnames[1:code.co_argcount] != fields:
+            raise TypeError(f"{cls.__name__}.__init__ must take the fields {', '.join(fields)}, in order")
 
     def __repr__(self: Any) -> str:
         shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in fields)
