@@ -3,7 +3,8 @@
 torchvision's models are used when torchvision is installed; otherwise these
 hand-built ones, which have the same layers and the same parameter counts
 (138,357,544 and 25,557,032).  ``python benchmarks/torch_models.py vgg16``
-builds one and prints torchinfo's summary, as the benchmark times it.
+builds one and prints torchinfo's summary, as the benchmark times it; ``... vgg16 --meta``
+runs it on PyTorch's meta device instead.
 tests/test_reference_nets.py imports these builders too and checks them
 layer by layer against convcalc and against torchvision's published totals.
 """
@@ -116,9 +117,19 @@ def build(name: str) -> Any:
 
 
 def main() -> None:
+    """``NET``: torchinfo's summary of it; ``NET --meta``: its shapes from PyTorch's meta device
+    (the network built and run on tensors without data: PyTorch's own cheapest shape inference)."""
+    name = sys.argv[1] if len(sys.argv) > 1 else "vgg16"
+    if "--meta" in sys.argv[2:]:
+        import torch
+
+        with torch.device("meta"):
+            model = build(name)
+            out = model(torch.empty(1, 3, 224, 224))
+        print(tuple(out.shape), sum(p.numel() for p in model.parameters()))
+        return
     from torchinfo import summary
 
-    name = sys.argv[1] if len(sys.argv) > 1 else "vgg16"
     model = build(name)
     print(summary(model, input_size=(1, 3, 224, 224), verbose=0))
 

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from os import PathLike
-from pathlib import Path
+from os import path as os_path
 from typing import Any
 
+from ._record import replace
 from .core.framework import Layout, parse_framework, parse_layout
 from .core.result import Result
 from .errors import Loc, SpecError
 from .spec.loader import from_data, load_text, looks_like_path
 from .spec.model import Spec, split_axes
-from .spec.yamlread import decode, read_file
 
 SpecSource = str | PathLike[str] | Mapping[str, Any] | Spec
 
@@ -61,9 +60,8 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
     if spec == "-":
         return _read_any(_stdin(source or "<stdin>"), source or "<stdin>")
     if "\n" not in spec and len(spec) < 4096:
-        p = Path(spec)
         try:
-            is_file = p.exists()  # a FIFO or a device too: read_file reads it or says why not
+            is_file = os_path.exists(spec)  # a FIFO or a device too: read_file reads it or says why not
         except OSError:  # e.g. a long inline spec: "File name too long"
             is_file = False
         if is_file:
@@ -81,6 +79,7 @@ def _read(spec: SpecSource, source: str | None) -> Spec:
 def _read_file(path: str, source: str | None) -> Spec:
     """A file: a ``.keras`` archive, a foreign format recognised by content, or a convcalc spec."""
     from .importers import read_path
+    from .spec.yamlread import read_file  # the reader of spec files (imported when one is read)
 
     archive = read_path(path)
     if archive is not None:
@@ -101,6 +100,8 @@ def _stdin(source: str) -> str:
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:  # a replaced text stream (tests): its text as it is
         return sys.stdin.read()
+    from .spec.yamlread import decode
+
     return decode(buffer.read(), source)
 
 
@@ -171,7 +172,7 @@ def analyze(
             result = replace(result, spec=result.spec or parsed,
                              imported=finish(parsed, result) if parsed.imported is not None else None)
     except RecursionError:  # a backstop: every nesting has its own, clearer limit
-        path = isinstance(spec, str) and "\n" not in spec and Path(spec).is_file()
+        path = isinstance(spec, str) and "\n" not in spec and os_path.isfile(spec)
         where = source or (str(spec) if isinstance(spec, PathLike) or path else None)
         raise SpecError("the spec is nested too deeply to analyse",
                         loc=Loc(where) if where else None, code="too-deep") from None

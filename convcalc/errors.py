@@ -13,7 +13,9 @@ One formatter, :func:`format_error`, prints it for every text output.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
+
+from ._record import NamedTuple
 
 
 class Loc(NamedTuple):

@@ -84,9 +84,10 @@ def entry(layer: Layer) -> list[str]:
     if layer.ranks:
         shown = layer.type_name(2 if 2 in layer.ranks else layer.ranks[0])
     lines += _wrap("convcalc", shown + _signature(layer.params, layer.order, Framework.PYTORCH))
+    torch_order, keras_order = layer.framework_order(Spelling.TORCH), layer.framework_order(Spelling.KERAS)
     for label, spelling, names, order, framework in (
-            ("PyTorch", Spelling.TORCH, layer.torch, layer.torch_order, Framework.PYTORCH),
-            ("Keras", Spelling.KERAS, layer.keras, layer.keras_order, Framework.KERAS)):
+            ("PyTorch", Spelling.TORCH, layer.torch, torch_order, Framework.PYTORCH),
+            ("Keras", Spelling.KERAS, layer.keras, keras_order, Framework.KERAS)):
         # Classes whose own signatures differ (PyTorch's Lazy ones, ...) get a line each.
         groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
         for cls in names:
@@ -96,7 +97,7 @@ def entry(layer: Layer) -> list[str]:
         for i, ((group_order, required), classes) in enumerate(groups.items()):
             lines += _wrap(label if i == 0 else "", _class_names(classes)
                            + _signature(layer.params, group_order, framework, required))
-    positional = {*layer.order, *layer.torch_order, *layer.keras_order}
+    positional = {*layer.order, *torch_order, *keras_order}
     keywords = []
     for p in layer.params:
         if p.name in positional and not p.doc:

@@ -114,8 +114,8 @@ def _spellings(layer: Layer) -> dict[str, tuple[str, ...]]:
     own += [*layer.aliases, *(f"{a}{r}d" for a in layer.aliases for r in layer.ranks)]
     for n in own:
         names.setdefault(n, []).append(tuple(layer.order))
-    for spelling, classes, default in ((Spelling.TORCH, layer.torch, layer.torch_order),
-                                       (Spelling.KERAS, layer.keras, layer.keras_order)):
+    for spelling, classes, default in ((Spelling.TORCH, layer.torch, layer.framework_order(Spelling.TORCH)),
+                                       (Spelling.KERAS, layer.keras, layer.framework_order(Spelling.KERAS))):
         for n in classes:
             form = layer.call_form(n, spelling)  # the class's own order (LazyConv2d has no in_channels)
             names.setdefault(n, []).append(form.order if form is not None else tuple(default))

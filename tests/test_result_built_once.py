@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from convcalc import analyze
+from convcalc._record import FrozenInstanceError
 from convcalc.arith.symbolic import reduce_constraints
 from convcalc.core.types import Constraint
 from convcalc.errors import SpecError
@@ -15,9 +14,9 @@ from convcalc.spec.model import Spec
 
 def test_result_is_frozen() -> None:
     r = analyze("3x8x8 | conv(4, 3)")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         r.valid = {}  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         r.expect = None  # type: ignore[misc]
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple
 
+from .._record import NamedTuple
 from . import expr, num
 
 Value = num.Value

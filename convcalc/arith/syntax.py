@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import NamedTuple
 
+from .._record import NamedTuple
 from ..errors import SpecError
 from . import functions as fn
 from . import num

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
+from .._record import NamedTuple, field, record
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import Spec, split_axes
@@ -63,7 +63,7 @@ class Failure(NamedTuple):
         return f"{self.what}: expected {self.expected_text()}, got {self.actual_text()}"
 
 
-@dataclass(slots=True)
+@record()
 class Outcome:
     """All checks of one spec; ``checked`` counts them so a report can say "2 of 5"."""
 

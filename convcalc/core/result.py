@@ -7,9 +7,9 @@ renderers only format it.  :meth:`Result.to_dict` is the JSON of SPEC §7.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._record import field, record
 from ..arith import num
 from ..arith.formulas import Step
 from ..errors import Loc, SpecWarning
@@ -34,7 +34,7 @@ def shape_json(shape: Shape) -> list[int | str]:
     return [d if type(d) is int else jsonable(d) for d in shape]
 
 
-@dataclass(slots=True)
+@record()
 class LayerResult:
     """One row of the table: a layer with everything convcalc knows about it.
 
@@ -55,28 +55,69 @@ class LayerResult:
     trainable: Value
     macs: Value
     loc: Loc
-    steps: tuple[Step, ...] = ()
-    windows: tuple[Window, ...] | None = None
-    block: str | None = None  # the block row this layer belongs to
-    depth: int = 0  # nesting depth of blocks
-    span: tuple[int, int] | None = None  # a block row: the indices of its first and last layer
+    steps: tuple[Step, ...]
+    windows: tuple[Window, ...] | None
+    block: str | None  # the block row this layer belongs to
+    depth: int  # nesting depth of blocks
+    span: tuple[int, int] | None  # a block row: the indices of its first and last layer
     # convcalc.engine.receptive_field: elements of the output activation, receptive field and effective
     # stride per spatial axis (None: a block row, or a layer without a spatial layout)
-    memory: Value | None = None
-    receptive_field: tuple[Value, ...] | None = None
-    effective_stride: tuple[Value, ...] | None = None
+    memory: Value | None
+    receptive_field: tuple[Value, ...] | None
+    effective_stride: tuple[Value, ...] | None
     # A layer with several outputs (``split``): their shapes, read as ``name.0``, ``name.1``, …
     # (``output`` is then the first).  None: one output.
-    parts: tuple[Shape, ...] | None = None
-    batchless: bool = False  # a `parameter` (or made of them only): no batch axis, not multiplied by --batch
+    parts: tuple[Shape, ...] | None
+    batchless: bool  # a `parameter` (or made of them only): no batch axis, not multiplied by --batch
     # False: the shape cannot be known (print(model) text whose printed order stopped fitting)
-    shape_known: bool = True
-    shared_with: str | None = None  # `share:`: the layer whose module this use is (0 own params)
-    tied_to: str | None = None  # `tie:`: the layer whose weight this dense uses
-    skipped: bool = False  # `if:` was false: the layer passed its input through
+    shape_known: bool
+    shared_with: str | None  # `share:`: the layer whose module this use is (0 own params)
+    tied_to: str | None  # `tie:`: the layer whose weight this dense uses
+    skipped: bool  # `if:` was false: the layer passed its input through
     # Where --batch puts the batch axis in the output: 0 first, 1 second (PyTorch's (L, N, E) after
     # batch_first=False); None: not known (a layer reading a batch-second tensor; shown first).
-    batch_axis: int | None = 0
+    batch_axis: int | None
+
+    def __init__(self, index: int, name: str, type: str, label: str, sources: tuple[str, ...],
+                 input_shapes: tuple[Shape, ...], output: Shape, weights: tuple[Weight, ...],
+                 params: Value, trainable: Value, macs: Value, loc: Loc, steps: tuple[Step, ...] = (),
+                 windows: tuple[Window, ...] | None = None, block: str | None = None, depth: int = 0,
+                 span: tuple[int, int] | None = None, memory: Value | None = None,
+                 receptive_field: tuple[Value, ...] | None = None,
+                 effective_stride: tuple[Value, ...] | None = None, parts: tuple[Shape, ...] | None = None,
+                 batchless: bool = False, shape_known: bool = True, shared_with: str | None = None,
+                 tied_to: str | None = None, skipped: bool = False, batch_axis: int | None = 0,
+                 drawing: str = "other", glyph: str = "") -> None:
+        """Written out (not the record's generic one): one is built for every row."""
+        self.index = index
+        self.name = name
+        self.type = type
+        self.label = label
+        self.sources = sources
+        self.input_shapes = input_shapes
+        self.output = output
+        self.weights = weights
+        self.params = params
+        self.trainable = trainable
+        self.macs = macs
+        self.loc = loc
+        self.steps = steps
+        self.windows = windows
+        self.block = block
+        self.depth = depth
+        self.span = span
+        self.memory = memory
+        self.receptive_field = receptive_field
+        self.effective_stride = effective_stride
+        self.parts = parts
+        self.batchless = batchless
+        self.shape_known = shape_known
+        self.shared_with = shared_with
+        self.tied_to = tied_to
+        self.skipped = skipped
+        self.batch_axis = batch_axis
+        self.drawing = drawing
+        self.glyph = glyph
 
     @property
     def outputs(self) -> dict[str, Shape]:
@@ -85,8 +126,8 @@ class LayerResult:
             return {self.name: self.output}
         return {f"{self.name}.{k}": shape for k, shape in enumerate(self.parts)}
     # How --draw shows the layer, from its type's class (Layer.drawing, Layer.glyph); not in the JSON.
-    drawing: str = "other"
-    glyph: str = ""
+    drawing: str
+    glyph: str
 
     @property
     def is_block(self) -> bool:
@@ -143,7 +184,7 @@ def _opt_json(values: tuple[Value, ...] | None) -> list[int | str] | None:
     return None if values is None else shape_json(values)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Result:
     """A whole analysed network, built once by :func:`convcalc.engine.propagate.analyse`.
 

@@ -8,7 +8,7 @@ declared signature with ``inspect.signature`` of the installed framework.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from .._record import NamedTuple
 
 # Keyword arguments every Keras 3 layer takes through ``**kwargs`` (keras.layers.Layer.__init__;
 # ``name`` is read by the spec loader, ``input_shape``/``input_dim`` by the engine).

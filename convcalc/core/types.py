@@ -7,8 +7,9 @@ them; they live here so that none of those packages imports another for them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
+from .._record import NamedTuple
 from ..arith import num
 
 Value = num.Value

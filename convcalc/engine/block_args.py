@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from .._record import replace
 from ..arith import expr, num
 from ..core.params import describe
 from ..errors import Loc, SpecError, did_you_mean

@@ -24,9 +24,9 @@ the same way, its entries made from its arguments (:mod:`convcalc.engine.builtin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import Any
 
+from .._record import NamedTuple, record, replace
 from ..arith import num
 from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved
@@ -38,7 +38,7 @@ MAX_LAYERS = 200_000
 MAX_BLOCK_DEPTH = 100  # blocks inside blocks, as deep as YAML nesting may go
 
 
-@dataclass(slots=True)
+@record()
 class Group:
     """A block use or a named ``repeat``: one table row above its layers."""
 
@@ -50,8 +50,23 @@ class Group:
     loc: Loc
     inputs: tuple[Source, ...]  # what the group reads (for its row's `from`)
     first: int  # flat 1-based index of its first layer
-    last: int = 0  # ... and of its last (first > last: an empty repeat)
-    shared_with: str | None = None  # `share:` on a block use: the use whose weights it has
+    last: int  # ... and of its last (first > last: an empty repeat)
+    shared_with: str | None  # `share:` on a block use: the use whose weights it has
+
+    def __init__(self, name: str, type: str, label: str, depth: int, parent: str | None, loc: Loc,
+                 inputs: tuple[Source, ...], first: int, last: int = 0,
+                 shared_with: str | None = None) -> None:
+        """Written out (not the record's generic one): one is built for every block use."""
+        self.name = name
+        self.type = type
+        self.label = label
+        self.depth = depth
+        self.parent = parent
+        self.loc = loc
+        self.inputs = inputs
+        self.first = first
+        self.last = last
+        self.shared_with = shared_with
 
 
 class Expansion(NamedTuple):

@@ -31,8 +31,8 @@ Conventions (documented in the README):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
+from .._record import NamedTuple
 from ..arith import num
 from ..core.framework import split_channels
 from ..core.types import Window

@@ -8,9 +8,8 @@ against the layers made so far, with errors that say which layer is missing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
 
+from .._record import NamedTuple, record
 from ..core import params as A
 from ..core.result import LayerResult
 from ..core.types import Shape
@@ -18,12 +17,17 @@ from ..errors import SpecError, did_you_mean
 from ..spec.model import LayerSpec, Spec
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Ref:
     """A ``from:`` name, tried with each scope prefix in turn (innermost first)."""
 
     name: str
-    scopes: tuple[str, ...] = ("",)
+    scopes: tuple[str, ...]
+
+    def __init__(self, name: str, scopes: tuple[str, ...] = ("",)) -> None:
+        """Written out (not the record's generic one): one is built for every name a layer reads."""
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "scopes", scopes)
 
 
 # What a node reads: an absolute layer index (0 = the first input), a name

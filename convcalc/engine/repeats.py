@@ -6,9 +6,9 @@ Only specs with repeats import this (:mod:`convcalc.engine.expand` asks it).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
+from .._record import replace
 from ..arith import expr, num
 from ..core.params import describe
 from ..errors import SpecError

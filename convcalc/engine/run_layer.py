@@ -7,9 +7,9 @@ Shared by the propagator and by wrapper layers (``timedistributed``,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
+from .._record import replace
 from ..arith import num
 from ..arith.formulas import Step
 from ..core import params as A

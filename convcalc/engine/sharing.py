@@ -21,9 +21,9 @@ and block uses share, and which tensors ``size()`` reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
+from .._record import replace
 from ..arith import expr, num
 from ..core.result import LayerResult
 from ..core.types import LayerOut, Shape, Weight

@@ -9,9 +9,9 @@ the file name second; :func:`read_path` and :func:`read_text` are what
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Loc, SpecError
@@ -134,11 +134,10 @@ def read_path(path: str) -> Spec | None:
 
     Only a regular file is looked into: a FIFO (or a device) can be read once, by the reader.
     """
-    p = Path(path)
-    try:
-        if not p.is_file():
+    try:  # os.path, not pathlib: every run reads a file, and pathlib costs an import
+        if not os.path.isfile(path):
             return None
-        with p.open("rb") as f:
+        with open(path, "rb") as f:
             head = f.read(4)
     except OSError:
         return None

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
+from .._record import replace
 from ..errors import Loc, SpecError
 from ..spec.loader import from_data
 from ..spec.model import Spec

@@ -18,9 +18,9 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
+from .._record import replace
 from ..errors import Loc, SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
 

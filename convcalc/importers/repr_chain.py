@@ -13,9 +13,9 @@ is a note; the parameters are still counted, each leaf from its own printed size
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
+from .._record import replace
 from ..arith import num
 from ..core.result import LayerResult, Result
 from ..errors import SpecError

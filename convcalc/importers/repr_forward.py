@@ -8,8 +8,9 @@ the text has no module for: a residual's sum, a concatenation, a pooling done in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from .._record import replace
 from ..core.types import Weight
 from ..spec.model import LayerSpec, Spec
 from . import torchvision_known as tv

@@ -16,10 +16,10 @@ from __future__ import annotations
 import ast
 import math
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .._record import replace
 from ..errors import Loc, SpecError
 from ..spec.loader import from_data
 from ..spec.model import Spec

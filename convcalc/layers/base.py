@@ -28,8 +28,8 @@ class Layer:
     frameworks' class names to a rank (None: rankless).  Each class declares
     its constructor (``torch_sig``/``keras_sig``, in the framework's argument
     names), from which its positional order and accepted keywords come;
-    ``torch_order``/``keras_order`` are set from the first class's (a layer
-    without signatures keeps writing them by hand, with convcalc's leniency).
+    :meth:`framework_order` is the first class's (a layer without signatures
+    writes ``torch_order``/``keras_order`` by hand, with convcalc's leniency).
     """
 
     kind: ClassVar[str]
@@ -77,6 +77,16 @@ class Layer:
         if spelling == Spelling.KERAS and cls in self.keras:
             return self.keras_sigs.get(cls, self.keras_sig)
         return None
+
+    def framework_order(self, spelling: str) -> tuple[str, ...]:
+        """A framework's positional order, as the listing and the schema show it: its first class's,
+        from its signature (worked out when first asked, not when the type registers: a run asks
+        for a few of the 120 types), else ``torch_order``/``keras_order`` as written."""
+        names, written = (self.torch, self.torch_order) if spelling == Spelling.TORCH else \
+            (self.keras, self.keras_order)
+        first = next(iter(names), None)
+        form = self.call_form(first, spelling) if first else None
+        return form.order if form is not None else written
 
     def call_form(self, cls: str, spelling: str) -> A.CallForm | None:
         """How the class ``cls`` binds its arguments (computed once per class), or None without a

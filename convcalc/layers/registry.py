@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import NamedTuple
 
+from .._record import NamedTuple
 from ..core.framework import Framework, Spelling
 from ..core.params import CallForm
 from ..errors import SpecError, did_you_mean
@@ -30,10 +30,8 @@ class Resolved(NamedTuple):
         form = self.form
         if form is not None:
             return form.order
-        if self.spelling == Spelling.TORCH:
-            return self.layer.torch_order
-        if self.spelling == Spelling.KERAS:
-            return self.layer.keras_order
+        if self.spelling in (Spelling.TORCH, Spelling.KERAS):
+            return self.layer.framework_order(self.spelling)
         return self.layer.order
 
     @property
@@ -64,12 +62,6 @@ def register(cls: type[Layer]) -> type[Layer]:
     if layer.kind in REGISTRY:
         raise RuntimeError(f"layer kind {layer.kind!r} registered twice")
     REGISTRY[layer.kind] = layer
-    for attr, spelling, names in (("torch_order", Spelling.TORCH, layer.torch),
-                                  ("keras_order", Spelling.KERAS, layer.keras)):
-        first = next(iter(names), None)
-        form = layer.call_form(first, spelling) if first else None
-        if form is not None:  # the listing and the schema show the first class's order
-            setattr(layer, attr, form.order)
     spellings: list[tuple[str, int | None]] = [(layer.kind, None)]
     spellings += [(f"{layer.kind}{r}d", r) for r in layer.ranks]
     spellings += [(a, None) for a in layer.aliases]

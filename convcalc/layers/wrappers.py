@@ -9,9 +9,9 @@ and runs through the same binding and checking as any layer
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
+from .._record import replace
 from ..core import params as A
 from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight, fmt_shape

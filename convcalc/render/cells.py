@@ -8,9 +8,8 @@ every line through :func:`convcalc.render.ascii.ascii_text`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import NamedTuple
 
+from .._record import NamedTuple, replace
 from ..arith import num
 from ..core.result import BYTES_PER_ELEMENT, LayerResult, Result
 from .options import Options

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 
@@ -54,6 +53,8 @@ def check_selection(rows: Sequence[LayerResult], wanted: Sequence[str]) -> None:
     for w in wanted:
         if w in names or w in numbers:
             continue
+        import difflib  # only for a name that is no layer's
+
         close = difflib.get_close_matches(w, names, n=3, cutoff=0.5)
         hint = f"; the closest: {', '.join(close)}" if close else ""
         what = f"no row {w}: the rows are 1 to {len(numbers)}" if w.isdigit() else f"no layer is named {w!r}"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .._record import record
 from .ascii import ascii_text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Options:
     """How to render: chosen on the command line, defaults for the API."""
 

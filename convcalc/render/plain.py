@@ -7,9 +7,9 @@ one conversion (:func:`convcalc.render.ascii.ascii_text`) before the columns are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, TextIO
 
+from .._record import replace
 from ._table_layout import align, column_widths
 from .ascii import ascii_text
 from .cells import COLUMNS, title, visible_rows

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 
+from .._record import replace
 from ..core.framework import Framework
 from ..errors import Loc, SpecError
 from .model import INPUT_KEYS, Evidence, LayerSpec, RepeatSpec, Spec

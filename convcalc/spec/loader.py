@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.framework import Framework, parse_framework, parse_layout
 from ..errors import Loc, SpecError, did_you_mean
 from .model import EMPTY, NO_ARG_LOCS, ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, split_axes
-from .yamlread import Locator, read_yaml
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .yamlread import Locator
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 TOP_KEYS = (
@@ -58,6 +60,8 @@ def _first_line_is_key(text: str) -> bool:
 
 
 def load_yaml(text: str, source: str) -> Spec:
+    from .yamlread import read_yaml  # PyYAML is imported only when a YAML document is read
+
     data, locator, loc = read_yaml(text, source)
     return from_data(data, source, locator, loc)
 
@@ -65,9 +69,16 @@ def load_yaml(text: str, source: str) -> Spec:
 # ----------------------------------------------------------- data -> spec
 
 
+def _no_nodes(source: str) -> Locator:
+    """The locator of data not read from YAML (a dict, a wrapped layer): it knows no places."""
+    from .yamlread import Locator
+
+    return Locator(source)
+
+
 def from_data(data: Any, source: str, locator: Locator | None = None, loc: Loc | None = None) -> Spec:
     """Build a :class:`Spec` from plain data (a parsed YAML document or a dict)."""
-    locator = locator or Locator(source)
+    locator = locator or _no_nodes(source)
     loc = loc or Loc(source)
     if not isinstance(data, Mapping):
         kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"
@@ -296,7 +307,7 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
     ``offsets``: for an entry written as text (``- "Conv2d(1, 32, 5)"``), an offset in
     the text -> its location in the file, so that its arguments are located too.
     """
-    locator = locator or Locator(loc.file)
+    locator = locator or _no_nodes(loc.file)
     if isinstance(entry, LayerSpec | RepeatSpec):
         return entry
     if isinstance(entry, str):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
+from .._record import NamedTuple, field, record
 from ..core.framework import Framework, Layout
 from ..errors import Loc
 
@@ -102,26 +102,44 @@ class UseArgLocs(ArgLocs):
         return self.inner.layer(raw)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class LayerSpec:
     """One layer entry as written: type, positional and named arguments."""
 
     __hash__ = None  # type: ignore[assignment]  # holds dicts: unhashable (no generated hash)
 
     type: str
-    args: tuple[Raw, ...] = ()
-    kwargs: Mapping[str, Raw] = field(default_factory=lambda: EMPTY)
-    name: str | None = None
-    sources: tuple[str | int, ...] | None = None  # `from:`; None = the previous layer
-    loc: Loc = NOWHERE
-    trainable: bool | None = None  # `trainable: false` (Keras's argument): its weights frozen
-    arg_locs: ArgLocs = field(default=NO_ARG_LOCS, compare=False)  # where each argument is written
-    share: str | None = None  # `share: LAYER`: the same module as LAYER (SPEC §11)
-    tie: str | None = None  # `tie: LAYER`: a dense whose weight is LAYER's
-    when: Raw = None  # `if:`: a condition; when false the layer passes its input through
+    args: tuple[Raw, ...]
+    kwargs: Mapping[str, Raw]
+    name: str | None
+    sources: tuple[str | int, ...] | None  # `from:`; None = the previous layer
+    loc: Loc
+    trainable: bool | None  # `trainable: false` (Keras's argument): its weights frozen
+    arg_locs: ArgLocs = field(compare=False)  # where each argument is written
+    share: str | None  # `share: LAYER`: the same module as LAYER (SPEC §11)
+    tie: str | None  # `tie: LAYER`: a dense whose weight is LAYER's
+    when: Raw  # `if:`: a condition; when false the layer passes its input through
+
+    def __init__(self, type: str, args: tuple[Raw, ...] = (), kwargs: Mapping[str, Raw] = EMPTY,
+                 name: str | None = None, sources: tuple[str | int, ...] | None = None, loc: Loc = NOWHERE,
+                 trainable: bool | None = None, arg_locs: ArgLocs = NO_ARG_LOCS, share: str | None = None,
+                 tie: str | None = None, when: Raw = None) -> None:
+        """Written out (not the record's generic one): one is built for every layer of a spec."""
+        put = object.__setattr__
+        put(self, "type", type)
+        put(self, "args", args)
+        put(self, "kwargs", kwargs)
+        put(self, "name", name)
+        put(self, "sources", sources)
+        put(self, "loc", loc)
+        put(self, "trainable", trainable)
+        put(self, "arg_locs", arg_locs)
+        put(self, "share", share)
+        put(self, "tie", tie)
+        put(self, "when", when)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RepeatSpec:
     """``repeat: {times: N, layers: [...]}``: the layers N times over."""
 
@@ -137,7 +155,7 @@ class RepeatSpec:
     each: Mapping[str, tuple[Raw, ...]] = field(default_factory=lambda: EMPTY)  # `for:` lists
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class BlockSpec:
     """A reusable, parameterised list of layers (``blocks:``)."""
 
@@ -168,7 +186,7 @@ class Evidence(NamedTuple):
         return {"spelling": self.spelling, "line": self.loc.line, "column": self.loc.column}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Spec:
     """A whole network description."""
 
