@@ -351,3 +351,11 @@ def test_csv_cells_keep_quotes(tmp_path: Path) -> None:
     _, out, _, _ = _cli_file(tmp_path, spec, "-f", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows[0]["name"] == 'a"b,c'
+
+
+@pytest.mark.parametrize("layer", ["LayerNormalization(axis=[])", "RMSNormalization(axis=[])"])
+def test_keras_norm_over_no_axis_is_refused(layer: str) -> None:
+    """Found by the dict fuzzer (an IndexError); Keras refuses an empty axis list too."""
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze(f"3x32x32 | {layer}")
+    assert e.value.code == "bad-axis"

@@ -106,6 +106,8 @@ class BatchNorm(Layer):
 def _axis_list(raw: Any, ctx: Ctx, what: str) -> tuple[int, ...]:
     """Keras axes: an int or a list of ints, batch counted as 0 (kept as written)."""
     items = raw if isinstance(raw, list | tuple) else [raw]
+    if not items:  # Keras's torch backend refuses to normalize over no axis at all
+        raise SpecError(f"{what} must name at least one axis, not []", code="bad-axis")
     out = []
     for r in items:
         if type(r) is not int:
