@@ -64,15 +64,14 @@ def parser(text: str) -> Any:
 class _Frame:
     """A list or mapping being read: its container, its children's places so far."""
 
-    __slots__ = ("anchor", "col", "container", "depth", "has_key", "is_key", "is_map", "key", "line",
+    __slots__ = ("anchor", "container", "depth", "has_key", "is_key", "is_map", "key", "place",
                  "places", "raw_keys")
 
-    def __init__(self, container: Any, line: int, col: int, depth: int, is_key: bool,
-                 anchor: str | None) -> None:
+    def __init__(self, container: Any, place: int, depth: int, is_key: bool, anchor: str | None) -> None:
         self.container = container
         self.is_map = isinstance(container, dict)
-        self.places = array("q")
-        self.line, self.col = line, col  # where the collection starts (column * 4: not verbatim)
+        self.places = array("q")  # packed, as Locator.pack
+        self.place = place  # where the collection starts
         self.depth = depth
         self.is_key = is_key  # a mapping's key (refused when done: keys are words or numbers)
         self.anchor = anchor
@@ -84,10 +83,10 @@ class _Frame:
 class _Anchor:
     """What an alias repeats: a scalar's value, a finished container, or an open frame."""
 
-    __slots__ = ("col", "frame", "line", "mark", "quoted", "raw", "tag", "value")
+    __slots__ = ("frame", "mark", "place", "quoted", "raw", "tag", "value")
 
-    def __init__(self, mark: Any, tag: str, line: int, col: int) -> None:
-        self.mark, self.tag, self.line, self.col = mark, tag, line, col
+    def __init__(self, mark: Any, tag: str, place: int) -> None:
+        self.mark, self.tag, self.place = mark, tag, place
         self.value: Any = None
         self.raw: Any = None  # a scalar's text (a collection: no text)
         self.quoted = False
@@ -203,7 +202,7 @@ class Reader:
     def _define(self, event: Any) -> None:
         anchor = self._anchor(event)
         if anchor is not None:
-            self.anchors[anchor] = _Anchor(event.start_mark, "", 0, 0)
+            self.anchors[anchor] = _Anchor(event.start_mark, "", 0)
 
     # ------------------------------------------------------------------ building
 
@@ -253,21 +252,23 @@ class Reader:
         form = NOT_VERBATIM
         if line == end.line and end.column - col == len(raw) + (2 if quoted else 0):
             form = VERBATIM_QUOTED if quoted else VERBATIM
-        record = _Anchor(start, tag, line, col * 4 + form) if anchor is not None else None
+        place = self.locator.pack(line, col * 4 + form)
+        record = _Anchor(start, tag, place) if anchor is not None else None
         if record is not None:
             self.anchors[anchor] = record  # type: ignore[index]
         if is_key and tag == _MERGE:
-            raise self._merge(line, col)
-        self._depth(depth, line, col)
+            raise self._merge(place)
+        if depth > MAX_DEPTH:
+            raise self._too_deep(place)
         if tag == _STR:
             value = self.strings.setdefault(raw, raw) if len(raw) <= 40 else raw
             if not is_key:
                 self.locator.words(raw, line, col, quoted)
         else:
-            value = self._value(raw, tag, line, col)
+            value = self._value(raw, tag, place)
         if record is not None:
             record.value, record.raw, record.quoted = value, raw, quoted
-        return self._give(top, is_key, value, line, col * 4 + form, raw)
+        return self._give(top, is_key, value, place, raw)
 
     def _open(self, event: Any, is_map: bool) -> None:
         anchor = self._anchor(event)
@@ -275,17 +276,18 @@ class Reader:
         tag = event.tag
         if tag is None or tag == "!":
             tag = _MAP if is_map else _SEQ
-        line, col = event.start_mark.line, event.start_mark.column
-        frame = _Frame({} if is_map else [], line, col * 4, depth, is_key, anchor)
+        place = self.locator.pack(event.start_mark.line, event.start_mark.column * 4)
+        frame = _Frame({} if is_map else [], place, depth, is_key, anchor)
         if anchor is not None:
-            record = self.anchors[anchor] = _Anchor(event.start_mark, tag, line, col * 4)
+            record = self.anchors[anchor] = _Anchor(event.start_mark, tag, place)
             record.frame = frame
         if is_key and tag == _MERGE:
-            raise self._merge(line, col)
-        self._depth(depth, line, col)
+            raise self._merge(place)
+        if depth > MAX_DEPTH:
+            raise self._too_deep(place)
         if tag not in (_SEQ, _MAP):
             raise SpecError(f"the YAML tag {tag} is not supported in specs", code="yaml-tag",
-                            loc=Loc(self.source, line + 1, col + 1))
+                            loc=self.locator.loc(place))
         self.stack.append(frame)
 
     def _close(self) -> tuple[Any] | None:
@@ -296,32 +298,32 @@ class Reader:
             record = self.anchors[frame.anchor]
             record.value, record.frame = container, None
         if frame.is_key:
-            raise self._bad_key(frame.line, frame.col >> 2)
+            raise self._bad_key(frame.place)
         top, is_key, _ = self._position()
-        return self._give(top, is_key, container, frame.line, frame.col, None)
+        return self._give(top, is_key, container, frame.place, None)
 
     def _alias(self, event: Any) -> tuple[Any] | None:
         target = self._target(event)
         top, is_key, depth = self._position()
-        line, col = target.line, target.col >> 2
+        place = target.place
         if is_key and target.tag == _MERGE:
-            raise self._merge(line, col)
+            raise self._merge(place)
         if target.frame is not None:  # inside what it repeats: endless, refused where it stops
             self._endless(target.frame, depth)
+        if depth > MAX_DEPTH:
+            raise self._too_deep(place)
         if target.raw is not None or not isinstance(target.value, list | dict):  # a scalar
-            self._depth(depth, line, col)
             if target.tag == _STR and not is_key:
-                self.locator.words(target.raw, line, col, target.quoted)
+                line, colform = self.locator.unpack(place)
+                self.locator.words(target.raw, line, colform >> 2, target.quoted)
             value = target.value
         else:
-            self._depth(depth, line, col)
             value = self._copy(target.value, depth)
             if is_key:
-                raise self._bad_key(line, col)
-        return self._give(top, is_key, value, line, target.col, target.raw)
+                raise self._bad_key(place)
+        return self._give(top, is_key, value, place, target.raw)
 
-    def _give(self, top: _Frame | None, is_key: bool, value: Any, line: int, place: int,
-              raw: Any) -> tuple[Any] | None:
+    def _give(self, top: _Frame | None, is_key: bool, value: Any, place: int, raw: Any) -> tuple[Any] | None:
         """A finished value to its parent; ``(value,)`` when it is the document's root."""
         if top is None:
             return (value,)
@@ -330,24 +332,23 @@ class Reader:
             top.container.append(value)
         elif is_key:
             if value in top.container:
-                raise self._duplicate(top, value, raw, line, place >> 2)
+                raise self._duplicate(top, value, raw, place)
             top.key, top.has_key = value, True
             top.raw_keys.append(raw)
         else:
             top.container[top.key] = value
             top.has_key = False
-        places.append(line)
         places.append(place)
         return None
 
     # ------------------------------------------------------------------ aliases
 
-    def _count(self, line: int, col: int) -> None:
+    def _count(self, place: int) -> None:
         self.added += 1
         if self.added > MAX_NODES:
             raise SpecError(f"YAML aliases add more than {MAX_NODES:,} values to what the document "
                             "writes (aliases repeating each other?)", code="too-many-values",
-                            loc=Loc(self.source, line + 1, col + 1))
+                            loc=self.locator.loc(place))
 
     def _copy(self, value: Any, depth: int) -> Any:
         """A copy of a finished container (an alias's value), its values counted and its depth
@@ -355,22 +356,23 @@ class Reader:
         run = self.locator.run_of(value)
         start, count = run if run is not None else (0, 0)
         flat = self.locator.flat
+        depth += 1
         if isinstance(value, dict):
             out: Any = {}
             for i, (k, v) in enumerate(value.items()):
-                at = 2 * (start + 2 * i)
-                self._count(flat[at], flat[at + 1] >> 2)
-                self._depth(depth + 1, flat[at], flat[at + 1] >> 2)
-                self._count(flat[at + 2], flat[at + 3] >> 2)
-                self._depth(depth + 1, flat[at + 2], flat[at + 3] >> 2)
-                out[k] = self._copy(v, depth + 1) if isinstance(v, list | dict) else v
+                for place in (flat[start + 2 * i], flat[start + 2 * i + 1]):
+                    self._count(place)
+                    if depth > MAX_DEPTH:
+                        raise self._too_deep(place)
+                out[k] = self._copy(v, depth) if isinstance(v, list | dict) else v
         else:
             out = []
             for i, v in enumerate(value):
-                at = 2 * (start + i)
-                self._count(flat[at], flat[at + 1] >> 2)
-                self._depth(depth + 1, flat[at], flat[at + 1] >> 2)
-                out.append(self._copy(v, depth + 1) if isinstance(v, list | dict) else v)
+                place = flat[start + i]
+                self._count(place)
+                if depth > MAX_DEPTH:
+                    raise self._too_deep(place)
+                out.append(self._copy(v, depth) if isinstance(v, list | dict) else v)
         self.locator.share(out, start, count)
         return out
 
@@ -380,78 +382,72 @@ class Reader:
         read so far, then the next one; at the bottom the alias, that is the target again, one
         round deeper) until it passes the depth or the alias limit, which it always does."""
         frames = self.stack[self.stack.index(target):]
-        flat = self.locator.flat
         first = True
         while True:
             for frame in frames:
                 if not first:  # the copy's own first value is the alias's: not counted
-                    self._count(frame.line, frame.col >> 2)
+                    self._count(frame.place)
                 first = False
-                self._depth(depth, frame.line, frame.col >> 2)
-                places = frame.places
-                for i, child in enumerate(_read_so_far(frame)):
-                    self._count(places[2 * i], places[2 * i + 1] >> 2)
-                    self._depth(depth + 1, places[2 * i], places[2 * i + 1] >> 2)
-                    if isinstance(child, list | dict):
-                        self._walk(child, depth + 1, flat)
+                if depth > MAX_DEPTH:
+                    raise self._too_deep(frame.place)
+                self._walk(_read_so_far(frame), frame.places, depth + 1)
                 depth += 1
 
-    def _walk(self, value: Any, depth: int, flat: array[int]) -> None:
-        """Count and check a finished container's values as a copy would (no copy is made)."""
-        run = self.locator.run_of(value)
-        start = run[0] if run is not None else 0
-        children = [c for kv in value.items() for c in kv] if isinstance(value, dict) else value
-        for i, child in enumerate(children):
-            at = 2 * (start + i)
-            self._count(flat[at], flat[at + 1] >> 2)
-            self._depth(depth + 1, flat[at], flat[at + 1] >> 2)
+    def _walk(self, children: Any, places: Any, depth: int) -> None:
+        """Count and check values at ``depth`` and below as a copy would (no copy is made)."""
+        for child, place in zip(children, places, strict=False):
+            self._count(place)
+            if depth > MAX_DEPTH:
+                raise self._too_deep(place)
             if isinstance(child, list | dict):
-                self._walk(child, depth + 1, flat)
+                start, count = self.locator.run_of(child) or (0, 0)
+                inner = [c for kv in child.items() for c in kv] if isinstance(child, dict) else child
+                self._walk(inner, self.locator.flat[start:start + count], depth + 1)
 
     # ------------------------------------------------------------------ checks
 
-    def _depth(self, depth: int, line: int, col: int) -> None:
-        if depth > MAX_DEPTH:
-            raise SpecError(f"the document is nested more than {MAX_DEPTH} levels deep", code="too-deep",
-                            loc=Loc(self.source, line + 1, col + 1))
+    def _too_deep(self, place: int) -> SpecError:
+        return SpecError(f"the document is nested more than {MAX_DEPTH} levels deep", code="too-deep",
+                         loc=self.locator.loc(place))
 
-    def _merge(self, line: int, col: int) -> SpecError:
+    def _merge(self, place: int) -> SpecError:
         return SpecError("YAML merge keys (<<) are not supported in specs", code="yaml-merge-key",
-                         loc=Loc(self.source, line + 1, col + 1))
+                         loc=self.locator.loc(place))
 
-    def _bad_key(self, line: int, col: int) -> SpecError:
+    def _bad_key(self, place: int) -> SpecError:
         return SpecError("a mapping key must be a word or number", code="bad-key",
-                         loc=Loc(self.source, line + 1, col + 1))
+                         loc=self.locator.loc(place))
 
-    def _duplicate(self, top: _Frame, key: Any, raw: Any, line: int, col: int) -> SpecError:
-        i = next((i for i, r in enumerate(top.raw_keys) if r == raw), len(top.raw_keys))
-        first = (line, col) if i == len(top.raw_keys) else (top.places[4 * i], top.places[4 * i + 1] >> 2)
-        return SpecError(f"key `{key}` appears twice (first at line {first[0] + 1}, column {first[1] + 1})",
-                         code="duplicate-key", loc=Loc(self.source, line + 1, col + 1))
+    def _duplicate(self, top: _Frame, key: Any, raw: Any, place: int) -> SpecError:
+        i = next((i for i, r in enumerate(top.raw_keys) if r == raw), None)
+        first = self.locator.loc(place if i is None else top.places[2 * i])
+        return SpecError(f"key `{key}` appears twice (first at line {first.line}, column {first.column})",
+                         code="duplicate-key", loc=self.locator.loc(place))
 
-    def _value(self, raw: str, tag: str, line: int, col: int) -> Any:
+    def _value(self, raw: str, tag: str, place: int) -> Any:
         """A scalar other than text: a number, a truth value, null; a date stays its text.
 
         Whatever a tag makes of its text, a spec gets plain JSON values: a tag on text it
         does not fit, a number beyond the digit limit in any base (``0xfff…``, ``1:2:3…``),
         ``.nan``/``.inf`` and the tags of non-JSON types are refused, with where they are.
         """
-        loc = Loc(self.source, line + 1, col + 1)
-        shown = raw if len(raw) <= 40 else raw[:37] + "..."
         if tag == _INT:
             if raw.isascii() and raw.isdigit() and (raw[0] != "0" or len(raw) == 1):
                 if len(raw) > MAX_DIGITS:
-                    raise _too_large(loc, len(raw))
+                    raise _too_large(self.locator.loc(place), len(raw))
                 return int(raw)  # plain decimal (YAML 1.1 reads 010 as octal)
             if len(raw) > MAX_DIGITS:  # a long hex or sexagesimal number: refused before it is built
-                raise _too_large(loc, len(raw))
+                raise _too_large(self.locator.loc(place), len(raw))
         elif tag == _TIMESTAMP:
             return raw  # no spec field is a date: `name: 2024-01-01` is that text
         elif tag not in _SCALAR_TAGS:
-            raise SpecError(f"the YAML tag {_short(tag)} is not supported in specs", loc=loc, code="yaml-tag")
+            raise SpecError(f"the YAML tag {_short(tag)} is not supported in specs",
+                            loc=self.locator.loc(place), code="yaml-tag")
         key = (tag, raw)
         if key in _values:
             return _values[key]
+        loc = self.locator.loc(place)
+        shown = raw if len(raw) <= 40 else raw[:37] + "..."
         try:
             out = _constructor.construct_object(yaml.ScalarNode(tag, raw))
         except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError, IndexError) as e:

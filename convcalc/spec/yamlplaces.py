@@ -2,7 +2,7 @@
 
 A long spec has hundreds of thousands of lists and mappings; a record object (or a
 dict entry) for each would cost more than the layers themselves.  Here every place is
-two ints in one array, each container's places are one run in it, and a container is
+one int in one array, each container's places are one run in it, and a container is
 found by its identity through a small open-addressing table of ints.
 """
 
@@ -28,21 +28,37 @@ class Locator:
     """Where list items and mapping keys came from (by the container's identity).
 
     Each container read from YAML has the places of its children (a list's items; a
-    mapping's keys and values, two places a pair): 0-based line and ``column * 4 + form``.
-    A :class:`Loc` is made only for what is asked about, as most places never are.
+    mapping's keys and values, two places a pair).  A place is one int: the 0-based line
+    above bit 32, ``column * 4 + form`` below (see :meth:`pack`).  A :class:`Loc` is made
+    only for what is asked about, as most places never are.
     """
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.names: dict[str, Loc] = {}  # each word in a text value -> where it is first written
-        self.flat = array("q")  # the places, two ints each
+        self.flat = array("q")  # every container's children's places, one run after another
+        self.wide: list[tuple[int, int]] = []  # a place too far out for one int (a gigabyte line)
         self.kept: list[Any] = []  # the containers (kept alive, so that an id stays theirs)
-        self.runs = array("q")  # per container: its first place's number (flat[2 * n]), how many
-        self.slots = array("q", bytes(8 * 64))  # open addressing: id(container) + 1, or 0
-        self.index = array("q", bytes(8 * 64))  # the container's number in kept
+        self.runs = array("i")  # per container: its first place's index in flat, and how many
+        self.table = array("i", bytes(4 * 64))  # open addressing by id: a container's number + 1
         self.key_index: dict[int, dict[str, int]] = {}
 
     # ------------------------------------------------------------ while reading
+
+    def pack(self, line: int, colform: int) -> int:
+        """One int for a place: 0-based line and ``column * 4 + form``."""
+        if line < _LINE_LIMIT and colform < _COL_LIMIT:
+            return line << 32 | colform
+        self.wide.append((line, colform))
+        return -len(self.wide)
+
+    def unpack(self, place: int) -> tuple[int, int]:
+        """(0-based line, ``column * 4 + form``) of a packed place."""
+        return (place >> 32, place & _COL_MASK) if place >= 0 else self.wide[-place - 1]
+
+    def loc(self, place: int) -> Loc:
+        line, colform = self.unpack(place)
+        return Loc(self.source, line + 1, (colform >> 2) + 1)
 
     def words(self, value: str, line: int, column: int, quoted: bool) -> None:
         """Remember where each name in a text value is written (an undeclared one is reported there)."""
@@ -55,22 +71,22 @@ class Locator:
                 col = column + shift + m.start() if one_line else column
                 self.names[m.group()] = Loc(self.source, line + 1, col + 1)
 
-    def add(self, container: Any, places: array[int] | list[int]) -> int:
-        """Keep ``container``'s children's places (a run of ``flat``); its number."""
-        start = len(self.flat) // 2
+    def add(self, container: Any, places: array[int]) -> None:
+        """Keep ``container``'s children's places (one run of ``flat``)."""
+        start = len(self.flat)
         self.flat.extend(places)
-        return self.share(container, start, len(places) // 2)
+        self.share(container, start, len(places))
 
-    def share(self, container: Any, start: int, count: int) -> int:
+    def share(self, container: Any, start: int, count: int) -> None:
         """Register ``container`` with places already kept (an alias's copy has its original's)."""
         number = len(self.kept)
         self.kept.append(container)
         self.runs.append(start)
         self.runs.append(count)
-        if 2 * number >= len(self.slots):
+        if 2 * (number + 1) > len(self.table):
             self._grow()
-        self._insert(id(container), number)
-        return number
+        else:
+            self._insert(container, number)
 
     def run_of(self, container: Any) -> tuple[int, int] | None:
         """(start in flat, number of places) of a container read from the YAML, else None."""
@@ -86,18 +102,18 @@ class Locator:
         run = self.run_of(container)
         per = 2 if isinstance(container, dict) else 1
         if run is not None and 0 <= index < run[1] // per:
-            return self._loc(run[0] + per * index)
+            return self.loc(self.flat[run[0] + per * index])
         return fallback or Loc(self.source)
 
     def key(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
         """Where a mapping's key is written."""
         k = self._pair(container, key)
-        return self._loc(k) if k is not None else fallback or Loc(self.source)
+        return self.loc(self.flat[k]) if k is not None else fallback or Loc(self.source)
 
     def value(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
         """Where the value of a mapping's key is written."""
         k = self._pair(container, key)
-        return self._loc(k + 1) if k is not None else fallback or Loc(self.source)
+        return self.loc(self.flat[k + 1]) if k is not None else fallback or Loc(self.source)
 
     def knows(self, container: Any) -> bool:
         """Whether ``container`` was read from the YAML (a dict built in code was not)."""
@@ -113,20 +129,17 @@ class Locator:
         per = 2 if isinstance(container, dict) else 1
         if run is None or not 0 <= index < run[1] // per:
             return None
-        k = 2 * (run[0] + per * index)
-        form = self.flat[k + 1] & 3
+        line, colform = self.unpack(self.flat[run[0] + per * index])
+        form = colform & 3
         if form == NOT_VERBATIM:  # not a scalar, on several lines, or with escapes or folding
             return None
-        source, line, first = self.source, self.flat[k] + 1, (self.flat[k + 1] >> 2) + 1 + (form - 1)
-        return lambda offset: Loc(source, line, first + offset)
+        source, first = self.source, (colform >> 2) + 1 + (form - 1)
+        return lambda offset: Loc(source, line + 1, first + offset)
 
     # ------------------------------------------------------------ inside
 
-    def _loc(self, place: int) -> Loc:
-        return Loc(self.source, self.flat[2 * place] + 1, (self.flat[2 * place + 1] >> 2) + 1)
-
     def _pair(self, container: Any, key: str) -> int | None:
-        """The place number of ``key``'s key in a mapping read from the YAML (its value's is next).
+        """The index in flat of ``key``'s place in a mapping read from the YAML (its value's is next).
 
         The keys are in the order of the YAML pairs; with two keys of the same text (``1``
         and ``'1'``) the last one answers.
@@ -148,33 +161,34 @@ class Locator:
         return None if found is None else run[0] + 2 * found
 
     def _find(self, container: Any) -> int:
-        slots, mask = self.slots, len(self.slots) - 1
-        key = id(container) + 1
-        i = _hash(key) & mask
+        table, kept = self.table, self.kept
+        mask = len(table) - 1
+        i = _hash(id(container)) & mask
         while True:
-            k = slots[i]
-            if k == key:
-                number = self.index[i]
-                return number if self.kept[number] is container else -1
-            if k == 0:
+            n = table[i]
+            if n == 0:
                 return -1
+            if kept[n - 1] is container:
+                return n - 1
             i = (i + 1) & mask
 
-    def _insert(self, key: int, number: int) -> None:
-        slots, mask = self.slots, len(self.slots) - 1
-        key += 1
-        i = _hash(key) & mask
-        while slots[i] != 0 and slots[i] != key:
+    def _insert(self, container: Any, number: int) -> None:
+        table = self.table
+        mask = len(table) - 1
+        i = _hash(id(container)) & mask
+        while table[i] != 0:
             i = (i + 1) & mask
-        slots[i] = key
-        self.index[i] = number
+        table[i] = number + 1
 
     def _grow(self) -> None:
-        size = 2 * len(self.slots)
-        self.slots = array("q", bytes(8 * size))
-        self.index = array("q", bytes(8 * size))
-        for number, container in enumerate(self.kept[:-1] if len(self.kept) else ()):
-            self._insert(id(container), number)
+        self.table = array("i", bytes(4 * 2 * len(self.table)))
+        for number, container in enumerate(self.kept):
+            self._insert(container, number)
+
+
+_LINE_LIMIT = 1 << 31
+_COL_LIMIT = 1 << 32
+_COL_MASK = _COL_LIMIT - 1
 
 
 def _hash(key: int) -> int:
