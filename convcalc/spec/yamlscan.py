@@ -1,26 +1,20 @@
-"""Cheap scans of YAML text and nodes that keep the limits before and after libyaml builds a tree.
+"""Cheap scans of YAML text that keep the limits before libyaml reads it.
 
-The nesting depth and the number of values a file writes are bounded from the text
-(libyaml would crash or take gigabytes first); what aliases add is measured on the
-node graph without copying it out.
+The nesting depth is bounded from the text (libyaml's scanner takes time quadratic in
+deep flow nesting), and so, cheaply, is the number of values a file can write: only a
+file whose bound passes the limit has its values counted as its events are read.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import yaml
-
-from ..errors import Loc, SpecError
 
 MAX_WRITTEN = 2_000_000  # values a file may write (200,000 layers of up to ten values each)
 
-# libyaml's composer recurses in C without a depth check (some 30,000 levels overflow
-# the C stack: a segfault, not an exception), and its scanner takes time quadratic in
-# the depth of nested flow collections (20,000 levels of `[`: seconds).  A cheap scan
-# bounds the nesting first; a document that might nest deeper than SAFE_DEPTH goes to
-# the pure-Python loader, whose recursion limit stops it early and cleanly.
+# libyaml's scanner takes time quadratic in the depth of nested flow collections (20,000
+# levels of `[`: seconds), and its composer (no longer used) recursed in C without a depth
+# check.  A cheap scan bounds the nesting first: a document that might nest deeper than
+# SAFE_DEPTH is refused before libyaml reads it.
 SAFE_DEPTH = 1_000
 _FLOW_TOKEN = re.compile(r"[\[\]{}\"'#]")
 _DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{SAFE_DEPTH},}}", re.M)
@@ -67,65 +61,10 @@ def deep_nesting_at(text: str) -> int | None:
     return None
 
 
-def expanded_size(root: yaml.Node, limit: int) -> int:
-    """How many values aliases add to the node tree once copied out (stops past limit).
-
-    Each distinct node is sized once, so a billion-laughs document is measured in
-    microseconds instead of being expanded.
-    """
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if key in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[key] = 1
-            continue
-        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) \
-            else list(node.value)
-        if done:
-            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), limit + len(sizes) + 1)
-            continue
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)] - len(sizes)  # each distinct node is written once in the file
-
-
-def _written_bound(text: str) -> int:
+def written_bound(text: str) -> int:
     """More than the values the text can write: two values are always apart by a newline, a
     comma or a colon, and a collection opens with a bracket, a brace or a dash (str.count: fast)."""
     return 1 + 2 * sum(text.count(c) for c in "\n,:[{-")
-
-
-def check_written(text: str, source: str, loader: Any) -> None:
-    """Refuse a file that writes more than MAX_WRITTEN values before libyaml builds its nodes
-    (a 50 MB list of `- relu` would take gigabytes and a minute before any limit could be told).
-
-    Most files are far below the cheap bound; one that is not has its values counted from
-    the parser's events, stopping at the first value past the limit.
-    """
-    if _written_bound(text) <= MAX_WRITTEN:
-        return
-    parser = loader(text)
-    values = 0
-    try:
-        while True:
-            event = parser.get_event()
-            if event is None or isinstance(event, yaml.StreamEndEvent):
-                return
-            if isinstance(event, yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                values += 1
-                if values > MAX_WRITTEN:
-                    mark = event.start_mark
-                    raise SpecError(f"the document writes more than {MAX_WRITTEN:,} values (the limit "
-                                    "of a spec file)", loc=Loc(source, mark.line + 1, mark.column + 1),
-                                    code="too-many-values")
-    except yaml.YAMLError:
-        return  # composing reports it, with its place
-    finally:
-        parser.dispose()
 
 
 def _starts_quote(text: str, i: int) -> bool:

@@ -1,0 +1,196 @@
+"""Where each part of a YAML document is written, kept compactly for as long as the spec lives.
+
+A long spec has hundreds of thousands of lists and mappings; a record object (or a
+dict entry) for each would cost more than the layers themselves.  Here every place is
+one int in one array, each container's places are one run in it, and a container is
+found by its identity through a small open-addressing table of ints.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import Loc
+
+_WORD = re.compile(r"(?<![$\w])[A-Za-z_]\w*")
+_PROSE = re.compile(r"[A-Za-z_]\w*\s+[A-Za-z_]")  # two words in a row: text, not an expression
+
+# The second int of a place: column * 4 + FORM, FORM saying whether the text of a scalar
+# written on one line is the file's characters (for offsets inside it) and behind a quote.
+NOT_VERBATIM, VERBATIM, VERBATIM_QUOTED = 0, 1, 2
+_SMALL = 16  # a mapping with more keys gets a key -> position index on first use
+
+
+class Locator:
+    """Where list items and mapping keys came from (by the container's identity).
+
+    Each container read from YAML has the places of its children (a list's items; a
+    mapping's keys and values, two places a pair).  A place is one int: the 0-based line
+    above bit 32, ``column * 4 + form`` below (see :meth:`pack`).  A :class:`Loc` is made
+    only for what is asked about, as most places never are.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.names: dict[str, Loc] = {}  # each word in a text value -> where it is first written
+        self.flat = array("q")  # every container's children's places, one run after another
+        self.wide: list[tuple[int, int]] = []  # a place too far out for one int (a gigabyte line)
+        self.kept: list[Any] = []  # the containers (kept alive, so that an id stays theirs)
+        self.runs = array("i")  # per container: its first place's index in flat, and how many
+        self.table = array("i", bytes(4 * 64))  # open addressing by id: a container's number + 1
+        self.key_index: dict[int, dict[str, int]] = {}
+
+    # ------------------------------------------------------------ while reading
+
+    def pack(self, line: int, colform: int) -> int:
+        """One int for a place: 0-based line and ``column * 4 + form``."""
+        if line < _LINE_LIMIT and colform < _COL_LIMIT:
+            return line << 32 | colform
+        self.wide.append((line, colform))
+        return -len(self.wide)
+
+    def unpack(self, place: int) -> tuple[int, int]:
+        """(0-based line, ``column * 4 + form``) of a packed place."""
+        return (place >> 32, place & _COL_MASK) if place >= 0 else self.wide[-place - 1]
+
+    def loc(self, place: int) -> Loc:
+        line, colform = self.unpack(place)
+        return Loc(self.source, line + 1, (colform >> 2) + 1)
+
+    def words(self, value: str, line: int, column: int, quoted: bool) -> None:
+        """Remember where each name in a text value is written (an undeclared one is reported there)."""
+        if not _WORD.search(value) or _PROSE.search(value):  # a description is no expression
+            return
+        shift = 1 if quoted else 0  # past the opening quote
+        one_line = "\n" not in value
+        for m in _WORD.finditer(value):
+            if m.group() not in self.names:
+                col = column + shift + m.start() if one_line else column
+                self.names[m.group()] = Loc(self.source, line + 1, col + 1)
+
+    def add(self, container: Any, places: array[int]) -> None:
+        """Keep ``container``'s children's places (one run of ``flat``)."""
+        start = len(self.flat)
+        self.flat.extend(places)
+        self.share(container, start, len(places))
+
+    def share(self, container: Any, start: int, count: int) -> None:
+        """Register ``container`` with places already kept (an alias's copy has its original's)."""
+        number = len(self.kept)
+        self.kept.append(container)
+        self.runs.append(start)
+        self.runs.append(count)
+        if 2 * (number + 1) > len(self.table):
+            self._grow()
+        else:
+            self._insert(container, number)
+
+    def run_of(self, container: Any) -> tuple[int, int] | None:
+        """(start in flat, number of places) of a container read from the YAML, else None."""
+        number = self._find(container)
+        if number < 0:
+            return None
+        return self.runs[2 * number], self.runs[2 * number + 1]
+
+    # ------------------------------------------------------------ questions
+
+    def item(self, container: Any, index: int, fallback: Loc | None = None) -> Loc:
+        """Where a list's item (a mapping's ``index``-th key) is written."""
+        run = self.run_of(container)
+        per = 2 if isinstance(container, dict) else 1
+        if run is not None and 0 <= index < run[1] // per:
+            return self.loc(self.flat[run[0] + per * index])
+        return fallback or Loc(self.source)
+
+    def key(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
+        """Where a mapping's key is written."""
+        k = self._pair(container, key)
+        return self.loc(self.flat[k]) if k is not None else fallback or Loc(self.source)
+
+    def value(self, container: Any, key: str, fallback: Loc | None = None) -> Loc:
+        """Where the value of a mapping's key is written."""
+        k = self._pair(container, key)
+        return self.loc(self.flat[k + 1]) if k is not None else fallback or Loc(self.source)
+
+    def knows(self, container: Any) -> bool:
+        """Whether ``container`` was read from the YAML (a dict built in code was not)."""
+        return self._find(container) >= 0
+
+    def text_offsets(self, container: Any, index: int) -> Callable[[int], Loc] | None:
+        """For a text item written on one line without escapes: offset in its text -> location.
+
+        ``- "Conv2d(1, 32, 5)"`` is parsed by the inline parser, which counts offsets in
+        the text; this turns them into the file's columns (None when they would not match).
+        """
+        run = self.run_of(container)
+        per = 2 if isinstance(container, dict) else 1
+        if run is None or not 0 <= index < run[1] // per:
+            return None
+        line, colform = self.unpack(self.flat[run[0] + per * index])
+        form = colform & 3
+        if form == NOT_VERBATIM:  # not a scalar, on several lines, or with escapes or folding
+            return None
+        source, first = self.source, (colform >> 2) + 1 + (form - 1)
+        return lambda offset: Loc(source, line + 1, first + offset)
+
+    # ------------------------------------------------------------ inside
+
+    def _pair(self, container: Any, key: str) -> int | None:
+        """The index in flat of ``key``'s place in a mapping read from the YAML (its value's is next).
+
+        The keys are in the order of the YAML pairs; with two keys of the same text (``1``
+        and ``'1'``) the last one answers.
+        """
+        run = self.run_of(container)
+        if run is None or not isinstance(container, dict) or run[1] != 2 * len(container):
+            return None
+        if len(container) <= _SMALL:
+            found = None
+            for i, k in enumerate(container):
+                if str(k) == key:
+                    found = i
+            return None if found is None else run[0] + 2 * found
+        number = self._find(container)
+        index = self.key_index.get(number)
+        if index is None:  # built once: asking about every key would scan it once per key
+            index = self.key_index[number] = {str(k): i for i, k in enumerate(container)}
+        found = index.get(key)
+        return None if found is None else run[0] + 2 * found
+
+    def _find(self, container: Any) -> int:
+        table, kept = self.table, self.kept
+        mask = len(table) - 1
+        i = _hash(id(container)) & mask
+        while True:
+            n = table[i]
+            if n == 0:
+                return -1
+            if kept[n - 1] is container:
+                return n - 1
+            i = (i + 1) & mask
+
+    def _insert(self, container: Any, number: int) -> None:
+        table = self.table
+        mask = len(table) - 1
+        i = _hash(id(container)) & mask
+        while table[i] != 0:
+            i = (i + 1) & mask
+        table[i] = number + 1
+
+    def _grow(self) -> None:
+        self.table = array("i", bytes(4 * 2 * len(self.table)))
+        for number, container in enumerate(self.kept):
+            self._insert(container, number)
+
+
+_LINE_LIMIT = 1 << 31
+_COL_LIMIT = 1 << 32
+_COL_MASK = _COL_LIMIT - 1
+
+
+def _hash(key: int) -> int:
+    """Spread ids (multiples of 16, allocated close together) over the table."""
+    return (key >> 4) ^ (key >> 13)
