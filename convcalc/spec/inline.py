@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -242,11 +243,12 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
             args.append(parse_value(part, where, depth + 1,
                                     None if locate is None else lambda k, o=offset: at(o + k)))
             arg_locs.append(where)
-    return LayerSpec(type=type_, args=tuple(args), kwargs=kwargs or EMPTY, name=name,
+    return LayerSpec(type=sys.intern(type_), args=tuple(args), kwargs=kwargs or EMPTY, name=name,
                      sources=sources, loc=loc, trainable=trainable, share=meta.get("share"),
                      tie=meta.get("tie"), when=meta.get("if"),
-                     arg_locs=NO_ARG_LOCS if locate is None else FixedArgLocs(tuple(arg_locs), key_locs,
-                                                                              value_locs))
+                     arg_locs=NO_ARG_LOCS if locate is None else FixedArgLocs(tuple(arg_locs),
+                                                                              key_locs or EMPTY,
+                                                                              value_locs or EMPTY))
 
 
 def _layer_name(raw: Any, type_: str, key: str, loc: Loc) -> str:
