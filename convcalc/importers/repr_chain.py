@@ -23,6 +23,7 @@ from ..spec.model import BlockSpec, LayerSpec, Spec
 from . import torchvision_known as tv
 from .repr_forward import Entry as _Entry
 from .repr_forward import entries as _entries
+from .repr_forward import merge_attention_notes
 from .torch_repr import Node
 
 # Layers whose output is their input's shape, with no weights: a flatten found later can go before them
@@ -45,6 +46,7 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
                         "forward order, except where torchvision's classes say otherwise (below); other "
                         "skips (residuals, concatenations) are not visible"]
     entries = _entries(root, spec, notes)
+    notes[:] = merge_attention_notes(notes)
     shape_in = spec.inputs["input"]
     known_upto = len(entries)  # entries [0, known_upto) have known shapes
     flattened: set[str] = set()

@@ -16,6 +16,28 @@ from ..spec.model import LayerSpec, Spec
 from . import torchvision_known as tv
 from .torch_repr import LINEAR, PASSTHROUGH, Node
 
+ATTENTION_NOTE = ("MultiheadAttention prints only its out_proj: E = {e} taken from it, and in_proj "
+                  "({e3}x{e} and its bias, 3E² + 3E) added with PyTorch's defaults (kdim = vdim = E)")
+
+
+def merge_attention_notes(notes: list[str]) -> list[str]:
+    """One note for all the attention modules of one width (a ViT has one per encoder layer)."""
+    out: list[str] = []
+    by_text: dict[str, list[str]] = {}
+    for note in notes:
+        name, sep, text = note.partition(": ")
+        if sep and text.startswith("MultiheadAttention prints only its out_proj"):
+            if text not in by_text:
+                by_text[text] = []
+                out.append(text)  # its place: the first module's
+            by_text[text].append(name)
+        else:
+            out.append(note)
+    for text, names in by_text.items():
+        where = names[0] if len(names) == 1 else f"{len(names)} modules, {names[0]} … {names[-1]}"
+        out[out.index(text)] = f"{where}: {text}"
+    return out
+
 
 @dataclass
 class Entry:
@@ -69,9 +91,7 @@ def entries(root: Node, spec: Spec, notes: list[str]) -> list[Entry]:
                                         loc=node.loc), inner, hidden))
         if node.cls == "MultiheadAttention" and hidden:
             e = hidden[0].shape[1]
-            notes.append(f"{node.name}: MultiheadAttention prints only its out_proj: E = {e} taken from it, "
-                         f"and in_proj ({3 * e}x{e} and its bias, 3E² + 3E) added with PyTorch's defaults "
-                         "(kdim = vdim = E)")
+            notes.append(f"{node.name}: {ATTENTION_NOTE.format(e=e, e3=3 * e)}")
         start = len(out)
         why = tv.stops(node)
         branches: list[str] = []
