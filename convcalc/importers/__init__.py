@@ -32,6 +32,17 @@ _COMMENTS = re.compile(r"^(\s*#[^\n]*\n)+")
 _CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\(")
 
 
+def parse_json(text: str, source: str, what: str) -> Any:
+    """A foreign JSON file's data; invalid JSON is an error at its line and column."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SpecError(f"the {what} is not valid JSON: {e.msg}", code="bad-json",
+                        loc=Loc(source, e.lineno, e.colno)) from None
+
+
 def sniff(text: str, source: str) -> str | None:
     """Which foreign format ``text`` is (``hf-config``, ``keras-json``, ``darknet``, ``ultralytics``,
     ``torch-repr``, ``code``), or None."""

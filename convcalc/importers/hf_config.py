@@ -24,6 +24,7 @@ from .._record import replace
 from ..errors import Loc, SpecError
 from ..spec.loader import from_data
 from ..spec.model import Spec
+from . import parse_json
 
 # model_type -> the classes built, the first the default (the one counted without `architectures`)
 CLASSES: dict[str, tuple[str, ...]] = {
@@ -57,11 +58,7 @@ def sniff(text: str) -> bool:
 
 def read(text: str, source: str) -> Spec:
     """A ``config.json`` text -> Spec (framework pytorch)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SpecError(f"the Hugging Face config is not valid JSON: {e.msg}", code="bad-json",
-                        loc=Loc(source, e.lineno, e.colno)) from None
+    data = parse_json(text, source, "Hugging Face config")
     return read_data(data, source, text)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from .._record import replace
 from ..errors import Loc, SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
+from . import parse_json
 
 MODELS = ("Sequential", "Functional", "Model")
 INPUTS = ("InputLayer",)
@@ -36,11 +37,7 @@ META_KEYS = frozenset({"name", "trainable", "dtype", "registered_name", "module"
 
 def read(text: str, source: str) -> Spec:
     """A Keras model's JSON text -> Spec (framework keras)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SpecError(f"the Keras model JSON is not valid JSON: {e.msg}", code="bad-json",
-                        loc=Loc(source, e.lineno, e.colno)) from None
+    data = parse_json(text, source, "Keras model JSON")
     return _Reader(text, source).model(data)
 
 
