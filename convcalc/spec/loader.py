@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.framework import Framework, parse_framework, parse_layout
 from ..errors import Loc, SpecError, did_you_mean
+from . import meta as meta_keys
 from .model import EMPTY, NO_ARG_LOCS, ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, split_axes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -353,32 +354,16 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
         type=type_,
         args=args,
         kwargs=kwargs or EMPTY,
-        name=_name(meta["name"], where.value("name") or loc) if "name" in meta else None,
-        sources=_sources(meta["from"], where.value("from") or loc) if "from" in meta else None,
+        name=meta_keys.name(meta["name"], where.value("name") or loc) if "name" in meta else None,
+        sources=meta_keys.sources(meta["from"], where.value("from") or loc) if "from" in meta else None,
         loc=loc,
-        trainable=trainable_flag(meta.get("trainable"), loc),
+        trainable=meta_keys.trainable_flag(meta.get("trainable"), loc),
         arg_locs=where,
-        share=_layer_name(meta["share"], where.value("share") or loc, "share") if "share" in meta else None,
-        tie=_layer_name(meta["tie"], where.value("tie") or loc, "tie") if "tie" in meta else None,
-        when=_condition(meta["if"], where.value("if") or loc) if "if" in meta else None,
+        share=meta_keys.layer_name(meta["share"], where.value("share") or loc, "share")
+        if "share" in meta else None,
+        tie=meta_keys.layer_name(meta["tie"], where.value("tie") or loc, "tie") if "tie" in meta else None,
+        when=meta_keys.condition(meta["if"], where.value("if") or loc) if "if" in meta else None,
     )
-
-
-def _layer_name(raw: Any, loc: Loc, key: str) -> str | None:
-    """``share:``/``tie:``: the name of an earlier layer (or block use)."""
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, str | int) or not str(raw).strip():
-        raise SpecError(f"{key}: names an earlier layer, not {raw!r}", code="bad-name", loc=loc)
-    return str(raw)
-
-
-def _condition(raw: Any, loc: Loc) -> Any:
-    """``if:``: true, false, or an expression such as ``$stride == 1 and size(in, 0) == $out``."""
-    if isinstance(raw, bool) or (isinstance(raw, str) and raw.strip()):
-        return raw
-    raise SpecError(f"if: takes a condition such as `$stride == 1`, not {raw!r}", code="bad-expression",
-                    loc=loc)
 
 
 def _from_call_text(text: str, loc: Loc, offsets: Callable[[int], Loc] | None = None) -> LayerSpec:
@@ -390,34 +375,6 @@ def _from_call_text(text: str, loc: Loc, offsets: Callable[[int], Loc] | None = 
     return LayerSpec(type=text.strip(), loc=loc)
 
 
-def _name(raw: Any, loc: Loc) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).strip():
-        raise SpecError(f"name must be a word, not {raw!r}", loc=loc, code="bad-name")
-    return str(raw)
-
-
-def trainable_flag(raw: Any, loc: Loc) -> bool | None:
-    """``trainable: false`` (or Keras's ``trainable=False``): true or false, nothing else."""
-    if raw is None or isinstance(raw, bool):
-        return raw
-    raise SpecError(f"trainable must be true or false, not {raw!r}", code="not-boolean", loc=loc)
-
-
-def _sources(raw: Any, loc: Loc) -> tuple[str | int, ...] | None:
-    if raw is None:
-        return None
-    items = raw if isinstance(raw, list) else [raw]
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, str | int):
-            raise SpecError(f"from: entries are layer names or indices, not {item!r}", loc=loc,
-                            code="bad-reference")
-    if not items:
-        raise SpecError("from: is empty", loc=loc, code="bad-reference")
-    return tuple(items)
-
-
 def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[str, Any],
             where: ArgLocs) -> RepeatSpec:
     keys = ("times", "layers", "name", "trainable", "share", "for")
@@ -425,7 +382,7 @@ def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[
         if key not in keys:
             raise SpecError(f"repeat: unknown key `{key}`" + did_you_mean(str(key), keys),
                             loc=where.key(str(key)) or loc, code="unknown-key")
-    each = _for_lists(value.get("for"), where.value("for") or loc)
+    each = meta_keys.for_lists(value.get("for"), where.value("for") or loc)
     if "times" not in value and not each:
         raise SpecError("repeat needs `times` (or `for:` lists)", loc=loc, code="bad-repeat")
     share = value.get("share", False)
@@ -435,28 +392,8 @@ def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[
     layers = layer_list(value["layers"], locator, locator.key(value, "layers", loc), "repeat")
     if "trainable" in meta and "trainable" in value:
         raise SpecError("repeat: `trainable` is given twice", loc=loc, code="duplicate-key")
-    trainable = trainable_flag(meta.get("trainable", value.get("trainable")), loc)
+    trainable = meta_keys.trainable_flag(meta.get("trainable", value.get("trainable")), loc)
     times = value.get("times", len(next(iter(each.values()), ())))
-    return RepeatSpec(times, layers, _name(meta.get("name") or value.get("name"), loc), loc,
+    return RepeatSpec(times, layers, meta_keys.name(meta.get("name") or value.get("name"), loc), loc,
                       trainable=trainable, times_loc=where.value("times"), share=share, each=each)
 
-
-def _for_lists(raw: Any, loc: Loc) -> dict[str, tuple[Any, ...]]:
-    """``for: {out: [16, 24], stride: [1, 2]}``: one value per round for each block argument."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping) or not raw:
-        raise SpecError("repeat: for: maps argument names to lists, e.g. {out: [16, 24], stride: [1, 2]}",
-                        code="bad-repeat", loc=loc)
-    out: dict[str, tuple[Any, ...]] = {}
-    for k, v in raw.items():
-        if not isinstance(k, str) or not k.isidentifier() or not isinstance(v, list):
-            raise SpecError(f"repeat: for: {k!r} must name an argument and give a list, not {v!r}",
-                            code="bad-repeat", loc=loc)
-        out[k] = tuple(v)
-    lengths = {k: len(v) for k, v in out.items()}
-    if len(set(lengths.values())) > 1:
-        raise SpecError("repeat: the for: lists differ in length ("
-                        + ", ".join(f"{k}: {n}" for k, n in lengths.items()) + ")",
-                        code="for-lengths-differ", loc=loc)
-    return out
