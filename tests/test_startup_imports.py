@@ -68,3 +68,11 @@ def test_only_the_styled_table_loads_rich() -> None:
 def test_a_free_name_is_what_loads_sympy() -> None:
     assert loaded(run("--format", "json", "3 x H x W | conv(8, 3)"), "sympy")
     assert not loaded(run("--format", "json", "3x32x32 | conv(8,3)"), "sympy")
+
+
+def test_a_convcalc_spec_loads_no_foreign_reader() -> None:
+    """Recognising a foreign format is cheap: a convcalc YAML file imports none of the readers."""
+    report = run("--format", "json", "examples/vgg16.yaml")
+    assert report["code"] == 0
+    readers = ("hf_config", "keras_json", "ultralytics", "darknet", "torch_repr", "code")
+    assert [r for r in readers if loaded(report, f"convcalc.importers.{r}")] == []

@@ -47,10 +47,11 @@ def sniff(text: str, source: str) -> str | None:
     """Which foreign format ``text`` is (``hf-config``, ``keras-json``, ``darknet``, ``ultralytics``,
     ``torch-repr``, ``code``), or None."""
     stripped = text.lstrip()
-    from .hf_config import sniff as hf_sniff
+    if stripped.startswith("{") and '"model_type"' in stripped[:4096]:  # only then import the reader
+        from .hf_config import sniff as hf_sniff
 
-    if hf_sniff(stripped):
-        return "hf-config"
+        if hf_sniff(stripped):
+            return "hf-config"
     if stripped.startswith("{") and '"class_name"' in stripped[:4096]:
         return "keras-json"
     if _DARKNET.search(text) or (source.lower().endswith(".cfg") and _SECTION.search(text)):
