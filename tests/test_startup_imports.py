@@ -56,7 +56,7 @@ def test_a_yaml_file_in_json_reads_yaml_but_loads_no_rich_nor_sympy() -> None:
     report = run("--format", "json", "examples/vgg16.yaml")
     assert report["code"] == 0
     assert loaded(report, "yaml")
-    assert [m for m in ("rich", "sympy", "dataclasses", "runpy") if loaded(report, m)] == []
+    assert [m for m in ("rich", "sympy", "dataclasses", "runpy", "pathlib") if loaded(report, m)] == []
 
 
 def test_only_the_styled_table_loads_rich() -> None:
@@ -76,3 +76,11 @@ def test_a_convcalc_spec_loads_no_foreign_reader() -> None:
     assert report["code"] == 0
     readers = ("hf_config", "keras_json", "ultralytics", "darknet", "torch_repr", "code")
     assert [r for r in readers if loaded(report, f"convcalc.importers.{r}")] == []
+
+
+def test_a_run_loads_only_the_layer_families_it_uses() -> None:
+    from convcalc.layers.catalogue import FAMILIES
+
+    report = run("--format", "json", "3x32x32 | conv(8,3) | relu")
+    assert report["code"] == 0
+    assert [f for f in FAMILIES if loaded(report, f"convcalc.layers.{f}")] == ["activation", "conv"]

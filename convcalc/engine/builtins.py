@@ -7,17 +7,17 @@ inputs counted, so that the expander can unroll the entries like a user's block.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..core import params as A
 from ..core.framework import Framework
 from ..errors import LayerRef, SpecError
 from ..layers.registry import Resolved, lookup
-from ..layers.transformer import Composite, Entry
 from ..spec.model import LayerSpec
 from .run_layer import NESTED
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..layers.transformer import Composite, Entry
     from .refs import Source
 
 
@@ -27,7 +27,7 @@ def composite(written: str, framework: str) -> Resolved | None:
         resolved = lookup(written, framework)
     except SpecError:
         return None
-    return resolved if isinstance(resolved.layer, Composite) else None
+    return resolved if resolved.layer.block else None
 
 
 def prepare(expander: Any, resolved: Resolved, use: LayerSpec, level: Any, scope: Any,
@@ -36,8 +36,8 @@ def prepare(expander: Any, resolved: Resolved, use: LayerSpec, level: Any, scope
 
     ``expander`` is the :class:`convcalc.engine.expand.Expander` at work (its counters, nodes
     and ``from:`` resolution)."""
-    layer = resolved.layer
-    assert isinstance(layer, Composite)
+    assert resolved.layer.block
+    layer = cast("Composite", resolved.layer)
     name = expander.use_name(layer.kind, use, scope, forced_name, position)
     index = len(expander.nodes) + 1
     try:

@@ -388,7 +388,7 @@ class Expander:
                     forced_name: str | None, position: int) -> None:
         """A use of a built-in block (``TransformerEncoderLayer``...): its sub-layers as a block's."""
         name, inputs, body = builtins.prepare(self, resolved, use, level, scope, forced_name, position)
-        assert isinstance(resolved.layer, builtins.Composite)
+        assert resolved.layer.block
         kind, label = resolved.layer.kind, _block_label(use.type, use)
         ref = LayerRef(len(self.nodes) + 1, name, use.type)
         # share:, trainable: and if: on the use, as on a block use (SPEC §11)

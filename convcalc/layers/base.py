@@ -69,6 +69,9 @@ class Layer:
     # first (PyTorch's (L, N, E) after batch_first=False) stays where it is, as it does through a
     # layer whose output has its input's shape.  Any other shows it first (convcalc.engine.batch_axis).
     keeps_batch_axis: ClassVar[bool] = False
+    # A built-in block of other layers (:class:`convcalc.layers.transformer.Composite`), unrolled
+    # by the expander; said here so that asking does not load the transformer family.
+    block: ClassVar[bool] = False
 
     def signature_text(self, cls: str, spelling: str) -> str | None:
         """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""

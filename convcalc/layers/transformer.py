@@ -51,6 +51,7 @@ class Composite(Layer):
 
     family = "transformer"
     drawing = "dense"
+    block = True
     inputs: ClassVar[int] = 1  # how many tensors a use reads (checked when it is expanded)
 
     def body(self, a: Mapping[str, Any], loc: Loc, read: Reader) -> list[Entry]:

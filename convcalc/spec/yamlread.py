@@ -10,7 +10,7 @@ imported only when a YAML document is read.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 from ..errors import Loc, SpecError
@@ -27,11 +27,11 @@ __all__ = ["EMPTY_HINT", "Locator", "decode", "read_file", "read_yaml"]
 
 def read_file(path: str) -> str:
     """The text of a spec file, with clear errors for what is not one."""
-    p = Path(path)
-    if p.is_dir():
+    if os.path.isdir(path):
         raise SpecError("is a directory, not a spec file", loc=Loc(path), code="not-a-file")
     try:
-        data = p.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise SpecError("no such file", loc=Loc(path), code="no-such-file") from None
     except OSError as e:
