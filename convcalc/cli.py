@@ -123,7 +123,6 @@ def command(
     "1x28x28 | conv(32,5) | maxpool(2) | dense(10)".
     """
     from .render import renderer
-    from .render.cells import parse_columns
     from .render.options import Options
 
     if list_layers:
@@ -172,7 +171,12 @@ def command(
         except SpecError as e:
             raise click.UsageError(f"{e.message} [{e.code}]") from None
     try:
-        cols = parse_columns(columns) if columns else Options().columns
+        if columns:
+            from .render.cells import parse_columns  # the column registry: only when -c is given
+
+            cols = parse_columns(columns)
+        else:
+            cols = Options().columns
         names = _defines(defines)
     except SpecError as e:
         raise click.UsageError(e.message) from None

@@ -19,7 +19,6 @@ other value must come out a whole number (or a condition, in ``if:``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from fractions import Fraction
 from typing import Any
 
 from ..errors import SpecError
@@ -127,14 +126,16 @@ class _Eval:
         a, b = self.number(node.left, exact), self.number(node.right, exact)
         if op in _COMPARE:
             return _compare(op, a, b, node)
-        if type(a) is Fraction or type(b) is Fraction:
+        if fn.is_fraction(a) or fn.is_fraction(b):
             if not (fn.is_exact(a) and fn.is_exact(b)):  # a decimal with a free name: sympy's Rational
                 a, b = _sympy_rational(a), _sympy_rational(b)
             elif op == "/":
                 _nonzero(b)
-                q = Fraction(a) / b
+                q = a / b  # a Fraction, since one of them is
                 return q if exact else fn.whole(q, f"{render(node, pretty=False)}")
         if op == "/" and exact and type(a) is int and type(b) is int:
+            from fractions import Fraction
+
             _nonzero(b)
             return Fraction(a, b)
         v = _OPS[op](a, b)
@@ -166,7 +167,7 @@ def _nonzero(b: Any) -> None:
 
 
 def _sympy_rational(v: Any) -> Any:
-    if type(v) is Fraction:
+    if fn.is_fraction(v):
         return num.sympy_module().Rational(v.numerator, v.denominator)
     return v
 

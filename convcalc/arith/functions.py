@@ -14,22 +14,30 @@ others, which depend on the digits of their argument, are refused with the name.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SpecError
 from . import num
 
-Exact = int | Fraction
+if TYPE_CHECKING:  # pragma: no cover
+    from fractions import Fraction
+
+
+def is_fraction(v: object) -> bool:
+    """Whether ``v`` is a :class:`fractions.Fraction`, without importing the module (2 ms at
+    start-up, issue 20): until some number is a fraction, none is."""
+    fractions = sys.modules.get("fractions")
+    return fractions is not None and type(v) is fractions.Fraction
 
 
 def is_exact(v: object) -> bool:
-    return type(v) is int or type(v) is Fraction
+    return type(v) is int or is_fraction(v)
 
 
 def whole(v: Any, what: str) -> Any:
     """``v`` as an int when it is a whole fraction; an error when it is not a whole number."""
-    if type(v) is Fraction:
+    if is_fraction(v):
         if v.denominator != 1:
             raise SpecError(f"{what} is {_text(v)}, not a whole number (sizes are whole numbers; "
                             "use floor, ceil or round)", code="not-whole")
@@ -84,6 +92,8 @@ def make_divisible(v: Any, divisor: Any, min_value: Any = None) -> Any:
     if divisor <= 0 or int(divisor) != divisor:
         raise SpecError(f"make_divisible: the divisor must be a positive whole number, not {divisor}",
                         code="bad-argument")
+    from fractions import Fraction
+
     divisor = int(divisor)
     if min_value is None:
         min_value = divisor
@@ -94,7 +104,9 @@ def make_divisible(v: Any, divisor: Any, min_value: Any = None) -> Any:
 
 
 def ceildiv(a: Any, b: Any) -> Any:
-    if is_exact(a) and is_exact(b) and (type(a) is Fraction or type(b) is Fraction):
+    if is_exact(a) and is_exact(b) and (is_fraction(a) or is_fraction(b)):
+        from fractions import Fraction
+
         return ceil(Fraction(a) / b)
     return num.ceildiv(a, b)
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .._record import NamedTuple
 from ..errors import SpecError
 from . import functions as fn
 from . import num
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fractions import Fraction
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 64
@@ -162,6 +165,8 @@ class _Parser:
         if kind == "int":
             return Num(int(text))
         if kind == "dec":
+            from fractions import Fraction  # only a decimal needs it (start-up: issue 20)
+
             return Num(Fraction(text), text)
         if kind == "name":
             if text == "not":
@@ -310,8 +315,8 @@ def render(node: Node, subst: Mapping[str, str] | None = None, *, pretty: bool =
     return go(node)
 
 
-_ATOM = re.compile(r"^(\d+|\$?[A-Za-z_][A-Za-z_0-9]*|\(.*\)|⌊.*⌋|⌈.*⌉)$")
+_ATOM = r"^(\d+|\$?[A-Za-z_][A-Za-z_0-9]*|\(.*\)|⌊.*⌋|⌈.*⌉)$"  # compiled when first printed
 
 
 def _is_atom(text: str) -> bool:
-    return bool(_ATOM.match(text))
+    return bool(re.match(_ATOM, text))

@@ -19,7 +19,7 @@ from .types import Shape
 
 KEYS = ("output", "params", "params_max", "trainable", "non_trainable", "macs", "macs_max", "layers")
 LAYER_KEYS = ("output", "params", "trainable", "non_trainable", "macs")
-_SUFFIX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$", re.I)
+_SUFFIX = r"(?i)^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)\s*$"  # compiled when an expect: needs it
 _MAX_DIGITS = 3_000  # as the YAML and inline readers: beyond, a number is refused
 _SCALE = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
@@ -100,7 +100,7 @@ def count(raw: Any, what: str) -> int:
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     if isinstance(raw, str):
-        m = _SUFFIX.match(raw.replace(",", "").replace("_", ""))
+        m = re.match(_SUFFIX, raw.replace(",", "").replace("_", ""))
         if m and m.group(1).isascii():
             digits = m.group(1)
             if len(digits) > _MAX_DIGITS:

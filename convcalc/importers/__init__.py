@@ -21,16 +21,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..core.result import Result
 
 ZIP_MAGIC = b"PK\x03\x04"
-_DARKNET = re.compile(r"^\s*\[(net|network)\]\s*$", re.M)
-_SECTION = re.compile(r"^\s*\[[a-z_]+\]\s*$", re.M)
-_REPR_CHILD = re.compile(r"^\s+\((\w+|\d+-\d+)\): \S", re.M)
-_REPR_HEAD = re.compile(r"^[A-Za-z_]\w*\(\s*$")
-_REPR_FRAGMENT = re.compile(r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\(")
-_CALL_START = re.compile(r"^[A-Za-z_][\w.]*\s*\(")
-_CALL = re.compile(r"^[A-Za-z_][\w.]*\s*\(.*\)$", re.S)
-_COMMENTS = re.compile(r"^(\s*#[^\n]*\n)+")
-_CODE = re.compile(r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\(")
-
+# The patterns are compiled when first used (re caches them): a convcalc spec passes the cheap
+# substring checks in sniff() and compiles none of them (start-up: issue 20).
+_DARKNET = r"^\s*\[(net|network)\]\s*$"
+_SECTION = r"^\s*\[[a-z_]+\]\s*$"
+_REPR_CHILD = r"^\s+\((\w+|\d+-\d+)\): \S"
+_REPR_HEAD = r"^[A-Za-z_]\w*\(\s*$"
+_REPR_FRAGMENT = r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\("
+_CALL_START = r"^[A-Za-z_][\w.]*\s*\("
+_CALL = r"^[A-Za-z_][\w.]*\s*\(.*\)$"
+_COMMENTS = r"^(\s*#[^\n]*\n)+"
+_CODE = r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\("
 
 def parse_json(text: str, source: str, what: str) -> Any:
     """A foreign JSON file's data; invalid JSON is an error at its line and column."""
@@ -54,30 +55,35 @@ def sniff(text: str, source: str) -> str | None:
             return "hf-config"
     if stripped.startswith("{") and '"class_name"' in stripped[:4096]:
         return "keras-json"
-    if _DARKNET.search(text) or (source.lower().endswith(".cfg") and _SECTION.search(text)):
+    if "[" in text and (("[net" in text and re.search(_DARKNET, text, re.M))
+                        or (source.lower().endswith(".cfg") and re.search(_SECTION, text, re.M))):
         return "darknet"
     if "backbone:" in text and "head:" in text:
         from .ultralytics import sniff as ultralytics_yaml
 
         if ultralytics_yaml(text):
             return "ultralytics"
-    stripped = _COMMENTS.sub("", stripped)  # pasted code may start with comment lines
+    if "(" not in stripped:  # every format below calls or prints a module
+        return None
+    if "#" in stripped:
+        stripped = re.sub(_COMMENTS, "", stripped)  # pasted code may start with comment lines
     first = stripped.split("\n", 1)[0].rstrip()
-    if (_REPR_HEAD.match(first) and _REPR_CHILD.search(stripped)) or _REPR_FRAGMENT.match(stripped):
+    if (first.endswith("(") and re.match(_REPR_HEAD, first) and re.search(_REPR_CHILD, stripped, re.M)) \
+            or (stripped.startswith("(") and re.match(_REPR_FRAGMENT, stripped)):
         return "torch-repr"
-    if _CODE.match(stripped) or _is_call_list(stripped):
+    if ("Sequential" in stripped and re.match(_CODE, stripped)) or _is_call_list(stripped):
         return "code"
     return None
 
 
 def _is_call_list(text: str) -> bool:
     """``nn.Conv2d(3, 16, 3), nn.ReLU()``: layer calls separated by commas (pasted without a wrapper)."""
-    if not _CALL_START.match(text):
+    if not (text[:1].isalpha() or text[:1] == "_") or not re.match(_CALL_START, text):
         return False
     from .code import _items
 
     items = _items(text, 0, len(text))
-    return len(items) > 1 and all(_CALL.match(raw) for raw, _ in items)
+    return len(items) > 1 and all(re.match(_CALL, raw, re.S) for raw, _ in items)
 
 
 def reader(fmt: str) -> Callable[[str, str], Spec]:

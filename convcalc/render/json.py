@@ -12,7 +12,6 @@ from typing import Any, TextIO
 
 from ..errors import SpecError
 from ._json_writer import Stream, write
-from .explain import chosen, explain_lines
 from .options import Options
 from .run import Item, each
 
@@ -22,6 +21,8 @@ def item_dict(item: Any, opts: Options | None = None) -> dict[str, Any]:
         return {"file": item.file, "error": item.to_dict()}
     doc: dict[str, Any] = item.to_dict()
     if opts is not None and opts.explain:
+        from .explain import chosen, explain_lines
+
         ascii_opts = Options(format="plain")
         for layer, d in zip(item.layers, doc["layers"], strict=True):
             if chosen(layer, opts):  # --explain-layer: only the layers it names
@@ -39,6 +40,8 @@ class _Layers(Stream):
         self.explain = Options(format="plain") if opts is not None and opts.explain else None
 
     def __iter__(self) -> Any:
+        if self.explain is not None:
+            from .explain import chosen, explain_lines
         for layer in self.result.layers:
             d = layer.to_dict()
             if self.explain is not None and chosen(layer, self.opts):  # --explain-layer: those named

@@ -27,7 +27,7 @@ Spelled = Callable[[str], tuple[tuple[str, str], ...]]
 
 # Arguments only Keras layers take (input_dim is also an argument of PyTorch-spelt embeddings).
 KERAS_ARGUMENTS = tuple(k for k in INPUT_KEYS if k != "input_dim")
-_CALL_TEXT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*\(")
+_CALL_TEXT = r"^\s*([A-Za-z_][\w.]*)\s*\("  # compiled when first needed
 
 
 def infer_framework(spec: Spec, spelled: Spelled) -> Spec:
@@ -121,7 +121,7 @@ class _Walk:
                         yield Evidence(framework, spelling, loc)
                 yield from self.nested(value, loc)
         elif isinstance(raw, str) and "(" in raw:
-            m = _CALL_TEXT.match(raw)
+            m = re.match(_CALL_TEXT, raw)
             if m is not None:
                 for framework, spelling in self.spelled(m.group(1)):
                     yield Evidence(framework, spelling, loc)
