@@ -165,13 +165,16 @@ _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "
 
 
 class _NamedTupleMeta(type):
-    """``typing.NamedTuple``'s class syntax, without checking the annotations.
+    """``typing.NamedTuple``'s class syntax, without checking the annotations or compiling code.
 
     typing checks each annotation (with ``from __future__ import annotations``, a
-    string it compiles into a ``ForwardRef``): about 90 compiles for convcalc's
-    27 named tuples, every run, for types nothing reads.  The class made is the
-    same ``collections.namedtuple`` with the class body's methods, properties
-    and docstring; ``__annotations__`` keeps the annotations as written.
+    string it compiles into a ``ForwardRef``), and ``collections.namedtuple``
+    compiles its ``__new__`` with ``eval``: about 1.3 ms for convcalc's 28 named
+    tuples, every run (issue 20).  The class made here is a tuple subclass with
+    what a named tuple has (fields as C item getters, ``_fields``,
+    ``_field_defaults``, ``_make``, ``_replace``, ``_asdict``, ``__repr__``,
+    ``__getnewargs__``, ``__match_args__``) and the class body's methods,
+    properties and docstring; ``__annotations__`` keeps the annotations as written.
     """
 
     def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> Any:
@@ -181,19 +184,82 @@ class _NamedTupleMeta(type):
         with_default = [n for n in notes if n in ns]
         if with_default and list(notes)[-len(with_default):] != with_default:
             raise TypeError(f"{name}: a field without a default follows one with a default")
-        import collections
-
-        made = collections.namedtuple(name, list(notes), defaults=[ns[n] for n in with_default],
-                                      module=ns["__module__"])
-        made.__annotations__ = made.__new__.__annotations__ = dict(notes)
-        for key, value in ns.items():
+        for key in ns:
             if key in _PROHIBITED:
                 raise AttributeError(f"cannot overwrite NamedTuple attribute {key}")
+        made = _named_tuple(name, tuple(notes), {n: ns[n] for n in with_default}, ns["__module__"])
+        made.__annotations__ = dict(notes)
+        for key, value in ns.items():
             if key not in _SPECIAL and key not in made._fields:
                 setattr(made, key, value)
         return made
 
 
+def _named_tuple(name: str, fields: tuple[str, ...], defaults: dict[str, Any], module: str) -> type:
+    """What ``collections.namedtuple(name, fields, defaults=...)`` makes, its ``__new__`` compiled
+    when the first record is made."""
+    try:
+        from _collections import _tuplegetter  # the C field getter collections.namedtuple uses
+    except ImportError:  # pragma: no cover  (another Python)
+        from operator import itemgetter
+
+        def _tuplegetter(i: int, doc: str) -> Any:
+            return property(itemgetter(i), doc=doc)
+
+    n = len(fields)
+    new_tuple = tuple.__new__
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        # The first record made compiles the class's own __new__ (as collections.namedtuple
+        # does for every class it makes): a run pays for the named tuples it uses, not all 28.
+        fast = _compiled_new(name, fields, defaults)
+        made.__new__ = fast  # type: ignore[method-assign]
+        return fast(cls, *args, **kwargs)
+
+    def _make(cls: type, iterable: Any) -> Any:
+        out = new_tuple(cls, iterable)
+        if len(out) != n:
+            raise TypeError(f"expected {n} arguments, got {len(out)}")
+        return out
+
+    def _replace(self: Any, **changes: Any) -> Any:
+        out = self._make([changes.pop(f, v) for f, v in zip(fields, self, strict=True)])
+        if changes:
+            raise ValueError(f"got unexpected field names: {list(changes)!r}")
+        return out
+
+    def __repr__(self: Any) -> str:
+        return f"{type(self).__name__}({', '.join(f'{f}={v!r}' for f, v in zip(fields, self, strict=True))})"
+
+    ns: dict[str, Any] = {
+        "__doc__": f"{name}({', '.join(fields)})", "__slots__": (), "__module__": module,
+        "_fields": fields, "_field_defaults": dict(defaults), "__match_args__": fields,
+        "__new__": __new__, "_make": classmethod(_make), "_replace": _replace, "__repr__": __repr__,
+        "_asdict": lambda self: dict(zip(fields, self, strict=True)),
+        "__getnewargs__": lambda self: tuple(self),
+    }
+    for i, f in enumerate(fields):
+        ns[f] = _tuplegetter(i, f"Alias for field number {i}")
+    for fn in (__new__, _replace, __repr__):
+        fn.__qualname__ = f"{name}.{fn.__name__}"
+    made = type(name, (tuple,), ns)
+    return made
+
+
+def _compiled_new(name: str, fields: tuple[str, ...], defaults: dict[str, Any]) -> Any:
+    """``__new__(_cls, a, b, ...)`` with the fields as parameters: what collections.namedtuple compiles."""
+    if not all(f.isidentifier() and not f.startswith("_") for f in fields):
+        raise ValueError(f"{name}: field names must be identifiers not starting with _")
+    params = "".join(f", {f}" for f in fields)
+    values = "".join(f"{f}, " for f in fields)
+    # compiled from the field names alone (checked above), never from a spec
+    fn = eval(f"lambda _cls{params}: _tuple_new(_cls, ({values}))",
+              {"_tuple_new": tuple.__new__, "__builtins__": {}})
+    fn.__defaults__ = tuple(defaults.values()) or None
+    fn.__name__, fn.__qualname__ = "__new__", f"{name}.__new__"
+    return staticmethod(fn)
+
+
 class NamedTuple(metaclass=_NamedTupleMeta):
     """Base of a named tuple written as a class, as ``typing.NamedTuple`` is (the class made is a
-    ``collections.namedtuple``, not a subclass of this)."""
+    tuple subclass with what ``collections.namedtuple`` gives, not a subclass of this)."""

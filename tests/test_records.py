@@ -67,6 +67,46 @@ def test_replace_and_written_out_init() -> None:
                 self.a = a
 
 
+class Triple(NamedTuple):  # at module level, so that it pickles
+    a: int
+    b: str = "x"
+    c: tuple[int, ...] = ()
+
+
+def _as_collections(value: Triple) -> object:
+    import collections
+
+    made = collections.namedtuple("Triple", Triple._fields, defaults=("x", ()))
+    return made(*value)
+
+
+@pytest.mark.parametrize("make", [lambda: Triple(1), lambda: Triple(1, "y"), lambda: Triple(1, "y", (2,)),
+                                  lambda: Triple(a=1), lambda: Triple(c=(3,), a=1), lambda: Triple(1, c=(4,)),
+                                  lambda: Triple._make([1, "z", ()])])
+def test_named_tuple_behaves_as_collections_namedtuple(make: object) -> None:
+    import copy
+    import pickle
+
+    t = make()  # type: ignore[operator]
+    twin = _as_collections(t)
+    assert tuple(t) == tuple(twin) and repr(t) == repr(twin) and t._asdict() == twin._asdict()  # type: ignore[attr-defined]
+    assert t._replace(b="q") == twin._replace(b="q") and hash(t) == hash(twin)  # type: ignore[attr-defined]
+    assert pickle.loads(pickle.dumps(t)) == t and copy.deepcopy(t) == t and type(copy.copy(t)) is Triple
+    assert (t.a, t.b, t.c) == (twin.a, twin.b, twin.c)  # type: ignore[attr-defined]
+    match t:
+        case Triple(a, b, c):
+            assert (a, b, c) == tuple(t)
+
+
+@pytest.mark.parametrize("call", [lambda: Triple(), lambda: Triple(1, "y", (), 4), lambda: Triple(1, a=2),
+                                  lambda: Triple(1, d=2), lambda: Triple._make([1])])
+def test_named_tuple_refuses_what_a_call_refuses(call: object) -> None:
+    with pytest.raises(TypeError):
+        call()  # type: ignore[operator]
+    with pytest.raises(ValueError, match="unexpected field"):
+        Triple(1)._replace(d=2)
+
+
 def test_named_tuple_is_the_collections_one() -> None:
     class Pair(NamedTuple):
         """Two numbers."""
