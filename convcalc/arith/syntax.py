@@ -61,7 +61,8 @@ class Cond(NamedTuple):
 
 Node = Num | Name | Neg | Bin | Call | Not | Cond
 
-_TOKEN = re.compile(
+# compiled when the first expression is read (re caches it): a spec of plain numbers never does
+_TOKEN = (
     r"\s*(?:(?P<dec>\d*\.\d+)|(?P<int>\d+)|(?P<name>\$?[A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_0-9]+)*)"
     r"|(?P<op>\*\*|//|==|!=|<=|>=|[-+*/%(),<>]))"
 )
@@ -78,9 +79,10 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     if len(text) > MAX_LENGTH:
         raise SpecError(f"expression is {len(text)} characters long; at most {MAX_LENGTH}", code="too-long")
     tokens: list[tuple[str, str, int]] = []
+    token = re.compile(_TOKEN).match
     pos = 0
     while pos < len(text):
-        m = _TOKEN.match(text, pos)
+        m = token(text, pos)
         if m is None or m.end() == pos:
             rest = text[pos:].strip()
             if not rest:

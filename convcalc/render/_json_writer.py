@@ -1,19 +1,19 @@
 """Indented JSON, written for speed: the ``--format json`` writer.
 
 Why this exists: ``json.dumps(indent=2)`` uses json's pure-Python indenting
-encoder, the slowest step of a 10,000-layer spec.  Here strings go through
-json's C escaper, ints are printed directly, and anything else is a leaf for
-the C encoder.  The text is what ``json.dumps(indent=2, ensure_ascii=False)``
-gives, except that lists of plain values (shapes) stay on one line.  What the
-JSON holds is decided elsewhere (:meth:`convcalc.core.result.Result.to_dict`).
+encoder, the slowest step of a 10,000-layer spec.  Here strings are escaped by
+``str.translate`` (json's escapes, plus DEL and C1 as ``\u0080``: never raw),
+ints are printed directly, and the other scalars as json prints them, without
+importing json (its import compiles six patterns: ~1 ms of start-up, issue 20).
+The text is what ``json.dumps(indent=2, ensure_ascii=False)`` gives, except that
+lists of plain values (shapes) stay on one line and C1 characters are escaped.
+What the JSON holds is decided elsewhere
+(:meth:`convcalc.core.result.Result.to_dict`).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
-from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 
@@ -50,13 +50,35 @@ class _Sink:
         self.pieces.clear()
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), allow_nan=False).encode  # C
-_C1 = re.compile("[\x7f-\x9f]")  # json escapes C0 only: DEL and C1 written \u0080 too, never raw
+# json's escapes (C0 controls, the quote, the backslash), and DEL and C1 as \u0080 too: never raw
+_ESCAPES = {**{c: f"\\u{c:04x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
+            ord('"'): '\\"', ord("\\"): "\\\\", ord("\b"): "\\b", ord("\f"): "\\f", ord("\n"): "\\n",
+            ord("\r"): "\\r", ord("\t"): "\\t"}
 
 
 def _string(s: str) -> str:
-    text = encode_basestring(s)
-    return text if s.isprintable() else _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if s.isprintable() and '"' not in s and "\\" not in s:  # the common case: nothing to escape
+        return '"' + s + '"'
+    return '"' + s.translate(_ESCAPES) + '"'
+
+
+def _scalar(x: Any) -> str:
+    """A value that is not a str, an int, a list or a mapping, as ``json.dumps`` writes it."""
+    if x is None:
+        return "null"
+    if x is True:
+        return "true"
+    if x is False:
+        return "false"
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise ValueError(f"Out of range float values are not JSON compliant: {x!r}")
+        return float.__repr__(x)
+    if isinstance(x, int):  # an int enum: its number, as json writes it
+        return int.__repr__(x)
+    if isinstance(x, str):  # a str enum (Framework): its text
+        return _string(str.__str__(x))
+    raise TypeError(f"Object of type {type(x).__name__} is not JSON serializable")
 _PADS = ["\n" + "  " * level for level in range(32)]
 
 
@@ -81,7 +103,7 @@ def _key(k: Any) -> str:
     text = _KEYS.get(k) if type(k) is str else None
     if text is None:
         # json's own rule for keys: 1 -> "1", True -> "true", None -> "null"
-        text = _string(k if isinstance(k, str) else _ENCODE(k)) + ": "
+        text = _string(k if isinstance(k, str) else _scalar(k)) + ": "
         if type(k) is str and len(_KEYS) < 1000:
             _KEYS[k] = text
     return text
@@ -116,7 +138,7 @@ def _plain(x: Any) -> str:
         raise _Nested
     if t is float and not math.isfinite(x):
         return _string(str(x))  # strict JSON has no NaN or Infinity
-    return _ENCODE(x)
+    return _scalar(x)
 
 
 def _write(v: Any, level: int, out: Any) -> None:
