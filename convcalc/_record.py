@@ -170,7 +170,8 @@ class _NamedTupleMeta(type):
     typing checks each annotation (with ``from __future__ import annotations``, a
     string it compiles into a ``ForwardRef``), and ``collections.namedtuple``
     compiles its ``__new__`` with ``eval``: about 1.3 ms for convcalc's 28 named
-    tuples, every run (issue 20).  The class made here is a tuple subclass with
+    tuples, every run (issue 20); here a class compiles its ``__new__`` only once it
+    has made 200 records.  The class made here is a tuple subclass with
     what a named tuple has (fields as C item getters, ``_fields``,
     ``_field_defaults``, ``_make``, ``_replace``, ``_asdict``, ``__repr__``,
     ``__getnewargs__``, ``__match_args__``) and the class body's methods,
@@ -197,7 +198,7 @@ class _NamedTupleMeta(type):
 
 def _named_tuple(name: str, fields: tuple[str, ...], defaults: dict[str, Any], module: str) -> type:
     """What ``collections.namedtuple(name, fields, defaults=...)`` makes, its ``__new__`` compiled
-    when the first record is made."""
+    once the class has made enough records to pay for it."""
     try:
         from _collections import _tuplegetter  # the C field getter collections.namedtuple uses
     except ImportError:  # pragma: no cover  (another Python)
@@ -208,13 +209,27 @@ def _named_tuple(name: str, fields: tuple[str, ...], defaults: dict[str, Any], m
 
     n = len(fields)
     new_tuple = tuple.__new__
+    tail = tuple(defaults.values())
+    first = n - len(tail)  # how many arguments a call must give
+    made_so_far = [0]
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        # The first record made compiles the class's own __new__ (as collections.namedtuple
-        # does for every class it makes): a run pays for the named tuples it uses, not all 28.
-        fast = _compiled_new(name, fields, defaults)
-        made.__new__ = fast  # type: ignore[method-assign]
-        return fast(cls, *args, **kwargs)
+        # Generic until the class has made _COMPILE_AFTER records, then the class's own
+        # __new__ is compiled (as collections.namedtuple compiles one for every class it makes):
+        # a small spec compiles none, a big one pays once for a call that binds as fast as a
+        # namedtuple's.
+        made_so_far[0] += 1
+        if made_so_far[0] > _COMPILE_AFTER:
+            fast = _compiled_new(name, fields, defaults)
+            made.__new__ = fast  # type: ignore[method-assign]
+            return fast(cls, *args, **kwargs)
+        if not kwargs:
+            given = len(args)
+            if given == n:
+                return new_tuple(cls, args)
+            if first <= given < n:
+                return new_tuple(cls, args + tail[given - first:])
+        return new_tuple(cls, _arguments(cls, args, kwargs, fields, defaults))
 
     def _make(cls: type, iterable: Any) -> Any:
         out = new_tuple(cls, iterable)
@@ -244,6 +259,30 @@ def _named_tuple(name: str, fields: tuple[str, ...], defaults: dict[str, Any], m
         fn.__qualname__ = f"{name}.{fn.__name__}"
     made = type(name, (tuple,), ns)
     return made
+
+
+_COMPILE_AFTER = 200
+
+
+def _arguments(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any], fields: tuple[str, ...],
+               defaults: dict[str, Any]) -> tuple[Any, ...]:
+    """The fields' values from positional and keyword arguments and the defaults, refused as
+    Python refuses a call with a missing, repeated or unknown argument."""
+    if len(args) > len(fields):
+        raise TypeError(f"{cls.__name__}() takes {len(fields)} arguments, not {len(args)}")
+    values = list(args)
+    for f in fields[len(args):]:
+        if f in kwargs:
+            values.append(kwargs.pop(f))
+        elif f in defaults:
+            values.append(defaults[f])
+        else:
+            raise TypeError(f"{cls.__name__}() is missing the argument {f!r}")
+    if kwargs:
+        f = next(iter(kwargs))
+        got = "multiple values for" if f in fields else "an unexpected keyword argument"
+        raise TypeError(f"{cls.__name__}() got {got} {f!r}")
+    return tuple(values)
 
 
 def _compiled_new(name: str, fields: tuple[str, ...], defaults: dict[str, Any]) -> Any:
