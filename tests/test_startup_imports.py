@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("yaml", "rich", "sympy", "dataclasses", "inspect", "pathlib", "runpy", "convcalc.spec.yamlread")
+HEAVY = ("yaml", "rich", "sympy", "dataclasses", "inspect", "pathlib", "runpy", "convcalc.spec.yamlread",
+         "json", "locale", "fractions", "decimal", "convcalc.render.cells", "convcalc.render.explain")
 
 PROBE = """
 import json, sys
@@ -56,7 +57,8 @@ def test_a_yaml_file_in_json_reads_yaml_but_loads_no_rich_nor_sympy() -> None:
     report = run("--format", "json", "examples/vgg16.yaml")
     assert report["code"] == 0
     assert loaded(report, "yaml")
-    assert [m for m in ("rich", "sympy", "dataclasses", "runpy", "pathlib") if loaded(report, m)] == []
+    assert [m for m in ("rich", "sympy", "dataclasses", "runpy", "pathlib", "json", "locale", "fractions")
+            if loaded(report, m)] == []
 
 
 def test_only_the_styled_table_loads_rich() -> None:
