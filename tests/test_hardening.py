@@ -269,7 +269,18 @@ def test_aliases_still_limited() -> None:
     assert e.value.code == "too-many-values"
 
 
-def test_written_values_bounded_before_building() -> None:
+def test_written_values_bounded_before_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit itself, lowered: the file is refused while it is read, at a line."""
+    from convcalc.spec import yamlevents, yamlread
+
+    monkeypatch.setattr(yamlevents, "MAX_WRITTEN", 20_000)
+    with pytest.raises(SpecError) as e:
+        yamlread.read_yaml(HEAD + "- relu\n" * 20_010, "big.yaml")
+    assert e.value.code == "too-many-values" and e.value.line is not None and "20,000" in e.value.message
+
+
+@pytest.mark.slow
+def test_written_values_bounded_before_building_at_the_real_limit() -> None:
     from convcalc.spec import yamlread, yamlscan
 
     text = HEAD + "- relu\n" * (yamlscan.MAX_WRITTEN + 10)
