@@ -170,7 +170,10 @@ def propagate(
     refs = Refs(layers, by_name, input_names, expansion.names, parts)
     memo = Memo(constraints)
     group_names = {g.name for g in groups}
-    for node in nodes:
+    nodes.reverse()  # taken from the end as they run: a node is freed once its row is made (issue 19)
+    last_in: tuple[Shape, tuple[Shape, ...]] | None = None  # one input tuple for a run of equal shapes
+    while nodes:
+        node = nodes.pop()
         index = len(layers) + 1
         ls = node.spec
         for g in opening.get(index, ()):
@@ -187,7 +190,13 @@ def propagate(
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
             sources = _sources(refs, node, index, layer.source, parts)
-            in_shapes = tuple(tensors[s] for s in sources)
+            if len(sources) == 1:  # most layers: the shape the layer before made, often the same object
+                shape = tensors[sources[0]]
+                if last_in is None or last_in[0] is not shape:
+                    last_in = (shape, (shape,))
+                in_shapes = last_in[1]
+            else:
+                in_shapes = tuple(tensors[s] for s in sources)
             if not (layer.multi_input or layer.extra_inputs or layer.source) and len(in_shapes) != 1:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
@@ -210,7 +219,8 @@ def propagate(
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
-            label = _label(type_name, layer.params, bound, env) if runs else f"{ls.type} (skipped: if false)"
+            label = memo.label(_label, type_name, layer.params, bound, env) if runs \
+                else f"{ls.type} (skipped: if false)"
             if names:
                 label = sharing.label_sizes(label, names)
             shared = tied = None
@@ -261,7 +271,7 @@ def propagate(
             windows=out.windows,
             block=node.block,
             depth=node.depth,
-            memory=num.prod(out.shape) if out.parts is None else num.total([num.prod(p) for p in out.parts]),
+            memory=_memory(out),
             receptive_field=None if field is None else field.rf,
             effective_stride=None if field is None else field.jump,
             parts=out.parts,
@@ -399,6 +409,21 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
         f"and training count the wrapped layer's weights as trainable, and so does convcalc; give "
         f"trainable=False to the wrapped layer (or write convcalc's {resolved.layer.kind})",
         node.spec.loc)
+
+
+def _memory(out: LayerOut) -> Value:
+    """Elements of a layer's output activation (one int for the uses that share an output)."""
+    if out.parts is not None:
+        return num.total([num.prod(p) for p in out.parts])
+    last = _LAST_MEMORY[0]
+    if last is not None and last[0] is out.shape:
+        return last[1]
+    value = num.prod(out.shape)
+    _LAST_MEMORY[0] = (out.shape, value)
+    return value
+
+
+_LAST_MEMORY: list[tuple[Shape, Value] | None] = [None]
 
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:

@@ -167,6 +167,8 @@ class Memo:
     def __init__(self, constraints: Sequence[Constraint]) -> None:
         self._constraints = constraints
         self._done: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[Step, ...], LayerOut]] = {}
+        self._labels: dict[tuple[Any, ...], str] = {}  # the row label of each kept use (one string)
+        self._last: tuple[Any, ...] | None = None  # the key of the last use run, when it is kept
 
     def run(
         self,
@@ -180,16 +182,30 @@ class Memo:
         key = _memo_key(resolved, ls, in_shapes, rank)
         if key is not None and any(batchless):
             key = (*key, batchless)
+        self._last = None
         if key is not None:
             done = self._done.get(key)
             if done is not None:
+                self._last = key
                 return done
         open_before = len(self._constraints)
         bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context, batchless)
         done = (bound, tuple(ctx.steps), out)
         if key is not None and len(self._constraints) == open_before:
             self._done[key] = done
+            self._last = key
         return done
+
+    def label(self, make: Callable[..., str], *args: Any) -> str:
+        """The row label of the last use run, ``make(*args)``: made once for identical uses (one
+        string for all of them: a label is a function of the use's key)."""
+        key = self._last
+        if key is None:
+            return make(*args)
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = make(*args)
+        return text
 
 
 def _memo_key(

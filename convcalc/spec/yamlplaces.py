@@ -88,6 +88,13 @@ class Locator:
         else:
             self._insert(container, number)
 
+    def release(self, container: Any) -> None:
+        """Forget a container no one will ask about again (its places stay in flat), so that it
+        can be freed: a big spec's entries, once their layers are made (issue 19)."""
+        number = self._find(container)
+        if number >= 0:
+            self.kept[number] = None  # its slot stays taken; its id may be another container's later
+
     def run_of(self, container: Any) -> tuple[int, int] | None:
         """(start in flat, number of places) of a container read from the YAML, else None."""
         number = self._find(container)
@@ -183,7 +190,8 @@ class Locator:
     def _grow(self) -> None:
         self.table = array("i", bytes(4 * 2 * len(self.table)))
         for number, container in enumerate(self.kept):
-            self._insert(container, number)
+            if container is not None:
+                self._insert(container, number)
 
 
 _LINE_LIMIT = 1 << 31
