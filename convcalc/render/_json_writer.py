@@ -24,6 +24,10 @@ class Stream:
     def __iter__(self) -> Any:
         raise NotImplementedError
 
+    def write_item(self, item: Any, level: int, out: Any) -> None:
+        """Write one item at indentation ``level`` (a subclass may write its items' text itself)."""
+        _write(item, level, out)
+
 
 def write(doc: Any, out: TextIO) -> None:
     """``doc`` as indented JSON, then a newline, written to ``out`` in chunks."""
@@ -141,7 +145,7 @@ def _write(v: Any, level: int, out: Any) -> None:
         out.append(pad[:-2] + "}")
         return
     if isinstance(v, Stream):
-        _write_list(iter(v), level, out, "[]")
+        _write_list(iter(v), level, out, "[]", v.write_item)
         return
     if isinstance(v, list | tuple):
         flat = _flat(v)
@@ -153,19 +157,25 @@ def _write(v: Any, level: int, out: Any) -> None:
     out.append(_plain(v))
 
 
-def _write_list(items: Any, level: int, out: Any, empty: str) -> None:
-    """A list with one item per line (``empty``: what an empty one is written as, when it may be)."""
+def _write_list(items: Any, level: int, out: Any, empty: str, each: Any = _write) -> None:
+    """A list with one item per line (``empty``: what an empty one is written as, when it may be;
+    ``each``: what writes an item)."""
     pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
     first = next(items, _END)
     if first is _END:
         out.append(empty or "[]")
         return
     out.append("[" + pad)
-    _write(first, level + 1, out)
+    each(first, level + 1, out)
     for x in items:
         out.append("," + pad)
-        _write(x, level + 1, out)
+        each(x, level + 1, out)
     out.append(pad[:-2] + "]")
+
+
+write_value = _write  # a value at an indentation level, into a list of pieces (or a sink)
+key_text = _key  # '"name": '
+string_text = _string  # a JSON string, C0 and C1 escaped
 
 
 _END = object()
