@@ -77,7 +77,8 @@ class BatchAxes:
             out: LayerOut, in_shapes: Sequence[Shape]) -> None:
         """A layer's rule; ``batched``: per source, whether it has a batch axis (a `parameter` has none)."""
         declared = out.batch_axis
-        same_shape = out.parts is None and bool(in_shapes) and all(tuple(s) == tuple(out.shape)
+        shape = out.shape
+        same_shape = out.parts is None and bool(in_shapes) and all(s is shape or tuple(s) == tuple(shape)
                                                                    for s in in_shapes)
         rule: Rule
         if declared is not None and declared != KEEPS_BATCH_AXIS:

@@ -27,6 +27,7 @@ from ..layers.registry import Resolved, lookup
 from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
 from . import sharing
 from .batch_axis import BatchAxes
+from .block_rows import block_rows
 from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
@@ -73,7 +74,7 @@ def analyse(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
 
         valid, constraints = reduce_constraints(tuple(free.free), constraints, _locator(layers),
                                                 free.symbols)
-    rows = _rows(layers, run.opening, run.group_sources, run.tensors) if run.opening else None
+    rows = block_rows(layers, run.opening, run.group_sources, run.tensors) if run.opening else None
     expect = None
     if spec.expect is not None:
         from ..core.expect import check
@@ -320,51 +321,6 @@ def propagate(
     return Propagation(layers, by_name, tensors, refs, opening, group_sources, warnings)
 
 
-def _rows(
-    layers: Sequence[LayerResult],
-    opening: Mapping[int, Sequence[Any]],
-    group_sources: Mapping[str, tuple[str, ...]],
-    tensors: Mapping[str, Shape],
-) -> list[LayerResult]:
-    """Table rows: each group's row (with its layers' totals) above its layers."""
-    columns = {"params": [r.params for r in layers], "trainable": [r.trainable for r in layers],
-               "macs": [r.macs for r in layers]}
-    prefix = {k: _prefix_sums(v) for k, v in columns.items()}
-
-    def total(key: str, first: int, last: int) -> Value:
-        sums = prefix[key]
-        if sums is not None:  # all whole numbers: O(1) per group, however deep the nesting
-            return sums[last] - sums[first - 1]
-        return sum(columns[key][first - 1 : last], 0)
-
-    rows: list[LayerResult] = []
-    for row in layers:
-        for g in sorted(opening.get(row.index, ()), key=lambda g: g.depth):
-            sources = group_sources[g.name]
-            rows.append(LayerResult(
-                index=g.first,
-                name=g.name,
-                type=g.type,
-                label=g.label,
-                sources=sources,
-                input_shapes=tuple(tensors[s] for s in sources),
-                output=layers[g.last - 1].output,
-                parts=layers[g.last - 1].parts,
-                weights=(),
-                params=total("params", g.first, g.last),
-                trainable=total("trainable", g.first, g.last),
-                macs=total("macs", g.first, g.last),
-                loc=g.loc,
-                block=g.parent,
-                depth=g.depth,
-                span=(g.first, g.last),
-                shared_with=g.shared_with,
-                batch_axis=layers[g.last - 1].batch_axis,
-            ))
-        rows.append(row)
-    return rows
-
-
 def _sources(refs: Refs, node: Node, index: int, source: bool, parts: Mapping[str, int]) -> tuple[str, ...]:
     """The tensors a layer reads: none for a source (a `parameter`); one output of a layer with several."""
     if source:
@@ -428,20 +384,13 @@ _LAST_MEMORY: list[tuple[Shape, Value] | None] = [None]
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
     """(parameters, trainable parameters) of a layer's weights."""
+    if not weights:  # an activation, a pool, a reshape: most layers of many networks
+        return 0, 0
     sizes = [w.size for w in weights]
     if all(w.trainable for w in weights):
         params = num.total(sizes)
         return params, params
     return num.total(sizes), num.total([n for n, w in zip(sizes, weights, strict=True) if w.trainable])
-
-
-def _prefix_sums(values: Sequence[Value]) -> list[int] | None:
-    if not all(num.is_int(v) for v in values):
-        return None
-    out = [0]
-    for v in values:
-        out.append(out[-1] + v)
-    return out
 
 
 def _input_from_first_layer(first: LayerSpec, framework: str) -> dict[str, tuple[Any, ...]]:
