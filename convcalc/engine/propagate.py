@@ -203,7 +203,7 @@ def propagate(
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
-            flags = tuple(s in batchless for s in sources)
+            flags = tuple(s in batchless for s in sources) if batchless else (False,) * len(sources)
             runs, run, names = True, ls, {}
             if node.reads or node.when:  # size() or if: (issue 14); most layers have neither
                 size = sharing.sizes_reader(node, refs, tensors, index)
@@ -238,7 +238,8 @@ def propagate(
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.arg_locs.value("name") or ls.loc,
                             layer=LayerRef(index, name, type_name), code="duplicate-name")
-        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors]
+        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors] \
+            if out.parts else ()
         if taken:
             raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
                             f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
@@ -246,8 +247,10 @@ def propagate(
         params, trainable = _counts(out.weights if shared is None and tied is None
                                     else [w for w in out.weights if w.shared is None])
         # A tensor without a batch axis sees no input position: receptive fields run through the others.
-        batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
-        field_in = ([s for s, _ in batched], [shape for _, shape in batched])
+        field_in: tuple[Sequence[str], Sequence[Shape]] = (sources, in_shapes)
+        if batchless:
+            batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
+            field_in = ([s for s, _ in batched], [shape for _, shape in batched])
         field = fields.add(name, *field_in, out.shape, out.windows)
         outputs = ({name: out.shape} if out.parts is None
                    else {f"{name}.{k}": shape for k, shape in enumerate(out.parts)})
@@ -284,7 +287,8 @@ def propagate(
             glyph=layer.glyph,
         )
         layers.append(row)
-        batch_axes.add((name, *outputs), sources, [not f for f in flags], layer, out, in_shapes)
+        batched_flags = [not f for f in flags] if batchless else [True] * len(sources)
+        batch_axes.add((name, *outputs), sources, batched_flags, layer, out, in_shapes)
         if row.batchless:
             batchless.update((name, *outputs))
         by_name[name] = row

@@ -249,8 +249,9 @@ def layer_list(raw: Any, locator: Locator, loc: Loc, what: str) -> tuple[LayerSp
                         code="bad-layer-list")
     if not raw:
         raise SpecError(f"{what} is empty", loc=loc, code="no-layers")
+    places = locator.items(raw, loc)
     return tuple(
-        layer_entry(item, locator.item(raw, i, loc), locator,
+        layer_entry(item, places[i], locator,
                     locator.text_offsets(raw, i) if isinstance(item, str) and "(" in item else None, True)
         for i, item in enumerate(raw)
     )

@@ -60,15 +60,16 @@ class YamlArgLocs(ArgLocs):
             return
         vstart = 0
         if isinstance(value, _FLAT):
-            vrun = locator.run_of(value)
             per = 2 if isinstance(value, dict) else 1
-            items = value.values() if isinstance(value, dict) else value
-            if vrun is None or vrun[1] != per * len(value) or any(isinstance(v, _FLAT) for v in items):
-                return  # a value holding a wrapped layer (or an alias's copy): kept whole
-            vstart = vrun[0]
-            self.vkeys = _shared(tuple(value)) if isinstance(value, dict) else len(value)
-            self.value_ = None
+            if any(isinstance(v, _FLAT) for v in (value.values() if per == 2 else value)):
+                return  # a value holding a wrapped layer: kept whole
+            vrun = locator.run_of(value)
+            if vrun is None or vrun[1] != per * len(value):
+                return  # not read as it stands (an alias's copy, say): kept whole
             locator.release(value)
+            vstart = vrun[0]
+            self.vkeys = _shared(tuple(value)) if per == 2 else len(value)
+            self.value_ = None
         self.keys = _shared(tuple(entry))
         self.spot = run[0] << 32 | vstart
         self.entry = None

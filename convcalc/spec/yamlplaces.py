@@ -88,12 +88,23 @@ class Locator:
         else:
             self._insert(container, number)
 
-    def release(self, container: Any) -> None:
+    def release(self, container: Any) -> tuple[int, int] | None:
         """Forget a container no one will ask about again (its places stay in flat), so that it
-        can be freed: a big spec's entries, once their layers are made (issue 19)."""
+        can be freed: a big spec's entries, once their layers are made (issue 19).  Its run
+        (as :meth:`run_of`), or None when it was not read from the YAML."""
         number = self._find(container)
-        if number >= 0:
-            self.kept[number] = None  # its slot stays taken; its id may be another container's later
+        if number < 0:
+            return None
+        self.kept[number] = None  # its slot stays taken; its id may be another container's later
+        return self.runs[2 * number], self.runs[2 * number + 1]
+
+    def items(self, container: list[Any], fallback: Loc) -> list[Loc]:
+        """Where each item of a list is written (as :meth:`item` of each, with one look-up)."""
+        run = self.run_of(container)
+        if run is None:
+            return [fallback] * len(container)
+        start, count = run
+        return [self.loc(self.flat[start + i]) if i < count else fallback for i in range(len(container))]
 
     def run_of(self, container: Any) -> tuple[int, int] | None:
         """(start in flat, number of places) of a container read from the YAML, else None."""
