@@ -89,7 +89,10 @@ NESTED = Nested()
 
 
 def _holds_mapping(ls: LayerSpec) -> bool:
-    return any(isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
+    return any(type(v) not in _PLAIN and isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
+
+
+_PLAIN = (int, str, bool, float, list, tuple, type(None))  # never a mapping (no ABC check for them)
 
 
 def frozen(out: LayerOut) -> LayerOut:
@@ -252,6 +255,6 @@ def _check_sizes(out: LayerOut) -> None:
         size = w.size
         if type(size) is int and size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
-    elements = num.total([num.prod(shape) for shape in out.parts or (out.shape,)])
+    elements = num.prod(out.shape) if not out.parts else num.total([num.prod(shape) for shape in out.parts])
     if type(elements) is int and elements.bit_length() > limit:
         num.check_size(elements, "the output activation (its number of elements)")
