@@ -163,3 +163,16 @@ def test_identical_uses_share_their_label_and_input() -> None:
     assert all(r.memory is rows[1].memory for r in rows[1:])
     conv = analyze("3x64x64 | conv(8, 3) | conv(8, 3) | conv(8, 3)").layers
     assert conv[0].type is conv[1].type is conv[2].type
+
+
+def test_work_done_once_still_explains_every_layer() -> None:
+    """A slide computed once, arguments bound once, a label made once: each row still has its
+    own explain lines and label, as if computed afresh."""
+    spec = "3x32x32 | conv(8, 3, padding=1) | batchnorm | conv(9, 3, padding=1) | batchnorm | conv(9, 3)"
+    rows = analyze(spec).layers
+    fresh = [analyze(f"{r.input_shapes[0][0]}x32x32 | {r.label}").layers[0] for r in rows[:4]]
+    for row, alone in zip(rows, fresh, strict=False):
+        assert [s.text() for s in row.steps] == [s.text() for s in alone.steps]
+        assert row.label == alone.label and row.output == alone.output
+    assert [s.label for s in rows[2].steps if s.label in ("H", "W")] == ["H", "W"]
+    assert rows[4].output == (9, 30, 30)

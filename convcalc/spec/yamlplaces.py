@@ -62,6 +62,8 @@ class Locator:
 
     def words(self, value: str, line: int, column: int, quoted: bool) -> None:
         """Remember where each name in a text value is written (an undeclared one is reported there)."""
+        if value in self.names:  # one word met before (`- relu` on every third line): nothing new
+            return
         if not _WORD.search(value) or _PROSE.search(value):  # a description is no expression
             return
         shift = 1 if quoted else 0  # past the opening quote
