@@ -5,7 +5,7 @@ is two): once its :class:`~convcalc.spec.model.LayerSpec` is made, an entry is o
 ever asked where its arguments are written, which its places in the locator's flat
 array answer.  So the entry of a layer list (and its type's value, when that holds
 no list or mapping) is released to the locator here, and this keeps where its places
-start and its keys (one tuple for entries alike): about 250 bytes a layer less at the
+start and its keys (one tuple for entries alike): 140 to 230 bytes a layer less at the
 peak of a big run (issue 19).  An irregular entry (an alias's copy, a value holding a
 wrapped layer) is kept whole, and answered as before.  (The loader's subclass reads a
 wrapped layer's entry, :meth:`ArgLocs.layer`.)
