@@ -65,6 +65,13 @@ class _Classes:
         self.value[root] = value if old in (FREE, value) else None
 
 
+def _same_shape(out: LayerOut, in_shapes: Sequence[Shape]) -> bool:
+    """The layer gives back the shape it reads (asked only when nothing else decides the rule)."""
+    shape = out.shape
+    return out.parts is None and bool(in_shapes) and all(s is shape or tuple(s) == tuple(shape)
+                                                         for s in in_shapes)
+
+
 class BatchAxes:
     """What each layer does to the batch axis, collected while propagating; :meth:`solve` places it."""
 
@@ -77,18 +84,17 @@ class BatchAxes:
             out: LayerOut, in_shapes: Sequence[Shape]) -> None:
         """A layer's rule; ``batched``: per source, whether it has a batch axis (a `parameter` has none)."""
         declared = out.batch_axis
-        same_shape = out.parts is None and bool(in_shapes) and all(tuple(s) == tuple(out.shape)
-                                                                   for s in in_shapes)
         rule: Rule
         if declared is not None and declared != KEEPS_BATCH_AXIS:
             rule = declared
             self.placed = self.placed or declared != 0
-        elif declared == KEEPS_BATCH_AXIS or layer.keeps_batch_axis or same_shape:
+        elif declared == KEEPS_BATCH_AXIS or layer.keeps_batch_axis or _same_shape(out, in_shapes):
             rule = KEEP
         else:
             rule = FIRST
         self.rows.append(len(self.records))
-        reads = tuple(s for s, b in zip(sources, batched, strict=True) if b)
+        reads = tuple(sources) if all(batched) and len(batched) == len(sources) else \
+            tuple(s for s, b in zip(sources, batched, strict=True) if b)
         self.records.append((tuple(names), reads, rule))
 
     def alias(self, name: str, of: str) -> None:

@@ -27,6 +27,7 @@ from ..layers.registry import Resolved, lookup
 from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
 from . import sharing
 from .batch_axis import BatchAxes
+from .block_rows import block_rows
 from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
@@ -73,7 +74,7 @@ def analyse(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
 
         valid, constraints = reduce_constraints(tuple(free.free), constraints, _locator(layers),
                                                 free.symbols)
-    rows = _rows(layers, run.opening, run.group_sources, run.tensors) if run.opening else None
+    rows = block_rows(layers, run.opening, run.group_sources, run.tensors) if run.opening else None
     expect = None
     if spec.expect is not None:
         from ..core.expect import check
@@ -170,7 +171,10 @@ def propagate(
     refs = Refs(layers, by_name, input_names, expansion.names, parts)
     memo = Memo(constraints)
     group_names = {g.name for g in groups}
-    for node in nodes:
+    nodes.reverse()  # taken from the end as they run: a node is freed once its row is made (issue 19)
+    last_in: tuple[Shape, tuple[Shape, ...]] | None = None  # one input tuple for a run of equal shapes
+    while nodes:
+        node = nodes.pop()
         index = len(layers) + 1
         ls = node.spec
         for g in opening.get(index, ()):
@@ -187,13 +191,19 @@ def propagate(
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
             sources = _sources(refs, node, index, layer.source, parts)
-            in_shapes = tuple(tensors[s] for s in sources)
+            if len(sources) == 1:  # most layers: the shape the layer before made, often the same object
+                shape = tensors[sources[0]]
+                if last_in is None or last_in[0] is not shape:
+                    last_in = (shape, (shape,))
+                in_shapes = last_in[1]
+            else:
+                in_shapes = tuple(tensors[s] for s in sources)
             if not (layer.multi_input or layer.extra_inputs or layer.source) and len(in_shapes) != 1:
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
             rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
-            flags = tuple(s in batchless for s in sources)
+            flags = tuple(s in batchless for s in sources) if batchless else (False,) * len(sources)
             runs, run, names = True, ls, {}
             if node.reads or node.when:  # size() or if: (issue 14); most layers have neither
                 size = sharing.sizes_reader(node, refs, tensors, index)
@@ -210,7 +220,8 @@ def propagate(
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
-            label = _label(type_name, layer.params, bound, env) if runs else f"{ls.type} (skipped: if false)"
+            label = memo.label(_label, type_name, layer.params, bound, env) if runs \
+                else f"{ls.type} (skipped: if false)"
             if names:
                 label = sharing.label_sizes(label, names)
             shared = tied = None
@@ -227,7 +238,8 @@ def propagate(
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.arg_locs.value("name") or ls.loc,
                             layer=LayerRef(index, name, type_name), code="duplicate-name")
-        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors]
+        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors] \
+            if out.parts else ()
         if taken:
             raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
                             f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
@@ -235,8 +247,10 @@ def propagate(
         params, trainable = _counts(out.weights if shared is None and tied is None
                                     else [w for w in out.weights if w.shared is None])
         # A tensor without a batch axis sees no input position: receptive fields run through the others.
-        batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
-        field_in = ([s for s, _ in batched], [shape for _, shape in batched])
+        field_in: tuple[Sequence[str], Sequence[Shape]] = (sources, in_shapes)
+        if batchless:
+            batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
+            field_in = ([s for s, _ in batched], [shape for _, shape in batched])
         field = fields.add(name, *field_in, out.shape, out.windows)
         outputs = ({name: out.shape} if out.parts is None
                    else {f"{name}.{k}": shape for k, shape in enumerate(out.parts)})
@@ -261,7 +275,7 @@ def propagate(
             windows=out.windows,
             block=node.block,
             depth=node.depth,
-            memory=num.prod(out.shape) if out.parts is None else num.total([num.prod(p) for p in out.parts]),
+            memory=_memory(out),
             receptive_field=None if field is None else field.rf,
             effective_stride=None if field is None else field.jump,
             parts=out.parts,
@@ -273,7 +287,8 @@ def propagate(
             glyph=layer.glyph,
         )
         layers.append(row)
-        batch_axes.add((name, *outputs), sources, [not f for f in flags], layer, out, in_shapes)
+        batched_flags = [not f for f in flags] if batchless else [True] * len(sources)
+        batch_axes.add((name, *outputs), sources, batched_flags, layer, out, in_shapes)
         if row.batchless:
             batchless.update((name, *outputs))
         by_name[name] = row
@@ -308,51 +323,6 @@ def propagate(
     for row, at in zip(layers, batch_axes.solve(), strict=True):
         row.batch_axis = at
     return Propagation(layers, by_name, tensors, refs, opening, group_sources, warnings)
-
-
-def _rows(
-    layers: Sequence[LayerResult],
-    opening: Mapping[int, Sequence[Any]],
-    group_sources: Mapping[str, tuple[str, ...]],
-    tensors: Mapping[str, Shape],
-) -> list[LayerResult]:
-    """Table rows: each group's row (with its layers' totals) above its layers."""
-    columns = {"params": [r.params for r in layers], "trainable": [r.trainable for r in layers],
-               "macs": [r.macs for r in layers]}
-    prefix = {k: _prefix_sums(v) for k, v in columns.items()}
-
-    def total(key: str, first: int, last: int) -> Value:
-        sums = prefix[key]
-        if sums is not None:  # all whole numbers: O(1) per group, however deep the nesting
-            return sums[last] - sums[first - 1]
-        return sum(columns[key][first - 1 : last], 0)
-
-    rows: list[LayerResult] = []
-    for row in layers:
-        for g in sorted(opening.get(row.index, ()), key=lambda g: g.depth):
-            sources = group_sources[g.name]
-            rows.append(LayerResult(
-                index=g.first,
-                name=g.name,
-                type=g.type,
-                label=g.label,
-                sources=sources,
-                input_shapes=tuple(tensors[s] for s in sources),
-                output=layers[g.last - 1].output,
-                parts=layers[g.last - 1].parts,
-                weights=(),
-                params=total("params", g.first, g.last),
-                trainable=total("trainable", g.first, g.last),
-                macs=total("macs", g.first, g.last),
-                loc=g.loc,
-                block=g.parent,
-                depth=g.depth,
-                span=(g.first, g.last),
-                shared_with=g.shared_with,
-                batch_axis=layers[g.last - 1].batch_axis,
-            ))
-        rows.append(row)
-    return rows
 
 
 def _sources(refs: Refs, node: Node, index: int, source: bool, parts: Mapping[str, int]) -> tuple[str, ...]:
@@ -401,22 +371,30 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
         node.spec.loc)
 
 
+def _memory(out: LayerOut) -> Value:
+    """Elements of a layer's output activation (one int for the uses that share an output)."""
+    if out.parts is not None:
+        return num.total([num.prod(p) for p in out.parts])
+    last = _LAST_MEMORY[0]
+    if last is not None and last[0] is out.shape:
+        return last[1]
+    value = num.prod(out.shape)
+    _LAST_MEMORY[0] = (out.shape, value)
+    return value
+
+
+_LAST_MEMORY: list[tuple[Shape, Value] | None] = [None]
+
+
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
     """(parameters, trainable parameters) of a layer's weights."""
+    if not weights:  # an activation, a pool, a reshape: most layers of many networks
+        return 0, 0
     sizes = [w.size for w in weights]
     if all(w.trainable for w in weights):
         params = num.total(sizes)
         return params, params
     return num.total(sizes), num.total([n for n, w in zip(sizes, weights, strict=True) if w.trainable])
-
-
-def _prefix_sums(values: Sequence[Value]) -> list[int] | None:
-    if not all(num.is_int(v) for v in values):
-        return None
-    out = [0]
-    for v in values:
-        out.append(out[-1] + v)
-    return out
 
 
 def _input_from_first_layer(first: LayerSpec, framework: str) -> dict[str, tuple[Any, ...]]:

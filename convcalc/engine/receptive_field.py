@@ -100,6 +100,9 @@ class ReceptiveFields:
 
     def _field(self, sources: Sequence[str], input_shapes: Sequence[Shape], output: Shape,
                windows: Sequence[Window] | None) -> Field | None:
+        if windows is None and len(sources) == 1 and len(input_shapes) == 1 and input_shapes[0] is output:
+            field = self.fields.get(sources[0])  # the input's own shape passed on (relu): its field
+            return field if field is not None and len(output) > 1 else None  # one axis: no spatial one
         ins = [self.fields.get(s) for s in sources]
         out_sp = spatial(output, self.layout)
         if windows is not None:

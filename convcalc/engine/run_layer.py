@@ -89,7 +89,10 @@ NESTED = Nested()
 
 
 def _holds_mapping(ls: LayerSpec) -> bool:
-    return any(isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
+    return any(type(v) not in _PLAIN and isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
+
+
+_PLAIN = (int, str, bool, float, list, tuple, type(None))  # never a mapping (no ABC check for them)
 
 
 def frozen(out: LayerOut) -> LayerOut:
@@ -113,13 +116,17 @@ def run_layer(
     rank: int | None,
     context: Callable[[int | None], Ctx],
     batchless: tuple[bool, ...] = (),
+    prepared: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] | None = None,
+    arg_key: tuple[Any, ...] = (),
 ) -> tuple[dict[str, Any], Ctx, LayerOut]:
     """Check the input's rank, bind and coerce the arguments, and let the layer compute.
 
     Shared by the propagator and by wrapper layers (``timedistributed``,
     ``bidirectional``) that run an inner layer on a slice of their input.
     Returns the raw bound arguments (for the row's label), the layer's
-    context (its explain steps) and what it computed.
+    context (its explain steps) and what it computed.  ``prepared``: the bound
+    and coerced arguments of earlier uses by ``arg_key`` (type, rank and the
+    arguments as written), which do not depend on the input (see :class:`Memo`).
     """
     layer = resolved.layer
     type_name = layer.type_name(rank)
@@ -128,19 +135,32 @@ def run_layer(
             raise SpecError(f"{type_name} needs an input with at least one axis, not a 0-d (scalar) one",
                             code="scalar-input")
         layer.check_rank(in_shapes[0], rank, type_name)
-    if any(k in INPUT_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare): not arguments
-        accepted = A.names_index(layer.params)
-        kw = {k: v for k, v in ls.kwargs.items() if k not in INPUT_KEYS or k.lower() in accepted}
-        ls = replace(ls, kwargs=kw)
-    bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored,
-                   form=resolved.form)
+    hit = prepared.get(arg_key) if prepared is not None else None
+    keep = hit is None and prepared is not None
+    if hit is not None:
+        bound = hit[0]
+    else:
+        if any(k in INPUT_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare): not arguments
+            accepted = A.names_index(layer.params)
+            kw = {k: v for k, v in ls.kwargs.items() if k not in INPUT_KEYS or k.lower() in accepted}
+            ls = replace(ls, kwargs=kw)
+            keep = False
+        bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored,
+                       form=resolved.form)
     ctx = context(rank)
     ctx.batchless = batchless
     ctx.spelling, ctx.cls = resolved.spelling, resolved.cls
     ctx.arg_loc = lambda name: A.arg_loc(ls, layer.params, resolved.order, name)
-    if ls.arg_locs is not NO_ARG_LOCS and _holds_mapping(ls):  # a wrapped layer, written in YAML
-        ctx.nested = Nested(ls)
-    values = A.coerce_all(bound, layer.params, ctx, type_name, ctx.arg_loc)
+    if hit is not None:
+        values = dict(hit[1])
+    else:
+        if ls.arg_locs is not NO_ARG_LOCS and _holds_mapping(ls):  # a wrapped layer, written in YAML
+            ctx.nested = Nested(ls)
+            keep = False
+        open_before = len(ctx.constraints)
+        values = A.coerce_all(bound, layer.params, ctx, type_name, ctx.arg_loc)
+        if keep and not ctx.steps and len(ctx.constraints) == open_before:  # nothing said but values
+            prepared[arg_key] = (bound, dict(values))  # type: ignore[index]
     fmt = values.get("data_format")
     if fmt is not None and fmt != ctx.layout:
         raise SpecError(f"data_format {fmt} differs from the spec's layout {ctx.layout}",
@@ -161,12 +181,19 @@ class Memo:
     than what it returns, except the open conditions it adds (and free names,
     registered at the first use): uses that add a condition are not kept, so
     a reused result never hides one.  Only whole-number input shapes make a
-    key (cheap to hash; symbolic uses almost always add conditions).
+    key (cheap to hash; symbolic uses almost always add conditions).  A use
+    on another input still reuses the bound and coerced arguments of an
+    earlier use written alike (a distinct 10,000-layer spec has few).
     """
 
     def __init__(self, constraints: Sequence[Constraint]) -> None:
         self._constraints = constraints
         self._done: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[Step, ...], LayerOut]] = {}
+        self._labels: dict[tuple[Any, ...], str] = {}  # the row label of uses written alike (one string)
+        self._last: tuple[Any, ...] | None = None  # the type, rank and arguments of the last use run
+        # Bound and coerced arguments by type, rank and arguments as written, whatever the input:
+        # kept when coercing them said nothing else (no condition, no explain step).
+        self._prepared: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def run(
         self,
@@ -177,44 +204,57 @@ class Memo:
         context: Callable[[int | None], Ctx],
         batchless: tuple[bool, ...] = (),
     ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
-        key = _memo_key(resolved, ls, in_shapes, rank)
+        # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
+        arg_key = (resolved, rank, repr(ls.args), repr(ls.kwargs))
+        key = _memo_key(arg_key, in_shapes)
         if key is not None and any(batchless):
             key = (*key, batchless)
+        self._last = arg_key  # a row's label is a function of its type, rank and arguments alone
         if key is not None:
             done = self._done.get(key)
             if done is not None:
                 return done
         open_before = len(self._constraints)
-        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context, batchless)
+        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context, batchless, self._prepared,
+                                    arg_key)
         done = (bound, tuple(ctx.steps), out)
         if key is not None and len(self._constraints) == open_before:
             self._done[key] = done
         return done
 
+    def label(self, make: Callable[..., str], *args: Any) -> str:
+        """The row label of the last use run, ``make(*args)``: made once for the uses of one type
+        and rank written alike (one string for all of them, whatever their inputs)."""
+        key = self._last
+        if key is None:
+            return make(*args)
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = make(*args)
+        return text
 
-def _memo_key(
-    resolved: Resolved, ls: LayerSpec, in_shapes: tuple[Shape, ...], rank: int | None
-) -> tuple[Any, ...] | None:
+
+def _memo_key(arg_key: tuple[Any, ...], in_shapes: tuple[Shape, ...]) -> tuple[Any, ...] | None:
     for shape in in_shapes:
         for d in shape:
             if type(d) is not int:
                 return None
-    # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
-    return (resolved, rank, in_shapes, repr(ls.args), repr(ls.kwargs))
+    return (arg_key, in_shapes)
 
 
 def _check_sizes(out: LayerOut) -> None:
     """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
     limit = num.MAX_BITS
-    for v in (d for shape in out.parts or (out.shape,) for d in shape):
-        if type(v) is int and v.bit_length() > limit:
-            num.check_size(v, "the output size")
+    for shape in out.parts or (out.shape,):
+        for v in shape:
+            if type(v) is int and v.bit_length() > limit:
+                num.check_size(v, "the output size")
     if type(out.macs) is int and out.macs.bit_length() > limit:
         num.check_size(out.macs, "the number of multiply-accumulates")
     for w in out.weights:
         size = w.size
         if type(size) is int and size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
-    elements = num.total([num.prod(shape) for shape in out.parts or (out.shape,)])
+    elements = num.prod(out.shape) if not out.parts else num.total([num.prod(shape) for shape in out.parts])
     if type(elements) is int and elements.bit_length() > limit:
         num.check_size(elements, "the output activation (its number of elements)")

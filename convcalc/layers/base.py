@@ -17,6 +17,8 @@ from ..core.framework import Spelling
 from ..core.types import AXIS_NAMES, LayerOut, Shape, fmt_shape
 from ..errors import SpecError
 
+_TYPE_NAMES: dict[tuple[str, int], str] = {}
+
 
 class Layer:
     """One layer type.  Subclasses declare; :meth:`infer` computes.
@@ -111,7 +113,13 @@ class Layer:
         return self.type_name(rank)
 
     def type_name(self, rank: int | None) -> str:
-        return f"{self.kind}{rank}d" if rank is not None and self.ranks else self.kind
+        if rank is None or not self.ranks:
+            return self.kind
+        key = (self.kind, rank)  # asked for every layer use: one string per type and rank
+        name = _TYPE_NAMES.get(key)
+        if name is None:
+            name = _TYPE_NAMES[key] = f"{self.kind}{rank}d"
+        return name
 
     def infer_rank(self, shape: Shape) -> int | None:
         """The spatial rank when the type name leaves it open (``conv``)."""

@@ -87,9 +87,33 @@ def slide(
     ceil_mode: bool = False,
     what: str = "kernel",
 ) -> tuple[Value, Window]:
-    """Output size along one axis under PyTorch's (and Keras's 'valid') rule, and the window it slides."""
+    """Output size along one axis under PyTorch's (and Keras's 'valid') rule, and the window it slides.
+
+    With whole numbers the answer (and its explain lines) depends on nothing else: it is
+    computed once for each axis name and set of sizes (a deep network slides few kinds of window).
+    """
     name = ctx.axis_names[axis]
     pl, pr = pads
+    key = None
+    if type(n) is int and type(k) is int and type(s) is int and type(pl) is int and type(pr) is int \
+            and type(d) is int:
+        key = (name, n, k, s, pl, pr, d, ceil_mode, what)
+        hit = _SLID.get(key)
+        if hit is not None:
+            ctx.steps.extend(hit[2])
+            return hit[0], hit[1]
+    first_step = len(ctx.steps)
+    out, window = _slide(ctx, name, n, k, s, pl, pr, d, ceil_mode, what)
+    if key is not None and len(_SLID) < 4096:
+        _SLID[key] = (out, window, tuple(ctx.steps[first_step:]))
+    return out, window
+
+
+_SLID: dict[tuple[Any, ...], tuple[Value, Window, tuple[Any, ...]]] = {}
+
+
+def _slide(ctx: Ctx, name: str, n: Value, k: Value, s: Value, pl: Value, pr: Value, d: Value,
+           ceil_mode: bool, what: str) -> tuple[Value, Window]:
     if ceil_mode:
         out = ctx.step(name, POOL_OUT_CEIL, n=n, p_l=pl, p_r=pr, d=d, k=k, s=s)
         start = POOL_LAST_START(out=out, s=s)

@@ -24,6 +24,10 @@ class Stream:
     def __iter__(self) -> Any:
         raise NotImplementedError
 
+    def write_item(self, item: Any, level: int, out: Any) -> None:
+        """Write one item at indentation ``level`` (a subclass may write its items' text itself)."""
+        _write(item, level, out)
+
 
 def write(doc: Any, out: TextIO) -> None:
     """``doc`` as indented JSON, then a newline, written to ``out`` in chunks."""
@@ -85,11 +89,9 @@ _PADS = ["\n" + "  " * level for level in range(32)]
 def dumps(doc: Any) -> str:
     """Indented JSON with lists of plain values (shapes) kept on one line.
 
-    Written out here rather than by ``json.dumps(indent=2)``, whose indenting
-    encoder is pure Python (the slowest step of a 10,000-layer spec): strings go
-    through json's C escaper, ints are printed directly, anything else is a leaf
-    for the C encoder.  The output is what ``json.dumps(indent=2,
-    ensure_ascii=False)`` gives, except that lists of plain values stay on one line.
+    The output is what ``json.dumps(indent=2, ensure_ascii=False)`` gives, except that
+    lists of plain values stay on one line (and DEL and C1 are escaped: the module's
+    docstring says why it is written out here).
     """
     out: list[str] = []
     _write(doc, 0, out)
@@ -163,7 +165,7 @@ def _write(v: Any, level: int, out: Any) -> None:
         out.append(pad[:-2] + "}")
         return
     if isinstance(v, Stream):
-        _write_list(iter(v), level, out, "[]")
+        _write_list(iter(v), level, out, "[]", v.write_item)
         return
     if isinstance(v, list | tuple):
         flat = _flat(v)
@@ -175,19 +177,25 @@ def _write(v: Any, level: int, out: Any) -> None:
     out.append(_plain(v))
 
 
-def _write_list(items: Any, level: int, out: Any, empty: str) -> None:
-    """A list with one item per line (``empty``: what an empty one is written as, when it may be)."""
+def _write_list(items: Any, level: int, out: Any, empty: str, each: Any = _write) -> None:
+    """A list with one item per line (``empty``: what an empty one is written as, when it may be;
+    ``each``: what writes an item)."""
     pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
     first = next(items, _END)
     if first is _END:
         out.append(empty or "[]")
         return
     out.append("[" + pad)
-    _write(first, level + 1, out)
+    each(first, level + 1, out)
     for x in items:
         out.append("," + pad)
-        _write(x, level + 1, out)
+        each(x, level + 1, out)
     out.append(pad[:-2] + "]")
+
+
+write_value = _write  # a value at an indentation level, into a list of pieces (or a sink)
+key_text = _key  # '"name": '
+string_text = _string  # a JSON string, C0 and C1 escaped
 
 
 _END = object()

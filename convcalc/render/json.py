@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..errors import SpecError
-from ._json_writer import Stream, write
+from ._json_layer import layer_text
+from ._json_writer import Stream, write, write_value
 from .options import Options
 from .run import Item, each
 
@@ -40,13 +41,20 @@ class _Layers(Stream):
         self.explain = Options(format="plain") if opts is not None and opts.explain else None
 
     def __iter__(self) -> Any:
+        return iter(self.result.layers)
+
+    def write_item(self, layer: Any, level: int, out: Any) -> None:
+        text = layer_text(layer, level) if self.explain is None else None  # most rows: no dict made
+        if text is not None:
+            out.append(text)
+            return
+        d = layer.to_dict()
         if self.explain is not None:
             from .explain import chosen, explain_lines
-        for layer in self.result.layers:
-            d = layer.to_dict()
-            if self.explain is not None and chosen(layer, self.opts):  # --explain-layer: those named
+
+            if chosen(layer, self.opts):  # --explain-layer: those named
                 d["explain"] = explain_lines(layer, self.explain)
-            yield d
+        write_value(d, level, out)
 
 
 def _streamed(item: Any, opts: Options) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from ..core.framework import Framework, parse_framework, parse_layout
 from ..errors import Loc, SpecError, did_you_mean
 from . import meta as meta_keys
 from .model import EMPTY, NO_ARG_LOCS, ArgLocs, BlockSpec, LayerSpec, RepeatSpec, Spec, split_axes
+from .yamlargs import YamlArgLocs
 
 if TYPE_CHECKING:  # pragma: no cover
     from .yamlread import Locator
@@ -64,7 +65,11 @@ def load_yaml(text: str, source: str) -> Spec:
     from .yamlread import read_yaml  # PyYAML is imported only when a YAML document is read
 
     data, locator, loc = read_yaml(text, source)
-    return from_data(data, source, locator, loc)
+    spec = from_data(data, source, locator, loc)
+    if isinstance(data, dict):  # asked about no more: the entries they hold can be freed (issue 19)
+        locator.release(data.get("layers"))
+        locator.release(data)
+    return spec
 
 
 # ----------------------------------------------------------- data -> spec
@@ -244,52 +249,22 @@ def layer_list(raw: Any, locator: Locator, loc: Loc, what: str) -> tuple[LayerSp
                         code="bad-layer-list")
     if not raw:
         raise SpecError(f"{what} is empty", loc=loc, code="no-layers")
+    places = locator.items(raw, loc)
     return tuple(
-        layer_entry(item, locator.item(raw, i, loc), locator,
-                    locator.text_offsets(raw, i) if isinstance(item, str) and "(" in item else None)
+        layer_entry(item, places[i], locator,
+                    locator.text_offsets(raw, i) if isinstance(item, str) and "(" in item else None, True)
         for i, item in enumerate(raw)
     )
 
 
-class _YamlArgLocs(ArgLocs):
-    """Where the arguments of a YAML layer entry are written, asked of the locator on demand."""
+class _YamlArgLocs(YamlArgLocs):
+    """:class:`YamlArgLocs` that reads a wrapped layer's entry where it is written."""
 
-    __slots__ = ("entry", "locator", "type_key", "value_")
-
-    def __init__(self, locator: Locator, entry: Mapping[str, Any], type_key: Any) -> None:
-        self.locator = locator
-        self.entry = entry
-        self.type_key = type_key
-        self.value_ = entry[type_key]
-
-    def arg(self, index: int) -> Loc | None:
-        v = self.value_
-        if isinstance(v, list):
-            return self.locator.item(v, index) if self.locator.knows(v) and 0 <= index < len(v) else None
-        if index == 0 and v is not None and not isinstance(v, Mapping):
-            return self._at(self.entry, str(self.type_key), self.locator.value)
-        return None
-
-    def key(self, name: str) -> Loc | None:
-        return self._find(name, self.locator.key)
-
-    def value(self, name: str) -> Loc | None:
-        return self._find(name, self.locator.value)
-
-    def _find(self, name: str, ask: Callable[..., Loc]) -> Loc | None:
-        v = self.value_
-        if isinstance(v, Mapping) and name in v:
-            return self._at(v, name, ask)
-        if name in self.entry and name != self.type_key:  # `name:` / `from:` beside the type
-            return self._at(self.entry, name, ask)
-        return None
-
-    def _at(self, mapping: Mapping[str, Any], name: str, ask: Callable[..., Loc]) -> Loc | None:
-        return ask(mapping, name) if self.locator.knows(mapping) else None
+    __slots__ = ()
 
     def layer(self, raw: Any) -> LayerSpec | RepeatSpec | None:
-        if not isinstance(raw, Mapping) or not self.locator.knows(raw):
-            return None
+        if self.entry is None or not isinstance(raw, Mapping) or not self.locator.knows(raw):
+            return None  # a released entry's value holds no mapping: no wrapped layer is in it
         v = self.value_
         where: Loc | None = None
         if isinstance(v, list):
@@ -302,11 +277,12 @@ class _YamlArgLocs(ArgLocs):
 
 
 def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
-                offsets: Callable[[int], Loc] | None = None) -> LayerSpec | RepeatSpec:
+                offsets: Callable[[int], Loc] | None = None, release: bool = False) -> LayerSpec | RepeatSpec:
     """One item of a layer list, in any of the forms of SPEC §1.
 
     ``offsets``: for an entry written as text (``- "Conv2d(1, 32, 5)"``), an offset in
     the text -> its location in the file, so that its arguments are located too.
+    ``release``: an entry of a layer list, asked about no more once read (see :mod:`.yamlargs`).
     """
     locator = locator or _no_nodes(loc.file)
     if isinstance(entry, LayerSpec | RepeatSpec):
@@ -327,7 +303,7 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
         )
     type_ = str(types[0])
     value = entry[types[0]]
-    where = _YamlArgLocs(locator, entry, types[0]) if locator.knows(entry) else NO_ARG_LOCS
+    where = _YamlArgLocs(locator, entry, types[0], release) if locator.knows(entry) else NO_ARG_LOCS
     if type_ == "repeat" and isinstance(value, Mapping) and "layers" in value:
         return _repeat(value, loc, locator, meta, where)
     args: tuple[Any, ...] = ()
@@ -352,8 +328,8 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
         args = (value,)
     return LayerSpec(
         type=type_,
-        args=args,
-        kwargs=kwargs or EMPTY,
+        args=_shared(args) if args else args,
+        kwargs=_shared_kwargs(kwargs) if kwargs else EMPTY,
         name=meta_keys.name(meta["name"], where.value("name") or loc) if "name" in meta else None,
         sources=meta_keys.sources(meta["from"], where.value("from") or loc) if "from" in meta else None,
         loc=loc,
@@ -364,6 +340,28 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
         tie=meta_keys.layer_name(meta["tie"], where.value("tie") or loc, "tie") if "tie" in meta else None,
         when=meta_keys.condition(meta["if"], where.value("if") or loc) if "if" in meta else None,
     )
+
+
+_ARGS: dict[Any, Any] = {}  # argument tuples and mappings of plain words and ints: one object each
+_PLAIN = (int, str)
+
+
+def _shared(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """One tuple for equal arguments made of ints and words (a long spec repeats a few layers:
+    100,000 `- dense: 8` keep one ``(8,)``).  Exact types only: ``(1,)`` is not ``(True,)``."""
+    for a in args:
+        if type(a) not in _PLAIN:
+            return args
+    return _ARGS.setdefault(args, args) if len(_ARGS) < 10_000 else _ARGS.get(args, args)
+
+
+def _shared_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """One mapping for equal named arguments made of ints and words (never changed once read)."""
+    for v in kwargs.values():
+        if type(v) not in _PLAIN:
+            return kwargs
+    key = ("kwargs", *kwargs.items())  # the items in order: the order is the one written
+    return _ARGS.setdefault(key, kwargs) if len(_ARGS) < 10_000 else _ARGS.get(key, kwargs)
 
 
 def _from_call_text(text: str, loc: Loc, offsets: Callable[[int], Loc] | None = None) -> LayerSpec:

@@ -62,6 +62,8 @@ class Locator:
 
     def words(self, value: str, line: int, column: int, quoted: bool) -> None:
         """Remember where each name in a text value is written (an undeclared one is reported there)."""
+        if value in self.names:  # one word met before (`- relu` on every third line): nothing new
+            return
         if not _WORD.search(value) or _PROSE.search(value):  # a description is no expression
             return
         shift = 1 if quoted else 0  # past the opening quote
@@ -87,6 +89,24 @@ class Locator:
             self._grow()
         else:
             self._insert(container, number)
+
+    def release(self, container: Any) -> tuple[int, int] | None:
+        """Forget a container no one will ask about again (its places stay in flat), so that it
+        can be freed: a big spec's entries, once their layers are made (issue 19).  Its run
+        (as :meth:`run_of`), or None when it was not read from the YAML."""
+        number = self._find(container)
+        if number < 0:
+            return None
+        self.kept[number] = None  # its slot stays taken; its id may be another container's later
+        return self.runs[2 * number], self.runs[2 * number + 1]
+
+    def items(self, container: list[Any], fallback: Loc) -> list[Loc]:
+        """Where each item of a list is written (as :meth:`item` of each, with one look-up)."""
+        run = self.run_of(container)
+        if run is None:
+            return [fallback] * len(container)
+        start, count = run
+        return [self.loc(self.flat[start + i]) if i < count else fallback for i in range(len(container))]
 
     def run_of(self, container: Any) -> tuple[int, int] | None:
         """(start in flat, number of places) of a container read from the YAML, else None."""
@@ -183,7 +203,8 @@ class Locator:
     def _grow(self) -> None:
         self.table = array("i", bytes(4 * 2 * len(self.table)))
         for number, container in enumerate(self.kept):
-            self._insert(container, number)
+            if container is not None:
+                self._insert(container, number)
 
 
 _LINE_LIMIT = 1 << 31
