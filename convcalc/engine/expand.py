@@ -26,76 +26,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._record import NamedTuple, record, replace
+from .._record import replace
 from ..arith import num
 from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved
 from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
 from . import builtins, sharing
+from .expansion import Expansion, Group, Level, Scope
 from .refs import Node, Ref, Source
 
 MAX_LAYERS = 200_000
 MAX_BLOCK_DEPTH = 100  # blocks inside blocks, as deep as YAML nesting may go
-
-
-@record()
-class Group:
-    """A block use or a named ``repeat``: one table row above its layers."""
-
-    name: str
-    type: str  # the block's name, or "repeat"
-    label: str
-    depth: int
-    parent: str | None
-    loc: Loc
-    inputs: tuple[Source, ...]  # what the group reads (for its row's `from`)
-    first: int  # flat 1-based index of its first layer
-    last: int  # ... and of its last (first > last: an empty repeat)
-    shared_with: str | None  # `share:` on a block use: the use whose weights it has
-
-    def __init__(self, name: str, type: str, label: str, depth: int, parent: str | None, loc: Loc,
-                 inputs: tuple[Source, ...], first: int, last: int = 0,
-                 shared_with: str | None = None) -> None:
-        """Written out (not the record's generic one): one is built for every block use."""
-        self.name = name
-        self.type = type
-        self.label = label
-        self.depth = depth
-        self.parent = parent
-        self.loc = loc
-        self.inputs = inputs
-        self.first = first
-        self.last = last
-        self.shared_with = shared_with
-
-
-class Expansion(NamedTuple):
-    nodes: list[Node]
-    groups: list[Group]
-    # Every name known before propagation (explicit layer names and groups,
-    # fully qualified) -> the flat index whose output it names; used to tell
-    # a forward reference from a misspelling.
-    names: dict[str, int]
-
-
-class _Level(NamedTuple):
-    """One layer list being expanded: what its indices count."""
-
-    input: tuple[Source, ...]  # what `in` reads (and `-1` at the first entry, unless `start` says)
-    outputs: list[Source]  # each entry's output so far
-    what: str  # "the input" / "the input of block `b`"
-    block: bool = False
-    start: tuple[Source, ...] | None = None  # a built-in block's `-1` at the first entry: its first input
-
-
-class _Scope(NamedTuple):
-    prefix: str  # prepended to explicit names: "layer1.0."
-    lookup: tuple[str, ...]  # prefixes to try when resolving a name, innermost first
-    depth: int
-    parent: str | None  # innermost group name
-    stack: tuple[str, ...]  # blocks being expanded (recursion check)
-    frozen: bool = False  # inside a block use or repeat written with `trainable: false`
-    guards: tuple[Any, ...] = ()  # the `if:` of the block uses around it
 
 
 class Expander:
@@ -120,14 +61,14 @@ class Expander:
         self.pinned: dict[str, Source] = {}
 
     def run(self) -> Expansion:
-        top = _Level(input=(0,), outputs=[], what="the input")
-        scope = _Scope(prefix="", lookup=("",), depth=0, parent=None, stack=())
+        top = Level(input=(0,), outputs=[], what="the input")
+        scope = Scope(prefix="", lookup=("",), depth=0, parent=None, stack=())
         for entry in self.spec.layers:
             self.entry(entry, top, scope)
         return Expansion(self.nodes, self.groups, self.names)
 
     # ---------------------------------------------------------------- entries
-    def entry(self, entry: LayerSpec | RepeatSpec, level: _Level, scope: _Scope,
+    def entry(self, entry: LayerSpec | RepeatSpec, level: Level, scope: Scope,
               forced_name: str | None = None) -> None:
         self.work += 1
         if self.work > 4 * MAX_LAYERS:  # e.g. a huge repeat of empty repeats
@@ -179,7 +120,7 @@ class Expander:
                                scope.lookup, error, scope.frozen, share, tie, when, reads))
         level.outputs.append(index)
 
-    def pin(self, raw: Any, level: _Level, scope: _Scope, index: int) -> Any:
+    def pin(self, raw: Any, level: Level, scope: Scope, index: int) -> Any:
         """``size(in, 0)`` in a block use's arguments: ``in`` pinned to the use's input."""
         if isinstance(raw, list | tuple):
             return [self.pin(r, level, scope, index) for r in raw]
@@ -189,7 +130,7 @@ class Expander:
 
         return pin(self, raw, level, scope, index)
 
-    def layer_ref(self, name: str, scope: _Scope, key: str) -> Ref:
+    def layer_ref(self, name: str, scope: Scope, key: str) -> Ref:
         """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
         for prefix in scope.lookup:
             if prefix + name in self.spans:
@@ -200,7 +141,7 @@ class Expander:
                 raise SpecError(message, code="tie-block")
         return Ref(name, scope.lookup)
 
-    def reads(self, entry: LayerSpec, when: tuple[Any, ...], level: _Level, scope: _Scope, index: int
+    def reads(self, entry: LayerSpec, when: tuple[Any, ...], level: Level, scope: Scope, index: int
               ) -> tuple[tuple[str, Source], ...]:
         """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
         texts = [t for t in sharing.strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
@@ -223,7 +164,7 @@ class Expander:
             raise SpecError(f"layer name '{name}' is used twice", loc=loc, layer=ref, code="duplicate-name")
         self.names[name] = index
 
-    def sources(self, entry: LayerSpec, level: _Level, scope: _Scope, index: int,
+    def sources(self, entry: LayerSpec, level: Level, scope: Scope, index: int,
                 name: str | None) -> tuple[Source, ...]:
         """``from:`` with the structural parts (negative indices, ``in``) settled."""
         written = entry.sources if entry.sources is not None else (-1,)
@@ -236,7 +177,7 @@ class Expander:
                                       LayerRef(index, name, entry.type)) from None
         return tuple(out)
 
-    def source(self, ref: str | int, level: _Level, scope: _Scope, index: int) -> tuple[Source, ...]:
+    def source(self, ref: str | int, level: Level, scope: Scope, index: int) -> tuple[Source, ...]:
         if isinstance(ref, bool):
             raise SpecError(f"from: {ref} is not a layer name or index", code="bad-reference")
         if isinstance(ref, int):
@@ -269,7 +210,7 @@ class Expander:
         return (Ref(ref, scope.lookup),)
 
     # ---------------------------------------------------------------- repeat
-    def repeat(self, rep: RepeatSpec, level: _Level, scope: _Scope) -> None:
+    def repeat(self, rep: RepeatSpec, level: Level, scope: Scope) -> None:
         from . import repeats  # only specs with repeats need it
 
         times = repeats.times(self, rep)
@@ -310,7 +251,7 @@ class Expander:
         self.close_group(group, level, record_output=False)
 
     # ---------------------------------------------------------------- blocks
-    def use_name(self, kind: str, use: LayerSpec, scope: _Scope, forced_name: str | None,
+    def use_name(self, kind: str, use: LayerSpec, scope: Scope, forced_name: str | None,
                  position: int) -> str:
         """A block use's name (a spec's block or a built-in one such as TransformerEncoderLayer)."""
         if forced_name is not None:
@@ -323,7 +264,7 @@ class Expander:
         self.counters[key] = self.counters.get(key, 0) + 1
         return f"{kind}_{self.counters[key]}"
 
-    def block_use(self, block: BlockSpec, use: LayerSpec, level: _Level, scope: _Scope,
+    def block_use(self, block: BlockSpec, use: LayerSpec, level: Level, scope: Scope,
                   forced_name: str | None, position: int) -> None:
         from .block_args import bind_block  # only specs with blocks need it
 
@@ -351,10 +292,10 @@ class Expander:
         group = self.open_group(name, block.name, label, scope, use.loc, inputs)
         if shared is not None:
             group.shared_with = shared[4]
-        inner_level = _Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
+        inner_level = Level(input=inputs, outputs=[], what=f"the input of block `{block.name}`",
                              block=True)
         prefix = name + "."
-        inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
+        inner = Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
                        parent=name, stack=(*scope.stack, block.name),
                        frozen=scope.frozen or use.trainable is False,
                        guards=(*scope.guards, *(() if use.when is None else (use.when,))))
@@ -384,7 +325,7 @@ class Expander:
             self.composites[written] = builtins.composite(written, self.spec.framework)
         return self.composites[written]
 
-    def builtin_use(self, resolved: Resolved, use: LayerSpec, level: _Level, scope: _Scope,
+    def builtin_use(self, resolved: Resolved, use: LayerSpec, level: Level, scope: Scope,
                     forced_name: str | None, position: int) -> None:
         """A use of a built-in block (``TransformerEncoderLayer``...): its sub-layers as a block's."""
         name, inputs, body = builtins.prepare(self, resolved, use, level, scope, forced_name, position)
@@ -398,10 +339,10 @@ class Expander:
         group = self.open_group(name, use.type, label, scope, use.loc, inputs)
         if shared is not None:
             group.shared_with = shared[4]
-        inner_level = _Level(input=inputs, outputs=[], what=f"the input of {use.type}", block=True,
+        inner_level = Level(input=inputs, outputs=[], what=f"the input of {use.type}", block=True,
                              start=inputs[:1])
         prefix = name + "."
-        inner = _Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
+        inner = Scope(prefix=prefix, lookup=(prefix, *scope.lookup), depth=scope.depth + 1,
                        parent=name, stack=scope.stack, frozen=scope.frozen or use.trainable is False,
                        guards=(*scope.guards, *(() if when is None else (when,))))
         start = len(self.nodes)
@@ -435,13 +376,13 @@ class Expander:
             self.bodies[key] = tuple(out)
         return tuple(out)
 
-    def open_group(self, name: str, type_: str, label: str, scope: _Scope, loc: Loc,
+    def open_group(self, name: str, type_: str, label: str, scope: Scope, loc: Loc,
                    inputs: tuple[Source, ...]) -> Group:
         group = Group(name, type_, label, scope.depth, scope.parent, loc, inputs, len(self.nodes) + 1)
         self.groups.append(group)
         return group
 
-    def close_group(self, group: Group, level: _Level, *, record_output: bool) -> None:
+    def close_group(self, group: Group, level: Level, *, record_output: bool) -> None:
         group.last = len(self.nodes)
         if group.last < group.first:
             return  # an empty repeat: no row, no name

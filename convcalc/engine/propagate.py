@@ -36,7 +36,7 @@ from .run_layer import NESTED, Memo, frozen, layer_rank
 from .variables import Names, UsedEnv, check_defines, declared_names, known, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .expand import Expansion, Group
+    from .expansion import Expansion, Group
 
 Value = num.Value
 

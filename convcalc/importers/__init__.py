@@ -59,7 +59,7 @@ def sniff(text: str, source: str) -> str | None:
                         or (source.lower().endswith(".cfg") and re.search(_SECTION, text, re.M))):
         return "darknet"
     if "backbone:" in text and "head:" in text:
-        from .ultralytics import sniff as ultralytics_yaml
+        from .ultralytics_files import sniff as ultralytics_yaml
 
         if ultralytics_yaml(text):
             return "ultralytics"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,6 @@ from ..spec.yamlread import Locator, read_yaml
 from . import ultralytics_blocks as B
 from .ultralytics_files import _SCALE_IN_NAME, SCALE, scale_option, unified_path
 
-_SNIFF_BACKBONE = re.compile(r"^backbone:\s*(#.*)?$", re.M)
-_SNIFF_HEAD = re.compile(r"^head:\s*(#.*)?$", re.M)
 ACTIVATIONS = {"nn.SiLU()": "silu", "nn.ReLU()": "relu", "nn.LeakyReLU(0.1)": "leakyrelu",
                "nn.Hardswish()": "hardswish", "nn.GELU()": "gelu", "nn.Mish()": "mish",
                "nn.ReLU6()": "relu6", "nn.Sigmoid()": "sigmoid", "nn.Tanh()": "tanh"}
@@ -45,12 +42,6 @@ HEAD_DEFAULTS = {"nc": 80, "nm": 32, "npr": 256, "reg_max": 16, "end2end": False
 PLAIN_NN = {"nn.Upsample", "nn.MaxPool2d", "nn.ZeroPad2d", "nn.Identity", "nn.BatchNorm2d",
             "nn.ConvTranspose2d", "nn.AvgPool2d", "nn.Dropout"}
 KNOWN = sorted(BASE_MODULES | set(HEADS) | PLAIN_NN | {"Concat"})
-
-
-def sniff(text: str) -> bool:
-    """A top-level ``backbone:`` and ``head:`` (and no convcalc ``layers:``)."""
-    return bool(_SNIFF_BACKBONE.search(text) and _SNIFF_HEAD.search(text)) and not re.search(
-        r"^layers:", text, re.M)
 
 
 def make_divisible(x: float, divisor: int) -> int:

@@ -1,6 +1,6 @@
-"""Where an Ultralytics model YAML's scale comes from: ``--scale`` (a context variable the reader
-reads) or the file name, and Ultralytics's rule that an absent ``yolov8n.yaml`` is ``yolov8.yaml``
-at scale n."""
+"""What an Ultralytics model YAML looks like (:func:`sniff`, without importing the reader), and
+where its scale comes from: ``--scale`` (a context variable the reader reads) or the file name,
+and Ultralytics's rule that an absent ``yolov8n.yaml`` is ``yolov8.yaml`` at scale n."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ from ..spec.model import Spec
 
 SCALE: ContextVar[str | None] = ContextVar("ultralytics_scale", default=None)
 _SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")
+
+
+def sniff(text: str) -> bool:
+    """A top-level ``backbone:`` and ``head:`` (and no convcalc ``layers:``)."""
+    return bool(re.search(r"^backbone:\s*(#.*)?$", text, re.M) and re.search(r"^head:\s*(#.*)?$", text, re.M)
+                and not re.search(r"^layers:", text, re.M))
 
 
 @contextmanager

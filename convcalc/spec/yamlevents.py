@@ -15,7 +15,6 @@ the data the rest of the stream is still read, without building, for YAML's erro
 
 from __future__ import annotations
 
-import math
 from array import array
 from typing import Any
 
@@ -32,28 +31,22 @@ from yaml.events import (
 
 from ..errors import Loc, SpecError
 from .yamlplaces import NOT_VERBATIM, VERBATIM, VERBATIM_QUOTED, Locator
+from .yamlscalars import scalar_value
 from .yamlscan import MAX_WRITTEN, written_bound
 
 MAX_NODES = 200_000  # values that YAML aliases add beyond what the file writes
 MAX_DEPTH = 100
-MAX_DIGITS = 3_000  # a number written with more digits is refused (about MAX_BITS, arith.num's limit)
-MAX_BITS = 10_000
 
 _C = hasattr(yaml, "CSafeLoader")  # libyaml: its composer's messages are reproduced, else PyYAML's
 _STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "str"))
 _QUOTES = ("'", '"')
 _SCALAR_START = (ScalarEvent, SequenceStartEvent, MappingStartEvent)
 
 _resolver = yaml.resolver.Resolver()
 _tags: dict[tuple[str, Any], str] = {}  # (text, implicit) -> resolved tag: a hot spot on big specs
-_constructor = yaml.constructor.SafeConstructor()
-_values: dict[tuple[str, str], Any] = {}  # (tag, text) -> value, for numbers, truth values, null
 
 
 def parser(text: str) -> Any:
@@ -265,7 +258,7 @@ class Reader:
             if not is_key:
                 self.locator.words(raw, line, col, quoted)
         else:
-            value = self._value(raw, tag, place)
+            value = scalar_value(raw, tag, place, self.locator)
         if record is not None:
             record.value, record.raw, record.quoted = value, raw, quoted
         return self._give(top, is_key, value, place, raw)
@@ -424,50 +417,6 @@ class Reader:
         return SpecError(f"key `{key}` appears twice (first at line {first.line}, column {first.column})",
                          code="duplicate-key", loc=self.locator.loc(place))
 
-    def _value(self, raw: str, tag: str, place: int) -> Any:
-        """A scalar other than text: a number, a truth value, null; a date stays its text.
-
-        Whatever a tag makes of its text, a spec gets plain JSON values: a tag on text it
-        does not fit, a number beyond the digit limit in any base (``0xfff…``, ``1:2:3…``),
-        ``.nan``/``.inf`` and the tags of non-JSON types are refused, with where they are.
-        """
-        if tag == _INT:
-            if raw.isascii() and raw.isdigit() and (raw[0] != "0" or len(raw) == 1):
-                if len(raw) > MAX_DIGITS:
-                    raise _too_large(self.locator.loc(place), len(raw))
-                return int(raw)  # plain decimal (YAML 1.1 reads 010 as octal)
-            if len(raw) > MAX_DIGITS:  # a long hex or sexagesimal number: refused before it is built
-                raise _too_large(self.locator.loc(place), len(raw))
-        elif tag == _TIMESTAMP:
-            return raw  # no spec field is a date: `name: 2024-01-01` is that text
-        elif tag not in _SCALAR_TAGS:
-            raise SpecError(f"the YAML tag {_short(tag)} is not supported in specs",
-                            loc=self.locator.loc(place), code="yaml-tag")
-        key = (tag, raw)
-        if key in _values:
-            return _values[key]
-        loc = self.locator.loc(place)
-        shown = raw if len(raw) <= 40 else raw[:37] + "..."
-        try:
-            out = _constructor.construct_object(yaml.ScalarNode(tag, raw))
-        except (yaml.YAMLError, ValueError, KeyError, AttributeError, TypeError, IndexError) as e:
-            why = f"not a valid {_short(tag)}"
-            if isinstance(e, yaml.MarkedYAMLError) and e.problem:
-                why = e.problem  # PyYAML's own line `in "<unicode string>", line 2` left out
-            raise SpecError(f"invalid value {shown!r}: {why}", loc=loc, code="bad-value") from None
-        finally:
-            _constructor.constructed_objects.clear()
-            _constructor.recursive_objects.clear()
-        if isinstance(out, int) and not isinstance(out, bool) and out.bit_length() > MAX_BITS:
-            raise SpecError(f"a number of {out.bit_length():,} bits is too large (the limit is "
-                            f"{MAX_BITS:,} bits)", loc=loc, code="too-large")
-        if isinstance(out, float) and not math.isfinite(out):
-            raise SpecError(f"invalid value {shown!r}: a spec's numbers are finite (a size, a count, "
-                            f"a probability), not {out}", loc=loc, code="not-whole")
-        if len(_values) < 10_000:
-            _values[key] = out
-        return out
-
 
 def _read_so_far(frame: _Frame) -> list[Any]:
     """The values read into an open frame, in order (a mapping's keys and values in turn)."""
@@ -477,12 +426,3 @@ def _read_so_far(frame: _Frame) -> list[Any]:
     if frame.has_key:
         out.append(frame.key)
     return out
-
-
-def _short(tag: str) -> str:
-    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
-
-
-def _too_large(loc: Loc, digits: int) -> SpecError:
-    return SpecError(f"a number of {digits:,} characters is too large (the limit is {MAX_DIGITS:,} "
-                     "digits)", loc=loc, code="too-large")
