@@ -600,6 +600,13 @@ def check(cfg: Config) -> Verdict:
     return compare(fw, run_convcalc(filled), filled)
 
 
+def keras_counts(model: Any) -> tuple[int, int, int]:
+    """A built Keras model's parameters: (all, trainable, non-trainable), as convcalc's totals."""
+    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    non = sum(int(w.numpy().size) for w in model.non_trainable_weights)
+    return model.count_params(), trainable, non
+
+
 # ---------------------------------------------------------------- summaries
 
 SUMMARY: list[str] = []  # printed by conftest's terminal summary

@@ -25,12 +25,6 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
 
 
-def _counts(model: Any) -> tuple[int, int, int]:
-    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
-    non = sum(int(w.numpy().size) for w in model.non_trainable_weights)
-    return model.count_params(), trainable, non
-
-
 def _shapes(model: Any) -> dict[str, Any]:
     """Every layer's output shape (batch axis dropped), by layer name."""
     out = {}
@@ -53,7 +47,8 @@ def _check(model: Any, tmp_path: Path, *, archive: bool = False) -> None:
         path = tmp_path / "model.json"
         path.write_text(model.to_json())
     result = api.analyze(str(path))
-    assert (result.total_params, result.trainable_params, result.non_trainable_params) == _counts(model)
+    assert oracle.keras_counts(model) == (result.total_params, result.trainable_params,
+                                          result.non_trainable_params)
     rows = {row.name: row for row in result.table_rows()}
     for name, shape in _shapes(model).items():
         row = rows[name]

@@ -28,12 +28,6 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
 
 
-def _counts(model: Any) -> tuple[int, int, int]:
-    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
-    non = sum(int(w.numpy().size) for w in model.non_trainable_weights)
-    return model.count_params(), trainable, non
-
-
 def _call_shapes(model: Any) -> dict[str, tuple[tuple[int, ...], ...]]:
     """Every call's outputs (batch axis dropped), by convcalc's row name: call k of layer L is L@k."""
     out = {}
@@ -79,7 +73,8 @@ def _check(model: Any, tmp_path: Path, *, legacy: bool = True) -> Any:
     path = tmp_path / "model.json"
     path.write_text(model.to_json())
     result = api.analyze(str(path))
-    assert (result.total_params, result.trainable_params, result.non_trainable_params) == _counts(model)
+    assert oracle.keras_counts(model) == (result.total_params, result.trainable_params,
+                                          result.non_trainable_params)
     rows = {row.name: row for row in result.table_rows()}
     for name, shapes in _call_shapes(model).items():
         row = rows[name]
@@ -91,7 +86,8 @@ def _check(model: Any, tmp_path: Path, *, legacy: bool = True) -> Any:
     if legacy:
         path.write_text(json.dumps(_legacy(json.loads(model.to_json()))))
         back = api.analyze(str(path))
-        assert (back.total_params, back.trainable_params, back.non_trainable_params) == _counts(model)
+        assert oracle.keras_counts(model) == (back.total_params, back.trainable_params,
+                                              back.non_trainable_params)
     return result
 
 
