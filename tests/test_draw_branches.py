@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from _cli import EXAMPLES
 from test_draw import _points
-from test_draw_pictures import _segments, text_boxes
+from test_draw_pictures import _segments, text_boxes, text_clashes
 
 import convcalc
 from convcalc.draw import draw
@@ -154,16 +154,7 @@ def test_lanes_keep_every_layer_once_and_no_boxes_overlap(name: str) -> None:
 @pytest.mark.parametrize("name", BRANCHY)
 def test_lane_text_overlaps_no_text(name: str) -> None:
     _, root = _root(_example(name))
-    width = float(root.get("width", 0))
-    boxes = sorted(text_boxes(root))
-    clashes = []
-    for i, a in enumerate(boxes):
-        assert a[0] >= -1 and a[2] <= width + 1, a
-        for b in boxes[i + 1:]:
-            if b[0] >= a[2] - 1:
-                break
-            if a[1] < b[3] - 1 and b[1] < a[3] - 1:
-                clashes.append((a[4], b[4]))
+    clashes = text_clashes(root)
     assert not clashes, clashes[:10]
 
 

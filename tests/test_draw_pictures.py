@@ -50,6 +50,21 @@ def text_boxes(root: ET.Element) -> list[tuple[float, float, float, float, str]]
     return boxes
 
 
+def text_clashes(root: ET.Element) -> list[tuple[str, str]]:
+    """The pairs of texts whose boxes overlap; each text must also lie within the drawing's width."""
+    width = float(root.get("width", 0))
+    boxes = sorted(text_boxes(root))
+    clashes = []
+    for i, a in enumerate(boxes):
+        assert a[0] >= -1 and a[2] <= width + 1, f"{a[4]!r} leaves the drawing ({a[0]:.0f}..{a[2]:.0f})"
+        for b in boxes[i + 1:]:
+            if b[0] >= a[2] - 1:
+                break
+            if a[1] < b[3] - 1 and b[1] < a[3] - 1:
+                clashes.append((a[4], b[4]))
+    return clashes
+
+
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_golden_svg(name: str) -> None:
     golden(f"draw/{name}.svg", draw(convcalc.analyze(GOLDEN[name])))
@@ -70,16 +85,7 @@ def test_width_bound_and_every_layer_once(name: str) -> None:
 def test_no_text_overlaps_text(name: str) -> None:
     spec = SYMBOLIC if name == "symbolic" else str(EXAMPLES / f"{name}.yaml")
     _, _, root = _tree(spec)
-    width = float(root.get("width", 0))
-    boxes = sorted(text_boxes(root))
-    clashes = []
-    for i, a in enumerate(boxes):
-        assert a[0] >= -1 and a[2] <= width + 1, f"{a[4]!r} leaves the drawing ({a[0]:.0f}..{a[2]:.0f})"
-        for b in boxes[i + 1:]:
-            if b[0] >= a[2] - 1:
-                break
-            if a[1] < b[3] - 1 and b[1] < a[3] - 1:
-                clashes.append((a[4], b[4]))
+    clashes = text_clashes(root)
     assert not clashes, clashes[:10]
 
 
