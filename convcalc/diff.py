@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ._regex import LazyPattern
 from .arith import num
 from .core.result import LayerResult, Result
 from .errors import Loc, SpecError
 
-_REV_PATH = re.compile(r"([^:\s|()]+):([^\s|()]+\.ya?ml)")
+_REV_PATH = LazyPattern(r"([^:\s|()]+):([^\s|()]+\.ya?ml)")
 
 
 @dataclass(frozen=True)

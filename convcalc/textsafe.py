@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 
+from ._regex import LazyPattern
+
 # C0 but tab and newline, DEL, C1: what a terminal may act on.  (Carriage returns too: a CR
 # rewrites the line it is on.)
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROL = LazyPattern(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _shown(m: re.Match[str]) -> str:

@@ -13,14 +13,15 @@ from functools import lru_cache
 from typing import Any
 
 from .._record import replace
+from .._regex import LazyPattern
 from ..arith import expr, num
 from ..core.params import describe
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, UseArgLocs
 
-_ARG = re.compile(r"\$([A-Za-z_]\w*)")
-_WHOLE_ARG = re.compile(r"^\s*\$([A-Za-z_]\w*)\s*$")
-_SIMPLE = re.compile(r"^(\d+|[A-Za-z_]\w*)$")
+_ARG = LazyPattern(r"\$([A-Za-z_]\w*)")
+_WHOLE_ARG = LazyPattern(r"^\s*\$([A-Za-z_]\w*)\s*$")
+_SIMPLE = LazyPattern(r"^(\d+|[A-Za-z_]\w*)$")
 
 
 class NotConcrete(Exception):
@@ -93,9 +94,11 @@ class Substitution:
         return name in self.skip or (self.lenient and name not in self.args)
 
     def text(self, raw: str) -> Any:
-        whole = _WHOLE_ARG.match(raw)
-        if whole and not self.keeps(whole.group(1)):
-            return self.arg(whole.group(1))
+        if "$" not in raw:
+            return fold(raw, self.env)
+        whole = _whole_arg(raw)
+        if whole and not self.keeps(whole):
+            return self.arg(whole)
 
         def put(m: re.Match[str]) -> str:
             if self.keeps(m.group(1)):
@@ -113,7 +116,11 @@ class Substitution:
 
 def _whole_arg(raw: Any) -> str | None:
     """``out`` for a value that is a block argument alone (``$out``), else None."""
-    m = _WHOLE_ARG.match(raw) if isinstance(raw, str) else None
+    if not isinstance(raw, str) or "$" not in raw:
+        return None
+    if raw[:1] == "$" and raw.isascii() and raw[1:].isidentifier():  # the usual `$out`: no regex
+        return raw[1:]
+    m = _WHOLE_ARG.match(raw)
     return m.group(1) if m else None
 
 

@@ -24,16 +24,21 @@ the same way, its entries made from its arguments (:mod:`convcalc.engine.builtin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._record import replace
 from ..arith import num
 from ..errors import LayerRef, Loc, SpecError
 from ..layers.registry import Resolved
-from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, raw_text
-from . import builtins, sharing
+from ..spec.model import BlockSpec, LayerSpec, RepeatSpec, Spec, mentions_size, raw_text, strings
+from . import builtins
 from .expansion import Expansion, Group, Level, Scope
 from .refs import Node, Ref, Source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from types import ModuleType
+
+    from .sharing import Span
 
 MAX_LAYERS = 200_000
 MAX_BLOCK_DEPTH = 100  # blocks inside blocks, as deep as YAML nesting may go
@@ -107,7 +112,7 @@ class Expander:
         share = tie = None
         reads: tuple[tuple[str, Source], ...] = ()
         when = scope.guards if entry.when is None else (*scope.guards, entry.when)
-        if entry.share is not None or entry.tie is not None or when or sharing.mentions_size(entry):
+        if entry.share is not None or entry.tie is not None or when or mentions_size(entry):
             try:
                 if entry.share is not None:
                     share = self.layer_ref(entry.share, scope, "share")
@@ -144,7 +149,7 @@ class Expander:
     def reads(self, entry: LayerSpec, when: tuple[Any, ...], level: Level, scope: Scope, index: int
               ) -> tuple[tuple[str, Source], ...]:
         """The tensors ``size(tensor, axis)`` reads in the entry's arguments and ``if:``."""
-        texts = [t for t in sharing.strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
+        texts = [t for t in strings((entry.args, list(entry.kwargs.values()), when)) if "size(" in t]
         if not texts:
             return ()
         from .size_reads import reads  # only specs that write size() get here
@@ -228,7 +233,7 @@ class Expander:
                 for e in repeats.round_entries(self, rep, i):
                     self.entry(e, level, scope)
                 rounds.append((start, len(self.nodes)))
-            sharing.share_rounds(self.nodes, rep, rounds)
+            _share_rounds(self.nodes, rep, rounds)
             return
         self.position(scope.prefix)  # one entry of its list, as the group it is
         name = scope.prefix + rep.name
@@ -247,7 +252,7 @@ class Expander:
                 for e in entries:
                     self.entry(e, level, round_scope)
             rounds.append((start, len(self.nodes)))
-        sharing.share_rounds(self.nodes, rep, rounds)
+        _share_rounds(self.nodes, rep, rounds)
         self.close_group(group, level, record_output=False)
 
     # ---------------------------------------------------------------- blocks
@@ -288,7 +293,7 @@ class Expander:
             raise e.with_location(use.loc, ref) from None
         inputs = self.sources(use, level, scope, index, name)
         shared = None if use.share is None else \
-            sharing.shared_group(self.spans, self.names, block, use, scope.lookup, label, ref)
+            _sharing().shared_group(self.spans, self.names, block, use, scope.lookup, label, ref)
         group = self.open_group(name, block.name, label, scope, use.loc, inputs)
         if shared is not None:
             group.shared_with = shared[4]
@@ -306,7 +311,7 @@ class Expander:
         self.close_group(group, level, record_output=True)
         self.spans[name] = (group.first, group.last, block.name, label, group.shared_with or name)
 
-    def share_layers(self, shared: sharing.Span | None, start: int, name: str, use: LayerSpec,
+    def share_layers(self, shared: Span | None, start: int, name: str, use: LayerSpec,
                      ref: LayerRef) -> None:
         """A block use that shares ``shared``: its layers from ``start`` on share that use's, one by one."""
         if shared is None:
@@ -333,7 +338,7 @@ class Expander:
         kind, label = resolved.layer.kind, _block_label(use.type, use)
         ref = LayerRef(len(self.nodes) + 1, name, use.type)
         # share:, trainable: and if: on the use, as on a block use (SPEC §11)
-        shared = None if use.share is None else sharing.shared_group(
+        shared = None if use.share is None else _sharing().shared_group(
             self.spans, self.names, BlockSpec(kind, {}, ()), use, scope.lookup, label, ref)
         when = None if use.when is None else self.pin(use.when, level, scope, ref.index)
         group = self.open_group(name, use.type, label, scope, use.loc, inputs)
@@ -411,3 +416,15 @@ def expand_layers(spec: Spec, env: Mapping[str, num.Value] | None = None) -> Exp
 
 
 __all__ = ["Expansion", "Group", "expand_layers"]
+
+
+def _sharing() -> ModuleType:
+    """:mod:`.sharing`, imported by the specs that write ``share:`` (most never do: start-up, issue 20)."""
+    from . import sharing
+
+    return sharing
+
+
+def _share_rounds(nodes: list[Node], rep: RepeatSpec, rounds: list[tuple[int, int]]) -> None:
+    if rep.share:
+        _sharing().share_rounds(nodes, rep, rounds)

@@ -25,7 +25,6 @@ from ..core.types import Constraint, LayerOut, Shape, Weight
 from ..errors import LayerRef, Loc, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
 from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
-from . import sharing
 from .batch_axis import BatchAxes
 from .block_rows import block_rows
 from .diagnostics import leading_one, unused_layers
@@ -206,6 +205,8 @@ def propagate(
             flags = tuple(s in batchless for s in sources) if batchless else (False,) * len(sources)
             runs, run, names = True, ls, {}
             if node.reads or node.when:  # size() or if: (issue 14); most layers have neither
+                from . import sharing  # imported only by the specs that need it (and the two uses below)
+
                 size = sharing.sizes_reader(node, refs, tensors, index)
                 runs = sharing.condition(node, env, free, size)
                 if runs:
@@ -226,6 +227,8 @@ def propagate(
                 label = sharing.label_sizes(label, names)
             shared = tied = None
             if (node.share is not None or node.tie is not None) and runs:
+                from . import sharing
+
                 out, shared, tied, frozen_source = sharing.apply(
                     node, out, type_name, label, layer.family,
                     lambda ref, key, index=index, at=ls.arg_locs: sharing.source_row(

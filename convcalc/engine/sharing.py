@@ -291,27 +291,6 @@ def rename_tensors(node: expr.Node, names: Mapping[str, str]) -> expr.Node:
     return node
 
 
-def mentions_size(entry: LayerSpec) -> bool:
-    """Whether a layer entry's arguments call ``size()`` (cheap: most hold no text at all)."""
-    for raw in (*entry.args, *entry.kwargs.values()):
-        if type(raw) is int or raw is None or type(raw) is bool:
-            continue
-        if any("size(" in t for t in strings(raw)):
-            return True
-    return False
-
-
-def strings(raw: Any) -> list[str]:
-    """Every text inside a raw value (arguments, nested lists and mappings)."""
-    if isinstance(raw, str):
-        return [raw]
-    if isinstance(raw, list | tuple):
-        return [t for r in raw for t in strings(r)]
-    if isinstance(raw, Mapping):
-        return [t for r in raw.values() for t in strings(r)]
-    return []
-
-
-__all__ = ["apply", "condition", "frozen", "label_sizes", "mentions_size", "rename_tensors", "share",
-           "share_rounds", "shared_group", "sizes_reader", "skipped", "source_row", "strings", "tie",
+__all__ = ["apply", "condition", "frozen", "label_sizes", "rename_tensors", "share",
+           "share_rounds", "shared_group", "sizes_reader", "skipped", "source_row", "tie",
            "with_sizes"]

@@ -28,9 +28,8 @@ _SECTION = r"^\s*\[[a-z_]+\]\s*$"
 _REPR_CHILD = r"^\s+\((\w+|\d+-\d+)\): \S"
 _REPR_HEAD = r"^[A-Za-z_]\w*\(\s*$"
 _REPR_FRAGMENT = r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\("
-_CALL_START = r"^[A-Za-z_][\w.]*\s*\("
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _CALL = r"^[A-Za-z_][\w.]*\s*\(.*\)$"
-_COMMENTS = r"^(\s*#[^\n]*\n)+"
 _CODE = r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\("
 
 def parse_json(text: str, source: str, what: str) -> Any:
@@ -65,8 +64,8 @@ def sniff(text: str, source: str) -> str | None:
             return "ultralytics"
     if "(" not in stripped:  # every format below calls or prints a module
         return None
-    if "#" in stripped:
-        stripped = re.sub(_COMMENTS, "", stripped)  # pasted code may start with comment lines
+    if stripped.startswith("#"):
+        stripped = _after_comment_lines(stripped)  # pasted code may start with comment lines
     first = stripped.split("\n", 1)[0].rstrip()
     if (first.endswith("(") and re.match(_REPR_HEAD, first) and re.search(_REPR_CHILD, stripped, re.M)) \
             or (stripped.startswith("(") and re.match(_REPR_FRAGMENT, stripped)):
@@ -76,9 +75,29 @@ def sniff(text: str, source: str) -> str | None:
     return None
 
 
+def _after_comment_lines(text: str) -> str:
+    """``text`` without the comment lines it starts with: what ``^(\\s*#[^\\n]*\\n)+`` takes off."""
+    pos, end = 0, len(text)
+    while True:
+        i = pos
+        while i < end and text[i].isspace():
+            i += 1
+        newline = text.find("\n", i) if i < end and text[i] == "#" else -1
+        if newline < 0:
+            return text[pos:]
+        pos = newline + 1
+
+
+def _starts_with_call(text: str) -> bool:
+    """``nn.Conv2d(...``: a dotted name, then ``(`` (what ``^[A-Za-z_][\\w.]*\\s*\\(`` matches)."""
+    name, paren, _ = text.partition("(")
+    name = name.rstrip()
+    return bool(paren) and name[:1] in _NAME_START and all(c.isalnum() or c in "._" for c in name[1:])
+
+
 def _is_call_list(text: str) -> bool:
     """``nn.Conv2d(3, 16, 3), nn.ReLU()``: layer calls separated by commas (pasted without a wrapper)."""
-    if not (text[:1].isalpha() or text[:1] == "_") or not re.match(_CALL_START, text):
+    if not _starts_with_call(text):
         return False
     from .code import _items
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._regex import LazyPattern
 from ..errors import Loc, SpecError
 from ..spec.inline import parse_layer_text, parse_value, split_top_at
 from ..spec.model import BlockSpec, LayerSpec, Spec
 
-_SEQUENTIAL = re.compile(r"^((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential$")
-_ASSIGN = re.compile(r"^\s*\w+\s*=\s*")
+_SEQUENTIAL = LazyPattern(r"^((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential$")
+_ASSIGN = LazyPattern(r"^\s*\w+\s*=\s*")
 _INPUTS = ("Input", "InputLayer")
-_PREFIX = re.compile(r"^((torch\.)?nn\.|(tf\.)?keras\.(layers\.)?|layers\.)")
+_PREFIX = LazyPattern(r"^((torch\.)?nn\.|(tf\.)?keras\.(layers\.)?|layers\.)")
 
 
 class _Source:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._regex import LazyPattern
 from ..errors import Loc, SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
 
@@ -26,7 +27,7 @@ ACTIVATIONS = {"leaky": "leakyrelu", "relu": "relu", "mish": "mish", "logistic":
                "gelu": "gelu"}
 SECTIONS = ("convolutional", "conv", "maxpool", "max", "avgpool", "avg", "route", "shortcut",
             "upsample", "yolo", "region", "dropout", "softmax", "connected")
-_HEADER = re.compile(r"^\[([^\]]*)\]$")
+_HEADER = LazyPattern(r"^\[([^\]]*)\]$")
 
 
 class _Section:

@@ -18,11 +18,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._regex import LazyPattern
 from ..errors import Loc, SpecError
 from ..spec.inline import parse_layer_text
 from ..spec.model import LayerSpec, Spec
 
-_LINE = re.compile(r"^(?P<indent>\s*)(?:\((?P<name>[\w.-]+)\): )?(?:(?P<count>\d+) x )?"
+_LINE = LazyPattern(r"^(?P<indent>\s*)(?:\((?P<name>[\w.-]+)\): )?(?:(?P<count>\d+) x )?"
                    r"(?P<cls>[A-Za-z_]\w*)\((?P<rest>.*)$")
 # torchvision/PyTorch leaves without weights whose output is their input
 PASSTHROUGH = {"StochasticDepth", "Identity", "FrozenBatchNorm2d", "Sequential"}  # Sequential(): empty

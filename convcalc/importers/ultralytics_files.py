@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from .._regex import LazyPattern
 from ..errors import Loc, SpecError
 from ..spec.model import Spec
 
 SCALE: ContextVar[str | None] = ContextVar("ultralytics_scale", default=None)
-_SCALE_IN_NAME = re.compile(r"yolo(e-)?[v]?\d+([nslmx])")
+_SCALE_IN_NAME = LazyPattern(r"yolo(e-)?[v]?\d+([nslmx])")
 
 
 def sniff(text: str) -> bool:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from .._regex import LazyPattern
 from ..arith import num
 from ..core.result import LayerResult
 from ..core.types import Weight
@@ -98,7 +98,7 @@ def _explain(row: LayerResult, named: set[tuple[str, str]]) -> list[str]:
     return lines
 
 
-_STACK = re.compile(r"_(l\d+(?:-l\d+)?(?:_reverse)?)$")
+_STACK = LazyPattern(r"_(l\d+(?:-l\d+)?(?:_reverse)?)$")
 
 
 def _stacks(weights: Sequence[Weight]) -> dict[str, list[Weight]]:

@@ -18,17 +18,18 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .._regex import LazyPattern
 from ..errors import Loc, SpecError
 from .model import EMPTY, NO_ARG_LOCS, FixedArgLocs, LayerSpec, Spec
 
 _SEPARATORS = ("->", "|", ";")
 _CLOSE = {"(": ")", "[": "]"}
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
-_KEY = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
-_CALL = re.compile(r"^([A-Za-z_][\w.]*)\s*\((.*)\)$", re.S)
-_TYPE = re.compile(r"^[A-Za-z_][\w.]*$")
-_DIM = re.compile(r"^[\w*/+%-]+$")
+_INT = LazyPattern(r"^[+-]?\d+$")
+_FLOAT = LazyPattern(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_KEY = LazyPattern(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
+_CALL = LazyPattern(r"^([A-Za-z_][\w.]*)\s*\((.*)\)$", re.S)
+_TYPE = LazyPattern(r"^[A-Za-z_][\w.]*$")
+_DIM = LazyPattern(r"^[\w*/+%-]+$")
 MAX_LENGTH = 100_000
 MAX_NESTING = 50  # brackets inside brackets (the parser below recurses on them)
 _META = ("share", "tie", "if")  # keys that say how a layer is used, not what it is (SPEC §11)

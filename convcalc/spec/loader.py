@@ -8,10 +8,10 @@ Python API accepts directly.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._regex import LazyPattern
 from ..core.framework import Framework, parse_framework, parse_layout
 from ..errors import Loc, SpecError, did_you_mean
 from . import meta as meta_keys
@@ -52,13 +52,13 @@ def load_text(text: str, source: str, is_type: Callable[[str], bool] | None = No
     return parse_inline(text, source, is_type)
 
 
-_YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(\s|$)")
+_YAML_KEY = LazyPattern(r"^[A-Za-z_][\w-]*\s*:(\s|$)")
 
 
 def _first_line_is_key(text: str) -> bool:
     """``input: ...`` or a misspelt ``inputt: ...``: a YAML mapping, never an inline spec."""
     first = text.split("\n", 1)[0]
-    return bool(_YAML_KEY.match(first))
+    return ":" in first and bool(_YAML_KEY.match(first))
 
 
 def load_yaml(text: str, source: str) -> Spec:

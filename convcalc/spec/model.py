@@ -9,7 +9,6 @@ meaning depends on the layer that reads them; the layer's parameter kinds
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Container, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -250,16 +249,34 @@ def input_from_keys(kwargs: Mapping[str, Raw], own: Container[str]) -> tuple[Raw
     return None
 
 
-_PER_AXIS = re.compile(r"^[^x]+(x[^x]+)+$")
-
-
 def split_axes(raw: Any) -> Any:
     """``"3x5"`` (or ``"3×5"``, as convcalc prints shapes) -> ``["3", "5"]``; anything else unchanged."""
     if isinstance(raw, str):
-        text = raw.replace(" ", "").replace("×", "x")
-        if _PER_AXIS.match(text):
-            return text.split("x")
+        parts = raw.replace(" ", "").replace("×", "x").split("x")
+        if len(parts) > 1 and all(parts):  # what ^[^x]+(x[^x]+)+$ matched: no empty size
+            return parts
     return raw
+
+
+def mentions_size(entry: LayerSpec) -> bool:
+    """Whether a layer entry's arguments call ``size()`` (cheap: most hold no text at all)."""
+    for raw in (*entry.args, *entry.kwargs.values()):
+        if type(raw) is int or raw is None or type(raw) is bool:
+            continue
+        if any("size(" in t for t in strings(raw)):
+            return True
+    return False
+
+
+def strings(raw: Any) -> list[str]:
+    """Every text inside a raw value (arguments, nested lists and mappings)."""
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list | tuple):
+        return [t for r in raw for t in strings(r)]
+    if isinstance(raw, Mapping):
+        return [t for r in raw.values() for t in strings(r)]
+    return []
 
 
 def raw_text(raw: Any) -> str:

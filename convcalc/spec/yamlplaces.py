@@ -8,15 +8,15 @@ found by its identity through a small open-addressing table of ints.
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Callable
 from typing import Any
 
+from .._regex import LazyPattern
 from ..errors import Loc
 
-_WORD = re.compile(r"(?<![$\w])[A-Za-z_]\w*")
-_PROSE = re.compile(r"[A-Za-z_]\w*\s+[A-Za-z_]")  # two words in a row: text, not an expression
+_WORD = LazyPattern(r"(?<![$\w])[A-Za-z_]\w*")
+_PROSE = LazyPattern(r"[A-Za-z_]\w*\s+[A-Za-z_]")  # two words in a row: text, not an expression
 
 # The second int of a place: column * 4 + FORM, FORM saying whether the text of a scalar
 # written on one line is the file's characters (for offsets inside it) and behind a quote.
@@ -64,9 +64,14 @@ class Locator:
         """Remember where each name in a text value is written (an undeclared one is reported there)."""
         if value in self.names:  # one word met before (`- relu` on every third line): nothing new
             return
+        shift = 1 if quoted else 0  # past the opening quote
+        if value.isascii() and value.isidentifier():  # one name alone (`relu`, `same`): what _WORD finds
+            self.names[value] = Loc(self.source, line + 1, column + shift + 1)
+            return
+        if value[:1] == "$" and value.isascii() and value[1:].isidentifier():  # `$out` names no var
+            return
         if not _WORD.search(value) or _PROSE.search(value):  # a description is no expression
             return
-        shift = 1 if quoted else 0  # past the opening quote
         one_line = "\n" not in value
         for m in _WORD.finditer(value):
             if m.group() not in self.names:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .._regex import LazyPattern
+
 MAX_WRITTEN = 2_000_000  # values a file may write (200,000 layers of up to ten values each)
 
 # libyaml's scanner takes time quadratic in the depth of nested flow collections (20,000
@@ -16,10 +18,10 @@ MAX_WRITTEN = 2_000_000  # values a file may write (200,000 layers of up to ten 
 # check.  A cheap scan bounds the nesting first: a document that might nest deeper than
 # SAFE_DEPTH is refused before libyaml reads it.
 SAFE_DEPTH = 1_000
-_FLOW_TOKEN = re.compile(r"[\[\]{}\"'#]")
-_DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{SAFE_DEPTH},}}", re.M)
-_DQ_END = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
-_SQ_END = re.compile(r"(?:[^']|'')*'")
+_FLOW_TOKEN = LazyPattern(r"[\[\]{}\"'#]")
+_DEEP_BLOCK = LazyPattern(rf"^[ \t?-]{{{SAFE_DEPTH},}}", re.M)
+_DQ_END = LazyPattern(r'(?:[^"\\]|\\.)*"', re.S)
+_SQ_END = LazyPattern(r"(?:[^']|'')*'")
 
 
 def deep_nesting_at(text: str) -> int | None:
@@ -29,9 +31,10 @@ def deep_nesting_at(text: str) -> int | None:
     flow nesting is bracket depth outside quoted strings and comments.  It errs on the
     side of "deep": such a document is refused, and SAFE_DEPTH is far above MAX_DEPTH.
     """
-    m = _DEEP_BLOCK.search(text)
-    if m:
-        return m.start()
+    if sum(text.count(c) for c in " \t?-") >= SAFE_DEPTH:  # else no line can start with that many
+        m = _DEEP_BLOCK.search(text)
+        if m:
+            return m.start()
     if text.count("[") + text.count("{") < SAFE_DEPTH:
         return None
     depth = 0
