@@ -1,13 +1,22 @@
-"""Framework and layout names: one normaliser, str enums that print and compare as their values."""
+"""Framework and layout names: one normaliser, str choices that print and compare as their values."""
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 
 import pytest
 
 from convcalc import analyze
-from convcalc.core.framework import Framework, Layout, parse_framework, parse_layout, split_channels
+from convcalc.core.framework import (
+    Framework,
+    Layout,
+    Spelling,
+    parse_framework,
+    parse_layout,
+    split_channels,
+)
 from convcalc.errors import SpecError
 
 
@@ -38,6 +47,21 @@ def test_members_are_their_values() -> None:
     assert k == "keras" and hash(k) == hash("keras") and {"keras": 1}[k] == 1
     assert (str(k), f"{k}", f"{k:>6}", json.dumps(k)) == ("keras", "keras", " keras", '"keras"')
     assert Framework.PYTORCH.layout is Layout.CHANNELS_FIRST and k.layout is Layout.CHANNELS_LAST
+
+
+def test_members_behave_as_enum_members_did() -> None:
+    """What code and users relied on when these were Enums: one object per value, its name and value."""
+    k = Framework.KERAS
+    assert Framework("keras") is k and Layout("channels_last") is Layout.CHANNELS_LAST
+    assert Spelling("keras") is Spelling.KERAS and k == Spelling.KERAS  # equal as texts, as before
+    assert (k.name, k.value, type(k.value)) == ("KERAS", "keras", str)
+    assert repr(k) == "<Framework.KERAS: 'keras'>"
+    assert copy.copy(k) is k and copy.deepcopy(k) is k and pickle.loads(pickle.dumps(k)) is k
+    assert isinstance(k, Framework) and isinstance(k, str) and not isinstance(k, Layout)
+    with pytest.raises(ValueError, match="'jax' is not a valid Framework"):
+        Framework("jax")
+    with pytest.raises(ValueError):
+        Layout(3)  # type: ignore[arg-type]
 
 
 def test_split_channels() -> None:
