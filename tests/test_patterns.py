@@ -154,6 +154,18 @@ def test_a_whole_block_argument_is_what_the_regex_matched() -> None:
         assert _whole_arg(text) == (m.group(1) if m else None), repr(text)
 
 
+def test_block_arguments_are_substituted_where_the_regex_found_them() -> None:
+    from convcalc.engine.block_args import _name_end, _substitute
+
+    regex, simple = re.compile(r"\$([A-Za-z_]\w*)"), re.compile(r"^(\d+|[A-Za-z_]\w*)$")
+    for text in [*random_texts([*"$ _*+()1aZé٣²\n", "out", "$$"]), "$out * 4", "$a$b", "$", "$1", "x$"]:
+        assert _substitute(text, lambda name, written: f"<{name}|{written}>") == \
+            regex.sub(lambda m: f"<{m.group(1)}|{m.group(0)}>", text), repr(text)
+        stripped = text.strip()
+        assert (stripped.isdecimal() or (stripped != "" and _name_end(stripped, 0) == len(stripped))) == \
+            bool(simple.match(stripped)), repr(stripped)
+
+
 def test_the_names_of_a_text_value_are_where_the_regex_found_them() -> None:
     from convcalc.spec.yamlplaces import Locator
 

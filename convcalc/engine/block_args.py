@@ -7,21 +7,43 @@ but ``vars`` (cleaner labels).  Used by :mod:`.expand` as it unrolls blocks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from .._record import replace
-from .._regex import LazyPattern
 from ..arith import expr, num
 from ..core.params import describe
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, UseArgLocs
 
-_ARG = LazyPattern(r"\$([A-Za-z_]\w*)")
-_WHOLE_ARG = LazyPattern(r"^\s*\$([A-Za-z_]\w*)\s*$")
-_SIMPLE = LazyPattern(r"^(\d+|[A-Za-z_]\w*)$")
+# `$name`: a name as Python's `\w` reads it, starting with an ASCII letter or `_`.  Read by hand
+# (_name_end) rather than by regexes, which cost more to compile than a spec's blocks take to
+# unroll (start-up: issue 20).
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+
+
+def _name_end(text: str, start: int) -> int:
+    """Where the name at ``text[start]`` ends (``start`` itself when none starts there)."""
+    if text[start:start + 1] not in _NAME_START:
+        return start
+    end = start + 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return end
+
+
+def _substitute(raw: str, put: Callable[[str, str], str]) -> str:
+    """``raw`` with each ``$name`` replaced by ``put(name, "$name")``."""
+    out, pos = [], 0
+    dollar = raw.find("$")
+    while dollar >= 0:
+        end = _name_end(raw, dollar + 1)
+        if end > dollar + 1:
+            out += (raw[pos:dollar], put(raw[dollar + 1:end], raw[dollar:end]))
+            pos = end
+        dollar = raw.find("$", max(end, dollar + 1))
+    return "".join(out) + raw[pos:] if out else raw
 
 
 class NotConcrete(Exception):
@@ -100,28 +122,27 @@ class Substitution:
         if whole and not self.keeps(whole):
             return self.arg(whole)
 
-        def put(m: re.Match[str]) -> str:
-            if self.keeps(m.group(1)):
-                return m.group(0)
-            v = self.arg(m.group(1))
+        def put(name: str, written: str) -> str:
+            if self.keeps(name):
+                return written
+            v = self.arg(name)
             if isinstance(v, bool) or not isinstance(v, int | str):
-                raise SpecError(f"${m.group(1)} is {_describe(v)}, which cannot stand inside "
+                raise SpecError(f"${name} is {_describe(v)}, which cannot stand inside "
                                 f"the expression {raw!r} (block `{self.block}`)", code="bad-argument")
             text = str(v).strip()
-            return text if _SIMPLE.match(text) else f"({text})"
+            simple = text.isdecimal() or (text != "" and _name_end(text, 0) == len(text))
+            return text if simple else f"({text})"
 
-        out = _ARG.sub(put, raw)
-        return fold(out, self.env)
+        return fold(_substitute(raw, put), self.env)
 
 
 def _whole_arg(raw: Any) -> str | None:
     """``out`` for a value that is a block argument alone (``$out``), else None."""
     if not isinstance(raw, str) or "$" not in raw:
         return None
-    if raw[:1] == "$" and raw.isascii() and raw[1:].isidentifier():  # the usual `$out`: no regex
-        return raw[1:]
-    m = _WHOLE_ARG.match(raw)
-    return m.group(1) if m else None
+    text = raw.strip()
+    end = _name_end(text, 1) if text[:1] == "$" else 1
+    return text[1:] if end > 1 and end == len(text) else None
 
 
 def use_where(block: BlockSpec, use: LayerSpec) -> Callable[[str], Loc | None]:
