@@ -61,8 +61,15 @@ def test_set_cell_size_is_rich_set_cell_size(text: str, total: int) -> None:
     assert width.set_cell_size(text, total) == rich_set_cell_size(text, total)
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.one_of(texts, ours, st.text(alphabet=" ab—…×中", max_size=60)), st.integers(1, 70))
+# titles of convcalc's own characters, cut by ``_cell_width.wrap``: words and runs of spaces
+words = st.text(alphabet="ab—…×⌊−", min_size=1, max_size=30)
+gap = st.text(alphabet=" ", max_size=4)
+spaced = st.tuples(st.lists(st.tuples(gap, words), max_size=12), gap).map(
+    lambda t: "".join(g + w for g, w in t[0]) + t[1])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(texts, ours, spaced, st.text(alphabet=" ab—…×中", max_size=60)), st.integers(1, 70))
 def test_title_lines_are_rich_text_wrap(title: str, room: int) -> None:
     console = Console(file=io.StringIO(), width=120)
     want = [line.plain.rstrip() for line in Text(title).wrap(console, room, justify="left",

@@ -10,6 +10,9 @@ the one rich gives (tests/test_cell_width.py checks both on random strings).
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
+
 # Characters one cell wide in every Unicode version rich can measure with (the test checks
 # each against rich's tables): printable ASCII and the signs convcalc writes.  Kept small on
 # purpose: a set of the whole Latin, Greek and box ranges costs nearly as much to build as
@@ -34,3 +37,31 @@ def set_cell_size(text: str, total: int) -> str:
     from rich.cells import set_cell_size as fit
 
     return fit(text, total)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``NARROW`` text cut into lines of ``width`` cells, without trailing spaces, as rich's
+    ``Text.wrap(justify="left", overflow="fold")`` cuts it (``rich._wrap.divide_line``): at
+    spaces, a word longer than a line folded.  Every character is one cell and the only
+    space is " ", so lengths are ``len`` and rich's words are ``" *[^ ]+ *"``."""
+    breaks: list[int] = []
+    used = 0  # cells on the current line
+    for match in re.finditer(" *[^ ]+ *", text):
+        start, word = match.start(), match.group()
+        length = len(word.rstrip())
+        if width - used >= length:
+            used += len(word)
+        elif length > width:  # folded: a line per width-cell piece, the last one continued
+            pieces = [word[i:i + width] for i in range(0, len(word), width)]
+            for piece in pieces[:-1]:
+                if start:
+                    breaks.append(start)
+                start += len(piece)
+            if start:
+                breaks.append(start)
+            used = len(pieces[-1])
+        elif used:  # it fits on a line of its own: the next one
+            breaks.append(start)
+            used = len(word)
+    bounds = [0, *breaks, len(text)]
+    return [text[a:b].rstrip() for a, b in pairwise(bounds)]  # only spaces pass the width

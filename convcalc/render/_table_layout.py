@@ -10,8 +10,11 @@ compares the two, against the rich major version pyproject.toml pins).  A
 console narrower than the table gets convcalc's own layout (:func:`narrow`),
 where rich cut shapes and counts: names are shortened in the middle, then
 columns wrap.  The pure arithmetic at the top imports no rich, so ``--format
-plain`` (which uses ``column_widths`` and ``align``) stays rich-free.  Nothing
-here decides what a table shows: that is :mod:`convcalc.render.table`.
+plain`` (which uses ``column_widths`` and ``align``) stays rich-free.  The box is
+written out and convcalc's own text measured without rich's Unicode width table
+(:mod:`._cell_width`), so that a run imports neither rich.box nor that table
+(issue 20).  Nothing here decides what a table shows: that is
+:mod:`convcalc.render.table`.
 """
 
 
@@ -21,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..textsafe import visible
-from ._cell_width import cell_len, set_cell_size
+from ._cell_width import NARROW, cell_len, set_cell_size, wrap
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -237,8 +240,10 @@ def draw(out: Out, g: Grid, title: str, styles: list[str], bold_rows: list[bool]
 
 def title_lines(console: Console, title: str, width: int) -> list[str]:
     """The title cut into lines of ``width`` as rich's ``Text.wrap`` cuts it, without trailing
-    spaces.  A printable title that fits is one line as it is: measured without rich's
-    Unicode width table (:func:`cell_len`), and rich would not break it either."""
+    spaces: convcalc's own text without rich (:mod:`._cell_width`), so is a printable title
+    that fits (rich would not break it), and anything else by rich."""
+    if NARROW.issuperset(title):
+        return wrap(title, width)
     if title.isprintable() and cell_len(title) <= width:
         return [title.rstrip()]
     from rich.text import Text
