@@ -44,6 +44,8 @@ def wrap(text: str, width: int) -> list[str]:
     ``Text.wrap(justify="left", overflow="fold")`` cuts it (``rich._wrap.divide_line``): at
     spaces, a word longer than a line folded.  Every character is one cell and the only
     space is " ", so lengths are ``len`` and rich's words are ``" *[^ ]+ *"``."""
+    if len(text) <= width:  # rich breaks no line that fits (and the pattern is not compiled)
+        return [text.rstrip()]
     breaks: list[int] = []
     used = 0  # cells on the current line
     for match in re.finditer(" *[^ ]+ *", text):
