@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..textsafe import visible
+from ._cell_width import cell_len
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,12 +40,9 @@ class Out:
     """
 
     def __init__(self, console: Console) -> None:
-        from rich.cells import cell_len
-
         self.console = console
         self.width = console.width
         self.styled = console.color_system is not None
-        self.cell_len = cell_len
         self.parts: list[str] = []
         self.spans: list[tuple[int, int, str]] = []  # in order, not overlapping
         self.pos = 0
@@ -81,7 +79,7 @@ class Out:
         pieces = tuple((visible(text), style) for text, style in pieces)
         if wrap:
             plain = "".join(p for p, _ in pieces)
-            if not plain.isprintable() or self.cell_len(plain) > self.width:
+            if not plain.isprintable() or cell_len(plain) > self.width:
                 from rich.text import Text
 
                 self.flush()

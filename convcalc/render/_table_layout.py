@@ -10,8 +10,11 @@ compares the two, against the rich major version pyproject.toml pins).  A
 console narrower than the table gets convcalc's own layout (:func:`narrow`),
 where rich cut shapes and counts: names are shortened in the middle, then
 columns wrap.  The pure arithmetic at the top imports no rich, so ``--format
-plain`` (which uses ``column_widths`` and ``align``) stays rich-free.  Nothing
-here decides what a table shows: that is :mod:`convcalc.render.table`.
+plain`` (which uses ``column_widths`` and ``align``) stays rich-free.  The box is
+written out and convcalc's own text measured without rich's Unicode width table
+(:mod:`._cell_width`), so that a run imports neither rich.box nor that table
+(issue 20).  Nothing here decides what a table shows: that is
+:mod:`convcalc.render.table`.
 """
 
 
@@ -21,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..textsafe import visible
+from ._cell_width import NARROW, cell_len, set_cell_size, wrap
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -99,14 +103,12 @@ class Grid:
 
     def __init__(self, console: Console, rows: list[list[str]], right: list[bool],
                  no_wrap: list[bool]) -> None:
-        from rich.cells import cell_len
-
         self.console = console
         self.rows = rows  # the header first
         self.right = right
         self.no_wrap = no_wrap
         self.odd: set[int] = set()  # rows with a cell that is not plain printable text
-        self.lengths = [[len(c) if c.isascii() else cell_len(c) for c in row] for row in rows]
+        self.lengths = [[cell_len(c) for c in row] for row in rows]
         for r, row in enumerate(rows):
             if not all(c.isprintable() and not c.endswith(" ") for c in row):
                 self.odd.add(r)
@@ -127,7 +129,6 @@ class Grid:
     @staticmethod
     def _natural(cell: str) -> int:
         """The unwrapped width of any cell: rich's ``Text.__rich_measure__`` maximum."""
-        from rich.cells import cell_len
         from rich.text import Text
 
         lines = Text(cell).plain.splitlines()
@@ -154,7 +155,6 @@ class Grid:
         Words longer than the column fold onto the next line: no character is lost
         (a column is at least 1 wide inside its padding: ``narrow``'s floors);
         only a name (which does not wrap) ends in an ellipsis."""
-        from rich.cells import set_cell_size
         from rich.text import Text
 
         width = self.widths[col]
@@ -165,26 +165,52 @@ class Grid:
         return [f" {set_cell_size(line.plain, width - PAD)} " for line in lines] or [" " * width]
 
 
+# rich.box's HEAVY_HEAD, and the boxes Box.substitute puts in its place: SQUARE on a legacy
+# Windows console, ASCII where the output cannot encode box drawing.  Written out rather than
+# imported: rich.box builds its twenty boxes at import, a quarter of the table's drawing
+# (issue 20); tests/test_cell_width.py compares every line with rich's.  Each box: its top,
+# header, header rule, body, last body row and bottom lines, each as left, fill, divider, right.
+HEAVY_HEAD = ("┏━┳┓", "┃ ┃┃", "┡━╇┩", "│ ││", "│ ││", "└─┴┘")
+SQUARE = ("┌─┬┐", "│ ││", "├─┼┤", "│ ││", "│ ││", "└─┴┘")
+ASCII = ("+--+", "| ||", "|-+|", "| ||", "| ||", "+--+")
+
+
+def box(console: Console) -> tuple[str, ...]:
+    """The table's box on this console: ``rich.box.HEAVY_HEAD.substitute(console.options,
+    safe=console.safe_box)``."""
+    options = console.options
+    if options.ascii_only:
+        return ASCII
+    return SQUARE if options.legacy_windows and console.safe_box else HEAVY_HEAD
+
+
+def box_rule(line: str, widths: Sequence[int]) -> str:
+    """A horizontal line of the box across columns of ``widths`` (rich's ``Box.get_top``)."""
+    left, fill, divider, right = line
+    return left + divider.join(fill * w for w in widths) + right
+
+
+def box_edges(line: str) -> tuple[str, str, str]:
+    """The left edge, the divider between cells and the right edge of a line of cells."""
+    return line[0], line[2], line[3]
+
+
 def draw(out: Out, g: Grid, title: str, styles: list[str], bold_rows: list[bool],
          notes: dict[int, list[str]] | None = None) -> None:
     """Title, box and rows of one table (rich's HEAVY_HEAD box, title left above); ``notes``:
     lines printed across the whole box under a body row (``--explain``), by row number."""
-    from rich import box
-    from rich.text import Text
-
     console = g.console
     widths = g.widths
-    b = box.HEAVY_HEAD.substitute(console.options, safe=console.safe_box)
+    top, head, head_row, mid, foot, bottom = box(console)
     table_width = sum(widths) + 2 + len(widths) - 1  # never cropped: see narrow
 
     def rule(text: str, style: str = "") -> None:
         out.add(text, style)
         out.newline()
 
-    for line in Text(visible(title)).wrap(console, min(table_width, console.width), justify="left",
-                                 overflow="fold"):
-        rule(line.plain.rstrip(), "italic")  # no trailing spaces
-    rule(b.get_top(widths))
+    for line in title_lines(console, visible(title), min(table_width, console.width)):
+        rule(line, "italic")
+    rule(box_rule(top, widths))
     blanks = [" " * w for w in widths]
 
     def row(r: int, left: str, sep: str, right: str, cell_styles: list[str]) -> None:
@@ -200,18 +226,30 @@ def draw(out: Out, g: Grid, title: str, styles: list[str], bold_rows: list[bool]
         for k in range(height):
             out.cells(left, [c[k] for c in cells], sep, right, cell_styles)
 
-    row(0, b.head_left, b.head_vertical, b.head_right, ["bold"] * len(widths))
-    rule(b.get_row(widths, "head", edge=True))
+    row(0, *box_edges(head), ["bold"] * len(widths))
+    rule(box_rule(head_row, widths))
     bold_styles = [f"{s} bold".strip() for s in styles]
     last = len(g.rows) - 1
     for r in range(1, last + 1):
-        edges = (b.foot_left, b.foot_vertical, b.foot_right) if r == last else \
-            (b.mid_left, b.mid_vertical, b.mid_right)
-        row(r, *edges, bold_styles if bold_rows[r - 1] else styles)
+        row(r, *box_edges(foot if r == last else mid), bold_styles if bold_rows[r - 1] else styles)
         for text in (notes or {}).get(r, ()):
             for piece in _fold(text, table_width - 4):
-                out.cells(b.mid_left, [f" {piece} "], "", b.mid_right, ["italic"])
-    rule(b.get_bottom(widths))
+                out.cells(mid[0], [f" {piece} "], "", mid[3], ["italic"])
+    rule(box_rule(bottom, widths))
+
+
+def title_lines(console: Console, title: str, width: int) -> list[str]:
+    """The title cut into lines of ``width`` as rich's ``Text.wrap`` cuts it, without trailing
+    spaces: convcalc's own text without rich (:mod:`._cell_width`), so is a printable title
+    that fits (rich would not break it), and anything else by rich."""
+    if NARROW.issuperset(title):
+        return wrap(title, width)
+    if title.isprintable() and cell_len(title) <= width:
+        return [title.rstrip()]
+    from rich.text import Text
+
+    lines = Text(title).wrap(console, width, justify="left", overflow="fold")
+    return [line.plain.rstrip() for line in lines]
 
 
 def widen(g: Grid, longest: int) -> None:
@@ -226,8 +264,6 @@ def widen(g: Grid, longest: int) -> None:
 def _fold(text: str, width: int) -> list[str]:
     """An explain line cut at spaces to fit ``width`` (its continuations indented), padded to it."""
     import textwrap
-
-    from rich.cells import set_cell_size
 
     pieces = textwrap.wrap("    " + text, max(width, 20), subsequent_indent="        ",
                            break_long_words=True, drop_whitespace=True) or [""]

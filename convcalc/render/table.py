@@ -20,7 +20,6 @@ from ..textsafe import visible
 from ._console_buffer import Out
 from ._table_layout import Grid, draw, widen
 from .cells import COLUMNS, title, visible_rows
-from .explain import explained_rows
 from .footer import totals_lines
 from .options import Options
 from .run import Item, each
@@ -52,12 +51,15 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
         highlight=False,
         soft_wrap=False,
     )
-    err_console = Console(file=err, width=opts.width, force_terminal=opts.color,
-                          no_color=opts.color is False, highlight=False)
     buf = Out(console)
+    err_console: Console | None = None  # built for the first line to stderr: most runs have none
 
     def write_err(line: str) -> None:
+        nonlocal err_console
         buf.flush()
+        if err_console is None:
+            err_console = Console(file=err, width=opts.width, force_terminal=opts.color,
+                                  no_color=opts.color is False, highlight=False)
         text = Text(line)
         if line.startswith("error: "):
             text.stylize("bold red", 0, len("error: "))
@@ -82,7 +84,7 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
         g = Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                  no_wrap=[False, True, False, *(False for _ in cols)])
         # explain lines across the box under each row (not wrapped in a cell, which they would widen)
-        notes = {i + 1: lines for i, lines in explained_rows(rows, opts).items()}
+        notes = explain_notes(rows, opts)
         if notes:
             widen(g, max(len(line) for lines in notes.values() for line in lines))
         draw(buf, g, title(item),
@@ -94,6 +96,16 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
         if tip:
             buf.line((tip, "dim"))
     buf.flush()
+
+
+def explain_notes(rows: Sequence[LayerResult], opts: Options) -> dict[int, list[str]]:
+    """``--explain``: each row's formula lines, by table row (the header is row 0); the
+    explain module (and its regex) is imported only when they are asked for."""
+    if not opts.explain:
+        return {}
+    from .explain import explained_rows
+
+    return {i + 1: lines for i, lines in explained_rows(rows, opts).items()}
 
 
 def screen_height(opts: Options, out: TextIO) -> int | None:
