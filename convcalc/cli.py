@@ -169,6 +169,12 @@ def command(
     from .render import renderer
     from .render.options import Options
 
+    if not all(str(getattr(s, "encoding", None) or "utf").lower().startswith("utf")
+               for s in (sys.stdout, sys.stderr)):
+        from .render.streams import escape_unencodable  # never a UnicodeEncodeError traceback
+
+        escape_unencodable(sys.stdout)
+        escape_unencodable(sys.stderr)
     if list_layers:
         from .layer_list import catalogue
 

@@ -31,10 +31,10 @@ def _order(type_: str, framework: str) -> tuple[Sequence[str], bool] | None:
     return order, bool(last is not None and last.variadic)
 
 
-def lines(result: Result, opts: Options) -> list[str]:
+def lines(result: Result, opts: Options, unicode: bool = True) -> list[str]:
     from ..spec.write import dumps
 
-    return dumps(result.spec, _order).rstrip("\n").split("\n")
+    return dumps(result.spec, _order, unicode).rstrip("\n").split("\n")
 
 
 def writable(item: Any) -> Any:
@@ -50,4 +50,8 @@ def writable(item: Any) -> Any:
 
 
 def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> None:
-    render_each([writable(item) for item in items], opts, out, err, lines, between="---\n")
+    from .streams import is_utf
+
+    unicode = is_utf(out)  # else YAML's own escapes: the same text read back (render/streams.py)
+    render_each([writable(item) for item in items], opts, out, err,
+                lambda result, o: lines(result, o, unicode), between="---\n")

@@ -43,15 +43,16 @@ def spec_data(spec: Spec, order: Order) -> dict[str, Any]:
     return data
 
 
-def dumps(spec: Spec, order: Order) -> str:
-    """``spec`` as YAML text, with a comment line saying where it was read from."""
+def dumps(spec: Spec, order: Order, unicode: bool = True) -> str:
+    """``spec`` as YAML text, with a comment line saying where it was read from; ``unicode``
+    False: any other character as a YAML escape (``"\\xE9"``), for an output that is not UTF."""
     import yaml
 
     head = f"# written by convcalc from {spec.source}"
     if spec.imported is not None:
         head += f" ({spec.imported.get('format')})"
     body = yaml.safe_dump(spec_data(spec, order), sort_keys=False, default_flow_style=None, width=100,
-                          allow_unicode=True)
+                          allow_unicode=unicode)
     return f"{head}\n{body}"
 
 
