@@ -17,6 +17,7 @@ from typing import Any
 Param = Any  # convcalc.core.params.Param (not imported: params imports this module)
 
 _NAMES: dict[int, tuple[Sequence[Param], dict[str, str]]] = {}
+_KNOWN: dict[int, tuple[Sequence[Param], frozenset[str]]] = {}
 
 
 def names_index(params: Sequence[Param]) -> dict[str, str]:
@@ -30,6 +31,16 @@ def names_index(params: Sequence[Param]) -> dict[str, str]:
             by_name.setdefault(n.lower(), p.name)
     _NAMES[id(params)] = (params, by_name)  # keeps `params` alive, so the id stays its own
     return by_name
+
+
+def param_names(params: Sequence[Param]) -> frozenset[str]:
+    """The parameters' own names; computed once per layer type."""
+    hit = _KNOWN.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    names = frozenset(names_index(params).values())
+    _KNOWN[id(params)] = (params, names)  # keeps `params` alive, so the id stays its own
+    return names
 
 
 _PLANS: dict[tuple[int, str], tuple[Sequence[Param], tuple[tuple[str, Any, Any], ...]]] = {}

@@ -18,7 +18,7 @@ from .._record import NamedTuple
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
-from ._per_type import coerce_plan, names_index
+from ._per_type import coerce_plan, names_index, param_names
 from .framework import Framework, Spelling
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
@@ -376,7 +376,7 @@ def bind(
             if name not in out:
                 raise SpecError(f"{form.cls} needs the argument `{name}`", loc=spec.loc,
                                 code="missing-argument")
-    known_params = set(by_name.values())
+    known_params = param_names(params)
     return {k: v for k, v in out.items() if k in known_params}
 
 
