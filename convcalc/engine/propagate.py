@@ -287,8 +287,7 @@ def propagate(
             glyph=layer.glyph,
         )
         layers.append(row)
-        batched_flags = [not f for f in flags] if batchless else [True] * len(sources)
-        batch_axes.add((name, *outputs), sources, batched_flags, layer, out, in_shapes)
+        batch_axes.add((name, *outputs), sources, flags, layer, out, in_shapes)
         if row.batchless:
             batchless.update((name, *outputs))
         by_name[name] = row
@@ -299,10 +298,12 @@ def propagate(
             if batch_axis is not None:
                 warnings.append(batch_axis)
         tensors[name] = out.shape
-        tensors.update(outputs)
-        for i in range(tagged, len(constraints)):  # this layer's open conditions
-            constraints[i] = constraints[i]._replace(layer=name)
-        tagged = len(constraints)
+        if out.parts is not None:
+            tensors.update(outputs)
+        if len(constraints) > tagged:  # this layer's open conditions
+            for i in range(tagged, len(constraints)):
+                constraints[i] = constraints[i]._replace(layer=name)
+            tagged = len(constraints)
         for g in closing.get(index, ()):
             # A block's name reads as its last layer's output.
             if g.name in by_name or g.name in tensors:
