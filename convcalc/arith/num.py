@@ -124,11 +124,12 @@ def minimum(*xs: Value) -> Value:
 def total(xs: Any) -> Value:
     """A sum of sizes or counts: ints add plainly, expressions become one polynomial."""
     items = list(xs)
-    if all(type(x) is int for x in items):
-        return sum(items)
-    from .symbolic import total as symbolic_total
+    for x in items:  # a loop, not all(...): asked several times for every layer
+        if type(x) is not int:
+            from .symbolic import total as symbolic_total
 
-    return symbolic_total(items)
+            return symbolic_total(items)
+    return sum(items)
 
 
 def ge(a: Value, b: Value) -> Any:
