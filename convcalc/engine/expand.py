@@ -167,7 +167,9 @@ class Expander:
     def sources(self, entry: LayerSpec, level: Level, scope: Scope, index: int,
                 name: str | None) -> tuple[Source, ...]:
         """``from:`` with the structural parts (negative indices, ``in``) settled."""
-        written = entry.sources if entry.sources is not None else (-1,)
+        if entry.sources is None:  # most layers: the entry before's output (which is never an error)
+            return self.source(-1, level, scope, index)
+        written = entry.sources
         out: list[Source] = []
         for ref in written:
             try:
