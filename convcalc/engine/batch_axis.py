@@ -67,9 +67,13 @@ class _Classes:
 
 def _same_shape(out: LayerOut, in_shapes: Sequence[Shape]) -> bool:
     """The layer gives back the shape it reads (asked only when nothing else decides the rule)."""
+    if out.parts is not None or not in_shapes:
+        return False
     shape = out.shape
-    return out.parts is None and bool(in_shapes) and all(s is shape or tuple(s) == tuple(shape)
-                                                         for s in in_shapes)
+    for s in in_shapes:  # noqa: SIM110  (a loop, not all(...): asked for nearly every layer)
+        if s is not shape and tuple(s) != tuple(shape):
+            return False
+    return True
 
 
 class BatchAxes:

@@ -91,8 +91,7 @@ def layer_text(row: LayerResult, level: int) -> str | None:
         stride_text = "null" if stride is None else _ints(stride)
         if field_text is None or stride_text is None:
             return None
-        parts.append('"memory": {' + inner + '"elements": ' + str(memory) + "," + inner + '"bytes": '
-                     + str(memory * BYTES_PER_ELEMENT) + pad + "}")
-        parts.append('"receptive_field": ' + field_text)
-        parts.append('"effective_stride": ' + stride_text)
-    return "{" + pad + sep.join(parts) + _PADS[level] + "}"
+        size = memory * BYTES_PER_ELEMENT
+        parts.append(f'"memory": {{{inner}"elements": {memory},{inner}"bytes": {size}{pad}}}'
+                     f'{sep}"receptive_field": {field_text}{sep}"effective_stride": {stride_text}')
+    return f"{{{pad}{sep.join(parts)}{_PADS[level]}}}"
