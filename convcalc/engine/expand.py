@@ -80,7 +80,7 @@ class Expander:
         # Its position in the list of its scope (a forced name is a round of a named repeat,
         # which counted once as the repeat).
         position = self.position(scope.prefix) if forced_name is None else 0
-        block = self.blocks.get(_key(entry.type))
+        block = self.blocks.get(_key(entry.type)) if self.blocks else None
         if block is not None:
             self.block_use(block, entry, level, scope, forced_name, position)
             return

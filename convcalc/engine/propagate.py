@@ -320,7 +320,7 @@ def _sources(refs: Refs, node: Node, index: int, source: bool, parts: Mapping[st
                             "remove its `from:`", code="source-reads-nothing")
         return ()
     sources = refs.sources(node, index)
-    for s in sources:
+    for s in sources if parts else ():  # most networks have no layer with several outputs
         count = parts.get(s)
         if count is not None:
             raise SpecError(f"'{s}' has {count} outputs; read one of them as {s}.0 to {s}.{count - 1}"
@@ -411,7 +411,7 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
         if p.show is not None:  # the layer's own way to write it (PyTorch's flat pad tuple)
             text = p.show(raw)
         else:
-            text = raw_text(raw)
+            text = str(raw) if type(raw) is int else raw_text(raw)  # most arguments: an int, as written
             if p.kind.listing and isinstance(raw, list | tuple):  # axes or sizes, not per-axis values
                 text = ", ".join(map(raw_text, raw))
                 text = text if p.variadic and p.default is A.REQUIRED else f"[{text}]"
