@@ -30,7 +30,7 @@ def _ints(values: Any) -> str | None:
     text = _INTS.get(values)  # exact ints only get here: (1, 2) never finds the text of (True, 2)
     if text is None:
         text = repr([*values])  # a list of ints' repr is the JSON text
-        if len(_INTS) < 10_000 and type(values) is tuple:
+        if len(_INTS) < 2_000 and type(values) is tuple:
             _INTS[values] = text
     return text
 
