@@ -8,6 +8,7 @@ mentions a free name (:func:`symbol`), so one set of formulas serves both.
 from __future__ import annotations
 
 from functools import cache
+from math import prod as _product
 from typing import TYPE_CHECKING, Any, Union
 
 from ..errors import SpecError
@@ -124,11 +125,12 @@ def minimum(*xs: Value) -> Value:
 def total(xs: Any) -> Value:
     """A sum of sizes or counts: ints add plainly, expressions become one polynomial."""
     items = list(xs)
-    if all(type(x) is int for x in items):
-        return sum(items)
-    from .symbolic import total as symbolic_total
+    for x in items:  # a loop, not all(...): asked several times for every layer
+        if type(x) is not int:
+            from .symbolic import total as symbolic_total
 
-    return symbolic_total(items)
+            return symbolic_total(items)
+    return sum(items)
 
 
 def ge(a: Value, b: Value) -> Any:
@@ -158,11 +160,9 @@ def divides(a: Value, b: Value) -> Any:
     return symbolic_divides(a, b)
 
 
-def prod(xs: Any) -> Value:
-    out: Value = 1
-    for x in xs:
-        out = out * x
-    return out
+# The product of sizes, ints or expressions, multiplied left to right from 1: math.prod does
+# exactly that, in C (asked several times for every layer).
+prod = _product
 
 
 def resolve(cond: Any) -> bool | None:

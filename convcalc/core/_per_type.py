@@ -11,12 +11,13 @@ mistaken for another object's.  Nothing but speed depends on these caches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Param = Any  # convcalc.core.params.Param (not imported: params imports this module)
 
 _NAMES: dict[int, tuple[Sequence[Param], dict[str, str]]] = {}
+_KNOWN: dict[int, tuple[Sequence[Param], frozenset[str]]] = {}
 
 
 def names_index(params: Sequence[Param]) -> dict[str, str]:
@@ -32,6 +33,16 @@ def names_index(params: Sequence[Param]) -> dict[str, str]:
     return by_name
 
 
+def param_names(params: Sequence[Param]) -> frozenset[str]:
+    """The parameters' own names; computed once per layer type."""
+    hit = _KNOWN.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    names = frozenset(names_index(params).values())
+    _KNOWN[id(params)] = (params, names)  # keeps `params` alive, so the id stays its own
+    return names
+
+
 _PLANS: dict[tuple[int, str], tuple[Sequence[Param], tuple[tuple[str, Any, Any], ...]]] = {}
 
 
@@ -43,4 +54,22 @@ def coerce_plan(params: Sequence[Param], framework: str) -> tuple[tuple[str, Any
         return hit[1]
     plan = tuple((p.name, p.kind.coerce, p.default_for(framework)) for p in params)
     _PLANS[key] = (params, plan)  # keeps `params` alive, so the id stays its own
+    return plan
+
+
+_BINDINGS: dict[tuple[int, Any], tuple[Sequence[Param], tuple[tuple[str, int | str], ...]]] = {}
+
+
+def bind_plan(params: Sequence[Param], written: tuple[Any, ...],
+              match: Callable[[], tuple[tuple[str, int | str], ...]]) -> tuple[tuple[str, int | str], ...]:
+    """Which parameter each argument binds to, ``match()`` once per layer type and way of writing
+    (``written``: the positional order, ignored keys, call form, number of arguments and the keys):
+    a distinct 10,000-layer spec writes `conv2d: {out: …, kernel: 3, padding: 1}` 3,334 times."""
+    key = (id(params), written)
+    hit = _BINDINGS.get(key)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    plan = match()  # a mistake raises here, and nothing is kept
+    if len(_BINDINGS) < 10_000:
+        _BINDINGS[key] = (params, plan)  # keeps `params` alive, so the id stays its own
     return plan

@@ -18,7 +18,7 @@ from .._record import NamedTuple
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
-from ._per_type import coerce_plan, names_index
+from ._per_type import bind_plan, coerce_plan, names_index, param_names
 from .framework import Framework, Spelling
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
@@ -331,9 +331,17 @@ def bind(
         return {}
     if not spec.args and not spec.kwargs and (form is None or not form.required):
         return {}  # `- relu`: nothing to match
-    by_name = names_index(params)
-    out: dict[str, Any] = {}
     args = _gather(spec.args, params, order)
+    plan = bind_plan(params, (order, ignored, form, len(args), tuple(spec.kwargs)),
+                     lambda: _match(spec, args, params, order, type_name, ignored, form))
+    return {name: args[src] if type(src) is int else spec.kwargs[src] for name, src in plan}
+
+
+def _match(spec: LayerSpec, args: tuple[Any, ...], params: Sequence[Param], order: Sequence[str],
+           type_name: str, ignored: frozenset[str], form: CallForm | None) -> tuple[tuple[str, Any], ...]:
+    """Each bound parameter and where its value is written (a position in ``args``, or a key): the
+    arguments' number and keys alone decide it, so it is worked out once (:func:`bind_plan`)."""
+    by_name = names_index(params)
     if len(args) > len(order):
         framework_names = form.names[: len(order)] if form is not None else ()
         shown = ", ".join(framework_names or order) if order else "none"
@@ -343,9 +351,8 @@ def bind(
             f"{'' if len(order) == 1 else 's'} ({shown}), got {len(args)}",
             loc=spec.arg_locs.arg(len(order)), code="too-many-arguments",
         )
-    for pname, raw in zip(order, args, strict=False):
-        out[pname] = raw
-    for key, raw in spec.kwargs.items():
+    out: dict[str, int | str] = {pname: i for i, pname in enumerate(order[: len(args)])}
+    for key in spec.kwargs:
         low = key.lower()
         canon = by_name.get(low)
         if form is not None and form.params is not None:
@@ -360,7 +367,7 @@ def bind(
                 if low in out:
                     raise SpecError(f"{form.cls}: argument `{key}` is given twice",
                                     loc=spec.arg_locs.key(key), code="duplicate-argument")
-                out[low] = raw
+                out[low] = key
                 continue
         elif canon is None:
             if low in IGNORED or low in ignored:
@@ -370,14 +377,14 @@ def bind(
         if canon in out:
             raise SpecError(f"{type_name}: argument `{canon}` is given twice", loc=spec.arg_locs.key(key),
                             code="duplicate-argument")
-        out[canon] = raw
+        out[canon] = key
     if form is not None:
         for name in form.required:
             if name not in out:
                 raise SpecError(f"{form.cls} needs the argument `{name}`", loc=spec.loc,
                                 code="missing-argument")
-    known_params = set(by_name.values())
-    return {k: v for k, v in out.items() if k in known_params}
+    known_params = param_names(params)
+    return tuple((k, src) for k, src in out.items() if k in known_params)
 
 
 def arg_loc(spec: LayerSpec, params: Sequence[Param], order: Sequence[str], name: str) -> Loc | None:

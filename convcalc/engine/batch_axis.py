@@ -18,7 +18,7 @@ batch-second tensor, the position is *unknown* (None): shown first, and the tabl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ..core.types import KEEPS_BATCH_AXIS, LayerOut, Shape
 from ..layers.base import Layer
@@ -67,9 +67,13 @@ class _Classes:
 
 def _same_shape(out: LayerOut, in_shapes: Sequence[Shape]) -> bool:
     """The layer gives back the shape it reads (asked only when nothing else decides the rule)."""
+    if out.parts is not None or not in_shapes:
+        return False
     shape = out.shape
-    return out.parts is None and bool(in_shapes) and all(s is shape or tuple(s) == tuple(shape)
-                                                         for s in in_shapes)
+    for s in in_shapes:  # noqa: SIM110  (a loop, not all(...): asked for nearly every layer)
+        if s is not shape and tuple(s) != tuple(shape):
+            return False
+    return True
 
 
 class BatchAxes:
@@ -80,9 +84,9 @@ class BatchAxes:
         self.rows: list[int] = []  # the record of each layer (the rest are blocks' names)
         self.placed = False  # a layer put the batch axis second: only then is there anything to solve
 
-    def add(self, names: Iterable[str], sources: Sequence[str], batched: Sequence[bool], layer: Layer,
+    def add(self, names: tuple[str, ...], sources: tuple[str, ...], batchless: Sequence[bool], layer: Layer,
             out: LayerOut, in_shapes: Sequence[Shape]) -> None:
-        """A layer's rule; ``batched``: per source, whether it has a batch axis (a `parameter` has none)."""
+        """A layer's rule; ``batchless``: per source, whether it has no batch axis (a `parameter`)."""
         declared = out.batch_axis
         rule: Rule
         if declared is not None and declared != KEEPS_BATCH_AXIS:
@@ -93,9 +97,9 @@ class BatchAxes:
         else:
             rule = FIRST
         self.rows.append(len(self.records))
-        reads = tuple(sources) if all(batched) and len(batched) == len(sources) else \
-            tuple(s for s, b in zip(sources, batched, strict=True) if b)
-        self.records.append((tuple(names), reads, rule))
+        reads = tuple(s for s, b in zip(sources, batchless, strict=True) if not b) if any(batchless) \
+            else sources
+        self.records.append((names, reads, rule))
 
     def alias(self, name: str, of: str) -> None:
         """A block's name reads as its last layer's output."""

@@ -51,14 +51,14 @@ def unused_layers(layers: Sequence[LayerResult], by_name: Mapping[str, LayerResu
                 return None
         return row
 
-    needed: set[str] = set()
-    todo = [row.name for row in map(owner, outputs) if row is not None]
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        needed.add(name)
-        todo.extend(row.name for row in map(owner, by_name[name].sources) if row is not None)
+    needed = {row.name for row in map(owner, outputs) if row is not None}
+    # A row reads only rows before it: one pass from the last row finds every row needed.
+    for row in reversed(layers):
+        if row.name in needed:
+            for source in row.sources:
+                made_by = owner(source)
+                if made_by is not None:
+                    needed.add(made_by.name)
     out = []
     for row in layers:
         if row.name in needed:

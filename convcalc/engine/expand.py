@@ -85,7 +85,7 @@ class Expander:
         # Its position in the list of its scope (a forced name is a round of a named repeat,
         # which counted once as the repeat).
         position = self.position(scope.prefix) if forced_name is None else 0
-        block = self.blocks.get(_key(entry.type))
+        block = self.blocks.get(_key(entry.type)) if self.blocks else None
         if block is not None:
             self.block_use(block, entry, level, scope, forced_name, position)
             return
@@ -172,7 +172,9 @@ class Expander:
     def sources(self, entry: LayerSpec, level: Level, scope: Scope, index: int,
                 name: str | None) -> tuple[Source, ...]:
         """``from:`` with the structural parts (negative indices, ``in``) settled."""
-        written = entry.sources if entry.sources is not None else (-1,)
+        if entry.sources is None:  # most layers: the entry before's output (which is never an error)
+            return self.source(-1, level, scope, index)
+        written = entry.sources
         out: list[Source] = []
         for ref in written:
             try:

@@ -55,8 +55,9 @@ def spatial(shape: Shape, layout: str) -> Shape:
 
 def slide(field: Field, windows: Sequence[Window]) -> Field:
     """A sliding window applied to a receptive field, axis by axis."""
-    rf = tuple(r + (w.kernel - 1) * j for r, j, w in zip(field.rf, field.jump, windows, strict=True))
-    jump = tuple(j * w.stride for j, w in zip(field.jump, windows, strict=True))
+    # Lists made into tuples: a generator costs more, and every convolution and pool slides.
+    rf = tuple([r + (w.kernel - 1) * j for r, j, w in zip(field.rf, field.jump, windows, strict=True)])
+    jump = tuple([j * w.stride for j, w in zip(field.jump, windows, strict=True)])
     return Field(rf, jump)
 
 

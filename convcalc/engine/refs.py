@@ -76,7 +76,7 @@ class Refs:
         if node.sources is None:
             return (self.layers[-1].name,) if self.layers else (self.input_names[0],)
         try:
-            return tuple(self.resolve(ref, index) for ref in node.sources)
+            return tuple([self.resolve(ref, index) for ref in node.sources])  # a list: cheaper than a genexpr
         except SpecError as e:
             raise e.with_location(node.spec.arg_locs.value("from")) from None
 

@@ -134,7 +134,7 @@ def _kernel(raw: Any, ctx: Ctx, what: str) -> tuple[Any, ...]:
     on 2 or 3 axes (the weight gets one axis too few)."""
     items = split_axes(raw)
     one = isinstance(items, list | tuple) and len(items) == 1
-    if ctx.spelling == Spelling.TORCH and one and (ctx.rank or 1) > 1:
+    if one and ctx.spelling == Spelling.TORCH and (ctx.rank or 1) > 1:
         raise SpecError(f"{what} {list(items)} has one value, but PyTorch's {ctx.cls} needs {ctx.rank} (one "
                         "per spatial axis) or a single number", code="wrong-axis-count")
     return A.AXES(raw, ctx, what)

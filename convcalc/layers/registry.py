@@ -34,7 +34,7 @@ class Resolved(NamedTuple):
         form = self.form
         if form is not None:
             return form.order
-        if self.spelling in (Spelling.TORCH, Spelling.KERAS):
+        if self.spelling in _FRAMEWORK_SPELLINGS:
             return self.layer.framework_order(self.spelling)
         return self.layer.order
 
@@ -44,6 +44,7 @@ class Resolved(NamedTuple):
         return self.layer.call_form(self.cls, self.spelling) if self.cls else None
 
 
+_FRAMEWORK_SPELLINGS = (Spelling.TORCH, Spelling.KERAS)  # a module global: asked for every layer bound
 _KINDS: dict[str, Layer] = {}  # kind -> layer, of the family modules loaded so far
 _NORMAL: dict[str, tuple[Layer, int | None]] = {}
 _TORCH: dict[str, tuple[Layer, int | None]] = {}

@@ -78,6 +78,8 @@ def _evidence(spec: Spec, spelled: Spelled) -> Iterator[Evidence]:
 
     walk = _Walk(cached, set(spec.blocks))
     for entry in spec.layers:
+        if type(entry) is LayerSpec and not entry.args and not entry.kwargs and not cached(entry.type):
+            continue  # `- relu`: a type that says nothing and no arguments (no walk started)
         yield from walk.entry(entry)
     for block in spec.blocks.values():
         for entry in block.layers:

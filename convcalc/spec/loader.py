@@ -326,10 +326,14 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
                 meta[k] = kwargs.pop(k)
     else:
         args = (value,)
+    args = _shared(args) if args else args
+    shared_kwargs = _shared_kwargs(kwargs) if kwargs else EMPTY
+    if not meta:  # most entries: a type and its arguments (positional: a call by keywords costs more)
+        return LayerSpec(type_, args, shared_kwargs, None, None, loc, None, where)
     return LayerSpec(
         type=type_,
-        args=_shared(args) if args else args,
-        kwargs=_shared_kwargs(kwargs) if kwargs else EMPTY,
+        args=args,
+        kwargs=shared_kwargs,
         name=meta_keys.name(meta["name"], where.value("name") or loc) if "name" in meta else None,
         sources=meta_keys.sources(meta["from"], where.value("from") or loc) if "from" in meta else None,
         loc=loc,
@@ -370,7 +374,7 @@ def _from_call_text(text: str, loc: Loc, offsets: Callable[[int], Loc] | None = 
         from .inline import parse_layer_text
 
         return parse_layer_text(text, loc, locate=offsets)
-    return LayerSpec(type=text.strip(), loc=loc)
+    return LayerSpec(text.strip(), (), EMPTY, None, None, loc)  # positional: cheaper than by keywords
 
 
 def _repeat(value: Mapping[str, Any], loc: Loc, locator: Locator, meta: Mapping[str, Any],

@@ -147,6 +147,9 @@ class Reader:
                                 code="too-many-values")
         return event
 
+    def _counted(self) -> Any:
+        return self._event(self.parser.get_event())
+
     def _composer_error(self, error: yaml.YAMLError) -> None:
         """A YAML error found while composing: raised once the count of written values is
         known not to pass its limit first (the count reads on, to the first parser error)."""
@@ -201,7 +204,8 @@ class Reader:
 
     def _build(self, event: Any) -> Any:
         """Read the document's root node, starting at ``event``; its value."""
-        get = self.parser.get_event
+        # The counting check on every event only when the count can pass its limit.
+        get = self._counted if self.counting else self.parser.get_event
         stack = self.stack
         while True:
             kind = event.__class__
@@ -218,7 +222,7 @@ class Reader:
                 done = None
             if done is not None and not stack:
                 return done[0]
-            event = self._event(get())
+            event = get()
 
     def _position(self) -> tuple[_Frame | None, bool, int]:
         """(the parent frame, whether the next node is a mapping's key, the next node's depth)."""
@@ -228,7 +232,7 @@ class Reader:
         return top, top.is_map and not top.has_key, top.depth + 1
 
     def _scalar(self, event: Any) -> tuple[Any] | None:
-        anchor = self._anchor(event)
+        anchor = event.anchor and self._anchor(event)  # most scalars have none
         top, is_key, depth = self._position()
         raw, style = event.value, event.style
         tag = event.tag
