@@ -68,7 +68,7 @@ spaced = st.tuples(st.lists(st.tuples(gap, words), max_size=12), gap).map(
     lambda t: "".join(g + w for g, w in t[0]) + t[1])
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.one_of(texts, ours, spaced, st.text(alphabet=" ab—…×中", max_size=60)), st.integers(1, 70))
 def test_title_lines_are_rich_text_wrap(title: str, room: int) -> None:
     console = Console(file=io.StringIO(), width=120)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import click
 import pytest
@@ -25,14 +26,20 @@ def parse(make_parser: object, argv: list[str]) -> object:
     return opts, largs, [p.name for p in order]
 
 
-def test_every_short_combination_parses_as_click_parses_it() -> None:
-    seen = 0
-    for n in (1, 2, 3):
-        for argv in itertools.product(ARGS, repeat=n):
-            assert parse(command.make_parser, list(argv)) == \
-                parse(lambda ctx: click.Command.make_parser(command, ctx), list(argv)), argv
-            seen += 1
-    assert seen == len(ARGS) + len(ARGS) ** 2 + len(ARGS) ** 3
+def vectors(triples: int | None) -> list[list[str]]:
+    """Every argument vector of one and two of ARGS, and ``triples`` random ones of three (None: all)."""
+    out = [list(v) for n in (1, 2) for v in itertools.product(ARGS, repeat=n)]
+    every = [list(v) for v in itertools.product(ARGS, repeat=3)]
+    return out + (every if triples is None else random.Random(3).sample(every, triples))
+
+
+@pytest.mark.parametrize("triples", [pytest.param(None, marks=pytest.mark.slow, id="all"), 600])
+def test_short_options_parse_as_click_parses_them(triples: int | None) -> None:
+    argvs = vectors(triples)
+    for argv in argvs:
+        assert parse(command.make_parser, argv) == \
+            parse(lambda ctx: click.Command.make_parser(command, ctx), argv), argv
+    assert len(argvs) == len(ARGS) + len(ARGS) ** 2 + (len(ARGS) ** 3 if triples is None else triples)
 
 
 @pytest.mark.parametrize("short", [["-f", "json"], ["-x", "-f", "json"]])
