@@ -244,13 +244,22 @@ def build_rows(tmp: Path, runs: int, quick: bool) -> list[Row]:
     return rows
 
 
+def _failure(cmd: list[str], env: dict[str, str]) -> str:
+    """Why ``cmd`` cannot be timed, or "": exit status 1 is an ``expect:`` failing, but a Python
+    traceback (convcalc not importable, say) exits with 1 too."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    if proc.returncode not in (0, 1):
+        return f"exit status {proc.returncode}"
+    if "Traceback (most recent call last)" in proc.stderr:
+        return proc.stderr.strip().splitlines()[-1][:80]
+    return ""
+
+
 def measure(rows: list[Row], env: dict[str, str]) -> None:
     spawner = Spawner(env)
     try:
         for row in rows:  # warm-up: compiles bytecode, fills the OS file cache
-            *_, status = spawner.run(row.cmd)
-            if status not in (0, 1):
-                row.failed = f"exit status {status}"
+            row.failed = _failure(row.cmd, env)
         for i in range(max(r.runs for r in rows)):
             for row in rows:
                 if i < row.runs and not row.failed:
