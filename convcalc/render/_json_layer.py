@@ -27,7 +27,8 @@ def _ints(values: Any) -> str | None:
     for v in values:
         if type(v) is not int:
             return None
-    text = _INTS.get(values)  # exact ints only get here: (1, 2) never finds the text of (True, 2)
+    # exact ints only get here (a stored (1, 2) is never a (True, 2)); a list is not a key
+    text = _INTS.get(values) if type(values) is tuple else None
     if text is None:
         text = repr([*values])  # a list of ints' repr is the JSON text
         if len(_INTS) < 2_000 and type(values) is tuple:
