@@ -67,8 +67,9 @@ Node = Num | Name | Neg | Bin | Call | Not | Cond
 #   op    ** // == != <= >= and one of - + * / % ( ) , < >
 # between them any whitespace.  Read by hand, not by a regex: compiling that regex cost more
 # (~0.3 ms) than a run spends tokenizing every formula it uses (start-up: issue 20).
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_NAME_CHARS = _NAME_START | frozenset("0123456789")
+# What a name may start with, as `[A-Za-z_]` in a regex (block arguments and the sniffer read names too).
+NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NAME_CHARS = NAME_START | frozenset("0123456789")
 _OPS2 = frozenset(("**", "//", "==", "!=", "<=", ">="))
 _OPS1 = frozenset("-+*/%(),<>")
 _COMPARE = ("==", "!=", "<", "<=", ">", ">=")
@@ -104,7 +105,7 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
                 kind = "int"
             else:
                 raise _unexpected(text, start)
-        elif ch in _NAME_START or (ch == "$" and text[pos + 1:pos + 2] in _NAME_START):
+        elif ch in NAME_START or (ch == "$" and text[pos + 1:pos + 2] in NAME_START):
             pos += 1 if ch != "$" else 2
             while pos < end and text[pos] in _NAME_CHARS:
                 pos += 1

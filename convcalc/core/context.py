@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .types import LayerOut
 
 
-# Module globals: asked for every layer (an enum member read from its class costs 0.2 µs).
+# Module globals: asked for every layer (a global costs less than a class attribute).
 _KERAS, _CHANNELS_LAST, _CONVCALC = Framework.KERAS, Layout.CHANNELS_LAST, Spelling.CONVCALC
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .._record import replace
 from ..arith import expr, num
+from ..arith.syntax import NAME_START
 from ..core.params import describe
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, UseArgLocs
@@ -20,12 +21,11 @@ from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, UseArgLocs
 # `$name`: a name as Python's `\w` reads it, starting with an ASCII letter or `_`.  Read by hand
 # (_name_end) rather than by regexes, which cost more to compile than a spec's blocks take to
 # unroll (start-up: issue 20).
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
 def _name_end(text: str, start: int) -> int:
     """Where the name at ``text[start]`` ends (``start`` itself when none starts there)."""
-    if text[start:start + 1] not in _NAME_START:
+    if text[start:start + 1] not in NAME_START:
         return start
     end = start + 1
     while end < len(text) and (text[end].isalnum() or text[end] == "_"):

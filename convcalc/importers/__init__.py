@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..arith.syntax import NAME_START
 from ..errors import Loc, SpecError
 from ..spec.model import Spec
 
@@ -28,7 +29,6 @@ _SECTION = r"^\s*\[[a-z_]+\]\s*$"
 _REPR_CHILD = r"^\s+\((\w+|\d+-\d+)\): \S"
 _REPR_HEAD = r"^[A-Za-z_]\w*\(\s*$"
 _REPR_FRAGMENT = r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\("
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _CALL = r"^[A-Za-z_][\w.]*\s*\(.*\)$"
 _CODE = r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\("
 
@@ -92,7 +92,7 @@ def _starts_with_call(text: str) -> bool:
     """``nn.Conv2d(...``: a dotted name, then ``(`` (what ``^[A-Za-z_][\\w.]*\\s*\\(`` matches)."""
     name, paren, _ = text.partition("(")
     name = name.rstrip()
-    return bool(paren) and name[:1] in _NAME_START and all(c.isalnum() or c in "._" for c in name[1:])
+    return bool(paren) and name[:1] in NAME_START and all(c.isalnum() or c in "._" for c in name[1:])
 
 
 def _is_call_list(text: str) -> bool:
