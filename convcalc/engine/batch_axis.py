@@ -19,6 +19,7 @@ batch-second tensor, the position is *unknown* (None): shown first, and the tabl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..core.types import KEEPS_BATCH_AXIS, LayerOut, Shape
 from ..layers.base import Layer
@@ -65,6 +66,21 @@ class _Classes:
         self.value[root] = value if old in (FREE, value) else None
 
 
+def _rule(names: tuple[str, ...], sources: tuple[str, ...], batchless: Sequence[bool], layer: Layer,
+          out: LayerOut, in_shapes: Sequence[Shape]) -> tuple[tuple[str, ...], tuple[str, ...], Rule]:
+    """A layer's record for the passes: what it names, the batched tensors it reads, its rule."""
+    declared = out.batch_axis
+    rule: Rule
+    if declared is not None and declared != KEEPS_BATCH_AXIS:
+        rule = declared
+    elif declared == KEEPS_BATCH_AXIS or layer.keeps_batch_axis or _same_shape(out, in_shapes):
+        rule = KEEP
+    else:
+        rule = FIRST
+    reads = tuple(s for s, b in zip(sources, batchless, strict=True) if not b) if any(batchless) else sources
+    return names, reads, rule
+
+
 def _same_shape(out: LayerOut, in_shapes: Sequence[Shape]) -> bool:
     """The layer gives back the shape it reads (asked only when nothing else decides the rule)."""
     if out.parts is not None or not in_shapes:
@@ -77,33 +93,32 @@ def _same_shape(out: LayerOut, in_shapes: Sequence[Shape]) -> bool:
 
 
 class BatchAxes:
-    """What each layer does to the batch axis, collected while propagating; :meth:`solve` places it."""
+    """What each layer does to the batch axis, collected while propagating; :meth:`solve` places it.
+
+    Almost no network puts the batch axis second, and then every output has it first: a layer's
+    rule is only worked out (in :meth:`solve`) once some layer has placed it second, so that the
+    other networks pay one check per layer.
+    """
 
     def __init__(self) -> None:
-        self.records: list[tuple[tuple[str, ...], tuple[str, ...], Rule]] = []
+        # Per layer (names, sources, batchless per source, type, output, input shapes); a block's
+        # name has one too, with no type (see alias).
+        self.records: list[tuple[Any, ...]] = []
         self.rows: list[int] = []  # the record of each layer (the rest are blocks' names)
         self.placed = False  # a layer put the batch axis second: only then is there anything to solve
 
     def add(self, names: tuple[str, ...], sources: tuple[str, ...], batchless: Sequence[bool], layer: Layer,
             out: LayerOut, in_shapes: Sequence[Shape]) -> None:
-        """A layer's rule; ``batchless``: per source, whether it has no batch axis (a `parameter`)."""
+        """A layer's use; ``batchless``: per source, whether it has no batch axis (a `parameter`)."""
         declared = out.batch_axis
-        rule: Rule
-        if declared is not None and declared != KEEPS_BATCH_AXIS:
-            rule = declared
-            self.placed = self.placed or declared != 0
-        elif declared == KEEPS_BATCH_AXIS or layer.keeps_batch_axis or _same_shape(out, in_shapes):
-            rule = KEEP
-        else:
-            rule = FIRST
+        if declared is not None and declared != KEEPS_BATCH_AXIS and declared != 0:
+            self.placed = True
         self.rows.append(len(self.records))
-        reads = tuple(s for s, b in zip(sources, batchless, strict=True) if not b) if any(batchless) \
-            else sources
-        self.records.append((names, reads, rule))
+        self.records.append((names, sources, batchless, layer, out, in_shapes))
 
     def alias(self, name: str, of: str) -> None:
         """A block's name reads as its last layer's output."""
-        self.records.append(((name,), (of,), KEEP))
+        self.records.append(((name,), (of,), (False,), None, None, ()))
 
     def solve(self) -> list[Position]:
         """Each layer's output position, in order.  A ``batch_first=False`` module found to read a tensor
@@ -111,21 +126,25 @@ class BatchAxes:
         places known from the start, so that the layers before the module see them."""
         if not self.placed:
             return [0] * len(self.rows)
+        rules = [_rule(*record) if record[3] is not None else (record[0], record[1], KEEP)
+                 for record in self.records]
         seeds: dict[str, int] = {}
         for _ in range(4):  # each round can only add seeds; a few settle any real network
-            classes, found = self._pass(seeds)
+            classes, found = self._pass(rules, seeds)
             if found.keys() <= seeds.keys():
                 break
             seeds.update(found)
         out = []
         for k in self.rows:
-            at = classes.at(self.records[k][0][0])
+            at = classes.at(rules[k][0][0])
             out.append(0 if at == FREE else at)
         return out
 
-    def _pass(self, seeds: dict[str, int]) -> tuple[_Classes, dict[str, int]]:
+    @staticmethod
+    def _pass(rules: list[tuple[tuple[str, ...], tuple[str, ...], Rule]],
+              seeds: dict[str, int]) -> tuple[_Classes, dict[str, int]]:
         classes, found = _Classes(seeds), {}
-        for names, sources, rule in self.records:
+        for names, sources, rule in rules:
             if rule == KEEP:
                 for name in (*names[1:], *sources):
                     classes.join(names[0], name)

@@ -31,7 +31,7 @@ from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
-from .run_layer import NESTED, Memo, frozen, layer_rank
+from .run_layer import NESTED, Memo, elements, frozen, layer_rank
 from .variables import Names, UsedEnv, check_defines, declared_names, known, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -267,7 +267,7 @@ def propagate(
             index, name, type_name, label, sources, in_shapes, out.shape, out.weights, params, trainable,
             out.macs, ls.loc, steps, out.windows, node.block, node.depth,
             None,  # span: a block row's
-            _memory(out), None if field is None else field.rf, None if field is None else field.jump,
+            elements(out), None if field is None else field.rf, None if field is None else field.jump,
             out.parts,
             layer.source or bool(sources and all(flags)),  # batchless
             True,  # shape_known
@@ -310,8 +310,9 @@ def propagate(
             if name in batchless:
                 batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out.parts or ())))))
 
-    for row, at in zip(layers, batch_axes.solve(), strict=True):
-        row.batch_axis = at
+    if batch_axes.placed:  # else every row keeps the batch axis first, as built
+        for row, at in zip(layers, batch_axes.solve(), strict=True):
+            row.batch_axis = at
     return Propagation(layers, by_name, tensors, refs, opening, group_sources, warnings)
 
 
@@ -359,21 +360,6 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
         f"and training count the wrapped layer's weights as trainable, and so does convcalc; give "
         f"trainable=False to the wrapped layer (or write convcalc's {resolved.layer.kind})",
         node.spec.loc)
-
-
-def _memory(out: LayerOut) -> Value:
-    """Elements of a layer's output activation (one int for the uses that share an output)."""
-    if out.parts is not None:
-        return num.total([num.prod(p) for p in out.parts])
-    last = _LAST_MEMORY[0]
-    if last is not None and last[0] is out.shape:
-        return last[1]
-    value = num.prod(out.shape)
-    _LAST_MEMORY[0] = (out.shape, value)
-    return value
-
-
-_LAST_MEMORY: list[tuple[Shape, Value] | None] = [None]
 
 
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:

@@ -14,7 +14,7 @@ from ..arith import num
 from ..arith.formulas import Step
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import Constraint, LayerOut, Shape
+from ..core.types import Constraint, LayerOut, Shape, Value
 from ..errors import Loc, SpecError
 from ..layers.registry import Resolved, lookup
 from ..spec.loader import layer_entry
@@ -242,19 +242,38 @@ def _memo_key(arg_key: tuple[Any, ...], in_shapes: tuple[Shape, ...]) -> tuple[A
     return (arg_key, in_shapes)
 
 
+def elements(out: LayerOut) -> Value:
+    """Elements of a layer's output activation (all its parts).  The last answer is kept: a
+    normalization or an activation passes its input's shape object on, and so the answer too."""
+    if out.parts is not None:
+        return num.total([num.prod(p) for p in out.parts])
+    last = _LAST_ELEMENTS[0]
+    if last is not None and last[0] is out.shape:
+        return last[1]
+    value = num.prod(out.shape)
+    _LAST_ELEMENTS[0] = (out.shape, value)
+    return value
+
+
+_LAST_ELEMENTS: list[tuple[Shape, Value] | None] = [None]
+
+
 def _check_sizes(out: LayerOut) -> None:
     """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
     limit = num.MAX_BITS
-    for shape in out.parts or (out.shape,):
-        for v in shape:
-            if type(v) is int and v.bit_length() > limit:
-                num.check_size(v, "the output size")
+    count = elements(out)
+    # A product of whole numbers none of which is 0 is at least as large as each of them: when the
+    # output's fits, so does every size in its shape (the common case: one check, not one a size).
+    if not (out.parts is None and type(count) is int and count and count.bit_length() <= limit):
+        for shape in out.parts or (out.shape,):
+            for v in shape:
+                if type(v) is int and v.bit_length() > limit:
+                    num.check_size(v, "the output size")
     if type(out.macs) is int and out.macs.bit_length() > limit:
         num.check_size(out.macs, "the number of multiply-accumulates")
     for w in out.weights:
         size = w.size
         if type(size) is int and size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
-    elements = num.prod(out.shape) if not out.parts else num.total([num.prod(shape) for shape in out.parts])
-    if type(elements) is int and elements.bit_length() > limit:
-        num.check_size(elements, "the output activation (its number of elements)")
+    if type(count) is int and count.bit_length() > limit:
+        num.check_size(count, "the output activation (its number of elements)")
