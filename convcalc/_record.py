@@ -210,14 +210,14 @@ def _named_tuple(name: str, fields: tuple[str, ...], defaults: dict[str, Any], m
     new_tuple = tuple.__new__
     tail = tuple(defaults.values())
     first = n - len(tail)  # how many arguments a call must give
+    # A positional call of k arguments: the defaults it leaves out, by k (one look-up, no arithmetic).
+    fills = {given: tail[given - first:] for given in range(first, n + 1)}
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
         if not kwargs:
-            given = len(args)
-            if given == n:
-                return new_tuple(cls, args)
-            if first <= given < n:
-                return new_tuple(cls, args + tail[given - first:])
+            fill = fills.get(len(args))
+            if fill is not None:
+                return new_tuple(cls, args + fill)
         return new_tuple(cls, _arguments(cls, args, kwargs, fields, defaults))
 
     def _make(cls: type, iterable: Any) -> Any:

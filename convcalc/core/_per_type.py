@@ -57,6 +57,27 @@ def coerce_plan(params: Sequence[Param], framework: str) -> tuple[tuple[str, Any
     return plan
 
 
+_DEFAULTS: dict[tuple[int, str, int | None, str], tuple[Sequence[Param], dict[str, Any]]] = {}
+
+
+CONSTANT = (int, bool, float, str, tuple)  # what a default's checked value may be shared as
+
+
+def coerced_defaults(params: Sequence[Param], framework: str, rank: int | None,
+                     spelling: str) -> dict[str, Any]:
+    """The checked values of the parameters' defaults, filled in by ``coerce_all`` as it meets them
+    (unless checking one said something: an explain step, a condition).  A default is a constant, so
+    its value depends on nothing but the framework and the rank (and the spelling, in a refusal's
+    words): one table per layer type and those."""
+    key = (id(params), framework, rank, spelling)
+    hit = _DEFAULTS.get(key)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    known: dict[str, Any] = {}
+    _DEFAULTS[key] = (params, known)  # keeps `params` alive, so the id stays its own
+    return known
+
+
 _BINDINGS: dict[tuple[int, Any], tuple[Sequence[Param], tuple[tuple[str, int | str], ...]]] = {}
 
 

@@ -18,7 +18,7 @@ from .._record import NamedTuple
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
-from ._per_type import bind_plan, coerce_plan, names_index, param_names
+from ._per_type import CONSTANT, bind_plan, coerce_plan, coerced_defaults, names_index, param_names
 from .framework import Framework, Spelling
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
@@ -180,8 +180,6 @@ def _nonneg(raw: Any, ctx: Ctx, what: str) -> Value:
 
 def _integer(raw: Any, ctx: Ctx, what: str) -> Value:
     return value(raw, ctx, what)
-
-
 
 
 _T = TypeVar("_T")
@@ -425,16 +423,24 @@ def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type
     ``where(name)``: where parameter ``name``'s value is written, asked only when it is wrong.
     """
     values: dict[str, Any] = {}
+    defaults = coerced_defaults(params, ctx.framework, ctx.rank, ctx.spelling)
     for name, coerce, default in coerce_plan(params, ctx.framework):
         if name in bound:
             raw = bound[name]
         else:
-            raw = default
-            if raw is REQUIRED:
+            if default is REQUIRED:
                 raise SpecError(f"{type_name} needs the argument `{name}`", code="missing-argument")
-            if raw is None:
+            if default is None:
                 values[name] = None
                 continue
+            known = defaults.get(name, REQUIRED)
+            if known is REQUIRED:  # not met yet for this type, framework and rank (see coerced_defaults)
+                said = len(ctx.steps), len(ctx.constraints)
+                known = coerce(default, ctx, name)
+                if type(known) in CONSTANT and said == (len(ctx.steps), len(ctx.constraints)):
+                    defaults[name] = known
+            values[name] = known
+            continue
         try:
             values[name] = coerce(raw, ctx, name)
         except SpecError as e:

@@ -56,7 +56,7 @@ def unused_layers(layers: Sequence[LayerResult], by_name: Mapping[str, LayerResu
     for row in reversed(layers):
         if row.name in needed:
             for source in row.sources:
-                made_by = owner(source)
+                made_by = by_name.get(source) or owner(source)  # most tensors are a row's own name
                 if made_by is not None:
                     needed.add(made_by.name)
     out = []

@@ -197,7 +197,7 @@ def propagate(
                 in_shapes = last_in[1]
             else:
                 in_shapes = tuple(tensors[s] for s in sources)
-            if not (layer.multi_input or layer.extra_inputs or layer.source) and len(in_shapes) != 1:
+            if len(in_shapes) != 1 and not (layer.multi_input or layer.extra_inputs or layer.source):
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
             rank = layer_rank(resolved, in_shapes)

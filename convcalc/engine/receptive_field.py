@@ -91,7 +91,13 @@ class ReceptiveFields:
     def add(self, name: str, sources: Sequence[str], input_shapes: Sequence[Shape], output: Shape,
             windows: Sequence[Window] | None) -> Field | None:
         """The field of layer ``name`` (which reads ``sources``); None when it has no spatial layout."""
-        field = self._field(sources, input_shapes, output, windows)
+        if windows is None and len(input_shapes) == 1 and input_shapes[0] is output and len(sources) == 1:
+            # The input's own shape passed on (a norm, an activation): its field, with no more asked.
+            field = self.fields.get(sources[0])
+            if field is not None and len(output) <= 1:  # one axis: no spatial one
+                field = None
+        else:
+            field = self._field(sources, input_shapes, output, windows)
         self.fields[name] = field
         return field
 
@@ -101,9 +107,6 @@ class ReceptiveFields:
 
     def _field(self, sources: Sequence[str], input_shapes: Sequence[Shape], output: Shape,
                windows: Sequence[Window] | None) -> Field | None:
-        if windows is None and len(sources) == 1 and len(input_shapes) == 1 and input_shapes[0] is output:
-            field = self.fields.get(sources[0])  # the input's own shape passed on (relu): its field
-            return field if field is not None and len(output) > 1 else None  # one axis: no spatial one
         ins = [self.fields.get(s) for s in sources]
         out_sp = spatial(output, self.layout)
         if windows is not None:
