@@ -173,7 +173,7 @@ class Expander:
                 name: str | None) -> tuple[Source, ...]:
         """``from:`` with the structural parts (negative indices, ``in``) settled."""
         if entry.sources is None:  # most layers: the entry before's output (which is never an error)
-            return self.source(-1, level, scope, index)
+            return (level.outputs[-1],) if level.outputs else self.source(-1, level, scope, index)
         written = entry.sources
         out: list[Source] = []
         for ref in written:

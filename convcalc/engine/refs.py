@@ -76,6 +76,8 @@ class Refs:
         if node.sources is None:
             return (self.layers[-1].name,) if self.layers else (self.input_names[0],)
         try:
+            if len(node.sources) == 1:  # most layers read one tensor
+                return (self.resolve(node.sources[0], index),)
             return tuple([self.resolve(ref, index) for ref in node.sources])  # a list: cheaper than a genexpr
         except SpecError as e:
             raise e.with_location(node.spec.arg_locs.value("from")) from None
@@ -85,6 +87,8 @@ class Refs:
 
         ``key``: where the reference is written (``from`` or ``outputs``), as the error says.
         """
+        if type(ref) is int and 0 < ref < index:  # an earlier layer: what most layers read (the one before)
+            return self.layers[ref - 1].name
         if isinstance(ref, Ref):
             return self.name(ref.name, ref.scopes, index, key)
         if isinstance(ref, bool):

@@ -191,6 +191,7 @@ class Memo:
         self._done: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[Step, ...], LayerOut]] = {}
         self._labels: dict[tuple[Any, ...], str] = {}  # the row label of uses written alike (one string)
         self._last: tuple[Any, ...] | None = None  # the type, rank and arguments of the last use run
+        self._whole: tuple[Shape, ...] | None = None  # the last input tuple found all whole numbers
         # Bound and coerced arguments by type, rank and arguments as written, whatever the input:
         # kept when coercing them said nothing else (no condition, no explain step).
         self._prepared: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
@@ -206,11 +207,11 @@ class Memo:
     ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
         # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
         arg_key = (resolved, rank, repr(ls.args), repr(ls.kwargs))
-        key = _memo_key(arg_key, in_shapes)
-        if key is not None and any(batchless):
-            key = (*key, batchless)
         self._last = arg_key  # a row's label is a function of its type, rank and arguments alone
-        if key is not None:
+        key = None
+        if in_shapes is self._whole or _whole(in_shapes):  # layers reading one input tuple ask once
+            self._whole = in_shapes
+            key = (arg_key, in_shapes, batchless) if True in batchless else (arg_key, in_shapes)
             done = self._done.get(key)
             if done is not None:
                 return done
@@ -234,12 +235,13 @@ class Memo:
         return text
 
 
-def _memo_key(arg_key: tuple[Any, ...], in_shapes: tuple[Shape, ...]) -> tuple[Any, ...] | None:
+def _whole(in_shapes: tuple[Shape, ...]) -> bool:
+    """Whether every size of the input shapes is a whole number (such shapes make memo keys)."""
     for shape in in_shapes:
         for d in shape:
             if type(d) is not int:
-                return None
-    return (arg_key, in_shapes)
+                return False
+    return True
 
 
 def elements(out: LayerOut) -> Value:
@@ -264,7 +266,8 @@ def _check_sizes(out: LayerOut) -> None:
     count = elements(out)
     # A product of whole numbers none of which is 0 is at least as large as each of them: when the
     # output's fits, so does every size in its shape (the common case: one check, not one a size).
-    if not (out.parts is None and type(count) is int and count and count.bit_length() <= limit):
+    fits = out.parts is None and type(count) is int and count and count.bit_length() <= limit
+    if not fits:
         for shape in out.parts or (out.shape,):
             for v in shape:
                 if type(v) is int and v.bit_length() > limit:
@@ -275,5 +278,5 @@ def _check_sizes(out: LayerOut) -> None:
         size = w.size
         if type(size) is int and size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
-    if type(count) is int and count.bit_length() > limit:
+    if not fits and type(count) is int and count.bit_length() > limit:
         num.check_size(count, "the output activation (its number of elements)")

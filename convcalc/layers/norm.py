@@ -36,8 +36,10 @@ def _axis(x: Shape, axis: Any) -> int:
 def _affine(ctx: Ctx, shape: Shape, scale: bool = True, center: bool = True) -> tuple[Weight, ...]:
     """The learned scale and shift of a normalization, each of ``shape``: Keras's ``gamma`` and ``beta``,
     PyTorch's ``weight`` and ``bias``."""
-    names = ("gamma", "beta") if ctx.keras else ("weight", "bias")
-    return tuple(Weight(name, shape) for name, on in zip(names, (scale, center), strict=True) if on)
+    scale_name, shift_name = ("gamma", "beta") if ctx.keras else ("weight", "bias")
+    if scale and center:  # most normalizations learn both (a tuple made at once, not grown)
+        return Weight(scale_name, shape), Weight(shift_name, shape)
+    return (Weight(scale_name, shape),) if scale else (Weight(shift_name, shape),) if center else ()
 
 
 _AFFINE = A.Param("affine", A.BOOL, True, doc="PyTorch: learn weight and bias")
