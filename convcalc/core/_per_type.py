@@ -60,15 +60,11 @@ def coerce_plan(params: Sequence[Param], framework: str) -> tuple[tuple[str, Any
 _DEFAULTS: dict[tuple[int, str, int | None, str], tuple[Sequence[Param], dict[str, Any]]] = {}
 
 
-CONSTANT = (int, bool, float, str, tuple)  # what a default's checked value may be shared as
-
-
 def coerced_defaults(params: Sequence[Param], framework: str, rank: int | None,
                      spelling: str) -> dict[str, Any]:
-    """The checked values of the parameters' defaults, filled in by ``coerce_all`` as it meets them
-    (unless checking one said something: an explain step, a condition).  A default is a constant, so
-    its value depends on nothing but the framework and the rank (and the spelling, in a refusal's
-    words): one table per layer type and those."""
+    """The checked values of the parameters' defaults, filled in as ``coerce_all`` meets them
+    (:func:`coerce_default`).  A default is a constant, so its value depends on nothing but the
+    framework and the rank (and the spelling, in a refusal's words): one table per layer type and those."""
     key = (id(params), framework, rank, spelling)
     hit = _DEFAULTS.get(key)
     if hit is not None and hit[0] is params:
@@ -76,6 +72,20 @@ def coerced_defaults(params: Sequence[Param], framework: str, rank: int | None,
     known: dict[str, Any] = {}
     _DEFAULTS[key] = (params, known)  # keeps `params` alive, so the id stays its own
     return known
+
+
+_CONSTANT = (int, bool, float, str, tuple)  # what a default's checked value may be shared as
+
+
+def coerce_default(known: dict[str, Any], name: str, coerce: Callable[..., Any], default: Any,
+                   ctx: Any) -> Any:
+    """A default's checked value, kept in ``known`` (see :func:`coerced_defaults`) unless checking it
+    said something (an explain step, a condition), which every use must say again."""
+    said = len(ctx.steps), len(ctx.constraints)
+    value = coerce(default, ctx, name)
+    if type(value) in _CONSTANT and said == (len(ctx.steps), len(ctx.constraints)):
+        known[name] = value
+    return value
 
 
 _BINDINGS: dict[tuple[int, Any], tuple[Sequence[Param], tuple[tuple[str, int | str], ...]]] = {}

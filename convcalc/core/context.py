@@ -36,8 +36,8 @@ class Ctx:
     spec's variables, the explain steps and the open constraints.
     """
 
-    __slots__ = ("arg_loc", "batchless", "cls", "constraints", "env", "framework", "free", "layout", "nested",
-                 "rank", "spelling", "steps")
+    __slots__ = ("arg_loc", "batchless", "channels_last", "cls", "constraints", "env", "framework", "free",
+                 "keras", "layout", "nested", "rank", "spelling", "steps")
 
     def __init__(
         self,
@@ -51,6 +51,9 @@ class Ctx:
     ) -> None:
         self.framework = framework
         self.layout = layout
+        # Asked several times by every layer: attributes, not properties (a property is a call).
+        self.keras = framework == _KERAS
+        self.channels_last = layout == _CHANNELS_LAST
         self.env = env
         self.free = free
         self.constraints = constraints
@@ -69,14 +72,6 @@ class Ctx:
         self.cls = ""
 
     # ---- framework facts
-    @property
-    def keras(self) -> bool:
-        return self.framework == _KERAS
-
-    @property
-    def channels_last(self) -> bool:
-        return self.layout == _CHANNELS_LAST
-
     @property
     def axis_names(self) -> tuple[str, ...]:
         if self.rank in AXIS_NAMES:

@@ -18,7 +18,7 @@ from .._record import NamedTuple
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
-from ._per_type import CONSTANT, bind_plan, coerce_plan, coerced_defaults, names_index, param_names
+from ._per_type import bind_plan, coerce_default, coerce_plan, coerced_defaults, names_index, param_names
 from .framework import Framework, Spelling
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
 
@@ -332,7 +332,10 @@ def bind(
     args = _gather(spec.args, params, order)
     plan = bind_plan(params, (order, ignored, form, len(args), tuple(spec.kwargs)),
                      lambda: _match(spec, args, params, order, type_name, ignored, form))
-    return {name: args[src] if type(src) is int else spec.kwargs[src] for name, src in plan}
+    bound = {}  # a loop, not a comprehension (one call fewer for every layer bound)
+    for name, src in plan:
+        bound[name] = args[src] if type(src) is int else spec.kwargs[src]
+    return bound
 
 
 def _match(spec: LayerSpec, args: tuple[Any, ...], params: Sequence[Param], order: Sequence[str],
@@ -423,7 +426,7 @@ def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type
     ``where(name)``: where parameter ``name``'s value is written, asked only when it is wrong.
     """
     values: dict[str, Any] = {}
-    defaults = coerced_defaults(params, ctx.framework, ctx.rank, ctx.spelling)
+    seen = coerced_defaults(params, ctx.framework, ctx.rank, ctx.spelling)  # defaults' checked values
     for name, coerce, default in coerce_plan(params, ctx.framework):
         if name in bound:
             raw = bound[name]
@@ -433,13 +436,8 @@ def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type
             if default is None:
                 values[name] = None
                 continue
-            known = defaults.get(name, REQUIRED)
-            if known is REQUIRED:  # not met yet for this type, framework and rank (see coerced_defaults)
-                said = len(ctx.steps), len(ctx.constraints)
-                known = coerce(default, ctx, name)
-                if type(known) in CONSTANT and said == (len(ctx.steps), len(ctx.constraints)):
-                    defaults[name] = known
-            values[name] = known
+            known = seen.get(name, REQUIRED)  # met before for this type, framework and rank?
+            values[name] = coerce_default(seen, name, coerce, default, ctx) if known is REQUIRED else known
             continue
         try:
             values[name] = coerce(raw, ctx, name)

@@ -14,6 +14,7 @@ only says what is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..arith import num
@@ -362,11 +363,14 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
         node.spec.loc)
 
 
+_SIZE = attrgetter("size")
+
+
 def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
     """(parameters, trainable parameters) of a layer's weights."""
     if not weights:  # an activation, a pool, a reshape: most layers of many networks
         return 0, 0
-    sizes = [w.size for w in weights]
+    sizes = list(map(_SIZE, weights))  # a map, not a comprehension: one call fewer for every layer
     params = num.total(sizes)
     for w in weights:
         if not w.trainable:
@@ -396,7 +400,9 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
     for p in params:
         if p.name not in bound:
             continue
-        raw = known(bound[p.name], env)
+        raw = bound[p.name]
+        if type(raw) is not int:  # most arguments: a whole number, its own value
+            raw = known(raw, env)
         if p.show is not None:  # the layer's own way to write it (PyTorch's flat pad tuple)
             text = p.show(raw)
         else:

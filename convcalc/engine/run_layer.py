@@ -89,7 +89,10 @@ NESTED = Nested()
 
 
 def _holds_mapping(ls: LayerSpec) -> bool:
-    return any(type(v) not in _PLAIN and isinstance(v, Mapping) for v in (*ls.args, *ls.kwargs.values()))
+    for v in (*ls.args, *ls.kwargs.values()):  # noqa: SIM110  (a loop, not any(...): asked for every layer bound)
+        if type(v) not in _PLAIN and isinstance(v, Mapping):
+            return True
+    return False
 
 
 _PLAIN = (int, str, bool, float, list, tuple, type(None))  # never a mapping (no ABC check for them)
@@ -140,7 +143,7 @@ def run_layer(
     if hit is not None:
         bound = hit[0]
     else:
-        if any(k in INPUT_KEYS for k in ls.kwargs):  # Keras's input_shape= & co. (rare): not arguments
+        if not ls.kwargs.keys().isdisjoint(INPUT_KEYS):  # Keras's input_shape= & co. (rare): not arguments
             accepted = A.names_index(layer.params)
             kw = {k: v for k, v in ls.kwargs.items() if k not in INPUT_KEYS or k.lower() in accepted}
             ls = replace(ls, kwargs=kw)

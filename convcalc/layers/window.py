@@ -185,9 +185,10 @@ def spatial_out(
     what: str = "kernel",
 ) -> tuple[tuple[Value, ...], tuple[Window, ...]]:
     """Output sizes and windows over every spatial axis; ``pads`` is per-axis pairs or Keras's "same"."""
-    axes = [
-        same(ctx, i, n, kernel[i], stride[i], dilation[i]) if pads == "same"
-        else slide(ctx, i, n, kernel[i], stride[i], pads[i], dilation[i], what=what)
-        for i, n in enumerate(spatial)
-    ]
-    return tuple(out for out, _ in axes), tuple(w for _, w in axes)
+    outs, windows = [], []  # a loop, not comprehensions: every convolution and pool gets here
+    for i, n in enumerate(spatial):
+        out, window = same(ctx, i, n, kernel[i], stride[i], dilation[i]) if pads == "same" \
+            else slide(ctx, i, n, kernel[i], stride[i], pads[i], dilation[i], what=what)
+        outs.append(out)
+        windows.append(window)
+    return tuple(outs), tuple(windows)
