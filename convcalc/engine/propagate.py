@@ -216,9 +216,9 @@ def propagate(
                 bound, steps, out = {}, (), sharing.skipped(in_shapes)
             elif names:  # symbolic size() values: names of this layer's own in its context
                 bound, steps, out = memo.run(resolved, run, in_shapes, rank,
-                                             lambda r, names=names: context(r, names), flags)
+                                             lambda r, names=names: context(r, names), flags, type_name)
             else:
-                bound, steps, out = memo.run(resolved, run, in_shapes, rank, context, flags)
+                bound, steps, out = memo.run(resolved, run, in_shapes, rank, context, flags, type_name)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)

@@ -121,6 +121,7 @@ def run_layer(
     batchless: tuple[bool, ...] = (),
     prepared: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] | None = None,
     arg_key: tuple[Any, ...] = (),
+    type_name: str | None = None,
 ) -> tuple[dict[str, Any], Ctx, LayerOut]:
     """Check the input's rank, bind and coerce the arguments, and let the layer compute.
 
@@ -129,10 +130,12 @@ def run_layer(
     Returns the raw bound arguments (for the row's label), the layer's
     context (its explain steps) and what it computed.  ``prepared``: the bound
     and coerced arguments of earlier uses by ``arg_key`` (type, rank and the
-    arguments as written), which do not depend on the input (see :class:`Memo`).
+    arguments as written), which do not depend on the input (see :class:`Memo`).  ``type_name``: the
+    type's name at ``rank``, when the caller knows it already.
     """
     layer = resolved.layer
-    type_name = layer.type_name(rank)
+    if type_name is None:
+        type_name = layer.type_name(rank)
     if not layer.multi_input and in_shapes:
         if not in_shapes[0] and not layer.scalar:
             raise SpecError(f"{type_name} needs an input with at least one axis, not a 0-d (scalar) one",
@@ -207,6 +210,7 @@ class Memo:
         rank: int | None,
         context: Callable[[int | None], Ctx],
         batchless: tuple[bool, ...] = (),
+        type_name: str | None = None,
     ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
         # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
         arg_key = (resolved, rank, repr(ls.args), repr(ls.kwargs))
@@ -220,7 +224,7 @@ class Memo:
                 return done
         open_before = len(self._constraints)
         bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context, batchless, self._prepared,
-                                    arg_key)
+                                    arg_key, type_name)
         done = (bound, tuple(ctx.steps), out)
         if key is not None and len(self._constraints) == open_before:
             self._done[key] = done
