@@ -251,17 +251,18 @@ def propagate(
         params, trainable = _counts(out.weights if shared is None and tied is None
                                     else [w for w in out.weights if w.shared is None])
         # A tensor without a batch axis sees no input position: receptive fields run through the others.
-        field_in: tuple[Sequence[str], Sequence[Shape]] = (sources, in_shapes)
+        field_sources: Sequence[str] = sources
+        field_shapes: Sequence[Shape] = in_shapes
         if batchless:
             batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
-            field_in = ([s for s, _ in batched], [shape for _, shape in batched])
-        field = fields.add(name, *field_in, out.shape, out.windows)
+            field_sources, field_shapes = [s for s, _ in batched], [shape for _, shape in batched]
+        field = fields.add(name, field_sources, field_shapes, out.shape, out.windows)
         outputs = ({name: out.shape} if out.parts is None
                    else {f"{name}.{k}": shape for k, shape in enumerate(out.parts)})
         if out.parts is not None:
             parts[name] = len(out.parts)
             for part, shape in outputs.items():
-                fields.add(part, *field_in, shape, out.windows)
+                fields.add(part, field_sources, field_shapes, shape, out.windows)
         # Positionally, in the order of LayerResult's fields: a call naming its 26 arguments costs
         # more than twice as much (2 µs a row, a twentieth of a distinct layer's cost).
         row = LayerResult(

@@ -107,8 +107,10 @@ def frozen(out: LayerOut) -> LayerOut:
 
 def layer_rank(resolved: Resolved, in_shapes: Sequence[Shape]) -> int | None:
     """The spatial rank a layer use runs at: from its type name, else from its input."""
-    if resolved.rank is None and not resolved.layer.multi_input and in_shapes:
-        return resolved.layer.infer_rank(in_shapes[0])
+    layer = resolved.layer
+    # A type without ranks (an activation) has none to infer: every infer_rank says None for it.
+    if resolved.rank is None and layer.ranks and not layer.multi_input and in_shapes:
+        return layer.infer_rank(in_shapes[0])
     return resolved.rank
 
 
