@@ -89,7 +89,7 @@ NESTED = Nested()
 
 
 def _holds_mapping(ls: LayerSpec) -> bool:
-    for v in (*ls.args, *ls.kwargs.values()):  # noqa: SIM110  (a loop, not any(...): asked for every layer bound)
+    for v in (*ls.args, *ls.kwargs.values()):  # noqa: SIM110  (a loop, not any(): asked a layer bound)
         if type(v) not in _PLAIN and isinstance(v, Mapping):
             return True
     return False
