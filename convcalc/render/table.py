@@ -29,6 +29,10 @@ from .run import Item, each
 UNLIMITED = 1 << 20
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def console_width(opts: Options, out: TextIO) -> int | None:
     """--width; else rich's own guess for a terminal or with $COLUMNS set; else no limit."""
     if opts.width is not None:
@@ -52,6 +56,11 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
         soft_wrap=False,
     )
     buf = Out(console)
+    fit = _same
+    if console.options.ascii_only:  # an output that is not UTF (rich draws its box in ASCII then)
+        from .streams import as_written
+
+        fit = as_written(console.encoding)  # the text measured as it will be written
     err_console: Console | None = None  # built for the first line to stderr: most runs have none
 
     def write_err(line: str) -> None:
@@ -80,21 +89,21 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
              *(c.cell(row, item, opts) for c in cols)]
             for row in rows
         ]
-        cells = [[visible(c) for c in line] for line in cells]  # before the widths are measured
+        cells = [[fit(visible(c)) for c in line] for line in cells]  # before the widths are measured
         g = Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                  no_wrap=[False, True, False, *(False for _ in cols)])
         # explain lines across the box under each row (not wrapped in a cell, which they would widen)
-        notes = explain_notes(rows, opts)
+        notes = {r: [fit(line) for line in lines] for r, lines in explain_notes(rows, opts).items()}
         if notes:
             widen(g, max(len(line) for lines in notes.values() for line in lines))
-        draw(buf, g, title(item),
+        draw(buf, g, fit(title(item)),
              styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
              bold_rows=[row.is_block for row in rows], notes=notes)
-        for line in totals_lines(item, opts):
+        for line in map(fit, totals_lines(item, opts)):
             buf.line((line, "bold red" if line.startswith("Expectations FAILED") else ""))
         tip = depth_tip(rows, opts, screen_height(opts, out))
         if tip:
-            buf.line((tip, "dim"))
+            buf.line((fit(tip), "dim"))
     buf.flush()
 
 
