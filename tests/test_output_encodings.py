@@ -74,6 +74,6 @@ def test_a_table_it_cannot_write_in_full_stays_aligned(encoding: str, spec: str)
 
 
 def test_a_name_cut_short_on_an_ascii_output_is_marked_in_ascii() -> None:
-    r = convcalc("ascii", "--width", "60", "3x32x32 | conv(8, 3, name=\"a_rather_long_layer_name_here\") | relu")
+    r = convcalc("ascii", "--width", "60", '3x32x32 | conv(8, 3, name="a_rather_long_layer_name_") | relu')
     assert "~" in r.stdout and "\\u2026" not in r.stdout and r.returncode == 0
     assert len({len(line) for line in _box_lines(r.stdout)}) == 1

@@ -143,7 +143,8 @@ class Grid:
                 zip(row, lengths, self.widths, self.right, strict=True)):
             if col == NAME and self.narrow and n > width - PAD and cell.isascii() and r not in self.odd:
                 # "~" where the output writes only ASCII: an escaped "…" would take six columns
-                cell = middle_ellipsis(cell, width - PAD, "~" if self.console.options.ascii_only else "…")
+                mark = "…" if self.console.encoding.startswith("utf") else "~"
+                cell = middle_ellipsis(cell, width - PAD, mark)
                 n = len(cell)
             if n <= width - PAD and r not in self.odd:
                 out.append([f" {align(cell, n, width - PAD, right)} "])

@@ -11,7 +11,7 @@ detection and the console width.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from ..core.result import LayerResult
@@ -57,7 +57,7 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
     )
     buf = Out(console)
     fit = _same
-    if console.options.ascii_only:  # an output that is not UTF (rich draws its box in ASCII then)
+    if not console.encoding.startswith("utf"):  # rich's `ascii_only`: it draws its box in ASCII then
         from .streams import as_written
 
         fit = as_written(console.encoding)  # the text measured as it will be written
@@ -89,11 +89,13 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
              *(c.cell(row, item, opts) for c in cols)]
             for row in rows
         ]
-        cells = [[fit(visible(c)) for c in line] for line in cells]  # before the widths are measured
+        cells = [[visible(c) for c in line] for line in cells]  # before the widths are measured
+        if fit is not _same:
+            cells = [[fit(c) for c in line] for line in cells]
         g = Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                  no_wrap=[False, True, False, *(False for _ in cols)])
         # explain lines across the box under each row (not wrapped in a cell, which they would widen)
-        notes = {r: [fit(line) for line in lines] for r, lines in explain_notes(rows, opts).items()}
+        notes = explain_notes(rows, opts, fit)
         if notes:
             widen(g, max(len(line) for lines in notes.values() for line in lines))
         draw(buf, g, fit(title(item)),
@@ -107,14 +109,15 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
     buf.flush()
 
 
-def explain_notes(rows: Sequence[LayerResult], opts: Options) -> dict[int, list[str]]:
-    """``--explain``: each row's formula lines, by table row (the header is row 0); the
-    explain module (and its regex) is imported only when they are asked for."""
+def explain_notes(rows: Sequence[LayerResult], opts: Options,
+                  fit: Callable[[str], str] = _same) -> dict[int, list[str]]:
+    """``--explain``: each row's formula lines as ``fit`` writes them, by table row (the header is
+    row 0); the explain module (and its regex) is imported only when they are asked for."""
     if not opts.explain:
         return {}
     from .explain import explained_rows
 
-    return {i + 1: lines for i, lines in explained_rows(rows, opts).items()}
+    return {i + 1: list(map(fit, lines)) for i, lines in explained_rows(rows, opts).items()}
 
 
 def screen_height(opts: Options, out: TextIO) -> int | None:
