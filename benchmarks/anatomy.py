@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench  # this directory's own module, after the path is set
-from instructions import count
+from instructions import count, counting_setup
 
 # (label, the floor's imports, the command-line arguments)
 ROWS = [
@@ -108,11 +106,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = ap.parse_args()
-    if shutil.which("valgrind") is None:
-        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    tmp = Path(tempfile.mkdtemp(prefix="convcalc-anatomy-"))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHONPYCACHEPREFIX=str(tmp / "pycache"), PYTHONHASHSEED="0")
+    tmp, env = counting_setup("convcalc-anatomy-")
     try:
         module_cost, class_cost = unit_costs(tmp, env)
         lines = []
