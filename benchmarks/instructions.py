@@ -43,16 +43,23 @@ def count(cmd: list[str], env: dict[str, str]) -> int:
     return int(found.group(1))
 
 
+def counting_setup(prefix: str) -> tuple[Path, dict[str, str]]:
+    """A temporary folder and the environment of the counted runs (their own bytecode cache,
+    a fixed hash seed); valgrind checked for first."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHONPYCACHEPREFIX=str(tmp / "pycache"), PYTHONHASHSEED="0")
+    return tmp, env
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("-k", dest="only", default="", help="only the rows whose label holds this text")
     args = ap.parse_args()
-    if shutil.which("valgrind") is None:
-        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    tmp = Path(tempfile.mkdtemp(prefix="convcalc-instructions-"))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PYTHONPYCACHEPREFIX=str(tmp / "pycache"), PYTHONHASHSEED="0")
+    tmp, env = counting_setup("convcalc-instructions-")
     try:
         rows = [r for r in bench.build_rows(tmp, 1, quick=True)
                 if r.group == "floor" or (args.only in r.label and r.group != "torch")]

@@ -378,16 +378,33 @@ def test_block_errors(layers: list[Any], blocks: dict[str, Any], code: str, word
         assert word in e.message
 
 
-@pytest.mark.parametrize(("layers", "limit"), [
-    ([{"repeat": {"times": 10**6, "layers": [{"b": None}]}}], "300"),
-    ([{"repeat": {"times": 10**9, "layers": [{"repeat": {"times": 0, "layers": ["relu"]}}]}}], "1,200"),
+@pytest.mark.parametrize(("layers", "limit", "unrolled"), [
+    ([{"repeat": {"times": 101, "layers": [{"b": None}]}}], "300 layers", True),  # 303 layers, 102 entries
+    ([{"repeat": {"times": 10**6, "layers": [{"b": None}]}}], "1,200 entries: repeat: times is 1,000,000, "
+                                                              "with 1 entry a round", False),
+    ([{"repeat": {"times": 10**9, "layers": [{"repeat": {"times": 0, "layers": ["relu"]}}]}}], "1,200",
+     False),
+    ([{"repeat": {"times": 40, "layers": ["relu", {"repeat": {"times": 30, "layers": ["relu"]}}]}}],
+     "with at least 32 entries a round", False),  # 40 x 32 = 1,280 entries: refused before any round
+    ([{"repeat": {"times": 10, "layers": [{"repeat": {"times": "$i * 0 + 200", "layers": ["relu"]}}]}}],
+     "300 layers", True),  # an expression's rounds are counted as they are unrolled
 ])
-def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch, layers: list[Any], limit: str) -> None:
+def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch, layers: list[Any], limit: str,
+                              unrolled: bool) -> None:
     from convcalc.engine import expand as graph
 
     monkeypatch.setattr(graph, "MAX_LAYERS", 300)
+    entries = []
+    real_entry = graph.Expander.entry
+
+    def entry(self: Any, e: Any, *args: Any, **kwargs: Any) -> Any:
+        entries.append(e)
+        return real_entry(self, e, *args, **kwargs)
+
+    monkeypatch.setattr(graph.Expander, "entry", entry)
     e = error(layers, blocks={"b": {"layers": ["relu"] * 3}})
-    assert e.code == "too-many-layers" and limit in e.message
+    assert e.code == "too-many-layers" and limit in e.message, e.message
+    assert (len(entries) > 1) is unrolled  # a repeat that must pass the limit is refused before its rounds
 
 
 def test_errors_inside_a_block_name_the_use_and_the_place() -> None:

@@ -250,7 +250,8 @@ def test_binary_tree_of_blocks_is_linear() -> None:
         assert len(r.layers) == 2**k
         return time.perf_counter() - start
 
-    small, big = timed(9), timed(12)  # 8x the layers
+    # 8x the layers; the best of three, as other work on the machine only ever adds time
+    small, big = min(timed(9) for _ in range(3)), min(timed(12) for _ in range(3))
     assert big < 16 * small + 0.5  # linear with room for noise; quadratic would be 64x
 
 

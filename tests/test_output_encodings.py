@@ -52,3 +52,28 @@ def test_an_error_about_a_name_it_cannot_encode_is_written_too() -> None:
 
 def test_a_utf_output_is_left_alone() -> None:
     assert "é中😀" in convcalc("utf-8", "-f", "json", SPEC).stdout
+
+
+def _box_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(("+", "|"))]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])
+@pytest.mark.parametrize("spec", [SPEC, "3 x H x W | conv(8, 3, stride=2) | relu | maxpool(2)"])
+def test_a_table_it_cannot_write_in_full_stays_aligned(encoding: str, spec: str) -> None:
+    r = convcalc(encoding, "--width", "200", "-x", spec)
+    assert r.returncode == 0 and r.stderr == "", r.stderr[-400:]
+    lines = _box_lines(r.stdout)
+    assert len(lines) > 5 and len({len(line) for line in lines}) == 1, r.stdout  # every line of the box
+    utf = convcalc("utf-8", "--width", "200", "-x", spec).stdout
+    if "H" in spec:  # convcalc's signs in ASCII where the encoding lacks them: ⌊ → floor(, − → -
+        assert "floor((H - 1)/2)" in r.stdout and ("⌊(H − 1)/2⌋" in utf)
+        assert ("×" in r.stdout) is (encoding != "ascii")  # latin-1 and cp1252 write × themselves
+    else:  # a name it cannot write: escaped, and measured as escaped
+        assert ("\\u4e2d" in r.stdout) and ("é" in r.stdout) is (encoding != "ascii")
+
+
+def test_a_name_cut_short_on_an_ascii_output_is_marked_in_ascii() -> None:
+    r = convcalc("ascii", "--width", "60", '3x32x32 | conv(8, 3, name="a_rather_long_layer_name_") | relu')
+    assert "~" in r.stdout and "\\u2026" not in r.stdout and r.returncode == 0
+    assert len({len(line) for line in _box_lines(r.stdout)}) == 1

@@ -90,6 +90,7 @@ def test_lazy_pattern_is_no_pattern_for_dunder_lookups() -> None:
 @pytest.mark.parametrize(("spec", "compiled"), [
     ("examples/vgg16.yaml", []),  # numbers, names and `$arg`s only: no pattern at all
     ("examples/alexnet.yaml", []),
+    ("3x32x32 | conv(8, 3, stride=2, name=c1) | relu | maxpool(2) | flatten | dense(10)", []),  # one line
     # a text value that is not one name: the YAML reader looks for the names in it
     ("examples/mnist_lasagne.yaml", [r"(?<![$\w])[A-Za-z_]\w*", r"[A-Za-z_]\w*\s+[A-Za-z_]"]),
 ])
@@ -202,3 +203,43 @@ def test_per_axis_text_splits_where_the_regex_matched() -> None:
     for text in [*random_texts([*"x×3 5\n", "12", "H"]), "3x5", "3×5", "x3", "3x", "3xx5", " 3 x 5 "]:
         squeezed = text.replace(" ", "").replace("×", "x")
         assert split_axes(text) == (squeezed.split("x") if regex.match(squeezed) else text), repr(text)
+
+
+# ---- the one-line parser's readers (spec/inline.py), each against the regex it replaced
+
+def _groups(m: re.Match[str]) -> tuple[str, str, int]:
+    return m.group(1), m.group(2), m.start(2)
+
+
+INLINE_REGEXES = {  # reader: (the regex, what the reader gives for a match)
+    "_is_int": (re.compile(r"^[+-]?\d+$"), lambda m: True),
+    "_is_float": (re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$"), lambda m: True),
+    "_is_type": (re.compile(r"^[A-Za-z_][\w.]*$"), lambda m: True),
+    "_is_dim": (re.compile(r"^[\w*/+%-]+$"), lambda m: True),
+    "_call": (re.compile(r"^([A-Za-z_][\w.]*)\s*\((.*)\)$", re.S), _groups),
+    "_key": (re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S), _groups),
+}
+INLINE_ALPHABET = [*"aZ_.09+-*/%()= \t\neE", "x", "conv", "٣", "²", "é", "\u3000", "\x1c", "\u2028", "·",
+                   "=="]
+INLINE_TEXTS = ["", "\n", "3", "+3\n", "-", "٣٢", "conv(8, 3)", "conv (8)\n", "a.b(x))", "a()", "a(\n)",
+                "a(b)\n)", "(x)", "1.", ".5", "1e5", "1.e-3", "1e", ".", "-.5e+2\n", " k = v", "k==v",
+                "k =\n=v", "k=", "é=1", "_k\t=\u3000v\n", "a-b", "H*2/3"]
+
+
+@pytest.mark.parametrize("reader", sorted(INLINE_REGEXES))
+def test_the_one_line_parser_reads_what_its_regexes_matched(reader: str) -> None:
+    from convcalc.spec import inline
+
+    regex, found = INLINE_REGEXES[reader]
+    hand = getattr(inline, reader)
+    for text in INLINE_TEXTS + random_texts(INLINE_ALPHABET, longest=10):
+        m = regex.match(text)
+        want = found(m) if m else (None if reader in ("_call", "_key") else False)
+        assert hand(text) == want, repr(text)
+
+
+def test_line_starts_are_where_the_newlines_end() -> None:
+    from convcalc.spec.inline import _Text
+
+    for text in ["", "a", "\n", "a\nb\n\nc", "\n\n", *random_texts(["a", "\n", "|", " "], n=2_000)]:
+        assert _Text(text, "x").line_starts == [0] + [m.end() for m in re.finditer("\n", text)], repr(text)

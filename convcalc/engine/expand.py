@@ -226,6 +226,7 @@ class Expander:
                             f"{len(next(iter(rep.each.values())))} values", code="for-lengths-differ",
                             loc=rep.loc)
         repeats.check_for(self, rep)
+        repeats.check_size(rep, times, self.work, 4 * MAX_LAYERS)  # before unrolling: not seconds later
         if rep.trainable is False:
             scope = scope._replace(frozen=True)
         rounds: list[tuple[int, int]] = []  # each round's flat indices (first, last + 1)

@@ -46,6 +46,24 @@ def check_for(expander: Any, rep: RepeatSpec) -> None:
                             f"an argument `{key}`, and no `${key}` is written)", code="for-unused",
                             loc=rep.loc)
 
+def check_size(rep: RepeatSpec, times: int, done: int, limit: int) -> None:
+    """Refuse a repeat whose rounds must take the expansion past ``limit`` entries read, ``done``
+    read so far: before its rounds are unrolled (``times: 10**9`` took 1.4 s and 95 MB to refuse)."""
+    per_round = _least_work(rep.layers)
+    if done + times * per_round > limit:
+        least = "" if per_round == len(rep.layers) else "at least "
+        raise SpecError(f"the network expands to more than {limit:,} entries: repeat: times is {times:,}, "
+                        f"with {least}{per_round:,} {'entry' if per_round == 1 else 'entries'} a round",
+                        loc=rep.times_loc or rep.loc, code="too-many-layers")
+
+
+def _least_work(entries: tuple[LayerSpec | RepeatSpec, ...]) -> int:
+    """The fewest entries the expander reads in one pass over ``entries``: each once, and the rounds of
+    a nested repeat whose ``times:`` is a written number (an expression's are counted as unrolled)."""
+    return sum(1 + (e.times * _least_work(e.layers) if isinstance(e, RepeatSpec) and type(e.times) is int
+                    and e.times > 0 else 0) for e in entries)
+
+
 def times(expander: Any, rep: RepeatSpec) -> int:
     """``times:``, a whole number 0 or more (an expression in the spec's vars)."""
     raw = rep.times

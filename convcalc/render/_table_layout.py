@@ -83,9 +83,10 @@ def narrow(naturals: list[int], minimums: list[int], name_col: int, avail: int) 
     return widths
 
 
-def middle_ellipsis(text: str, width: int) -> str:
+def middle_ellipsis(text: str, width: int, mark: str = "…") -> str:
     """``  laye….conv1``: ``text`` (ASCII-width characters) shortened to ``width`` in the middle,
-    keeping more of its end (where nested names differ) and up to two spaces of indentation."""
+    keeping more of its end (where nested names differ) and up to two spaces of indentation;
+    ``mark`` is the one character put for what is left out."""
     if len(text) <= width:
         return text
     body = text.lstrip(" ")
@@ -95,7 +96,7 @@ def middle_ellipsis(text: str, width: int) -> str:
         return text[:width]
     head = (room - 1) // 3 or 1
     tail = room - 1 - head
-    return " " * indent + body[:head] + "…" + (body[-tail:] if tail else "")
+    return " " * indent + body[:head] + mark + (body[-tail:] if tail else "")
 
 
 class Grid:
@@ -141,7 +142,9 @@ class Grid:
         for col, (cell, n, width, right) in enumerate(
                 zip(row, lengths, self.widths, self.right, strict=True)):
             if col == NAME and self.narrow and n > width - PAD and cell.isascii() and r not in self.odd:
-                cell = middle_ellipsis(cell, width - PAD)
+                # "~" where the output writes only ASCII: an escaped "…" would take six columns
+                mark = "…" if self.console.encoding.startswith("utf") else "~"
+                cell = middle_ellipsis(cell, width - PAD, mark)
                 n = len(cell)
             if n <= width - PAD and r not in self.odd:
                 out.append([f" {align(cell, n, width - PAD, right)} "])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-_ASCII = str.maketrans({"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "−": "-", "·": "*", "×": "x",
+# convcalc's signs, spelled in ASCII
+SIGNS = str.maketrans({"⌊": "floor(", "⌋": ")", "⌈": "ceil(", "⌉": ")", "−": "-", "·": "*", "×": "x",
                         "≥": ">=", "≤": "<=", "≠": "!=", "≈": "~", "∈": "in", "…": "...", "—": "-",
                         "→": "->", "←": "<-", "–": "-", "²": "^2", "ᵀ": "^T"})
 
@@ -15,4 +16,4 @@ def ascii_text(text: str) -> str:
     """
     if text.isascii():
         return text.replace("ceiling(", "ceil(") if "ceiling(" in text else text
-    return text.translate(_ASCII).replace("ceiling(", "ceil(")
+    return text.translate(SIGNS).replace("ceiling(", "ceil(")

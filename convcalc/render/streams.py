@@ -4,14 +4,17 @@
 convcalc writes its own signs (``×``, ``—``, ``⌊⌋``) and a spec's names, which may be
 any text.  On such a stream a character it cannot encode is written as ``\\uXXXX`` (a
 surrogate pair beyond the BMP): inside JSON that is the same string, so the data never
-changes; in a table it shows, as control characters do.  ``--format plain`` is ASCII
-throughout, and the table takes rich's ASCII box for a stream that is not UTF.
+changes.  ``--format plain`` is ASCII throughout; the table takes rich's ASCII box for a
+stream that is not UTF and writes its cells as :func:`as_written` makes them.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from typing import Any
+
+from .ascii import SIGNS
 
 ESCAPE = "convcalc-escape"
 
@@ -46,9 +49,37 @@ def escape_unencodable(stream: Any) -> None:
     reconfigure = getattr(stream, "reconfigure", None)
     if is_utf(stream) or reconfigure is None:
         return
+    _register()
+    reconfigure(errors=ESCAPE)
+
+
+def as_written(encoding: str) -> Callable[[str], str]:
+    """``text`` as it will be written in ``encoding``: convcalc's signs that the encoding lacks
+    in ASCII (``−`` as ``-``, ``⌊x⌋`` as ``floor(x)``; cp1252 keeps ``×``), anything else it lacks
+    as ``\\uXXXX``.
+
+    Why: the table measures its cells before they are written, and an escape is six columns
+    for a character of one; text measured as written keeps the box aligned.
+    """
+    _register()
+    signs = {}
+    for code, spelling in SIGNS.items():
+        try:
+            chr(code).encode(encoding)
+        except UnicodeEncodeError:
+            signs[code] = spelling
+
+    def written(text: str) -> str:
+        if text.isascii():
+            return text
+        return text.translate(signs).encode(encoding, ESCAPE).decode(encoding)
+
+    return written
+
+
+def _register() -> None:
     try:
         codecs.lookup_error(ESCAPE)
     except LookupError:
         codecs.register_error(ESCAPE, _escape)
-    reconfigure(errors=ESCAPE)
 

@@ -11,7 +11,7 @@ detection and the console width.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from ..core.result import LayerResult
@@ -27,6 +27,10 @@ from .run import Item, each
 # The console width when the output is not a terminal and --width is not given: no limit, so
 # every table has its natural width and no line is wrapped (a pipe or a file has no width).
 UNLIMITED = 1 << 20
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def console_width(opts: Options, out: TextIO) -> int | None:
@@ -52,6 +56,11 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
         soft_wrap=False,
     )
     buf = Out(console)
+    fit = _same
+    if not console.encoding.startswith("utf"):  # rich's `ascii_only`: it draws its box in ASCII then
+        from .streams import as_written
+
+        fit = as_written(console.encoding)  # the text measured as it will be written
     err_console: Console | None = None  # built for the first line to stderr: most runs have none
 
     def write_err(line: str) -> None:
@@ -81,31 +90,34 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
             for row in rows
         ]
         cells = [[visible(c) for c in line] for line in cells]  # before the widths are measured
+        if fit is not _same:
+            cells = [[fit(c) for c in line] for line in cells]
         g = Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],
                  no_wrap=[False, True, False, *(False for _ in cols)])
         # explain lines across the box under each row (not wrapped in a cell, which they would widen)
-        notes = explain_notes(rows, opts)
+        notes = explain_notes(rows, opts, fit)
         if notes:
             widen(g, max(len(line) for lines in notes.values() for line in lines))
-        draw(buf, g, title(item),
+        draw(buf, g, fit(title(item)),
              styles=["dim", "cyan", "", *("bold" if c.key == "params" else "" for c in cols)],
              bold_rows=[row.is_block for row in rows], notes=notes)
-        for line in totals_lines(item, opts):
+        for line in map(fit, totals_lines(item, opts)):
             buf.line((line, "bold red" if line.startswith("Expectations FAILED") else ""))
         tip = depth_tip(rows, opts, screen_height(opts, out))
         if tip:
-            buf.line((tip, "dim"))
+            buf.line((fit(tip), "dim"))
     buf.flush()
 
 
-def explain_notes(rows: Sequence[LayerResult], opts: Options) -> dict[int, list[str]]:
-    """``--explain``: each row's formula lines, by table row (the header is row 0); the
-    explain module (and its regex) is imported only when they are asked for."""
+def explain_notes(rows: Sequence[LayerResult], opts: Options,
+                  fit: Callable[[str], str] = _same) -> dict[int, list[str]]:
+    """``--explain``: each row's formula lines as ``fit`` writes them, by table row (the header is
+    row 0); the explain module (and its regex) is imported only when they are asked for."""
     if not opts.explain:
         return {}
     from .explain import explained_rows
 
-    return {i + 1: lines for i, lines in explained_rows(rows, opts).items()}
+    return {i + 1: list(map(fit, lines)) for i, lines in explained_rows(rows, opts).items()}
 
 
 def screen_height(opts: Options, out: TextIO) -> int | None:

@@ -13,26 +13,110 @@ is used (the YAML entry's keys of the same names), not what it is.
 from __future__ import annotations
 
 import bisect
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from .._regex import LazyPattern
 from ..errors import Loc, SpecError
 from .model import EMPTY, NO_ARG_LOCS, FixedArgLocs, LayerSpec, Spec
 
 _SEPARATORS = ("->", "|", ";")
 _CLOSE = {"(": ")", "[": "]"}
-_INT = LazyPattern(r"^[+-]?\d+$")
-_FLOAT = LazyPattern(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
-_KEY = LazyPattern(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
-_CALL = LazyPattern(r"^([A-Za-z_][\w.]*)\s*\((.*)\)$", re.S)
-_TYPE = LazyPattern(r"^[A-Za-z_][\w.]*$")
-_DIM = LazyPattern(r"^[\w*/+%-]+$")
 MAX_LENGTH = 100_000
 MAX_NESTING = 50  # brackets inside brackets (the parser below recurses on them)
 _META = ("share", "tie", "if")  # keys that say how a layer is used, not what it is (SPEC §11)
+
+# The readers below are written by hand: each reads what the regex in its docstring matches
+# (``\\w`` a Unicode word character, ``\\d`` a Unicode digit, ``$`` the end or a last newline),
+# which took ~2 M instructions to compile on every one-line run (issue 20;
+# tests/test_patterns.py checks each against its regex on random text).
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_DIM_SIGNS = frozenset("*/+%-")
+
+
+def _end(s: str) -> int:
+    """Where ``$`` lets a match end: before a last newline, else at the end."""
+    return len(s) - 1 if s.endswith("\n") else len(s)
+
+
+def _is_int(s: str) -> bool:
+    """``^[+-]?\\d+$``"""
+    return (s[1:_end(s)] if s[:1] in ("+", "-") else s[:_end(s)]).isdecimal()
+
+
+def _digits_end(s: str, start: int, end: int) -> int:
+    while start < end and s[start].isdecimal():
+        start += 1
+    return start
+
+
+def _is_float(s: str) -> bool:
+    """``^[+-]?(\\d+\\.\\d*|\\.\\d+|\\d+)([eE][+-]?\\d+)?$``"""
+    end = _end(s)
+    start = 1 if s[:1] in ("+", "-") else 0
+    i = _digits_end(s, start, end)
+    if i < end and s[i] == ".":
+        fraction = _digits_end(s, i + 1, end)
+        if i == start and fraction == i + 1:  # "." alone
+            return False
+        i = fraction
+    elif i == start:
+        return False
+    if i < end and s[i] in "eE":
+        sign = i + 2 if s[i + 1:i + 2] in ("+", "-") and i + 1 < end else i + 1
+        i = _digits_end(s, sign, end)
+        if i == sign:
+            return False
+    return i == end
+
+
+def _name_end(s: str, start: int) -> int:
+    """The end of ``[\\w.]*`` from ``start``."""
+    i = start
+    while i < len(s) and (s[i].isalnum() or s[i] in "_."):
+        i += 1
+    return i
+
+
+def _is_type(s: str) -> bool:
+    """``^[A-Za-z_][\\w.]*$``"""
+    return s[:1] in _NAME_START and _name_end(s, 1) == _end(s)
+
+
+def _is_dim(s: str) -> bool:
+    """``^[\\w*/+%-]+$``"""
+    end = _end(s)
+    return end > 0 and all(ch.isalnum() or ch == "_" or ch in _DIM_SIGNS for ch in s[:end])
+
+
+def _call(s: str) -> tuple[str, str, int] | None:
+    """``^([A-Za-z_][\\w.]*)\\s*\\((.*)\\)$`` (dot-all): the type, the arguments' text and where it starts."""
+    if not s or s[0] not in _NAME_START:
+        return None
+    name_end = _name_end(s, 1)
+    opening = name_end
+    while opening < len(s) and s[opening].isspace():
+        opening += 1
+    closing = len(s) - 1 if s.endswith(")") else len(s) - 2 if s.endswith(")\n") else -1
+    if opening >= len(s) or s[opening] != "(" or closing <= opening:
+        return None
+    return s[:name_end], s[opening + 1:closing], opening + 1
+
+
+def _key(s: str) -> tuple[str, str, int] | None:
+    """``^\\s*([A-Za-z_]\\w*)\\s*=(?!=)(.*)$`` (dot-all): the key, the value's text and where it starts."""
+    start = len(s) - len(s.lstrip())
+    if start == len(s) or s[start] not in _NAME_START:
+        return None
+    end = start + 1
+    while end < len(s) and (s[end].isalnum() or s[end] == "_"):
+        end += 1
+    equals = end
+    while equals < len(s) and s[equals].isspace():
+        equals += 1
+    if equals >= len(s) or s[equals] != "=" or s[equals + 1:equals + 2] == "=":
+        return None
+    return s[start:end], s[equals + 1:], equals + 1
 
 
 class _Text:
@@ -41,7 +125,11 @@ class _Text:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]  # each argument asks
+        self.line_starts = [0]  # each argument asks
+        at = text.find("\n")
+        while at >= 0:
+            self.line_starts.append(at + 1)
+            at = text.find("\n", at + 1)
 
     def loc(self, offset: int) -> Loc:
         line = bisect.bisect_right(self.line_starts, offset)
@@ -82,7 +170,7 @@ def _items(t: _Text) -> list[tuple[str, int]]:
                     j = i
                     while j < len(text) and text[j] in " \t":
                         j += 1
-                    if j < len(text) and text[j] == "(" and _TYPE.match(text[start:i]):
+                    if j < len(text) and text[j] == "(" and _is_type(text[start:i]):
                         i = j
                         continue
                 if start is not None:
@@ -158,14 +246,14 @@ def parse_value(text: str, loc: Loc, depth: int = 0,
         return low == "true"
     if low in ("none", "null"):
         return None
-    if _INT.match(s):
+    if _is_int(s):
         if len(s) > 3000:
             raise SpecError(f"a number of {len(s):,} digits is too large", loc=loc, code="too-large")
         return int(s)
-    if _FLOAT.match(s):
+    if _is_float(s):
         return float(s)
-    m = _CALL.match(s)
-    if m and not re.match(r"^(ceildiv|max|min)$", m.group(1)):
+    call = _call(s)
+    if call and call[0] not in ("ceildiv", "max", "min"):
         lead = len(text) - len(text.lstrip())
         return parse_layer_text(s, loc, depth, None if locate is None else lambda k: locate(lead + k))
     return s
@@ -182,19 +270,19 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
     """
     lead = len(text) - len(text.lstrip())
     s = text.strip()
-    m = _CALL.match(s)
-    if m is not None and depth >= MAX_NESTING:
+    call = _call(s)
+    if call is not None and depth >= MAX_NESTING:
         raise _too_deep(loc)
-    if m is None:
-        if _TYPE.match(s):
+    if call is None:
+        if _is_type(s):
             return LayerSpec(type=s, loc=loc)
         raise SpecError(f"cannot read layer {s!r}: expected `type` or `type(arguments)`", loc=loc,
                         code="bad-layer")
 
     def at(offset: int) -> Loc:
-        return loc if locate is None else locate(lead + m.start(2) + offset)
+        return loc if locate is None else locate(lead + body_at + offset)
 
-    type_, body = m.group(1), m.group(2)
+    type_, body, body_at = call
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     arg_locs: list[Loc] = []
@@ -205,15 +293,15 @@ def parse_layer_text(text: str, loc: Loc, depth: int = 0,
     trainable: bool | None = None
     meta: dict[str, Any] = {}  # share=, tie=, if= (SPEC §11, issue 14)
     for part, offset in split_top_at(body):
-        km = _KEY.match(part)
+        keyed = _key(part)
         where = at(offset + len(part) - len(part.lstrip()))
-        if km:
-            key = km.group(1)
-            value_at = offset + km.start(2) + len(km.group(2)) - len(km.group(2).lstrip())
+        if keyed:
+            key, value, value_start = keyed
+            value_at = offset + value_start + len(value) - len(value.lstrip())
             if key == "if":  # a condition is text for the expression parser, not a value
-                raw = _condition(km.group(2), type_, at(value_at))
+                raw = _condition(value, type_, at(value_at))
             else:
-                raw = parse_value(km.group(2), at(value_at), depth + 1,
+                raw = parse_value(value, at(value_at), depth + 1,
                                   None if locate is None else lambda k, v=value_at: at(v + k))
             if key in key_locs:
                 first = f" (first as {name!r}, then {str(raw)!r})" if key == "name" and name else ""
@@ -279,11 +367,11 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text,
     if not items:
         return None, 0
     first, off = items[0]
-    m = _CALL.match(first)
+    call = _call(first)
     if first[0] in "([":
         return tuple(parse_value(first, t.loc(off))), 1
-    if m and m.group(1).lower() == "input":
-        return tuple(parse_value(f"({m.group(2)})", t.loc(off))), 1
+    if call and call[0].lower() == "input":
+        return tuple(parse_value(f"({call[1]})", t.loc(off))), 1
     dims: list[str] = []
     used = 0
     expect_dim = True
@@ -295,12 +383,12 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text,
         if expect_dim:
             if not dims and is_type is not None and is_type(text):
                 return None, 0
-            fractional = [p for p in parts if not _DIM.match(p) and _FLOAT.match(p)]
-            if fractional and all(_DIM.match(p) or _FLOAT.match(p) for p in parts):  # never a layer type
+            fractional = [p for p in parts if not _is_dim(p) and _is_float(p)]
+            if fractional and all(_is_dim(p) or _is_float(p) for p in parts):  # never a layer type
                 raise SpecError(f"the input size {fractional[0]} is not a whole number",
                                 loc=t.loc(at), code="not-whole")
-            if not all(_DIM.match(p) for p in parts) or (len(parts) == 1 and not dims and
-                                                           not _INT.match(text) and
+            if not all(_is_dim(p) for p in parts) or (len(parts) == 1 and not dims and
+                                                           not _is_int(text) and
                                                            not _next_is_x(items, used)):
                 break
             dims += parts
@@ -309,14 +397,14 @@ def _shape_prefix(items: list[tuple[str, int]], t: _Text,
         elif text == "x":
             used += 1
             expect_dim = True
-        elif text.startswith("x") and all(_DIM.match(p) for p in text[1:].split("x")):
+        elif text.startswith("x") and all(_is_dim(p) for p in text[1:].split("x")):
             dims += text[1:].split("x")
             used += 1
         else:
             break
     if not dims or expect_dim:
         return None, 0
-    return tuple(int(d) if _INT.match(d) else d for d in dims), used
+    return tuple(int(d) if _is_int(d) else d for d in dims), used
 
 
 def _next_is_x(items: list[tuple[str, int]], i: int) -> bool:
