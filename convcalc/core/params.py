@@ -428,21 +428,16 @@ def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type
     values: dict[str, Any] = {}
     seen = coerced_defaults(params, ctx.framework, ctx.rank, ctx.spelling)  # defaults' checked values
     for name, coerce, default in coerce_plan(params, ctx.framework):
-        if name in bound:
-            raw = bound[name]
-        else:
+        if name not in bound:
             if default is REQUIRED:
                 raise SpecError(f"{type_name} needs the argument `{name}`", code="missing-argument")
-            if default is None:
-                values[name] = None
-                continue
-            known = seen.get(name, REQUIRED)  # met before for this type, framework and rank?
+            known = None if default is None else seen.get(name, REQUIRED)  # met for this type and rank?
             values[name] = coerce_default(seen, name, coerce, default, ctx) if known is REQUIRED else known
             continue
         try:
-            values[name] = coerce(raw, ctx, name)
+            values[name] = coerce(bound[name], ctx, name)
         except SpecError as e:
-            if where is None or name not in bound:
+            if where is None:
                 raise
             raise e.with_location(where(name)) from None
     return values
