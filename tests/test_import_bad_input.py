@@ -39,6 +39,17 @@ def test_keras_archive_that_is_not_a_zip(tmp_path: Path) -> None:
     assert err.code == "keras-not-zip" and "not a zip archive" in err.message
 
 
+@pytest.mark.parametrize(("name", "code", "line"), [
+    ("net.yaml", "yaml-syntax", 1),  # text that starts as a zip does (the grammar fuzzer found it)
+    ("model.keras", "keras-not-zip", None),  # a .keras name: an archive, or refused as one
+])
+def test_text_starting_with_the_zip_signature(tmp_path: Path, name: str, code: str, line: int | None) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04input: [3, 16, 16]\nlayers: [relu]\n")
+    err, _ = _fails(path)
+    assert (err.code, err.line) == (code, line), err
+
+
 def test_keras_archive_without_config(tmp_path: Path) -> None:
     import zipfile
 

@@ -183,6 +183,11 @@ def read_path(path: str) -> Spec | None:
             raise SpecError("a .keras file is a zip archive holding config.json, but this file is "
                             "not a zip archive", code="keras-not-zip", loc=Loc(path))
         return None
+    if not path.lower().endswith(".keras"):
+        import zipfile
+
+        if not zipfile.is_zipfile(path):  # text that only starts as a zip does: read as the text it is
+            return None
     from .keras_json import read_archive
 
     return read_archive(path)
