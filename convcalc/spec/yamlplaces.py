@@ -41,6 +41,7 @@ class Locator:
         self.kept: list[Any] = []  # the containers (kept alive, so that an id stays theirs)
         self.runs = array("i")  # per container: its first place's index in flat, and how many
         self.table = array("i", bytes(4 * 64))  # open addressing by id: a container's number + 1
+        self.indexed = 0  # the containers (in order) in the table so far
         self.key_index: dict[int, dict[str, int]] = {}
 
     # ------------------------------------------------------------ while reading
@@ -85,15 +86,15 @@ class Locator:
         self.share(container, start, len(places))
 
     def share(self, container: Any, start: int, count: int) -> None:
-        """Register ``container`` with places already kept (an alias's copy has its original's)."""
-        number = len(self.kept)
+        """Register ``container`` with places already kept (an alias's copy has its original's).
+
+        It goes into the table by identity on the next question (:meth:`_index`): the
+        questions come once the document is read, so the table is sized once, not grown
+        and filled again seven times over for 10,000 layers.
+        """
         self.kept.append(container)
         self.runs.append(start)
         self.runs.append(count)
-        if 2 * (number + 1) > len(self.table):
-            self._grow()
-        else:
-            self._insert(container, number)
 
     def release(self, container: Any) -> tuple[int, int] | None:
         """Forget a container no one will ask about again (its places stay in flat), so that it
@@ -186,6 +187,8 @@ class Locator:
         return None if found is None else run[0] + 2 * found
 
     def _find(self, container: Any) -> int:
+        if self.indexed < len(self.kept):
+            self._index()
         table, kept = self.table, self.kept
         mask = len(table) - 1
         i = _hash(id(container)) & mask
@@ -197,19 +200,26 @@ class Locator:
                 return n - 1
             i = (i + 1) & mask
 
-    def _insert(self, container: Any, number: int) -> None:
-        table = self.table
-        mask = len(table) - 1
-        i = _hash(id(container)) & mask
-        while table[i] != 0:
-            i = (i + 1) & mask
-        table[i] = number + 1
-
-    def _grow(self) -> None:
-        self.table = array("i", bytes(4 * 2 * len(self.table)))
-        for number, container in enumerate(self.kept):
+    def _index(self) -> None:
+        """Put the containers registered since the last question in the table (at most half full:
+        when it would be more, a bigger one with every container not released)."""
+        kept = self.kept
+        size = len(self.table)
+        while 2 * len(kept) > size:
+            size *= 2
+        start = self.indexed
+        if size != len(self.table):
+            self.table = array("i", bytes(4 * size))
+            start = 0
+        table, mask = self.table, size - 1
+        for number in range(start, len(kept)):
+            container = kept[number]
             if container is not None:
-                self._insert(container, number)
+                i = _hash(id(container)) & mask
+                while table[i] != 0:
+                    i = (i + 1) & mask
+                table[i] = number + 1
+        self.indexed = len(kept)
 
 
 _LINE_LIMIT = 1 << 31
