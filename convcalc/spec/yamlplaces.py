@@ -42,6 +42,7 @@ class Locator:
         self.runs = array("i")  # per container: its first place's index in flat, and how many
         self.table = array("i", bytes(4 * 64))  # open addressing by id: a container's number + 1
         self.indexed = 0  # the containers (in order) in the table so far
+        self.last: tuple[Any, int] = _NOTHING  # the container found last, and its number
         self.key_index: dict[int, dict[str, int]] = {}
 
     # ------------------------------------------------------------ while reading
@@ -104,6 +105,7 @@ class Locator:
         if number < 0:
             return None
         self.kept[number] = None  # its slot stays taken; its id may be another container's later
+        self.last = _NOTHING
         return self.runs[2 * number], self.runs[2 * number + 1]
 
     def items(self, container: list[Any], fallback: Loc) -> list[Loc]:
@@ -187,6 +189,8 @@ class Locator:
         return None if found is None else run[0] + 2 * found
 
     def _find(self, container: Any) -> int:
+        if container is self.last[0]:  # asked again at once: the loader asks whether an entry
+            return self.last[1]  # is known, then where its run is, then releases it
         if self.indexed < len(self.kept):
             self._index()
         table, kept = self.table, self.kept
@@ -197,6 +201,7 @@ class Locator:
             if n == 0:
                 return -1
             if kept[n - 1] is container:
+                self.last = (container, n - 1)
                 return n - 1
             i = (i + 1) & mask
 
@@ -222,6 +227,7 @@ class Locator:
         self.indexed = len(kept)
 
 
+_NOTHING = (object(), -1)  # no container is found last
 _LINE_LIMIT = 1 << 31
 _COL_LIMIT = 1 << 32
 _COL_MASK = _COL_LIMIT - 1
