@@ -28,9 +28,9 @@ class Locator:
     """Where list items and mapping keys came from (by the container's identity).
 
     Each container read from YAML has the places of its children (a list's items; a
-    mapping's keys and values, two places a pair).  A place is one int: the 0-based line
-    above bit 32, ``column * 4 + form`` below (see :meth:`pack`).  A :class:`Loc` is made
-    only for what is asked about, as most places never are.
+    mapping's keys and values, two places a pair).  A place is one int of the 0-based line
+    and ``column * 4 + form`` (see :meth:`pack`).  A :class:`Loc` is made only for what is
+    asked about, as most places never are.
     """
 
     def __init__(self, source: str) -> None:
@@ -48,15 +48,27 @@ class Locator:
     # ------------------------------------------------------------ while reading
 
     def pack(self, line: int, colform: int) -> int:
-        """One int for a place: 0-based line and ``column * 4 + form``."""
-        if line < _LINE_LIMIT and colform < _COL_LIMIT:
-            return line << 32 | colform
+        """One int for a place: 0-based line and ``column * 4 + form``.
+
+        Nearly every place is short, ``line << 12 | colform`` below 2**30: one of Python's
+        one-digit ints, which cost a third of a wider one to make (a place is made for
+        every value read: a tenth of the time of reading).  A long one has bit 31 set, the
+        line above bit 32; one beyond that (a gigabyte line) is an index into ``wide``.
+        """
+        if line < _SHORT_LINES and colform < _SHORT_COLFORM:
+            return line << 12 | colform
+        if line < _LINE_LIMIT and colform < _LONG:
+            return line << 32 | _LONG | colform
         self.wide.append((line, colform))
         return -len(self.wide)
 
     def unpack(self, place: int) -> tuple[int, int]:
         """(0-based line, ``column * 4 + form``) of a packed place."""
-        return (place >> 32, place & _COL_MASK) if place >= 0 else self.wide[-place - 1]
+        if place < 0:
+            return self.wide[-place - 1]
+        if place < _LONG:
+            return place >> 12, place & (_SHORT_COLFORM - 1)
+        return place >> 32, place & (_LONG - 1)
 
     def loc(self, place: int) -> Loc:
         line, colform = self.unpack(place)
@@ -228,9 +240,10 @@ class Locator:
 
 
 _NOTHING = (object(), -1)  # no container is found last
+_SHORT_LINES = 1 << 18  # a short place: line and colform in 30 bits
+_SHORT_COLFORM = 1 << 12
+_LONG = 1 << 31  # the bit of a long place (and the bound of its colform)
 _LINE_LIMIT = 1 << 31
-_COL_LIMIT = 1 << 32
-_COL_MASK = _COL_LIMIT - 1
 
 
 def _hash(key: int) -> int:
