@@ -15,7 +15,6 @@ the data the rest of the stream is still read, without building, for YAML's erro
 
 from __future__ import annotations
 
-from array import array
 from typing import Any
 
 import yaml
@@ -79,7 +78,7 @@ class _Frame:
     def __init__(self, container: Any, place: int, depth: int, is_key: bool, anchor: str | None) -> None:
         self.container = container
         self.is_map = isinstance(container, dict)
-        self.places = array("q")  # packed, as Locator.pack
+        self.places: list[int] = []  # packed, as Locator.pack (made an array once, when done)
         self.place = place  # where the collection starts
         self.depth = depth
         self.is_key = is_key  # a mapping's key (refused when done: keys are words or numbers)
@@ -257,14 +256,16 @@ class Reader:
         raw, tag = event.value, event.tag
         if tag is None or tag == "!":
             tag = implicit_tag(raw, event.implicit)
-        start, end = event.start_mark, event.end_mark
+        start = event.start_mark
         line, col = start.line, start.column
         quoted = event.style in _QUOTES
-        form = NOT_VERBATIM
-        if line == end.line and end.column - col == len(raw) + (2 if quoted else 0):
-            form = VERBATIM_QUOTED if quoted else VERBATIM
+        colform = col * 4 + NOT_VERBATIM
+        if tag == _STR and not is_key:  # the one kind of value read by offsets in its text
+            end = event.end_mark  # (Locator.text_offsets): the others are not looked at twice
+            if line == end.line and end.column - col == len(raw) + (2 if quoted else 0):
+                colform += VERBATIM_QUOTED if quoted else VERBATIM
         locator = self.locator
-        place = locator.pack(line, col * 4 + form)
+        place = locator.pack(line, colform)
         record = _Anchor(start, tag, place) if anchor is not None else None
         if record is not None:
             self.anchors[anchor] = record  # type: ignore[index]

@@ -18,8 +18,9 @@ from ..errors import Loc
 _WORD = LazyPattern(r"(?<![$\w])[A-Za-z_]\w*")
 _PROSE = LazyPattern(r"[A-Za-z_]\w*\s+[A-Za-z_]")  # two words in a row: text, not an expression
 
-# The second int of a place: column * 4 + FORM, FORM saying whether the text of a scalar
-# written on one line is the file's characters (for offsets inside it) and behind a quote.
+# The second int of a place: column * 4 + FORM, FORM saying whether the text of a text
+# value written on one line is the file's characters (for offsets inside it) and behind a
+# quote (a key, a number or a collection is NOT_VERBATIM: nothing reads offsets in it).
 NOT_VERBATIM, VERBATIM, VERBATIM_QUOTED = 0, 1, 2
 _SMALL = 16  # a mapping with more keys gets a key -> position index on first use
 
@@ -92,7 +93,7 @@ class Locator:
                 col = column + shift + m.start() if one_line else column
                 self.names[m.group()] = Loc(self.source, line + 1, col + 1)
 
-    def add(self, container: Any, places: array[int]) -> None:
+    def add(self, container: Any, places: list[int]) -> None:
         """Keep ``container``'s children's places (one run of ``flat``)."""
         start = len(self.flat)
         self.flat.extend(places)
