@@ -19,7 +19,12 @@ from ._json_writer import key_text, string_text
 _PADS = ["\n" + "  " * level for level in range(40)]
 
 
-_INTS: dict[tuple[int, ...], str] = {}  # shapes repeat (every stride is (1, 1)): one text each
+# Shapes repeat (every stride is (1, 1); a conv's output shape is its batchnorm's and its
+# relu's, and so is its receptive field): one text each.  Full, the memo starts afresh
+# rather than stop taking new shapes: shapes repeat close together, and a long spec's
+# later layers would otherwise all miss.
+_INTS: dict[tuple[int, ...], str] = {}
+_INTS_KEPT = 2_000
 
 
 def _ints(values: Any) -> str | None:
@@ -28,11 +33,14 @@ def _ints(values: Any) -> str | None:
         if type(v) is not int:
             return None
     # exact ints only get here (a stored (1, 2) is never a (True, 2)); a list is not a key
-    text = _INTS.get(values) if type(values) is tuple else None
+    if type(values) is not tuple:  # a list (or a Shape): no key
+        return repr([*values])  # a list of ints' repr is the JSON text
+    text = _INTS.get(values)
     if text is None:
-        text = repr([*values])  # a list of ints' repr is the JSON text
-        if len(_INTS) < 2_000 and type(values) is tuple:
-            _INTS[values] = text
+        text = repr([*values])
+        if len(_INTS) >= _INTS_KEPT:
+            _INTS.clear()
+        _INTS[values] = text
     return text
 
 

@@ -292,8 +292,13 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
     if not isinstance(entry, Mapping) or not entry:
         raise SpecError(f"a layer must be a type (`- relu`) or `- type: arguments`, not {entry!r}", loc=loc,
                         code="bad-layer")
-    meta = {k: entry[k] for k in LAYER_META if k in entry}
-    types = [k for k in entry if k not in LAYER_META]
+    first = next(iter(entry))
+    if len(entry) == 1 and first not in LAYER_META:  # most entries: the type alone, no meta keys
+        meta: dict[Any, Any] = {}
+        types = [first]
+    else:
+        meta = {k: entry[k] for k in LAYER_META if k in entry}
+        types = [k for k in entry if k not in LAYER_META]
     if len(types) != 1:
         if not types:
             raise SpecError("a layer entry needs a type, e.g. `- conv2d: [32, 3]`", loc=loc, code="bad-layer")

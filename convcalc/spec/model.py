@@ -123,19 +123,26 @@ class LayerSpec:
                  name: str | None = None, sources: tuple[str | int, ...] | None = None, loc: Loc = NOWHERE,
                  trainable: bool | None = None, arg_locs: ArgLocs = NO_ARG_LOCS, share: str | None = None,
                  tie: str | None = None, when: Raw = None) -> None:
-        """Written out (not the record's generic one): one is built for every layer of a spec."""
-        put = object.__setattr__
-        put(self, "type", type)
-        put(self, "args", args)
-        put(self, "kwargs", kwargs)
-        put(self, "name", name)
-        put(self, "sources", sources)
-        put(self, "loc", loc)
-        put(self, "trainable", trainable)
-        put(self, "arg_locs", arg_locs)
-        put(self, "share", share)
-        put(self, "tie", tie)
-        put(self, "when", when)
+        """Written out (not the record's generic one): one is built for every layer of a spec.
+        Each slot is set by its own descriptor (frozen: no plain assignment), which costs half
+        of what ``object.__setattr__`` does, as that looks the slot up by name first."""
+        (set_type, set_args, set_kwargs, set_name, set_sources, set_loc, set_trainable, set_arg_locs,
+         set_share, set_tie, set_when) = _LAYER_SLOTS
+        set_type(self, type)
+        set_args(self, args)
+        set_kwargs(self, kwargs)
+        set_name(self, name)
+        set_sources(self, sources)
+        set_loc(self, loc)
+        set_trainable(self, trainable)
+        set_arg_locs(self, arg_locs)
+        set_share(self, share)
+        set_tie(self, tie)
+        set_when(self, when)
+
+
+# the setters of LayerSpec's slots, in the order of its fields (as its __init__ takes them)
+_LAYER_SLOTS = tuple(LayerSpec.__dict__[f].__set__ for f in LayerSpec.__slots__)
 
 
 @record(frozen=True)

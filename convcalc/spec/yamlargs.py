@@ -61,8 +61,9 @@ class YamlArgLocs(ArgLocs):
         vstart = 0
         if isinstance(value, _FLAT):
             per = 2 if isinstance(value, dict) else 1
-            if any(isinstance(v, _FLAT) for v in (value.values() if per == 2 else value)):
-                return  # a value holding a wrapped layer: kept whole
+            for v in value.values() if per == 2 else value:
+                if isinstance(v, _FLAT):
+                    return  # a value holding a wrapped layer: kept whole
             vrun = locator.run_of(value)
             if vrun is None or vrun[1] != per * len(value):
                 return  # not read as it stands (an alias's copy, say): kept whole

@@ -15,7 +15,6 @@ the data the rest of the stream is still read, without building, for YAML's erro
 
 from __future__ import annotations
 
-from array import array
 from typing import Any
 
 import yaml
@@ -39,6 +38,7 @@ MAX_DEPTH = 100
 
 _C = hasattr(yaml, "CSafeLoader")  # libyaml: its composer's messages are reproduced, else PyYAML's
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
@@ -47,6 +47,21 @@ _SCALAR_START = (ScalarEvent, SequenceStartEvent, MappingStartEvent)
 
 _resolver = yaml.resolver.Resolver()
 _tags: dict[tuple[str, Any], str] = {}  # (text, implicit) -> resolved tag: a hot spot on big specs
+
+
+def implicit_tag(raw: str, implicit: tuple[bool, bool]) -> str:
+    """The tag YAML's resolver gives a scalar written without one (remembered: words repeat)."""
+    if implicit[0] and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
+        # plain decimal digits (`out: 3350`, new on every line of a long spec): the resolver's
+        # int and nothing else (a float needs a dot, a date dashes; 010 is octal, 09 text)
+        return _INT
+    key = (raw, implicit)
+    tag = _tags.get(key)
+    if tag is None:
+        tag = _resolver.resolve(yaml.ScalarNode, raw, implicit)
+        if len(_tags) < 50_000:
+            _tags[key] = tag
+    return tag
 
 
 def parser(text: str) -> Any:
@@ -63,7 +78,7 @@ class _Frame:
     def __init__(self, container: Any, place: int, depth: int, is_key: bool, anchor: str | None) -> None:
         self.container = container
         self.is_map = isinstance(container, dict)
-        self.places = array("q")  # packed, as Locator.pack
+        self.places: list[int] = []  # packed, as Locator.pack (made an array once, when done)
         self.place = place  # where the collection starts
         self.depth = depth
         self.is_key = is_key  # a mapping's key (refused when done: keys are words or numbers)
@@ -232,37 +247,38 @@ class Reader:
         return top, top.is_map and not top.has_key, top.depth + 1
 
     def _scalar(self, event: Any) -> tuple[Any] | None:
+        # The hot spot of a long spec (three values in four are scalars): the parent, the
+        # tag and the depth are worked out here, not by a call (_position).
         anchor = event.anchor and self._anchor(event)  # most scalars have none
-        top, is_key, depth = self._position()
-        raw, style = event.value, event.style
-        tag = event.tag
+        stack = self.stack
+        top = stack[-1] if stack else None
+        is_key = top is not None and top.is_map and not top.has_key
+        raw, tag = event.value, event.tag
         if tag is None or tag == "!":
-            key = (raw, event.implicit)
-            tag = _tags.get(key)
-            if tag is None:
-                tag = _resolver.resolve(yaml.ScalarNode, raw, event.implicit)
-                if len(_tags) < 50_000:
-                    _tags[key] = tag
-        start, end = event.start_mark, event.end_mark
+            tag = implicit_tag(raw, event.implicit)
+        start = event.start_mark
         line, col = start.line, start.column
-        quoted = style in _QUOTES
-        form = NOT_VERBATIM
-        if line == end.line and end.column - col == len(raw) + (2 if quoted else 0):
-            form = VERBATIM_QUOTED if quoted else VERBATIM
-        place = self.locator.pack(line, col * 4 + form)
+        quoted = event.style in _QUOTES
+        colform = col * 4 + NOT_VERBATIM
+        if tag == _STR and not is_key:  # the one kind of value read by offsets in its text
+            end = event.end_mark  # (Locator.text_offsets): the others are not looked at twice
+            if line == end.line and end.column - col == len(raw) + (2 if quoted else 0):
+                colform += VERBATIM_QUOTED if quoted else VERBATIM
+        locator = self.locator
+        place = locator.pack(line, colform)
         record = _Anchor(start, tag, place) if anchor is not None else None
         if record is not None:
             self.anchors[anchor] = record  # type: ignore[index]
         if is_key and tag == _MERGE:
             raise self._merge(place)
-        if depth > MAX_DEPTH:
+        if top is not None and top.depth >= MAX_DEPTH:  # this scalar is one level deeper
             raise self._too_deep(place)
         if tag == _STR:
             value = self.strings.setdefault(raw, raw) if len(raw) <= 40 else raw
-            if not is_key:
-                self.locator.words(raw, line, col, quoted)
+            if not is_key and raw not in locator.names:  # `- relu` again: nothing new to find
+                locator.words(raw, line, col, quoted)
         else:
-            value = scalar_value(raw, tag, place, self.locator)
+            value = scalar_value(raw, tag, place, locator)
         if record is not None:
             record.value, record.raw, record.quoted = value, raw, quoted
         return self._give(top, is_key, value, place, raw)

@@ -18,8 +18,9 @@ from ..errors import Loc
 _WORD = LazyPattern(r"(?<![$\w])[A-Za-z_]\w*")
 _PROSE = LazyPattern(r"[A-Za-z_]\w*\s+[A-Za-z_]")  # two words in a row: text, not an expression
 
-# The second int of a place: column * 4 + FORM, FORM saying whether the text of a scalar
-# written on one line is the file's characters (for offsets inside it) and behind a quote.
+# The second int of a place: column * 4 + FORM, FORM saying whether the text of a text
+# value written on one line is the file's characters (for offsets inside it) and behind a
+# quote (a key, a number or a collection is NOT_VERBATIM: nothing reads offsets in it).
 NOT_VERBATIM, VERBATIM, VERBATIM_QUOTED = 0, 1, 2
 _SMALL = 16  # a mapping with more keys gets a key -> position index on first use
 
@@ -28,9 +29,9 @@ class Locator:
     """Where list items and mapping keys came from (by the container's identity).
 
     Each container read from YAML has the places of its children (a list's items; a
-    mapping's keys and values, two places a pair).  A place is one int: the 0-based line
-    above bit 32, ``column * 4 + form`` below (see :meth:`pack`).  A :class:`Loc` is made
-    only for what is asked about, as most places never are.
+    mapping's keys and values, two places a pair).  A place is one int of the 0-based line
+    and ``column * 4 + form`` (see :meth:`pack`).  A :class:`Loc` is made only for what is
+    asked about, as most places never are.
     """
 
     def __init__(self, source: str) -> None:
@@ -41,20 +42,34 @@ class Locator:
         self.kept: list[Any] = []  # the containers (kept alive, so that an id stays theirs)
         self.runs = array("i")  # per container: its first place's index in flat, and how many
         self.table = array("i", bytes(4 * 64))  # open addressing by id: a container's number + 1
+        self.indexed = 0  # the containers (in order) in the table so far
+        self.last: tuple[Any, int] = _NOTHING  # the container found last, and its number
         self.key_index: dict[int, dict[str, int]] = {}
 
     # ------------------------------------------------------------ while reading
 
     def pack(self, line: int, colform: int) -> int:
-        """One int for a place: 0-based line and ``column * 4 + form``."""
-        if line < _LINE_LIMIT and colform < _COL_LIMIT:
-            return line << 32 | colform
+        """One int for a place: 0-based line and ``column * 4 + form``.
+
+        Nearly every place is short, ``line << 12 | colform`` below 2**30: one of Python's
+        one-digit ints, which cost a third of a wider one to make (a place is made for
+        every value read: a tenth of the time of reading).  A long one has bit 31 set, the
+        line above bit 32; one beyond that (a gigabyte line) is an index into ``wide``.
+        """
+        if line < _SHORT_LINES and colform < _SHORT_COLFORM:
+            return line << 12 | colform
+        if line < _LINE_LIMIT and colform < _LONG:
+            return line << 32 | _LONG | colform
         self.wide.append((line, colform))
         return -len(self.wide)
 
     def unpack(self, place: int) -> tuple[int, int]:
         """(0-based line, ``column * 4 + form``) of a packed place."""
-        return (place >> 32, place & _COL_MASK) if place >= 0 else self.wide[-place - 1]
+        if place < 0:
+            return self.wide[-place - 1]
+        if place < _LONG:
+            return place >> 12, place & (_SHORT_COLFORM - 1)
+        return place >> 32, place & (_LONG - 1)
 
     def loc(self, place: int) -> Loc:
         line, colform = self.unpack(place)
@@ -78,22 +93,22 @@ class Locator:
                 col = column + shift + m.start() if one_line else column
                 self.names[m.group()] = Loc(self.source, line + 1, col + 1)
 
-    def add(self, container: Any, places: array[int]) -> None:
+    def add(self, container: Any, places: list[int]) -> None:
         """Keep ``container``'s children's places (one run of ``flat``)."""
         start = len(self.flat)
         self.flat.extend(places)
         self.share(container, start, len(places))
 
     def share(self, container: Any, start: int, count: int) -> None:
-        """Register ``container`` with places already kept (an alias's copy has its original's)."""
-        number = len(self.kept)
+        """Register ``container`` with places already kept (an alias's copy has its original's).
+
+        It goes into the table by identity on the next question (:meth:`_index`): the
+        questions come once the document is read, so the table is sized once, not grown
+        and filled again seven times over for 10,000 layers.
+        """
         self.kept.append(container)
         self.runs.append(start)
         self.runs.append(count)
-        if 2 * (number + 1) > len(self.table):
-            self._grow()
-        else:
-            self._insert(container, number)
 
     def release(self, container: Any) -> tuple[int, int] | None:
         """Forget a container no one will ask about again (its places stay in flat), so that it
@@ -103,6 +118,7 @@ class Locator:
         if number < 0:
             return None
         self.kept[number] = None  # its slot stays taken; its id may be another container's later
+        self.last = _NOTHING
         return self.runs[2 * number], self.runs[2 * number + 1]
 
     def items(self, container: list[Any], fallback: Loc) -> list[Loc]:
@@ -186,6 +202,10 @@ class Locator:
         return None if found is None else run[0] + 2 * found
 
     def _find(self, container: Any) -> int:
+        if container is self.last[0]:  # asked again at once: the loader asks whether an entry
+            return self.last[1]  # is known, then where its run is, then releases it
+        if self.indexed < len(self.kept):
+            self._index()
         table, kept = self.table, self.kept
         mask = len(table) - 1
         i = _hash(id(container)) & mask
@@ -194,29 +214,41 @@ class Locator:
             if n == 0:
                 return -1
             if kept[n - 1] is container:
+                self.last = (container, n - 1)
                 return n - 1
             i = (i + 1) & mask
 
-    def _insert(self, container: Any, number: int) -> None:
-        table = self.table
-        mask = len(table) - 1
-        i = _hash(id(container)) & mask
-        while table[i] != 0:
-            i = (i + 1) & mask
-        table[i] = number + 1
-
-    def _grow(self) -> None:
-        self.table = array("i", bytes(4 * 2 * len(self.table)))
-        for number, container in enumerate(self.kept):
+    def _index(self) -> None:
+        """Put the containers registered since the last question in the table (at most half full:
+        when it would be more, a bigger one with every container not released)."""
+        kept = self.kept
+        size = len(self.table)
+        while 2 * len(kept) > size:
+            size *= 2
+        start = self.indexed
+        if size != len(self.table):
+            self.table = array("i", bytes(4 * size))
+            start = 0
+        table, mask = self.table, size - 1
+        for number in range(start, len(kept)):
+            container = kept[number]
             if container is not None:
-                self._insert(container, number)
+                i = _hash(id(container)) & mask
+                while table[i] != 0:
+                    i = (i + 1) & mask
+                table[i] = number + 1
+        self.indexed = len(kept)
 
 
+_NOTHING = (object(), -1)  # no container is found last
+_SHORT_LINES = 1 << 18  # a short place: line and colform in 30 bits
+_SHORT_COLFORM = 1 << 12
+_LONG = 1 << 31  # the bit of a long place (and the bound of its colform)
 _LINE_LIMIT = 1 << 31
-_COL_LIMIT = 1 << 32
-_COL_MASK = _COL_LIMIT - 1
 
 
 def _hash(key: int) -> int:
-    """Spread ids (multiples of 16, allocated close together) over the table."""
-    return (key >> 4) ^ (key >> 13)
+    """Spread ids (multiples of 16, allocated close together) over the table: Fibonacci hashing,
+    the middle bits of a product by 2**64/φ.  (Shifts and xors of the id alone made probe chains
+    of hundreds for some layouts of memory: 10,000 layers cost twice as much to load under valgrind.)"""
+    return (key >> 4) * 0x9E3779B97F4A7C15 >> 40
