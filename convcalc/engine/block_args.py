@@ -159,20 +159,32 @@ def use_where(block: BlockSpec, use: LayerSpec) -> Callable[[str], Loc | None]:
 
 
 def mentions_arg(raw: Any) -> bool:
-    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy)."""
-    if isinstance(raw, str):
+    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy).
+
+    Asked of every entry of every block use and repeat round: the exact types a loaded spec holds
+    are tried before the ``isinstance`` checks (``Mapping``'s is an ABC's), and loops stand in for
+    ``any()`` over generators (each a call in 3.11)."""
+    t = type(raw)
+    if t is str:
         return "$" in raw
-    if isinstance(raw, int | float | bool) or raw is None:
+    if t is int or raw is None or t is bool or t is float:
         return False
     if isinstance(raw, LayerSpec):
-        return mentions_arg(raw.args) or mentions_arg(raw.kwargs) or mentions_arg(raw.when)
+        if raw.when is not None and mentions_arg(raw.when):
+            return True
+        return mentions_arg(raw.args) or (bool(raw.kwargs) and mentions_arg(list(raw.kwargs.values())))
     if isinstance(raw, list | tuple):
-        return any(mentions_arg(r) for r in raw)
+        for r in raw:  # noqa: SIM110  (a loop, not any(): see the docstring)
+            if type(r) is not int and mentions_arg(r):
+                return True
+        return False
     if isinstance(raw, Mapping):
-        return any(mentions_arg(v) for v in raw.values())
+        return mentions_arg(list(raw.values()))
     if isinstance(raw, RepeatSpec):
-        return (mentions_arg(raw.times) or any(mentions_arg(e) for e in raw.layers)
+        return (mentions_arg(raw.times) or mentions_arg(raw.layers)
                 or mentions_arg(list(raw.each.values())))
+    if isinstance(raw, str):
+        return "$" in raw
     return False
 
 
