@@ -98,7 +98,7 @@ class Substitution:
             times = _whole_arg(raw.times)
             inner = Substitution(self.args, self.block, self.env, self.skip | {"i", *raw.each},
                                  self.lenient, self.where)
-            return replace(raw, times=self.sub(raw.times), layers=tuple(inner.sub(e) for e in raw.layers),
+            return replace(raw, times=self.sub(raw.times), layers=tuple(inner(e) for e in raw.layers),
                            each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()},
                            times_loc=(self.where(times) if times and self.where else None) or raw.times_loc)
         return raw
