@@ -84,12 +84,14 @@ class Substitution:
         return self.sub(raw) if mentions_arg(raw) else raw
 
     def sub(self, raw: Any) -> Any:
+        # Numbers first and Mapping (an ABC, the dearest isinstance) last: most values are numbers
+        # or entries.
+        if type(raw) is int or raw is None:
+            return raw
         if isinstance(raw, str):
             return self.text(raw) if "$" in raw else raw
         if isinstance(raw, list | tuple):
             return [self.sub(r) for r in raw]
-        if isinstance(raw, Mapping):
-            return {k: self.sub(v) for k, v in raw.items()}
         if isinstance(raw, LayerSpec):
             return replace(raw, args=tuple(self.sub(a) for a in raw.args),
                            kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, when=self.sub(raw.when),
@@ -101,6 +103,8 @@ class Substitution:
             return replace(raw, times=self.sub(raw.times), layers=tuple(inner(e) for e in raw.layers),
                            each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()},
                            times_loc=(self.where(times) if times and self.where else None) or raw.times_loc)
+        if isinstance(raw, Mapping):
+            return {k: self.sub(v) for k, v in raw.items()}
         return raw
 
     def moved(self, raw: LayerSpec) -> ArgLocs:
@@ -234,6 +238,9 @@ def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -
 
 def frozen(raw: Any) -> Any:
     """A hashable stand-in for raw argument values (cache keys)."""
+    t = type(raw)
+    if t is int or t is str:  # most values (before the ABC's isinstance below)
+        return (t.__name__, raw)
     if isinstance(raw, Mapping):
         return tuple((k, frozen(v)) for k, v in raw.items())
     if isinstance(raw, list | tuple):
