@@ -84,12 +84,14 @@ class Substitution:
         return self.sub(raw) if mentions_arg(raw) else raw
 
     def sub(self, raw: Any) -> Any:
+        # Numbers first and Mapping (an ABC, the dearest isinstance) last: most values are numbers
+        # or entries.
+        if type(raw) is int or raw is None:
+            return raw
         if isinstance(raw, str):
             return self.text(raw) if "$" in raw else raw
         if isinstance(raw, list | tuple):
             return [self.sub(r) for r in raw]
-        if isinstance(raw, Mapping):
-            return {k: self.sub(v) for k, v in raw.items()}
         if isinstance(raw, LayerSpec):
             return replace(raw, args=tuple(self.sub(a) for a in raw.args),
                            kwargs={k: self.sub(v) for k, v in raw.kwargs.items()}, when=self.sub(raw.when),
@@ -98,9 +100,11 @@ class Substitution:
             times = _whole_arg(raw.times)
             inner = Substitution(self.args, self.block, self.env, self.skip | {"i", *raw.each},
                                  self.lenient, self.where)
-            return replace(raw, times=self.sub(raw.times), layers=tuple(inner.sub(e) for e in raw.layers),
+            return replace(raw, times=self.sub(raw.times), layers=tuple(inner(e) for e in raw.layers),
                            each={k: tuple(self.sub(v) for v in vs) for k, vs in raw.each.items()},
                            times_loc=(self.where(times) if times and self.where else None) or raw.times_loc)
+        if isinstance(raw, Mapping):
+            return {k: self.sub(v) for k, v in raw.items()}
         return raw
 
     def moved(self, raw: LayerSpec) -> ArgLocs:
@@ -159,20 +163,32 @@ def use_where(block: BlockSpec, use: LayerSpec) -> Callable[[str], Loc | None]:
 
 
 def mentions_arg(raw: Any) -> bool:
-    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy)."""
-    if isinstance(raw, str):
+    """Whether ``$`` occurs anywhere in a raw value (most entries: no, and nothing to copy).
+
+    Asked of every entry of every block use and repeat round: the exact types a loaded spec holds
+    are tried before the ``isinstance`` checks (``Mapping``'s is an ABC's), and loops stand in for
+    ``any()`` over generators (each a call in 3.11)."""
+    t = type(raw)
+    if t is str:
         return "$" in raw
-    if isinstance(raw, int | float | bool) or raw is None:
+    if t is int or raw is None or t is bool or t is float:
         return False
     if isinstance(raw, LayerSpec):
-        return mentions_arg(raw.args) or mentions_arg(raw.kwargs) or mentions_arg(raw.when)
+        if raw.when is not None and mentions_arg(raw.when):
+            return True
+        return mentions_arg(raw.args) or (bool(raw.kwargs) and mentions_arg(list(raw.kwargs.values())))
     if isinstance(raw, list | tuple):
-        return any(mentions_arg(r) for r in raw)
+        for r in raw:  # noqa: SIM110  (a loop, not any(): see the docstring)
+            if type(r) is not int and mentions_arg(r):
+                return True
+        return False
     if isinstance(raw, Mapping):
-        return any(mentions_arg(v) for v in raw.values())
+        return mentions_arg(list(raw.values()))
     if isinstance(raw, RepeatSpec):
-        return (mentions_arg(raw.times) or any(mentions_arg(e) for e in raw.layers)
+        return (mentions_arg(raw.times) or mentions_arg(raw.layers)
                 or mentions_arg(list(raw.each.values())))
+    if isinstance(raw, str):
+        return "$" in raw
     return False
 
 
@@ -222,6 +238,9 @@ def bind_block(block: BlockSpec, use: LayerSpec, env: Mapping[str, num.Value]) -
 
 def frozen(raw: Any) -> Any:
     """A hashable stand-in for raw argument values (cache keys)."""
+    t = type(raw)
+    if t is int or t is str:  # most values (before the ABC's isinstance below)
+        return (t.__name__, raw)
     if isinstance(raw, Mapping):
         return tuple((k, frozen(v)) for k, v in raw.items())
     if isinstance(raw, list | tuple):

@@ -135,6 +135,16 @@ class Expander:
 
         return pin(self, raw, level, scope, index)
 
+    def pin_use(self, use: LayerSpec, level: Level, scope: Scope, index: int) -> LayerSpec:
+        """A block use with ``size(in, 0)`` in its arguments pinned (:meth:`pin`); the use itself when
+        pinning changes nothing (most uses: no copy made)."""
+        args = tuple([self.pin(a, level, scope, index) for a in use.args])
+        kwargs = {k: self.pin(v, level, scope, index) for k, v in use.kwargs.items()}
+        when = self.pin(use.when, level, scope, index)
+        if args == use.args and kwargs == use.kwargs and when == use.when:
+            return use
+        return replace(use, args=args, kwargs=kwargs, when=when)
+
     def layer_ref(self, name: str, scope: Scope, key: str) -> Ref:
         """``share:``/``tie:`` on a layer: a layer's name (a block use is shared by a block use)."""
         for prefix in scope.lookup:
@@ -230,10 +240,11 @@ class Expander:
         if rep.trainable is False:
             scope = scope._replace(frozen=True)
         rounds: list[tuple[int, int]] = []  # each round's flat indices (first, last + 1)
+        vary = repeats.varies(rep)
         if rep.name is None:  # transparent: its rounds are entries of the list holding it
             for i in range(times):
                 start = len(self.nodes)
-                for e in repeats.round_entries(self, rep, i):
+                for e in repeats.round_entries(self, rep, i, vary):
                     self.entry(e, level, scope)
                 rounds.append((start, len(self.nodes)))
             _share_rounds(self.nodes, rep, rounds)
@@ -246,7 +257,7 @@ class Expander:
         inner = scope._replace(depth=scope.depth + 1, parent=name)
         for i in range(times):
             start = len(self.nodes)
-            entries = repeats.round_entries(self, rep, i)
+            entries = repeats.round_entries(self, rep, i, vary)
             if len(entries) == 1 and not _named(entries[0]):
                 self.entry(entries[0], level, inner, forced_name=f"{name}.{i}")
             else:
@@ -288,9 +299,7 @@ class Expander:
         ref = LayerRef(index, name, block.name)
         label = _block_label(block.name, use)  # as written, before size() is pinned
         try:
-            use = replace(use, args=tuple(self.pin(a, level, scope, index) for a in use.args),
-                          kwargs={k: self.pin(v, level, scope, index) for k, v in use.kwargs.items()},
-                          when=self.pin(use.when, level, scope, index))
+            use = self.pin_use(use, level, scope, index)
             args = bind_block(block, use, self.env)
         except SpecError as e:
             raise e.with_location(use.loc, ref) from None

@@ -16,12 +16,17 @@ from ..spec.model import LayerSpec, RepeatSpec
 from .block_args import NotConcrete, Substitution, mentions_arg, parse_cached, refuse_free
 
 
-def round_entries(expander: Any, rep: RepeatSpec, i: int) -> tuple[LayerSpec | RepeatSpec, ...]:
+def varies(rep: RepeatSpec) -> bool:
+    """Whether the rounds' entries differ (``for:`` values or a ``$name`` in them): asked once a repeat."""
+    return bool(rep.each) or mentions_arg(rep.layers)
+
+
+def round_entries(expander: Any, rep: RepeatSpec, i: int, vary: bool) -> tuple[LayerSpec | RepeatSpec, ...]:
     """Round ``i``'s entries: ``$i`` and the ``for:`` values put in, the values passed to the
-    block uses that take an argument of that name."""
-    values = {k: v[i] for k, v in rep.each.items()}
-    if not values and not any(mentions_arg(e) for e in rep.layers):
+    block uses that take an argument of that name (``vary``: :func:`varies`, else the entries as written)."""
+    if not vary:
         return rep.layers
+    values = {k: v[i] for k, v in rep.each.items()}
     subst = Substitution({"i": i, **values}, "repeat", expander.env, lenient=True)
     out = []
     for e in rep.layers:
