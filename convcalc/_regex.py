@@ -7,13 +7,17 @@ scanner's).  Compiled at import, they cost 1–2 ms of every run (issue 20).  A
 :class:`LazyPattern` is written where the pattern is, reads as one, and
 compiles on the first call of any of its methods; from then on its methods are
 the compiled pattern's own bound methods, so a pattern used in a loop costs
-what a compiled one does.
+what a compiled one does.  :data:`NAME_START` is the one set the readers written
+by hand in place of a pattern (the arithmetic tokenizer, ``$arg`` substitution,
+the one-line parser, the sniffer) read ``[A-Za-z_]`` with.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")  # what [A-Za-z_] matches
 
 # What a first use copies from the compiled pattern onto the instance (then found without
 # __getattr__): re.Pattern's methods and attributes.

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .._record import NamedTuple
+from .._regex import NAME_START
 from ..errors import SpecError
 from . import functions as fn
 from . import num
@@ -68,7 +69,6 @@ Node = Num | Name | Neg | Bin | Call | Not | Cond
 # between them any whitespace.  Read by hand, not by a regex: compiling that regex cost more
 # (~0.3 ms) than a run spends tokenizing every formula it uses (start-up: issue 20).
 # What a name may start with, as `[A-Za-z_]` in a regex (block arguments and the sniffer read names too).
-NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NAME_CHARS = NAME_START | frozenset("0123456789")
 _OPS2 = frozenset(("**", "//", "==", "!=", "<=", ">="))
 _OPS1 = frozenset("-+*/%(),<>")

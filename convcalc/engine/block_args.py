@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from .._record import replace
+from .._regex import NAME_START
 from ..arith import expr, num
-from ..arith.syntax import NAME_START
 from ..core.params import describe
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import ArgLocs, BlockSpec, LayerSpec, RepeatSpec, UseArgLocs

@@ -40,6 +40,7 @@ def round_entries(expander: Any, rep: RepeatSpec, i: int, vary: bool) -> tuple[L
         out.append(e)
     return tuple(out)
 
+
 def check_for(expander: Any, rep: RepeatSpec) -> None:
     """Every ``for:`` name is taken by a block argument or written as ``$name`` in the layers."""
     for key in rep.each:
@@ -50,6 +51,7 @@ def check_for(expander: Any, rep: RepeatSpec) -> None:
             raise SpecError(f"repeat: for: `{key}` is used by nothing (no block in its layers takes "
                             f"an argument `{key}`, and no `${key}` is written)", code="for-unused",
                             loc=rep.loc)
+
 
 def check_size(rep: RepeatSpec, times: int, done: int, limit: int) -> None:
     """Refuse a repeat whose rounds must take the expansion past ``limit`` entries read, ``done``

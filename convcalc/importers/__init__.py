@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..arith.syntax import NAME_START
+from .._regex import NAME_START
 from ..errors import Loc, SpecError
 from ..spec.model import Spec
 

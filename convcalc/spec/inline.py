@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .._regex import NAME_START
 from ..errors import Loc, SpecError
 from .model import EMPTY, NO_ARG_LOCS, FixedArgLocs, LayerSpec, Spec
 
@@ -27,10 +28,9 @@ MAX_NESTING = 50  # brackets inside brackets (the parser below recurses on them)
 _META = ("share", "tie", "if")  # keys that say how a layer is used, not what it is (SPEC §11)
 
 # The readers below are written by hand: each reads what the regex in its docstring matches
-# (``\\w`` a Unicode word character, ``\\d`` a Unicode digit, ``$`` the end or a last newline),
+# (``\w`` a Unicode word character, ``\d`` a Unicode digit, ``$`` the end or a last newline),
 # which took ~2 M instructions to compile on every one-line run (issue 20;
 # tests/test_patterns.py checks each against its regex on random text).
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _DIM_SIGNS = frozenset("*/+%-")
 
 
@@ -80,7 +80,7 @@ def _name_end(s: str, start: int) -> int:
 
 def _is_type(s: str) -> bool:
     """``^[A-Za-z_][\\w.]*$``"""
-    return s[:1] in _NAME_START and _name_end(s, 1) == _end(s)
+    return s[:1] in NAME_START and _name_end(s, 1) == _end(s)
 
 
 def _is_dim(s: str) -> bool:
@@ -91,7 +91,7 @@ def _is_dim(s: str) -> bool:
 
 def _call(s: str) -> tuple[str, str, int] | None:
     """``^([A-Za-z_][\\w.]*)\\s*\\((.*)\\)$`` (dot-all): the type, the arguments' text and where it starts."""
-    if not s or s[0] not in _NAME_START:
+    if not s or s[0] not in NAME_START:
         return None
     name_end = _name_end(s, 1)
     opening = name_end
@@ -106,7 +106,7 @@ def _call(s: str) -> tuple[str, str, int] | None:
 def _key(s: str) -> tuple[str, str, int] | None:
     """``^\\s*([A-Za-z_]\\w*)\\s*=(?!=)(.*)$`` (dot-all): the key, the value's text and where it starts."""
     start = len(s) - len(s.lstrip())
-    if start == len(s) or s[start] not in _NAME_START:
+    if start == len(s) or s[start] not in NAME_START:
         return None
     end = start + 1
     while end < len(s) and (s[end].isalnum() or s[end] == "_"):
