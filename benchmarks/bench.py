@@ -43,6 +43,9 @@ CLICK = "import click"
 CLICK_YAML = "import click, yaml"
 CLICK_RICH = "import click, rich.console"
 CLICK_YAML_RICH = "import click, yaml, rich.console"
+# Issue 20's 10,000-layer goal, 0.4 s, was set on a host where `python -c pass` took 9.5 ms; hosts
+# (and one shared host from day to day) differ by 2x, so the goal is also checked in those units.
+GOAL_SECONDS, GOAL_HOST_PASS = 0.4, 0.0095
 # What pip writes as the ``convcalc`` console script (pyproject's [project.scripts]).
 CONSOLE_SCRIPT = """import re
 import sys
@@ -325,19 +328,28 @@ def goals(rows: list[Row], markdown: bool) -> str:
           f'python -c "{CLICK_YAML_RICH}"', 1.15)
     for net, path, memory in (("vgg16", vgg, 40), ("resnet50", resnet, 18)):
         t = by.get(f"torchinfo summary() {net}")
-        for label in (f"convcalc {path} (table)", f"convcalc --format json {path}"):
-            r = by.get(label)
+        for label, floor in ((f"convcalc {path} (table)", CLICK_YAML_RICH),
+                             (f"convcalc --format json {path}", CLICK_YAML)):
+            r, f = by.get(label), by.get(f'python -c "{floor}"')
             if t is None or r is None:
                 continue
             speed, mem = t.median / r.median, t.peak_mb / r.peak_mb
             checks.append([f"torchinfo / {label.removeprefix('convcalc ')}: time", "≥ 40×", f"{speed:.0f}×",
                            "met" if speed >= 40 else "not met"])
+            if f is not None:  # no run that imports the floor's packages can be faster than the floor
+                ceiling = t.median / f.median
+                checks.append([f"  at most: torchinfo / {floor}", "", f"{ceiling:.0f}×", "ceiling"])
             checks.append([f"torchinfo / {label.removeprefix('convcalc ')}: peak memory", f"≥ {memory}×",
                            f"{mem:.0f}×", "met" if mem >= memory else "not met"])
     ten = by.get("sequential 10,000 distinct layers --format json")
     if ten:
         checks.append(["10,000 distinct layers", "< 0.4 s", f"{ten.median:.2f} s",
                        "met" if ten.median < 0.4 else "not met"])
+        bare = by.get(PASS)
+        if bare:  # the same goal on a host of another speed than the one it was set on
+            units, most = ten.median / bare.median, GOAL_SECONDS / GOAL_HOST_PASS
+            checks.append(["  the same, in units of python -c pass", f"≤ {most:.0f}×", f"{units:.0f}×",
+                           "met" if units <= most else "not met"])
     big = by.get("sequential 100,000 distinct layers --format json")
     start = by.get(f'python -c "{CLICK_YAML}"')
     if ten and big and start:
