@@ -444,6 +444,7 @@ def run_torch(cfg: Config) -> Obs:
     tensors = [x]
     layers: list[LayerObs] = []
     resolved: list[LayerCfg] = []
+    pair = False  # the layer before returned (values, indices): as in nn.Sequential, no module takes it
     for i, lay in enumerate(cfg.layers, 1):
         auto = tuple(k for k, v in lay.kwargs.items() if v == AUTO)
         shape = tuple(x.shape)
@@ -451,6 +452,8 @@ def run_torch(cfg: Config) -> Obs:
         lay = replace(lay, kwargs=_fill_auto(lay.kwargs, shape), auto=auto, args=args)
         resolved.append(lay)
         try:
+            if pair:
+                raise TypeError("the module before returned a (values, indices) pair")
             built = build_torch(lay)
             prefix = ""
             if isinstance(built, _Prefixed):
@@ -460,7 +463,8 @@ def run_torch(cfg: Config) -> Obs:
             with torch.no_grad(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 y = built(*_read(tensors, lay)) if lay.merge_from else built(x, *extras)
-            if isinstance(y, tuple):  # RNNs: (output, state)
+            if isinstance(y, tuple):  # RNNs: (output, state); a max pool's (values, indices)
+                pair = bool(lay.kwargs.get("return_indices"))
                 y = y[0]
         except Exception as e:  # the framework's refusal, whatever its type
             return _refused(cfg, resolved, layers, i, e)

@@ -54,11 +54,11 @@ IGNORED: frozenset[str] = frozenset(
         "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
         "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
         "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint", "inplace", "dtype",
-        "device", "padding_mode", "return_indices", "count_include_pad",
+        "device", "padding_mode", "count_include_pad",
         "divisor_override", "momentum", "eps", "epsilon", "track_running_stats", "negative_slope",
         "approximate", "seed", "noise_shape", "beta_initializer", "gamma_initializer",
         "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
-        "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized", "lora_rank",
+        "gamma_regularizer", "beta_constraint", "gamma_constraint", "synchronized",
         "lora_alpha", "autocast", "recurrent_activation", "recurrent_initializer",
         "recurrent_regularizer", "recurrent_constraint", "dropout", "recurrent_dropout",
         "unit_forget_bias", "stateful", "unroll", "go_backwards", "return_state", "use_cudnn",
@@ -243,6 +243,22 @@ def optional(kind: Kind) -> Kind:
         return kind.coerce(raw, ctx, what)
 
     return Kind(kind.name, coerce, {"anyOf": [kind.schema, {"type": "null"}]}, kind.listing)
+
+
+def only_default(default: Any, changes: str) -> Kind:
+    """An argument whose other values change what convcalc counts (``changes`` says how), in ways
+    it does not model: accepted at its ``default`` (a file that writes it out reads), otherwise
+    refused, never ignored (``lora_rank=2`` dropped would be a wrong count)."""
+    def coerce(raw: Any, ctx: Ctx, what: str) -> Any:
+        if raw is default or (raw == default and type(raw) is type(default)):
+            return raw
+        if default is None and isinstance(raw, str) and raw.lower() in ("none", "null"):
+            return None
+        raise SpecError(f"{what}={raw!r} {changes}, which convcalc does not model: leave it out "
+                        f"(the default is {default!r})", code="unsupported-argument")
+
+    schema = {"type": "null"} if default is None else {"const": default}
+    return Kind(f"{'null' if default is None else str(default).lower()} only", coerce, schema)
 
 
 # an expression: names, numbers (0.25), operators, calls (make_divisible(v, 8), size(in.1, 0)),

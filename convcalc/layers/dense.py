@@ -20,6 +20,14 @@ from .base import Layer
 from .common import IN_CHANNELS, check_in_channels, kernel_and_bias
 from .registry import register
 
+# Keras's LoRA and quantization: the kernel frozen beside two trainable low-rank factors, or
+# stored as int8 with its scales. Neither is modelled, so they are refused, not ignored.
+_KERAS_LORA = A.Param("lora_rank", A.only_default(None, "adds Keras's LoRA weights (two low-rank factors "
+                                                         "beside a frozen kernel)"),
+                      None, doc="Keras: refused unless null (LoRA weights are not counted)")
+_KERAS_QUANTIZED = A.Param("quantization_config", A.only_default(None, "quantizes the layer's weights"),
+                           None, doc="Keras: refused unless null (quantized weights are not counted)")
+
 
 @register
 class Dense(Layer):
@@ -29,7 +37,8 @@ class Dense(Layer):
     doc = "Fully connected layer on the last axis (any rank)."
     keeps_batch_axis = True  # the last axis only: PyTorch's (L, N, E) stays (L, N, out)
     aliases = ("linear", "fc")
-    params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS)
+    params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS, _KERAS_LORA,
+              _KERAS_QUANTIZED)
     order = ("out", "bias")
     torch = {"Linear": None, "LazyLinear": None}
     torch_sig = "in_features, out_features, bias, device, dtype"
@@ -71,6 +80,8 @@ class Embedding(Layer):
         A.Param("padding_idx", A.optional(A.INTEGER), None,
                 doc="no shape effect; PyTorch: within -vocab..vocab-1"),
         A.Param("input_length", A.RAW, None, doc="Keras 2; no shape effect"),
+        _KERAS_LORA,
+        _KERAS_QUANTIZED,
     )
     order = ("vocab", "dim")
     torch = {"Embedding": None}

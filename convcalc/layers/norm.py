@@ -15,6 +15,7 @@ from ..arith import formulas as F
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.types import LayerOut, Shape, Weight, fmt_shape
 from ..errors import SpecError
 from .base import Layer
@@ -67,7 +68,8 @@ class BatchNorm(Layer):
         _AFFINE,
         A.Param("in_channels", A.OPTIONAL_POSITIVE, None, aliases=("num_features",),
                 doc="checked against the input"),
-        A.Param("axis", A.INTEGER, None, doc="Keras: the normalized axis (default: the channel axis)"),
+        A.Param("axis", A.INTEGER, None, doc="Keras: the normalized axis (default: the channel axis; "
+                "Keras's BatchNormalization: -1, the last, in any layout)"),
         _CENTER,
         _SCALE,
         _TORCH_BIAS,
@@ -93,7 +95,11 @@ class BatchNorm(Layer):
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         x = inputs[0]
-        c = ctx.split(x)[0] if a["axis"] is None else x[_axis(x, a["axis"])]
+        axis = a["axis"]
+        if axis is None:  # Keras's class normalizes axis -1 in any layout; convcalc's own name, the channels
+            c = x[-1] if ctx.spelling == Spelling.KERAS else ctx.split(x)[0]
+        else:
+            c = x[_axis(x, axis)]
         check_in_channels(ctx, x, c, a["in_channels"], "num_features")
         if ctx.keras:
             moving = (Weight("moving_mean", (c,), False), Weight("moving_variance", (c,), False))

@@ -22,6 +22,16 @@ from .base import Layer
 from .common import DATA_FORMAT, padding_repr, per_rank
 from .registry import register
 
+# PyTorch's max pools with return_indices=True return (values, indices), both of the output's
+# shape: two outputs, read as `name.0` and `name.1`; like PyTorch's Sequential, a next layer
+# reading the pool as one tensor is refused.
+_RETURN_INDICES = A.Param("return_indices", A.BOOL, False,
+                          doc="PyTorch: true adds the indices, a second output of the same shape")
+
+
+def _with_indices(out: LayerOut, a: Mapping[str, Any]) -> LayerOut:
+    return out._replace(parts=(out.shape, out.shape)) if a["return_indices"] else out
+
 
 class _Pool(Layer):
     family = "pooling"
@@ -93,7 +103,7 @@ class MaxPool(_Pool):
         *_POOL_PARAMS,
         A.Param("dilation", A.AXES, 1),
         A.Param("ceil_mode", A.BOOL, False),
-        A.Param("return_indices", A.BOOL, False, doc="no shape effect"),
+        _RETURN_INDICES,
         DATA_FORMAT,
     )
     order = ("kernel", "stride", "padding", "dilation", "ceil_mode")
@@ -101,6 +111,9 @@ class MaxPool(_Pool):
     torch_sig = "kernel_size, stride, padding, dilation, return_indices, ceil_mode"
     keras = per_rank("MaxPooling{}D", "MaxPool{}D")
     keras_sig = "pool_size, strides, padding, data_format, name, **"
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        return _with_indices(super().infer(ctx, inputs, a), a)
 
 
 def _divisor(raw: Any, ctx: Ctx, what: str) -> Any:
@@ -158,11 +171,9 @@ class _Adaptive(Layer):
     params = (
         A.Param("size", A.Kind("size per axis (None keeps)", _optional_axes, A.AXES.schema),
                 aliases=("output_size",)),
-        A.Param("return_indices", A.BOOL, False, doc="no shape effect"),
         DATA_FORMAT,
     )
     order = ("size",)
-    torch_sig = "output_size, return_indices"
     keras_sig = "output_size, data_format, **"
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
@@ -194,8 +205,13 @@ class AdaptiveAvgPool(_Adaptive):
 class AdaptiveMaxPool(_Adaptive):
     kind = "adaptive_maxpool"
     doc = "Adaptive max pooling to a fixed output size."
+    params = (*_Adaptive.params[:-1], _RETURN_INDICES, _Adaptive.params[-1])
     torch = per_rank("AdaptiveMaxPool{}d")
+    torch_sig = "output_size, return_indices"
     keras = per_rank("AdaptiveMaxPooling{}D")
+
+    def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
+        return _with_indices(super().infer(ctx, inputs, a), a)
 
 
 class _Global(Layer):
