@@ -218,7 +218,11 @@ class Result:
 
     # ---- SPEC §9 API
     @property
-    def output(self) -> Shape | dict[str, Shape]:
+    def output(self) -> Shape | dict[str, Shape] | None:
+        """The output shape; several by name; None when no output's shape can be known (a
+        ``print(model)`` text whose printed order stopped fitting before its end)."""
+        if not self.outputs:
+            return None
         if len(self.outputs) == 1:
             return next(iter(self.outputs.values()))
         return dict(self.outputs)
@@ -263,6 +267,8 @@ class Result:
         """The JSON object of SPEC §7 (``layers=False``: ``"layers"`` left empty, for a writer
         that streams them one by one)."""
         def shapes(m: Mapping[str, Shape]) -> Any:
+            if not m:  # no output's shape is known: null, as a layer's unknown "output"
+                return None
             if len(m) == 1:
                 return shape_json(next(iter(m.values())))
             return {k: shape_json(v) for k, v in m.items()}
