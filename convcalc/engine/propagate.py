@@ -14,7 +14,6 @@ only says what is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..arith import num
@@ -22,7 +21,7 @@ from ..core import params as A
 from ..core.context import Ctx
 from ..core.framework import Spelling
 from ..core.result import LayerResult, Result
-from ..core.types import Constraint, LayerOut, Shape, Weight
+from ..core.types import Constraint, LayerOut, Shape
 from ..errors import LayerRef, Loc, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
 from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
@@ -32,7 +31,7 @@ from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
-from .run_layer import NESTED, Memo, elements, frozen, layer_rank
+from .run_layer import NESTED, Memo, counts, elements, frozen, layer_rank
 from .variables import Names, UsedEnv, check_defines, declared_names, known, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -214,14 +213,18 @@ def propagate(
                     run, names = sharing.with_sizes(ls, size, index)
             if not runs:
                 bound, steps, out = {}, (), sharing.skipped(in_shapes)
+                measures = None
             elif names:  # symbolic size() values: names of this layer's own in its context
-                bound, steps, out = memo.run(resolved, run, in_shapes, rank,
-                                             lambda r, names=names: context(r, names), flags, type_name)
+                bound, steps, out, measures = memo.run(resolved, run, in_shapes, rank,
+                                                       lambda r, names=names: context(r, names), flags,
+                                                       type_name)
             else:
-                bound, steps, out = memo.run(resolved, run, in_shapes, rank, context, flags, type_name)
+                bound, steps, out, measures = memo.run(resolved, run, in_shapes, rank, context, flags,
+                                                       type_name)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
+                measures = None  # its weights' trainable flags changed: counted again below
             label = memo.label(_label, type_name, layer.params, bound, env) if runs \
                 else f"{ls.type} (skipped: if false)"
             if names:
@@ -236,6 +239,7 @@ def propagate(
                         ref, key, layers, by_name, expansion.names, group_names, index, at.value(key)))
                 if frozen_source is not None:
                     warnings.append(frozen_source._replace(loc=ls.loc))
+                measures = None  # some weights may be another layer's now: counted below
         except SpecError as e:
             raise e.with_location(ls.loc, namer.ref(index, node, resolved, type_name)) from None
         name = namer.name(node, resolved, type_name)
@@ -248,8 +252,12 @@ def propagate(
             raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
                             f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
-        params, trainable = _counts(out.weights if shared is None and tied is None
-                                    else [w for w in out.weights if w.shared is None])
+        if measures is not None:  # the layer's output as it made it, measured then
+            memory, params, trainable = measures
+        else:
+            memory = elements(out)
+            params, trainable = counts(out.weights if shared is None and tied is None
+                                       else [w for w in out.weights if w.shared is None])
         # A tensor without a batch axis sees no input position: receptive fields run through the others.
         field_sources: Sequence[str] = sources
         field_shapes: Sequence[Shape] = in_shapes
@@ -269,7 +277,7 @@ def propagate(
             index, name, type_name, label, sources, in_shapes, out.shape, out.weights, params, trainable,
             out.macs, ls.loc, steps, out.windows, node.block, node.depth,
             None,  # span: a block row's
-            elements(out), None if field is None else field.rf, None if field is None else field.jump,
+            memory, None if field is None else field.rf, None if field is None else field.jump,
             out.parts,
             layer.source or bool(sources and all(flags)),  # batchless
             True,  # shape_known
@@ -362,21 +370,6 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
         f"and training count the wrapped layer's weights as trainable, and so does convcalc; give "
         f"trainable=False to the wrapped layer (or write convcalc's {resolved.layer.kind})",
         node.spec.loc)
-
-
-_SIZE = attrgetter("size")
-
-
-def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
-    """(parameters, trainable parameters) of a layer's weights."""
-    if not weights:  # an activation, a pool, a reshape: most layers of many networks
-        return 0, 0
-    sizes = list(map(_SIZE, weights))  # a map, not a comprehension: one call fewer for every layer
-    params = num.total(sizes)
-    for w in weights:
-        if not w.trainable:
-            return params, num.total([n for n, w in zip(sizes, weights, strict=True) if w.trainable])
-    return params, params
 
 
 def _input_from_first_layer(first: LayerSpec, framework: str) -> dict[str, tuple[Any, ...]]:
