@@ -11,8 +11,10 @@ mistaken for another object's.  Nothing but speed depends on these caches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from ..errors import SpecError
 
 Param = Any  # convcalc.core.params.Param (not imported: params imports this module)
 
@@ -86,6 +88,41 @@ def coerce_default(known: dict[str, Any], name: str, coerce: Callable[..., Any],
     if type(value) in _CONSTANT and said == (len(ctx.steps), len(ctx.constraints)):
         known[name] = value
     return value
+
+
+# (type, framework, rank, spelling, names of the arguments given) -> the values of the other
+# parameters, in the parameters' order, and the given ones' coercions (see coerce_by_template)
+_TEMPLATES: dict[tuple[Any, ...], tuple[Sequence[Param], dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
+
+
+def coerce_by_template(bound: Mapping[str, Any], params: Sequence[Param], ctx: Any,
+                       where: Callable[[str], Any] | None) -> dict[str, Any] | None:
+    """``coerce_all``'s answer from the template an earlier use of the type kept (:func:`keep_template`),
+    or None.  A use that names the same arguments takes the same defaults, each of which an earlier
+    use found to be one constant that said nothing (see :func:`coerce_default`): only the given
+    arguments are checked, in the parameters' order as ``coerce_all`` checks them, so a wrong one is
+    the same error.  A distinct 10,000-layer spec has few ways of writing each type."""
+    hit = _TEMPLATES.get((id(params), ctx.framework, ctx.rank, ctx.spelling, tuple(bound)))
+    if hit is None or hit[0] is not params:
+        return None
+    values = dict(hit[1])  # the parameters' order, as coerce_all makes it
+    for name, coerce in hit[2]:
+        try:
+            values[name] = coerce(bound[name], ctx, name)
+        except SpecError as e:
+            if where is None:
+                raise
+            raise e.with_location(where(name)) from None
+    return values
+
+
+def keep_template(params: Sequence[Param], ctx: Any, bound: Mapping[str, Any], values: dict[str, Any],
+                  coercers: tuple[tuple[str, Any], ...]) -> None:
+    """Keep a use's ``values`` for :func:`coerce_by_template`: every parameter it did not give took a
+    default that is the same for every use (``coercers``: the given ones', in the parameters' order)."""
+    if len(_TEMPLATES) < 10_000:
+        key = (id(params), ctx.framework, ctx.rank, ctx.spelling, tuple(bound))
+        _TEMPLATES[key] = (params, dict(values), coercers)  # keeps `params` alive, so the id stays its own
 
 
 _BINDINGS: dict[tuple[int, Any], tuple[Sequence[Param], tuple[tuple[str, int | str], ...]]] = {}
