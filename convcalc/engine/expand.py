@@ -83,13 +83,17 @@ class Expander:
             self.repeat(entry, level, scope)
             return
         # Its position in the list of its scope (a forced name is a round of a named repeat,
-        # which counted once as the repeat).
-        position = self.position(scope.prefix) if forced_name is None else 0
+        # which counted once as the repeat): :meth:`position`, written out (every entry asks).
+        position = 0
+        if forced_name is None:
+            position = self.positions.get(scope.prefix, 0)
+            self.positions[scope.prefix] = position + 1
         block = self.blocks.get(_key(entry.type)) if self.blocks else None
         if block is not None:
             self.block_use(block, entry, level, scope, forced_name, position)
             return
-        composite = self.composite(entry.type)
+        composites = self.composites  # each type is asked once (:meth:`composite`); a run has a few
+        composite = composites[entry.type] if entry.type in composites else self.composite(entry.type)
         if composite is not None:
             self.builtin_use(composite, entry, level, scope, forced_name, position)
             return
@@ -99,10 +103,14 @@ class Expander:
                             code="too-many-layers")
         name = forced_name or (scope.prefix + entry.name if entry.name is not None else None)
         error = None
-        try:
-            sources: tuple[Source, ...] | None = self.sources(entry, level, scope, index, None)
-        except SpecError as e:  # raised by the propagator, which knows the layer's default name
-            sources, error = None, e
+        sources: tuple[Source, ...] | None
+        if entry.sources is None and level.outputs:  # most layers: :meth:`sources`' first case, at once
+            sources = (level.outputs[-1],)
+        else:
+            try:
+                sources = self.sources(entry, level, scope, index, None)
+            except SpecError as e:  # raised by the propagator, which knows the layer's default name
+                sources, error = None, e
         # A name used twice is refused by the propagator, which knows the type (conv2d, not conv).
         if name is not None and name not in self.names:
             try:
@@ -112,7 +120,8 @@ class Expander:
         share = tie = None
         reads: tuple[tuple[str, Source], ...] = ()
         when = scope.guards if entry.when is None else (*scope.guards, entry.when)
-        if entry.share is not None or entry.tie is not None or when or mentions_size(entry):
+        if entry.share is not None or entry.tie is not None or when or \
+                ((entry.args or entry.kwargs) and mentions_size(entry)):  # no arguments: no size()
             try:
                 if entry.share is not None:
                     share = self.layer_ref(entry.share, scope, "share")

@@ -176,7 +176,7 @@ def propagate(
         node = nodes.pop()
         index = len(layers) + 1
         ls = node.spec
-        for g in opening.get(index, ()):
+        for g in opening.get(index, ()) if opening else ():  # most networks have no block
             try:
                 group_sources[g.name] = tuple(refs.resolve(s, index) for s in g.inputs)
             except SpecError as e:
@@ -189,7 +189,12 @@ def propagate(
         layer = resolved.layer
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
-            sources = _sources(refs, node, index, layer.source, parts)
+            first = node.sources[0] if node.sources is not None and len(node.sources) == 1 else None
+            if type(first) is int and 0 < first < index and node.error is None and not parts \
+                    and not layer.source:  # what most layers read: an earlier layer's one output
+                sources = (layers[first - 1].name,)  # as _sources and Refs.resolve find it
+            else:
+                sources = _sources(refs, node, index, layer.source, parts)
             if len(sources) == 1:  # most layers: the shape the layer before made, often the same object
                 shape = tensors[sources[0]]
                 if last_in is None or last_in[0] is not shape:
@@ -200,10 +205,12 @@ def propagate(
             if len(in_shapes) != 1 and not (layer.multi_input or layer.extra_inputs or layer.source):
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
-            rank = layer_rank(resolved, in_shapes)
+            rank = resolved.rank  # from the type's name; else from the input (layer_rank), if it has ranks
+            if rank is None and layer.ranks:
+                rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             flags = tuple(s in batchless for s in sources) if batchless else (False,) * len(sources)
-            runs, run, names = True, ls, {}
+            runs, run, names = True, ls, None
             if node.reads or node.when:  # size() or if: (issue 14); most layers have neither
                 from . import sharing  # imported only by the specs that need it (and the two uses below)
 
@@ -265,9 +272,10 @@ def propagate(
             batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
             field_sources, field_shapes = [s for s, _ in batched], [shape for _, shape in batched]
         field = fields.add(name, field_sources, field_shapes, out.shape, out.windows)
-        outputs = ({name: out.shape} if out.parts is None
-                   else {f"{name}.{k}": shape for k, shape in enumerate(out.parts)})
+        made: tuple[str, ...] = (name,)  # the tensors it makes: itself, or `name.k` for several outputs
         if out.parts is not None:
+            outputs = {f"{name}.{k}": shape for k, shape in enumerate(out.parts)}
+            made = (name, *outputs)
             parts[name] = len(out.parts)
             for part, shape in outputs.items():
                 fields.add(part, field_sources, field_shapes, shape, out.windows)
@@ -286,9 +294,9 @@ def propagate(
             layer.drawing, layer.glyph,
         )
         layers.append(row)
-        batch_axes.add((name, *outputs), sources, flags, layer, out, in_shapes)
+        batch_axes.add(made, sources, flags, layer, out, in_shapes)
         if row.batchless:
-            batchless.update((name, *outputs))
+            batchless.update(made)
         by_name[name] = row
         if kept_trainable is not None:
             warnings.append(kept_trainable._replace(layer=LayerRef(index, name, type_name)))
@@ -303,7 +311,7 @@ def propagate(
             for i in range(tagged, len(constraints)):
                 constraints[i] = constraints[i]._replace(layer=name)
             tagged = len(constraints)
-        for g in closing.get(index, ()):
+        for g in closing.get(index, ()) if closing else ():
             # A block's name reads as its last layer's output.
             if g.name in by_name or g.name in tensors:
                 raise SpecError(f"the name '{g.name}' is used twice (a layer and a block)",
