@@ -333,12 +333,20 @@ def _check_sizes(out: LayerOut) -> Measures:
         num.check_size(out.macs, "the number of multiply-accumulates")
     weights = out.weights
     sizes = []  # each weight's size, asked once: checked here, counted below
+    plain = True  # every size a whole number, every weight trainable (most layers; none without weights)
     for w in weights:
         size = w.size
-        if type(size) is int and size.bit_length() > limit:
+        if type(size) is not int:
+            plain = False
+        elif size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
+        if not w.trainable:
+            plain = False
         sizes.append(size)
     if not fits and type(count) is int and count.bit_length() > limit:
         num.check_size(count, "the output activation (its number of elements)")
+    if plain:  # what _counted gives them: num.total of whole numbers is their sum, all trainable
+        params = sum(sizes)
+        return count, params, params
     params, trainable = _counted(weights, sizes)
     return count, params, trainable
