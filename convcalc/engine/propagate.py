@@ -399,9 +399,13 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
     if not bound:
         return type_name
     parts = []
+    left = len(bound)  # bound arguments not yet written: none after the last (conv2d's 3 of its 10)
     for p in params:
+        if not left:
+            break
         if p.name not in bound:
             continue
+        left -= 1
         raw = bound[p.name]
         if type(raw) is not int:  # most arguments: a whole number, its own value
             raw = known(raw, env)
