@@ -84,10 +84,11 @@ class Expander:
             return
         # Its position in the list of its scope (a forced name is a round of a named repeat,
         # which counted once as the repeat): :meth:`position`, written out (every entry asks).
+        prefix, outputs = scope.prefix, level.outputs  # each read several times below
         position = 0
         if forced_name is None:
-            position = self.positions.get(scope.prefix, 0)
-            self.positions[scope.prefix] = position + 1
+            position = self.positions.get(prefix, 0)
+            self.positions[prefix] = position + 1
         block = self.blocks.get(_key(entry.type)) if self.blocks else None
         if block is not None:
             self.block_use(block, entry, level, scope, forced_name, position)
@@ -101,11 +102,11 @@ class Expander:
         if index > MAX_LAYERS:
             raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc,
                             code="too-many-layers")
-        name = forced_name or (scope.prefix + entry.name if entry.name is not None else None)
+        name = forced_name or (prefix + entry.name if entry.name is not None else None)
         error = None
         sources: tuple[Source, ...] | None
-        if entry.sources is None and level.outputs:  # most layers: :meth:`sources`' first case, at once
-            sources = (level.outputs[-1],)
+        if entry.sources is None and outputs:  # most layers: :meth:`sources`' first case, at once
+            sources = (outputs[-1],)
         else:
             try:
                 sources = self.sources(entry, level, scope, index, None)
@@ -130,9 +131,9 @@ class Expander:
                 reads = self.reads(entry, when, level, scope, index)
             except SpecError as e:
                 error = error or e.with_location(entry.loc)
-        self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
+        self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, prefix,
                                scope.lookup, error, scope.frozen, share, tie, when, reads))
-        level.outputs.append(index)
+        outputs.append(index)
 
     def pin(self, raw: Any, level: Level, scope: Scope, index: int) -> Any:
         """``size(in, 0)`` in a block use's arguments: ``in`` pinned to the use's input."""

@@ -189,7 +189,8 @@ def propagate(
         layer = resolved.layer
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
-            first = node.sources[0] if node.sources is not None and len(node.sources) == 1 else None
+            written = node.sources
+            first = written[0] if written is not None and len(written) == 1 else None
             if type(first) is int and 0 < first < index and node.error is None and not parts \
                     and not layer.source:  # what most layers read: an earlier layer's one output
                 sources = (layers[first - 1].name,)  # as _sources and Refs.resolve find it
@@ -249,12 +250,13 @@ def propagate(
                 measures = None  # some weights may be another layer's now: counted below
         except SpecError as e:
             raise e.with_location(ls.loc, namer.ref(index, node, resolved, type_name)) from None
+        out_shape, out_parts, out_windows = out.shape, out.parts, out.windows  # each read several times
         name = namer.name(node, resolved, type_name)
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.arg_locs.value("name") or ls.loc,
                             layer=LayerRef(index, name, type_name), code="duplicate-name")
-        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors] \
-            if out.parts else ()
+        taken = [f"{name}.{k}" for k in range(len(out_parts or ())) if f"{name}.{k}" in tensors] \
+            if out_parts else ()
         if taken:
             raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
                             f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
@@ -271,22 +273,22 @@ def propagate(
         if batchless:
             batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
             field_sources, field_shapes = [s for s, _ in batched], [shape for _, shape in batched]
-        field = fields.add(name, field_sources, field_shapes, out.shape, out.windows)
+        field = fields.add(name, field_sources, field_shapes, out_shape, out_windows)
         made: tuple[str, ...] = (name,)  # the tensors it makes: itself, or `name.k` for several outputs
-        if out.parts is not None:
-            outputs = {f"{name}.{k}": shape for k, shape in enumerate(out.parts)}
+        if out_parts is not None:
+            outputs = {f"{name}.{k}": shape for k, shape in enumerate(out_parts)}
             made = (name, *outputs)
-            parts[name] = len(out.parts)
+            parts[name] = len(out_parts)
             for part, shape in outputs.items():
-                fields.add(part, field_sources, field_shapes, shape, out.windows)
+                fields.add(part, field_sources, field_shapes, shape, out_windows)
         # Positionally, in the order of LayerResult's fields: a call naming its 26 arguments costs
         # more than twice as much (2 µs a row, a twentieth of a distinct layer's cost).
         row = LayerResult(
-            index, name, type_name, label, sources, in_shapes, out.shape, out.weights, params, trainable,
-            out.macs, ls.loc, steps, out.windows, node.block, node.depth,
+            index, name, type_name, label, sources, in_shapes, out_shape, out.weights, params, trainable,
+            out.macs, ls.loc, steps, out_windows, node.block, node.depth,
             None,  # span: a block row's
             memory, None if field is None else field.rf, None if field is None else field.jump,
-            out.parts,
+            out_parts,
             layer.source or bool(sources and all(flags)),  # batchless
             True,  # shape_known
             shared, tied, not runs,  # shared_with, tied_to, skipped
@@ -304,8 +306,8 @@ def propagate(
             batch_axis = leading_one(row, ls.type, in_shapes[0], layout)
             if batch_axis is not None:
                 warnings.append(batch_axis)
-        tensors[name] = out.shape
-        if out.parts is not None:
+        tensors[name] = out_shape
+        if out_parts is not None:
             tensors.update(outputs)
         if len(constraints) > tagged:  # this layer's open conditions
             for i in range(tagged, len(constraints)):
@@ -317,16 +319,16 @@ def propagate(
                 raise SpecError(f"the name '{g.name}' is used twice (a layer and a block)",
                                 loc=g.loc, layer=LayerRef(g.first, g.name, g.type), code="duplicate-name")
             by_name[g.name] = row
-            tensors[g.name] = out.shape
+            tensors[g.name] = out_shape
             batch_axes.alias(g.name, name)
             fields.alias(g.name, name)
-            if out.parts is not None:  # a block ending in a split has its outputs too
-                parts[g.name] = len(out.parts)
-                for k, shape in enumerate(out.parts):
+            if out_parts is not None:  # a block ending in a split has its outputs too
+                parts[g.name] = len(out_parts)
+                for k, shape in enumerate(out_parts):
                     tensors[f"{g.name}.{k}"] = shape
                     fields.alias(f"{g.name}.{k}", f"{name}.{k}")
             if name in batchless:
-                batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out.parts or ())))))
+                batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out_parts or ())))))
 
     if batch_axes.placed:  # else every row keeps the batch axis first, as built
         for row, at in zip(layers, batch_axes.solve(), strict=True):

@@ -287,13 +287,14 @@ def _whole(in_shapes: tuple[Shape, ...]) -> bool:
 def elements(out: LayerOut) -> Value:
     """Elements of a layer's output activation (all its parts).  The last answer is kept: a
     normalization or an activation passes its input's shape object on, and so the answer too."""
-    if out.parts is not None:
-        return num.total([num.prod(p) for p in out.parts])
+    shape, parts = out.shape, out.parts  # a record's field costs a look-up each time it is read
+    if parts is not None:
+        return num.total([num.prod(p) for p in parts])
     last = _LAST_ELEMENTS[0]
-    if last is not None and last[0] is out.shape:
+    if last is not None and last[0] is shape:
         return last[1]
-    value = num.prod(out.shape)
-    _LAST_ELEMENTS[0] = (out.shape, value)
+    value = num.prod(shape)
+    _LAST_ELEMENTS[0] = (shape, value)
     return value
 
 
@@ -323,14 +324,15 @@ def _check_sizes(out: LayerOut) -> Measures:
     count = elements(out)
     # A product of whole numbers none of which is 0 is at least as large as each of them: when the
     # output's fits, so does every size in its shape (the common case: one check, not one a size).
-    fits = out.parts is None and type(count) is int and count and count.bit_length() <= limit
+    parts, macs = out.parts, out.macs
+    fits = parts is None and type(count) is int and count and count.bit_length() <= limit
     if not fits:
-        for shape in out.parts or (out.shape,):
+        for shape in parts or (out.shape,):
             for v in shape:
                 if type(v) is int and v.bit_length() > limit:
                     num.check_size(v, "the output size")
-    if type(out.macs) is int and out.macs.bit_length() > limit:
-        num.check_size(out.macs, "the number of multiply-accumulates")
+    if type(macs) is int and macs.bit_length() > limit:
+        num.check_size(macs, "the number of multiply-accumulates")
     weights = out.weights
     sizes = []  # each weight's size, asked once: checked here, counted below
     plain = True  # every size a whole number, every weight trainable (most layers; none without weights)
