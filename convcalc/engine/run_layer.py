@@ -160,7 +160,7 @@ def run_layer(
     ctx = context(rank)
     ctx.batchless = batchless
     ctx.spelling, ctx.cls = resolved.spelling, resolved.cls
-    ctx.arg_loc = lambda name: A.arg_loc(ls, layer.params, resolved.order, name)
+    ctx.where = (A.arg_loc, ls, layer.params, resolved)  # where its arguments are written (Ctx.arg_loc)
     if hit is not None:
         values = dict(hit[1])
     else:
