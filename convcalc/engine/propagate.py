@@ -287,7 +287,7 @@ def propagate(
             index, name, type_name, label, sources, in_shapes, out_shape, out.weights, params, trainable,
             out.macs, ls.loc, steps, out_windows, node.block, node.depth,
             None,  # span: a block row's
-            memory, None if field is None else field.rf, None if field is None else field.jump,
+            memory, *(field if field is not None else (None, None)),  # receptive_field, effective_stride
             out_parts,
             layer.source or bool(sources and all(flags)),  # batchless
             True,  # shape_known

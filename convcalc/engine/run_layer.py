@@ -222,7 +222,9 @@ class Memo:
     ) -> Done:
         # The type, rank and arguments as written, as a small int: the key is asked of several tables
         # below, and a tuple's hash is not kept (the arguments' tuples would be hashed each time).
-        written = (resolved, rank, *_written(ls))
+        # No arguments (an activation, a norm of most networks): the type and rank alone, a key of
+        # its own length (never equal to one with arguments).
+        written = (resolved, rank, *_written(ls)) if ls.args or ls.kwargs else (resolved, rank)
         arg_key = self._keys.get(written)
         if arg_key is None:
             arg_key = self._keys[written] = len(self._keys)
