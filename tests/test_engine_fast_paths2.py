@@ -114,6 +114,35 @@ def test_a_default_that_says_something_is_checked_for_every_use() -> None:
     assert said == [7, 7, 7]
 
 
+def test_a_whole_number_given_is_checked_again_when_checking_it_said_something() -> None:
+    checked: list[Any] = []
+
+    def kind(raw: Any, ctx: Ctx, what: str) -> Any:
+        checked.append(raw)
+        if raw == 2:
+            ctx.note(what, "two, stated")  # said something: every use must say it again
+        return (raw, raw) if type(raw) is int else raw
+
+    params = (A.Param("a", A.Kind("any", kind, {})), A.Param("b", A.POSITIVE, 1))
+    for raw in (1, 1, 1, 2, 2, True, True, "3", "3"):  # the first use keeps the template
+        ctx = Ctx("pytorch", "channels_first", {}, lambda name: name, [], 2)
+        want = (raw, raw) if type(raw) is int else raw
+        assert A.coerce_all({"a": raw}, params, ctx, "thing") == {"a": want, "b": 1}
+        assert [s.note for s in ctx.steps] == (["two, stated"] if raw == 2 else [])
+    # 1: by the first use (no template yet) and the second (then kept); 2 each time (it said
+    # something); True and "3" each time (not whole numbers)
+    assert checked == [1, 1, 2, 2, True, True, "3", "3"]
+
+
+def test_a_whole_number_is_checked_per_rank() -> None:
+    one = analyze({"input": [3, 16], "layers": [{"conv1d": {"out": 4, "kernel": 3}},
+                                                {"conv1d": {"out": 5, "kernel": 3}}]}).layers
+    two = analyze({"input": [3, 16, 16], "layers": [{"conv2d": {"out": 4, "kernel": 3}},
+                                                    {"conv2d": {"out": 5, "kernel": 3}}]}).layers
+    assert [row.weights[0].shape for row in one] == [(4, 3, 3), (5, 4, 3)]
+    assert [row.weights[0].shape for row in two] == [(4, 3, 3, 3), (5, 4, 3, 3)]
+
+
 def test_template_values_keep_the_parameters_order() -> None:
     conv = analyze("3x8x8 | conv(4, 3, padding=1) | conv(5, 3, padding=1)").layers
     assert [row.output for row in conv] == [(4, 8, 8), (5, 8, 8)]

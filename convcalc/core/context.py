@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..arith import expr, num
 from ..arith.formulas import Formula, Step
 from ..errors import Loc, SpecError
-from .framework import Framework, Layout, Spelling, split_channels
+from .framework import Framework, Layout, Spelling
 from .types import AXIS_NAMES, Constraint, Shape, Value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,8 +80,11 @@ class Ctx:
         return tuple(f"#{i + 1}" for i in range(self.rank or 0))
 
     def split(self, shape: Shape) -> tuple[Value, Shape]:
-        """(channels, spatial sizes) of a feature map in this layout."""
-        return split_channels(shape, self.layout)
+        """(channels, spatial sizes) of a feature map in this layout (framework.split_channels, written
+        out with the layout known: convolutions and norms ask for every use)."""
+        if self.channels_last:
+            return shape[-1], tuple(shape[:-1])
+        return shape[0], tuple(shape[1:])
 
     def join(self, channels: Value, spatial: Sequence[Value]) -> Shape:
         if self.channels_last:

@@ -82,9 +82,11 @@ class Expander:
         if isinstance(entry, RepeatSpec):
             self.repeat(entry, level, scope)
             return
+        # The scope's fields and the level's outputs, read once (each read of a record's field is a look-up).
+        prefix, lookup, depth, parent, _, frozen, guards = scope
+        outputs = level.outputs
         # Its position in the list of its scope (a forced name is a round of a named repeat,
         # which counted once as the repeat): :meth:`position`, written out (every entry asks).
-        prefix, outputs = scope.prefix, level.outputs  # each read several times below
         position = 0
         if forced_name is None:
             position = self.positions.get(prefix, 0)
@@ -120,7 +122,7 @@ class Expander:
                 error = error or e
         share = tie = None
         reads: tuple[tuple[str, Source], ...] = ()
-        when = scope.guards if entry.when is None else (*scope.guards, entry.when)
+        when = guards if entry.when is None else (*guards, entry.when)
         if entry.share is not None or entry.tie is not None or when or \
                 ((entry.args or entry.kwargs) and mentions_size(entry)):  # no arguments: no size()
             try:
@@ -131,8 +133,8 @@ class Expander:
                 reads = self.reads(entry, when, level, scope, index)
             except SpecError as e:
                 error = error or e.with_location(entry.loc)
-        self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, prefix,
-                               scope.lookup, error, scope.frozen, share, tie, when, reads))
+        self.nodes.append(Node(entry, name, sources, parent, depth, prefix, lookup, error, frozen, share, tie,
+                               when, reads))
         outputs.append(index)
 
     def pin(self, raw: Any, level: Level, scope: Scope, index: int) -> Any:
