@@ -54,13 +54,17 @@ def spatial(shape: Shape, layout: str) -> Shape:
 
 
 def slide(field: Field, windows: Sequence[Window]) -> Field:
-    """A sliding window applied to a receptive field, axis by axis."""
-    # One loop filling both (every convolution and pool slides): cheaper than two comprehensions.
-    rf, jump = [], []
-    for r, j, w in zip(field.rf, field.jump, windows, strict=True):
-        rf.append(r + (w.kernel - 1) * j)
-        jump.append(j * w.stride)
-    return Field(tuple(rf), tuple(jump))
+    """A sliding window applied to a receptive field, axis by axis (one window per axis of ``field``:
+    :meth:`ReceptiveFields._field` matches the lengths)."""
+    # One loop filling both, by index (every convolution and pool slides): cheaper than two
+    # comprehensions, and than zip(strict=True), which reads its keyword at every call.
+    rf, jump = field
+    new_rf, new_jump = [], []
+    for i, (kernel, stride, _) in enumerate(windows):
+        j = jump[i]
+        new_rf.append(rf[i] + (kernel - 1) * j)
+        new_jump.append(j * stride)
+    return Field(tuple(new_rf), tuple(new_jump))
 
 
 def widest(fields: Sequence[Field]) -> Field:
