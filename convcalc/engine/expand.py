@@ -87,9 +87,8 @@ class Expander:
         outputs = level.outputs
         # Its position in the list of its scope (a forced name is a round of a named repeat,
         # which counted once as the repeat): :meth:`position`, written out (every entry asks).
-        position = 0
+        position = self.positions.get(prefix, 0) if forced_name is None else 0
         if forced_name is None:
-            position = self.positions.get(prefix, 0)
             self.positions[prefix] = position + 1
         block = self.blocks.get(_key(entry.type)) if self.blocks else None
         if block is not None:
@@ -106,9 +105,8 @@ class Expander:
                             code="too-many-layers")
         name = forced_name or (prefix + entry.name if entry.name is not None else None)
         error = None
-        sources: tuple[Source, ...] | None
         if entry.sources is None and outputs:  # most layers: :meth:`sources`' first case, at once
-            sources = (outputs[-1],)
+            sources: tuple[Source, ...] | None = (outputs[-1],)
         else:
             try:
                 sources = self.sources(entry, level, scope, index, None)
