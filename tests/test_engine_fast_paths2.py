@@ -222,3 +222,18 @@ def test_labels_keep_the_parameters_order() -> None:
     row = analyze("3x32x32 | conv(8, 3, padding=1, stride=2, bias=false)").layers[0]
     assert row.label == "conv2d(8, 3, stride=2, padding=1, bias=false)"  # as written
     assert analyze("3x32x32 | conv(8, 3, dilation=2)").layers[0].label == "conv2d(8, 3, dilation=2)"
+
+
+def test_every_layer_type_reads_its_own_declarations() -> None:
+    from convcalc.layers.base import _ASKED
+    from convcalc.layers.registry import load_all
+
+    for layer in load_all().values():
+        for name in _ASKED:  # copied onto the instance at registration: the class's own, unchanged
+            assert getattr(layer, name) == getattr(type(layer), name), (layer.kind, name)
+    # A framework class's call form is worked out once and kept on the instance.
+    first = analyze("3x8x8 | Conv2d(3, 4, 3) | Conv2d(4, 5, kernel_size=3)").layers
+    assert [row.output for row in first] == [(4, 6, 6), (5, 4, 4)]
+    with pytest.raises(SpecError) as e:
+        analyze("3x8x8 | Conv2d(3, 4, 3, filters=2)")
+    assert e.value.code == "unknown-argument"
