@@ -235,5 +235,5 @@ def test_every_layer_type_reads_its_own_declarations() -> None:
     first = analyze("3x8x8 | Conv2d(3, 4, 3) | Conv2d(4, 5, kernel_size=3)").layers
     assert [row.output for row in first] == [(4, 6, 6), (5, 4, 4)]
     with pytest.raises(SpecError) as e:
-        analyze("3x8x8 | Conv2d(3, 4, 3, filters=2)")
+        analyze("3x8x8 | Conv2d(3, 4, 3, foo=2)")
     assert e.value.code == "unknown-argument"
