@@ -210,14 +210,17 @@ def _named_tuple(name: str, fields: tuple[str, ...], defaults: dict[str, Any], m
     new_tuple = tuple.__new__
     tail = tuple(defaults.values())
     first = n - len(tail)  # how many arguments a call must give
-    # A positional call of k arguments: the defaults it leaves out, by k (one look-up, no arithmetic).
-    fills = {given: tail[given - first:] for given in range(first, n + 1)}
+    # A positional call of k arguments: the defaults it leaves out, at index k (one look-up, no
+    # arithmetic); None below the fields a call must give, and no entry past the last field.
+    fills: list[tuple[Any, ...] | None] = [None] * first
+    fills += [tail[given - first:] for given in range(first, n + 1)]
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
         if not kwargs:
-            fill = fills.get(len(args))
-            if fill is not None:
-                return new_tuple(cls, args + fill)
+            try:  # an index, not dict.get: records are made several times a layer
+                return new_tuple(cls, args + fills[len(args)])  # type: ignore[operator]
+            except (IndexError, TypeError):  # too many arguments, or too few (None): said below
+                pass
         return new_tuple(cls, _arguments(cls, args, kwargs, fields, defaults))
 
     def _make(cls: type, iterable: Any) -> Any:

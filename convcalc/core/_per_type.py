@@ -11,8 +11,10 @@ mistaken for another object's.  Nothing but speed depends on these caches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from ..errors import SpecError
 
 Param = Any  # convcalc.core.params.Param (not imported: params imports this module)
 
@@ -86,6 +88,63 @@ def coerce_default(known: dict[str, Any], name: str, coerce: Callable[..., Any],
     if type(value) in _CONSTANT and said == (len(ctx.steps), len(ctx.constraints)):
         known[name] = value
     return value
+
+
+# (type, framework, rank, spelling, names of the arguments given) -> the values of the other
+# parameters, in the parameters' order, the given ones' coercions, and the checked values of the
+# whole numbers given so far, by parameter and number (see coerce_by_template)
+_Template = tuple[Sequence[Param], dict[str, Any], tuple[tuple[str, Any], ...], dict[tuple[str, int], Any]]
+_TEMPLATES: dict[tuple[Any, ...], _Template] = {}
+
+
+def coerce_by_template(bound: Mapping[str, Any], params: Sequence[Param], ctx: Any,
+                       where: Callable[[str], Any] | None) -> dict[str, Any] | None:
+    """``coerce_all``'s answer from the template an earlier use of the type kept (:func:`keep_template`),
+    or None.  A use that names the same arguments takes the same defaults, each of which an earlier
+    use found to be one constant that said nothing (see :func:`coerce_default`): only the given
+    arguments are checked, in the parameters' order as ``coerce_all`` checks them, so a wrong one is
+    the same error.  A distinct 10,000-layer spec has few ways of writing each type.
+
+    A whole number given is checked once per parameter and number, as a default is (its checked
+    value depends on the framework, the rank and the spelling alone, all in the key; only text is
+    read with the spec's vars): kept when it is a constant and checking it said nothing."""
+    hit = _TEMPLATES.get((id(params), ctx.framework, ctx.rank, ctx.spelling, tuple(bound)))
+    if hit is None or hit[0] is not params:
+        return None
+    values = dict(hit[1])  # the parameters' order, as coerce_all makes it
+    known = hit[3]
+    for name, coerce in hit[2]:
+        raw = bound[name]
+        whole = type(raw) is int  # not a bool: True is not 1 here
+        if whole:
+            value = known.get((name, raw), _MISSING)
+            if value is not _MISSING:
+                values[name] = value
+                continue
+            said = len(ctx.steps), len(ctx.constraints)
+        try:
+            value = values[name] = coerce(raw, ctx, name)
+        except SpecError as e:
+            if where is None:
+                raise
+            raise e.with_location(where(name)) from None
+        if whole and type(value) in _CONSTANT and said == (len(ctx.steps), len(ctx.constraints)) \
+                and len(known) < 1000:
+            known[(name, raw)] = value
+    return values
+
+
+_MISSING: Any = object()
+
+
+def keep_template(params: Sequence[Param], ctx: Any, bound: Mapping[str, Any], values: dict[str, Any],
+                  coercers: tuple[tuple[str, Any], ...]) -> None:
+    """Keep a use's ``values`` for :func:`coerce_by_template`: every parameter it did not give took a
+    default that is the same for every use (``coercers``: the given ones', in the parameters' order)."""
+    if len(_TEMPLATES) < 10_000:
+        key = (id(params), ctx.framework, ctx.rank, ctx.spelling, tuple(bound))
+        # keeps `params` alive, so the id stays its own
+        _TEMPLATES[key] = (params, dict(values), coercers, {})
 
 
 _BINDINGS: dict[tuple[int, Any], tuple[Sequence[Param], tuple[tuple[str, int | str], ...]]] = {}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..arith import expr, num
 from ..arith.formulas import Formula, Step
 from ..errors import Loc, SpecError
-from .framework import Framework, Layout, Spelling, split_channels
+from .framework import Framework, Layout, Spelling
 from .types import AXIS_NAMES, Constraint, Shape, Value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,8 +36,8 @@ class Ctx:
     spec's variables, the explain steps and the open constraints.
     """
 
-    __slots__ = ("arg_loc", "batchless", "channels_last", "cls", "constraints", "env", "framework", "free",
-                 "keras", "layout", "nested", "rank", "spelling", "steps")
+    __slots__ = ("batchless", "channels_last", "cls", "constraints", "env", "framework", "free",
+                 "keras", "layout", "nested", "rank", "spelling", "steps", "where")
 
     def __init__(
         self,
@@ -63,9 +63,10 @@ class Ctx:
         # Per input: True when it carries no batch axis (a `parameter`, or made from parameters only);
         # merges align such a tensor on the right, as PyTorch broadcasts a module's own tensors.
         self.batchless: tuple[bool, ...] = ()
-        # Where an argument of the layer is written (the engine sets it): a layer's error about
-        # an argument is located there, not only at the layer.
-        self.arg_loc: Callable[[str], Loc | None] = _nowhere
+        # How to find where an argument of the layer is written (the engine sets it): the function
+        # (core.params.arg_loc), the layer as written, its parameters and its resolved type, used
+        # when an error about an argument needs it (arg_loc), not made into a closure every layer.
+        self.where: tuple[Callable[..., Loc | None], Any, Sequence[Any], Any] | None = None
         # Whose spelling the layer was written in ("convcalc", "torch", "keras") and the
         # framework's class name when it is one: set by the engine for each layer use.
         self.spelling: str = _CONVCALC
@@ -79,8 +80,11 @@ class Ctx:
         return tuple(f"#{i + 1}" for i in range(self.rank or 0))
 
     def split(self, shape: Shape) -> tuple[Value, Shape]:
-        """(channels, spatial sizes) of a feature map in this layout."""
-        return split_channels(shape, self.layout)
+        """(channels, spatial sizes) of a feature map in this layout (framework.split_channels, written
+        out with the layout known: convolutions and norms ask for every use)."""
+        if self.channels_last:
+            return shape[-1], tuple(shape[:-1])
+        return shape[0], tuple(shape[1:])
 
     def join(self, channels: Value, spatial: Sequence[Value]) -> Shape:
         if self.channels_last:
@@ -113,6 +117,14 @@ class Ctx:
         """Record an explain line that is not a formula (a rule, a choice); ``{name}`` in
         ``text`` is one of ``numbers``, written when the line is printed, as the renderer writes sizes."""
         self.steps.append(Step(label, None, numbers, value, note=text))
+
+    def arg_loc(self, name: str) -> Loc | None:
+        """Where the layer's argument ``name`` is written: a layer's error about an argument is
+        located there, not only at the layer (None: not written, or no layer as written known)."""
+        if self.where is None:
+            return None
+        locate, spec, params, resolved = self.where
+        return locate(spec, params, resolved.order, name)
 
     def fail(self, message: str, *, code: str, arg: str | None = None) -> SpecError:
         """An error of kind ``code``, located at the argument ``arg`` when it is about one."""
@@ -154,7 +166,3 @@ class Ctx:
                 raise self.fail(message(), code=code, arg=arg)
             return
         self.require(num.eq(a, b), message, code=code, arg=arg)
-
-
-def _nowhere(name: str) -> Loc | None:
-    return None

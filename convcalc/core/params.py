@@ -18,6 +18,7 @@ from .._record import NamedTuple
 from ..arith import expr, num
 from ..errors import Loc, SpecError, did_you_mean
 from ..spec.model import LayerSpec, split_axes
+from . import _per_type
 from ._per_type import bind_plan, coerce_default, coerce_plan, coerced_defaults, names_index, param_names
 from .framework import Framework, Spelling
 from .signatures import EXTENSIONS, KERAS_BASE, CallForm, Signature, signature  # noqa: F401  (A.signature & co.)
@@ -441,21 +442,29 @@ def coerce_all(bound: Mapping[str, Any], params: Sequence[Param], ctx: Ctx, type
 
     ``where(name)``: where parameter ``name``'s value is written, asked only when it is wrong.
     """
-    values: dict[str, Any] = {}
+    values = _per_type.coerce_by_template(bound, params, ctx, where)
+    if values is not None:  # an earlier use gave the same arguments, and its defaults are constants
+        return values
+    values = {}
     seen = coerced_defaults(params, ctx.framework, ctx.rank, ctx.spelling)  # defaults' checked values
+    coercers, same = [], True  # the given arguments' coercions; whether every default is a constant
     for name, coerce, default in coerce_plan(params, ctx.framework):
         if name not in bound:
             if default is REQUIRED:
                 raise SpecError(f"{type_name} needs the argument `{name}`", code="missing-argument")
             known = None if default is None else seen.get(name, REQUIRED)  # met for this type and rank?
             values[name] = coerce_default(seen, name, coerce, default, ctx) if known is REQUIRED else known
+            same = same and (default is None or name in seen)
             continue
+        coercers.append((name, coerce))
         try:
             values[name] = coerce(bound[name], ctx, name)
         except SpecError as e:
             if where is None:
                 raise
             raise e.with_location(where(name)) from None
+    if same:
+        _per_type.keep_template(params, ctx, bound, values, tuple(coercers))
     return values
 
 

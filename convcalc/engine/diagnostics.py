@@ -52,17 +52,16 @@ def unused_layers(layers: Sequence[LayerResult], by_name: Mapping[str, LayerResu
         return row
 
     needed = {row.name for row in map(owner, outputs) if row is not None}
+    made_by, need = by_name.get, needed.add  # asked for every row
     # A row reads only rows before it: one pass from the last row finds every row needed.
     for row in reversed(layers):
         if row.name in needed:
             for source in row.sources:
-                made_by = by_name.get(source) or owner(source)  # most tensors are a row's own name
-                if made_by is not None:
-                    needed.add(made_by.name)
+                source_row = made_by(source) or owner(source)  # most tensors are a row's own name
+                if source_row is not None:
+                    need(source_row.name)
     out = []
-    for row in layers:
-        if row.name in needed:
-            continue
+    for row in [row for row in layers if row.name not in needed]:  # most networks: none
         counted = ""
         if row.params != 0:
             counted = (f"; its {_count(row.params)} parameters are counted in the totals, as PyTorch "

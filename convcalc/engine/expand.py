@@ -82,14 +82,20 @@ class Expander:
         if isinstance(entry, RepeatSpec):
             self.repeat(entry, level, scope)
             return
+        # The scope's fields and the level's outputs, read once (each read of a record's field is a look-up).
+        prefix, lookup, depth, parent, _, frozen, guards = scope
+        outputs = level.outputs
         # Its position in the list of its scope (a forced name is a round of a named repeat,
-        # which counted once as the repeat).
-        position = self.position(scope.prefix) if forced_name is None else 0
+        # which counted once as the repeat): :meth:`position`, written out (every entry asks).
+        position = self.positions.get(prefix, 0) if forced_name is None else 0
+        if forced_name is None:
+            self.positions[prefix] = position + 1
         block = self.blocks.get(_key(entry.type)) if self.blocks else None
         if block is not None:
             self.block_use(block, entry, level, scope, forced_name, position)
             return
-        composite = self.composite(entry.type)
+        composites = self.composites  # each type is asked once (:meth:`composite`); a run has a few
+        composite = composites[entry.type] if entry.type in composites else self.composite(entry.type)
         if composite is not None:
             self.builtin_use(composite, entry, level, scope, forced_name, position)
             return
@@ -97,12 +103,15 @@ class Expander:
         if index > MAX_LAYERS:
             raise SpecError(f"the network expands to more than {MAX_LAYERS:,} layers", loc=entry.loc,
                             code="too-many-layers")
-        name = forced_name or (scope.prefix + entry.name if entry.name is not None else None)
+        name = forced_name or (prefix + entry.name if entry.name is not None else None)
         error = None
-        try:
-            sources: tuple[Source, ...] | None = self.sources(entry, level, scope, index, None)
-        except SpecError as e:  # raised by the propagator, which knows the layer's default name
-            sources, error = None, e
+        if entry.sources is None and outputs:  # most layers: :meth:`sources`' first case, at once
+            sources: tuple[Source, ...] | None = (outputs[-1],)
+        else:
+            try:
+                sources = self.sources(entry, level, scope, index, None)
+            except SpecError as e:  # raised by the propagator, which knows the layer's default name
+                sources, error = None, e
         # A name used twice is refused by the propagator, which knows the type (conv2d, not conv).
         if name is not None and name not in self.names:
             try:
@@ -111,8 +120,9 @@ class Expander:
                 error = error or e
         share = tie = None
         reads: tuple[tuple[str, Source], ...] = ()
-        when = scope.guards if entry.when is None else (*scope.guards, entry.when)
-        if entry.share is not None or entry.tie is not None or when or mentions_size(entry):
+        when = guards if entry.when is None else (*guards, entry.when)
+        if entry.share is not None or entry.tie is not None or when or \
+                ((entry.args or entry.kwargs) and mentions_size(entry)):  # no arguments: no size()
             try:
                 if entry.share is not None:
                     share = self.layer_ref(entry.share, scope, "share")
@@ -121,9 +131,9 @@ class Expander:
                 reads = self.reads(entry, when, level, scope, index)
             except SpecError as e:
                 error = error or e.with_location(entry.loc)
-        self.nodes.append(Node(entry, name, sources, scope.parent, scope.depth, scope.prefix,
-                               scope.lookup, error, scope.frozen, share, tie, when, reads))
-        level.outputs.append(index)
+        self.nodes.append(Node(entry, name, sources, parent, depth, prefix, lookup, error, frozen, share, tie,
+                               when, reads))
+        outputs.append(index)
 
     def pin(self, raw: Any, level: Level, scope: Scope, index: int) -> Any:
         """``size(in, 0)`` in a block use's arguments: ``in`` pinned to the use's input."""

@@ -40,8 +40,10 @@ class Namer:
             base = self._keras_base(node.spec.type, resolved, type_name)
             if base is not None:
                 return node.name or self._take(node.scope, base, keras=True)
-        default = self._take(node.scope, type_name, keras=False)
-        return node.name or default
+        # _take(node.scope, type_name, keras=False), written out: asked for every layer
+        key = (node.scope, type_name)
+        n = self.counters[key] = self.counters.get(key, 0) + 1
+        return node.name or f"{node.scope}{type_name}_{n}"
 
     def peek(self, node: Node, resolved: Resolved, type_name: str) -> str:
         """The name :meth:`name` would give, without taking it (for an error at this layer)."""

@@ -14,7 +14,6 @@ only says what is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..arith import num
@@ -22,7 +21,7 @@ from ..core import params as A
 from ..core.context import Ctx
 from ..core.framework import Spelling
 from ..core.result import LayerResult, Result
-from ..core.types import Constraint, LayerOut, Shape, Weight
+from ..core.types import Constraint, LayerOut, Shape
 from ..errors import LayerRef, Loc, SpecError, SpecWarning
 from ..layers.registry import Resolved, lookup
 from ..spec.model import INPUT_KEYS, LayerSpec, Spec, input_from_keys, raw_text
@@ -32,7 +31,7 @@ from .diagnostics import leading_one, unused_layers
 from .naming import Namer
 from .receptive_field import ReceptiveFields
 from .refs import Node, Refs, resolve_outputs
-from .run_layer import NESTED, Memo, elements, frozen, layer_rank
+from .run_layer import NESTED, Memo, counts, elements, frozen, layer_rank
 from .variables import Names, UsedEnv, check_defines, declared_names, known, resolve_vars, var_ranges
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,7 +176,7 @@ def propagate(
         node = nodes.pop()
         index = len(layers) + 1
         ls = node.spec
-        for g in opening.get(index, ()):
+        for g in opening.get(index, ()) if opening else ():  # most networks have no block
             try:
                 group_sources[g.name] = tuple(refs.resolve(s, index) for s in g.inputs)
             except SpecError as e:
@@ -190,7 +189,13 @@ def propagate(
         layer = resolved.layer
         type_name = None  # known once the rank is (`conv` takes it from its input)
         try:
-            sources = _sources(refs, node, index, layer.source, parts)
+            written = node.sources
+            first = written[0] if written is not None and len(written) == 1 else None
+            if type(first) is int and 0 < first < index and node.error is None and not parts \
+                    and not layer.source:  # what most layers read: an earlier layer's one output
+                sources = (layers[first - 1].name,)  # as _sources and Refs.resolve find it
+            else:
+                sources = _sources(refs, node, index, layer.source, parts)
             if len(sources) == 1:  # most layers: the shape the layer before made, often the same object
                 shape = tensors[sources[0]]
                 if last_in is None or last_in[0] is not shape:
@@ -201,10 +206,12 @@ def propagate(
             if len(in_shapes) != 1 and not (layer.multi_input or layer.extra_inputs or layer.source):
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
-            rank = layer_rank(resolved, in_shapes)
+            rank = resolved.rank  # from the type's name; else from the input (layer_rank), if it has ranks
+            if rank is None and layer.ranks:
+                rank = layer_rank(resolved, in_shapes)
             type_name = layer.type_name(rank)
             flags = tuple(s in batchless for s in sources) if batchless else (False,) * len(sources)
-            runs, run, names = True, ls, {}
+            runs, run, names = True, ls, None
             if node.reads or node.when:  # size() or if: (issue 14); most layers have neither
                 from . import sharing  # imported only by the specs that need it (and the two uses below)
 
@@ -214,14 +221,18 @@ def propagate(
                     run, names = sharing.with_sizes(ls, size, index)
             if not runs:
                 bound, steps, out = {}, (), sharing.skipped(in_shapes)
+                measures = None
             elif names:  # symbolic size() values: names of this layer's own in its context
-                bound, steps, out = memo.run(resolved, run, in_shapes, rank,
-                                             lambda r, names=names: context(r, names), flags, type_name)
+                bound, steps, out, measures = memo.run(resolved, run, in_shapes, rank,
+                                                       lambda r, names=names: context(r, names), flags,
+                                                       type_name)
             else:
-                bound, steps, out = memo.run(resolved, run, in_shapes, rank, context, flags, type_name)
+                bound, steps, out, measures = memo.run(resolved, run, in_shapes, rank, context, flags,
+                                                       type_name)
             kept_trainable = None  # a warning when Keras keeps a `trainable=False` layer trainable
             if node.frozen or ls.trainable is False:
                 out, kept_trainable = _freeze(out, node, resolved)
+                measures = None  # its weights' trainable flags changed: counted again below
             label = memo.label(_label, type_name, layer.params, bound, env) if runs \
                 else f"{ls.type} (skipped: if false)"
             if names:
@@ -236,41 +247,48 @@ def propagate(
                         ref, key, layers, by_name, expansion.names, group_names, index, at.value(key)))
                 if frozen_source is not None:
                     warnings.append(frozen_source._replace(loc=ls.loc))
+                measures = None  # some weights may be another layer's now: counted below
         except SpecError as e:
             raise e.with_location(ls.loc, namer.ref(index, node, resolved, type_name)) from None
+        out_shape, out_parts, out_windows = out.shape, out.parts, out.windows  # each read several times
         name = namer.name(node, resolved, type_name)
         if name in by_name or name in tensors:
             raise SpecError(f"layer name '{name}' is used twice", loc=ls.arg_locs.value("name") or ls.loc,
                             layer=LayerRef(index, name, type_name), code="duplicate-name")
-        taken = [f"{name}.{k}" for k in range(len(out.parts or ())) if f"{name}.{k}" in tensors] \
-            if out.parts else ()
+        taken = [f"{name}.{k}" for k in range(len(out_parts or ())) if f"{name}.{k}" in tensors] \
+            if out_parts else ()
         if taken:
             raise SpecError(f"the outputs of '{name}' are read as {name}.0, {name}.1, …, but a layer is "
                             f"named '{taken[0]}'", code="name-taken", loc=ls.loc,
                             layer=LayerRef(index, name, type_name))
-        params, trainable = _counts(out.weights if shared is None and tied is None
-                                    else [w for w in out.weights if w.shared is None])
+        if measures is not None:  # the layer's output as it made it, measured then
+            memory, params, trainable = measures
+        else:
+            memory = elements(out)
+            params, trainable = counts(out.weights if shared is None and tied is None
+                                       else [w for w in out.weights if w.shared is None])
         # A tensor without a batch axis sees no input position: receptive fields run through the others.
         field_sources: Sequence[str] = sources
         field_shapes: Sequence[Shape] = in_shapes
         if batchless:
             batched = [(s, shape) for s, shape in zip(sources, in_shapes, strict=True) if s not in batchless]
             field_sources, field_shapes = [s for s, _ in batched], [shape for _, shape in batched]
-        field = fields.add(name, field_sources, field_shapes, out.shape, out.windows)
-        outputs = ({name: out.shape} if out.parts is None
-                   else {f"{name}.{k}": shape for k, shape in enumerate(out.parts)})
-        if out.parts is not None:
-            parts[name] = len(out.parts)
+        field = fields.add(name, field_sources, field_shapes, out_shape, out_windows)
+        made: tuple[str, ...] = (name,)  # the tensors it makes: itself, or `name.k` for several outputs
+        if out_parts is not None:
+            outputs = {f"{name}.{k}": shape for k, shape in enumerate(out_parts)}
+            made = (name, *outputs)
+            parts[name] = len(out_parts)
             for part, shape in outputs.items():
-                fields.add(part, field_sources, field_shapes, shape, out.windows)
+                fields.add(part, field_sources, field_shapes, shape, out_windows)
         # Positionally, in the order of LayerResult's fields: a call naming its 26 arguments costs
         # more than twice as much (2 µs a row, a twentieth of a distinct layer's cost).
         row = LayerResult(
-            index, name, type_name, label, sources, in_shapes, out.shape, out.weights, params, trainable,
-            out.macs, ls.loc, steps, out.windows, node.block, node.depth,
+            index, name, type_name, label, sources, in_shapes, out_shape, out.weights, params, trainable,
+            out.macs, ls.loc, steps, out_windows, node.block, node.depth,
             None,  # span: a block row's
-            elements(out), None if field is None else field.rf, None if field is None else field.jump,
-            out.parts,
+            memory, *(field if field is not None else (None, None)),  # receptive_field, effective_stride
+            out_parts,
             layer.source or bool(sources and all(flags)),  # batchless
             True,  # shape_known
             shared, tied, not runs,  # shared_with, tied_to, skipped
@@ -278,9 +296,9 @@ def propagate(
             layer.drawing, layer.glyph,
         )
         layers.append(row)
-        batch_axes.add((name, *outputs), sources, flags, layer, out, in_shapes)
+        batch_axes.add(made, sources, flags, layer, out, in_shapes)
         if row.batchless:
-            batchless.update((name, *outputs))
+            batchless.update(made)
         by_name[name] = row
         if kept_trainable is not None:
             warnings.append(kept_trainable._replace(layer=LayerRef(index, name, type_name)))
@@ -288,29 +306,29 @@ def propagate(
             batch_axis = leading_one(row, ls.type, in_shapes[0], layout)
             if batch_axis is not None:
                 warnings.append(batch_axis)
-        tensors[name] = out.shape
-        if out.parts is not None:
+        tensors[name] = out_shape
+        if out_parts is not None:
             tensors.update(outputs)
         if len(constraints) > tagged:  # this layer's open conditions
             for i in range(tagged, len(constraints)):
                 constraints[i] = constraints[i]._replace(layer=name)
             tagged = len(constraints)
-        for g in closing.get(index, ()):
+        for g in closing.get(index, ()) if closing else ():
             # A block's name reads as its last layer's output.
             if g.name in by_name or g.name in tensors:
                 raise SpecError(f"the name '{g.name}' is used twice (a layer and a block)",
                                 loc=g.loc, layer=LayerRef(g.first, g.name, g.type), code="duplicate-name")
             by_name[g.name] = row
-            tensors[g.name] = out.shape
+            tensors[g.name] = out_shape
             batch_axes.alias(g.name, name)
             fields.alias(g.name, name)
-            if out.parts is not None:  # a block ending in a split has its outputs too
-                parts[g.name] = len(out.parts)
-                for k, shape in enumerate(out.parts):
+            if out_parts is not None:  # a block ending in a split has its outputs too
+                parts[g.name] = len(out_parts)
+                for k, shape in enumerate(out_parts):
                     tensors[f"{g.name}.{k}"] = shape
                     fields.alias(f"{g.name}.{k}", f"{name}.{k}")
             if name in batchless:
-                batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out.parts or ())))))
+                batchless.update((g.name, *(f"{g.name}.{k}" for k in range(len(out_parts or ())))))
 
     if batch_axes.placed:  # else every row keeps the batch axis first, as built
         for row, at in zip(layers, batch_axes.solve(), strict=True):
@@ -364,21 +382,6 @@ def _freeze(out: LayerOut, node: Node, resolved: Resolved) -> tuple[LayerOut, Sp
         node.spec.loc)
 
 
-_SIZE = attrgetter("size")
-
-
-def _counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
-    """(parameters, trainable parameters) of a layer's weights."""
-    if not weights:  # an activation, a pool, a reshape: most layers of many networks
-        return 0, 0
-    sizes = list(map(_SIZE, weights))  # a map, not a comprehension: one call fewer for every layer
-    params = num.total(sizes)
-    for w in weights:
-        if not w.trainable:
-            return params, num.total([n for n, w in zip(sizes, weights, strict=True) if w.trainable])
-    return params, params
-
-
 def _input_from_first_layer(first: LayerSpec, framework: str) -> dict[str, tuple[Any, ...]]:
     """Keras's ``input_shape=`` (or ``input_dim=``) on the first layer sets the input."""
     if not any(k in INPUT_KEYS for k in first.kwargs):
@@ -398,9 +401,13 @@ def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],
     if not bound:
         return type_name
     parts = []
+    left = len(bound)  # bound arguments not yet written: none after the last (conv2d's 3 of its 10)
     for p in params:
+        if not left:
+            break
         if p.name not in bound:
             continue
+        left -= 1
         raw = bound[p.name]
         if type(raw) is not int:  # most arguments: a whole number, its own value
             raw = known(raw, env)

@@ -54,13 +54,17 @@ def spatial(shape: Shape, layout: str) -> Shape:
 
 
 def slide(field: Field, windows: Sequence[Window]) -> Field:
-    """A sliding window applied to a receptive field, axis by axis."""
-    # One loop filling both (every convolution and pool slides): cheaper than two comprehensions.
-    rf, jump = [], []
-    for r, j, w in zip(field.rf, field.jump, windows, strict=True):
-        rf.append(r + (w.kernel - 1) * j)
-        jump.append(j * w.stride)
-    return Field(tuple(rf), tuple(jump))
+    """A sliding window applied to a receptive field, axis by axis (one window per axis of ``field``:
+    :meth:`ReceptiveFields._field` matches the lengths)."""
+    # One loop filling both, by index (every convolution and pool slides): cheaper than two
+    # comprehensions, and than zip(strict=True), which reads its keyword at every call.
+    rf, jump = field
+    new_rf, new_jump = [], []
+    for i, (kernel, stride, _) in enumerate(windows):
+        j = jump[i]
+        new_rf.append(rf[i] + (kernel - 1) * j)
+        new_jump.append(j * stride)
+    return Field(tuple(new_rf), tuple(new_jump))
 
 
 def widest(fields: Sequence[Field]) -> Field:
@@ -109,15 +113,16 @@ class ReceptiveFields:
 
     def _field(self, sources: Sequence[str], input_shapes: Sequence[Shape], output: Shape,
                windows: Sequence[Window] | None) -> Field | None:
+        if windows is not None:
+            axes = len(output) - 1 if output else 0  # len(spatial(output)): all but the channel axis
+            if len(windows) != axes:
+                return None
+            start = self.fields.get(sources[0]) if sources else None
+            if start is None or len(start.rf) != axes:  # counting starts at this layer's input
+                start = Field((1,) * axes, (1,) * axes)
+            return slide(start, windows)
         ins = list(map(self.fields.get, sources))
         out_sp = spatial(output, self.layout)
-        if windows is not None:
-            if len(windows) != len(out_sp):
-                return None
-            start = ins[0] if ins and ins[0] is not None and len(ins[0].rf) == len(out_sp) else None
-            if start is None:  # counting starts at this layer's input
-                start = Field((1,) * len(out_sp), (1,) * len(out_sp))
-            return slide(start, windows)
         if not out_sp or not ins or any(f is None for f in ins):  # no input: a source (`parameter`)
             return None
         keeps = all(_same_sizes(spatial(s, self.layout), out_sp) for s in input_shapes)

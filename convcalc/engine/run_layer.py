@@ -14,7 +14,7 @@ from ..arith import num
 from ..arith.formulas import Step
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.types import Constraint, LayerOut, Shape, Value
+from ..core.types import Constraint, LayerOut, Shape, Value, Weight
 from ..errors import Loc, SpecError
 from ..layers.registry import Resolved, lookup
 from ..spec.loader import layer_entry
@@ -75,7 +75,7 @@ class Nested:
 
         try:
             rank = layer_rank(resolved, (x,))
-            _, inner_ctx, out = run_layer(resolved, spec, (x, *states), rank, context)
+            _, inner_ctx, out, _ = run_layer(resolved, spec, (x, *states), rank, context)
         except SpecError as e:  # the wrapped layer's own error, said of it (same kind, same place)
             raise SpecError(f"wrapped {layer.type_name(resolved.rank)}: {e.message}", loc=e.loc,
                             hint=e.hint, code=e.code) from None
@@ -86,6 +86,8 @@ class Nested:
 
 
 NESTED = Nested()
+
+Measures = tuple[Value, Value, Value]  # a layer use's output elements, parameters and trainable ones
 
 
 def _holds_mapping(ls: LayerSpec) -> bool:
@@ -121,17 +123,17 @@ def run_layer(
     rank: int | None,
     context: Callable[[int | None], Ctx],
     batchless: tuple[bool, ...] = (),
-    prepared: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] | None = None,
-    arg_key: tuple[Any, ...] = (),
+    prepared: dict[int, tuple[dict[str, Any], dict[str, Any]]] | None = None,
+    arg_key: int = -1,
     type_name: str | None = None,
-) -> tuple[dict[str, Any], Ctx, LayerOut]:
+) -> tuple[dict[str, Any], Ctx, LayerOut, Measures]:
     """Check the input's rank, bind and coerce the arguments, and let the layer compute.
 
     Shared by the propagator and by wrapper layers (``timedistributed``,
     ``bidirectional``) that run an inner layer on a slice of their input.
     Returns the raw bound arguments (for the row's label), the layer's
-    context (its explain steps) and what it computed.  ``prepared``: the bound
-    and coerced arguments of earlier uses by ``arg_key`` (type, rank and the
+    context (its explain steps), what it computed and its :data:`Measures`.  ``prepared``: the bound
+    and coerced arguments of earlier uses by ``arg_key`` (the number of their type, rank and
     arguments as written), which do not depend on the input (see :class:`Memo`).  ``type_name``: the
     type's name at ``rank``, when the caller knows it already.
     """
@@ -158,7 +160,7 @@ def run_layer(
     ctx = context(rank)
     ctx.batchless = batchless
     ctx.spelling, ctx.cls = resolved.spelling, resolved.cls
-    ctx.arg_loc = lambda name: A.arg_loc(ls, layer.params, resolved.order, name)
+    ctx.where = (A.arg_loc, ls, layer.params, resolved)  # where its arguments are written (Ctx.arg_loc)
     if hit is not None:
         values = dict(hit[1])
     else:
@@ -175,8 +177,11 @@ def run_layer(
                         loc=ctx.arg_loc("data_format"),
                         hint=f"set `layout: {fmt}` for the whole spec", code="layout-mismatch")
     out = layer.infer(ctx, in_shapes, values)
-    _check_sizes(out)
-    return bound, ctx, out
+    return bound, ctx, out, _check_sizes(out)
+
+
+# What a layer use leaves: its bound arguments, explain steps, output and measures.
+Done = tuple[dict[str, Any], tuple[Step, ...], LayerOut, Measures]
 
 
 class Memo:
@@ -196,13 +201,14 @@ class Memo:
 
     def __init__(self, constraints: Sequence[Constraint]) -> None:
         self._constraints = constraints
-        self._done: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[Step, ...], LayerOut]] = {}
-        self._labels: dict[tuple[Any, ...], str] = {}  # the row label of uses written alike (one string)
-        self._last: tuple[Any, ...] | None = None  # the type, rank and arguments of the last use run
+        self._done: dict[tuple[Any, ...], Done] = {}
+        self._keys: dict[tuple[Any, ...], int] = {}  # (type, rank, arguments as written) -> its number
+        self._labels: dict[int, str] = {}  # the row label of uses written alike (one string)
+        self._last: int | None = None  # the key of the type, rank and arguments of the last use run
         self._whole: tuple[Shape, ...] | None = None  # the last input tuple found all whole numbers
         # Bound and coerced arguments by type, rank and arguments as written, whatever the input:
         # kept when coercing them said nothing else (no condition, no explain step).
-        self._prepared: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._prepared: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def run(
         self,
@@ -213,9 +219,15 @@ class Memo:
         context: Callable[[int | None], Ctx],
         batchless: tuple[bool, ...] = (),
         type_name: str | None = None,
-    ) -> tuple[dict[str, Any], tuple[Step, ...], LayerOut]:
-        # The arguments' repr, not the values: 1, 1.0 and True are equal keys but different arguments.
-        arg_key = (resolved, rank, repr(ls.args), repr(ls.kwargs))
+    ) -> Done:
+        # The type, rank and arguments as written, as a small int: the key is asked of several tables
+        # below, and a tuple's hash is not kept (the arguments' tuples would be hashed each time).
+        # No arguments (an activation, a norm of most networks): the type and rank alone, a key of
+        # its own length (never equal to one with arguments).
+        written = (resolved, rank, *_written(ls)) if ls.args or ls.kwargs else (resolved, rank)
+        arg_key = self._keys.get(written)
+        if arg_key is None:
+            arg_key = self._keys[written] = len(self._keys)
         self._last = arg_key  # a row's label is a function of its type, rank and arguments alone
         key = None
         if in_shapes is self._whole or _whole(in_shapes):  # layers reading one input tuple ask once
@@ -225,9 +237,9 @@ class Memo:
             if done is not None:
                 return done
         open_before = len(self._constraints)
-        bound, ctx, out = run_layer(resolved, ls, in_shapes, rank, context, batchless, self._prepared,
-                                    arg_key, type_name)
-        done = (bound, tuple(ctx.steps), out)
+        bound, ctx, out, measures = run_layer(resolved, ls, in_shapes, rank, context, batchless,
+                                              self._prepared, arg_key, type_name)
+        done = (bound, tuple(ctx.steps), out, measures)
         if key is not None and len(self._constraints) == open_before:
             self._done[key] = done
         return done
@@ -244,6 +256,27 @@ class Memo:
         return text
 
 
+def _written(ls: LayerSpec) -> tuple[Any, Any]:
+    """A layer's arguments as written, as a key: equal keys are the same arguments.
+
+    Values compare loosely (1, 1.0 and True are equal keys but different arguments), so the
+    arguments' repr is the key, unless every value is exactly an int or a str: such values are
+    equal only when written alike, and the values themselves are a key that costs a tenth of the
+    repr (a distinct 10,000-layer spec writes `{out: 17, kernel: 3, padding: 1}` on every third
+    layer).  Such a key (two tuples) is never equal to a repr key (two strings).
+    """
+    args, kwargs = ls.args, ls.kwargs
+    if type(args) is not tuple:  # a list, from a caller building its own LayerSpec: unhashable
+        return repr(args), repr(kwargs)
+    for v in args:
+        if type(v) is not int and type(v) is not str:
+            return repr(args), repr(kwargs)
+    for v in kwargs.values():
+        if type(v) is not int and type(v) is not str:
+            return repr(args), repr(kwargs)
+    return args, tuple(kwargs.items())
+
+
 def _whole(in_shapes: tuple[Shape, ...]) -> bool:
     """Whether every size of the input shapes is a whole number (such shapes make memo keys)."""
     for shape in in_shapes:
@@ -256,36 +289,68 @@ def _whole(in_shapes: tuple[Shape, ...]) -> bool:
 def elements(out: LayerOut) -> Value:
     """Elements of a layer's output activation (all its parts).  The last answer is kept: a
     normalization or an activation passes its input's shape object on, and so the answer too."""
-    if out.parts is not None:
-        return num.total([num.prod(p) for p in out.parts])
+    shape, parts = out.shape, out.parts  # a record's field costs a look-up each time it is read
+    if parts is not None:
+        return num.total([num.prod(p) for p in parts])
     last = _LAST_ELEMENTS[0]
-    if last is not None and last[0] is out.shape:
+    if last is not None and last[0] is shape:
         return last[1]
-    value = num.prod(out.shape)
-    _LAST_ELEMENTS[0] = (out.shape, value)
+    value = num.prod(shape)
+    _LAST_ELEMENTS[0] = (shape, value)
     return value
 
 
 _LAST_ELEMENTS: list[tuple[Shape, Value] | None] = [None]
 
 
-def _check_sizes(out: LayerOut) -> None:
-    """Refuse numbers too long to print (Python turns at most 4,300 digits into text)."""
+def counts(weights: Sequence[Weight]) -> tuple[Value, Value]:
+    """(parameters, trainable parameters) of a layer's weights."""
+    return _counted(weights, [w.size for w in weights])
+
+
+def _counted(weights: Sequence[Weight], sizes: list[Value]) -> tuple[Value, Value]:
+    """:func:`counts` with the weights' ``sizes`` known."""
+    if not weights:  # an activation, a pool, a reshape: most layers of many networks
+        return 0, 0
+    params = num.total(sizes)
+    for w in weights:
+        if not w.trainable:
+            return params, num.total([n for n, w in zip(sizes, weights, strict=True) if w.trainable])
+    return params, params
+
+
+def _check_sizes(out: LayerOut) -> Measures:
+    """Refuse numbers too long to print (Python turns at most 4,300 digits into text); the output's
+    elements and the weights' :func:`counts`, worked out on the way (each weight's size once)."""
     limit = num.MAX_BITS
     count = elements(out)
     # A product of whole numbers none of which is 0 is at least as large as each of them: when the
     # output's fits, so does every size in its shape (the common case: one check, not one a size).
-    fits = out.parts is None and type(count) is int and count and count.bit_length() <= limit
+    parts, macs = out.parts, out.macs
+    fits = parts is None and type(count) is int and count and count.bit_length() <= limit
     if not fits:
-        for shape in out.parts or (out.shape,):
+        for shape in parts or (out.shape,):
             for v in shape:
                 if type(v) is int and v.bit_length() > limit:
                     num.check_size(v, "the output size")
-    if type(out.macs) is int and out.macs.bit_length() > limit:
-        num.check_size(out.macs, "the number of multiply-accumulates")
-    for w in out.weights:
+    if type(macs) is int and macs.bit_length() > limit:
+        num.check_size(macs, "the number of multiply-accumulates")
+    weights = out.weights
+    sizes = []  # each weight's size, asked once: checked here, counted below
+    plain = True  # every size a whole number, every weight trainable (most layers; none without weights)
+    for w in weights:
         size = w.size
-        if type(size) is int and size.bit_length() > limit:
+        if type(size) is not int:
+            plain = False
+        elif size.bit_length() > limit:
             num.check_size(size, f"the weight {w.name}")
+        if not w.trainable:
+            plain = False
+        sizes.append(size)
     if not fits and type(count) is int and count.bit_length() > limit:
         num.check_size(count, "the output activation (its number of elements)")
+    if plain:  # what _counted gives them: num.total of whole numbers is their sum, all trainable
+        params = sum(sizes)
+        return count, params, params
+    params, trainable = _counted(weights, sizes)
+    return count, params, trainable

@@ -18,6 +18,10 @@ from ..core.types import AXIS_NAMES, LayerOut, Shape, fmt_shape
 from ..errors import SpecError
 
 _TYPE_NAMES: dict[tuple[str, int], str] = {}
+# The declarations of a type read for every use of it (see Layer.__init__); an instance attribute
+# set anywhere but __init__ (as the object's own dict) would make every read slower, not faster.
+_ASKED = ("kind", "ranks", "params", "order", "ignored", "multi_input", "extra_inputs", "source", "scalar",
+          "drawing", "glyph")
 
 
 class Layer:
@@ -75,6 +79,15 @@ class Layer:
     # by the expander; said here so that asking does not load the transformer family.
     block: ClassVar[bool] = False
 
+    def __init__(self) -> None:
+        """The declarations asked of every layer use, copied onto the instance: Python 3.11 reads an
+        instance's own attribute at once, a class's through a look-up each time (a distinct
+        10,000-layer spec asked some twenty a layer).  A type's instance is made once, when it registers."""
+        cls = type(self)
+        for name in _ASKED:
+            setattr(self, name, getattr(cls, name))
+        self._forms: dict[tuple[str, str], A.CallForm | None] = {}  # see call_form
+
     def signature_text(self, cls: str, spelling: str) -> str | None:
         """The declared signature of a framework's class name (spelling "torch" or "keras"), or None."""
         if spelling == Spelling.TORCH and cls in self.torch:
@@ -96,9 +109,7 @@ class Layer:
     def call_form(self, cls: str, spelling: str) -> A.CallForm | None:
         """How the class ``cls`` binds its arguments (computed once per class), or None without a
         declared signature (then the spelling's ``*_order`` applies, with convcalc's leniency)."""
-        forms = self.__dict__.get("_forms")
-        if forms is None:
-            forms = self.__dict__["_forms"] = {}
+        forms = self._forms
         key = (cls, spelling)
         if key not in forms:
             text = self.signature_text(cls, spelling)

@@ -92,7 +92,12 @@ def slide(
     With whole numbers the answer (and its explain lines) depends on nothing else: it is
     computed once for each axis name and set of sizes (a deep network slides few kinds of window).
     """
-    name = ctx.axis_names[axis]
+    return _slide_known(ctx, ctx.axis_names[axis], n, k, s, pads, d, ceil_mode, what)
+
+
+def _slide_known(ctx: Ctx, name: str, n: Value, k: Value, s: Value, pads: tuple[Value, Value], d: Value,
+                 ceil_mode: bool, what: str) -> tuple[Value, Window]:
+    """:func:`slide` on the axis called ``name`` (every argument positional: every convolution asks)."""
     pl, pr = pads
     key = None
     if type(n) is int and type(k) is int and type(s) is int and type(pl) is int and type(pr) is int \
@@ -186,9 +191,10 @@ def spatial_out(
 ) -> tuple[tuple[Value, ...], tuple[Window, ...]]:
     """Output sizes and windows over every spatial axis; ``pads`` is per-axis pairs or Keras's "same"."""
     outs, windows = [], []  # a loop, not comprehensions: every convolution and pool gets here
+    names = ctx.axis_names
     for i, n in enumerate(spatial):
         out, window = same(ctx, i, n, kernel[i], stride[i], dilation[i]) if pads == "same" \
-            else slide(ctx, i, n, kernel[i], stride[i], pads[i], dilation[i], what=what)
+            else _slide_known(ctx, names[i], n, kernel[i], stride[i], pads[i], dilation[i], False, what)
         outs.append(out)
         windows.append(window)
     return tuple(outs), tuple(windows)
