@@ -246,22 +246,6 @@ def optional(kind: Kind) -> Kind:
     return Kind(kind.name, coerce, {"anyOf": [kind.schema, {"type": "null"}]}, kind.listing)
 
 
-def only_default(default: Any, changes: str) -> Kind:
-    """An argument whose other values change what convcalc counts (``changes`` says how), in ways
-    it does not model: accepted at its ``default`` (a file that writes it out reads), otherwise
-    refused, never ignored (``lora_rank=2`` dropped would be a wrong count)."""
-    def coerce(raw: Any, ctx: Ctx, what: str) -> Any:
-        if raw is default or (raw == default and type(raw) is type(default)):
-            return raw
-        if default is None and isinstance(raw, str) and raw.lower() in ("none", "null"):
-            return None
-        raise SpecError(f"{what}={raw!r} {changes}, which convcalc does not model: leave it out "
-                        f"(the default is {default!r})", code="unsupported-argument")
-
-    schema = {"type": "null"} if default is None else {"const": default}
-    return Kind(f"{'null' if default is None else str(default).lower()} only", coerce, schema)
-
-
 # an expression: names, numbers (0.25), operators, calls (make_divisible(v, 8), size(in.1, 0)),
 # comparisons and `a if c else b`
 _EXPR_SCHEMA = {"type": "string", "pattern": r"^[\s\w$.,+\-*/%()<>=!]+$"}

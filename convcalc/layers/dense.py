@@ -20,13 +20,27 @@ from .base import Layer
 from .common import IN_CHANNELS, check_in_channels, kernel_and_bias
 from .registry import register
 
+
+def _only_null(changes: str) -> A.Kind:
+    """An argument whose other values change what is counted (``changes`` says how) in a way
+    convcalc does not model: null (a Keras JSON writes it out) reads; anything else is refused,
+    never ignored (``lora_rank=2`` dropped would be a wrong count)."""
+    def coerce(raw: Any, ctx: Ctx, what: str) -> None:
+        if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null")):
+            return None
+        raise SpecError(f"{what}={raw!r} {changes}, which convcalc does not model: leave it out "
+                        "(the default is None)", code="unsupported-argument")
+
+    return A.Kind("null only", coerce, {"type": "null"})
+
+
 # Keras's LoRA and quantization: the kernel frozen beside two trainable low-rank factors, or
-# stored as int8 with its scales. Neither is modelled, so they are refused, not ignored.
-_KERAS_LORA = A.Param("lora_rank", A.only_default(None, "adds Keras's LoRA weights (two low-rank factors "
-                                                         "beside a frozen kernel)"),
+# stored as int8 with its scales.
+_KERAS_LORA = A.Param("lora_rank", _only_null("adds Keras's LoRA weights (two low-rank factors beside a "
+                                              "frozen kernel)"),
                       None, doc="Keras: refused unless null (LoRA weights are not counted)")
-_KERAS_QUANTIZED = A.Param("quantization_config", A.only_default(None, "quantizes the layer's weights"),
-                           None, doc="Keras: refused unless null (quantized weights are not counted)")
+_KERAS_QUANTIZED = A.Param("quantization_config", _only_null("quantizes the layer's weights"), None,
+                           doc="Keras: refused unless null (quantized weights are not counted)")
 
 
 @register
