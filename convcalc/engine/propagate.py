@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
-from ..core.framework import Spelling
+from ..core.framework import Framework, Spelling
 from ..core.result import LayerResult, Result
 from ..core.types import Constraint, LayerOut, Shape
 from ..errors import LayerRef, Loc, SpecError, SpecWarning
@@ -206,6 +206,7 @@ def propagate(
             if len(in_shapes) != 1 and not (layer.multi_input or layer.extra_inputs or layer.source):
                 raise SpecError(f"{ls.type} reads one tensor, but `from` names {len(in_shapes)}",
                                 loc=ls.arg_locs.value("from"), code="wrong-input-count")
+            floats = _check_ids(ls, sources, by_name, framework) if layer.reads_ids else None
             rank = resolved.rank  # from the type's name; else from the input (layer_rank), if it has ranks
             if rank is None and layer.ranks:
                 rank = layer_rank(resolved, in_shapes)
@@ -302,6 +303,8 @@ def propagate(
         by_name[name] = row
         if kept_trainable is not None:
             warnings.append(kept_trainable._replace(layer=LayerRef(index, name, type_name)))
+        if floats is not None:
+            warnings.append(floats._replace(layer=LayerRef(index, name, type_name)))
         if rank == 3 and resolved.rank is None and layer.ranks:  # `conv` took its rank from the input
             batch_axis = leading_one(row, ls.type, in_shapes[0], layout)
             if batch_axis is not None:
@@ -392,6 +395,25 @@ def _input_from_first_layer(first: LayerSpec, framework: str) -> dict[str, tuple
         own = {}
     raw = input_from_keys(first.kwargs, own)
     return {} if raw is None else {"input": raw}
+
+
+def _check_ids(ls: LayerSpec, sources: Sequence[str], by_name: Mapping[str, LayerResult],
+               framework: str) -> SpecWarning | None:
+    """An embedding looks up integer ids, and a layer with weights outputs floats. PyTorch refuses
+    them ("Expected tensor for argument #1 'indices' to have ... Long, Int"): refused, so that a
+    print(model) text's embeddings printed one after another are not chained. Keras casts them to
+    ints and runs: the same shapes, with a warning, as it is almost surely a mistake."""
+    for s in sources:
+        row = by_name.get(s)
+        if row is not None and row.weights:
+            said = (f"{ls.type} looks up integer ids, but it reads `{s}` ({row.type}), a layer with "
+                    "weights, whose output is floats")
+            if framework != Framework.KERAS:
+                raise SpecError(f"{said}: PyTorch refuses them as indices",
+                                loc=ls.arg_locs.value("from") or ls.loc, code="ids-from-floats")
+            return SpecWarning("ids-from-floats", f"{said}: Keras casts them to ids, almost surely not "
+                               "what was meant", ls.loc)
+    return None
 
 
 def _label(type_name: str, params: Sequence[A.Param], bound: Mapping[str, Any],

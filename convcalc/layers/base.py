@@ -21,7 +21,7 @@ _TYPE_NAMES: dict[tuple[str, int], str] = {}
 # The declarations of a type read for every use of it (see Layer.__init__); an instance attribute
 # set anywhere but __init__ (as the object's own dict) would make every read slower, not faster.
 _ASKED = ("kind", "ranks", "params", "order", "ignored", "multi_input", "extra_inputs", "source", "scalar",
-          "drawing", "glyph")
+          "drawing", "glyph", "reads_ids")
 
 
 class Layer:
@@ -75,6 +75,9 @@ class Layer:
     # first (PyTorch's (L, N, E) after batch_first=False) stays where it is, as it does through a
     # layer whose output has its input's shape.  Any other shows it first (convcalc.engine.batch_axis).
     keeps_batch_axis: ClassVar[bool] = False
+    # Looks up integer ids (an embedding): the output of a layer with weights is floats, which
+    # PyTorch and Keras refuse as indices, so reading one is refused (the engine checks it).
+    reads_ids: ClassVar[bool] = False
     # A built-in block of other layers (:class:`convcalc.layers.transformer.Composite`), unrolled
     # by the expander; said here so that asking does not load the transformer family.
     block: ClassVar[bool] = False

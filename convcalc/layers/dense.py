@@ -88,6 +88,7 @@ class Embedding(Layer):
     drawing = "dense"
     doc = "Lookup table: integer indices of any shape gain an axis of size dim."
     keeps_batch_axis = True  # each id on its own: ids (L, N) give (L, N, dim)
+    reads_ids = True
     params = (
         A.Param("vocab", A.POSITIVE, aliases=("num_embeddings", "input_dim")),
         A.Param("dim", A.POSITIVE, aliases=("embedding_dim", "output_dim")),
