@@ -51,7 +51,8 @@ def analyse(spec: Spec, defines: Mapping[str, Any] | None = None) -> Result:
     """The :class:`Result` of ``spec`` with ``defines`` bound (``-D``); a :class:`SpecError` if invalid."""
     framework, layout = spec.framework, spec.resolved_layout
     ranges = var_ranges(spec.vars)
-    free = Names(ranges, declared_names(spec.vars, spec.inputs) if spec.declared else None, spec.name_locs)
+    free = Names(ranges, declared_names(spec.vars, spec.inputs) if spec.declared else None, spec.name_locs,
+                 spec.quoted)
     used: set[str] = set()  # every name the spec reads (a -D must bind one of them)
     env = UsedEnv(resolve_vars(spec.vars, defines or {}, free, spec.var_locs, used), used)
     constraints: list[Constraint] = []

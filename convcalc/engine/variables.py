@@ -24,12 +24,14 @@ class Names:
     """
 
     def __init__(self, ranges: Mapping[str, tuple[int, int | None]] | None = None,
-                 declared: set[str] | None = None, locs: Mapping[str, Loc] | None = None) -> None:
+                 declared: set[str] | None = None, locs: Mapping[str, Loc] | None = None,
+                 quoted: frozenset[str] = frozenset()) -> None:
         self.free: dict[str, None] = {}
         self.symbols: dict[str, Value] = {}
         self.ranges = dict(ranges or {})
         self.declared = declared
         self.locs = locs or {}
+        self.quoted = quoted  # a one-liner's names written only in quotes: text, never free
 
     def __call__(self, name: str) -> Value:
         if name.startswith("$"):
@@ -41,6 +43,10 @@ class Names:
             close = did_you_mean(name, self.declared)
             raise SpecError(f"unknown name `{name}`{close}; to leave it free, declare it: "
                             f"`vars: {{{name}: null}}`", code="unknown-name", loc=self.locs.get(name))
+        if name in self.quoted:
+            raise SpecError(f"'{name}' is written in quotes, so it is text, not a size: write a number, "
+                            f"a word this argument takes, or {name} without quotes to leave it free",
+                            code="quoted-name")
         self.free.setdefault(name)
         s = self.symbols.get(name)
         if s is None:

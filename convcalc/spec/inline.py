@@ -435,4 +435,29 @@ def parse_inline(text: str, source: str = "<inline>", is_type: Callable[[str], b
         inputs={"input": shape} if shape else {},
         loc=Loc(source, 1, 1),
         input_loc=Loc(source, 1, 1),
+        quoted=_quoted_only(text),
     )
+
+
+def _quoted_only(text: str) -> frozenset[str]:
+    """The names written only inside quotes: text, never a free name (``padding='full'`` is a
+    word PyTorch refuses, not a size to solve for; a name used freely is written bare)."""
+    if "'" not in text and '"' not in text:  # most one-liners
+        return frozenset()
+    inside, outside, quote, start = [], [], "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                inside.append(text[start:i])
+                quote, start = "", i + 1
+        elif ch in "'\"":
+            outside.append(text[start:i])
+            quote, start = ch, i + 1
+    outside.append(text[start:])
+    return frozenset(_words(inside)) - frozenset(_words(outside))
+
+
+def _words(texts: list[str]) -> list[str]:
+    """The names in ``texts``: runs of word characters that do not start with a digit."""
+    words = "".join(c if c.isalnum() or c == "_" else " " for c in " ".join(texts)).split()
+    return [w for w in words if not w[0].isdecimal()]

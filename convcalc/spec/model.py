@@ -222,6 +222,8 @@ class Spec:
     # one-line specs use names freely.  name_locs: each word of a text value -> where it is written.
     declared: bool = False
     name_locs: Mapping[str, Loc] = field(default_factory=lambda: EMPTY)
+    # A one-line spec's names written only inside quotes (``padding='full'``): text, not free names.
+    quoted: frozenset[str] = frozenset()
     # read from a foreign format (SPEC §12): {"format": "darknet", "notes": (...)}; None: convcalc's own
     imported: Mapping[str, Any] | None = None
 
