@@ -14,6 +14,7 @@ from typing import Any
 from ..arith import num
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.types import LayerOut, Shape
 from ..errors import SpecError
 from ..spec.model import split_axes
@@ -54,7 +55,8 @@ class _Pool(Layer):
             return LayerOut(ctx.join(c, out), windows=windows)
         d = a.get("dilation") or (1,) * len(k)
         if isinstance(padding, str):
-            if padding != "valid":
+            # convcalc's own `maxpool(2, padding=valid)` is no padding; PyTorch's classes take sizes only
+            if padding != "valid" or ctx.spelling == Spelling.TORCH:
                 raise SpecError(f"PyTorch pooling takes a padding size, not '{padding}'",
                                 loc=ctx.arg_loc("padding"), code="bad-padding")
             padding = ((0, 0),) * len(k)

@@ -27,6 +27,7 @@ from ..arith.formulas import (
 )
 from ..core import params as A
 from ..core.context import Ctx
+from ..core.framework import Spelling
 from ..core.types import Window
 from ..errors import SpecError, did_you_mean
 from ..spec.model import split_axes
@@ -36,10 +37,19 @@ Pads = tuple[tuple[Value, Value], ...]
 MODES = ("valid", "same", "causal")
 
 
+_TORCH_MODES = ("valid", "same")
+
+
 def _padding(raw: Any, ctx: Ctx, what: str) -> str | Pads:
     """A mode word, or per axis a ``(left, right)`` pair (the per-axis rule is :func:`args.per_axis`'s)."""
     if isinstance(raw, str) and raw.strip().lower() in MODES:
-        return raw.strip().lower()
+        mode = raw.strip().lower()
+        if ctx.spelling == Spelling.TORCH and raw not in _TORCH_MODES:
+            # PyTorch compares the string as written ('Same', 'causal': "Invalid padding string");
+            # Keras lower-cases it, and convcalc's own names take any case.
+            raise SpecError(f"PyTorch's padding string is 'valid' or 'same', as written, not {raw!r}",
+                            code="bad-padding")
+        return mode
     raw = split_axes(raw)
     if isinstance(raw, str) and raw.isidentifier() and raw not in ctx.env:
         # A free name is a symbolic padding, unless it is a misspelt mode.
