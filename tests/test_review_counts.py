@@ -29,6 +29,7 @@ def counts(spec: str, **kw: str) -> tuple[object, object, object]:
     ("12 | Embedding(100, 8, lora_rank=4)", 34),
     ("12x6 | dense(4, lora_rank=2)", 27),
     ("12x6 | Dense(4, quantization_config={'mode': 'int8'})", 37),
+    ("8x8x3 | Conv2D(4, 3, lora_rank=2)", 32),  # Keras's BaseConv takes it through **kwargs
 ])
 def test_keras_lora_and_quantization_refused(spec: str, column: int) -> None:
     with pytest.raises(SpecError) as e:
@@ -43,6 +44,7 @@ def test_keras_lora_at_its_default_reads() -> None:
     assert counts("12x6 | Dense(4, lora_rank=None, lora_alpha=None, quantization_config=None)",
                   framework="keras") == (28, 28, 0)
     assert counts("12 | Embedding(100, 8, lora_rank=None)", framework="keras") == (800, 800, 0)
+    assert counts("8x8x3 | Conv2D(4, 3, lora_rank=None, lora_alpha=None)", framework="keras") == (112, 112, 0)
 
 
 @pytest.mark.parametrize("spec", ["3x8x8 | MaxPool2d(2, return_indices=True)",

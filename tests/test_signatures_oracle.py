@@ -157,7 +157,7 @@ def _check_required_and_defaults(spelling: str, cls: str, layer: Layer, sig: A.S
             f"{cls}: `{p.name}` defaults to {p.default!r} in the framework, {ours!r} in convcalc")
 
 
-_SAMPLE_ARGS = {"units": 2, "input_dim": 10, "output_dim": 4}
+_SAMPLE_ARGS = {"units": 2, "input_dim": 10, "output_dim": 4, "filters": 2, "kernel_size": 3}
 _SAMPLE_KEYWORDS = {"implementation": 2, "alpha": 0.2}  # the rest: None
 
 

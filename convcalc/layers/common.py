@@ -22,6 +22,28 @@ DATA_FORMAT = A.Param("data_format", A.optional(A.choice(*LAYOUTS)), None)
 IN_CHANNELS = A.Param("in_channels", A.OPTIONAL_POSITIVE, None, doc="checked against the input")
 
 
+def _only_null(changes: str) -> A.Kind:
+    """An argument whose other values change what is counted (``changes`` says how) in a way
+    convcalc does not model: null (a Keras JSON writes it out) reads; anything else is refused,
+    never ignored (``lora_rank=2`` dropped would be a wrong count)."""
+    def coerce(raw: Any, ctx: Ctx, what: str) -> None:
+        if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null")):
+            return None
+        raise SpecError(f"{what}={raw!r} {changes}, which convcalc does not model: leave it out "
+                        "(the default is None)", code="unsupported-argument")
+
+    return A.Kind("null only", coerce, {"type": "null"})
+
+
+# Keras's LoRA and quantization: the kernel frozen beside two trainable low-rank factors, or
+# stored as int8 with its scales.
+KERAS_LORA = A.Param("lora_rank", _only_null("adds Keras's LoRA weights (two low-rank factors beside a "
+                                              "frozen kernel)"),
+                      None, doc="Keras: refused unless null (LoRA weights are not counted)")
+KERAS_QUANTIZED = A.Param("quantization_config", _only_null("quantizes the layer's weights"), None,
+                           doc="Keras: refused unless null (quantized weights are not counted)")
+
+
 def per_rank(*patterns: str, ranks: Sequence[int] = (1, 2, 3)) -> dict[str, int]:
     """A framework's class names by rank: ``per_rank("Conv{}d")`` is ``{"Conv1d": 1, "Conv2d": 2, ...}``."""
     return {pattern.format(r): r for pattern in patterns for r in ranks}

@@ -22,7 +22,15 @@ from ..errors import SpecError
 from ..spec.model import split_axes
 from . import window as W
 from .base import Layer
-from .common import DATA_FORMAT, IN_CHANNELS, check_in_channels, kernel_and_bias, padding_repr, per_rank
+from .common import (
+    DATA_FORMAT,
+    IN_CHANNELS,
+    KERAS_LORA,
+    check_in_channels,
+    kernel_and_bias,
+    padding_repr,
+    per_rank,
+)
 from .registry import register
 
 
@@ -170,14 +178,16 @@ class Conv(Layer):
         _OUT, _KERNEL, _STRIDE, _PADDING, _DILATION, _GROUPS, _BIAS, IN_CHANNELS, DATA_FORMAT,
         A.Param("padding_mode", _PADDING_MODES, "zeros",
                 doc="PyTorch: reflect needs padding < input, circular padding <= input"),
+        KERAS_LORA,
     )
     order = ("out", "kernel", "stride", "padding", "dilation", "groups", "bias")
     torch = per_rank("Conv{}d", "LazyConv{}d")
     torch_sig = f"in_channels, {_TORCH_CONV}"
     torch_sigs = dict.fromkeys(per_rank("LazyConv{}d"), _TORCH_CONV)  # in_channels from the first input
     keras = per_rank("Conv{}D", "Convolution{}D")
+    # lora_rank and lora_alpha reach Keras's BaseConv through **kwargs: by keyword only
     keras_sig = ("filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation, "
-                 f"use_bias, {_KERAS_INIT}, **")
+                 f"use_bias, {_KERAS_INIT}, *, lora_rank, lora_alpha, **")
 
     def infer(self, ctx: Ctx, inputs: Sequence[Shape], a: Mapping[str, Any]) -> LayerOut:
         c_in, spatial = _channels_in(ctx, inputs, a)

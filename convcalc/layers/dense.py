@@ -17,30 +17,8 @@ from ..core.context import Ctx
 from ..core.types import LayerOut, Shape, Weight, fmt_shape
 from ..errors import SpecError
 from .base import Layer
-from .common import IN_CHANNELS, check_in_channels, kernel_and_bias
+from .common import IN_CHANNELS, KERAS_LORA, KERAS_QUANTIZED, check_in_channels, kernel_and_bias
 from .registry import register
-
-
-def _only_null(changes: str) -> A.Kind:
-    """An argument whose other values change what is counted (``changes`` says how) in a way
-    convcalc does not model: null (a Keras JSON writes it out) reads; anything else is refused,
-    never ignored (``lora_rank=2`` dropped would be a wrong count)."""
-    def coerce(raw: Any, ctx: Ctx, what: str) -> None:
-        if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null")):
-            return None
-        raise SpecError(f"{what}={raw!r} {changes}, which convcalc does not model: leave it out "
-                        "(the default is None)", code="unsupported-argument")
-
-    return A.Kind("null only", coerce, {"type": "null"})
-
-
-# Keras's LoRA and quantization: the kernel frozen beside two trainable low-rank factors, or
-# stored as int8 with its scales.
-_KERAS_LORA = A.Param("lora_rank", _only_null("adds Keras's LoRA weights (two low-rank factors beside a "
-                                              "frozen kernel)"),
-                      None, doc="Keras: refused unless null (LoRA weights are not counted)")
-_KERAS_QUANTIZED = A.Param("quantization_config", _only_null("quantizes the layer's weights"), None,
-                           doc="Keras: refused unless null (quantized weights are not counted)")
 
 
 @register
@@ -51,8 +29,8 @@ class Dense(Layer):
     doc = "Fully connected layer on the last axis (any rank)."
     keeps_batch_axis = True  # the last axis only: PyTorch's (L, N, E) stays (L, N, out)
     aliases = ("linear", "fc")
-    params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS, _KERAS_LORA,
-              _KERAS_QUANTIZED)
+    params = (A.Param("out", A.POSITIVE), A.Param("bias", A.BOOL, True), IN_CHANNELS, KERAS_LORA,
+              KERAS_QUANTIZED)
     order = ("out", "bias")
     torch = {"Linear": None, "LazyLinear": None}
     torch_sig = "in_features, out_features, bias, device, dtype"
@@ -95,8 +73,8 @@ class Embedding(Layer):
         A.Param("padding_idx", A.optional(A.INTEGER), None,
                 doc="no shape effect; PyTorch: within -vocab..vocab-1"),
         A.Param("input_length", A.RAW, None, doc="Keras 2; no shape effect"),
-        _KERAS_LORA,
-        _KERAS_QUANTIZED,
+        KERAS_LORA,
+        KERAS_QUANTIZED,
     )
     order = ("vocab", "dim")
     torch = {"Embedding": None}
