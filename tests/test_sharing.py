@@ -248,9 +248,12 @@ def test_issue14_a_frozen_shared_repeat() -> None:
 # ---------------------------------------------------------------- every renderer marks it
 
 
-SHARED = {"input": [4], "layers": [{"dense": {"name": "a", "out": 4}}, {"dense": {"out": 4, "share": "a"}},
-                                     {"embedding": {"name": "emb", "vocab": 9, "dim": 4}},
-                                     {"dense": {"out": 9, "tie": "emb"}}]}
+# The embedding reads integer ids, its own input (an embedding of the dense's floats is refused).
+SHARED = {"inputs": {"x": [4], "ids": [4]},
+          "layers": [{"dense": {"name": "a", "out": 4, "from": "x"}}, {"dense": {"out": 4, "share": "a"}},
+                     {"embedding": {"name": "emb", "vocab": 9, "dim": 4, "from": "ids"}},
+                     {"dense": {"out": 9, "tie": "emb"}}],
+          "outputs": ["dense_2", "dense_3"]}
 
 
 @pytest.mark.parametrize("fmt", ["table", "plain", "markdown", "csv"])
