@@ -126,9 +126,29 @@ def override(
 
             value = parse_value(raw, Loc("--input"))
             raw = value if isinstance(value, list) else [value]
-        changes["inputs"] = {"input": tuple(raw)}
+        changes["inputs"] = {_input_name(spec): tuple(raw)}
         changes["input_loc"] = Loc("--input")
     return replace(spec, **changes) if changes else spec
+
+
+def _input_name(spec: Spec) -> str:
+    """The name ``--input`` gives its shape to: the spec's one input keeps its own name (layers read
+    it by that name: a Keras ``input_layer``, a YAML ``inputs: {image: ...}``)."""
+    if len(spec.inputs) <= 1:
+        return next(iter(spec.inputs), "input")
+    names = ", ".join(spec.inputs)
+    raise SpecError(f"--input gives one shape, but the spec has {len(spec.inputs)} inputs ({names:.200}); "
+                    "give each input's shape in the spec", code="input-several", loc=Loc("--input"))
+
+
+def _check_sized(spec: Spec) -> None:
+    """A foreign file's input whose sizes it leaves open (Keras ``None``): say how to give them."""
+    unsized = (spec.imported or {}).get("unsized")
+    if not unsized:
+        return
+    from .importers.keras_json import unsized_error
+
+    raise unsized_error(spec, unsized)
 
 
 def analyze(
@@ -158,6 +178,8 @@ def analyze(
         else:
             loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
+        if input is None:
+            _check_sized(parsed)
         bound = {**(defines or {}), **names}
         try:
             result = propagator(parsed)(parsed, bound)

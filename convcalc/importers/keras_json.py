@@ -66,6 +66,29 @@ def read_archive(path: str) -> Spec:
     return read(text, path)
 
 
+def unsized_error(spec: Spec, unsized: Mapping[str, tuple[int, ...]]) -> SpecError:
+    """The error for inputs of no size (``None``), which only ``--input`` can give: it names the axes."""
+    def axes(name: str) -> str:
+        shape = spec.inputs[name]
+        sizes = ", ".join("None" if v is None else str(v) for v in shape) + ("," if len(shape) == 1 else "")
+        axes = unsized[name]
+        return (f"input {name!r} of shape ({sizes}) has no size on ax{'es' if len(axes) > 1 else 'is'} "
+                + " and ".join(map(str, axes)) + " (after the batch axis)")
+
+    first = next(iter(unsized))
+    loc = (spec.imported or {}).get("unsized_loc") or spec.input_loc
+    if len(spec.inputs) > 1:
+        told = "; ".join(axes(name) for name in unsized)
+        return SpecError(f"the Keras model's {told}: --input gives the shape of a model's one input, "
+                         f"and this model has {len(spec.inputs)} inputs; save it with fixed sizes "
+                         "(keras.Input(shape=(10, 16)) instead of (None, 16))",
+                         code="keras-unsized-input", loc=loc)
+    example = "x".join("32" if v is None else str(v) for v in spec.inputs[first])
+    return SpecError(f"the Keras model's {axes(first)}: give the sizes with --input (-i), e.g. -i {example}",
+                     code="keras-unsized-input", loc=loc, hint=f"analyze(spec, input={example!r}) "
+                     "in Python; a free name (-i with a letter for the axis) leaves the size symbolic")
+
+
 class _Reader:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
@@ -97,10 +120,18 @@ class _Reader:
         inputs, layers, outputs = self.graph(data["class_name"], config, top_build, top=True)
         if config.get("trainable") is False:  # model.trainable = False: every weight frozen
             layers = [replace(ls, trainable=False) for ls in layers]
+        # Input((None, 16)): sizes the file leaves open, given by --input (api.analyze asks for them)
+        unsized = {name: tuple(i + 1 for i, v in enumerate(shape) if v is None)
+                   for name, shape in inputs.items() if None in shape}
+        imported: dict[str, Any] = {"format": "keras-json", "notes": ()}
+        if unsized:
+            imported["unsized"] = unsized
+            first = next(iter(unsized))  # a Sequential's input has no name in the file
+            imported["unsized_loc"] = Loc(self.source, 1, 1) if first == "input" else self.loc(first)
         return Spec(source=self.source, layers=tuple(layers), inputs=inputs,
                     name=config.get("name"), framework="keras", blocks=dict(self.blocks),
                     outputs=outputs, loc=Loc(self.source, 1, 1), input_loc=Loc(self.source, 1, 1),
-                    framework_loc=Loc(self.source, 1, 1), imported={"format": "keras-json", "notes": ()})
+                    framework_loc=Loc(self.source, 1, 1), imported=imported)
 
     def graph(self, kind: str, config: Mapping[str, Any], build: Mapping[str, Any], *, top: bool,
               ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec], tuple[str, ...] | None]:
