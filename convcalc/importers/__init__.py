@@ -32,8 +32,15 @@ _REPR_FRAGMENT = r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\("
 _CALL = r"^[A-Za-z_][\w.]*\s*\(.*\)$"
 _CODE = r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\("
 
+# The last text sniff() had to parse and its data: the reader then takes it, not parsing it again.
+_parsed: list[Any] = [None, None]
+
+
 def parse_json(text: str, source: str, what: str) -> Any:
     """A foreign JSON file's data; invalid JSON is an error at its line and column."""
+    if _parsed[0] is text:
+        data, _parsed[:] = _parsed[1], [None, None]
+        return data
     import json
 
     try:
@@ -43,17 +50,34 @@ def parse_json(text: str, source: str, what: str) -> Any:
                         loc=Loc(source, e.lineno, e.colno)) from None
 
 
+def sniffed_json(text: str) -> Any:
+    """``text``'s JSON data for a sniffer that must see the top-level keys (None if it is no JSON);
+    kept for the reader, which then does not parse the text a second time."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    _parsed[:] = [text, data]
+    return data
+
+
 def sniff(text: str, source: str) -> str | None:
     """Which foreign format ``text`` is (``hf-config``, ``keras-json``, ``darknet``, ``ultralytics``,
     ``torch-repr``, ``code``), or None."""
     stripped = text.lstrip()
-    if stripped.startswith("{") and '"model_type"' in stripped[:4096]:  # only then import the reader
-        from .hf_config import sniff as hf_sniff
+    if stripped.startswith("{"):
+        head = stripped[:4096]
+        keras = '"class_name"' in head  # Keras writes it first; transformers writes the keys sorted,
+        # so an HF "model_type" may follow a label map of 1,000 entries (the whole text is searched)
+        if '"model_type"' in head or (not keras and '"model_type"' in stripped):
+            from .hf_config import sniff as hf_sniff  # only then import the reader
 
-        if hf_sniff(stripped):
-            return "hf-config"
-    if stripped.startswith("{") and '"class_name"' in stripped[:4096]:
-        return "keras-json"
+            if hf_sniff(text):
+                return "hf-config"
+        if keras:
+            return "keras-json"
     if "[" in text and (("[net" in text and re.search(_DARKNET, text, re.M))
                         or (source.lower().endswith(".cfg") and re.search(_SECTION, text, re.M))):
         return "darknet"
