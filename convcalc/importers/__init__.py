@@ -90,6 +90,8 @@ def sniff(text: str, source: str) -> str | None:
         return None
     if stripped.startswith("#"):
         stripped = _after_comment_lines(stripped)  # pasted code may start with comment lines
+    if stripped.startswith(("import", "from")):  # and with its imports (keras.io's examples do)
+        stripped = stripped[preamble_end(stripped):]
     first = stripped.split("\n", 1)[0].rstrip()
     if (first.endswith("(") and re.match(_REPR_HEAD, first) and re.search(_REPR_CHILD, stripped, re.M)) \
             or (stripped.startswith("(") and re.match(_REPR_FRAGMENT, stripped)):
@@ -110,6 +112,32 @@ def _after_comment_lines(text: str) -> str:
         if newline < 0:
             return text[pos:]
         pos = newline + 1
+
+
+_IMPORT = r"[ \t]*(import[ \t]+[\w.]|from[ \t]+[\w.]+[ \t]+import[ \t(])"
+
+
+def preamble_end(text: str) -> int:
+    """Where pasted code starts after its leading blank, comment and ``import``/``from … import``
+    lines (an import in parentheses may span lines; a backslash continues a line)."""
+    pos, end = 0, len(text)
+    while pos < end:
+        newline = text.find("\n", pos)
+        line_end = end if newline < 0 else newline
+        line = text[pos:line_end].strip()
+        if line and not line.startswith("#"):
+            if not re.match(_IMPORT, text[pos:line_end]):
+                return pos
+            if "(" in line and ")" not in line:  # from x import (a,\n b)
+                close = text.find(")", line_end)
+                line_end = end if close < 0 else close
+                newline = text.find("\n", line_end)
+                line_end = end if newline < 0 else newline
+            while text[pos:line_end].rstrip().endswith("\\") and line_end < end:
+                newline = text.find("\n", line_end + 1)
+                line_end = end if newline < 0 else newline
+        pos = line_end + 1
+    return end
 
 
 def _starts_with_call(text: str) -> bool:
