@@ -95,6 +95,7 @@ class _Reader:
         self.source = source
         self.blocks: dict[str, BlockSpec] = {}
         self.made: dict[int, str] = {}  # a nested model's entry -> its block (a model called twice: one)
+        self.notes: list[str] = []  # one a keras.ops node with a number (merged in model())
 
     def loc(self, name: str | None) -> Loc:
         """Where a layer's ``"name": "..."`` is written (JSON has no other positions to give)."""
@@ -123,7 +124,7 @@ class _Reader:
         # Input((None, 16)): sizes the file leaves open, given by --input (api.analyze asks for them)
         unsized = {name: tuple(i + 1 for i, v in enumerate(shape) if v is None)
                    for name, shape in inputs.items() if None in shape}
-        imported: dict[str, Any] = {"format": "keras-json", "notes": ()}
+        imported: dict[str, Any] = {"format": "keras-json", "notes": _op_notes(self.notes)}
         if unsized:
             imported["unsized"] = unsized
             first = next(iter(unsized))  # a Sequential's input has no name in the file
@@ -235,6 +236,14 @@ class _Reader:
                 build = _mapping(_mapping(entry).get("build_config"))
                 block = self.made[id(entry)] = self.nested(cls, cfg, build)
             return LayerSpec(type=block, name=name, sources=sources, loc=loc, trainable=trainable)
+        module = str(_mapping(entry).get("module") or "")
+        if module.startswith(("keras.src.ops.", "keras.ops")):  # x + y, ops.concatenate: not a layer
+            from .keras_ops import read_op
+
+            spec, note = read_op(_mapping(entry), cls, cfg, module, name, sources, loc)
+            if note:
+                self.notes.append(note)
+            return spec
         if not _keras_class(cls):
             raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
                             code="keras-unknown-class", loc=loc)
@@ -257,6 +266,19 @@ class _Reader:
                                                cfg, build, top=False)
         self.blocks[name] = BlockSpec(name, {}, tuple(layers), self.loc(cfg.get("name")))
         return name
+
+
+def _op_notes(notes: list[str]) -> tuple[str, ...]:
+    """The keras.ops nodes read with a number, in one note: ``add (x + 3.0), multiply (x * 0.1667)``."""
+    if not notes:
+        return ()
+    counts: dict[str, int] = {}
+    for written in notes:
+        counts[written] = counts.get(written, 0) + 1
+    forms = [f"{w} ×{n}" if n > 1 else w for w, n in counts.items()]
+    return (f"{len(notes)} keras.ops node{'s' if len(notes) > 1 else ''} of a tensor and a number "
+            f"({', '.join(forms[:6])}{', …' if len(forms) > 6 else ''}) read as steps that keep the shape "
+            "and have no weights (rows of type identity)",)
 
 
 # Keras's defaults, left out of the rows' labels (the catalogue's Keras signatures have the same)
