@@ -141,6 +141,19 @@ def _input_name(spec: Spec) -> str:
                     "give each input's shape in the spec", code="input-several", loc=Loc("--input"))
 
 
+def _keras_layout_error(e: SpecError, spec: Spec) -> SpecError:
+    """A Keras JSON has no ``layout:`` to set: the hint names ``--layout``, or says that its layers
+    disagree (convcalc reads one layout for a whole model)."""
+    formats = (spec.imported or {}).get("data_formats") or {}
+    other = "channels_first" if spec.resolved_layout == Layout.CHANNELS_LAST else "channels_last"
+    hint = f"give --layout {other} (a Keras JSON has no `layout:` to set)"
+    if len(formats) > 1:
+        hint += ("; its layers' data_format differ (" + ", ".join(f"{names[0]!r} {fmt}" for fmt, names
+                                                                 in formats.items())
+                 + "), and convcalc reads one layout for the whole model")
+    return SpecError(e.message, loc=e.loc, layer=e.layer, hint=hint, code=e.code)
+
+
 def _check_sized(spec: Spec) -> None:
     """A foreign file's input whose sizes it leaves open (Keras ``None``): say how to give them."""
     unsized = (spec.imported or {}).get("unsized")
@@ -184,6 +197,8 @@ def analyze(
         try:
             result = propagator(parsed)(parsed, bound)
         except SpecError as e:
+            if e.code == "layout-mismatch" and (parsed.imported or {}).get("format") == "keras-json":
+                raise _keras_layout_error(e, parsed) from None
             if not _layout_changed(loaded, parsed, layout, input):
                 raise
             # Whether the written layout would run is decided only if the hint is shown (printed,

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._record import replace
+from ..core.framework import Layout
 from ..errors import Loc, SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
 from . import parse_json
@@ -96,6 +97,7 @@ class _Reader:
         self.blocks: dict[str, BlockSpec] = {}
         self.made: dict[int, str] = {}  # a nested model's entry -> its block (a model called twice: one)
         self.notes: list[str] = []  # one a keras.ops node with a number (merged in model())
+        self.channels_first = False  # every data_format in the file is channels_first
 
     def loc(self, name: str | None) -> Loc:
         """Where a layer's ``"name": "..."`` is written (JSON has no other positions to give)."""
@@ -118,19 +120,27 @@ class _Reader:
                             f"not {got!r}", code="keras-not-a-model")
         config = _mapping(data.get("config"))
         top_build = _mapping(data.get("build_config"))
+        formats = _data_formats(data)  # {"channels_first": first layer saying so, ...}
+        self.channels_first = set(formats) == {"channels_first"}
         inputs, layers, outputs = self.graph(data["class_name"], config, top_build, top=True)
         if config.get("trainable") is False:  # model.trainable = False: every weight frozen
             layers = [replace(ls, trainable=False) for ls in layers]
         # Input((None, 16)): sizes the file leaves open, given by --input (api.analyze asks for them)
         unsized = {name: tuple(i + 1 for i, v in enumerate(shape) if v is None)
                    for name, shape in inputs.items() if None in shape}
-        imported: dict[str, Any] = {"format": "keras-json", "notes": _op_notes(self.notes)}
+        imported: dict[str, Any] = {"format": "keras-json", "notes": _op_notes(self.notes),
+                                    "data_formats": formats}
+        if self.channels_first:
+            says = formats["channels_first"]
+            imported["notes"] += (f"layout channels_first, as every layer that has a data_format says "
+                                  f"({len(says)} of them, {says[0]!r} first)",)
         if unsized:
             imported["unsized"] = unsized
             first = next(iter(unsized))  # a Sequential's input has no name in the file
             imported["unsized_loc"] = Loc(self.source, 1, 1) if first == "input" else self.loc(first)
         return Spec(source=self.source, layers=tuple(layers), inputs=inputs,
                     name=config.get("name"), framework="keras", blocks=dict(self.blocks),
+                    layout=Layout.CHANNELS_FIRST if self.channels_first else None,
                     outputs=outputs, loc=Loc(self.source, 1, 1), input_loc=Loc(self.source, 1, 1),
                     framework_loc=Loc(self.source, 1, 1), imported=imported)
 
@@ -247,8 +257,10 @@ class _Reader:
         if not _keras_class(cls):
             raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
                             code="keras-unknown-class", loc=loc)
+        # Keras's axis=-1 is the last axis whatever the layout: kept written under channels_first
         kwargs = {k: _arg(v) for k, v in _constructor_config(cls, cfg).items()
-                  if k not in META_KEYS and v is not None and not _default(cls, k, v)}
+                  if k not in META_KEYS and v is not None
+                  and not (_default(cls, k, v) and not (k == "axis" and self.channels_first))}
         if cls == "Bidirectional" and "merge_mode" in cfg and cfg["merge_mode"] is None:
             kwargs["merge_mode"] = None  # the two directions apart (None is not the default here)
         return LayerSpec(type=cls, kwargs=kwargs, name=name, sources=sources, loc=loc,
@@ -266,6 +278,26 @@ class _Reader:
                                                cfg, build, top=False)
         self.blocks[name] = BlockSpec(name, {}, tuple(layers), self.loc(cfg.get("name")))
         return name
+
+
+def _data_formats(data: Any) -> dict[str, list[str]]:
+    """Every layer's ``data_format`` in the model (nested models and wrapped layers too): each value
+    -> the names of the layers that say it, in the file's order."""
+    found: dict[str, list[str]] = {}
+    stack = [data]
+    while stack:  # without recursion: a deep nesting is refused later, with its own message
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, Mapping):
+            cfg = item.get("config")
+            if isinstance(cfg, Mapping) and "class_name" in item:
+                fmt = cfg.get("data_format")
+                if isinstance(fmt, str):
+                    found.setdefault(fmt, []).append(str(cfg.get("name")))
+                stack.extend(reversed([v for k, v in cfg.items() if isinstance(v, list | Mapping)
+                                       and k not in ("dtype", "build_config")]))
+    return found
 
 
 def _op_notes(notes: list[str]) -> tuple[str, ...]:
