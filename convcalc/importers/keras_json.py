@@ -25,6 +25,7 @@ from ..core.framework import Layout
 from ..errors import Loc, SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
 from . import parse_json
+from .keras_ops import op_notes, read_op
 
 MODELS = ("Sequential", "Functional", "Model")
 INPUTS = ("InputLayer",)
@@ -128,7 +129,7 @@ class _Reader:
         # Input((None, 16)): sizes the file leaves open, given by --input (api.analyze asks for them)
         unsized = {name: tuple(i + 1 for i, v in enumerate(shape) if v is None)
                    for name, shape in inputs.items() if None in shape}
-        imported: dict[str, Any] = {"format": "keras-json", "notes": _op_notes(self.notes),
+        imported: dict[str, Any] = {"format": "keras-json", "notes": op_notes(self.notes),
                                     "data_formats": formats}
         if self.channels_first:
             says = formats["channels_first"]
@@ -248,8 +249,6 @@ class _Reader:
             return LayerSpec(type=block, name=name, sources=sources, loc=loc, trainable=trainable)
         module = str(_mapping(entry).get("module") or "")
         if module.startswith(("keras.src.ops.", "keras.ops")):  # x + y, ops.concatenate: not a layer
-            from .keras_ops import read_op
-
             spec, note = read_op(_mapping(entry), cls, cfg, module, name, sources, loc)
             if note:
                 self.notes.append(note)
@@ -298,19 +297,6 @@ def _data_formats(data: Any) -> dict[str, list[str]]:
                 stack.extend(reversed([v for k, v in cfg.items() if isinstance(v, list | Mapping)
                                        and k not in ("dtype", "build_config")]))
     return found
-
-
-def _op_notes(notes: list[str]) -> tuple[str, ...]:
-    """The keras.ops nodes read with a number, in one note: ``add (x + 3.0), multiply (x * 0.1667)``."""
-    if not notes:
-        return ()
-    counts: dict[str, int] = {}
-    for written in notes:
-        counts[written] = counts.get(written, 0) + 1
-    forms = [f"{w} ×{n}" if n > 1 else w for w, n in counts.items()]
-    return (f"{len(notes)} keras.ops node{'s' if len(notes) > 1 else ''} of a tensor and a number "
-            f"({', '.join(forms[:6])}{', …' if len(forms) > 6 else ''}) read as steps that keep the shape "
-            "and have no weights (rows of type identity)",)
 
 
 # Keras's defaults, left out of the rows' labels (the catalogue's Keras signatures have the same)

@@ -79,3 +79,16 @@ def _tensor(value: Any) -> bool:
 def _snake(cls: str) -> str:
     """``ExpandDims`` -> ``expand_dims`` (the public op's name)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower()
+
+
+def op_notes(notes: list[str]) -> tuple[str, ...]:
+    """The keras.ops nodes read with a number, in one note: ``x + 3.0 ×9, x * 0.1667 ×9``."""
+    if not notes:
+        return ()
+    counts: dict[str, int] = {}
+    for written in notes:
+        counts[written] = counts.get(written, 0) + 1
+    forms = [f"{w} ×{n}" if n > 1 else w for w, n in counts.items()]
+    return (f"{len(notes)} keras.ops node{'s' if len(notes) > 1 else ''} of a tensor and a number "
+            f"({', '.join(forms[:6])}{', …' if len(forms) > 6 else ''}) read as steps that keep the shape "
+            "and have no weights (rows of type identity)",)
