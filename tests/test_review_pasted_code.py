@@ -58,13 +58,19 @@ model.add(layers.Dense(10))
 model.summary()
 '''
 
+KERAS_NAMED_ADD = '''import keras
+model = keras.Sequential(name="mlp")
+model.add(keras.Input(shape=(20,)))
+model.add(keras.layers.Dense(7)); model.add(keras.layers.Dense(2))
+'''
+
 KERAS_LIST_AND_ADD = '''from tensorflow import keras
 model = keras.Sequential([keras.Input(shape=(12, 8)), keras.layers.LSTM(16, return_sequences=True)])
 model.add(keras.layers.GRU(4))
 '''
 
 
-@pytest.mark.parametrize("text", [KERAS_MNIST, TORCH, KERAS_ADD, KERAS_LIST_AND_ADD])
+@pytest.mark.parametrize("text", [KERAS_MNIST, TORCH, KERAS_ADD, KERAS_NAMED_ADD, KERAS_LIST_AND_ADD])
 def test_pasted_code_with_imports_is_code(text: str) -> None:
     assert sniff(text, "<stdin>") == "code"
 
@@ -74,6 +80,8 @@ def test_counts_without_frameworks() -> None:
     assert analyze(TORCH, input="3x8x8").total_params == 448 + 5770
     # Dense 784->64: 50,240; 64->10: 650
     assert analyze(KERAS_ADD).total_params == 50_240 + 650
+    r = analyze(KERAS_NAMED_ADD)
+    assert r.name == "mlp" and r.total_params == 20 * 7 + 7 + 7 * 2 + 2
     r = analyze(KERAS_LIST_AND_ADD)
     assert r.output == (4,) and [row.name for row in r.layers] == ["lstm", "gru"]
 
@@ -106,7 +114,7 @@ def _keras_model(text: str):
     return names["model"]
 
 
-@pytest.mark.parametrize("text", [KERAS_MNIST, KERAS_ADD, KERAS_LIST_AND_ADD])
+@pytest.mark.parametrize("text", [KERAS_MNIST, KERAS_ADD, KERAS_NAMED_ADD, KERAS_LIST_AND_ADD])
 def test_keras_agrees(text: str) -> None:
     model = _keras_model(text)
     r = analyze(text)

@@ -131,8 +131,9 @@ def _added(src: _Source, reader: _Reader, variable: str | None) -> list[tuple[st
             break
         _name, open_, close = _call(text, m.start(1))
         line_end = text.find("\n", close)
-        if text[close + 1:len(text) if line_end < 0 else line_end].strip(" \t;"):
-            break  # model.add(x).y or two statements on a line: not read
+        after = text[close + 1:len(text) if line_end < 0 else line_end].lstrip(" \t")
+        if after and not after.startswith(";"):
+            break  # model.add(x).y: not read
         if m.group(2) == "add":
             items = _items(text, open_, close)
             if len(items) != 1:
@@ -140,6 +141,8 @@ def _added(src: _Source, reader: _Reader, variable: str | None) -> list[tuple[st
                                 code="code-bad-syntax", loc=src.loc(m.start(1)))
             added.append(items[0])
         reader.end = close + 1
+        while reader.end < len(text) and text[reader.end] in " \t;":  # model.add(a); model.add(b)
+            reader.end += 1
     return added
 
 
@@ -161,14 +164,17 @@ class _Reader:
             raise SpecError(f"expected nn.Sequential(...) or keras.Sequential([...]), not {name}(",
                             code="code-not-sequential", loc=self.src.loc(start))
         items = _items(text, open_, close)
-        if items and items[0][0].startswith("["):  # keras.Sequential([a, b], name=...)
-            list_start = text.index("[", items[0][1])
-            list_end = list_start + len(items[0][0]) - 1
-            for raw, off in items[1:]:
+        named = items and all(re.match(r"^name\s*=[^=]", raw) for raw, _ in items)
+        if (items and items[0][0].startswith("[")) or (added and named):  # keras.Sequential([a, b], name=...)
+            for raw, off in items[0 if named else 1:]:
                 key, _, value = raw.partition("=")
                 if key.strip() == "name" and top:
                     self.name = str(parse_value(value, self.src.loc(off)))
-            items = _items(text, list_start + 1, list_end)
+            if named:  # keras.Sequential(name="mlp"), then model.add(...) lines
+                items = []
+            else:
+                list_start = text.index("[", items[0][1])
+                items = _items(text, list_start + 1, list_start + len(items[0][0]) - 1)
         elif len(items) == 1 and re.match(r"^(collections\.)?OrderedDict\s*\(", items[0][0]) and not added:
             return {}, self.ordered(items[0][1])
         return self.layers(items + (added or []), start)
