@@ -126,9 +126,42 @@ def override(
 
             value = parse_value(raw, Loc("--input"))
             raw = value if isinstance(value, list) else [value]
-        changes["inputs"] = {"input": tuple(raw)}
+        changes["inputs"] = {_input_name(spec): tuple(raw)}
         changes["input_loc"] = Loc("--input")
     return replace(spec, **changes) if changes else spec
+
+
+def _input_name(spec: Spec) -> str:
+    """The name ``--input`` gives its shape to: the spec's one input keeps its own name (layers read
+    it by that name: a Keras ``input_layer``, a YAML ``inputs: {image: ...}``)."""
+    if len(spec.inputs) <= 1:
+        return next(iter(spec.inputs), "input")
+    names = ", ".join(spec.inputs)
+    raise SpecError(f"--input gives one shape, but the spec has {len(spec.inputs)} inputs ({names:.200}); "
+                    "give each input's shape in the spec", code="input-several", loc=Loc("--input"))
+
+
+def _keras_layout_error(e: SpecError, spec: Spec) -> SpecError:
+    """A Keras JSON has no ``layout:`` to set: the hint names ``--layout``, or says that its layers
+    disagree (convcalc reads one layout for a whole model)."""
+    formats = (spec.imported or {}).get("data_formats") or {}
+    other = "channels_first" if spec.resolved_layout == Layout.CHANNELS_LAST else "channels_last"
+    hint = f"give --layout {other} (a Keras JSON has no `layout:` to set)"
+    if len(formats) > 1:
+        hint += ("; its layers' data_format differ (" + ", ".join(f"{names[0]!r} {fmt}" for fmt, names
+                                                                 in formats.items())
+                 + "), and convcalc reads one layout for the whole model")
+    return SpecError(e.message, loc=e.loc, layer=e.layer, hint=hint, code=e.code)
+
+
+def _check_sized(spec: Spec) -> None:
+    """A foreign file's input whose sizes it leaves open (Keras ``None``): say how to give them."""
+    unsized = (spec.imported or {}).get("unsized")
+    if not unsized:
+        return
+    from .importers.keras_json import unsized_error
+
+    raise unsized_error(spec, unsized)
 
 
 def analyze(
@@ -158,10 +191,14 @@ def analyze(
         else:
             loaded = load(spec, source=source, infer=framework is None)
         parsed = override(loaded, input=input, framework=framework, layout=layout)
+        if input is None:
+            _check_sized(parsed)
         bound = {**(defines or {}), **names}
         try:
             result = propagator(parsed)(parsed, bound)
         except SpecError as e:
+            if e.code == "layout-mismatch" and (parsed.imported or {}).get("format") == "keras-json":
+                raise _keras_layout_error(e, parsed) from None
             if not _layout_changed(loaded, parsed, layout, input):
                 raise
             # Whether the written layout would run is decided only if the hint is shown (printed,

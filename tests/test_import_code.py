@@ -81,7 +81,7 @@ def test_names_are_kept() -> None:
     ("nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU()", "code-unclosed", 1),
     ("keras.Sequential([layers.Dense(3), keras.Input(shape=(4,))])", "code-input-not-first", 36),
     ("nn.Sequential()", "code-empty", 1),
-    ("model = keras.Sequential([layers.Dense(3)])\nmodel.add(layers.Dense(2))", "code-trailing-text", 1),
+    ("model = keras.Sequential([layers.Dense(3)])\nmodel.fit(x, y)", "code-trailing-text", 1),
 ])
 def test_bad_code(code: str, code_: str, column: int) -> None:
     with pytest.raises(SpecError) as e:

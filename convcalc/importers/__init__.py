@@ -32,8 +32,15 @@ _REPR_FRAGMENT = r"^\((\w+|\d+-\d+)\): (\d+ x )?[A-Za-z_]\w*\("
 _CALL = r"^[A-Za-z_][\w.]*\s*\(.*\)$"
 _CODE = r"^\s*(\w+\s*=\s*)?((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential\s*\("
 
+# The last text sniff() had to parse and its data: the reader then takes it, not parsing it again.
+_parsed: list[Any] = [None, None]
+
+
 def parse_json(text: str, source: str, what: str) -> Any:
     """A foreign JSON file's data; invalid JSON is an error at its line and column."""
+    if _parsed[0] is text:
+        data, _parsed[:] = _parsed[1], [None, None]
+        return data
     import json
 
     try:
@@ -43,17 +50,34 @@ def parse_json(text: str, source: str, what: str) -> Any:
                         loc=Loc(source, e.lineno, e.colno)) from None
 
 
+def sniffed_json(text: str) -> Any:
+    """``text``'s JSON data for a sniffer that must see the top-level keys (None if it is no JSON);
+    kept for the reader, which then does not parse the text a second time."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    _parsed[:] = [text, data]
+    return data
+
+
 def sniff(text: str, source: str) -> str | None:
     """Which foreign format ``text`` is (``hf-config``, ``keras-json``, ``darknet``, ``ultralytics``,
     ``torch-repr``, ``code``), or None."""
     stripped = text.lstrip()
-    if stripped.startswith("{") and '"model_type"' in stripped[:4096]:  # only then import the reader
-        from .hf_config import sniff as hf_sniff
+    if stripped.startswith("{"):
+        head = stripped[:4096]
+        keras = '"class_name"' in head  # Keras writes it first; transformers writes the keys sorted,
+        # so an HF "model_type" may follow a label map of 1,000 entries (the whole text is searched)
+        if '"model_type"' in head or (not keras and '"model_type"' in stripped):
+            from .hf_config import sniff as hf_sniff  # only then import the reader
 
-        if hf_sniff(stripped):
-            return "hf-config"
-    if stripped.startswith("{") and '"class_name"' in stripped[:4096]:
-        return "keras-json"
+            if hf_sniff(text):
+                return "hf-config"
+        if keras:
+            return "keras-json"
     if "[" in text and (("[net" in text and re.search(_DARKNET, text, re.M))
                         or (source.lower().endswith(".cfg") and re.search(_SECTION, text, re.M))):
         return "darknet"
@@ -66,6 +90,8 @@ def sniff(text: str, source: str) -> str | None:
         return None
     if stripped.startswith("#"):
         stripped = _after_comment_lines(stripped)  # pasted code may start with comment lines
+    if stripped.startswith(("import", "from")):  # and with its imports (keras.io's examples do)
+        stripped = stripped[preamble_end(stripped):]
     first = stripped.split("\n", 1)[0].rstrip()
     if (first.endswith("(") and re.match(_REPR_HEAD, first) and re.search(_REPR_CHILD, stripped, re.M)) \
             or (stripped.startswith("(") and re.match(_REPR_FRAGMENT, stripped)):
@@ -86,6 +112,32 @@ def _after_comment_lines(text: str) -> str:
         if newline < 0:
             return text[pos:]
         pos = newline + 1
+
+
+_IMPORT = r"[ \t]*(import[ \t]+[\w.]|from[ \t]+[\w.]+[ \t]+import[ \t(])"
+
+
+def preamble_end(text: str) -> int:
+    """Where pasted code starts after its leading blank, comment and ``import``/``from … import``
+    lines (an import in parentheses may span lines; a backslash continues a line)."""
+    pos, end = 0, len(text)
+    while pos < end:
+        newline = text.find("\n", pos)
+        line_end = end if newline < 0 else newline
+        line = text[pos:line_end].strip()
+        if line and not line.startswith("#"):
+            if not re.match(_IMPORT, text[pos:line_end]):
+                return pos
+            if "(" in line and ")" not in line:  # from x import (a,\n b)
+                close = text.find(")", line_end)
+                line_end = end if close < 0 else close
+                newline = text.find("\n", line_end)
+                line_end = end if newline < 0 else newline
+            while text[pos:line_end].rstrip().endswith("\\") and line_end < end:
+                newline = text.find("\n", line_end + 1)
+                line_end = end if newline < 0 else newline
+        pos = line_end + 1
+    return end
 
 
 def _starts_with_call(text: str) -> bool:

@@ -18,6 +18,7 @@ from .._regex import LazyPattern
 from ..errors import Loc, SpecError
 from ..spec.inline import parse_layer_text, parse_value, split_top_at
 from ..spec.model import BlockSpec, LayerSpec, Spec
+from . import preamble_end
 
 _SEQUENTIAL = LazyPattern(r"^((torch\.)?nn\.|(tf\.)?keras\.(models\.)?)?Sequential$")
 _ASSIGN = LazyPattern(r"^\s*\w+\s*=\s*")
@@ -89,26 +90,60 @@ def _items(text: str, start: int, end: int) -> list[tuple[str, int]]:
 def read(text: str, source: str) -> Spec:
     """Pasted ``Sequential`` code -> Spec."""
     clean = _strip_comments(text)
+    skip = preamble_end(clean)  # import lines blanked as comments are (offsets stay)
+    clean = re.sub(r"[^\n]", " ", clean[:skip]) + clean[skip:]
     src = _Source(clean, source)
     m = _ASSIGN.match(clean)
     start = m.end() if m else 0
     try:
         reader = _Reader(src)
         if _SEQUENTIAL.match(re.match(r"\s*([\w.]*)", clean[start:]).group(1)):  # type: ignore[union-attr]
-            inputs, layers = reader.sequential(start)
+            variable = m.group(0).split("=")[0].strip() if m else None
+            reader.end = _call(clean, start)[2] + 1
+            added = _added(src, reader, variable)  # model.add(layer) lines after the Sequential
+            inputs, layers = reader.sequential(start, added=added)
         else:  # layers separated by commas, without a wrapper
             inputs, layers = reader.layers(_items(clean, start, len(clean)), start)
         rest = clean[reader.end:] if reader.end is not None else ""
         if rest.strip():
             at = reader.end + len(rest) - len(rest.lstrip())  # type: ignore[operator]
             raise SpecError(f"text after the Sequential(...) is not read: {rest.strip()[:40]!r} "
-                            "(convcalc reads one Sequential; put every layer inside it)",
-                            code="code-trailing-text", loc=src.loc(at))
+                            "(convcalc reads one Sequential, and `model.add(layer)` lines after it; "
+                            "put every layer inside it)", code="code-trailing-text", loc=src.loc(at))
     except SpecError as e:
         raise e.with_location(src.loc(start)) from None
     return Spec(source=source, layers=tuple(layers), inputs=inputs, blocks=reader.blocks, name=reader.name,
                 loc=Loc(source, 1, 1), input_loc=reader.input_loc or Loc(source, 1, 1),
                 imported={"format": "code", "notes": ()})
+
+
+_METHOD = LazyPattern(r"\s*([A-Za-z_]\w*)\s*\.\s*(add|summary)\s*\(")
+
+
+def _added(src: _Source, reader: _Reader, variable: str | None) -> list[tuple[str, int]]:
+    """The layers of ``model.add(layer)`` statements after ``model = keras.Sequential(...)``, in
+    order (Keras appends each); ``model.summary()`` lines are passed over (they change nothing).
+    ``reader.end`` moves past what is read; anything else is left for the trailing-text error."""
+    text, added = src.text, []
+    while variable is not None:
+        m = _METHOD.match(text, reader.end)  # type: ignore[call-overload]
+        if m is None or m.group(1) != variable:
+            break
+        _name, open_, close = _call(text, m.start(1))
+        line_end = text.find("\n", close)
+        after = text[close + 1:len(text) if line_end < 0 else line_end].lstrip(" \t")
+        if after and not after.startswith(";"):
+            break  # model.add(x).y: not read
+        if m.group(2) == "add":
+            items = _items(text, open_, close)
+            if len(items) != 1:
+                raise SpecError(f"{variable}.add(...) takes one layer, not {len(items)}",
+                                code="code-bad-syntax", loc=src.loc(m.start(1)))
+            added.append(items[0])
+        reader.end = close + 1
+        while reader.end < len(text) and text[reader.end] in " \t;":  # model.add(a); model.add(b)
+            reader.end += 1
+    return added
 
 
 class _Reader:
@@ -119,26 +154,30 @@ class _Reader:
         self.name: str | None = None  # keras.Sequential([...], name="mnist")
         self.end: int | None = None  # where the top Sequential(...) ends
 
-    def sequential(self, start: int, top: bool = True) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec]]:
+    def sequential(self, start: int, top: bool = True, added: list[tuple[str, int]] | None = None,
+                   ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec]]:
         text = self.src.text
         name, open_, close = _call(text, start)
-        if top:
+        if top and self.end is None:
             self.end = close + 1
         if not _SEQUENTIAL.match(name):
             raise SpecError(f"expected nn.Sequential(...) or keras.Sequential([...]), not {name}(",
                             code="code-not-sequential", loc=self.src.loc(start))
         items = _items(text, open_, close)
-        if items and items[0][0].startswith("["):  # keras.Sequential([a, b], name=...)
-            list_start = text.index("[", items[0][1])
-            list_end = list_start + len(items[0][0]) - 1
-            for raw, off in items[1:]:
+        named = items and all(re.match(r"^name\s*=[^=]", raw) for raw, _ in items)
+        if (items and items[0][0].startswith("[")) or (added and named):  # keras.Sequential([a, b], name=...)
+            for raw, off in items[0 if named else 1:]:
                 key, _, value = raw.partition("=")
                 if key.strip() == "name" and top:
                     self.name = str(parse_value(value, self.src.loc(off)))
-            items = _items(text, list_start + 1, list_end)
-        elif len(items) == 1 and re.match(r"^(collections\.)?OrderedDict\s*\(", items[0][0]):
+            if named:  # keras.Sequential(name="mlp"), then model.add(...) lines
+                items = []
+            else:
+                list_start = text.index("[", items[0][1])
+                items = _items(text, list_start + 1, list_start + len(items[0][0]) - 1)
+        elif len(items) == 1 and re.match(r"^(collections\.)?OrderedDict\s*\(", items[0][0]) and not added:
             return {}, self.ordered(items[0][1])
-        return self.layers(items, start)
+        return self.layers(items + (added or []), start)
 
     def layers(self, items: list[tuple[str, int]], start: int,
                ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec]]:

@@ -15,7 +15,6 @@ the config's maximum positions); a ViT's image comes from the config.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +23,7 @@ from .._record import replace
 from ..errors import Loc, SpecError
 from ..spec.loader import from_data
 from ..spec.model import Spec
-from . import parse_json
+from . import parse_json, sniffed_json
 
 # model_type -> the classes built, the first the default (the one counted without `architectures`)
 CLASSES: dict[str, tuple[str, ...]] = {
@@ -43,16 +42,15 @@ ACTIVATIONS = {"gelu": "gelu", "gelu_new": "gelu", "gelu_pytorch_tanh": "gelu", 
 
 
 def sniff(text: str) -> bool:
-    """A JSON object with a top-level ``model_type`` (a Keras JSON has ``class_name`` instead)."""
-    head = text.lstrip()[:4096]
-    if not head.startswith("{") or '"model_type"' not in head:
+    """A JSON object with a top-level ``model_type`` (a Keras JSON has ``class_name`` instead).
+
+    The whole text is searched: transformers sorts the keys, so ``model_type`` comes after
+    ``id2label``/``label2id``, which a classifier's 1,000 labels make 45 kB long."""
+    if not text.lstrip().startswith("{") or '"model_type"' not in text:
         return False
-    if '"class_name"' not in head:
+    if '"class_name"' not in text:
         return True
-    try:  # both words near the top: the top-level keys decide
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return False
+    data = sniffed_json(text)  # both words: the top-level keys decide (the reader reuses the data)
     return isinstance(data, Mapping) and "model_type" in data and "class_name" not in data
 
 

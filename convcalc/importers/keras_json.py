@@ -21,9 +21,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._record import replace
+from ..core.framework import Layout
 from ..errors import Loc, SpecError
 from ..spec.model import BlockSpec, LayerSpec, Spec
 from . import parse_json
+from .keras_ops import op_notes, read_op
 
 MODELS = ("Sequential", "Functional", "Model")
 INPUTS = ("InputLayer",)
@@ -66,12 +68,37 @@ def read_archive(path: str) -> Spec:
     return read(text, path)
 
 
+def unsized_error(spec: Spec, unsized: Mapping[str, tuple[int, ...]]) -> SpecError:
+    """The error for inputs of no size (``None``), which only ``--input`` can give: it names the axes."""
+    def axes(name: str) -> str:
+        shape = spec.inputs[name]
+        sizes = ", ".join("None" if v is None else str(v) for v in shape) + ("," if len(shape) == 1 else "")
+        axes = unsized[name]
+        return (f"input {name!r} of shape ({sizes}) has no size on ax{'es' if len(axes) > 1 else 'is'} "
+                + " and ".join(map(str, axes)) + " (after the batch axis)")
+
+    first = next(iter(unsized))
+    loc = (spec.imported or {}).get("unsized_loc") or spec.input_loc
+    if len(spec.inputs) > 1:
+        told = "; ".join(axes(name) for name in unsized)
+        return SpecError(f"the Keras model's {told}: --input gives the shape of a model's one input, "
+                         f"and this model has {len(spec.inputs)} inputs; save it with fixed sizes "
+                         "(keras.Input(shape=(10, 16)) instead of (None, 16))",
+                         code="keras-unsized-input", loc=loc)
+    example = "x".join("32" if v is None else str(v) for v in spec.inputs[first])
+    return SpecError(f"the Keras model's {axes(first)}: give the sizes with --input (-i), e.g. -i {example}",
+                     code="keras-unsized-input", loc=loc, hint=f"analyze(spec, input={example!r}) "
+                     "in Python; a free name (-i with a letter for the axis) leaves the size symbolic")
+
+
 class _Reader:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
         self.blocks: dict[str, BlockSpec] = {}
         self.made: dict[int, str] = {}  # a nested model's entry -> its block (a model called twice: one)
+        self.notes: list[str] = []  # one a keras.ops node with a number (merged in model())
+        self.channels_first = False  # every data_format in the file is channels_first
 
     def loc(self, name: str | None) -> Loc:
         """Where a layer's ``"name": "..."`` is written (JSON has no other positions to give)."""
@@ -94,13 +121,29 @@ class _Reader:
                             f"not {got!r}", code="keras-not-a-model")
         config = _mapping(data.get("config"))
         top_build = _mapping(data.get("build_config"))
+        formats = _data_formats(data)  # {"channels_first": first layer saying so, ...}
+        self.channels_first = set(formats) == {"channels_first"}
         inputs, layers, outputs = self.graph(data["class_name"], config, top_build, top=True)
         if config.get("trainable") is False:  # model.trainable = False: every weight frozen
             layers = [replace(ls, trainable=False) for ls in layers]
+        # Input((None, 16)): sizes the file leaves open, given by --input (api.analyze asks for them)
+        unsized = {name: tuple(i + 1 for i, v in enumerate(shape) if v is None)
+                   for name, shape in inputs.items() if None in shape}
+        imported: dict[str, Any] = {"format": "keras-json", "notes": op_notes(self.notes),
+                                    "data_formats": formats}
+        if self.channels_first:
+            says = formats["channels_first"]
+            imported["notes"] += (f"layout channels_first, as every layer that has a data_format says "
+                                  f"({len(says)} of them, {says[0]!r} first)",)
+        if unsized:
+            imported["unsized"] = unsized
+            first = next(iter(unsized))  # a Sequential's input has no name in the file
+            imported["unsized_loc"] = Loc(self.source, 1, 1) if first == "input" else self.loc(first)
         return Spec(source=self.source, layers=tuple(layers), inputs=inputs,
                     name=config.get("name"), framework="keras", blocks=dict(self.blocks),
+                    layout=Layout.CHANNELS_FIRST if self.channels_first else None,
                     outputs=outputs, loc=Loc(self.source, 1, 1), input_loc=Loc(self.source, 1, 1),
-                    framework_loc=Loc(self.source, 1, 1), imported={"format": "keras-json", "notes": ()})
+                    framework_loc=Loc(self.source, 1, 1), imported=imported)
 
     def graph(self, kind: str, config: Mapping[str, Any], build: Mapping[str, Any], *, top: bool,
               ) -> tuple[dict[str, tuple[Any, ...]], list[LayerSpec], tuple[str, ...] | None]:
@@ -204,11 +247,19 @@ class _Reader:
                 build = _mapping(_mapping(entry).get("build_config"))
                 block = self.made[id(entry)] = self.nested(cls, cfg, build)
             return LayerSpec(type=block, name=name, sources=sources, loc=loc, trainable=trainable)
+        module = str(_mapping(entry).get("module") or "")
+        if module.startswith(("keras.src.ops.", "keras.ops")):  # x + y, ops.concatenate: not a layer
+            spec, note = read_op(_mapping(entry), cls, cfg, module, name, sources, loc)
+            if note:
+                self.notes.append(note)
+            return spec
         if not _keras_class(cls):
             raise SpecError(f"Keras layer class {cls!r} (layer {name!r}) is not in convcalc's catalogue",
                             code="keras-unknown-class", loc=loc)
+        # Keras's axis=-1 is the last axis whatever the layout: kept written under channels_first
         kwargs = {k: _arg(v) for k, v in _constructor_config(cls, cfg).items()
-                  if k not in META_KEYS and v is not None and not _default(cls, k, v)}
+                  if k not in META_KEYS and v is not None
+                  and not (_default(cls, k, v) and not (k == "axis" and self.channels_first))}
         if cls == "Bidirectional" and "merge_mode" in cfg and cfg["merge_mode"] is None:
             kwargs["merge_mode"] = None  # the two directions apart (None is not the default here)
         return LayerSpec(type=cls, kwargs=kwargs, name=name, sources=sources, loc=loc,
@@ -226,6 +277,26 @@ class _Reader:
                                                cfg, build, top=False)
         self.blocks[name] = BlockSpec(name, {}, tuple(layers), self.loc(cfg.get("name")))
         return name
+
+
+def _data_formats(data: Any) -> dict[str, list[str]]:
+    """Every layer's ``data_format`` in the model (nested models and wrapped layers too): each value
+    -> the names of the layers that say it, in the file's order."""
+    found: dict[str, list[str]] = {}
+    stack = [data]
+    while stack:  # without recursion: a deep nesting is refused later, with its own message
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, Mapping):
+            cfg = item.get("config")
+            if isinstance(cfg, Mapping) and "class_name" in item:
+                fmt = cfg.get("data_format")
+                if isinstance(fmt, str):
+                    found.setdefault(fmt, []).append(str(cfg.get("name")))
+                stack.extend(reversed([v for k, v in cfg.items() if isinstance(v, list | Mapping)
+                                       and k not in ("dtype", "build_config")]))
+    return found
 
 
 # Keras's defaults, left out of the rows' labels (the catalogue's Keras signatures have the same)

@@ -47,6 +47,11 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
                         "skips (residuals, concatenations) are not visible"]
     entries = _entries(root, spec, notes)
     notes[:] = merge_attention_notes(notes)
+    transposed = (spec.imported or {}).get("transposed") or frozenset()
+    if transposed:
+        notes.append("Conv1D(nf, nx) is transformers' Conv1D (GPT-2's c_attn, c_proj, c_fc): a linear map "
+                     "from nx to nf features, x @ W + b, its weight W stored (nx, nf); read as a Linear")
+    notes.extend(_tie_notes(entries, transposed))
     shape_in = spec.inputs["input"]
     known_upto = len(entries)  # entries [0, known_upto) have known shapes
     flattened: set[str] = set()
@@ -91,6 +96,10 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
             notes.append(f"the printed order stops fitting at {ls.name}: {e.message}; shapes from this row "
                          "on are unknown (parameters are still counted from each row's printed sizes)")
     layers = _rows(entries, known, known_upto, spec, notes)
+    if transposed:  # a Conv1D's weight as transformers stores it, (nx, nf)
+        layers = [replace(row, weights=tuple(w._replace(shape=w.shape[::-1]) if w.name == "weight" else w
+                                             for w in row.weights)) if row.name in transposed else row
+                  for row in layers]
     if known_upto < len(entries):
         notes.append("MACs and activation sizes count only the rows whose shapes are known")
     writable = known_upto == len(entries) and not any(e.hidden for e in entries)
@@ -111,6 +120,34 @@ def propagate_printed(spec: Spec, bound: Mapping[str, Any]) -> Result:
                     imported={"format": "torch-repr", "notes": notes, "shapes_known_to": known_upto,
                               "writable": writable})
     return result
+
+
+def _tie_notes(entries: list[_Entry], transposed: frozenset[str]) -> list[str]:
+    """The text cannot show tied weights: a Linear whose weight has an Embedding's shape may be tied to
+    it (GPT-2's lm_head and wte; PyTorch's parameters() then counts the tensor once)."""
+    tables: dict[tuple[Any, Any], str] = {}
+    for e in entries:
+        ls = e.spec
+        if ls.type == "Embedding" and not e.hidden:
+            vocab = ls.kwargs.get("num_embeddings", ls.args[0] if ls.args else None)
+            dim = ls.kwargs.get("embedding_dim", ls.args[1] if len(ls.args) > 1 else None)
+            tables.setdefault((vocab, dim), str(ls.name))
+    alike: dict[tuple[Any, Any], list[str]] = {}
+    for e in entries:
+        ls = e.spec
+        shape = (ls.kwargs.get("out_features", ls.args[1] if len(ls.args) > 1 else None), _in_features(ls))
+        if _is_linear(ls) and not e.hidden and ls.name not in transposed and shape in tables:
+            alike.setdefault(shape, []).append(str(ls.name))
+    notes = []
+    for (out, in_), names in alike.items():
+        who = (f"{names[0]}'s weight" if len(names) == 1 else
+               f"the weights of {len(names)} Linears ({names[0]} … {names[-1]})")
+        notes.append(f"{who} ({out}x{in_}) ha{'s' if len(names) == 1 else 've'} the shape of "
+                     f"{tables[(out, in_)]}'s table, and print(model) does not show tied weights: if one is "
+                     "that table (GPT-2's lm_head is wte), PyTorch's parameters() counts it once, and the "
+                     f"total is {num.prod((out, in_)):,} lower than shown"
+                     + (" for each that is" if len(names) > 1 else ""))
+    return notes
 
 
 def _movable(ls: LayerSpec) -> bool:
@@ -227,7 +264,8 @@ def _alone(e: _Entry, spec: Spec, notes: list[str]) -> LayerResult:
     try:
         row = analyse(one, {}).layers[0]
     except SpecError as err:
-        notes.append(f"{ls.name}: its parameters are not counted ({err.message})")
+        notes.append(f"{ls.name}: its parameters are not counted ({err.message}), so the total is a lower "
+                     "bound")
         return _empty(ls, ls.type)
     return replace(row, output=(), input_shapes=(), macs=0, memory=None, receptive_field=None,
                    effective_stride=None, sources=())

@@ -29,6 +29,9 @@ _LINE = LazyPattern(r"^(?P<indent>\s*)(?:\((?P<name>[\w.-]+)\): )?(?:(?P<count>\
 PASSTHROUGH = {"StochasticDepth", "Identity", "FrozenBatchNorm2d", "Sequential"}  # Sequential(): empty
 # Linear subclasses PyTorch prints under their own names
 LINEAR = {"NonDynamicallyQuantizableLinear"}
+# transformers' Conv1D (GPT-2's c_attn, c_proj, c_fc): x @ W + b with W of shape (nx, nf), a Linear
+# from nx to nf features whose weight is stored transposed; neither Keras's Conv1D nor torch's Conv1d
+HF_CONV1D = LazyPattern(r"^\s*nf=(\d+),\s*nx=(\d+)\s*$")
 
 
 @dataclass
@@ -140,6 +143,10 @@ _PRINTED_NOT_PASSED: dict[str, tuple[str, ...]] = {
 def layer_spec(leaf: Node) -> LayerSpec:
     """A leaf as a convcalc layer (PyTorch's class name and the printed arguments)."""
     cls = "Linear" if leaf.cls in LINEAR else leaf.cls
+    hf = HF_CONV1D.match(leaf.extra) if cls == "Conv1D" else None
+    if hf is not None:
+        return LayerSpec("Linear", (), {"in_features": int(hf.group(2)), "out_features": int(hf.group(1))},
+                         leaf.name or "conv1d", None, leaf.loc)
     ls = parse_layer_text(f"{cls}({leaf.extra})", leaf.loc)
     kwargs = dict(ls.kwargs)
     if "Norm" in cls and (kwargs.get("bias") is True or kwargs.get("affine") is False):
@@ -160,9 +167,17 @@ def read(text: str, source: str) -> Spec:
     root = parse(text, source)
     layers = tuple(layer_spec(leaf) if is_type_name(_bare(leaf.cls)) else
                    LayerSpec("identity", name=leaf.name, loc=leaf.loc) for leaf in leaves(root))
+    transposed = frozenset(leaf.name for leaf in leaves(root) if hf_conv1d(leaf))
+    # PyTorch's by construction (framework_loc set): a class name that is also Keras's (transformers'
+    # Conv1D) is not evidence of a Keras spec
     return Spec(source=source, layers=layers, name=root.cls, framework="pytorch", loc=Loc(source, 1, 1),
-                input_loc=Loc(source, 1, 1),
-                imported={"format": "torch-repr", "notes": (), "tree": root})
+                input_loc=Loc(source, 1, 1), framework_loc=Loc(source, 1, 1),
+                imported={"format": "torch-repr", "notes": (), "tree": root, "transposed": transposed})
+
+
+def hf_conv1d(leaf: Node) -> bool:
+    """Whether a leaf is transformers' ``Conv1D(nf=N, nx=M)``."""
+    return leaf.cls == "Conv1D" and HF_CONV1D.match(leaf.extra) is not None
 
 
 def _bare(cls: str) -> str:
