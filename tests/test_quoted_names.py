@@ -41,3 +41,14 @@ def test_against_pytorch() -> None:
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError, match="Invalid padding string 'full'"):
         torch.nn.Conv2d(3, 8, 3, padding="full")
+
+
+def test_pasted_code_too(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "model.py"
+    path.write_text('import torch.nn as nn\nmodel = nn.Sequential(\n    nn.Conv2d(3, 8, 3, padding="full"),\n'
+                    "    nn.ReLU(),\n)\n")
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze(path, input="3x32x32")
+    assert e.value.code == "quoted-name" and e.value.line == 3

@@ -16,7 +16,7 @@ from typing import Any
 
 from .._regex import LazyPattern
 from ..errors import Loc, SpecError
-from ..spec.inline import parse_layer_text, parse_value, split_top_at
+from ..spec.inline import parse_layer_text, parse_value, quoted_only, split_top_at
 from ..spec.model import BlockSpec, LayerSpec, Spec
 from . import preamble_end
 
@@ -114,7 +114,7 @@ def read(text: str, source: str) -> Spec:
         raise e.with_location(src.loc(start)) from None
     return Spec(source=source, layers=tuple(layers), inputs=inputs, blocks=reader.blocks, name=reader.name,
                 loc=Loc(source, 1, 1), input_loc=reader.input_loc or Loc(source, 1, 1),
-                imported={"format": "code", "notes": ()})
+                imported={"format": "code", "notes": ()}, quoted=quoted_only(clean))
 
 
 _METHOD = LazyPattern(r"\s*([A-Za-z_]\w*)\s*\.\s*(add|summary)\s*\(")

@@ -435,11 +435,11 @@ def parse_inline(text: str, source: str = "<inline>", is_type: Callable[[str], b
         inputs={"input": shape} if shape else {},
         loc=Loc(source, 1, 1),
         input_loc=Loc(source, 1, 1),
-        quoted=_quoted_only(text),
+        quoted=quoted_only(text),
     )
 
 
-def _quoted_only(text: str) -> frozenset[str]:
+def quoted_only(text: str) -> frozenset[str]:
     """The names written only inside quotes: text, never a free name (``padding='full'`` is a
     word PyTorch refuses, not a size to solve for; a name used freely is written bare)."""
     if "'" not in text and '"' not in text:  # most one-liners
