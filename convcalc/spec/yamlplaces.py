@@ -55,8 +55,9 @@ class Locator:
         one-digit ints, which cost a third of a wider one to make (a place is made for
         every value read: a tenth of the time of reading).  A long one has bit 31 set, the
         line above bit 32; one beyond that (a gigabyte line) is an index into ``wide``.
+        (The reader packs a scalar's short place itself, as here: a call per value costs.)
         """
-        if line < _SHORT_LINES and colform < _SHORT_COLFORM:
+        if line < SHORT_LINES and colform < SHORT_COLFORM:
             return line << 12 | colform
         if line < _LINE_LIMIT and colform < _LONG:
             return line << 32 | _LONG | colform
@@ -68,7 +69,7 @@ class Locator:
         if place < 0:
             return self.wide[-place - 1]
         if place < _LONG:
-            return place >> 12, place & (_SHORT_COLFORM - 1)
+            return place >> 12, place & (SHORT_COLFORM - 1)
         return place >> 32, place & (_LONG - 1)
 
     def loc(self, place: int) -> Loc:
@@ -95,9 +96,11 @@ class Locator:
 
     def add(self, container: Any, places: list[int]) -> None:
         """Keep ``container``'s children's places (one run of ``flat``)."""
-        start = len(self.flat)
-        self.flat.extend(places)
-        self.share(container, start, len(places))
+        flat = self.flat
+        self.runs.append(len(flat))  # as share does (a call fewer for every container read)
+        self.runs.append(len(places))
+        flat.extend(places)
+        self.kept.append(container)
 
     def share(self, container: Any, start: int, count: int) -> None:
         """Register ``container`` with places already kept (an alias's copy has its original's).
@@ -241,8 +244,8 @@ class Locator:
 
 
 _NOTHING = (object(), -1)  # no container is found last
-_SHORT_LINES = 1 << 18  # a short place: line and colform in 30 bits
-_SHORT_COLFORM = 1 << 12
+SHORT_LINES = 1 << 18  # a short place: line and colform in 30 bits (the reader packs those itself)
+SHORT_COLFORM = 1 << 12
 _LONG = 1 << 31  # the bit of a long place (and the bound of its colform)
 _LINE_LIMIT = 1 << 31
 
