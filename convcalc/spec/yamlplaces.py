@@ -44,6 +44,7 @@ class Locator:
         self.table = array("i", bytes(4 * 64))  # open addressing by id: a container's number + 1
         self.indexed = 0  # the containers (in order) in the table so far
         self.last: tuple[Any, int] = _NOTHING  # the container found last, and its number
+        self.before: tuple[Any, int] = _NOTHING  # and the one found before it
         self.key_index: dict[int, dict[str, int]] = {}
 
     # ------------------------------------------------------------ while reading
@@ -121,7 +122,10 @@ class Locator:
         if number < 0:
             return None
         self.kept[number] = None  # its slot stays taken; its id may be another container's later
-        self.last = _NOTHING
+        if self.last[0] is container:  # found no more
+            self.last = _NOTHING
+        if self.before[0] is container:
+            self.before = _NOTHING
         return self.runs[2 * number], self.runs[2 * number + 1]
 
     def items(self, container: list[Any], fallback: Loc) -> list[Loc]:
@@ -130,7 +134,15 @@ class Locator:
         if run is None:
             return [fallback] * len(container)
         start, count = run
-        return [self.loc(self.flat[start + i]) if i < count else fallback for i in range(len(container))]
+        flat, loc, source = self.flat, self.loc, self.source
+        out = []
+        for place in flat[start:start + min(count, len(container))]:
+            if 0 <= place < _LONG:  # a short place (pack), unpacked here: one for every layer
+                out.append(Loc(source, (place >> 12) + 1, ((place & (SHORT_COLFORM - 1)) >> 2) + 1))
+            else:
+                out.append(loc(place))
+        out += [fallback] * (len(container) - len(out))
+        return out
 
     def run_of(self, container: Any) -> tuple[int, int] | None:
         """(start in flat, number of places) of a container read from the YAML, else None."""
@@ -205,19 +217,24 @@ class Locator:
         return None if found is None else run[0] + 2 * found
 
     def _find(self, container: Any) -> int:
-        if container is self.last[0]:  # asked again at once: the loader asks whether an entry
-            return self.last[1]  # is known, then where its run is, then releases it
+        # The loader asks whether an entry is known, then where its run is, then where its
+        # type's value's run is, then releases both: the last two found are asked again first.
+        last = self.last
+        if container is last[0]:
+            return last[1]
+        if container is self.before[0]:
+            return self.before[1]
         if self.indexed < len(self.kept):
             self._index()
         table, kept = self.table, self.kept
         mask = len(table) - 1
-        i = _hash(id(container)) & mask
+        i = (id(container) >> 4) * _GOLDEN >> 40 & mask  # _hash, without the call
         while True:
             n = table[i]
             if n == 0:
                 return -1
             if kept[n - 1] is container:
-                self.last = (container, n - 1)
+                self.before, self.last = last, (container, n - 1)
                 return n - 1
             i = (i + 1) & mask
 
@@ -254,4 +271,7 @@ def _hash(key: int) -> int:
     """Spread ids (multiples of 16, allocated close together) over the table: Fibonacci hashing,
     the middle bits of a product by 2**64/φ.  (Shifts and xors of the id alone made probe chains
     of hundreds for some layouts of memory: 10,000 layers cost twice as much to load under valgrind.)"""
-    return (key >> 4) * 0x9E3779B97F4A7C15 >> 40
+    return (key >> 4) * _GOLDEN >> 40
+
+
+_GOLDEN = 0x9E3779B97F4A7C15  # 2**64/φ
