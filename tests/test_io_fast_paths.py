@@ -4,7 +4,9 @@ The YAML reader makes a plain decimal's value, a value's short place and its han
 its parent itself (not by calls); the locator unpacks a list's short places itself and
 finds the last two containers again first; the loader makes a layer list's plain words
 into layers in its loop; a JSON row is one template per indentation level with its texts
-tested for escapes at once.  Each is held here to what the long way gives.
+tested for escapes at once; a table's plain rows are measured by len and padded by
+ljust/rjust, and shapes of whole sizes joined at once.  Each is held here to what the long
+way gives.
 """
 
 from __future__ import annotations
@@ -269,3 +271,43 @@ def test_a_network_with_escaped_names_writes_as_its_dicts() -> None:
     out = io.StringIO()
     J.render([result], Options(format="json"), out, io.StringIO())
     assert out.getvalue() == dumps(result.to_dict()) + "\n"
+
+
+# ------------------------------------------------------------------ table cells and rows
+
+@pytest.mark.parametrize("sizes", [(), (0,), (3, 32, 32), (2**80, 1), (-1, 3), (True, 3), (3, False),
+                                   (3.0, 2)])
+def test_whole_axes_are_what_the_long_way_writes(sizes: tuple[Any, ...]) -> None:
+    from convcalc.render.cells import axes, dim, whole_axes
+
+    text = whole_axes(sizes)
+    if all(type(d) is int and d >= 0 for d in sizes):
+        assert text == axes([dim(d) for d in sizes])
+    else:
+        assert text is None
+
+
+@pytest.mark.parametrize("width", [200, 40])
+def test_plain_rows_are_laid_out_as_the_long_way_lays_them(width: int) -> None:
+    from rich.console import Console
+
+    from convcalc.render._cell_width import cell_len
+    from convcalc.render._table_layout import Grid
+
+    rows = [["#", "Name", "Layer", "Params"], ["1", "conv_1", "conv2d(8, 3)", "224"],
+            ["2", "  名前", "relu", "0"], ["3", "a\\x1bb", "relu", "0"], ["4", "x ", "dense(3)", "12"],
+            ["", "blk", "block", "1,024"], ["5", "b·c—d", "⌊T/4⌋ × 8", "7"]]
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    fast = Grid(console, rows, right=[True, False, False, True], no_wrap=[False, True, False, False])
+    assert fast.plain == [True, True, False, True, False, True, True]
+    slow = Grid(console, rows, right=[True, False, False, True], no_wrap=[False, True, False, False])
+    slow.plain = [False] * len(rows)
+    slow.odd = set()
+    slow.lengths = [[cell_len(c) for c in row] for row in rows]  # the long way, as before
+    for r, row in enumerate(rows):
+        if not all(c.isprintable() and not c.endswith(" ") for c in row):
+            slow.odd.add(r)
+            slow.lengths[r] = [slow._natural(c) for c in row]
+    assert fast.lengths == slow.lengths and fast.odd == slow.odd and fast.widths == slow.widths
+    for r in range(len(rows)):
+        assert fast.lines(r) == slow.lines(r), rows[r]

@@ -58,7 +58,8 @@ def layer_text(row: LayerResult, level: int) -> str | None:
     weights = "{}"
     ws = row.weights
     if ws:
-        if len(ws) > 1 and not _distinct(ws):  # a name given twice: the dict keeps its first place
+        if len(ws) > 1 and (ws[0].name == ws[1].name if len(ws) == 2 else not _distinct(ws)):
+            # a name given twice: the dict keeps its first place
             return None
         keys = at.weight_keys
         weights = ""
@@ -117,9 +118,7 @@ def layer_text(row: LayerResult, level: int) -> str | None:
 
 
 def _distinct(weights: tuple[Any, ...]) -> bool:
-    """Whether the weights' names differ (two, most often: compared without a set)."""
-    if len(weights) == 2:
-        return weights[0].name != weights[1].name  # type: ignore[no-any-return]
+    """Whether the weights' names differ (two, most often, are compared where they are asked)."""
     return len({w.name for w in weights}) == len(weights)
 
 

@@ -30,7 +30,7 @@ from yaml.events import (
 
 from ..errors import Loc, SpecError
 from .yamlplaces import NOT_VERBATIM, SHORT_COLFORM, SHORT_LINES, VERBATIM, VERBATIM_QUOTED, Locator
-from .yamlscalars import MAX_DIGITS, scalar_value
+from .yamlscalars import MAX_DIGITS, implicit_tag, scalar_value
 from .yamlscan import MAX_WRITTEN, written_bound
 
 MAX_NODES = 200_000  # values that YAML aliases add beyond what the file writes
@@ -45,25 +45,6 @@ _MAP = "tag:yaml.org,2002:map"
 _QUOTES = ("'", '"')
 _SCALAR_START = (ScalarEvent, SequenceStartEvent, MappingStartEvent)
 _UNREAD: Any = object()  # a scalar whose value is still to be made
-
-_resolver = yaml.resolver.Resolver()
-_tags: dict[tuple[str, Any], str] = {}  # (text, implicit) -> resolved tag: a hot spot on big specs
-
-
-def implicit_tag(raw: str, implicit: tuple[bool, bool]) -> str:
-    """The tag YAML's resolver gives a scalar written without one (remembered: words repeat)."""
-    if implicit[0] and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
-        # plain decimal digits (`out: 3350`, new on every line of a long spec): the resolver's
-        # int and nothing else (a float needs a dot, a date dashes; 010 is octal, 09 text)
-        return _INT
-    key = (raw, implicit)
-    tag = _tags.get(key)
-    if tag is None:
-        tag = _resolver.resolve(yaml.ScalarNode, raw, implicit)
-        if len(_tags) < 50_000:
-            _tags[key] = tag
-    return tag
-
 
 def parser(text: str) -> Any:
     """libyaml's event parser when PyYAML has it, else PyYAML's own."""
@@ -240,18 +221,9 @@ class Reader:
                 return done[0]
             event = get()
 
-    def _position(self) -> tuple[_Frame | None, bool, int]:
-        """(the parent frame, whether the next node is a mapping's key, the next node's depth)."""
-        if not self.stack:
-            return None, False, 0
-        top = self.stack[-1]
-        return top, top.is_map and not top.has_key, top.depth + 1
-
     def _scalar(self, event: Any) -> tuple[Any] | None:
-        # The hot spot of a long spec (three values in four are scalars): the parent, the tag,
-        # a plain number's value, the place and the handing to the parent are worked out here,
-        # not by calls (_position, implicit_tag, scalar_value, Locator.pack, _give: a call costs
-        # about what the work it does here).
+        # The hot spot of a long spec (three values in four are scalars): the tag, a plain number's
+        # value, the place and the handing to the parent made here, not by calls (which cost as much).
         anchor = event.anchor and self._anchor(event)  # most scalars have none
         stack = self.stack
         top = stack[-1] if stack else None
@@ -261,11 +233,8 @@ class Reader:
         if tag is None or tag == "!":
             implicit = event.implicit
             if implicit[0] and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1) \
-                    and len(raw) <= MAX_DIGITS:
-                # plain decimal digits (`out: 3350`, new on every line of a long spec): the
-                # resolver's int and nothing else (a float needs a dot, a date dashes; 010 is
-                # octal, 09 text), and its value what scalar_value makes of it
-                tag, value = _INT, int(raw)
+                    and len(raw) <= MAX_DIGITS:  # plain decimal digits: implicit_tag's int, and the
+                tag, value = _INT, int(raw)  # value scalar_value makes of it (`out: 3350`)
             else:
                 tag = implicit_tag(raw, implicit)
         start = event.start_mark
@@ -276,8 +245,7 @@ class Reader:
             end = event.end_mark  # (Locator.text_offsets): the others are not looked at twice
             if line == end.line and end.column - col == len(raw) + (2 if quoted else 0):
                 colform += VERBATIM_QUOTED if quoted else VERBATIM
-        locator = self.locator
-        # Locator.pack's short form (one small int), asked of it only for a place beyond it
+        locator = self.locator  # a place in Locator.pack's short form, or asked of it
         place = line << 12 | colform if line < SHORT_LINES and colform < SHORT_COLFORM \
             else locator.pack(line, colform)
         record = _Anchor(start, tag, place) if anchor is not None else None
@@ -287,19 +255,16 @@ class Reader:
             raise self._merge(place)
         if top is not None and top.depth >= MAX_DEPTH:  # this scalar is one level deeper
             raise self._too_deep(place)
-        if value is not _UNREAD:
-            pass
-        elif tag == _STR:
+        if tag == _STR:
             value = self.strings.setdefault(raw, raw) if len(raw) <= 40 else raw
             if not is_key and raw not in locator.names:  # `- relu` again: nothing new to find
                 locator.words(raw, line, col, quoted)
-        else:
+        elif value is _UNREAD:
             value = scalar_value(raw, tag, place, locator)
         if record is not None:
             record.value, record.raw, record.quoted = value, raw, quoted
-        if top is None:  # the document is this scalar
+        if top is None:  # the document is this scalar; else as _give does
             return (value,)
-        # as _give does
         if not top.is_map:
             top.container.append(value)
         elif is_key:
@@ -316,7 +281,7 @@ class Reader:
     def _open(self, event: Any, is_map: bool) -> None:
         anchor = event.anchor and self._anchor(event)  # most collections have none
         stack = self.stack
-        top = stack[-1] if stack else None  # (what _position says, without the call)
+        top = stack[-1] if stack else None
         is_key = top is not None and top.is_map and not top.has_key
         depth = 0 if top is None else top.depth + 1
         tag = event.tag
@@ -348,15 +313,16 @@ class Reader:
             record.value, record.frame = container, None
         if frame.is_key:
             raise self._bad_key(frame.place)
-        stack = self.stack
-        if not stack:  # the document is this collection
+        if not self.stack:  # the document is this collection
             return (container,)
-        top = stack[-1]
+        top = self.stack[-1]
         return self._give(top, top.is_map and not top.has_key, container, frame.place, None)
 
     def _alias(self, event: Any) -> tuple[Any] | None:
         target = self._target(event)
-        top, is_key, depth = self._position()
+        top = self.stack[-1] if self.stack else None
+        is_key = top is not None and top.is_map and not top.has_key
+        depth = 0 if top is None else top.depth + 1
         place = target.place
         if is_key and target.tag == _MERGE:
             raise self._merge(place)
