@@ -287,7 +287,7 @@ def test_whole_axes_are_what_the_long_way_writes(sizes: tuple[Any, ...]) -> None
         assert text is None
 
 
-@pytest.mark.parametrize("width", [200, 40])
+@pytest.mark.parametrize("width", [200, 20])
 def test_plain_rows_are_laid_out_as_the_long_way_lays_them(width: int) -> None:
     from rich.console import Console
 
@@ -311,3 +311,17 @@ def test_plain_rows_are_laid_out_as_the_long_way_lays_them(width: int) -> None:
     assert fast.lengths == slow.lengths and fast.odd == slow.odd and fast.widths == slow.widths
     for r in range(len(rows)):
         assert fast.lines(r) == slow.lines(r), rows[r]
+        one = fast.one_line(r)
+        assert one is None if fast.narrow or not fast.plain[r] else one == [c[0] for c in slow.lines(r)]
+    assert (fast.one_line(1) is None) == fast.narrow == (width == 20)  # narrow: the long way
+
+
+def test_an_activations_cell_is_the_same_text_for_equal_sizes() -> None:
+    from convcalc.render.cells import activations, human_bytes
+    from convcalc.render.options import Options
+
+    for n in (0, 999, 17408, 10**20, 2**70):
+        assert activations(n, Options()) == f"{n:,} ({human_bytes(4 * n)})"
+        assert activations(n, Options()) == f"{n:,} ({human_bytes(4 * n)})"  # memo hit
+        assert activations(n, Options(batch=3)) == f"{3 * n:,} ({human_bytes(12 * n)})"
+    assert activations(None, Options()) == ""

@@ -145,10 +145,10 @@ class Grid:
 
     def lines(self, r: int) -> list[list[str]]:
         """Row ``r`` as the lines of each cell, padded to the column widths."""
+        one = self.one_line(r)
+        if one is not None:
+            return [[cell] for cell in one]
         row, lengths = self.rows[r], self.lengths[r]
-        if self.plain[r] and not self.narrow:  # every cell fits its column, width = len: padded
-            return [[f" {cell.rjust(width - PAD)} "] if right else [f" {cell.ljust(width - PAD)} "]
-                    for cell, width, right in zip(row, self.widths, self.right, strict=True)]
         out = []
         for col, (cell, n, width, right) in enumerate(
                 zip(row, lengths, self.widths, self.right, strict=True)):
@@ -162,6 +162,14 @@ class Grid:
             else:
                 out.append(self._wrapped(cell, col))
         return out
+
+    def one_line(self, r: int) -> list[str] | None:
+        """Row ``r``'s cells padded to the column widths when it is plain and every cell fits its
+        column (a table that is not narrow): each on one line, its width its len; else None."""
+        if not self.plain[r] or self.narrow:
+            return None
+        return [f" {cell.rjust(width - PAD)} " if right else f" {cell.ljust(width - PAD)} "
+                for cell, width, right in zip(self.rows[r], self.widths, self.right, strict=True)]
 
     def _wrapped(self, text: str, col: int) -> list[str]:
         """rich's rendering of a cell that does not fit, or is not plain text.
@@ -228,6 +236,10 @@ def draw(out: Out, g: Grid, title: str, styles: list[str], bold_rows: list[bool]
     blanks = [" " * w for w in widths]
 
     def row(r: int, left: str, sep: str, right: str, cell_styles: list[str]) -> None:
+        one = g.one_line(r)  # most rows: one line, no list per cell
+        if one is not None:
+            out.cells(left, one, sep, right, cell_styles)
+            return
         cells = g.lines(r)
         height = max(map(len, cells))
         if height == 1:

@@ -123,7 +123,17 @@ def activations(n: Value | None, opts: Options) -> str:
     n = batched(n, opts)
     if not num.is_int(n):  # an expression: its float32 size is just 4· it, not worth a second one
         return count(n)
-    return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
+    text = _ACTIVATIONS.get(n)  # an exact int: equal ones write alike
+    if text is None:
+        text = f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
+        if len(_ACTIVATIONS) >= 1_000:
+            _ACTIVATIONS.clear()
+        _ACTIVATIONS[n] = text
+    return text
+
+
+# elements -> their cell (a conv's output, its norm's and its activation's are the same size)
+_ACTIVATIONS: dict[int, str] = {}
 
 
 def receptive_field(row: LayerResult) -> str:
