@@ -14,12 +14,23 @@ What the JSON holds is decided elsewhere
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, TextIO
+
+
+def _no_text(item: Any, level: int) -> str | None:
+    return None
 
 
 class Stream:
     """A list whose items are made as they are written (a 100,000-layer document is never held
-    whole: neither its dicts nor its text); subclasses iterate over the items."""
+    whole: neither its dicts nor its text); subclasses iterate over the items.
+
+    ``text(item, level)``: an item's text when the stream makes it itself (set per stream: a
+    plain function, as it is asked for every item), else None and :meth:`write_item` writes it.
+    """
+
+    text: Callable[[Any, int], str | None] = staticmethod(_no_text)
 
     def __iter__(self) -> Any:
         raise NotImplementedError
@@ -165,7 +176,7 @@ def _write(v: Any, level: int, out: Any) -> None:
         out.append(pad[:-2] + "}")
         return
     if isinstance(v, Stream):
-        _write_list(iter(v), level, out, "[]", v.write_item)
+        _write_stream(v, level, out)
         return
     if isinstance(v, list | tuple):
         flat = _flat(v)
@@ -191,6 +202,23 @@ def _write_list(items: Any, level: int, out: Any, empty: str, each: Any = _write
         out.append("," + pad)
         each(x, level + 1, out)
     out.append(pad[:-2] + "]")
+
+
+def _write_stream(stream: Stream, level: int, out: Any) -> None:
+    """A stream's items, one per line, as :func:`_write_list` writes a list's (an item whose text
+    the stream makes goes out with its separator in one piece)."""
+    pad = _PADS[level + 1] if level + 1 < len(_PADS) else "\n" + "  " * (level + 1)
+    text_of, write_item = stream.text, stream.write_item
+    sep = "[" + pad
+    for item in stream:
+        text = text_of(item, level + 1)
+        if text is None:
+            out.append(sep)
+            write_item(item, level + 1, out)
+        else:
+            out.append(sep + text)
+        sep = "," + pad
+    out.append("[]" if sep[0] == "[" else pad[:-2] + "]")
 
 
 write_value = _write  # a value at an indentation level, into a list of pieces (or a sink)

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
     from ._console_buffer import Out
 
+_PLAIN_OR_NUL = NARROW | {"\0"}
+
 # rich's default cell padding (0, 1): one space each side of every cell.
 PAD = 2
 NAME, LABEL = 1, 2  # the columns of names (shortened in the middle when narrow) and layer labels
@@ -109,9 +111,15 @@ class Grid:
         self.right = right
         self.no_wrap = no_wrap
         self.odd: set[int] = set()  # rows with a cell that is not plain printable text
-        self.lengths = [[cell_len(c) for c in row] for row in rows]
+        # rows whose every cell is NARROW text not ending in a space (most): a cell's width is its
+        # len, it is never odd, and it is padded by ljust/rjust (asked of the row's cells at once:
+        # NARROW is printable and holds no NUL, so a NUL between them marks where each ends)
+        self.plain = [_PLAIN_OR_NUL.issuperset(joined) and " \0" not in joined
+                      for joined in ("\0".join(row) + "\0" for row in rows)]
+        self.lengths = [list(map(len, row)) if plain else [cell_len(c) for c in row]
+                        for row, plain in zip(rows, self.plain, strict=True)]
         for r, row in enumerate(rows):
-            if not all(c.isprintable() and not c.endswith(" ") for c in row):
+            if not self.plain[r] and not all(c.isprintable() and not c.endswith(" ") for c in row):
                 self.odd.add(r)
                 self.lengths[r] = [self._natural(c) for c in row]
         naturals = column_widths(self.lengths)
@@ -137,6 +145,9 @@ class Grid:
 
     def lines(self, r: int) -> list[list[str]]:
         """Row ``r`` as the lines of each cell, padded to the column widths."""
+        one = self.one_line(r)
+        if one is not None:
+            return [[cell] for cell in one]
         row, lengths = self.rows[r], self.lengths[r]
         out = []
         for col, (cell, n, width, right) in enumerate(
@@ -151,6 +162,14 @@ class Grid:
             else:
                 out.append(self._wrapped(cell, col))
         return out
+
+    def one_line(self, r: int) -> list[str] | None:
+        """Row ``r``'s cells padded to the column widths when it is plain and every cell fits its
+        column (a table that is not narrow): each on one line, its width its len; else None."""
+        if not self.plain[r] or self.narrow:
+            return None
+        return [f" {cell.rjust(width - PAD)} " if right else f" {cell.ljust(width - PAD)} "
+                for cell, width, right in zip(self.rows[r], self.widths, self.right, strict=True)]
 
     def _wrapped(self, text: str, col: int) -> list[str]:
         """rich's rendering of a cell that does not fit, or is not plain text.
@@ -217,6 +236,10 @@ def draw(out: Out, g: Grid, title: str, styles: list[str], bold_rows: list[bool]
     blanks = [" " * w for w in widths]
 
     def row(r: int, left: str, sep: str, right: str, cell_styles: list[str]) -> None:
+        one = g.one_line(r)  # most rows: one line, no list per cell
+        if one is not None:
+            out.cells(left, one, sep, right, cell_styles)
+            return
         cells = g.lines(r)
         height = max(map(len, cells))
         if height == 1:

@@ -56,9 +56,22 @@ def factor(text: str) -> str:
 
 
 
+def whole_axes(s: Sequence[Value]) -> str | None:
+    """``32×1×5×5``: what ``axes([dim(d) for d in s])`` writes of sizes that are all exact ints
+    of no sign (their texts all digits), without a call per size; None for any other shape."""
+    for d in s:
+        if type(d) is not int or d < 0:
+            return None
+    return "×".join(map(str, s)) if s else "()"
+
+
 def shape(s: Sequence[Value], opts: Options, at: int | None = 0) -> str:
     """A shape for people (``16 × ⌊H/2⌋ × 8``); --format plain converts whole lines to ASCII.
     ``at``: where --batch puts the batch axis (a row's ``batch_axis``; None, not known: first)."""
+    if opts.batch is None:  # most tables: sizes that are whole numbers
+        text = whole_axes(s)
+        if text is not None:
+            return text
     dims = [dim(d) for d in s]
     if opts.batch is not None:
         dims.insert(min(at or 0, len(dims)), str(opts.batch))
@@ -74,7 +87,8 @@ def weights(row: LayerResult, opts: Options) -> str:
         return ""
     parts = []
     for w in row.weights:
-        text = f"tied to {w.shared}" if w.shared is not None else axes([dim(d) for d in w.shape])
+        text = f"tied to {w.shared}" if w.shared is not None else \
+            whole_axes(w.shape) or axes([dim(d) for d in w.shape])
         text = text if w.trainable else f"({text})"
         parts.append(text if w.repeat == 1 else f"{text} ×{w.repeat:,}")
     return ", ".join(parts)
@@ -109,7 +123,17 @@ def activations(n: Value | None, opts: Options) -> str:
     n = batched(n, opts)
     if not num.is_int(n):  # an expression: its float32 size is just 4· it, not worth a second one
         return count(n)
-    return f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
+    text = _ACTIVATIONS.get(n)  # an exact int: equal ones write alike
+    if text is None:
+        text = f"{count(n)} ({human_bytes(n * BYTES_PER_ELEMENT)})"
+        if len(_ACTIVATIONS) >= 1_000:
+            _ACTIVATIONS.clear()
+        _ACTIVATIONS[n] = text
+    return text
+
+
+# elements -> their cell (a conv's output, its norm's and its activation's are the same size)
+_ACTIVATIONS: dict[int, str] = {}
 
 
 def receptive_field(row: LayerResult) -> str:

@@ -39,15 +39,13 @@ class _Layers(Stream):
         self.result = result
         self.opts = opts
         self.explain = Options(format="plain") if opts is not None and opts.explain else None
+        if self.explain is None:  # most rows written straight from the row, no dict made
+            self.text = layer_text
 
     def __iter__(self) -> Any:
         return iter(self.result.layers)
 
     def write_item(self, layer: Any, level: int, out: Any) -> None:
-        text = layer_text(layer, level) if self.explain is None else None  # most rows: no dict made
-        if text is not None:
-            out.append(text)
-            return
         d = layer.to_dict()
         if self.explain is not None:
             from .explain import chosen, explain_lines

@@ -89,7 +89,9 @@ def render(items: Sequence[Item], opts: Options, out: TextIO, err: TextIO) -> No
              *(c.cell(row, item, opts) for c in cols)]
             for row in rows
         ]
-        cells = [[visible(c) for c in line] for line in cells]  # before the widths are measured
+        # before the widths are measured; a row whose text is all printable is as it is (visible
+        # changes no printable text): one test a row, not one call a cell
+        cells = [line if "".join(line).isprintable() else [visible(c) for c in line] for line in cells]
         if fit is not _same:
             cells = [[fit(c) for c in line] for line in cells]
         g = Grid(console, cells, right=[True, False, False, *(c.numeric for c in cols)],

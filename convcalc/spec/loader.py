@@ -250,11 +250,14 @@ def layer_list(raw: Any, locator: Locator, loc: Loc, what: str) -> tuple[LayerSp
     if not raw:
         raise SpecError(f"{what} is empty", loc=loc, code="no-layers")
     places = locator.items(raw, loc)
-    return tuple(
-        layer_entry(item, places[i], locator,
-                    locator.text_offsets(raw, i) if isinstance(item, str) and "(" in item else None, True)
-        for i, item in enumerate(raw)
-    )
+    out: list[LayerSpec | RepeatSpec] = []
+    for i, item in enumerate(raw):
+        if type(item) is str and "(" not in item:  # `- relu`: what layer_entry makes of it, without
+            out.append(LayerSpec(item.strip(), (), EMPTY, None, None, places[i]))  # the calls
+        else:
+            out.append(layer_entry(item, places[i], locator,
+                                   locator.text_offsets(raw, i) if isinstance(item, str) else None, True))
+    return tuple(out)
 
 
 class _YamlArgLocs(YamlArgLocs):
@@ -285,11 +288,15 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
     ``release``: an entry of a layer list, asked about no more once read (see :mod:`.yamlargs`).
     """
     locator = locator or _no_nodes(loc.file)
-    if isinstance(entry, LayerSpec | RepeatSpec):
-        return entry
-    if isinstance(entry, str):
-        return _from_call_text(entry, loc, offsets)
-    if not isinstance(entry, Mapping) or not entry:
+    if type(entry) is not dict:  # (a mapping read from YAML, most entries: none of these checks)
+        if isinstance(entry, LayerSpec | RepeatSpec):
+            return entry
+        if isinstance(entry, str):
+            return _from_call_text(entry, loc, offsets)
+        if not isinstance(entry, Mapping):
+            raise SpecError(f"a layer must be a type (`- relu`) or `- type: arguments`, not {entry!r}",
+                            loc=loc, code="bad-layer")
+    if not entry:
         raise SpecError(f"a layer must be a type (`- relu`) or `- type: arguments`, not {entry!r}", loc=loc,
                         code="bad-layer")
     first = next(iter(entry))
@@ -323,12 +330,13 @@ def layer_entry(entry: Any, loc: Loc, locator: Locator | None = None,
                 raise SpecError(f"{type_}: argument names are words, not {k!r}",
                                 loc=where.key(str(k)) or loc, code="bad-key")
             kwargs[k] = v
-        for k in LAYER_META:
-            if k in kwargs:
-                if k in meta:
-                    raise SpecError(f"{type_}: `{k}` is given twice", loc=locator.key(value, k, loc),
-                                    code="duplicate-argument")
-                meta[k] = kwargs.pop(k)
+        if not kwargs.keys().isdisjoint(LAYER_META):  # most have none of these: one test, not six
+            for k in LAYER_META:
+                if k in kwargs:
+                    if k in meta:
+                        raise SpecError(f"{type_}: `{k}` is given twice", loc=locator.key(value, k, loc),
+                                        code="duplicate-argument")
+                    meta[k] = kwargs.pop(k)
     else:
         args = (value,)
     args = _shared(args) if args else args

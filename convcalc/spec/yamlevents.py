@@ -29,8 +29,8 @@ from yaml.events import (
 )
 
 from ..errors import Loc, SpecError
-from .yamlplaces import NOT_VERBATIM, VERBATIM, VERBATIM_QUOTED, Locator
-from .yamlscalars import scalar_value
+from .yamlplaces import NOT_VERBATIM, SHORT_COLFORM, SHORT_LINES, VERBATIM, VERBATIM_QUOTED, Locator
+from .yamlscalars import MAX_DIGITS, implicit_tag, scalar_value
 from .yamlscan import MAX_WRITTEN, written_bound
 
 MAX_NODES = 200_000  # values that YAML aliases add beyond what the file writes
@@ -44,25 +44,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _QUOTES = ("'", '"')
 _SCALAR_START = (ScalarEvent, SequenceStartEvent, MappingStartEvent)
-
-_resolver = yaml.resolver.Resolver()
-_tags: dict[tuple[str, Any], str] = {}  # (text, implicit) -> resolved tag: a hot spot on big specs
-
-
-def implicit_tag(raw: str, implicit: tuple[bool, bool]) -> str:
-    """The tag YAML's resolver gives a scalar written without one (remembered: words repeat)."""
-    if implicit[0] and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
-        # plain decimal digits (`out: 3350`, new on every line of a long spec): the resolver's
-        # int and nothing else (a float needs a dot, a date dashes; 010 is octal, 09 text)
-        return _INT
-    key = (raw, implicit)
-    tag = _tags.get(key)
-    if tag is None:
-        tag = _resolver.resolve(yaml.ScalarNode, raw, implicit)
-        if len(_tags) < 50_000:
-            _tags[key] = tag
-    return tag
-
+_UNREAD: Any = object()  # a scalar whose value is still to be made
 
 def parser(text: str) -> Any:
     """libyaml's event parser when PyYAML has it, else PyYAML's own."""
@@ -75,9 +57,9 @@ class _Frame:
     __slots__ = ("anchor", "container", "depth", "has_key", "is_key", "is_map", "key", "place",
                  "places", "raw_keys")
 
-    def __init__(self, container: Any, place: int, depth: int, is_key: bool, anchor: str | None) -> None:
-        self.container = container
-        self.is_map = isinstance(container, dict)
+    def __init__(self, is_map: bool, place: int, depth: int, is_key: bool, anchor: str | None) -> None:
+        self.container: Any = {} if is_map else []
+        self.is_map = is_map
         self.places: list[int] = []  # packed, as Locator.pack (made an array once, when done)
         self.place = place  # where the collection starts
         self.depth = depth
@@ -239,23 +221,22 @@ class Reader:
                 return done[0]
             event = get()
 
-    def _position(self) -> tuple[_Frame | None, bool, int]:
-        """(the parent frame, whether the next node is a mapping's key, the next node's depth)."""
-        if not self.stack:
-            return None, False, 0
-        top = self.stack[-1]
-        return top, top.is_map and not top.has_key, top.depth + 1
-
     def _scalar(self, event: Any) -> tuple[Any] | None:
-        # The hot spot of a long spec (three values in four are scalars): the parent, the
-        # tag and the depth are worked out here, not by a call (_position).
+        # The hot spot of a long spec (three values in four are scalars): the tag, a plain number's
+        # value, the place and the handing to the parent made here, not by calls (which cost as much).
         anchor = event.anchor and self._anchor(event)  # most scalars have none
         stack = self.stack
         top = stack[-1] if stack else None
         is_key = top is not None and top.is_map and not top.has_key
         raw, tag = event.value, event.tag
+        value: Any = _UNREAD
         if tag is None or tag == "!":
-            tag = implicit_tag(raw, event.implicit)
+            implicit = event.implicit
+            if implicit[0] and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1) \
+                    and len(raw) <= MAX_DIGITS:  # plain decimal digits: implicit_tag's int, and the
+                tag, value = _INT, int(raw)  # value scalar_value makes of it (`out: 3350`)
+            else:
+                tag = implicit_tag(raw, implicit)
         start = event.start_mark
         line, col = start.line, start.column
         quoted = event.style in _QUOTES
@@ -264,8 +245,9 @@ class Reader:
             end = event.end_mark  # (Locator.text_offsets): the others are not looked at twice
             if line == end.line and end.column - col == len(raw) + (2 if quoted else 0):
                 colform += VERBATIM_QUOTED if quoted else VERBATIM
-        locator = self.locator
-        place = locator.pack(line, colform)
+        locator = self.locator  # a place in Locator.pack's short form, or asked of it
+        place = line << 12 | colform if line < SHORT_LINES and colform < SHORT_COLFORM \
+            else locator.pack(line, colform)
         record = _Anchor(start, tag, place) if anchor is not None else None
         if record is not None:
             self.anchors[anchor] = record  # type: ignore[index]
@@ -277,22 +259,41 @@ class Reader:
             value = self.strings.setdefault(raw, raw) if len(raw) <= 40 else raw
             if not is_key and raw not in locator.names:  # `- relu` again: nothing new to find
                 locator.words(raw, line, col, quoted)
-        else:
+        elif value is _UNREAD:
             value = scalar_value(raw, tag, place, locator)
         if record is not None:
             record.value, record.raw, record.quoted = value, raw, quoted
-        return self._give(top, is_key, value, place, raw)
+        if top is None:  # the document is this scalar; else as _give does
+            return (value,)
+        if not top.is_map:
+            top.container.append(value)
+        elif is_key:
+            if value in top.container:
+                raise self._duplicate(top, value, raw, place)
+            top.key, top.has_key = value, True
+            top.raw_keys.append(raw)
+        else:
+            top.container[top.key] = value
+            top.has_key = False
+        top.places.append(place)
+        return None
 
     def _open(self, event: Any, is_map: bool) -> None:
-        anchor = self._anchor(event)
-        _, is_key, depth = self._position()
+        anchor = event.anchor and self._anchor(event)  # most collections have none
+        stack = self.stack
+        top = stack[-1] if stack else None
+        is_key = top is not None and top.is_map and not top.has_key
+        depth = 0 if top is None else top.depth + 1
         tag = event.tag
         if tag is None or tag == "!":
             tag = _MAP if is_map else _SEQ
-        place = self.locator.pack(event.start_mark.line, event.start_mark.column * 4)
-        frame = _Frame({} if is_map else [], place, depth, is_key, anchor)
+        start = event.start_mark
+        line, colform = start.line, start.column * 4
+        place = line << 12 | colform if line < SHORT_LINES and colform < SHORT_COLFORM \
+            else self.locator.pack(line, colform)  # as in _scalar
+        frame = _Frame(is_map, place, depth, is_key, anchor)
         if anchor is not None:
-            record = self.anchors[anchor] = _Anchor(event.start_mark, tag, place)
+            record = self.anchors[anchor] = _Anchor(start, tag, place)
             record.frame = frame
         if is_key and tag == _MERGE:
             raise self._merge(place)
@@ -301,7 +302,7 @@ class Reader:
         if tag not in (_SEQ, _MAP):
             raise SpecError(f"the YAML tag {tag} is not supported in specs", code="yaml-tag",
                             loc=self.locator.loc(place))
-        self.stack.append(frame)
+        stack.append(frame)
 
     def _close(self) -> tuple[Any] | None:
         frame = self.stack.pop()
@@ -312,12 +313,16 @@ class Reader:
             record.value, record.frame = container, None
         if frame.is_key:
             raise self._bad_key(frame.place)
-        top, is_key, _ = self._position()
-        return self._give(top, is_key, container, frame.place, None)
+        if not self.stack:  # the document is this collection
+            return (container,)
+        top = self.stack[-1]
+        return self._give(top, top.is_map and not top.has_key, container, frame.place, None)
 
     def _alias(self, event: Any) -> tuple[Any] | None:
         target = self._target(event)
-        top, is_key, depth = self._position()
+        top = self.stack[-1] if self.stack else None
+        is_key = top is not None and top.is_map and not top.has_key
+        depth = 0 if top is None else top.depth + 1
         place = target.place
         if is_key and target.tag == _MERGE:
             raise self._merge(place)

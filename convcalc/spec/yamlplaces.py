@@ -44,6 +44,7 @@ class Locator:
         self.table = array("i", bytes(4 * 64))  # open addressing by id: a container's number + 1
         self.indexed = 0  # the containers (in order) in the table so far
         self.last: tuple[Any, int] = _NOTHING  # the container found last, and its number
+        self.before: tuple[Any, int] = _NOTHING  # and the one found before it
         self.key_index: dict[int, dict[str, int]] = {}
 
     # ------------------------------------------------------------ while reading
@@ -55,8 +56,9 @@ class Locator:
         one-digit ints, which cost a third of a wider one to make (a place is made for
         every value read: a tenth of the time of reading).  A long one has bit 31 set, the
         line above bit 32; one beyond that (a gigabyte line) is an index into ``wide``.
+        (The reader packs a scalar's short place itself, as here: a call per value costs.)
         """
-        if line < _SHORT_LINES and colform < _SHORT_COLFORM:
+        if line < SHORT_LINES and colform < SHORT_COLFORM:
             return line << 12 | colform
         if line < _LINE_LIMIT and colform < _LONG:
             return line << 32 | _LONG | colform
@@ -68,7 +70,7 @@ class Locator:
         if place < 0:
             return self.wide[-place - 1]
         if place < _LONG:
-            return place >> 12, place & (_SHORT_COLFORM - 1)
+            return place >> 12, place & (SHORT_COLFORM - 1)
         return place >> 32, place & (_LONG - 1)
 
     def loc(self, place: int) -> Loc:
@@ -95,9 +97,11 @@ class Locator:
 
     def add(self, container: Any, places: list[int]) -> None:
         """Keep ``container``'s children's places (one run of ``flat``)."""
-        start = len(self.flat)
-        self.flat.extend(places)
-        self.share(container, start, len(places))
+        flat = self.flat
+        self.runs.append(len(flat))  # as share does (a call fewer for every container read)
+        self.runs.append(len(places))
+        flat.extend(places)
+        self.kept.append(container)
 
     def share(self, container: Any, start: int, count: int) -> None:
         """Register ``container`` with places already kept (an alias's copy has its original's).
@@ -118,7 +122,10 @@ class Locator:
         if number < 0:
             return None
         self.kept[number] = None  # its slot stays taken; its id may be another container's later
-        self.last = _NOTHING
+        if self.last[0] is container:  # found no more
+            self.last = _NOTHING
+        if self.before[0] is container:
+            self.before = _NOTHING
         return self.runs[2 * number], self.runs[2 * number + 1]
 
     def items(self, container: list[Any], fallback: Loc) -> list[Loc]:
@@ -127,7 +134,15 @@ class Locator:
         if run is None:
             return [fallback] * len(container)
         start, count = run
-        return [self.loc(self.flat[start + i]) if i < count else fallback for i in range(len(container))]
+        flat, loc, source = self.flat, self.loc, self.source
+        out = []
+        for place in flat[start:start + min(count, len(container))]:
+            if 0 <= place < _LONG:  # a short place (pack), unpacked here: one for every layer
+                out.append(Loc(source, (place >> 12) + 1, ((place & (SHORT_COLFORM - 1)) >> 2) + 1))
+            else:
+                out.append(loc(place))
+        out += [fallback] * (len(container) - len(out))
+        return out
 
     def run_of(self, container: Any) -> tuple[int, int] | None:
         """(start in flat, number of places) of a container read from the YAML, else None."""
@@ -202,19 +217,24 @@ class Locator:
         return None if found is None else run[0] + 2 * found
 
     def _find(self, container: Any) -> int:
-        if container is self.last[0]:  # asked again at once: the loader asks whether an entry
-            return self.last[1]  # is known, then where its run is, then releases it
+        # The loader asks whether an entry is known, then where its run is, then where its
+        # type's value's run is, then releases both: the last two found are asked again first.
+        last = self.last
+        if container is last[0]:
+            return last[1]
+        if container is self.before[0]:
+            return self.before[1]
         if self.indexed < len(self.kept):
             self._index()
         table, kept = self.table, self.kept
         mask = len(table) - 1
-        i = _hash(id(container)) & mask
+        i = (id(container) >> 4) * _GOLDEN >> 40 & mask  # _hash, without the call
         while True:
             n = table[i]
             if n == 0:
                 return -1
             if kept[n - 1] is container:
-                self.last = (container, n - 1)
+                self.before, self.last = last, (container, n - 1)
                 return n - 1
             i = (i + 1) & mask
 
@@ -241,8 +261,8 @@ class Locator:
 
 
 _NOTHING = (object(), -1)  # no container is found last
-_SHORT_LINES = 1 << 18  # a short place: line and colform in 30 bits
-_SHORT_COLFORM = 1 << 12
+SHORT_LINES = 1 << 18  # a short place: line and colform in 30 bits (the reader packs those itself)
+SHORT_COLFORM = 1 << 12
 _LONG = 1 << 31  # the bit of a long place (and the bound of its colform)
 _LINE_LIMIT = 1 << 31
 
@@ -251,4 +271,7 @@ def _hash(key: int) -> int:
     """Spread ids (multiples of 16, allocated close together) over the table: Fibonacci hashing,
     the middle bits of a product by 2**64/φ.  (Shifts and xors of the id alone made probe chains
     of hundreds for some layouts of memory: 10,000 layers cost twice as much to load under valgrind.)"""
-    return (key >> 4) * 0x9E3779B97F4A7C15 >> 40
+    return (key >> 4) * _GOLDEN >> 40
+
+
+_GOLDEN = 0x9E3779B97F4A7C15  # 2**64/φ

@@ -25,6 +25,25 @@ _constructor = yaml.constructor.SafeConstructor()
 _values: dict[tuple[str, str], Any] = {}  # (tag, text) -> value, for numbers, truth values, null
 
 
+_resolver = yaml.resolver.Resolver()
+_tags: dict[tuple[str, Any], str] = {}  # (text, implicit) -> resolved tag: a hot spot on big specs
+
+
+def implicit_tag(raw: str, implicit: tuple[bool, bool]) -> str:
+    """The tag YAML's resolver gives a scalar written without one (remembered: words repeat)."""
+    if implicit[0] and raw.isdigit() and raw.isascii() and (raw[0] != "0" or len(raw) == 1):
+        # plain decimal digits (`out: 3350`, new on every line of a long spec): the resolver's
+        # int and nothing else (a float needs a dot, a date dashes; 010 is octal, 09 text)
+        return _INT
+    key = (raw, implicit)
+    tag = _tags.get(key)
+    if tag is None:
+        tag = _resolver.resolve(yaml.ScalarNode, raw, implicit)
+        if len(_tags) < 50_000:
+            _tags[key] = tag
+    return tag
+
+
 def scalar_value(raw: str, tag: str, place: int, locator: Locator) -> Any:
     """A scalar other than text: a number, a truth value, null; a date stays its text (``place``:
     where it is written, in ``locator``).
