@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from _typed import same as _same
 
 from convcalc.api import analyze
 from convcalc.core.result import LayerResult
@@ -29,18 +30,6 @@ from convcalc.spec.loader import from_data, layer_entry, load_yaml
 from convcalc.spec.yamlplaces import Locator
 from convcalc.spec.yamlread import read_yaml
 from convcalc.spec.yamlscalars import MAX_DIGITS
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, with the same types all the way down (1 is not True, 1.0 is not 1)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
 
 # ------------------------------------------------------------------ YAML scalars
 

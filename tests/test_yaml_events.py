@@ -15,22 +15,12 @@ from typing import Any
 
 import pytest
 import yaml
+from _typed import same as _same
 
 from convcalc.errors import SpecError
 from convcalc.spec.yamlread import read_yaml
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, with the same types all the way down (1 is not True, 1.0 is not 1)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 def _places(node: yaml.Node, value: Any, locator: Any, source: str) -> int:

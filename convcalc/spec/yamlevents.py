@@ -263,20 +263,7 @@ class Reader:
             value = scalar_value(raw, tag, place, locator)
         if record is not None:
             record.value, record.raw, record.quoted = value, raw, quoted
-        if top is None:  # the document is this scalar; else as _give does
-            return (value,)
-        if not top.is_map:
-            top.container.append(value)
-        elif is_key:
-            if value in top.container:
-                raise self._duplicate(top, value, raw, place)
-            top.key, top.has_key = value, True
-            top.raw_keys.append(raw)
-        else:
-            top.container[top.key] = value
-            top.has_key = False
-        top.places.append(place)
-        return None
+        return self._give(top, is_key, value, place, raw)
 
     def _open(self, event: Any, is_map: bool) -> None:
         anchor = event.anchor and self._anchor(event)  # most collections have none
