@@ -373,3 +373,25 @@ def test_keras_norm_over_no_axis_is_refused(layer: str) -> None:
     with pytest.raises(SpecError) as e:
         convcalc.analyze(f"3x32x32 | {layer}")
     assert e.value.code == "bad-axis"
+
+
+def test_huge_whole_number_where_a_decimal_goes() -> None:
+    """Found by the grammar fuzzer: `GaussianDropout: 999...9` (400 digits) raised OverflowError
+    (a float cannot hold it); it is a located error now, and a probability's range check still
+    speaks for the numbers a float holds."""
+    spec = "input: [3, 16, 16]\nlayers:\n  - GaussianDropout: " + "9" * 400 + "\n"
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze(spec)
+    assert e.value.code == "too-large" and e.value.line == 3 and "1,329 bits" in e.value.message
+    with pytest.raises(SpecError) as e:
+        convcalc.analyze("3x8 | dropout(2)")
+    assert e.value.code == "bad-argument"
+
+
+def test_huge_fraction_in_a_message() -> None:
+    from fractions import Fraction
+
+    from convcalc.arith.functions import _text
+
+    assert _text(Fraction(3, 2)) == "1.5"
+    assert _text(Fraction(10**400 + 1, 2)) == f"{10**400 + 1}/2"  # no float of it

@@ -46,7 +46,7 @@ def whole(v: Any, what: str) -> Any:
 
 
 def _text(v: Fraction) -> str:
-    if v.denominator in (2, 4, 5, 8, 10, 20, 25, 50, 100):  # a short decimal: 1.5, 0.25
+    if v.denominator in (2, 4, 5, 8, 10, 20, 25, 50, 100) and abs(v) < 10**15:  # a short decimal: 1.5, 0.25
         return f"{float(v):g}"
     return f"{v.numerator}/{v.denominator}"
 

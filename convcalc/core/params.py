@@ -11,6 +11,7 @@ value; they never accept a bool or a float where a whole number belongs.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -228,9 +229,16 @@ def _boolean(raw: Any, ctx: Ctx, what: str) -> bool:
 
 
 def _real(raw: Any, ctx: Ctx, what: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or (
+            isinstance(raw, float) and not math.isfinite(raw)):
         raise SpecError(f"{what} must be a number, not {describe(raw)}", code="not-a-number")
+    if isinstance(raw, int) and abs(raw) > _FLOAT_MAX:  # float() of it would raise OverflowError
+        raise SpecError(f"{what} is {raw.bit_length():,} bits long, too large for a decimal number",
+                        code="too-large")
     return float(raw)
+
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def _raw(raw: Any, ctx: Ctx, what: str) -> Any:
