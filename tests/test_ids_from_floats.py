@@ -17,7 +17,7 @@ import convcalc
 from convcalc import SpecError
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-BERT = Path(__file__).resolve().parent / "data" / "review" / "bert_tiny_print.txt"
+BERT = Path(__file__).resolve().parent / "data" / "review_importers" / "bert_print.txt"
 
 
 @pytest.mark.parametrize("spec", ["16 | embedding(1000, 64) | embedding(512, 64)",

@@ -14,7 +14,7 @@ from _cli import run
 
 import convcalc
 
-NET = Path(__file__).resolve().parent / "data" / "review" / "cifar_net_print.txt"
+NET = Path(__file__).resolve().parent / "data" / "review_importers" / "cifar_net_print.txt"
 
 
 def test_unknown_output_is_none_in_the_api() -> None:
