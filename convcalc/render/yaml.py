@@ -42,6 +42,7 @@ def _with_names(result: Result) -> Any:
     the spec does not declare: a YAML file must declare its names (a one-liner need not), so
     without them the file would not read back to the same network and totals."""
     from .._record import replace
+    from ..spec.model import names_in
 
     spec = result.spec
     written = dict(spec.vars)
@@ -49,17 +50,11 @@ def _with_names(result: Result) -> Any:
         if written.get(name) is None and type(value) is int:  # -D's value, over a free `null`
             written[name] = value
     in_input = {word for shape in spec.inputs.values() for raw in shape if isinstance(raw, str)
-                for word in _words(raw)}  # a name in the input shape is declared by it
+                for word in names_in(raw)}  # a name in the input shape is declared by it
     for name in result.free_names:
         if name not in written and name not in in_input:
             written[name] = None
     return replace(spec, vars=written) if written != dict(spec.vars) else spec
-
-
-def _words(text: str) -> list[str]:
-    """The names in an expression's text (``2*H + 1`` -> ``H``)."""
-    return [w for w in "".join(c if c.isalnum() or c == "_" else " " for c in text).split()
-            if not w[0].isdigit()]
 
 
 def writable(item: Any) -> Any:

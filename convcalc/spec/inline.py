@@ -19,7 +19,7 @@ from typing import Any
 
 from .._regex import NAME_START
 from ..errors import Loc, SpecError
-from .model import EMPTY, NO_ARG_LOCS, FixedArgLocs, LayerSpec, Spec
+from .model import EMPTY, NO_ARG_LOCS, FixedArgLocs, LayerSpec, Spec, names_in
 
 _SEPARATORS = ("->", "|", ";")
 _CLOSE = {"(": ")", "[": "]"}
@@ -454,10 +454,4 @@ def quoted_only(text: str) -> frozenset[str]:
             outside.append(text[start:i])
             quote, start = ch, i + 1
     outside.append(text[start:])
-    return frozenset(_words(inside)) - frozenset(_words(outside))
-
-
-def _words(texts: list[str]) -> list[str]:
-    """The names in ``texts``: runs of word characters that do not start with a digit."""
-    words = "".join(c if c.isalnum() or c == "_" else " " for c in " ".join(texts)).split()
-    return [w for w in words if not w[0].isdecimal()]
+    return frozenset(names_in(" ".join(inside))) - frozenset(names_in(" ".join(outside)))

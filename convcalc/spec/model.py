@@ -307,3 +307,10 @@ def raw_text(raw: Any) -> str:
     if isinstance(raw, LayerSpec):
         return raw.type
     return str(raw)
+
+
+def names_in(text: str) -> list[str]:
+    """The names a text value writes (``2*H + 1`` -> ``H``): runs of word characters that do not
+    start with a digit. A scan, not the expression parser (spec/ does not read arithmetic)."""
+    words = "".join(c if c.isalnum() or c == "_" else " " for c in text).split()
+    return [w for w in words if not w[0].isdecimal()]
