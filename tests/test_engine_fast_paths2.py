@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from convcalc import analyze
+from convcalc.core import binding
 from convcalc.core import params as A
 from convcalc.core.context import Ctx
 from convcalc.core.types import LayerOut, Weight
@@ -109,7 +110,7 @@ def test_a_default_that_says_something_is_checked_for_every_use() -> None:
     params = (A.Param("out", A.POSITIVE), A.Param("extra", A.Kind("any", noted, {}), 7))
     for _ in range(3):
         ctx = Ctx("pytorch", "channels_first", {}, lambda name: name, [], 2)
-        assert A.coerce_all({"out": 4}, params, ctx, "thing") == {"out": 4, "extra": 7}
+        assert binding.coerce_all({"out": 4}, params, ctx, "thing") == {"out": 4, "extra": 7}
         assert [s.note for s in ctx.steps] == ["the default, stated"]
     assert said == [7, 7, 7]
 
@@ -127,7 +128,7 @@ def test_a_whole_number_given_is_checked_again_when_checking_it_said_something()
     for raw in (1, 1, 1, 2, 2, True, True, "3", "3"):  # the first use keeps the template
         ctx = Ctx("pytorch", "channels_first", {}, lambda name: name, [], 2)
         want = (raw, raw) if type(raw) is int else raw
-        assert A.coerce_all({"a": raw}, params, ctx, "thing") == {"a": want, "b": 1}
+        assert binding.coerce_all({"a": raw}, params, ctx, "thing") == {"a": want, "b": 1}
         assert [s.note for s in ctx.steps] == (["two, stated"] if raw == 2 else [])
     # 1: by the first use (no template yet) and the second (then kept); 2 each time (it said
     # something); True and "3" each time (not whole numbers)
@@ -149,7 +150,8 @@ def test_template_values_keep_the_parameters_order() -> None:
     params = (A.Param("a", A.POSITIVE, 1), A.Param("b", A.POSITIVE), A.Param("c", A.POSITIVE, 3))
     for given in ({"b": 2}, {"b": 5}):
         ctx = Ctx("pytorch", "channels_first", {}, lambda name: name, [], None)
-        assert list(A.coerce_all(given, params, ctx, "thing").items()) == [("a", 1), *given.items(), ("c", 3)]
+        values = binding.coerce_all(given, params, ctx, "thing")
+        assert list(values.items()) == [("a", 1), *given.items(), ("c", 3)]
 
 
 def test_explain_is_complete_after_the_shortcuts_ran_for_the_type() -> None:

@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 
 import convcalc  # noqa: E402
 from convcalc.api import load  # noqa: E402
-from convcalc.core import params as A  # noqa: E402
+from convcalc.core import binding  # noqa: E402
 from convcalc.core.context import Ctx  # noqa: E402
 from convcalc.engine.expand import expand_layers  # noqa: E402
 from convcalc.engine.variables import Names, resolve_vars  # noqa: E402
@@ -114,8 +114,9 @@ def translate(path: Path) -> tuple[Any, convcalc.Result]:
             raise Untranslatable(f"merge layer {row.name}")
         rank = len(row.input_shapes[0]) - 1 if layer.ranks else None
         ctx = Ctx(spec.framework, spec.resolved_layout, env, free, [], rank)
-        bound = A.bind(node.spec, layer.params, resolved.order, type_name=row.type, ignored=layer.ignored)
-        values = A.coerce_all(bound, layer.params, ctx, row.type)
+        bound = binding.bind(node.spec, layer.params, resolved.order, type_name=row.type,
+                             ignored=layer.ignored)
+        values = binding.coerce_all(bound, layer.params, ctx, row.type)
         modules.append(_module(layer.kind, values, tuple(row.input_shapes[0])))
     return nn.Sequential(*modules), result
 

@@ -23,6 +23,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
+from convcalc.core import binding  # noqa: E402
 from convcalc.core import params as A  # noqa: E402
 from convcalc.layers import REGISTRY, Layer  # noqa: E402
 
@@ -207,4 +208,4 @@ def test_no_other_argument_is_accepted(spelling: str, cls: str, layer: Layer) ->
             continue
         spec = LayerSpec(type=cls, kwargs={key: 1})
         with pytest.raises(SpecError, match="has no argument"):
-            A.bind(spec, layer.params, form.order, type_name=cls, form=form)
+            binding.bind(spec, layer.params, form.order, type_name=cls, form=form)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from ..core import binding
 from ..core import params as A
 from ..core.framework import Framework
 from ..errors import LayerRef, SpecError
@@ -44,7 +45,7 @@ def prepare(expander: Any, resolved: Resolved, use: LayerSpec, level: Any, scope
         if expander.spec.framework == Framework.KERAS:
             raise SpecError(f"{use.type} is a PyTorch module; Keras 3 has no such layer",
                             code="not-in-framework")
-        bound = A.bind(use, layer.params, resolved.order, type_name=use.type, ignored=layer.ignored)
+        bound = binding.bind(use, layer.params, resolved.order, type_name=use.type, ignored=layer.ignored)
         for p in layer.params:
             if p.name not in bound:
                 if p.default is A.REQUIRED:

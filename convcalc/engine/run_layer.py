@@ -12,6 +12,7 @@ from typing import Any
 from .._record import replace
 from ..arith import num
 from ..arith.formulas import Step
+from ..core import binding
 from ..core import params as A
 from ..core.context import Ctx
 from ..core.types import Constraint, LayerOut, Shape, Value, Weight
@@ -155,12 +156,12 @@ def run_layer(
             kw = {k: v for k, v in ls.kwargs.items() if k not in INPUT_KEYS or k.lower() in accepted}
             ls = replace(ls, kwargs=kw)
             keep = False
-        bound = A.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored,
+        bound = binding.bind(ls, layer.params, resolved.order, type_name=type_name, ignored=layer.ignored,
                        form=resolved.form)
     ctx = context(rank)
     ctx.batchless = batchless
     ctx.spelling, ctx.cls = resolved.spelling, resolved.cls
-    ctx.where = (A.arg_loc, ls, layer.params, resolved)  # where its arguments are written (Ctx.arg_loc)
+    ctx.where = (binding.arg_loc, ls, layer.params, resolved)  # where its arguments are written (Ctx.arg_loc)
     if hit is not None:
         values = dict(hit[1])
     else:
@@ -168,7 +169,7 @@ def run_layer(
             ctx.nested = Nested(ls)
             keep = False
         open_before = len(ctx.constraints)
-        values = A.coerce_all(bound, layer.params, ctx, type_name, ctx.arg_loc)
+        values = binding.coerce_all(bound, layer.params, ctx, type_name, ctx.arg_loc)
         if keep and not ctx.steps and len(ctx.constraints) == open_before:  # nothing said but values
             prepared[arg_key] = (bound, dict(values))  # type: ignore[index]
     fmt = values.get("data_format")
